@@ -1,0 +1,111 @@
+//! The catalogue of diagnostic codes. Codes are stable: once published a
+//! code keeps its number and name; `docs/diagnostics.md` documents each one
+//! and a golden test under `tests/diagnostics/` exercises each one.
+
+use super::Severity;
+
+macro_rules! codes {
+    ($( $variant:ident = $id:literal, $name:literal, $severity:ident, $summary:literal; )*) => {
+        /// A diagnostic kind with a stable code and a kebab-case name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( #[doc = $summary] $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in catalogue order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The stable code, e.g. `E0201`.
+            pub fn id(self) -> &'static str {
+                match self { $(Code::$variant => $id,)* }
+            }
+
+            /// The kebab-case name used by `--allow`, `--deny` and `expect`.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// Severity unless the user overrides it.
+            pub fn default_severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// One-line summary for the code index.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    // E01xx: reading and parsing
+    SyntaxError = "E0101", "syntax-error", Error, "The text is not valid gdl syntax.";
+    NotText = "E0102", "not-text", Error, "The file is not UTF-8 text (binary or another encoding).";
+    FileTooLarge = "E0103", "file-too-large", Error, "The file exceeds the size limit.";
+    NestingTooDeep = "E0104", "nesting-too-deep", Error, "Parentheses or `not` nest deeper than the limit.";
+    NumberOutOfRange = "E0105", "number-out-of-range", Error, "A number is too large to represent.";
+    EmptyFile = "E0106", "empty-file", Error, "The file declares nothing.";
+    // E02xx: names
+    UnknownName = "E0201", "unknown-name", Error, "A name that is not declared.";
+    DuplicateDefinition = "E0202", "duplicate-definition", Error, "A name declared twice.";
+    RecursiveDefinition = "E0203", "recursive-definition", Error, "Definitions that refer to themselves.";
+    UnknownReference = "E0204", "unknown-reference", Error, "A citation of an undeclared reference key.";
+    MissingHeader = "E0205", "missing-header", Error, "No `guideline` header, or more than one.";
+    UnusedFact = "W0206", "unused-fact", Warning, "A fact no condition reads.";
+    UnusedAction = "W0207", "unused-action", Warning, "An action no rule recommends or avoids.";
+    UnusedReference = "W0208", "unused-reference", Warning, "A reference nothing cites.";
+    UnusedDefinition = "W0209", "unused-definition", Warning, "A definition no condition uses.";
+    // E03xx: types, units and evidence
+    TypeMismatch = "E0301", "type-mismatch", Error, "A value used where another type is needed.";
+    UnitMismatch = "E0302", "unit-mismatch", Error, "A quantity compared in a unit of another dimension, or without a unit.";
+    UnknownUnit = "E0303", "unknown-unit", Error, "A unit gdl does not know.";
+    UnknownEnumValue = "E0304", "unknown-enum-value", Error, "A value that is not in its enum.";
+    MissingCitation = "E0305", "missing-citation", Error, "A rule that recommends or avoids without citing evidence.";
+    MalformedPmid = "E0306", "malformed-pmid", Error, "A PubMed ID that is not 1 to 8 digits.";
+    MalformedDoi = "E0307", "malformed-doi", Error, "A DOI that does not look like `10.NNNN/suffix`.";
+    EmptyRule = "E0308", "empty-rule", Error, "A rule without a `when` or without any outcome.";
+    UnknownLint = "E0309", "unknown-lint", Error, "An `expect` naming a lint that does not exist.";
+    EnumTooLarge = "E0310", "enum-too-large", Error, "An enum with more values than a set can hold.";
+    // E05xx: patient facts
+    MalformedFacts = "E0501", "malformed-facts", Error, "The facts file is not valid JSON of the expected shape.";
+    UnknownFact = "E0502", "unknown-fact", Error, "A facts key the guideline does not declare.";
+    FactTypeMismatch = "E0503", "fact-type-mismatch", Error, "A fact value of the wrong type.";
+    FactUnitMismatch = "E0504", "fact-unit-mismatch", Error, "A fact quantity with a missing, unknown or incompatible unit.";
+    FactUnknownEnumValue = "E0505", "fact-unknown-enum-value", Error, "A fact value that is not in its enum.";
+    // E06xx: the tool itself
+    Io = "E0601", "io-error", Error, "A file could not be read.";
+}
+
+impl Code {
+    /// Looks a code up by its kebab-case name or its id.
+    pub fn from_name(text: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code.name() == text || code.id().eq_ignore_ascii_case(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_and_names_are_unique() {
+        let ids: HashSet<_> = Code::ALL.iter().map(|c| c.id()).collect();
+        let names: HashSet<_> = Code::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(ids.len(), Code::ALL.len());
+        assert_eq!(names.len(), Code::ALL.len());
+    }
+
+    #[test]
+    fn warning_codes_start_with_w() {
+        for code in Code::ALL {
+            let is_warning = code.default_severity() == Severity::Warning;
+            assert_eq!(is_warning, code.id().starts_with('W'), "{}", code.id());
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! The abstract syntax tree: what the author wrote, with a span on every
+//! node. Names are plain strings here; `sema` resolves them.
+
+use super::span::{Span, Spanned};
+
+/// An identifier as written.
+pub type Ident = Spanned<String>;
+/// A string literal, escapes already decoded.
+pub type StrLit = Spanned<String>;
+
+/// A whole `.gdl` file.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct File {
+    /// Top-level items in source order.
+    pub items: Vec<Item>,
+}
+
+/// A top-level declaration.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// `guideline id "title" { ... }`
+    Guideline(Guideline),
+    /// `reference Key pmid N "citation"`
+    Reference(Reference),
+    /// `enum Name { a, b }`
+    Enum(EnumDecl),
+    /// `fact name: type "description"`
+    Fact(FactDecl),
+    /// `define name = condition`
+    Define(Define),
+    /// `invariant condition "reason"`
+    Invariant(Invariant),
+    /// `exclusive a, b "reason"`
+    Exclusive(Exclusive),
+    /// `action name "label" { clauses }`
+    Action(ActionDecl),
+    /// `rule name "title" { ... }`
+    Rule(Rule),
+    /// `section name "title" modifiers { rules }`
+    Section(Section),
+}
+
+/// The guideline header.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Guideline {
+    /// Machine name.
+    pub id: Ident,
+    /// Human title.
+    pub title: StrLit,
+    /// `version "1.0"` and friends.
+    pub meta: Vec<(Ident, StrLit)>,
+    /// The whole header.
+    pub span: Span,
+}
+
+/// A piece of evidence that rules cite.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reference {
+    /// The key rules cite it by.
+    pub key: Ident,
+    /// PubMed identifier as written (validated in `sema`).
+    pub pmid: Option<Spanned<String>>,
+    /// Digital object identifier.
+    pub doi: Option<StrLit>,
+    /// Web addresses.
+    pub urls: Vec<StrLit>,
+    /// The human-readable citation.
+    pub citation: StrLit,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// An enumeration type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumDecl {
+    /// Type name.
+    pub name: Ident,
+    /// Its values in order.
+    pub values: Vec<Ident>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// A typed input about the patient.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FactDecl {
+    /// Fact name, the key in a facts file.
+    pub name: Ident,
+    /// Declared type.
+    pub ty: Spanned<TypeExpr>,
+    /// What the fact means, for reports.
+    pub description: Option<StrLit>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// A type as written.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeExpr {
+    /// `bool`
+    Bool,
+    /// `number`
+    Number,
+    /// `quantity UNIT`
+    Quantity(Spanned<String>),
+    /// `duration UNIT`
+    Duration(Spanned<String>),
+    /// `set of Enum`
+    SetOf(Ident),
+    /// An enum type by name.
+    Named(Ident),
+}
+
+/// `define name = condition "description"`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Define {
+    /// Definition name.
+    pub name: Ident,
+    /// Its condition.
+    pub body: Expr,
+    /// Optional description.
+    pub description: Option<StrLit>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `invariant condition "reason"`: holds for every real patient.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invariant {
+    /// The condition that always holds.
+    pub condition: Expr,
+    /// Why it holds.
+    pub description: Option<StrLit>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `exclusive a, b "reason"`: never recommend these together.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exclusive {
+    /// The mutually exclusive actions.
+    pub actions: Vec<Ident>,
+    /// Why.
+    pub description: Option<StrLit>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// An action a guideline can recommend.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionDecl {
+    /// Action name.
+    pub name: Ident,
+    /// Human label.
+    pub label: Option<StrLit>,
+    /// `contraindicated-if` and `caution-if` clauses.
+    pub clauses: Vec<ActionClause>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// Whether a clause forbids the action or only warns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClauseKind {
+    /// `contraindicated-if`: the action must not be given.
+    Contraindication,
+    /// `caution-if`: give, but warn or monitor.
+    Caution,
+}
+
+/// `contraindicated-if COND because "..." cite K`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionClause {
+    /// Contraindication or caution.
+    pub kind: ClauseKind,
+    /// When it applies.
+    pub condition: Expr,
+    /// Why, for reports.
+    pub because: Option<StrLit>,
+    /// Evidence.
+    pub cite: Vec<Ident>,
+    /// The whole clause.
+    pub span: Span,
+}
+
+/// A group of rules.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    /// Section name.
+    pub name: Ident,
+    /// Human title.
+    pub title: Option<StrLit>,
+    /// Only the first applicable rule fires.
+    pub first_match: bool,
+    /// The author asks for every patient to be covered.
+    pub complete: bool,
+    /// Rules and nested sections in order.
+    pub items: Vec<SectionItem>,
+    /// The whole section.
+    pub span: Span,
+}
+
+/// What a section contains.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SectionItem {
+    /// A rule.
+    Rule(Rule),
+    /// A nested section.
+    Section(Section),
+}
+
+/// `rule name "title" { when … then … else-escalate … cite … }`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    /// Rule name.
+    pub name: Ident,
+    /// Human title.
+    pub title: Option<StrLit>,
+    /// When the rule applies.
+    pub when: Option<Expr>,
+    /// Each `then` clause: a choice among ordered alternatives.
+    pub thens: Vec<Then>,
+    /// Reason handed to a clinician when no alternative can be given.
+    pub escalate: Option<StrLit>,
+    /// Evidence.
+    pub cite: Vec<Ident>,
+    /// Accepted findings: `expect lint-name "reason"`.
+    pub expects: Vec<Expect>,
+    /// The whole rule.
+    pub span: Span,
+}
+
+/// What a `then` clause does with its actions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Give the first alternative that is not contraindicated.
+    Recommend,
+    /// Do not give any of these.
+    Avoid,
+}
+
+/// `then recommend a, b`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Then {
+    /// Recommend or avoid.
+    pub outcome: Outcome,
+    /// Actions in order of preference.
+    pub actions: Vec<Ident>,
+    /// The whole clause.
+    pub span: Span,
+}
+
+/// `expect unreachable-rule "reason"`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expect {
+    /// Kebab-case lint name.
+    pub lint: Ident,
+    /// Why the finding is accepted.
+    pub reason: StrLit,
+    /// The whole clause.
+    pub span: Span,
+}
+
+/// A condition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    /// What kind of condition.
+    pub kind: ExprKind,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// Comparison operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `=`
+    Eq,
+    /// `!=`
+    Ne,
+}
+
+impl CmpOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "!=",
+        }
+    }
+}
+
+/// The right-hand side of a comparison.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Operand {
+    /// A number, with a unit if one was written.
+    Number {
+        /// The value.
+        value: f64,
+        /// The unit as written.
+        unit: Option<Spanned<String>>,
+    },
+    /// `true` or `false`.
+    Bool(bool),
+    /// An enum value.
+    Name(String),
+}
+
+/// The set side of `x in …`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetExpr {
+    /// A fact of set type.
+    Fact(Ident),
+    /// `{a, b}`
+    Literal(Vec<Ident>),
+}
+
+/// Condition forms.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// `true` / `false`
+    Bool(bool),
+    /// A bool fact or a definition.
+    Name(String),
+    /// `not e`
+    Not(Box<Expr>),
+    /// `a and b and …`
+    And(Vec<Expr>),
+    /// `a or b or …`
+    Or(Vec<Expr>),
+    /// `a implies b`
+    Implies(Box<Expr>, Box<Expr>),
+    /// `fact op operand`
+    Compare {
+        /// The fact compared.
+        fact: Ident,
+        /// The operator.
+        op: CmpOp,
+        /// The constant.
+        operand: Spanned<Operand>,
+    },
+    /// `element in set`
+    In {
+        /// Left side: an enum value (set fact on the right) or an enum fact
+        /// (set literal on the right).
+        element: Ident,
+        /// Right side.
+        set: Spanned<SetExpr>,
+    },
+}

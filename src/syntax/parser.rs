@@ -1,0 +1,743 @@
+//! Text → AST. The only file that walks pest `Pair`s; everything it returns
+//! owns its data and carries `u32` spans.
+
+use pest::Parser as _;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+
+use super::ast::{self, *};
+use super::limits::{self, MAX_DEPTH};
+use super::span::{Span, Spanned};
+use crate::diagnostics::{Code, Diagnostic};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/gdl.pest"]
+struct GdlParser;
+
+/// Parses a guideline. Returns the AST, or the diagnostics that stopped it
+/// (pest stops at the first syntax error; lowering reports all it finds).
+pub fn parse(text: &str) -> Result<File, Vec<Diagnostic>> {
+    limits::check_nesting(text).map_err(|d| vec![d])?;
+    let mut pairs = GdlParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(text, &e)])?;
+    let mut lower = Lower::default();
+    let mut file = File::default();
+    if let Some(file_pair) = pairs.next() {
+        for pair in file_pair.into_inner() {
+            if pair.as_rule() != Rule::EOI {
+                if let Some(item) = lower.item(pair) {
+                    file.items.push(item);
+                }
+            }
+        }
+    }
+    if lower.diagnostics.is_empty() {
+        Ok(file)
+    } else {
+        Err(lower.diagnostics)
+    }
+}
+
+fn span_of(pair: &Pair<'_, Rule>) -> Span {
+    let span = pair.as_span();
+    Span::new(span.start(), span.end())
+}
+
+#[derive(Default)]
+struct Lower {
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Pulls the next inner pair; the grammar guarantees its presence, so a
+/// missing one only happens if grammar and lowering disagree.
+fn next<'i>(pairs: &mut impl Iterator<Item = Pair<'i, Rule>>) -> Option<Pair<'i, Rule>> {
+    pairs.next()
+}
+
+impl Lower {
+    fn item(&mut self, pair: Pair<'_, Rule>) -> Option<Item> {
+        Some(match pair.as_rule() {
+            Rule::guideline => Item::Guideline(self.guideline(pair)?),
+            Rule::reference => Item::Reference(self.reference(pair)?),
+            Rule::enum_decl => Item::Enum(self.enum_decl(pair)?),
+            Rule::fact => Item::Fact(self.fact(pair)?),
+            Rule::define => Item::Define(self.define(pair)?),
+            Rule::invariant => Item::Invariant(self.invariant(pair)?),
+            Rule::exclusive => Item::Exclusive(self.exclusive(pair)?),
+            Rule::action => Item::Action(self.action(pair)?),
+            Rule::rule => Item::Rule(self.rule(pair)?),
+            Rule::section => Item::Section(self.section(pair)?),
+            _ => return None,
+        })
+    }
+
+    fn guideline(&mut self, pair: Pair<'_, Rule>) -> Option<Guideline> {
+        let span = span_of(&pair);
+        let mut inner = significant(pair);
+        let id = ident(next(&mut inner)?);
+        let title = self.string(next(&mut inner)?);
+        let mut meta = Vec::new();
+        for pair in inner.filter(|p| p.as_rule() == Rule::meta) {
+            let mut parts = pair.into_inner();
+            let key = ident(next(&mut parts)?);
+            let value = self.string(next(&mut parts)?);
+            meta.push((key, value));
+        }
+        Some(Guideline {
+            id,
+            title,
+            meta,
+            span,
+        })
+    }
+
+    fn reference(&mut self, pair: Pair<'_, Rule>) -> Option<Reference> {
+        let span = span_of(&pair);
+        let mut inner = significant(pair);
+        let key = ident(next(&mut inner)?);
+        let mut reference = Reference {
+            key,
+            pmid: None,
+            doi: None,
+            urls: Vec::new(),
+            citation: Spanned::new(String::new(), span),
+            span,
+        };
+        for part in inner {
+            match part.as_rule() {
+                Rule::pmid => {
+                    let value = significant(part).next()?;
+                    reference.pmid = Some(Spanned::new(value.as_str().to_owned(), span_of(&value)));
+                }
+                Rule::doi => reference.doi = Some(self.string(significant(part).next()?)),
+                Rule::url => reference.urls.push(self.string(significant(part).next()?)),
+                Rule::string => reference.citation = self.string(part),
+                _ => {}
+            }
+        }
+        Some(reference)
+    }
+
+    fn enum_decl(&mut self, pair: Pair<'_, Rule>) -> Option<EnumDecl> {
+        let span = span_of(&pair);
+        let mut inner = significant(pair);
+        let name = ident(next(&mut inner)?);
+        let values = inner.map(ident).collect();
+        Some(EnumDecl { name, values, span })
+    }
+
+    fn fact(&mut self, pair: Pair<'_, Rule>) -> Option<FactDecl> {
+        let span = span_of(&pair);
+        let mut inner = significant(pair);
+        let name = ident(next(&mut inner)?);
+        let ty_pair = next(&mut inner)?;
+        let ty_span = span_of(&ty_pair);
+        let ty = match ty_pair.as_rule() {
+            Rule::bool_type => TypeExpr::Bool,
+            Rule::number_type => TypeExpr::Number,
+            Rule::quantity_type => TypeExpr::Quantity(spanned_text(significant(ty_pair).next()?)),
+            Rule::duration_type => TypeExpr::Duration(spanned_text(significant(ty_pair).next()?)),
+            Rule::set_type => TypeExpr::SetOf(ident(significant(ty_pair).next()?)),
+            _ => TypeExpr::Named(ident(ty_pair.into_inner().next()?)),
+        };
+        let description = inner.next().map(|p| self.string(p));
+        Some(FactDecl {
+            name,
+            ty: Spanned::new(ty, ty_span),
+            description,
+            span,
+        })
+    }
+
+    fn define(&mut self, pair: Pair<'_, Rule>) -> Option<Define> {
+        let span = span_of(&pair);
+        let mut inner = significant(pair);
+        let name = ident(next(&mut inner)?);
+        let body = self.expr(next(&mut inner)?, 0)?;
+        let description = inner.next().map(|p| self.string(p));
+        Some(Define {
+            name,
+            body,
+            description,
+            span,
+        })
+    }
+
+    fn invariant(&mut self, pair: Pair<'_, Rule>) -> Option<Invariant> {
+        let span = span_of(&pair);
+        let mut inner = significant(pair);
+        let condition = self.expr(next(&mut inner)?, 0)?;
+        let description = inner.next().map(|p| self.string(p));
+        Some(Invariant {
+            condition,
+            description,
+            span,
+        })
+    }
+
+    fn exclusive(&mut self, pair: Pair<'_, Rule>) -> Option<Exclusive> {
+        let span = span_of(&pair);
+        let mut actions = Vec::new();
+        let mut description = None;
+        for part in significant(pair) {
+            match part.as_rule() {
+                Rule::ident => actions.push(ident(part)),
+                _ => description = Some(self.string(part)),
+            }
+        }
+        Some(Exclusive {
+            actions,
+            description,
+            span,
+        })
+    }
+
+    fn action(&mut self, pair: Pair<'_, Rule>) -> Option<ActionDecl> {
+        let span = span_of(&pair);
+        let mut inner = significant(pair);
+        let name = ident(next(&mut inner)?);
+        let mut label = None;
+        let mut clauses = Vec::new();
+        for part in inner {
+            match part.as_rule() {
+                Rule::string => label = Some(self.string(part)),
+                Rule::contraindication => {
+                    clauses.push(self.clause(part, ClauseKind::Contraindication)?)
+                }
+                Rule::caution => clauses.push(self.clause(part, ClauseKind::Caution)?),
+                _ => {}
+            }
+        }
+        Some(ActionDecl {
+            name,
+            label,
+            clauses,
+            span,
+        })
+    }
+
+    fn clause(&mut self, pair: Pair<'_, Rule>, kind: ClauseKind) -> Option<ActionClause> {
+        let span = span_of(&pair);
+        let mut inner = significant(pair);
+        let condition = self.expr(next(&mut inner)?, 0)?;
+        let mut because = None;
+        let mut cite = Vec::new();
+        for part in inner {
+            match part.as_rule() {
+                Rule::because => because = Some(self.string(significant(part).next()?)),
+                Rule::cite => cite = significant(part).map(ident).collect(),
+                _ => {}
+            }
+        }
+        Some(ActionClause {
+            kind,
+            condition,
+            because,
+            cite,
+            span,
+        })
+    }
+
+    fn section(&mut self, pair: Pair<'_, Rule>) -> Option<Section> {
+        let span = span_of(&pair);
+        let mut inner = significant(pair);
+        let name = ident(next(&mut inner)?);
+        let mut section = Section {
+            name,
+            title: None,
+            first_match: false,
+            complete: false,
+            items: Vec::new(),
+            span,
+        };
+        for part in inner {
+            match part.as_rule() {
+                Rule::string => section.title = Some(self.string(part)),
+                Rule::section_modifier => match part.as_str() {
+                    "first-match" => section.first_match = true,
+                    _ => section.complete = true,
+                },
+                Rule::rule => section.items.push(SectionItem::Rule(self.rule(part)?)),
+                Rule::section => section.items.push(SectionItem::Section(self.section(part)?)),
+                _ => {}
+            }
+        }
+        Some(section)
+    }
+
+    fn rule(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Rule> {
+        let span = span_of(&pair);
+        let mut inner = significant(pair);
+        let name = ident(next(&mut inner)?);
+        let mut rule = ast::Rule {
+            name,
+            title: None,
+            when: None,
+            thens: Vec::new(),
+            escalate: None,
+            cite: Vec::new(),
+            expects: Vec::new(),
+            span,
+        };
+        for part in inner {
+            match part.as_rule() {
+                Rule::string => rule.title = Some(self.string(part)),
+                Rule::when => rule.when = Some(self.expr(significant(part).next()?, 0)?),
+                Rule::then => {
+                    let then_span = span_of(&part);
+                    let mut parts = significant(part);
+                    let outcome = match next(&mut parts)?.as_str() {
+                        "avoid" => Outcome::Avoid,
+                        _ => Outcome::Recommend,
+                    };
+                    rule.thens.push(Then {
+                        outcome,
+                        actions: parts.map(ident).collect(),
+                        span: then_span,
+                    });
+                }
+                Rule::else_escalate => {
+                    rule.escalate = Some(self.string(significant(part).next()?))
+                }
+                Rule::cite => rule.cite = significant(part).map(ident).collect(),
+                Rule::expect => {
+                    let expect_span = span_of(&part);
+                    let mut parts = significant(part);
+                    let lint = spanned_text(next(&mut parts)?);
+                    let reason = self.string(next(&mut parts)?);
+                    rule.expects.push(Expect {
+                        lint,
+                        reason,
+                        span: expect_span,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Some(rule)
+    }
+
+    /// Lowers a condition. `depth` counts enclosing parentheses and `not`s;
+    /// recursion happens only through parentheses, which `limits` bounds.
+    fn expr(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Option<Expr> {
+        let span = span_of(&pair);
+        match pair.as_rule() {
+            Rule::expr => {
+                let mut parts = significant(pair);
+                let left = self.expr(next(&mut parts)?, depth)?;
+                match parts.next() {
+                    Some(right) => {
+                        let right = self.expr(right, depth)?;
+                        Some(Expr {
+                            kind: ExprKind::Implies(Box::new(left), Box::new(right)),
+                            span,
+                        })
+                    }
+                    None => Some(left),
+                }
+            }
+            Rule::disjunction | Rule::conjunction => {
+                let is_or = pair.as_rule() == Rule::disjunction;
+                let mut operands = Vec::new();
+                for part in significant(pair) {
+                    operands.push(self.expr(part, depth)?);
+                }
+                if operands.len() == 1 {
+                    operands.pop()
+                } else if is_or {
+                    Some(Expr {
+                        kind: ExprKind::Or(operands),
+                        span,
+                    })
+                } else {
+                    Some(Expr {
+                        kind: ExprKind::And(operands),
+                        span,
+                    })
+                }
+            }
+            Rule::negation => {
+                let mut nots = Vec::new();
+                let mut atom = None;
+                for part in pair.into_inner() {
+                    match part.as_rule() {
+                        Rule::kw_not => nots.push(span_of(&part)),
+                        Rule::tok_lparen | Rule::tok_rparen => {}
+                        _ => atom = Some(part),
+                    }
+                }
+                let depth = depth + nots.len();
+                if depth > MAX_DEPTH {
+                    let at = nots.last().copied().unwrap_or(span);
+                    self.diagnostics.push(limits::too_deep(at));
+                    return None;
+                }
+                let mut expr = self.expr(atom?, depth + 1)?;
+                for not_span in nots.into_iter().rev() {
+                    expr = Expr {
+                        span: not_span.to(expr.span),
+                        kind: ExprKind::Not(Box::new(expr)),
+                    };
+                }
+                Some(expr)
+            }
+            Rule::boolean => Some(Expr {
+                kind: ExprKind::Bool(pair.as_str() == "true"),
+                span,
+            }),
+            Rule::name => Some(Expr {
+                kind: ExprKind::Name(pair.as_str().to_owned()),
+                span,
+            }),
+            Rule::comparison => {
+                let mut parts = pair.into_inner();
+                let fact = ident(next(&mut parts)?);
+                let op = match next(&mut parts)?.as_str() {
+                    "<" => CmpOp::Lt,
+                    "<=" => CmpOp::Le,
+                    ">" => CmpOp::Gt,
+                    ">=" => CmpOp::Ge,
+                    "=" => CmpOp::Eq,
+                    _ => CmpOp::Ne,
+                };
+                let operand = self.operand(next(&mut parts)?)?;
+                Some(Expr {
+                    kind: ExprKind::Compare { fact, op, operand },
+                    span,
+                })
+            }
+            Rule::membership => {
+                let mut parts = significant(pair);
+                let element = ident(next(&mut parts)?);
+                let set_pair = next(&mut parts)?;
+                let set_span = span_of(&set_pair);
+                let set = match set_pair.as_rule() {
+                    Rule::set_literal => SetExpr::Literal(significant(set_pair).map(ident).collect()),
+                    _ => SetExpr::Fact(ident(set_pair)),
+                };
+                Some(Expr {
+                    kind: ExprKind::In {
+                        element,
+                        set: Spanned::new(set, set_span),
+                    },
+                    span,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn operand(&mut self, pair: Pair<'_, Rule>) -> Option<Spanned<Operand>> {
+        let span = span_of(&pair);
+        let operand = match pair.as_rule() {
+            Rule::quantity_literal => {
+                let mut parts = pair.into_inner();
+                let number = next(&mut parts)?;
+                let value = self.number(&number)?;
+                let unit = parts.next().map(spanned_text);
+                Operand::Number { value, unit }
+            }
+            Rule::boolean => Operand::Bool(pair.as_str() == "true"),
+            _ => Operand::Name(pair.as_str().to_owned()),
+        };
+        Some(Spanned::new(operand, span))
+    }
+
+    fn number(&mut self, pair: &Pair<'_, Rule>) -> Option<f64> {
+        match pair.as_str().parse::<f64>() {
+            Ok(value) if value.is_finite() && value.abs() < 1e15 => Some(value),
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::NumberOutOfRange, "number is too large")
+                        .primary(span_of(pair), "this number")
+                        .help("gdl numbers must be smaller than 10^15 in magnitude; use a larger unit"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Decodes a string literal's escapes.
+    fn string(&mut self, pair: Pair<'_, Rule>) -> StrLit {
+        let span = span_of(&pair);
+        let raw = pair.as_str();
+        let body = raw
+            .strip_prefix('"')
+            .and_then(|s| s.strip_suffix('"'))
+            .unwrap_or(raw);
+        Spanned::new(unescape(body), span)
+    }
+}
+
+/// Inner pairs without the punctuation and keyword tokens.
+fn significant<'i>(pair: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
+    pair.into_inner().filter(|p| !is_token(p.as_rule()))
+}
+
+fn is_token(grammar_rule: Rule) -> bool {
+    token_word(grammar_rule).is_some_and(|word| word.starts_with('`'))
+}
+
+fn ident(pair: Pair<'_, Rule>) -> Ident {
+    spanned_text(pair)
+}
+
+fn spanned_text(pair: Pair<'_, Rule>) -> Spanned<String> {
+    Spanned::new(pair.as_str().to_owned(), span_of(&pair))
+}
+
+fn unescape(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('u') => {
+                let hex: String = chars
+                    .by_ref()
+                    .skip(1)
+                    .take_while(|&c| c != '}')
+                    .collect();
+                let decoded = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
+                out.push(decoded.unwrap_or('\u{FFFD}'));
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+/// How a grammar rule is named in a syntax error. Punctuation and keywords
+/// are written in backticks, which also marks them as tokens for lowering.
+fn token_word(grammar_rule: Rule) -> Option<&'static str> {
+    Some(match grammar_rule {
+        Rule::tok_lbrace => "`{`",
+        Rule::tok_rbrace => "`}`",
+        Rule::tok_lparen => "`(`",
+        Rule::tok_rparen => "`)`",
+        Rule::tok_comma => "`,`",
+        Rule::tok_colon => "`:`",
+        Rule::tok_eq => "`=`",
+        Rule::kw_guideline => "`guideline`",
+        Rule::kw_reference => "`reference`",
+        Rule::kw_pmid => "`pmid`",
+        Rule::kw_doi => "`doi`",
+        Rule::kw_url => "`url`",
+        Rule::kw_enum => "`enum`",
+        Rule::kw_fact => "`fact`",
+        Rule::kw_bool => "`bool`",
+        Rule::kw_number => "`number`",
+        Rule::kw_quantity => "`quantity`",
+        Rule::kw_duration => "`duration`",
+        Rule::kw_set => "`set`",
+        Rule::kw_of => "`of`",
+        Rule::kw_define => "`define`",
+        Rule::kw_invariant => "`invariant`",
+        Rule::kw_exclusive => "`exclusive`",
+        Rule::kw_action => "`action`",
+        Rule::kw_contraindicated_if => "`contraindicated-if`",
+        Rule::kw_caution_if => "`caution-if`",
+        Rule::kw_because => "`because`",
+        Rule::kw_section => "`section`",
+        Rule::kw_rule => "`rule`",
+        Rule::kw_when => "`when`",
+        Rule::kw_then => "`then`",
+        Rule::kw_else_escalate => "`else-escalate`",
+        Rule::kw_cite => "`cite`",
+        Rule::kw_expect => "`expect`",
+        Rule::kw_implies => "`implies`",
+        Rule::kw_or => "`or`",
+        Rule::kw_and => "`and`",
+        Rule::kw_not => "`not`",
+        Rule::kw_in => "`in`",
+        _ => return None,
+    })
+}
+
+/// How any rule is named in a syntax error.
+fn describe(grammar_rule: Rule) -> &'static str {
+    if let Some(word) = token_word(grammar_rule) {
+        return word;
+    }
+    match grammar_rule {
+        Rule::EOI => "end of file",
+        Rule::ident | Rule::name => "a name",
+        Rule::string => "a string in double quotes",
+        Rule::number | Rule::quantity_literal => "a number",
+        Rule::unit => "a unit such as `mg` or `mL/min/1.73m2`",
+        Rule::cmp_op => "a comparison (`<`, `<=`, `>`, `>=`, `=`, `!=`)",
+        Rule::expr | Rule::disjunction | Rule::conjunction | Rule::negation => "a condition",
+        Rule::comparison | Rule::membership => "a condition",
+        Rule::boolean => "`true` or `false`",
+        Rule::set_literal => "`{`",
+        Rule::meta => "`version`, `source`, `authors`, `reviewed`, `status` or `publisher`",
+        Rule::meta_key => "`version`, `source`, `authors`, `reviewed`, `status` or `publisher`",
+        Rule::pmid | Rule::pmid_value => "a PubMed ID",
+        Rule::doi => "`doi`",
+        Rule::url => "`url`",
+        Rule::guideline => "`guideline`",
+        Rule::reference => "`reference`",
+        Rule::enum_decl => "`enum`",
+        Rule::fact => "`fact`",
+        Rule::define => "`define`",
+        Rule::invariant => "`invariant`",
+        Rule::exclusive => "`exclusive`",
+        Rule::action => "`action`",
+        Rule::rule => "`rule`",
+        Rule::section => "`section`",
+        Rule::section_modifier => "`first-match` or `complete`",
+        Rule::contraindication => "`contraindicated-if`",
+        Rule::caution => "`caution-if`",
+        Rule::because => "`because`",
+        Rule::when => "`when`",
+        Rule::then => "`then`",
+        Rule::outcome => "`recommend` or `avoid`",
+        Rule::else_escalate => "`else-escalate`",
+        Rule::cite => "`cite`",
+        Rule::expect => "`expect`",
+        Rule::lint_name => "a lint name such as `unreachable-rule`",
+        Rule::bool_type
+        | Rule::number_type
+        | Rule::quantity_type
+        | Rule::duration_type
+        | Rule::set_type
+        | Rule::named_type => "a type (`bool`, `number`, `quantity UNIT`, `duration UNIT`, `set of ENUM` or an enum name)",
+        _ => "something else",
+    }
+}
+
+fn syntax_error(text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
+    let at = match error.location {
+        InputLocation::Pos(pos) => pos,
+        InputLocation::Span((start, _)) => start,
+    };
+    let mut expected: Vec<&'static str> = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().map(|r| describe(*r)).collect()
+        }
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    expected.sort_unstable();
+    expected.dedup();
+    let found = found_at(text, at);
+    let message = match expected.as_slice() {
+        [] => format!("unexpected {found}"),
+        [only] => format!("expected {only}, found {found}"),
+        [init @ .., last] => format!("expected {} or {last}, found {found}", init.join(", ")),
+    };
+    let end = at + found_len(text, at);
+    let mut diagnostic = Diagnostic::new(Code::SyntaxError, message)
+        .primary(Span::new(at, end), "unexpected here");
+    if let Some(help) = syntax_help(text, at, &expected) {
+        diagnostic = diagnostic.help(help);
+    }
+    diagnostic
+}
+
+/// A short description of the text at `at`: the word, symbol or end of file.
+fn found_at(text: &str, at: usize) -> String {
+    let rest = text.get(at..).unwrap_or("");
+    match rest.chars().next() {
+        None => "end of file".to_owned(),
+        Some(_) => {
+            let len = found_len(text, at);
+            let token = rest.get(..len).unwrap_or(rest);
+            format!("`{}`", token.escape_debug())
+        }
+    }
+}
+
+fn found_len(text: &str, at: usize) -> usize {
+    let rest = text.get(at..).unwrap_or("");
+    let word: usize = rest
+        .char_indices()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_' || *c == '-')
+        .map(|(i, c)| i + c.len_utf8())
+        .last()
+        .unwrap_or(0);
+    if word > 0 {
+        word.min(40)
+    } else {
+        rest.chars().next().map_or(0, char::len_utf8)
+    }
+}
+
+fn syntax_help(text: &str, at: usize, expected: &[&str]) -> Option<String> {
+    let rest = text.get(at..).unwrap_or("");
+    if rest.starts_with('\'') {
+        return Some("strings use double quotes: \"like this\"".to_owned());
+    }
+    if rest.starts_with("&&") || rest.starts_with("||") || rest.starts_with('!') {
+        return Some("write conditions with `and`, `or` and `not`".to_owned());
+    }
+    if rest.starts_with("==") {
+        return Some("equality is a single `=`".to_owned());
+    }
+    if expected.contains(&"`}`") && rest.is_empty() {
+        return Some("a `{` is not closed".to_owned());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expr(text: &str) -> Expr {
+        let file = parse(&format!("define d = {text}")).unwrap_or_default();
+        match file.items.into_iter().next() {
+            Some(Item::Define(define)) => define.body,
+            other => panic!("not a define: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn and_binds_tighter_than_or() {
+        let parsed = expr("a or b and c");
+        let ExprKind::Or(parts) = parsed.kind else {
+            panic!("expected or")
+        };
+        assert_eq!(parts.len(), 2);
+        assert!(matches!(parts[1].kind, ExprKind::And(_)));
+    }
+
+    #[test]
+    fn quantity_literal_keeps_its_unit() {
+        let parsed = expr("egfr < 60 mL/min/1.73m2 and x");
+        let ExprKind::And(parts) = parsed.kind else {
+            panic!("expected and")
+        };
+        let ExprKind::Compare { operand, .. } = &parts[0].kind else {
+            panic!("expected comparison")
+        };
+        let Operand::Number { value, unit } = &operand.node else {
+            panic!("expected number")
+        };
+        assert_eq!(*value, 60.0);
+        assert_eq!(unit.as_ref().map(|u| u.node.as_str()), Some("mL/min/1.73m2"));
+    }
+
+    #[test]
+    fn escapes_are_decoded() {
+        assert_eq!(unescape(r#"a\"b\\c\n\u{e9}"#), "a\"b\\c\né");
+    }
+
+    #[test]
+    fn many_nots_are_bounded() {
+        let text = format!("define d = {} x", "not ".repeat(1000));
+        let error = parse(&text).err().unwrap_or_default();
+        assert_eq!(error.first().map(|d| d.code), Some(Code::NestingTooDeep));
+    }
+
+    #[test]
+    fn syntax_errors_name_tokens_in_words() {
+        let error = parse("rule r { when x then }").err().unwrap_or_default();
+        let message = &error[0].message;
+        assert!(message.contains("`recommend` or `avoid`"), "{message}");
+    }
+}
