@@ -1,0 +1,121 @@
+//! The command-line interface: a thin layer over the library. Exit codes:
+//! 0 success, 1 the input has errors (or a denied warning), 2 usage or I/O.
+
+mod check;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diagnostics::render::{HumanStyle, SourceFile};
+use crate::diagnostics::{Code, Diagnostic};
+
+/// Exit code: everything is fine.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the input has problems (errors, denied warnings, failed cases).
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: bad usage or a file could not be read.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "gdl",
+    version,
+    about = "Clinical practice guidelines as executable, checkable rules",
+    after_help = "Examples:\n  gdl check guidelines/dermatomyositis.gdl\n  gdl check --format short --deny warnings guidelines/*.gdl\n\nExit codes: 0 success, 1 errors found, 2 usage or I/O error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check guidelines: syntax, names, types, units and evidence.
+    #[command(after_help = "Examples:\n  gdl check guidelines/dermatomyositis.gdl\n  gdl check --deny warnings --allow unused-fact a.gdl b.gdl\n  gdl check --format short guidelines/*.gdl   # file:line:col lines for CI logs")]
+    Check(check::CheckArgs),
+}
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiagnosticFormat {
+    /// Source excerpts with labels and help, for people.
+    Human,
+    /// One `file:line:col: severity[code]: message` line each, for CI logs.
+    Short,
+}
+
+/// When to use colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColourChoice {
+    /// Colour when printing to a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl ColourChoice {
+    fn enabled(self) -> bool {
+        match self {
+            ColourChoice::Always => true,
+            ColourChoice::Never => false,
+            ColourChoice::Auto => {
+                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        }
+    }
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    let code = match cli.command {
+        Command::Check(args) => check::run(&args),
+    };
+    ExitCode::from(code)
+}
+
+/// Reads a file, turning I/O failures into a diagnostic.
+pub(crate) fn read_file(path: &str) -> Result<Vec<u8>, Diagnostic> {
+    let read = if path == "-" {
+        let mut buffer = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buffer).map(|_| buffer)
+    } else {
+        std::fs::read(path)
+    };
+    read.map_err(|error| {
+        Diagnostic::new(Code::Io, format!("cannot read `{path}`: {error}"))
+            .help("check the path and that the file is readable")
+    })
+}
+
+/// Prints diagnostics for one file to stderr in the chosen format.
+pub(crate) fn print_diagnostics(
+    diagnostics: &[Diagnostic],
+    source: &SourceFile,
+    format: DiagnosticFormat,
+    colour: ColourChoice,
+) {
+    let style = HumanStyle {
+        colour: colour.enabled(),
+        width: 100,
+    };
+    for diagnostic in diagnostics {
+        let text = match format {
+            DiagnosticFormat::Human => crate::diagnostics::render::human(diagnostic, source, style),
+            DiagnosticFormat::Short => {
+                format!("{}\n", crate::diagnostics::render::short(diagnostic, source))
+            }
+        };
+        eprint!("{text}");
+    }
+}

@@ -1,0 +1,10 @@
+//! Semantic model: AST → [`Model`] with names resolved to indices, types
+//! and units checked, constants converted to their fact's unit, and
+//! definitions ordered so that each uses only earlier ones.
+
+pub mod model;
+mod resolve;
+pub mod units;
+
+pub use model::*;
+pub use resolve::{MAX_ENUM_VALUES, resolve};

@@ -1,0 +1,365 @@
+//! The semantic model: a guideline with every name resolved to an index,
+//! every type known and every constant converted to its fact's unit. Later
+//! stages (analysis, evaluation, reports) work only on this.
+
+use super::units::Unit;
+use crate::syntax::Span;
+pub use crate::syntax::ast::CmpOp;
+
+macro_rules! id_type {
+    ($($name:ident: $doc:literal;)*) => {$(
+        #[doc = $doc]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            /// The index into the model's vector.
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    )*};
+}
+
+id_type! {
+    FactId: "Index of a fact in [`Model::facts`].";
+    DefinitionId: "Index of a definition in [`Model::definitions`].";
+    ActionId: "Index of an action in [`Model::actions`].";
+    ReferenceId: "Index of a reference in [`Model::references`].";
+    EnumId: "Index of an enum in [`Model::enums`].";
+    RuleId: "Index of a rule in [`Model::rules`].";
+    SectionId: "Index of a section in [`Model::sections`].";
+}
+
+/// A resolved guideline.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    /// The `guideline` header.
+    pub header: Header,
+    /// Evidence, in declaration order.
+    pub references: Vec<Reference>,
+    /// Enum types; [`Model::action_enum`] is the built-in `Action`.
+    pub enums: Vec<EnumType>,
+    /// The built-in enum whose values are the declared actions.
+    pub action_enum: EnumId,
+    /// Patient facts.
+    pub facts: Vec<Fact>,
+    /// Named conditions, in an order where each only uses earlier ones.
+    pub definitions: Vec<Definition>,
+    /// Actions.
+    pub actions: Vec<Action>,
+    /// Conditions every real patient satisfies.
+    pub invariants: Vec<Invariant>,
+    /// Sets of actions never to recommend together.
+    pub exclusives: Vec<Exclusive>,
+    /// Rules in source order.
+    pub rules: Vec<Rule>,
+    /// Sections in source order.
+    pub sections: Vec<Section>,
+    /// Rules and sections outside any section, in source order.
+    pub top_level: Vec<Member>,
+}
+
+/// The guideline header.
+#[derive(Clone, Debug, Default)]
+pub struct Header {
+    /// Machine name.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Metadata such as version and source.
+    pub meta: Vec<(String, String)>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+impl Header {
+    /// A metadata value by key.
+    pub fn meta(&self, key: &str) -> Option<&str> {
+        self.meta
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A piece of evidence.
+#[derive(Clone, Debug)]
+pub struct Reference {
+    /// Key used in `cite`.
+    pub key: String,
+    /// PubMed ID.
+    pub pmid: Option<u32>,
+    /// DOI.
+    pub doi: Option<String>,
+    /// Web addresses.
+    pub urls: Vec<String>,
+    /// Human citation.
+    pub citation: String,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+impl Reference {
+    /// A link to the evidence: PubMed first, then DOI, then the first URL.
+    pub fn link(&self) -> Option<String> {
+        if let Some(pmid) = self.pmid {
+            Some(format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/"))
+        } else if let Some(doi) = &self.doi {
+            Some(format!("https://doi.org/{doi}"))
+        } else {
+            self.urls.first().cloned()
+        }
+    }
+}
+
+/// An enum type.
+#[derive(Clone, Debug)]
+pub struct EnumType {
+    /// Type name.
+    pub name: String,
+    /// Values in declaration order; a value is its index.
+    pub values: Vec<String>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+impl EnumType {
+    /// The index of a value by name.
+    pub fn value(&self, name: &str) -> Option<u32> {
+        self.values
+            .iter()
+            .position(|v| v == name)
+            .and_then(|i| u32::try_from(i).ok())
+    }
+}
+
+/// A fact's type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Type {
+    /// Yes or no.
+    Bool,
+    /// A plain number.
+    Number,
+    /// A measurement; values are held in this unit.
+    Quantity(Unit),
+    /// One value of an enum.
+    Enum(EnumId),
+    /// Any subset of an enum's values.
+    Set(EnumId),
+}
+
+/// A patient fact.
+#[derive(Clone, Debug)]
+pub struct Fact {
+    /// Name, also its key in facts files.
+    pub name: String,
+    /// Type.
+    pub ty: Type,
+    /// What it means.
+    pub description: Option<String>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// A named condition.
+#[derive(Clone, Debug)]
+pub struct Definition {
+    /// Name.
+    pub name: String,
+    /// The condition.
+    pub condition: Condition,
+    /// What it means.
+    pub description: Option<String>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// A resolved condition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    /// What kind.
+    pub kind: ConditionKind,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// Condition forms after desugaring (`x = true` is `x`, `a != v` is
+/// `not (a in {v})`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConditionKind {
+    /// A constant.
+    Const(bool),
+    /// A bool fact.
+    Fact(FactId),
+    /// A definition.
+    Definition(DefinitionId),
+    /// Negation.
+    Not(Box<Condition>),
+    /// Conjunction.
+    And(Vec<Condition>),
+    /// Disjunction.
+    Or(Vec<Condition>),
+    /// Implication.
+    Implies(Box<Condition>, Box<Condition>),
+    /// A number or quantity fact against a constant in the fact's unit.
+    Compare {
+        /// The fact.
+        fact: FactId,
+        /// Operator.
+        op: CmpOp,
+        /// Constant, converted to the fact's unit.
+        value: f64,
+    },
+    /// An enum fact is one of these values.
+    EnumIn {
+        /// The fact.
+        fact: FactId,
+        /// Value indices, sorted.
+        values: Vec<u32>,
+    },
+    /// A set fact contains this value.
+    SetHas {
+        /// The fact.
+        fact: FactId,
+        /// Value index.
+        value: u32,
+    },
+}
+
+impl Condition {
+    /// Calls `visit` on this condition and every sub-condition (not through
+    /// definitions).
+    pub fn walk(&self, visit: &mut impl FnMut(&Condition)) {
+        let mut stack = vec![self];
+        while let Some(condition) = stack.pop() {
+            visit(condition);
+            match &condition.kind {
+                ConditionKind::Not(inner) => stack.push(inner),
+                ConditionKind::And(parts) | ConditionKind::Or(parts) => stack.extend(parts),
+                ConditionKind::Implies(left, right) => {
+                    stack.push(right);
+                    stack.push(left);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// An action.
+#[derive(Clone, Debug)]
+pub struct Action {
+    /// Name.
+    pub name: String,
+    /// Human label.
+    pub label: Option<String>,
+    /// When it must not be given.
+    pub contraindications: Vec<ActionClause>,
+    /// When to give it with care.
+    pub cautions: Vec<ActionClause>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// A `contraindicated-if` or `caution-if` clause.
+#[derive(Clone, Debug)]
+pub struct ActionClause {
+    /// When it applies.
+    pub condition: Condition,
+    /// Why.
+    pub because: Option<String>,
+    /// Evidence.
+    pub citations: Vec<ReferenceId>,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// A declared invariant.
+#[derive(Clone, Debug)]
+pub struct Invariant {
+    /// Holds for every real patient.
+    pub condition: Condition,
+    /// Why.
+    pub description: Option<String>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// Actions never to recommend together.
+#[derive(Clone, Debug)]
+pub struct Exclusive {
+    /// The actions.
+    pub actions: Vec<ActionId>,
+    /// Why.
+    pub description: Option<String>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// Recommend or avoid.
+pub use crate::syntax::ast::Outcome;
+
+/// One `then` clause.
+#[derive(Clone, Debug)]
+pub struct Choice {
+    /// What to do with the actions.
+    pub outcome: Outcome,
+    /// Alternatives in order of preference.
+    pub actions: Vec<ActionId>,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// A resolved rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// Name.
+    pub name: String,
+    /// Title.
+    pub title: Option<String>,
+    /// When it applies.
+    pub condition: Condition,
+    /// Its `then` clauses.
+    pub choices: Vec<Choice>,
+    /// Reason to hand to a clinician when no alternative can be given.
+    pub escalation: Option<String>,
+    /// Evidence.
+    pub citations: Vec<ReferenceId>,
+    /// Enclosing section.
+    pub section: Option<SectionId>,
+    /// Findings the author accepts, by lint, with the reason.
+    pub expects: Vec<(crate::diagnostics::Code, String)>,
+    /// Where it was declared.
+    pub span: Span,
+    /// Where its name was written.
+    pub name_span: Span,
+}
+
+/// A rule or a nested section, as a member of a section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Member {
+    /// A rule.
+    Rule(RuleId),
+    /// A nested section.
+    Section(SectionId),
+}
+
+/// A resolved section.
+#[derive(Clone, Debug)]
+pub struct Section {
+    /// Name.
+    pub name: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Only the first member that applies fires.
+    pub first_match: bool,
+    /// The author asks that every patient be covered.
+    pub complete: bool,
+    /// Enclosing section.
+    pub parent: Option<SectionId>,
+    /// Members in order.
+    pub members: Vec<Member>,
+    /// Where it was declared.
+    pub span: Span,
+}
