@@ -22,15 +22,18 @@ pub struct Compiled {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Runs the front end on raw file bytes: decode, parse, resolve.
-pub fn compile_bytes(bytes: &[u8]) -> (Option<String>, Compiled) {
+/// Runs the front end on raw file bytes: decode, parse, resolve. Also
+/// returns the text to render diagnostics against: when the bytes are not
+/// UTF-8 it is a lossy decoding, exact up to the first bad byte, which is
+/// where the diagnostic points.
+pub fn compile_bytes(bytes: &[u8]) -> (String, Compiled) {
     match syntax::limits::decode(bytes) {
         Ok(text) => {
             let compiled = compile(&text);
-            (Some(text), compiled)
+            (text, compiled)
         }
         Err(diagnostic) => (
-            None,
+            String::from_utf8_lossy(bytes).into_owned(),
             Compiled {
                 model: None,
                 diagnostics: vec![diagnostic],

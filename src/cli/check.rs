@@ -87,7 +87,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             }
         };
         let (text, compiled) = crate::compile_bytes(&bytes);
-        let source = SourceFile::new(path.clone(), text.unwrap_or_default());
+        let source = SourceFile::new(path.clone(), text);
         let mut diagnostics = compiled.diagnostics;
         diagnostics.retain_mut(|d| match levels.apply(d.code, d.severity) {
             Some(severity) => {

@@ -67,7 +67,7 @@ codes! {
     MalformedDoi = "E0307", "malformed-doi", Error, "A DOI that does not look like `10.NNNN/suffix`.";
     EmptyRule = "E0308", "empty-rule", Error, "A rule without a `when` or without any outcome.";
     UnknownLint = "E0309", "unknown-lint", Error, "An `expect` naming a lint that does not exist.";
-    EnumTooLarge = "E0310", "enum-too-large", Error, "An enum with more values than a set can hold.";
+    EnumTooLarge = "E0310", "enum-too-large", Error, "A `set of` fact over an enum with more than 128 values.";
     // E05xx: patient facts
     MalformedFacts = "E0501", "malformed-facts", Error, "The facts file is not valid JSON of the expected shape.";
     UnknownFact = "E0502", "unknown-fact", Error, "A facts key the guideline does not declare.";

@@ -7,4 +7,4 @@ mod resolve;
 pub mod units;
 
 pub use model::*;
-pub use resolve::{MAX_ENUM_VALUES, resolve};
+pub use resolve::{MAX_SET_VALUES, resolve};

@@ -9,9 +9,9 @@ use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::syntax::ast::{self, ExprKind, Operand, SetExpr};
 use crate::syntax::{Span, Spanned};
 
-/// Largest number of values an enum may have (sets are bitsets in the
-/// evaluator; this keeps a patient's facts small and fixed-size).
-pub const MAX_ENUM_VALUES: usize = 4096;
+/// Largest number of values the enum of a `set of` fact may have: sets are
+/// 128-bit bitsets in the evaluator, so a patient's facts stay fixed-size.
+pub const MAX_SET_VALUES: usize = 128;
 
 /// Resolves a parsed file. Returns the model when there are no errors,
 /// together with all diagnostics (warnings included).
@@ -266,7 +266,6 @@ impl Resolver {
                 values.push(value.node.clone());
             }
         }
-        self.check_enum_size(&decl.name.node, values.len(), decl.span);
         let id = EnumId(id32(self.model.enums.len()));
         self.enum_names.insert(decl.name.node.clone(), id);
         self.model.enums.push(EnumType {
@@ -276,17 +275,22 @@ impl Resolver {
         });
     }
 
-    fn check_enum_size(&mut self, name: &str, size: usize, span: Span) {
-        if size > MAX_ENUM_VALUES {
-            self.error(
-                Diagnostic::new(
-                    Code::EnumTooLarge,
-                    format!("`{name}` has {size} values; an enum holds at most {MAX_ENUM_VALUES}"),
-                )
-                .primary(span, "too many values")
-                .help("split the enum, or use several bool facts"),
-            );
+    fn check_set_size(&mut self, enum_id: EnumId, span: Span) -> Option<EnumId> {
+        let enum_type = &self.model.enums[enum_id.index()];
+        let size = enum_type.values.len();
+        if size <= MAX_SET_VALUES {
+            return Some(enum_id);
         }
+        let message = format!(
+            "`{}` has {size} values; a `set of` fact holds at most {MAX_SET_VALUES}",
+            enum_type.name
+        );
+        self.error(
+            Diagnostic::new(Code::EnumTooLarge, message)
+                .primary(span, "set of a large enum")
+                .help("split the enum, or use several bool facts"),
+        );
+        None
     }
 
     fn declare_action(&mut self, decl: &ast::ActionDecl) {
@@ -309,7 +313,6 @@ impl Resolver {
 
     fn declare_action_enum(&mut self) {
         let values: Vec<String> = self.model.actions.iter().map(|a| a.name.clone()).collect();
-        self.check_enum_size("Action", values.len(), Span::default());
         let id = EnumId(id32(self.model.enums.len()));
         self.model.action_enum = id;
         self.enum_names.insert("Action".to_owned(), id);
@@ -360,7 +363,10 @@ impl Resolver {
                 }
                 Type::Quantity(parsed)
             }
-            ast::TypeExpr::SetOf(name) => Type::Set(self.enum_type(name)?),
+            ast::TypeExpr::SetOf(name) => {
+                let enum_id = self.enum_type(name)?;
+                Type::Set(self.check_set_size(enum_id, ty.span)?)
+            }
             ast::TypeExpr::Named(name) => Type::Enum(self.enum_type(name)?),
         })
     }
