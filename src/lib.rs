@@ -9,6 +9,7 @@
 pub mod diagnostics;
 pub mod syntax;
 pub mod cli;
+pub mod eval;
 pub mod sema;
 
 use diagnostics::Diagnostic;

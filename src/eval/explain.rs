@@ -1,0 +1,95 @@
+//! `--explain`: the proof tree of a condition for one patient, each node
+//! with its three-valued result and its source span, down to the facts.
+
+use super::Tri;
+use super::interp::{Patient, Run};
+use super::program::{Node, Program};
+use crate::syntax::Span;
+
+/// Definitions are expanded this many levels deep; deeper ones show only
+/// their value, so explanations stay readable and bounded.
+const MAX_DEFINITION_DEPTH: usize = 8;
+
+/// One line of a proof tree.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// Nesting depth (0 for the root).
+    pub depth: usize,
+    /// The node's value for this patient.
+    pub value: Tri,
+    /// Where the node is written.
+    pub span: Span,
+    /// Set when the node is a definition being expanded: its name.
+    pub definition: Option<String>,
+}
+
+/// Which compiled condition to explain.
+#[derive(Clone, Copy, Debug)]
+pub enum Target {
+    /// A rule's `when`.
+    Rule(usize),
+    /// An action's contraindication clause: (action, clause).
+    Contraindication(usize, usize),
+    /// An action's caution clause: (action, clause).
+    Caution(usize, usize),
+}
+
+/// The proof tree of a condition, pre-order.
+pub fn explain(program: &Program<'_>, patient: &Patient, target: Target) -> Vec<Step> {
+    let root = match target {
+        Target::Rule(rule) => program.rules.get(rule).map(|c| c.root),
+        Target::Contraindication(action, clause) => program
+            .contraindications
+            .get(action)
+            .and_then(|clauses| clauses.get(clause))
+            .map(|c| c.root),
+        Target::Caution(action, clause) => program
+            .cautions
+            .get(action)
+            .and_then(|clauses| clauses.get(clause))
+            .map(|c| c.root),
+    };
+    let Some(root) = root else {
+        return Vec::new();
+    };
+    let run = Run::new(program, patient);
+    let mut steps = Vec::new();
+    // Explicit stack: (node, depth, definitions expanded so far).
+    let mut stack = vec![(root, 0usize, 0usize)];
+    while let Some((index, depth, expanded)) = stack.pop() {
+        let span = program.spans.get(index as usize).copied().unwrap_or_default();
+        let value = run.node(index);
+        let mut definition = None;
+        let mut children: Vec<(u32, usize)> = Vec::new();
+        match program.nodes.get(index as usize) {
+            Some(Node::Not(inner)) => children.push((*inner, expanded)),
+            Some(Node::And { start, len }) | Some(Node::Or { start, len }) => {
+                children.extend(run.children(*start, *len).iter().map(|&c| (c, expanded)));
+            }
+            Some(Node::Implies(left, right)) => {
+                children.push((*left, expanded));
+                children.push((*right, expanded));
+            }
+            Some(Node::Definition(id)) => {
+                let model_definition = program.model.definitions.get(*id as usize);
+                definition = model_definition.map(|d| d.name.clone());
+                if expanded < MAX_DEFINITION_DEPTH {
+                    if let Some(compiled) = program.definitions.get(*id as usize) {
+                        children.push((compiled.root, expanded + 1));
+                    }
+                }
+            }
+            _ => {}
+        }
+        steps.push(Step {
+            depth,
+            value,
+            span,
+            definition,
+        });
+        for (child, child_expanded) in children.into_iter().rev() {
+            stack.push((child, depth + 1, child_expanded));
+        }
+    }
+    steps
+}

@@ -1,0 +1,599 @@
+//! The interpreter: a [`Program`] and a [`Patient`] → an [`Evaluation`].
+//! Three-valued throughout; deterministic; each condition is evaluated
+//! without allocation, and definitions once per patient, in order.
+
+use super::logic::Tri;
+use super::program::{Node, Program};
+use crate::sema::{ActionId, CmpOp, FactId, Member, Outcome, RuleId, SectionId};
+
+/// One fact's value for a patient.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value {
+    /// Missing or `null`.
+    Unknown,
+    /// A bool fact.
+    Bool(bool),
+    /// A number, or a quantity in the fact's declared unit.
+    Number(f64),
+    /// An enum value's index.
+    Enum(u32),
+    /// A set of enum values as a bitset.
+    Set(u128),
+}
+
+/// A patient: one value per fact slot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Patient {
+    /// Optional identifier from the facts (`"@id"`).
+    pub id: Option<String>,
+    /// Values by fact index.
+    pub values: Vec<Value>,
+}
+
+impl Patient {
+    /// A patient with every fact unknown.
+    pub fn unknown(program: &Program<'_>) -> Patient {
+        Patient {
+            id: None,
+            values: vec![Value::Unknown; program.model.facts.len()],
+        }
+    }
+
+    /// The value of a fact.
+    pub fn get(&self, fact: FactId) -> Value {
+        self.values.get(fact.index()).copied().unwrap_or(Value::Unknown)
+    }
+}
+
+/// What happened to a rule for this patient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleStatus {
+    /// Its condition was true.
+    Fired,
+    /// Its condition was false.
+    NotApplicable,
+    /// Its condition could not be decided.
+    Undecided,
+    /// In a first-match section, an earlier member fired.
+    Shadowed,
+    /// In a first-match section, an earlier member was undecided.
+    NotReached,
+}
+
+/// Why an action was not given.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Withholding {
+    /// Contraindication clauses (indices into the action's list) that hold.
+    Contraindicated(Vec<usize>),
+    /// Contraindication clauses that may hold; these facts would settle it.
+    Unsettled {
+        /// Clause indices.
+        clauses: Vec<usize>,
+        /// Unknown facts they read.
+        needs: Vec<FactId>,
+    },
+    /// Rules with `then avoid` that apply to this patient.
+    Avoided(Vec<RuleId>),
+    /// Rules with `then avoid` that may apply.
+    MaybeAvoided {
+        /// The rules.
+        rules: Vec<RuleId>,
+        /// Unknown facts they read.
+        needs: Vec<FactId>,
+    },
+}
+
+/// An action not given, with the rule that would have given it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Withheld {
+    /// The action.
+    pub action: ActionId,
+    /// The rule that listed it.
+    pub rule: RuleId,
+    /// Why.
+    pub why: Withholding,
+}
+
+/// A caution clause that holds or may hold for a recommended action.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CautionNote {
+    /// Clause index in the action's cautions.
+    pub clause: usize,
+    /// True, or unknown.
+    pub value: Tri,
+    /// Unknown facts when `value` is unknown.
+    pub needs: Vec<FactId>,
+}
+
+/// An action to give.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recommendation {
+    /// The action.
+    pub action: ActionId,
+    /// The rule.
+    pub rule: RuleId,
+    /// Which `then` clause of the rule.
+    pub choice: usize,
+    /// Preferred alternatives skipped before this one.
+    pub skipped: Vec<Withheld>,
+    /// Cautions that apply.
+    pub cautions: Vec<CautionNote>,
+}
+
+/// An action a rule says to avoid for this patient.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Avoidance {
+    /// The action.
+    pub action: ActionId,
+    /// The rule.
+    pub rule: RuleId,
+}
+
+/// Why a decision goes to a clinician.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EscalationCause {
+    /// The rule's condition is unknown. In a first-match section this also
+    /// stops the rules after it.
+    UnknownCondition {
+        /// The rule.
+        rule: RuleId,
+        /// The first-match section it stops, if any.
+        stops: Option<SectionId>,
+    },
+    /// Every alternative of a `then` clause was withheld.
+    NoAlternative {
+        /// The rule.
+        rule: RuleId,
+        /// The `then` clause.
+        choice: usize,
+        /// The withheld alternatives.
+        withheld: Vec<Withheld>,
+    },
+    /// Two recommended actions are declared mutually exclusive.
+    Exclusive {
+        /// Index into the model's exclusives.
+        group: usize,
+        /// The recommendations in conflict.
+        actions: Vec<(ActionId, RuleId)>,
+    },
+    /// The facts contradict a declared invariant.
+    ImplausibleFacts {
+        /// Index into the model's invariants.
+        invariant: usize,
+    },
+}
+
+/// A decision handed to a clinician.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Escalation {
+    /// Why.
+    pub cause: EscalationCause,
+    /// Facts that would settle it (empty when no fact is missing).
+    pub needs: Vec<FactId>,
+}
+
+/// The outcome of evaluating a guideline for one patient.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Evaluation {
+    /// Actions to give.
+    pub recommended: Vec<Recommendation>,
+    /// Actions to avoid.
+    pub avoided: Vec<Avoidance>,
+    /// Decisions for a clinician.
+    pub escalations: Vec<Escalation>,
+    /// Status of each rule, by rule index.
+    pub rules: Vec<RuleStatus>,
+}
+
+impl Evaluation {
+    /// True when no rule applies and nothing escalates.
+    pub fn nothing_applies(&self) -> bool {
+        self.recommended.is_empty() && self.avoided.is_empty() && self.escalations.is_empty()
+    }
+
+    /// Every withheld alternative: skipped on the way to a recommendation,
+    /// or withheld in a choice that escalated.
+    pub fn withheld(&self) -> impl Iterator<Item = &Withheld> {
+        let skipped = self.recommended.iter().flat_map(|r| r.skipped.iter());
+        let escalated = self.escalations.iter().flat_map(|e| match &e.cause {
+            EscalationCause::NoAlternative { withheld, .. } => withheld.as_slice(),
+            _ => &[],
+        });
+        skipped.chain(escalated)
+    }
+}
+
+/// Evaluation state for one patient.
+pub(crate) struct Run<'p, 'm> {
+    pub(crate) program: &'p Program<'m>,
+    pub(crate) patient: &'p Patient,
+    definitions: Vec<Tri>,
+}
+
+impl<'p, 'm> Run<'p, 'm> {
+    /// Prepares a run: evaluates every definition once, in order.
+    pub(crate) fn new(program: &'p Program<'m>, patient: &'p Patient) -> Self {
+        let mut run = Run {
+            program,
+            patient,
+            definitions: Vec::with_capacity(program.definitions.len()),
+        };
+        for definition in &program.definitions {
+            let value = run.node(definition.root);
+            run.definitions.push(value);
+        }
+        run
+    }
+
+    pub(crate) fn node(&self, index: u32) -> Tri {
+        let Some(node) = self.program.nodes.get(index as usize) else {
+            return Tri::Unknown;
+        };
+        match *node {
+            Node::Const(value) => value,
+            Node::Fact(fact) => match self.value(fact) {
+                Value::Bool(b) => Tri::from_bool(b),
+                _ => Tri::Unknown,
+            },
+            Node::Definition(id) => self.definitions.get(id as usize).copied().unwrap_or(Tri::Unknown),
+            Node::Not(inner) => self.node(inner).not(),
+            Node::And { start, len } => {
+                let mut result = Tri::True;
+                for &child in self.children(start, len) {
+                    result = result.and(self.node(child));
+                    if result == Tri::False {
+                        break;
+                    }
+                }
+                result
+            }
+            Node::Or { start, len } => {
+                let mut result = Tri::False;
+                for &child in self.children(start, len) {
+                    result = result.or(self.node(child));
+                    if result == Tri::True {
+                        break;
+                    }
+                }
+                result
+            }
+            Node::Implies(left, right) => self.node(left).implies(self.node(right)),
+            Node::Compare { fact, op, value } => match self.value(fact) {
+                Value::Number(x) => Tri::from_bool(compare(x, op, value)),
+                _ => Tri::Unknown,
+            },
+            Node::EnumIn { fact, start, len } => match self.value(fact) {
+                Value::Enum(v) => {
+                    let values = self
+                        .program
+                        .enum_values
+                        .get(start as usize..(start + len) as usize)
+                        .unwrap_or(&[]);
+                    Tri::from_bool(values.contains(&v))
+                }
+                _ => Tri::Unknown,
+            },
+            Node::SetHas { fact, mask } => match self.value(fact) {
+                Value::Set(bits) => Tri::from_bool(bits & mask != 0),
+                _ => Tri::Unknown,
+            },
+        }
+    }
+
+    pub(crate) fn children(&self, start: u32, len: u32) -> &[u32] {
+        self.program
+            .children
+            .get(start as usize..(start + len) as usize)
+            .unwrap_or(&[])
+    }
+
+    fn value(&self, fact: u32) -> Value {
+        self.patient.values.get(fact as usize).copied().unwrap_or(Value::Unknown)
+    }
+
+    fn unknown_facts(&self, facts: &[FactId]) -> Vec<FactId> {
+        facts
+            .iter()
+            .copied()
+            .filter(|f| self.patient.get(*f) == Value::Unknown)
+            .collect()
+    }
+}
+
+fn compare(x: f64, op: CmpOp, y: f64) -> bool {
+    match op {
+        CmpOp::Lt => x < y,
+        CmpOp::Le => x <= y,
+        CmpOp::Gt => x > y,
+        CmpOp::Ge => x >= y,
+        CmpOp::Eq => x == y,
+        CmpOp::Ne => x != y,
+    }
+}
+
+/// Evaluates the guideline for one patient.
+pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
+    let run = Run::new(program, patient);
+    let model = program.model;
+    let mut evaluation = Evaluation {
+        rules: vec![RuleStatus::NotApplicable; model.rules.len()],
+        ..Evaluation::default()
+    };
+
+    // Facts that contradict an invariant make every rule suspect.
+    for (index, invariant) in program.invariants.iter().enumerate() {
+        if run.node(invariant.root) == Tri::False {
+            evaluation.escalations.push(Escalation {
+                cause: EscalationCause::ImplausibleFacts { invariant: index },
+                needs: Vec::new(),
+            });
+        }
+    }
+    if !evaluation.escalations.is_empty() {
+        evaluation.rules.fill(RuleStatus::NotReached);
+        return evaluation;
+    }
+
+    let mut stopped: Vec<Option<SectionId>> = vec![None; model.rules.len()];
+    walk(&run, &model.top_level, None, &mut evaluation.rules, &mut stopped);
+
+    // Avoidances first: a contraindication always beats a recommendation,
+    // whatever the order of the rules.
+    let mut avoided_by: Vec<Vec<RuleId>> = vec![Vec::new(); model.actions.len()];
+    let mut maybe_avoided_by: Vec<Vec<RuleId>> = vec![Vec::new(); model.actions.len()];
+    for &rule_index in &program.avoid_rules {
+        let rule_id = RuleId(rule_index);
+        let status = evaluation.rules[rule_id.index()];
+        let target = match status {
+            RuleStatus::Fired => &mut avoided_by,
+            RuleStatus::Undecided => &mut maybe_avoided_by,
+            _ => continue,
+        };
+        for choice in &model.rules[rule_id.index()].choices {
+            if choice.outcome == Outcome::Avoid {
+                for action in &choice.actions {
+                    target[action.index()].push(rule_id);
+                    if status == RuleStatus::Fired {
+                        evaluation.avoided.push(Avoidance {
+                            action: *action,
+                            rule: rule_id,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    for (rule_index, status) in evaluation.rules.clone().into_iter().enumerate() {
+        let rule_id = RuleId(rule_index as u32);
+        let rule = &model.rules[rule_index];
+        match status {
+            RuleStatus::Undecided => {
+                let needs = run.unknown_facts(&program.rules[rule_index].facts);
+                evaluation.escalations.push(Escalation {
+                    cause: EscalationCause::UnknownCondition {
+                        rule: rule_id,
+                        stops: stopped[rule_index],
+                    },
+                    needs,
+                });
+            }
+            RuleStatus::Fired => {
+                for (choice_index, choice) in rule.choices.iter().enumerate() {
+                    if choice.outcome != Outcome::Recommend {
+                        continue;
+                    }
+                    let mut withheld = Vec::new();
+                    let mut given = None;
+                    for &action in &choice.actions {
+                        match withholding(&run, action, &avoided_by, &maybe_avoided_by) {
+                            Some(why) => withheld.push(Withheld {
+                                action,
+                                rule: rule_id,
+                                why,
+                            }),
+                            None => {
+                                given = Some(action);
+                                break;
+                            }
+                        }
+                    }
+                    match given {
+                        Some(action) => evaluation.recommended.push(Recommendation {
+                            action,
+                            rule: rule_id,
+                            choice: choice_index,
+                            skipped: withheld,
+                            cautions: cautions(&run, action),
+                        }),
+                        None => {
+                            let mut needs: Vec<FactId> = withheld
+                                .iter()
+                                .flat_map(|w| match &w.why {
+                                    Withholding::Unsettled { needs, .. }
+                                    | Withholding::MaybeAvoided { needs, .. } => needs.clone(),
+                                    _ => Vec::new(),
+                                })
+                                .collect();
+                            needs.sort_unstable();
+                            needs.dedup();
+                            evaluation.escalations.push(Escalation {
+                                cause: EscalationCause::NoAlternative {
+                                    rule: rule_id,
+                                    choice: choice_index,
+                                    withheld,
+                                },
+                                needs,
+                            });
+                        }
+                    }
+                }
+                if rule.choices.is_empty() {
+                    // A rule with only `else-escalate` hands the patient over.
+                    evaluation.escalations.push(Escalation {
+                        cause: EscalationCause::NoAlternative {
+                            rule: rule_id,
+                            choice: 0,
+                            withheld: Vec::new(),
+                        },
+                        needs: Vec::new(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    exclusive_conflicts(program, &mut evaluation);
+    evaluation
+}
+
+/// Evaluates a list of section members; returns whether any fired.
+fn walk(
+    run: &Run<'_, '_>,
+    members: &[Member],
+    first_match: Option<SectionId>,
+    status: &mut [RuleStatus],
+    stopped: &mut [Option<SectionId>],
+) -> Tri {
+    let mut any = Tri::False;
+    for member in members {
+        if first_match.is_some() && any != Tri::False {
+            let blocked = if any == Tri::True {
+                RuleStatus::Shadowed
+            } else {
+                RuleStatus::NotReached
+            };
+            mark(run, *member, blocked, status);
+            continue;
+        }
+        let fired = match *member {
+            Member::Rule(rule) => {
+                let value = run.node(run.program.rules[rule.index()].root);
+                status[rule.index()] = match value {
+                    Tri::True => RuleStatus::Fired,
+                    Tri::False => RuleStatus::NotApplicable,
+                    Tri::Unknown => {
+                        stopped[rule.index()] = first_match;
+                        RuleStatus::Undecided
+                    }
+                };
+                value
+            }
+            Member::Section(section) => {
+                let inner = &run.program.model.sections[section.index()];
+                let scope = inner.first_match.then_some(section);
+                walk(run, &inner.members, scope, status, stopped)
+            }
+        };
+        any = any.or(fired);
+    }
+    any
+}
+
+/// Marks every rule under `member` with `value`.
+fn mark(run: &Run<'_, '_>, member: Member, value: RuleStatus, status: &mut [RuleStatus]) {
+    let mut stack = vec![member];
+    while let Some(member) = stack.pop() {
+        match member {
+            Member::Rule(rule) => status[rule.index()] = value,
+            Member::Section(section) => {
+                stack.extend(&run.program.model.sections[section.index()].members)
+            }
+        }
+    }
+}
+
+fn withholding(
+    run: &Run<'_, '_>,
+    action: ActionId,
+    avoided_by: &[Vec<RuleId>],
+    maybe_avoided_by: &[Vec<RuleId>],
+) -> Option<Withholding> {
+    let clauses = &run.program.contraindications[action.index()];
+    let mut holds = Vec::new();
+    let mut unsettled = Vec::new();
+    let mut needs = Vec::new();
+    for (index, clause) in clauses.iter().enumerate() {
+        match run.node(clause.root) {
+            Tri::True => holds.push(index),
+            Tri::Unknown => {
+                unsettled.push(index);
+                needs.extend(run.unknown_facts(&clause.facts));
+            }
+            Tri::False => {}
+        }
+    }
+    if !holds.is_empty() {
+        return Some(Withholding::Contraindicated(holds));
+    }
+    let avoided = &avoided_by[action.index()];
+    if !avoided.is_empty() {
+        return Some(Withholding::Avoided(avoided.clone()));
+    }
+    if !unsettled.is_empty() {
+        needs.sort_unstable();
+        needs.dedup();
+        return Some(Withholding::Unsettled {
+            clauses: unsettled,
+            needs,
+        });
+    }
+    let maybe = &maybe_avoided_by[action.index()];
+    if !maybe.is_empty() {
+        let mut needs: Vec<FactId> = maybe
+            .iter()
+            .flat_map(|rule| run.unknown_facts(&run.program.rules[rule.index()].facts))
+            .collect();
+        needs.sort_unstable();
+        needs.dedup();
+        return Some(Withholding::MaybeAvoided {
+            rules: maybe.clone(),
+            needs,
+        });
+    }
+    None
+}
+
+fn cautions(run: &Run<'_, '_>, action: ActionId) -> Vec<CautionNote> {
+    let mut notes = Vec::new();
+    for (clause, compiled) in run.program.cautions[action.index()].iter().enumerate() {
+        let value = run.node(compiled.root);
+        if value != Tri::False {
+            let needs = if value == Tri::Unknown {
+                run.unknown_facts(&compiled.facts)
+            } else {
+                Vec::new()
+            };
+            notes.push(CautionNote {
+                clause,
+                value,
+                needs,
+            });
+        }
+    }
+    notes
+}
+
+/// Recommending two actions declared exclusive is a conflict for a clinician.
+fn exclusive_conflicts(program: &Program<'_>, evaluation: &mut Evaluation) {
+    for (group, exclusive) in program.model.exclusives.iter().enumerate() {
+        let mut involved: Vec<(ActionId, RuleId)> = Vec::new();
+        for recommendation in &evaluation.recommended {
+            if exclusive.actions.contains(&recommendation.action)
+                && !involved.iter().any(|(a, _)| *a == recommendation.action)
+            {
+                involved.push((recommendation.action, recommendation.rule));
+            }
+        }
+        if involved.len() > 1 {
+            evaluation.escalations.push(Escalation {
+                cause: EscalationCause::Exclusive {
+                    group,
+                    actions: involved,
+                },
+                needs: Vec::new(),
+            });
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Kleene three-valued logic.
+
+use std::fmt;
+
+/// True, false, or unknown because a fact is missing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tri {
+    /// Definitely false.
+    False,
+    /// Cannot be decided from the facts given.
+    Unknown,
+    /// Definitely true.
+    True,
+}
+
+impl Tri {
+    /// Kleene conjunction: false wins, then unknown.
+    pub fn and(self, other: Tri) -> Tri {
+        self.min(other)
+    }
+
+    /// Kleene disjunction: true wins, then unknown.
+    pub fn or(self, other: Tri) -> Tri {
+        self.max(other)
+    }
+
+    /// Kleene negation; unknown stays unknown.
+    pub fn not(self) -> Tri {
+        match self {
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+            Tri::True => Tri::False,
+        }
+    }
+
+    /// `self implies other`, i.e. `not self or other`.
+    pub fn implies(self, other: Tri) -> Tri {
+        self.not().or(other)
+    }
+
+    /// From a known bool.
+    pub fn from_bool(value: bool) -> Tri {
+        if value { Tri::True } else { Tri::False }
+    }
+
+    /// Lower-case word for reports.
+    pub fn word(self) -> &'static str {
+        match self {
+            Tri::False => "false",
+            Tri::Unknown => "unknown",
+            Tri::True => "true",
+        }
+    }
+}
+
+impl fmt::Display for Tri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tri::{self, *};
+
+    const ALL: [Tri; 3] = [False, Unknown, True];
+
+    #[test]
+    fn kleene_tables() {
+        assert_eq!(Unknown.and(False), False);
+        assert_eq!(Unknown.and(True), Unknown);
+        assert_eq!(Unknown.or(True), True);
+        assert_eq!(Unknown.or(False), Unknown);
+        assert_eq!(False.implies(Unknown), True);
+        assert_eq!(Unknown.implies(True), True);
+        assert_eq!(True.implies(Unknown), Unknown);
+    }
+
+    #[test]
+    fn de_morgan_holds() {
+        for a in ALL {
+            for b in ALL {
+                assert_eq!(a.and(b).not(), a.not().or(b.not()));
+            }
+        }
+    }
+}
