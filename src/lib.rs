@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod syntax;
 pub mod cli;
 pub mod eval;
+pub mod report;
 pub mod sema;
 
 use diagnostics::Diagnostic;

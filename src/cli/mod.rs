@@ -2,6 +2,7 @@
 //! 0 success, 1 the input has errors (or a denied warning), 2 usage or I/O.
 
 mod check;
+mod run;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -35,6 +36,9 @@ enum Command {
     /// Check guidelines: syntax, names, types, units and evidence.
     #[command(after_help = "Examples:\n  gdl check guidelines/dermatomyositis.gdl\n  gdl check --deny warnings --allow unused-fact a.gdl b.gdl\n  gdl check --format short guidelines/*.gdl   # file:line:col lines for CI logs")]
     Check(check::CheckArgs),
+    /// Evaluate a guideline for one patient (JSON) or a cohort (NDJSON).
+    #[command(after_help = "Examples:\n  gdl run guidelines/dermatomyositis.gdl --facts guidelines/examples/refractory-muscle.json\n  gdl run guidelines/dermatomyositis.gdl --facts patient.json --format json --explain\n  gdl run guidelines/dermatomyositis.gdl --facts cohort.ndjson > reports.ndjson")]
+    Run(run::RunArgs),
 }
 
 /// How diagnostics are printed.
@@ -80,6 +84,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Run(args) => run::run(&args),
     };
     ExitCode::from(code)
 }

@@ -114,9 +114,10 @@ const ATOMS: &[(&str, Dimension, f64)] = &[
     ("[IU]", Dimension::IU, 1.0),
     ("IU", Dimension::IU, 1.0),
     ("%", Dimension::NONE, 0.01),
-    ("[Hg]", Dimension([1, -1, -2, 0, 0]), 133_322.387_415),
+    // Pressure in base units g/(m·s²): 1 Pa = 1000.
     ("Pa", Dimension([1, -1, -2, 0, 0]), 1000.0),
-    ("mmHg", Dimension([1, -1, -2, 0, 0]), 133.322_387_415),
+    ("m[Hg]", Dimension([1, -1, -2, 0, 0]), 133_322_387.415),
+    ("mmHg", Dimension([1, -1, -2, 0, 0]), 133_322.387_415),
     ("{count}", Dimension::NONE, 1.0),
 ];
 

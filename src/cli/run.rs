@@ -1,0 +1,224 @@
+//! `gdl run GUIDELINE --facts FILE`: one patient (JSON) or a cohort
+//! (NDJSON, one patient per line, streamed in order on every core).
+
+use std::io::{BufRead, BufReader, Write};
+
+use clap::{Args, ValueEnum};
+
+use super::{ColourChoice, DiagnosticFormat, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::diagnostics::render::SourceFile;
+use crate::eval::{Program, evaluate, facts::parse_patient};
+use crate::report;
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The guideline to evaluate.
+    #[arg(value_name = "GUIDELINE")]
+    guideline: String,
+    /// Patient facts: a JSON object, or NDJSON (one patient per line) when
+    /// the name ends in .ndjson/.jsonl or with --ndjson; `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    facts: String,
+    /// Read the facts as NDJSON whatever the file name.
+    #[arg(long)]
+    ndjson: bool,
+    /// Report format (NDJSON input always gives one JSON report per line).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+    /// Show the proof tree of each decision, with source positions.
+    #[arg(long)]
+    explain: bool,
+    /// When to use colour in diagnostics.
+    #[arg(long, value_enum, default_value_t = ColourChoice::Auto)]
+    color: ColourChoice,
+}
+
+/// Report formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// For people.
+    Text,
+    /// The versioned JSON shape of docs/report.md.
+    Json,
+}
+
+pub fn run(args: &RunArgs) -> u8 {
+    let bytes = match super::read_file(&args.guideline) {
+        Ok(bytes) => bytes,
+        Err(diagnostic) => {
+            let source = SourceFile::new(args.guideline.clone(), String::new());
+            super::print_diagnostics(&[diagnostic], &source, DiagnosticFormat::Human, args.color);
+            return EXIT_USAGE;
+        }
+    };
+    let (text, compiled) = crate::compile_bytes(&bytes);
+    let source = SourceFile::new(args.guideline.clone(), text);
+    let Some(model) = compiled.model else {
+        super::print_diagnostics(&compiled.diagnostics, &source, DiagnosticFormat::Human, args.color);
+        eprintln!("error: the guideline has errors; run `gdl check {}`", args.guideline);
+        return EXIT_FINDINGS;
+    };
+    let program = Program::new(&model);
+    let ndjson = args.ndjson || args.facts.ends_with(".ndjson") || args.facts.ends_with(".jsonl");
+    if ndjson {
+        return batch(&program, args);
+    }
+    let facts_bytes = match super::read_file(&args.facts) {
+        Ok(bytes) => bytes,
+        Err(diagnostic) => {
+            let facts_source = SourceFile::new(args.facts.clone(), String::new());
+            super::print_diagnostics(&[diagnostic], &facts_source, DiagnosticFormat::Human, args.color);
+            return EXIT_USAGE;
+        }
+    };
+    let facts_text = String::from_utf8_lossy(&facts_bytes).into_owned();
+    let facts_source = SourceFile::new(args.facts.clone(), facts_text);
+    let patient = match parse_patient(&program, &facts_source.text) {
+        Ok(patient) => patient,
+        Err(diagnostic) => {
+            super::print_diagnostics(&[diagnostic], &facts_source, DiagnosticFormat::Human, args.color);
+            eprintln!("error: no report: the facts must be fixed first");
+            return EXIT_FINDINGS;
+        }
+    };
+    let evaluation = evaluate(&program, &patient);
+    let report = report::build(&program, &patient, &evaluation);
+    let explanations = args
+        .explain
+        .then(|| report::explain::build(&program, &patient, &evaluation, &source));
+    let output = match args.format {
+        ReportFormat::Text => {
+            let mut text = report::text::render(&report);
+            if let Some(explanations) = &explanations {
+                text.push_str(&report::explain::render(explanations, &args.guideline));
+            }
+            text
+        }
+        ReportFormat::Json => match &explanations {
+            Some(explanations) => {
+                let value = serde_json::json!({"report": report, "explanations": explanations});
+                serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+            }
+            None => report::json_pretty(&report) + "\n",
+        },
+    };
+    print!("{output}");
+    EXIT_OK
+}
+
+/// Lines per batch: large enough to keep both cores busy, small enough
+/// that memory stays constant whatever the cohort size.
+const BATCH_LINES: usize = 4096;
+
+fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
+    let reader: Box<dyn BufRead> = if args.facts == "-" {
+        Box::new(BufReader::new(std::io::stdin()))
+    } else {
+        match std::fs::File::open(&args.facts) {
+            Ok(file) => Box::new(BufReader::with_capacity(1 << 20, file)),
+            Err(error) => {
+                eprintln!("error[E0601]: cannot read `{}`: {error}", args.facts);
+                return EXIT_USAGE;
+            }
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let mut failed = 0usize;
+    let mut lines = reader.lines();
+    let mut line_number = 0usize;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    loop {
+        let mut chunk: Vec<(usize, String)> = Vec::with_capacity(BATCH_LINES);
+        for line in lines.by_ref().take(BATCH_LINES) {
+            line_number += 1;
+            match line {
+                Ok(line) => chunk.push((line_number, line)),
+                Err(error) => chunk.push((line_number, format!("\u{0}{error}"))),
+            }
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let results = process_chunk(program, &chunk, threads, &args.facts);
+        for result in results {
+            match result {
+                LineResult::Blank => {}
+                LineResult::Report(json) => {
+                    let _ = out.write_all(json.as_bytes());
+                    let _ = out.write_all(b"\n");
+                }
+                LineResult::Error { json, message } => {
+                    failed += 1;
+                    let _ = out.write_all(json.as_bytes());
+                    let _ = out.write_all(b"\n");
+                    eprintln!("{message}");
+                }
+            }
+        }
+    }
+    if out.flush().is_err() {
+        return EXIT_USAGE;
+    }
+    if failed > 0 {
+        eprintln!("error: {failed} patient line{} could not be read", if failed == 1 { "" } else { "s" });
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+enum LineResult {
+    Blank,
+    Report(String),
+    Error { json: String, message: String },
+}
+
+fn process_chunk(program: &Program<'_>, chunk: &[(usize, String)], threads: usize, file: &str) -> Vec<LineResult> {
+    let per_thread = chunk.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunk
+            .chunks(per_thread)
+            .map(|part| scope.spawn(move || part.iter().map(|(n, line)| process_line(program, *n, line, file)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+fn process_line(program: &Program<'_>, line_number: usize, line: &str, file: &str) -> LineResult {
+    if line.trim().is_empty() {
+        return LineResult::Blank;
+    }
+    let parsed = if let Some(io_error) = line.strip_prefix('\u{0}') {
+        Err(crate::diagnostics::Diagnostic::new(
+            crate::diagnostics::Code::MalformedFacts,
+            format!("line is not UTF-8 text: {io_error}"),
+        ))
+    } else {
+        parse_patient(program, line)
+    };
+    match parsed {
+        Ok(patient) => {
+            let evaluation = evaluate(program, &patient);
+            LineResult::Report(report::json(&report::build(program, &patient, &evaluation)))
+        }
+        Err(diagnostic) => {
+            let column = diagnostic.primary_span().start_usize() + 1;
+            let message = format!(
+                "{file}:{line_number}:{column}: error[{}]: {}",
+                diagnostic.code.id(),
+                diagnostic.message
+            );
+            let json = serde_json::json!({
+                "schema": report::SCHEMA,
+                "line": line_number,
+                "error": {"code": diagnostic.code.id(), "name": diagnostic.code.name(), "message": diagnostic.message},
+            })
+            .to_string();
+            LineResult::Error { json, message }
+        }
+    }
+}

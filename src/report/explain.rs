@@ -1,0 +1,149 @@
+//! `--explain`: proof trees for every decision in a report, rendered with
+//! the guideline's source text and line:column positions.
+
+use serde::Serialize;
+
+use crate::diagnostics::render::SourceFile;
+use crate::eval::explain::{Target, explain};
+use crate::eval::{EscalationCause, Evaluation, Patient, Program, RuleStatus, Withholding};
+
+/// The proof tree of one decision.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Explanation {
+    /// What is explained, e.g. "rule `r` (fired)".
+    pub subject: String,
+    /// Pre-order nodes.
+    pub steps: Vec<ExplainLine>,
+}
+
+/// One node of a proof tree.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ExplainLine {
+    /// Nesting depth.
+    pub depth: usize,
+    /// `true`, `false` or `unknown`.
+    pub value: &'static str,
+    /// The condition as written (whitespace collapsed).
+    pub text: String,
+    /// 1-based line in the guideline.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+/// Explanations for every rule that fired or could not be decided, and for
+/// every contraindication that withheld an action.
+pub fn build(
+    program: &Program<'_>,
+    patient: &Patient,
+    evaluation: &Evaluation,
+    source: &SourceFile,
+) -> Vec<Explanation> {
+    let model = program.model;
+    let mut out = Vec::new();
+    for (index, status) in evaluation.rules.iter().enumerate() {
+        let word = match status {
+            RuleStatus::Fired => "applies",
+            RuleStatus::Undecided => "cannot be decided",
+            _ => continue,
+        };
+        out.push(Explanation {
+            subject: format!("rule `{}` {word}", model.rules[index].name),
+            steps: lines(program, patient, Target::Rule(index), source),
+        });
+    }
+    for withheld in evaluation.withheld() {
+        let clauses = match &withheld.why {
+            Withholding::Contraindicated(clauses) => clauses,
+            Withholding::Unsettled { clauses, .. } => clauses,
+            _ => continue,
+        };
+        for &clause in clauses {
+            let action = withheld.action.index();
+            let subject = format!("contraindication of `{}`", model.actions[action].name);
+            if out.iter().any(|e: &Explanation| e.subject == subject) {
+                continue;
+            }
+            out.push(Explanation {
+                subject,
+                steps: lines(program, patient, Target::Contraindication(action, clause), source),
+            });
+        }
+    }
+    for escalation in &evaluation.escalations {
+        if let EscalationCause::ImplausibleFacts { invariant } = escalation.cause {
+            let span = model.invariants[invariant].condition.span;
+            let (line, column) = source.line_col(span.start_usize());
+            out.push(Explanation {
+                subject: "invariant violated".to_owned(),
+                steps: vec![ExplainLine {
+                    depth: 0,
+                    value: "false",
+                    text: snippet(source, span),
+                    line,
+                    column,
+                }],
+            });
+        }
+    }
+    out
+}
+
+fn lines(program: &Program<'_>, patient: &Patient, target: Target, source: &SourceFile) -> Vec<ExplainLine> {
+    explain(program, patient, target)
+        .into_iter()
+        .map(|step| {
+            let (line, column) = source.line_col(step.span.start_usize());
+            let mut text = snippet(source, step.span);
+            if let Some(name) = step.definition {
+                if text != name {
+                    text = format!("{name} = {text}");
+                }
+            }
+            ExplainLine {
+                depth: step.depth,
+                value: step.value.word(),
+                text,
+                line,
+                column,
+            }
+        })
+        .collect()
+}
+
+fn snippet(source: &SourceFile, span: crate::syntax::Span) -> String {
+    let text = source
+        .text
+        .get(span.start_usize()..span.end as usize)
+        .unwrap_or("");
+    let collapsed: Vec<&str> = text.split_whitespace().collect();
+    let joined = collapsed.join(" ");
+    if joined.chars().count() > 100 {
+        let short: String = joined.chars().take(97).collect();
+        format!("{short}...")
+    } else {
+        joined
+    }
+}
+
+/// Renders explanations as indented text.
+pub fn render(explanations: &[Explanation], file: &str) -> String {
+    if explanations.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nEXPLANATION\n");
+    for explanation in explanations {
+        out.push_str(&format!("  {}\n", explanation.subject));
+        for step in &explanation.steps {
+            out.push_str(&format!(
+                "    {}[{}] {}  ({file}:{}:{})\n",
+                "  ".repeat(step.depth),
+                step.value,
+                step.text,
+                step.line,
+                step.column
+            ));
+        }
+    }
+    out
+}

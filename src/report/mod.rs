@@ -1,0 +1,489 @@
+//! Reports: an [`Evaluation`] turned into names, values, reasons and
+//! citations, in one [`Report`] shape that both renderers use: text for
+//! people ([`text`]) and versioned JSON for programs (`docs/report.md`).
+
+pub mod explain;
+pub mod text;
+
+use serde::Serialize;
+
+use crate::eval::{
+    EscalationCause, Evaluation, Patient, Program, Tri, Value, Withheld, Withholding,
+};
+use crate::sema::{ActionId, FactId, Model, ReferenceId, RuleId, Type};
+
+/// The JSON schema identifier; bumped on any incompatible change.
+pub const SCHEMA: &str = "gdl-report/1";
+
+/// A report for one patient.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// Which guideline produced it.
+    pub guideline: GuidelineInfo,
+    /// The patient identifier (`"@id"` in the facts), if given.
+    pub patient: Option<String>,
+    /// Actions to give.
+    pub recommended: Vec<RecommendedItem>,
+    /// Actions not given, with why.
+    pub withheld: Vec<WithheldItem>,
+    /// Actions a rule says to avoid for this patient.
+    pub avoid: Vec<AvoidItem>,
+    /// Decisions for a clinician.
+    pub escalations: Vec<EscalationItem>,
+    /// True when no rule applies and nothing escalates.
+    pub nothing_applies: bool,
+}
+
+/// Guideline identification.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct GuidelineInfo {
+    /// Machine name.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// `version` metadata.
+    pub version: Option<String>,
+}
+
+/// A fact and its value for this patient.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct FactValue {
+    /// Fact name.
+    pub fact: String,
+    /// JSON value: bool, number, `{"value","unit"}`, string, list, or null.
+    pub value: serde_json::Value,
+}
+
+/// A cited reference.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Citation {
+    /// Key as declared.
+    pub key: String,
+    /// Human citation.
+    pub citation: String,
+    /// PubMed ID.
+    pub pmid: Option<u32>,
+    /// DOI.
+    pub doi: Option<String>,
+    /// Best link.
+    pub link: Option<String>,
+}
+
+/// A rule's identity.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RuleInfo {
+    /// Rule name.
+    pub name: String,
+    /// Rule title.
+    pub title: Option<String>,
+}
+
+/// A recommendation.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RecommendedItem {
+    /// Action name.
+    pub action: String,
+    /// Action label.
+    pub label: Option<String>,
+    /// The rule that recommends it.
+    pub rule: RuleInfo,
+    /// The values of the facts the rule's condition reads.
+    pub because: Vec<FactValue>,
+    /// Cautions that hold or may hold.
+    pub cautions: Vec<CautionItem>,
+    /// The rule's evidence.
+    pub citations: Vec<Citation>,
+}
+
+/// A caution on a recommended action.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CautionItem {
+    /// `applies` or `may-apply`.
+    pub status: &'static str,
+    /// The clause's reason.
+    pub because: Option<String>,
+    /// Facts that would settle a `may-apply`.
+    pub needs: Vec<String>,
+    /// The clause's evidence.
+    pub citations: Vec<Citation>,
+}
+
+/// An action withheld.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct WithheldItem {
+    /// Action name.
+    pub action: String,
+    /// Action label.
+    pub label: Option<String>,
+    /// The rule that listed it.
+    pub rule: RuleInfo,
+    /// `contraindicated`, `may-be-contraindicated`, `avoided` or `may-be-avoided`.
+    pub reason: &'static str,
+    /// The clauses' reasons, or the avoiding rules' titles.
+    pub because: Vec<String>,
+    /// Values of the facts the contraindication reads.
+    pub values: Vec<FactValue>,
+    /// Facts that would settle an uncertain withholding.
+    pub needs: Vec<String>,
+    /// Evidence for the contraindication or avoidance.
+    pub citations: Vec<Citation>,
+}
+
+/// An action to avoid.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AvoidItem {
+    /// Action name.
+    pub action: String,
+    /// Action label.
+    pub label: Option<String>,
+    /// The rule.
+    pub rule: RuleInfo,
+    /// The values of the facts the rule's condition reads.
+    pub because: Vec<FactValue>,
+    /// The rule's evidence.
+    pub citations: Vec<Citation>,
+}
+
+/// A decision for a clinician.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct EscalationItem {
+    /// `unknown-condition`, `no-alternative`, `exclusive-conflict` or `implausible-facts`.
+    pub kind: &'static str,
+    /// The rule involved, if any.
+    pub rule: Option<RuleInfo>,
+    /// Why, in words.
+    pub reason: String,
+    /// Facts that would settle it.
+    pub needs: Vec<String>,
+    /// Known values of the facts involved.
+    pub values: Vec<FactValue>,
+}
+
+/// Builds the report for one evaluated patient.
+pub fn build(program: &Program<'_>, patient: &Patient, evaluation: &Evaluation) -> Report {
+    let model = program.model;
+    let builder = Builder {
+        program,
+        model,
+        patient,
+    };
+    let mut withheld: Vec<WithheldItem> = evaluation.withheld().map(|w| builder.withheld(w)).collect();
+    // The same action withheld by several rules for the same reason is one line each: keep order, drop exact repeats.
+    withheld.dedup();
+    Report {
+        schema: SCHEMA,
+        guideline: GuidelineInfo {
+            id: model.header.id.clone(),
+            title: model.header.title.clone(),
+            version: model.header.meta("version").map(str::to_owned),
+        },
+        patient: patient.id.clone(),
+        recommended: evaluation
+            .recommended
+            .iter()
+            .map(|r| RecommendedItem {
+                action: builder.action_name(r.action),
+                label: builder.action_label(r.action),
+                rule: builder.rule(r.rule),
+                because: builder.values(&program.rules[r.rule.index()].facts),
+                cautions: r
+                    .cautions
+                    .iter()
+                    .map(|note| {
+                        let clause = &model.actions[r.action.index()].cautions[note.clause];
+                        CautionItem {
+                            status: if note.value == Tri::True { "applies" } else { "may-apply" },
+                            because: clause.because.clone(),
+                            needs: builder.names(&note.needs),
+                            citations: builder.citations(&clause.citations),
+                        }
+                    })
+                    .collect(),
+                citations: builder.citations(&model.rules[r.rule.index()].citations),
+            })
+            .collect(),
+        withheld,
+        avoid: evaluation
+            .avoided
+            .iter()
+            .map(|a| AvoidItem {
+                action: builder.action_name(a.action),
+                label: builder.action_label(a.action),
+                rule: builder.rule(a.rule),
+                because: builder.values(&program.rules[a.rule.index()].facts),
+                citations: builder.citations(&model.rules[a.rule.index()].citations),
+            })
+            .collect(),
+        escalations: evaluation
+            .escalations
+            .iter()
+            .map(|e| builder.escalation(&e.cause, &e.needs))
+            .collect(),
+        nothing_applies: evaluation.nothing_applies(),
+    }
+}
+
+struct Builder<'a, 'm> {
+    program: &'a Program<'m>,
+    model: &'m Model,
+    patient: &'a Patient,
+}
+
+impl Builder<'_, '_> {
+    fn action_name(&self, action: ActionId) -> String {
+        self.model.actions[action.index()].name.clone()
+    }
+
+    fn action_label(&self, action: ActionId) -> Option<String> {
+        self.model.actions[action.index()].label.clone()
+    }
+
+    fn rule(&self, rule: RuleId) -> RuleInfo {
+        let rule = &self.model.rules[rule.index()];
+        RuleInfo {
+            name: rule.name.clone(),
+            title: rule.title.clone(),
+        }
+    }
+
+    fn names(&self, facts: &[FactId]) -> Vec<String> {
+        facts
+            .iter()
+            .map(|f| self.model.facts[f.index()].name.clone())
+            .collect()
+    }
+
+    fn values(&self, facts: &[FactId]) -> Vec<FactValue> {
+        facts
+            .iter()
+            .map(|&fact| FactValue {
+                fact: self.model.facts[fact.index()].name.clone(),
+                value: fact_json(self.model, fact, self.patient.get(fact)),
+            })
+            .collect()
+    }
+
+    fn citations(&self, references: &[ReferenceId]) -> Vec<Citation> {
+        references
+            .iter()
+            .map(|id| {
+                let reference = &self.model.references[id.index()];
+                Citation {
+                    key: reference.key.clone(),
+                    citation: reference.citation.clone(),
+                    pmid: reference.pmid,
+                    doi: reference.doi.clone(),
+                    link: reference.link(),
+                }
+            })
+            .collect()
+    }
+
+    fn withheld(&self, withheld: &Withheld) -> WithheldItem {
+        let action = &self.model.actions[withheld.action.index()];
+        let compiled = &self.program.contraindications[withheld.action.index()];
+        let clause_details = |clauses: &[usize]| {
+            let mut because = Vec::new();
+            let mut facts = Vec::new();
+            let mut references = Vec::new();
+            for &index in clauses {
+                let clause = &action.contraindications[index];
+                because.push(
+                    clause
+                        .because
+                        .clone()
+                        .unwrap_or_else(|| "contraindicated".to_owned()),
+                );
+                facts.extend_from_slice(&compiled[index].facts);
+                references.extend_from_slice(&clause.citations);
+            }
+            facts.sort_unstable();
+            facts.dedup();
+            (because, facts, references)
+        };
+        let rules_details = |rules: &[RuleId]| {
+            let mut because = Vec::new();
+            let mut facts = Vec::new();
+            let mut references = Vec::new();
+            for rule in rules {
+                let model_rule = &self.model.rules[rule.index()];
+                because.push(format!(
+                    "rule `{}` says to avoid it{}",
+                    model_rule.name,
+                    model_rule
+                        .title
+                        .as_ref()
+                        .map(|t| format!(" ({t})"))
+                        .unwrap_or_default()
+                ));
+                facts.extend_from_slice(&self.program.rules[rule.index()].facts);
+                references.extend_from_slice(&model_rule.citations);
+            }
+            facts.sort_unstable();
+            facts.dedup();
+            (because, facts, references)
+        };
+        let (reason, (because, facts, references), needs) = match &withheld.why {
+            Withholding::Contraindicated(clauses) => {
+                ("contraindicated", clause_details(clauses), Vec::new())
+            }
+            Withholding::Unsettled { clauses, needs } => {
+                ("may-be-contraindicated", clause_details(clauses), needs.clone())
+            }
+            Withholding::Avoided(rules) => ("avoided", rules_details(rules), Vec::new()),
+            Withholding::MaybeAvoided { rules, needs } => {
+                ("may-be-avoided", rules_details(rules), needs.clone())
+            }
+        };
+        let mut references = references;
+        references.dedup();
+        WithheldItem {
+            action: action.name.clone(),
+            label: action.label.clone(),
+            rule: self.rule(withheld.rule),
+            reason,
+            because,
+            values: self.values(&facts),
+            needs: self.names(&needs),
+            citations: self.citations(&references),
+        }
+    }
+
+    fn escalation(&self, cause: &EscalationCause, needs: &[FactId]) -> EscalationItem {
+        let needs_names = self.names(needs);
+        match cause {
+            EscalationCause::UnknownCondition { rule, stops } => {
+                let model_rule = &self.model.rules[rule.index()];
+                let mut reason = format!(
+                    "cannot decide whether rule `{}` applies: needs {}",
+                    model_rule.name,
+                    join_or_none(&needs_names)
+                );
+                if let Some(section) = stops {
+                    let section = &self.model.sections[section.index()];
+                    reason.push_str(&format!(
+                        "; the later rules of first-match section `{}` were not considered",
+                        section.name
+                    ));
+                }
+                EscalationItem {
+                    kind: "unknown-condition",
+                    rule: Some(self.rule(*rule)),
+                    reason,
+                    needs: needs_names,
+                    values: self.values(&self.program.rules[rule.index()].facts),
+                }
+            }
+            EscalationCause::NoAlternative { rule, withheld, .. } => {
+                let model_rule = &self.model.rules[rule.index()];
+                let default = if withheld.is_empty() {
+                    format!("rule `{}` hands this decision to a clinician", model_rule.name)
+                } else {
+                    let names: Vec<String> = withheld.iter().map(|w| self.action_name(w.action)).collect();
+                    format!(
+                        "rule `{}` applies but none of its alternatives can be given ({} withheld)",
+                        model_rule.name,
+                        names.join(", ")
+                    )
+                };
+                EscalationItem {
+                    kind: "no-alternative",
+                    rule: Some(self.rule(*rule)),
+                    reason: model_rule.escalation.clone().unwrap_or(default),
+                    needs: needs_names,
+                    values: self.values(&self.program.rules[rule.index()].facts),
+                }
+            }
+            EscalationCause::Exclusive { group, actions } => {
+                let exclusive = &self.model.exclusives[*group];
+                let listed: Vec<String> = actions
+                    .iter()
+                    .map(|(action, rule)| {
+                        format!(
+                            "`{}` (rule `{}`)",
+                            self.action_name(*action),
+                            self.model.rules[rule.index()].name
+                        )
+                    })
+                    .collect();
+                let mut reason = format!(
+                    "{} are recommended together but are declared mutually exclusive",
+                    listed.join(" and ")
+                );
+                if let Some(description) = &exclusive.description {
+                    reason.push_str(&format!(": {description}"));
+                }
+                EscalationItem {
+                    kind: "exclusive-conflict",
+                    rule: None,
+                    reason,
+                    needs: Vec::new(),
+                    values: Vec::new(),
+                }
+            }
+            EscalationCause::ImplausibleFacts { invariant } => {
+                let invariant_model = &self.model.invariants[*invariant];
+                let facts = &self.program.invariants[*invariant].facts;
+                let reason = format!(
+                    "the facts contradict an invariant of the guideline{}; no rule was evaluated",
+                    invariant_model
+                        .description
+                        .as_ref()
+                        .map(|d| format!(" ({d})"))
+                        .unwrap_or_default()
+                );
+                EscalationItem {
+                    kind: "implausible-facts",
+                    rule: None,
+                    reason,
+                    needs: Vec::new(),
+                    values: self.values(facts),
+                }
+            }
+        }
+    }
+}
+
+fn join_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        "no missing fact".to_owned()
+    } else {
+        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// A fact's value as JSON, in the same shape a facts file uses.
+pub fn fact_json(model: &Model, fact: FactId, value: Value) -> serde_json::Value {
+    use serde_json::json;
+    let ty = &model.facts[fact.index()].ty;
+    match (value, ty) {
+        (Value::Unknown, _) => serde_json::Value::Null,
+        (Value::Bool(b), _) => json!(b),
+        (Value::Number(x), Type::Quantity(unit)) => json!({"value": x, "unit": unit.text}),
+        (Value::Number(x), _) => json!(x),
+        (Value::Enum(v), Type::Enum(id)) => json!(model.enums[id.index()].values.get(v as usize)),
+        (Value::Set(bits), Type::Set(id)) => {
+            let values: Vec<&str> = model.enums[id.index()]
+                .values
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i < 128 && bits & (1u128 << i) != 0)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            json!(values)
+        }
+        _ => serde_json::Value::Null,
+    }
+}
+
+/// Renders a report as one line of JSON.
+pub fn json(report: &Report) -> String {
+    serde_json::to_string(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// Renders a report as indented JSON.
+pub fn json_pretty(report: &Report) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}

@@ -1,0 +1,143 @@
+//! The human-readable report.
+
+use std::fmt::Write as _;
+
+use super::{Citation, FactValue, Report, RuleInfo};
+
+/// Renders a report as text, sections in a fixed order.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let version = report
+        .guideline
+        .version
+        .as_ref()
+        .map(|v| format!(" {v}"))
+        .unwrap_or_default();
+    let _ = writeln!(out, "{}{version}: {}", report.guideline.id, report.guideline.title);
+    if let Some(patient) = &report.patient {
+        let _ = writeln!(out, "patient: {patient}");
+    }
+    if report.nothing_applies {
+        out.push_str("\nNOTHING APPLIES\n  No rule of this guideline applies to this patient, and nothing needs a clinician's decision.\n");
+        return out;
+    }
+    if !report.recommended.is_empty() {
+        out.push_str("\nRECOMMENDED\n");
+        for item in &report.recommended {
+            let _ = writeln!(out, "  + {}{}", item.action, label(&item.label));
+            let _ = writeln!(out, "      rule: {}", rule(&item.rule));
+            let _ = writeln!(out, "      because: {}", values(&item.because));
+            for caution in &item.cautions {
+                let status = if caution.status == "applies" { "caution" } else { "caution (may apply)" };
+                let because = caution.because.as_deref().unwrap_or("use with care");
+                let _ = write!(out, "      {status}: {because}");
+                if !caution.needs.is_empty() {
+                    let _ = write!(out, " [needs {}]", caution.needs.join(", "));
+                }
+                out.push('\n');
+                citations(&mut out, &caution.citations, "        ");
+            }
+            citations(&mut out, &item.citations, "      ");
+        }
+    }
+    if !report.withheld.is_empty() {
+        out.push_str("\nWITHHELD\n");
+        for item in &report.withheld {
+            let _ = writeln!(out, "  - {}{}: {}", item.action, label(&item.label), item.reason.replace('-', " "));
+            let _ = writeln!(out, "      listed by rule: {}", rule(&item.rule));
+            for because in &item.because {
+                let _ = writeln!(out, "      why: {because}");
+            }
+            if !item.values.is_empty() {
+                let _ = writeln!(out, "      values: {}", values(&item.values));
+            }
+            if !item.needs.is_empty() {
+                let _ = writeln!(out, "      needs: {}", item.needs.join(", "));
+            }
+            citations(&mut out, &item.citations, "      ");
+        }
+    }
+    if !report.avoid.is_empty() {
+        out.push_str("\nAVOID\n");
+        for item in &report.avoid {
+            let _ = writeln!(out, "  x {}{}", item.action, label(&item.label));
+            let _ = writeln!(out, "      rule: {}", rule(&item.rule));
+            let _ = writeln!(out, "      because: {}", values(&item.because));
+            citations(&mut out, &item.citations, "      ");
+        }
+    }
+    if !report.escalations.is_empty() {
+        out.push_str("\nESCALATE TO A CLINICIAN\n");
+        for item in &report.escalations {
+            let _ = writeln!(out, "  ! {}", item.reason);
+            if let Some(r) = &item.rule {
+                let _ = writeln!(out, "      rule: {}", rule(r));
+            }
+            if !item.needs.is_empty() {
+                let _ = writeln!(out, "      needs: {}", item.needs.join(", "));
+            }
+            if !item.values.is_empty() {
+                let _ = writeln!(out, "      values: {}", values(&item.values));
+            }
+        }
+    }
+    out
+}
+
+fn label(label: &Option<String>) -> String {
+    label.as_ref().map(|l| format!(" ({l})")).unwrap_or_default()
+}
+
+fn rule(rule: &RuleInfo) -> String {
+    match &rule.title {
+        Some(title) => format!("{} \"{title}\"", rule.name),
+        None => rule.name.clone(),
+    }
+}
+
+/// `a = true, egfr = 45 mL/min/1.73m2, failed = {x, y}, b = unknown`
+pub fn values(values: &[FactValue]) -> String {
+    if values.is_empty() {
+        return "always".to_owned();
+    }
+    values
+        .iter()
+        .map(|v| format!("{} = {}", v.fact, value(&v.value)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn value(value: &serde_json::Value) -> String {
+    use serde_json::Value as J;
+    match value {
+        J::Null => "unknown".to_owned(),
+        J::Bool(b) => b.to_string(),
+        J::Number(n) => match n.as_f64() {
+            Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
+            _ => n.to_string(),
+        },
+        J::String(s) => s.clone(),
+        J::Array(items) => {
+            let parts: Vec<String> = items.iter().map(self::value).collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        J::Object(map) => match (map.get("value"), map.get("unit")) {
+            (Some(v), Some(J::String(unit))) => format!("{} {unit}", self::value(v)),
+            _ => value.to_string(),
+        },
+    }
+}
+
+fn citations(out: &mut String, citations: &[Citation], indent: &str) {
+    for citation in citations {
+        let mut line = format!("{indent}evidence: [{}] {}", citation.key, citation.citation);
+        if let Some(pmid) = citation.pmid {
+            let _ = write!(line, " PMID {pmid}");
+        }
+        if let Some(link) = &citation.link {
+            let _ = write!(line, " <{link}>");
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+}

@@ -1,0 +1,83 @@
+//! Golden tests of `gdl run`: facts errors (one per E05xx code, inputs under
+//! `tests/facts/<lint-name>.json`) and text + JSON reports for the example
+//! patients under `tests/run/` and `guidelines/examples/`. Regenerate with
+//! `INSTA_UPDATE=always cargo test --test run` and review the diff.
+
+use std::path::Path;
+
+use gdl::diagnostics::Code;
+use gdl::diagnostics::render::{self, HumanStyle, SourceFile};
+use gdl::eval::{Program, evaluate, facts::parse_patient};
+use gdl::report;
+
+fn model(path: &str) -> gdl::sema::Model {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let text = std::fs::read_to_string(&full).unwrap_or_default();
+    let compiled = gdl::compile(&text);
+    assert!(
+        compiled.diagnostics.is_empty(),
+        "{path} should check clean: {:#?}",
+        compiled.diagnostics
+    );
+    compiled.model.unwrap_or_default()
+}
+
+#[test]
+fn golden_facts_errors() {
+    let model = model("tests/guidelines/demo.gdl");
+    let program = Program::new(&model);
+    insta::glob!("facts/*.json", |path| {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("facts.json");
+        let diagnostic = match parse_patient(&program, &text) {
+            Ok(patient) => panic!("{name} should be rejected, got {patient:?}"),
+            Err(diagnostic) => diagnostic,
+        };
+        let stem = name.trim_end_matches(".json");
+        assert_eq!(Some(diagnostic.code), Code::from_name(stem), "{name}");
+        let source = SourceFile::new(name, text);
+        insta::assert_snapshot!(format!(
+            "{}----- SHORT\n{}\n",
+            render::human(&diagnostic, &source, HumanStyle::PLAIN),
+            render::short(&diagnostic, &source)
+        ));
+    });
+}
+
+fn report_for(guideline: &str, source_name: &str, facts_path: &Path) -> String {
+    let model = model(guideline);
+    let program = Program::new(&model);
+    let text = std::fs::read_to_string(facts_path).unwrap_or_default();
+    let patient = match parse_patient(&program, &text) {
+        Ok(patient) => patient,
+        Err(diagnostic) => panic!("{}: {}", facts_path.display(), diagnostic.message),
+    };
+    let evaluation = evaluate(&program, &patient);
+    let built = report::build(&program, &patient, &evaluation);
+    let guideline_text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(guideline)).unwrap_or_default();
+    let source = SourceFile::new(source_name, guideline_text);
+    let explanations = report::explain::build(&program, &patient, &evaluation, &source);
+    format!(
+        "{}{}\n----- JSON\n{}\n",
+        report::text::render(&built),
+        report::explain::render(&explanations, source_name),
+        report::json_pretty(&built)
+    )
+}
+
+#[test]
+fn golden_reports_for_demo_patients() {
+    insta::glob!("run/*.json", |path| {
+        insta::assert_snapshot!(report_for("tests/guidelines/demo.gdl", "demo.gdl", path));
+    });
+}
+
+#[test]
+fn reports_are_byte_for_byte_deterministic() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/run/all-alternatives-withheld.json");
+    let first = report_for("tests/guidelines/demo.gdl", "demo.gdl", &path);
+    for _ in 0..3 {
+        assert_eq!(first, report_for("tests/guidelines/demo.gdl", "demo.gdl", &path));
+    }
+}
