@@ -6,12 +6,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod diagnostics;
-pub mod syntax;
 pub mod cli;
+pub mod diagnostics;
 pub mod eval;
 pub mod report;
 pub mod sema;
+pub mod syntax;
 
 use diagnostics::Diagnostic;
 

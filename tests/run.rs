@@ -3,6 +3,8 @@
 //! patients under `tests/run/` and `guidelines/examples/`. Regenerate with
 //! `INSTA_UPDATE=always cargo test --test run` and review the diff.
 
+#![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
+
 use std::path::Path;
 
 use gdl::diagnostics::Code;
@@ -28,7 +30,10 @@ fn golden_facts_errors() {
     let program = Program::new(&model);
     insta::glob!("facts/*.json", |path| {
         let text = std::fs::read_to_string(path).unwrap_or_default();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("facts.json");
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("facts.json");
         let diagnostic = match parse_patient(&program, &text) {
             Ok(patient) => panic!("{name} should be rejected, got {patient:?}"),
             Err(diagnostic) => diagnostic,
@@ -55,7 +60,8 @@ fn report_for(guideline: &str, source_name: &str, facts_path: &Path) -> String {
     let evaluation = evaluate(&program, &patient);
     let built = report::build(&program, &patient, &evaluation);
     let guideline_text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(guideline)).unwrap_or_default();
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(guideline))
+            .unwrap_or_default();
     let source = SourceFile::new(source_name, guideline_text);
     let explanations = report::explain::build(&program, &patient, &evaluation, &source);
     format!(
@@ -75,9 +81,13 @@ fn golden_reports_for_demo_patients() {
 
 #[test]
 fn reports_are_byte_for_byte_deterministic() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/run/all-alternatives-withheld.json");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/run/all-alternatives-withheld.json");
     let first = report_for("tests/guidelines/demo.gdl", "demo.gdl", &path);
     for _ in 0..3 {
-        assert_eq!(first, report_for("tests/guidelines/demo.gdl", "demo.gdl", &path));
+        assert_eq!(
+            first,
+            report_for("tests/guidelines/demo.gdl", "demo.gdl", &path)
+        );
     }
 }

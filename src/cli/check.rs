@@ -34,7 +34,8 @@ struct Levels {
 
 impl Levels {
     fn from_args(args: &CheckArgs) -> Result<Levels, String> {
-        let lookup = |name: &String| Code::from_name(name).ok_or_else(|| format!("unknown lint `{name}`"));
+        let lookup =
+            |name: &String| Code::from_name(name).ok_or_else(|| format!("unknown lint `{name}`"));
         let mut levels = Levels {
             deny_all_warnings: false,
             deny: Vec::new(),

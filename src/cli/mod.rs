@@ -34,10 +34,14 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check guidelines: syntax, names, types, units and evidence.
-    #[command(after_help = "Examples:\n  gdl check guidelines/dermatomyositis.gdl\n  gdl check --deny warnings --allow unused-fact a.gdl b.gdl\n  gdl check --format short guidelines/*.gdl   # file:line:col lines for CI logs")]
+    #[command(
+        after_help = "Examples:\n  gdl check guidelines/dermatomyositis.gdl\n  gdl check --deny warnings --allow unused-fact a.gdl b.gdl\n  gdl check --format short guidelines/*.gdl   # file:line:col lines for CI logs"
+    )]
     Check(check::CheckArgs),
     /// Evaluate a guideline for one patient (JSON) or a cohort (NDJSON).
-    #[command(after_help = "Examples:\n  gdl run guidelines/dermatomyositis.gdl --facts guidelines/examples/refractory-muscle.json\n  gdl run guidelines/dermatomyositis.gdl --facts patient.json --format json --explain\n  gdl run guidelines/dermatomyositis.gdl --facts cohort.ndjson > reports.ndjson")]
+    #[command(
+        after_help = "Examples:\n  gdl run guidelines/dermatomyositis.gdl --facts guidelines/examples/refractory-muscle.json\n  gdl run guidelines/dermatomyositis.gdl --facts patient.json --format json --explain\n  gdl run guidelines/dermatomyositis.gdl --facts cohort.ndjson > reports.ndjson"
+    )]
     Run(run::RunArgs),
 }
 
@@ -79,7 +83,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+            return ExitCode::from(if error.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_OK
+            });
         }
     };
     let code = match cli.command {
@@ -118,7 +126,10 @@ pub(crate) fn print_diagnostics(
         let text = match format {
             DiagnosticFormat::Human => crate::diagnostics::render::human(diagnostic, source, style),
             DiagnosticFormat::Short => {
-                format!("{}\n", crate::diagnostics::render::short(diagnostic, source))
+                format!(
+                    "{}\n",
+                    crate::diagnostics::render::short(diagnostic, source)
+                )
             }
         };
         eprint!("{text}");

@@ -54,8 +54,16 @@ pub fn run(args: &RunArgs) -> u8 {
     let (text, compiled) = crate::compile_bytes(&bytes);
     let source = SourceFile::new(args.guideline.clone(), text);
     let Some(model) = compiled.model else {
-        super::print_diagnostics(&compiled.diagnostics, &source, DiagnosticFormat::Human, args.color);
-        eprintln!("error: the guideline has errors; run `gdl check {}`", args.guideline);
+        super::print_diagnostics(
+            &compiled.diagnostics,
+            &source,
+            DiagnosticFormat::Human,
+            args.color,
+        );
+        eprintln!(
+            "error: the guideline has errors; run `gdl check {}`",
+            args.guideline
+        );
         return EXIT_FINDINGS;
     };
     let program = Program::new(&model);
@@ -67,7 +75,12 @@ pub fn run(args: &RunArgs) -> u8 {
         Ok(bytes) => bytes,
         Err(diagnostic) => {
             let facts_source = SourceFile::new(args.facts.clone(), String::new());
-            super::print_diagnostics(&[diagnostic], &facts_source, DiagnosticFormat::Human, args.color);
+            super::print_diagnostics(
+                &[diagnostic],
+                &facts_source,
+                DiagnosticFormat::Human,
+                args.color,
+            );
             return EXIT_USAGE;
         }
     };
@@ -76,7 +89,12 @@ pub fn run(args: &RunArgs) -> u8 {
     let patient = match parse_patient(&program, &facts_source.text) {
         Ok(patient) => patient,
         Err(diagnostic) => {
-            super::print_diagnostics(&[diagnostic], &facts_source, DiagnosticFormat::Human, args.color);
+            super::print_diagnostics(
+                &[diagnostic],
+                &facts_source,
+                DiagnosticFormat::Human,
+                args.color,
+            );
             eprintln!("error: no report: the facts must be fixed first");
             return EXIT_FINDINGS;
         }
@@ -161,7 +179,10 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
         return EXIT_USAGE;
     }
     if failed > 0 {
-        eprintln!("error: {failed} patient line{} could not be read", if failed == 1 { "" } else { "s" });
+        eprintln!(
+            "error: {failed} patient line{} could not be read",
+            if failed == 1 { "" } else { "s" }
+        );
         EXIT_FINDINGS
     } else {
         EXIT_OK
@@ -174,12 +195,23 @@ enum LineResult {
     Error { json: String, message: String },
 }
 
-fn process_chunk(program: &Program<'_>, chunk: &[(usize, String)], threads: usize, file: &str) -> Vec<LineResult> {
+fn process_chunk(
+    program: &Program<'_>,
+    chunk: &[(usize, String)],
+    threads: usize,
+    file: &str,
+) -> Vec<LineResult> {
     let per_thread = chunk.len().div_ceil(threads.max(1)).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = chunk
             .chunks(per_thread)
-            .map(|part| scope.spawn(move || part.iter().map(|(n, line)| process_line(program, *n, line, file)).collect::<Vec<_>>()))
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(n, line)| process_line(program, *n, line, file))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         handles
             .into_iter()

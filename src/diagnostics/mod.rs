@@ -126,7 +126,10 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 }
 
 /// "Did you mean …?" for a misspelled name, from the candidates in scope.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
         let score = strsim::jaro_winkler(&name.to_lowercase(), &candidate.to_lowercase());

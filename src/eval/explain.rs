@@ -57,7 +57,11 @@ pub fn explain(program: &Program<'_>, patient: &Patient, target: Target) -> Vec<
     // Explicit stack: (node, depth, definitions expanded so far).
     let mut stack = vec![(root, 0usize, 0usize)];
     while let Some((index, depth, expanded)) = stack.pop() {
-        let span = program.spans.get(index as usize).copied().unwrap_or_default();
+        let span = program
+            .spans
+            .get(index as usize)
+            .copied()
+            .unwrap_or_default();
         let value = run.node(index);
         let mut definition = None;
         let mut children: Vec<(u32, usize)> = Vec::new();
@@ -73,10 +77,9 @@ pub fn explain(program: &Program<'_>, patient: &Patient, target: Target) -> Vec<
             Some(Node::Definition(id)) => {
                 let model_definition = program.model.definitions.get(*id as usize);
                 definition = model_definition.map(|d| d.name.clone());
-                if expanded < MAX_DEFINITION_DEPTH {
-                    if let Some(compiled) = program.definitions.get(*id as usize) {
-                        children.push((compiled.root, expanded + 1));
-                    }
+                let compiled = program.definitions.get(*id as usize);
+                if let Some(compiled) = compiled.filter(|_| expanded < MAX_DEFINITION_DEPTH) {
+                    children.push((compiled.root, expanded + 1));
                 }
             }
             _ => {}

@@ -63,7 +63,8 @@ fn failure_diagnostic(text: &str, failure: Failure) -> Diagnostic {
         (_, Some((_, value))) => value,
         (_, None) => Span::default(),
     };
-    let mut diagnostic = Diagnostic::new(failure.code, failure.message).primary(span, failure.label);
+    let mut diagnostic =
+        Diagnostic::new(failure.code, failure.message).primary(span, failure.label);
     if let Some(help) = failure.help {
         diagnostic = diagnostic.help(help);
     }
@@ -83,9 +84,12 @@ fn json_error(text: &str, error: &serde_json::Error) -> Diagnostic {
     } else {
         "a facts file is one JSON object: {\"fact_name\": value, …}"
     };
-    Diagnostic::new(Code::MalformedFacts, format!("facts are not valid JSON: {message}"))
-        .primary(Span::new(offset, offset), "here")
-        .help(help)
+    Diagnostic::new(
+        Code::MalformedFacts,
+        format!("facts are not valid JSON: {message}"),
+    )
+    .primary(Span::new(offset, offset), "here")
+    .help(help)
 }
 
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
@@ -194,7 +198,8 @@ impl<'de> Visitor<'de> for KeySeed<'_, '_> {
         let mut names: Vec<&str> = self.program.fact_slots.keys().map(String::as_str).collect();
         names.sort_unstable();
         let help = did_you_mean(key, names.iter().copied()).unwrap_or_else(|| {
-            "every key must be a fact the guideline declares; see `gdl facts` in docs/facts.md".to_owned()
+            "every key must be a fact the guideline declares; see `gdl facts` in docs/facts.md"
+                .to_owned()
         });
         let message = format!("`{key}` is not a fact of this guideline");
         *self.failure.borrow_mut() = Some(Failure {
@@ -227,8 +232,14 @@ impl ValueSeed<'_, '_> {
         match self.ty() {
             Type::Bool => "true, false or null".to_owned(),
             Type::Number => "a number or null".to_owned(),
-            Type::Quantity(unit) => format!("{{\"value\": <number>, \"unit\": \"{}\"}} or null", unit.text),
-            Type::Enum(id) => format!("one of the `{}` values as a string, or null", self.enum_name(*id)),
+            Type::Quantity(unit) => format!(
+                "{{\"value\": <number>, \"unit\": \"{}\"}} or null",
+                unit.text
+            ),
+            Type::Enum(id) => format!(
+                "one of the `{}` values as a string, or null",
+                self.enum_name(*id)
+            ),
             Type::Set(id) => format!("a list of `{}` values, or null", self.enum_name(*id)),
         }
     }
@@ -237,7 +248,13 @@ impl ValueSeed<'_, '_> {
         &self.program.model.enums[id.index()].name
     }
 
-    fn fail<E: de::Error>(&self, code: Code, message: String, label: &str, help: Option<String>) -> E {
+    fn fail<E: de::Error>(
+        &self,
+        code: Code,
+        message: String,
+        label: &str,
+        help: Option<String>,
+    ) -> E {
         *self.failure.borrow_mut() = Some(Failure {
             code,
             key: self.name().to_owned(),
@@ -249,20 +266,38 @@ impl ValueSeed<'_, '_> {
     }
 
     fn wrong_type<E: de::Error>(&self, found: &str) -> E {
-        let message = format!("fact `{}` expects {}, found {found}", self.name(), self.expected());
+        let message = format!(
+            "fact `{}` expects {}, found {found}",
+            self.name(),
+            self.expected()
+        );
         self.fail(Code::FactTypeMismatch, message, "wrong type", None)
     }
 
     fn enum_value<E: de::Error>(&self, id: crate::sema::EnumId, text: &str) -> Result<u32, E> {
         let enum_type = &self.program.model.enums[id.index()];
         enum_type.value(text).ok_or_else(|| {
-            let help = did_you_mean(text, enum_type.values.iter().map(String::as_str)).unwrap_or_else(|| {
-                let listed: Vec<&str> = enum_type.values.iter().take(10).map(String::as_str).collect();
-                format!("the values of `{}` are: {}", enum_type.name, listed.join(", "))
-            });
+            let help = did_you_mean(text, enum_type.values.iter().map(String::as_str))
+                .unwrap_or_else(|| {
+                    let listed: Vec<&str> = enum_type
+                        .values
+                        .iter()
+                        .take(10)
+                        .map(String::as_str)
+                        .collect();
+                    format!(
+                        "the values of `{}` are: {}",
+                        enum_type.name,
+                        listed.join(", ")
+                    )
+                });
             self.fail(
                 Code::FactUnknownEnumValue,
-                format!("`{text}` is not a value of `{}` (fact `{}`)", enum_type.name, self.name()),
+                format!(
+                    "`{text}` is not a value of `{}` (fact `{}`)",
+                    enum_type.name,
+                    self.name()
+                ),
                 "not in the enum",
                 Some(help),
             )
@@ -282,7 +317,10 @@ impl ValueSeed<'_, '_> {
                     Code::FactUnitMismatch,
                     message,
                     "no unit",
-                    Some(format!("write {{\"value\": {value}, \"unit\": \"{}\"}}", unit.text)),
+                    Some(format!(
+                        "write {{\"value\": {value}, \"unit\": \"{}\"}}",
+                        unit.text
+                    )),
                 ))
             }
             _ => Err(self.wrong_type("a number")),
@@ -377,9 +415,21 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
             return Ok(Value::Unknown);
         };
         let Some(unit) = unit else {
-            let message = format!("quantity `{}` has no `unit`; it is declared in {}", self.name(), declared.text);
-            let help = format!("write {{\"value\": {value}, \"unit\": \"{}\"}}", declared.text);
-            return Err(self.fail(Code::FactUnitMismatch, message, "missing `unit`", Some(help)));
+            let message = format!(
+                "quantity `{}` has no `unit`; it is declared in {}",
+                self.name(),
+                declared.text
+            );
+            let help = format!(
+                "write {{\"value\": {value}, \"unit\": \"{}\"}}",
+                declared.text
+            );
+            return Err(self.fail(
+                Code::FactUnitMismatch,
+                message,
+                "missing `unit`",
+                Some(help),
+            ));
         };
         if unit == declared.text {
             return Ok(Value::Number(value));
@@ -401,7 +451,12 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
                 given.dimension
             );
             let help = format!("give the value in {} or a convertible unit", declared.text);
-            return Err(self.fail(Code::FactUnitMismatch, message, "incompatible unit", Some(help)));
+            return Err(self.fail(
+                Code::FactUnitMismatch,
+                message,
+                "incompatible unit",
+                Some(help),
+            ));
         }
         Ok(Value::Number(given.convert(value, &declared)))
     }
@@ -444,7 +499,10 @@ impl<'de> de::Deserialize<'de> for SetElement {
                 Ok(SetElement::Other)
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SetElement, A::Error> {
-                while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
                 Ok(SetElement::Other)
             }
         }

@@ -41,7 +41,10 @@ impl Patient {
 
     /// The value of a fact.
     pub fn get(&self, fact: FactId) -> Value {
-        self.values.get(fact.index()).copied().unwrap_or(Value::Unknown)
+        self.values
+            .get(fact.index())
+            .copied()
+            .unwrap_or(Value::Unknown)
     }
 }
 
@@ -235,8 +238,12 @@ impl<'p, 'm> Run<'p, 'm> {
                 Value::Bool(b) => Tri::from_bool(b),
                 _ => Tri::Unknown,
             },
-            Node::Definition(id) => self.definitions.get(id as usize).copied().unwrap_or(Tri::Unknown),
-            Node::Not(inner) => self.node(inner).not(),
+            Node::Definition(id) => self
+                .definitions
+                .get(id as usize)
+                .copied()
+                .unwrap_or(Tri::Unknown),
+            Node::Not(inner) => self.node(inner).negate(),
             Node::And { start, len } => {
                 let mut result = Tri::True;
                 for &child in self.children(start, len) {
@@ -288,7 +295,11 @@ impl<'p, 'm> Run<'p, 'm> {
     }
 
     fn value(&self, fact: u32) -> Value {
-        self.patient.values.get(fact as usize).copied().unwrap_or(Value::Unknown)
+        self.patient
+            .values
+            .get(fact as usize)
+            .copied()
+            .unwrap_or(Value::Unknown)
     }
 
     fn unknown_facts(&self, facts: &[FactId]) -> Vec<FactId> {
@@ -335,7 +346,13 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
     }
 
     let mut stopped: Vec<Option<SectionId>> = vec![None; model.rules.len()];
-    walk(&run, &model.top_level, None, &mut evaluation.rules, &mut stopped);
+    walk(
+        &run,
+        &model.top_level,
+        None,
+        &mut evaluation.rules,
+        &mut stopped,
+    );
 
     // Avoidances first: a contraindication always beats a recommendation,
     // whatever the order of the rules.

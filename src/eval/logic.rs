@@ -25,7 +25,7 @@ impl Tri {
     }
 
     /// Kleene negation; unknown stays unknown.
-    pub fn not(self) -> Tri {
+    pub fn negate(self) -> Tri {
         match self {
             Tri::False => Tri::True,
             Tri::Unknown => Tri::Unknown,
@@ -35,7 +35,7 @@ impl Tri {
 
     /// `self implies other`, i.e. `not self or other`.
     pub fn implies(self, other: Tri) -> Tri {
-        self.not().or(other)
+        self.negate().or(other)
     }
 
     /// From a known bool.
@@ -80,7 +80,7 @@ mod tests {
     fn de_morgan_holds() {
         for a in ALL {
             for b in ALL {
-                assert_eq!(a.and(b).not(), a.not().or(b.not()));
+                assert_eq!(a.and(b).negate(), a.negate().or(b.negate()));
             }
         }
     }

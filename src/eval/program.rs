@@ -6,10 +6,8 @@ use std::collections::HashMap;
 
 use super::logic::Tri;
 use crate::sema::units::Unit;
+use crate::sema::{ActionId, CmpOp, Condition, ConditionKind, DefinitionId, FactId, Model, Type};
 use crate::syntax::Span;
-use crate::sema::{
-    ActionId, CmpOp, Condition, ConditionKind, DefinitionId, FactId, Model, Type,
-};
 
 /// A node of a compiled condition.
 #[derive(Clone, Copy, Debug)]

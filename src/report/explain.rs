@@ -66,7 +66,12 @@ pub fn build(
             }
             out.push(Explanation {
                 subject,
-                steps: lines(program, patient, Target::Contraindication(action, clause), source),
+                steps: lines(
+                    program,
+                    patient,
+                    Target::Contraindication(action, clause),
+                    source,
+                ),
             });
         }
     }
@@ -89,16 +94,19 @@ pub fn build(
     out
 }
 
-fn lines(program: &Program<'_>, patient: &Patient, target: Target, source: &SourceFile) -> Vec<ExplainLine> {
+fn lines(
+    program: &Program<'_>,
+    patient: &Patient,
+    target: Target,
+    source: &SourceFile,
+) -> Vec<ExplainLine> {
     explain(program, patient, target)
         .into_iter()
         .map(|step| {
             let (line, column) = source.line_col(step.span.start_usize());
             let mut text = snippet(source, step.span);
-            if let Some(name) = step.definition {
-                if text != name {
-                    text = format!("{name} = {text}");
-                }
+            if let Some(name) = step.definition.filter(|name| *name != text) {
+                text = format!("{name} = {text}");
             }
             ExplainLine {
                 depth: step.depth,

@@ -169,7 +169,8 @@ pub fn build(program: &Program<'_>, patient: &Patient, evaluation: &Evaluation) 
         model,
         patient,
     };
-    let mut withheld: Vec<WithheldItem> = evaluation.withheld().map(|w| builder.withheld(w)).collect();
+    let mut withheld: Vec<WithheldItem> =
+        evaluation.withheld().map(|w| builder.withheld(w)).collect();
     // The same action withheld by several rules for the same reason is one line each: keep order, drop exact repeats.
     withheld.dedup();
     Report {
@@ -194,7 +195,11 @@ pub fn build(program: &Program<'_>, patient: &Patient, evaluation: &Evaluation) 
                     .map(|note| {
                         let clause = &model.actions[r.action.index()].cautions[note.clause];
                         CautionItem {
-                            status: if note.value == Tri::True { "applies" } else { "may-apply" },
+                            status: if note.value == Tri::True {
+                                "applies"
+                            } else {
+                                "may-apply"
+                            },
                             because: clause.because.clone(),
                             needs: builder.names(&note.needs),
                             citations: builder.citations(&clause.citations),
@@ -329,9 +334,11 @@ impl Builder<'_, '_> {
             Withholding::Contraindicated(clauses) => {
                 ("contraindicated", clause_details(clauses), Vec::new())
             }
-            Withholding::Unsettled { clauses, needs } => {
-                ("may-be-contraindicated", clause_details(clauses), needs.clone())
-            }
+            Withholding::Unsettled { clauses, needs } => (
+                "may-be-contraindicated",
+                clause_details(clauses),
+                needs.clone(),
+            ),
             Withholding::Avoided(rules) => ("avoided", rules_details(rules), Vec::new()),
             Withholding::MaybeAvoided { rules, needs } => {
                 ("may-be-avoided", rules_details(rules), needs.clone())
@@ -379,9 +386,15 @@ impl Builder<'_, '_> {
             EscalationCause::NoAlternative { rule, withheld, .. } => {
                 let model_rule = &self.model.rules[rule.index()];
                 let default = if withheld.is_empty() {
-                    format!("rule `{}` hands this decision to a clinician", model_rule.name)
+                    format!(
+                        "rule `{}` hands this decision to a clinician",
+                        model_rule.name
+                    )
                 } else {
-                    let names: Vec<String> = withheld.iter().map(|w| self.action_name(w.action)).collect();
+                    let names: Vec<String> = withheld
+                        .iter()
+                        .map(|w| self.action_name(w.action))
+                        .collect();
                     format!(
                         "rule `{}` applies but none of its alternatives can be given ({} withheld)",
                         model_rule.name,
@@ -450,7 +463,11 @@ fn join_or_none(names: &[String]) -> String {
     if names.is_empty() {
         "no missing fact".to_owned()
     } else {
-        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

@@ -13,7 +13,11 @@ pub fn render(report: &Report) -> String {
         .as_ref()
         .map(|v| format!(" {v}"))
         .unwrap_or_default();
-    let _ = writeln!(out, "{}{version}: {}", report.guideline.id, report.guideline.title);
+    let _ = writeln!(
+        out,
+        "{}{version}: {}",
+        report.guideline.id, report.guideline.title
+    );
     if let Some(patient) = &report.patient {
         let _ = writeln!(out, "patient: {patient}");
     }
@@ -28,7 +32,11 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "      rule: {}", rule(&item.rule));
             let _ = writeln!(out, "      because: {}", values(&item.because));
             for caution in &item.cautions {
-                let status = if caution.status == "applies" { "caution" } else { "caution (may apply)" };
+                let status = if caution.status == "applies" {
+                    "caution"
+                } else {
+                    "caution (may apply)"
+                };
                 let because = caution.because.as_deref().unwrap_or("use with care");
                 let _ = write!(out, "      {status}: {because}");
                 if !caution.needs.is_empty() {
@@ -43,7 +51,13 @@ pub fn render(report: &Report) -> String {
     if !report.withheld.is_empty() {
         out.push_str("\nWITHHELD\n");
         for item in &report.withheld {
-            let _ = writeln!(out, "  - {}{}: {}", item.action, label(&item.label), item.reason.replace('-', " "));
+            let _ = writeln!(
+                out,
+                "  - {}{}: {}",
+                item.action,
+                label(&item.label),
+                item.reason.replace('-', " ")
+            );
             let _ = writeln!(out, "      listed by rule: {}", rule(&item.rule));
             for because in &item.because {
                 let _ = writeln!(out, "      why: {because}");
@@ -85,7 +99,10 @@ pub fn render(report: &Report) -> String {
 }
 
 fn label(label: &Option<String>) -> String {
-    label.as_ref().map(|l| format!(" ({l})")).unwrap_or_default()
+    label
+        .as_ref()
+        .map(|l| format!(" ({l})"))
+        .unwrap_or_default()
 }
 
 fn rule(rule: &RuleInfo) -> String {

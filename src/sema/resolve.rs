@@ -163,14 +163,17 @@ impl Resolver {
             .collect();
         match headers.as_slice() {
             [] => {
-                let at = file.items.first().map_or(Span::default(), |item| item_span(item));
+                let at = file.items.first().map_or(Span::default(), item_span);
                 let diagnostic = if file.items.is_empty() {
                     Diagnostic::new(Code::EmptyFile, "the file declares nothing")
                         .primary(Span::default(), "empty")
                         .help("start with a header: guideline my_guideline \"Title\" { version \"1.0\" }")
                 } else {
                     Diagnostic::new(Code::MissingHeader, "the file has no `guideline` header")
-                        .primary(Span::new(at.start_usize(), at.start_usize()), "expected a header before this")
+                        .primary(
+                            Span::new(at.start_usize(), at.start_usize()),
+                            "expected a header before this",
+                        )
                         .help("add a header: guideline my_guideline \"Title\" { version \"1.0\" }")
                 };
                 self.error(diagnostic);
@@ -178,10 +181,13 @@ impl Resolver {
             [first, rest @ ..] => {
                 for extra in rest {
                     self.error(
-                        Diagnostic::new(Code::MissingHeader, "a file has exactly one `guideline` header")
-                            .primary(extra.id.span, "second header")
-                            .secondary(first.id.span, "first header")
-                            .help("put each guideline in its own file"),
+                        Diagnostic::new(
+                            Code::MissingHeader,
+                            "a file has exactly one `guideline` header",
+                        )
+                        .primary(extra.id.span, "second header")
+                        .secondary(first.id.span, "first header")
+                        .help("put each guideline in its own file"),
                     );
                 }
                 self.model.header = Header {
@@ -220,8 +226,8 @@ impl Resolver {
                 None
             }
         });
-        if let Some(doi) = &decl.doi {
-            if !is_doi(&doi.node) {
+        if let Some(doi) = decl.doi.as_ref().filter(|doi| !is_doi(&doi.node)) {
+            {
                 self.error(
                     Diagnostic::new(Code::MalformedDoi, format!("`{}` is not a DOI", doi.node))
                         .primary(doi.span, "expected `10.NNNN/suffix`")
@@ -245,9 +251,12 @@ impl Resolver {
     fn declare_enum(&mut self, decl: &ast::EnumDecl) {
         if decl.name.node == "Action" {
             self.error(
-                Diagnostic::new(Code::DuplicateDefinition, "`Action` is the built-in enum of declared actions")
-                    .primary(decl.name.span, "cannot be redeclared")
-                    .help("choose another name for this enum"),
+                Diagnostic::new(
+                    Code::DuplicateDefinition,
+                    "`Action` is the built-in enum of declared actions",
+                )
+                .primary(decl.name.span, "cannot be redeclared")
+                .help("choose another name for this enum"),
             );
             return;
         }
@@ -332,8 +341,10 @@ impl Resolver {
             return;
         };
         let id = FactId(id32(self.model.facts.len()));
-        self.condition_names
-            .insert(decl.name.node.clone(), (ConditionName::Fact(id), decl.name.span));
+        self.condition_names.insert(
+            decl.name.node.clone(),
+            (ConditionName::Fact(id), decl.name.span),
+        );
         self.used_facts.push(false);
         self.model.facts.push(Fact {
             name: decl.name.node.clone(),
@@ -382,8 +393,9 @@ impl Resolver {
             .map(String::as_str)
             .chain(builtin)
             .collect();
-        let mut diagnostic = Diagnostic::new(Code::UnknownName, format!("unknown type `{}`", name.node))
-            .primary(name.span, "not a declared enum or a built-in type");
+        let mut diagnostic =
+            Diagnostic::new(Code::UnknownName, format!("unknown type `{}`", name.node))
+                .primary(name.span, "not a declared enum or a built-in type");
         diagnostic = diagnostic.help(
             did_you_mean(&name.node, candidates)
                 .unwrap_or_else(|| "declare it with `enum Name { value, … }`".to_owned()),
@@ -412,8 +424,10 @@ impl Resolver {
             return None;
         }
         let id = DefinitionId(id32(self.model.definitions.len()));
-        self.condition_names
-            .insert(define.name.node.clone(), (ConditionName::Definition(id), define.name.span));
+        self.condition_names.insert(
+            define.name.node.clone(),
+            (ConditionName::Definition(id), define.name.span),
+        );
         self.used_definitions.push(false);
         self.definition_edges.push(Vec::new());
         self.model.definitions.push(Definition {
@@ -465,7 +479,10 @@ impl Resolver {
             new_index[old] = id32(new);
         }
         let mut old_definitions: Vec<Option<Definition>> =
-            std::mem::take(&mut self.model.definitions).into_iter().map(Some).collect();
+            std::mem::take(&mut self.model.definitions)
+                .into_iter()
+                .map(Some)
+                .collect();
         for &old in &order {
             if let Some(mut definition) = old_definitions[old].take() {
                 renumber(&mut definition.condition, &new_index);
@@ -515,7 +532,10 @@ impl Resolver {
         chain.push(names[0].clone());
         let mut diagnostic = Diagnostic::new(
             Code::RecursiveDefinition,
-            format!("definition `{}` refers to itself", self.model.definitions[first].name),
+            format!(
+                "definition `{}` refers to itself",
+                self.model.definitions[first].name
+            ),
         );
         for (step, &index) in cycle.iter().enumerate() {
             let target = cycle[(step + 1) % cycle.len()];
@@ -581,11 +601,16 @@ impl Resolver {
                     ConditionKind::Fact(id)
                 } else {
                     let help = match &fact.ty {
-                        Type::Quantity(unit) => format!("compare it, e.g. `{name} < 60 {}`", unit.text),
+                        Type::Quantity(unit) => {
+                            format!("compare it, e.g. `{name} < 60 {}`", unit.text)
+                        }
                         Type::Number => format!("compare it, e.g. `{name} >= 18`"),
                         Type::Enum(e) => format!(
                             "compare it, e.g. `{name} = {}`",
-                            self.model.enums[e.index()].values.first().map_or("value", String::as_str)
+                            self.model.enums[e.index()]
+                                .values
+                                .first()
+                                .map_or("value", String::as_str)
                         ),
                         _ => format!("test membership, e.g. `value in {name}`"),
                     };
@@ -635,10 +660,16 @@ impl Resolver {
                 self.error(
                     Diagnostic::new(
                         Code::TypeMismatch,
-                        format!("`{}` is a definition (a yes/no condition), not a fact with a value", name.node),
+                        format!(
+                            "`{}` is a definition (a yes/no condition), not a fact with a value",
+                            name.node
+                        ),
                     )
                     .primary(name.span, "a definition cannot be compared")
-                    .help(format!("use it directly: `{}` or `not {}`", name.node, name.node)),
+                    .help(format!(
+                        "use it directly: `{}` or `not {}`",
+                        name.node, name.node
+                    )),
                 );
                 None
             }
@@ -707,15 +738,26 @@ impl Resolver {
                 op,
                 value: *value,
             },
-            (Type::Number, Operand::Number { unit: Some(unit), .. }) => {
+            (
+                Type::Number,
+                Operand::Number {
+                    unit: Some(unit), ..
+                },
+            ) => {
                 self.error(
                     Diagnostic::new(
                         Code::UnitMismatch,
-                        format!("`{}` is a plain number, but it is compared with a quantity in `{}`", fact_name.node, unit.node),
+                        format!(
+                            "`{}` is a plain number, but it is compared with a quantity in `{}`",
+                            fact_name.node, unit.node
+                        ),
                     )
                     .primary(unit.span, "unexpected unit")
                     .secondary(fact_span, "declared as `number`")
-                    .help(format!("drop the unit, or declare `{}` as `quantity {}`", fact_name.node, unit.node)),
+                    .help(format!(
+                        "drop the unit, or declare `{}` as `quantity {}`",
+                        fact_name.node, unit.node
+                    )),
                 );
                 unresolved
             }
@@ -724,11 +766,19 @@ impl Resolver {
                     self.error(
                         Diagnostic::new(
                             Code::UnitMismatch,
-                            format!("`{}` is a quantity in {}, but this number has no unit", fact_name.node, fact_unit.text),
+                            format!(
+                                "`{}` is a quantity in {}, but this number has no unit",
+                                fact_name.node, fact_unit.text
+                            ),
                         )
                         .primary(operand.span, "no unit")
                         .secondary(fact_span, "declared here")
-                        .help(format!("write the unit: `{} {} {value} {}`", fact_name.node, op.symbol(), fact_unit.text)),
+                        .help(format!(
+                            "write the unit: `{} {} {value} {}`",
+                            fact_name.node,
+                            op.symbol(),
+                            fact_unit.text
+                        )),
                     );
                     return unresolved;
                 };
@@ -741,12 +791,22 @@ impl Resolver {
                             Code::UnitMismatch,
                             format!(
                                 "`{}` is measured in {} ({}), which does not convert to `{}` ({})",
-                                fact_name.node, fact_unit.text, fact_unit.dimension, unit.node, literal_unit.dimension
+                                fact_name.node,
+                                fact_unit.text,
+                                fact_unit.dimension,
+                                unit.node,
+                                literal_unit.dimension
                             ),
                         )
-                        .primary(unit.span, format!("this measures {}", literal_unit.dimension))
+                        .primary(
+                            unit.span,
+                            format!("this measures {}", literal_unit.dimension),
+                        )
                         .secondary(fact_span, format!("declared in {}", fact_unit.text))
-                        .help(format!("compare with a value in a unit of {}, such as {}", fact_unit.dimension, fact_unit.text)),
+                        .help(format!(
+                            "compare with a value in a unit of {}, such as {}",
+                            fact_unit.dimension, fact_unit.text
+                        )),
                     );
                     return unresolved;
                 }
@@ -778,7 +838,10 @@ impl Resolver {
             (Type::Enum(_), _) => type_error(
                 self,
                 "a value that is not in its enum".to_owned(),
-                format!("compare with one of its values, e.g. `{} = value`", fact_name.node),
+                format!(
+                    "compare with one of its values, e.g. `{} = value`",
+                    fact_name.node
+                ),
             ),
             (Type::Set(_), _) => type_error(
                 self,
@@ -799,10 +862,20 @@ impl Resolver {
             return Some(index);
         }
         let message = format!("`{value}` is not a value of `{}`", enum_type.name);
-        let help = did_you_mean(value, enum_type.values.iter().map(String::as_str)).unwrap_or_else(|| {
-            let listed: Vec<&str> = enum_type.values.iter().take(8).map(String::as_str).collect();
-            format!("the values of `{}` are: {}", enum_type.name, listed.join(", "))
-        });
+        let help =
+            did_you_mean(value, enum_type.values.iter().map(String::as_str)).unwrap_or_else(|| {
+                let listed: Vec<&str> = enum_type
+                    .values
+                    .iter()
+                    .take(8)
+                    .map(String::as_str)
+                    .collect();
+                format!(
+                    "the values of `{}` are: {}",
+                    enum_type.name,
+                    listed.join(", ")
+                )
+            });
         let declared = enum_type.span;
         let mut diagnostic = Diagnostic::new(Code::UnknownEnumValue, message)
             .primary(span, "not in the enum")
@@ -823,9 +896,16 @@ impl Resolver {
                 };
                 let ty = self.model.facts[fact.index()].ty.clone();
                 let Type::Set(enum_id) = ty else {
-                    let message = format!("`{}` is {}, not a set", set_name.node, self.describe_type(&ty));
+                    let message = format!(
+                        "`{}` is {}, not a set",
+                        set_name.node,
+                        self.describe_type(&ty)
+                    );
                     let help = if matches!(ty, Type::Enum(_)) {
-                        format!("to test one value, write `{} = {}`", set_name.node, element.node)
+                        format!(
+                            "to test one value, write `{} = {}`",
+                            set_name.node, element.node
+                        )
                     } else {
                         "`in` tests membership of a `set of` fact or a `{a, b}` list".to_owned()
                     };
@@ -909,14 +989,18 @@ impl Resolver {
                     }
                 }
                 None => {
-                    let candidates: Vec<&str> = self.reference_names.keys().map(String::as_str).collect();
+                    let candidates: Vec<&str> =
+                        self.reference_names.keys().map(String::as_str).collect();
                     let help = did_you_mean(&key.node, candidates).unwrap_or_else(|| {
                         format!("declare it: reference {} pmid NNNNNNNN \"Author. Title. Journal. Year\"", key.node)
                     });
                     self.error(
-                        Diagnostic::new(Code::UnknownReference, format!("unknown reference `{}`", key.node))
-                            .primary(key.span, "not a declared reference")
-                            .help(help),
+                        Diagnostic::new(
+                            Code::UnknownReference,
+                            format!("unknown reference `{}`", key.node),
+                        )
+                        .primary(key.span, "not a declared reference")
+                        .help(help),
                     );
                 }
             }
@@ -993,7 +1077,10 @@ impl Resolver {
             self.error(
                 Diagnostic::new(
                     Code::MissingCitation,
-                    format!("rule `{}` recommends without citing evidence", rule.name.node),
+                    format!(
+                        "rule `{}` recommends without citing evidence",
+                        rule.name.node
+                    ),
                 )
                 .primary(rule.name.span, "no `cite`")
                 .secondary(rule.thens[0].span, "this outcome needs evidence")
@@ -1009,9 +1096,12 @@ impl Resolver {
                     let help = did_you_mean(&expect.lint.node, names)
                         .unwrap_or_else(|| "see docs/diagnostics.md for the lint names".to_owned());
                     self.error(
-                        Diagnostic::new(Code::UnknownLint, format!("unknown lint `{}`", expect.lint.node))
-                            .primary(expect.lint.span, "not a diagnostic name")
-                            .help(help),
+                        Diagnostic::new(
+                            Code::UnknownLint,
+                            format!("unknown lint `{}`", expect.lint.node),
+                        )
+                        .primary(expect.lint.span, "not a diagnostic name")
+                        .help(help),
                     );
                 }
             }
@@ -1062,36 +1152,48 @@ impl Resolver {
         for (fact, used) in self.model.facts.iter().zip(&self.used_facts) {
             if !used {
                 found.push(
-                    Diagnostic::new(Code::UnusedFact, format!("fact `{}` is never used", fact.name))
-                        .primary(fact.span, "declared here")
-                        .help("use it in a condition, or delete it"),
+                    Diagnostic::new(
+                        Code::UnusedFact,
+                        format!("fact `{}` is never used", fact.name),
+                    )
+                    .primary(fact.span, "declared here")
+                    .help("use it in a condition, or delete it"),
                 );
             }
         }
         for (definition, used) in self.model.definitions.iter().zip(&self.used_definitions) {
             if !used {
                 found.push(
-                    Diagnostic::new(Code::UnusedDefinition, format!("definition `{}` is never used", definition.name))
-                        .primary(definition.span, "declared here")
-                        .help("use it in a condition, or delete it"),
+                    Diagnostic::new(
+                        Code::UnusedDefinition,
+                        format!("definition `{}` is never used", definition.name),
+                    )
+                    .primary(definition.span, "declared here")
+                    .help("use it in a condition, or delete it"),
                 );
             }
         }
         for (action, used) in self.model.actions.iter().zip(&self.used_actions) {
             if !used {
                 found.push(
-                    Diagnostic::new(Code::UnusedAction, format!("action `{}` is never recommended or avoided", action.name))
-                        .primary(action.span, "declared here")
-                        .help("name it in a rule's `then`, or delete it"),
+                    Diagnostic::new(
+                        Code::UnusedAction,
+                        format!("action `{}` is never recommended or avoided", action.name),
+                    )
+                    .primary(action.span, "declared here")
+                    .help("name it in a rule's `then`, or delete it"),
                 );
             }
         }
         for (reference, used) in self.model.references.iter().zip(&self.used_references) {
             if !used {
                 found.push(
-                    Diagnostic::new(Code::UnusedReference, format!("reference `{}` is never cited", reference.key))
-                        .primary(reference.span, "declared here")
-                        .help("cite it where it supports a rule or clause, or delete it"),
+                    Diagnostic::new(
+                        Code::UnusedReference,
+                        format!("reference `{}` is never cited", reference.key),
+                    )
+                    .primary(reference.span, "declared here")
+                    .help("cite it where it supports a rule or clause, or delete it"),
                 );
             }
         }

@@ -184,7 +184,10 @@ fn parse_term(text: &str) -> Result<(Dimension, f64, &str), UnitError> {
     // A leading number may itself contain a `.`, as in `1.73m2`.
     let number_len = leading_number_len(text);
     let term_len = if number_len > 0 {
-        number_len + text[number_len..].find(['/', '.']).unwrap_or(text.len() - number_len)
+        number_len
+            + text[number_len..]
+                .find(['/', '.'])
+                .unwrap_or(text.len() - number_len)
     } else {
         term_len
     };
@@ -241,7 +244,10 @@ fn leading_number_len(text: &str) -> usize {
     }
     if matches!(bytes.get(index), Some(b'*' | b'^')) {
         index += 1;
-        while bytes.get(index).is_some_and(|b| b.is_ascii_digit() || *b == b'-') {
+        while bytes
+            .get(index)
+            .is_some_and(|b| b.is_ascii_digit() || *b == b'-')
+        {
             index += 1;
         }
     }

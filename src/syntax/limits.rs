@@ -109,7 +109,13 @@ mod tests {
 
     #[test]
     fn binary_is_not_text() {
-        assert_eq!(decode(b"\0\x01\x02").err().map(|d| d.code), Some(Code::NotText));
-        assert_eq!(decode(b"\xff\xfe").err().map(|d| d.code), Some(Code::NotText));
+        assert_eq!(
+            decode(b"\0\x01\x02").err().map(|d| d.code),
+            Some(Code::NotText)
+        );
+        assert_eq!(
+            decode(b"\xff\xfe").err().map(|d| d.code),
+            Some(Code::NotText)
+        );
     }
 }

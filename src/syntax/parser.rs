@@ -23,10 +23,11 @@ pub fn parse(text: &str) -> Result<File, Vec<Diagnostic>> {
     let mut file = File::default();
     if let Some(file_pair) = pairs.next() {
         for pair in file_pair.into_inner() {
-            if pair.as_rule() != Rule::EOI {
-                if let Some(item) = lower.item(pair) {
-                    file.items.push(item);
-                }
+            if pair.as_rule() == Rule::EOI {
+                continue;
+            }
+            if let Some(item) = lower.item(pair) {
+                file.items.push(item);
             }
         }
     }
@@ -257,7 +258,9 @@ impl Lower {
                     _ => section.complete = true,
                 },
                 Rule::rule => section.items.push(SectionItem::Rule(self.rule(part)?)),
-                Rule::section => section.items.push(SectionItem::Section(self.section(part)?)),
+                Rule::section => section
+                    .items
+                    .push(SectionItem::Section(self.section(part)?)),
                 _ => {}
             }
         }
@@ -295,9 +298,7 @@ impl Lower {
                         span: then_span,
                     });
                 }
-                Rule::else_escalate => {
-                    rule.escalate = Some(self.string(significant(part).next()?))
-                }
+                Rule::else_escalate => rule.escalate = Some(self.string(significant(part).next()?)),
                 Rule::cite => rule.cite = significant(part).map(ident).collect(),
                 Rule::expect => {
                     let expect_span = span_of(&part);
@@ -411,7 +412,9 @@ impl Lower {
                 let set_pair = next(&mut parts)?;
                 let set_span = span_of(&set_pair);
                 let set = match set_pair.as_rule() {
-                    Rule::set_literal => SetExpr::Literal(significant(set_pair).map(ident).collect()),
+                    Rule::set_literal => {
+                        SetExpr::Literal(significant(set_pair).map(ident).collect())
+                    }
                     _ => SetExpr::Fact(ident(set_pair)),
                 };
                 Some(Expr {
@@ -497,11 +500,7 @@ fn unescape(body: &str) -> String {
             Some('n') => out.push('\n'),
             Some('t') => out.push('\t'),
             Some('u') => {
-                let hex: String = chars
-                    .by_ref()
-                    .skip(1)
-                    .take_while(|&c| c != '}')
-                    .collect();
+                let hex: String = chars.by_ref().skip(1).take_while(|&c| c != '}').collect();
                 let decoded = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
                 out.push(decoded.unwrap_or('\u{FFFD}'));
             }
@@ -606,7 +605,9 @@ fn describe(grammar_rule: Rule) -> &'static str {
         | Rule::quantity_type
         | Rule::duration_type
         | Rule::set_type
-        | Rule::named_type => "a type (`bool`, `number`, `quantity UNIT`, `duration UNIT`, `set of ENUM` or an enum name)",
+        | Rule::named_type => {
+            "a type (`bool`, `number`, `quantity UNIT`, `duration UNIT`, `set of ENUM` or an enum name)"
+        }
         _ => "something else",
     }
 }
@@ -631,8 +632,8 @@ fn syntax_error(text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
         [init @ .., last] => format!("expected {} or {last}, found {found}", init.join(", ")),
     };
     let end = at + found_len(text, at);
-    let mut diagnostic = Diagnostic::new(Code::SyntaxError, message)
-        .primary(Span::new(at, end), "unexpected here");
+    let mut diagnostic =
+        Diagnostic::new(Code::SyntaxError, message).primary(Span::new(at, end), "unexpected here");
     if let Some(help) = syntax_help(text, at, &expected) {
         diagnostic = diagnostic.help(help);
     }
@@ -719,7 +720,10 @@ mod tests {
             panic!("expected number")
         };
         assert_eq!(*value, 60.0);
-        assert_eq!(unit.as_ref().map(|u| u.node.as_str()), Some("mL/min/1.73m2"));
+        assert_eq!(
+            unit.as_ref().map(|u| u.node.as_str()),
+            Some("mL/min/1.73m2")
+        );
     }
 
     #[test]
