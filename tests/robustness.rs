@@ -1,0 +1,331 @@
+//! The front end and the interpreter never panic, hang or fail silently on
+//! hostile input, and evaluation obeys its laws under three-valued logic.
+
+#![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
+
+use std::path::Path;
+
+use gdl::diagnostics::Code;
+use gdl::eval::explain::{Target, explain};
+use gdl::eval::{EscalationCause, Patient, Program, RuleStatus, Tri, Value, Withholding, evaluate};
+use gdl::sema::{Model, Type};
+use proptest::prelude::*;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap_or_default()
+}
+
+/// Shipped guidelines and test inputs to mutate.
+fn corpus() -> Vec<String> {
+    let mut texts = vec![read("tests/guidelines/demo.gdl")];
+    let shipped = read("guidelines/dermatomyositis.gdl");
+    if !shipped.is_empty() {
+        texts.push(shipped);
+    }
+    texts
+}
+
+/// A compile either yields a model with no errors, or errors and no model:
+/// never a partial answer presented as complete.
+fn assert_consistent(text: &str) {
+    let compiled = gdl::compile(text);
+    let has_errors = compiled.diagnostics.iter().any(|d| d.is_error());
+    assert_eq!(
+        compiled.model.is_some(),
+        !has_errors,
+        "model/errors disagree"
+    );
+    for diagnostic in &compiled.diagnostics {
+        let span = diagnostic.primary_span();
+        assert!(
+            span.end as usize <= text.len() && span.start <= span.end,
+            "bad span {span:?}"
+        );
+    }
+}
+
+const TOKENS: &[&str] = &[
+    "(",
+    ")",
+    "{",
+    "}",
+    ",",
+    ":",
+    "=",
+    "<",
+    ">=",
+    "!=",
+    " and ",
+    " or ",
+    " not ",
+    " implies ",
+    " in ",
+    "when ",
+    "then recommend ",
+    "then avoid ",
+    "else-escalate ",
+    "cite ",
+    "rule r ",
+    "section s first-match ",
+    "fact f: bool ",
+    "define d = ",
+    "\"",
+    "\\",
+    "#",
+    "\n",
+    "99999999999999999999999",
+    "-1.5 mg",
+    "mL/min/1.73m2",
+    "set of Action",
+    "expect unreachable-rule \"x\" ",
+    "\u{0}",
+    "é",
+];
+
+#[derive(Clone, Debug)]
+enum Mutation {
+    DeleteLine(usize),
+    DuplicateLine(usize),
+    SwapLines(usize, usize),
+    Truncate(usize),
+    Inject(usize, usize),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        any::<usize>().prop_map(Mutation::DeleteLine),
+        any::<usize>().prop_map(Mutation::DuplicateLine),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::SwapLines(a, b)),
+        any::<usize>().prop_map(Mutation::Truncate),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::Inject(a, b)),
+    ]
+}
+
+fn apply(text: &str, mutation: &Mutation) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let n = lines.len();
+    match *mutation {
+        Mutation::DeleteLine(i) => {
+            lines.remove(i % n);
+        }
+        Mutation::DuplicateLine(i) => lines.insert(i % n, lines[i % n]),
+        Mutation::SwapLines(a, b) => lines.swap(a % n, b % n),
+        Mutation::Truncate(at) => {
+            let mut cut = at % (text.len() + 1);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            return text[..cut].to_owned();
+        }
+        Mutation::Inject(at, token) => {
+            let mut cut = at % (text.len() + 1);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            return format!(
+                "{}{}{}",
+                &text[..cut],
+                TOKENS[token % TOKENS.len()],
+                &text[cut..]
+            );
+        }
+    }
+    lines.join("\n")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_guidelines_never_panic(which in any::<usize>(), mutations in prop::collection::vec(mutation(), 1..6)) {
+        let corpus = corpus();
+        let mut text = corpus[which % corpus.len()].clone();
+        for m in &mutations {
+            text = apply(&text, m);
+        }
+        assert_consistent(&text);
+    }
+
+    #[test]
+    fn token_soup_never_panics(tokens in prop::collection::vec(0..TOKENS.len(), 0..200)) {
+        let text: String = tokens.iter().map(|&t| TOKENS[t]).collect();
+        assert_consistent(&text);
+        assert_consistent(&format!("guideline g \"G\" {{}}\n{text}"));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
+        let (_, compiled) = gdl::compile_bytes(&bytes);
+        let has_errors = compiled.diagnostics.iter().any(|d| d.is_error());
+        prop_assert_eq!(compiled.model.is_some(), !has_errors);
+    }
+}
+
+#[test]
+fn hostile_files_get_a_diagnostic() {
+    let header = "guideline g \"G\" {}\n";
+    let cases: Vec<(Vec<u8>, Code)> = vec![
+        (Vec::new(), Code::EmptyFile),
+        (vec![0x7f, b'E', b'L', b'F', 0, 1, 2, 0xff], Code::NotText),
+        (
+            format!("{header}define d = {}x", "(".repeat(100_000)).into_bytes(),
+            Code::NestingTooDeep,
+        ),
+        (
+            format!("{header}define d = {}x", "not ".repeat(100_000)).into_bytes(),
+            Code::NestingTooDeep,
+        ),
+        (
+            format!("{header}{}", "section s {".repeat(100_000)).into_bytes(),
+            Code::NestingTooDeep,
+        ),
+        (vec![b'#'; 10 * 1024 * 1024], Code::FileTooLarge),
+        (
+            format!(
+                "{header}fact x: number\ndefine d = x > 1{}",
+                "0".repeat(400)
+            )
+            .into_bytes(),
+            Code::NumberOutOfRange,
+        ),
+    ];
+    for (bytes, code) in cases {
+        let (_, compiled) = gdl::compile_bytes(&bytes);
+        let codes: Vec<Code> = compiled.diagnostics.iter().map(|d| d.code).collect();
+        assert!(compiled.model.is_none(), "{code:?}: no model expected");
+        assert!(codes.contains(&code), "expected {code:?}, got {codes:?}");
+    }
+}
+
+#[test]
+fn long_flat_chains_and_many_definitions_compile() {
+    let mut text = String::from("guideline g \"G\" {}\nfact x: bool \"x\"\ndefine d0 = x\n");
+    for i in 1..5000 {
+        text.push_str(&format!("define d{i} = d{} or x\n", i - 1));
+    }
+    text.push_str("reference R pmid 1 \"r\"\naction a \"a\"\nrule r {\n  when ");
+    text.push_str(&vec!["x"; 20_000].join(" and "));
+    text.push_str(" and d4999\n  then recommend a\n  cite R\n}\n");
+    let compiled = gdl::compile(&text);
+    let model = compiled
+        .model
+        .unwrap_or_else(|| panic!("{:#?}", compiled.diagnostics));
+    let program = Program::new(&model);
+    let mut patient = Patient::unknown(&program);
+    patient.values[0] = Value::Bool(true);
+    let evaluation = evaluate(&program, &patient);
+    assert_eq!(evaluation.recommended.len(), 1);
+}
+
+// ---- evaluation laws -------------------------------------------------
+
+fn demo_model() -> Model {
+    gdl::compile(&read("tests/guidelines/demo.gdl"))
+        .model
+        .unwrap_or_default()
+}
+
+/// A patient from random bytes: each fact known or unknown, with a value
+/// drawn from its type's domain (numbers around the guideline's thresholds).
+fn patient_from(model: &Model, seed: &[u8], known: bool) -> Patient {
+    let byte = |i: usize| seed.get(i % seed.len().max(1)).copied().unwrap_or(0);
+    let values = model
+        .facts
+        .iter()
+        .enumerate()
+        .map(|(i, fact)| {
+            let b = byte(i);
+            if !known && b % 4 == 0 {
+                return Value::Unknown;
+            }
+            match &fact.ty {
+                Type::Bool => Value::Bool(b % 2 == 1),
+                Type::Number | Type::Quantity(_) => Value::Number(f64::from(b % 128)),
+                Type::Enum(e) => {
+                    Value::Enum(u32::from(b) % model.enums[e.index()].values.len().max(1) as u32)
+                }
+                Type::Set(e) => {
+                    let size = model.enums[e.index()].values.len().min(128);
+                    let bits = u128::from(b) | (u128::from(byte(i + 7)) << 8);
+                    Value::Set(if size >= 128 {
+                        bits
+                    } else {
+                        bits & ((1u128 << size) - 1)
+                    })
+                }
+            }
+        })
+        .collect();
+    Patient { id: None, values }
+}
+
+proptest! {
+    #[test]
+    fn fully_known_patients_never_escalate_for_unknowns(seed in prop::collection::vec(any::<u8>(), 1..32)) {
+        let model = demo_model();
+        let program = Program::new(&model);
+        let patient = patient_from(&model, &seed, true);
+        let evaluation = evaluate(&program, &patient);
+        for escalation in &evaluation.escalations {
+            prop_assert!(escalation.needs.is_empty(), "{escalation:?}");
+            let is_unknown = matches!(escalation.cause, EscalationCause::UnknownCondition { .. });
+            prop_assert!(!is_unknown);
+        }
+        for withheld in evaluation.withheld() {
+            let unsettled = matches!(withheld.why, Withholding::Unsettled { .. } | Withholding::MaybeAvoided { .. });
+            prop_assert!(!unsettled);
+        }
+        prop_assert!(!evaluation.rules.contains(&RuleStatus::Undecided));
+    }
+
+    /// Learning a fact never silently turns a recommendation into its
+    /// contraindication: a recommended action stays recommended (or an
+    /// earlier alternative takes its place), or the change is reported.
+    #[test]
+    fn learning_a_fact_never_silently_contraindicates(seed in prop::collection::vec(any::<u8>(), 1..32), fill in prop::collection::vec(any::<u8>(), 1..32)) {
+        let model = demo_model();
+        let program = Program::new(&model);
+        let partial = patient_from(&model, &seed, false);
+        let complete_values = patient_from(&model, &fill, true);
+        let mut refined = partial.clone();
+        for (value, filled) in refined.values.iter_mut().zip(&complete_values.values) {
+            if *value == Value::Unknown {
+                *value = *filled;
+            }
+        }
+        let before = evaluate(&program, &partial);
+        let after = evaluate(&program, &refined);
+        for recommendation in &before.recommended {
+            let still = after.recommended.iter().any(|r| r.rule == recommendation.rule && r.choice == recommendation.choice);
+            let reported = after.escalations.iter().any(|e| matches!(e.cause, EscalationCause::ImplausibleFacts { .. } | EscalationCause::Exclusive { .. }));
+            prop_assert!(still || reported, "recommendation {recommendation:?} vanished silently");
+        }
+        // Whatever was decided with less knowledge stays decided the same way.
+        for (b, a) in before.rules.iter().zip(&after.rules) {
+            if *b == RuleStatus::Fired && !after.escalations.iter().any(|e| matches!(e.cause, EscalationCause::ImplausibleFacts { .. })) {
+                prop_assert_eq!(*a, RuleStatus::Fired);
+            }
+        }
+    }
+
+    /// A recommended action never has a contraindication that holds.
+    #[test]
+    fn recommended_actions_are_never_contraindicated(seed in prop::collection::vec(any::<u8>(), 1..32)) {
+        let model = demo_model();
+        let program = Program::new(&model);
+        let patient = patient_from(&model, &seed, false);
+        let evaluation = evaluate(&program, &patient);
+        for recommendation in &evaluation.recommended {
+            let avoided = evaluation.avoided.iter().any(|a| a.action == recommendation.action);
+            prop_assert!(!avoided);
+            let action = recommendation.action.index();
+            for clause in 0..program.contraindications[action].len() {
+                let steps = explain(&program, &patient, Target::Contraindication(action, clause));
+                prop_assert!(steps.first().is_some_and(|root| root.value != Tri::True));
+            }
+        }
+    }
+}
