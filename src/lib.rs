@@ -12,6 +12,7 @@ pub mod eval;
 pub mod report;
 pub mod sema;
 pub mod syntax;
+pub mod testing;
 
 use diagnostics::Diagnostic;
 

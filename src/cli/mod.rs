@@ -3,6 +3,7 @@
 
 mod check;
 mod run;
+mod test;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -43,6 +44,11 @@ enum Command {
         after_help = "Examples:\n  gdl run guidelines/dermatomyositis.gdl --facts guidelines/examples/refractory-muscle.json\n  gdl run guidelines/dermatomyositis.gdl --facts patient.json --format json --explain\n  gdl run guidelines/dermatomyositis.gdl --facts cohort.ndjson > reports.ndjson"
     )]
     Run(run::RunArgs),
+    /// Run clinical case files (`*.cases.json`) and report coverage.
+    #[command(
+        after_help = "Examples:\n  gdl test guidelines/dermatomyositis.cases.json\n  gdl test --coverage-threshold 100 guidelines/"
+    )]
+    Test(test::TestArgs),
 }
 
 /// How diagnostics are printed.
@@ -93,6 +99,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Test(args) => test::run(&args),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,205 @@
+//! End-to-end tests of the `gdl` binary: exit codes and output of `check`,
+//! `run` (single and NDJSON batch) and `test`, as insta snapshots.
+
+#![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+struct Output {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn gdl(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gdl"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run gdl: {e}"));
+    if let Some(input) = stdin {
+        if let Some(mut pipe) = child.stdin.take() {
+            let _ = pipe.write_all(input.as_bytes());
+        }
+    }
+    drop(child.stdin.take());
+    let output = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("gdl failed: {e}"));
+    Output {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn transcript(output: &Output) -> String {
+    format!(
+        "exit: {:?}\n----- STDOUT\n{}----- STDERR\n{}",
+        output.code, output.stdout, output.stderr
+    )
+}
+
+#[test]
+fn shipped_guideline_checks_clean() {
+    let output = gdl(
+        &[
+            "check",
+            "--deny",
+            "warnings",
+            "guidelines/dermatomyositis.gdl",
+        ],
+        None,
+    );
+    assert_eq!(output.code, Some(0), "{}", transcript(&output));
+}
+
+#[test]
+fn check_short_format_and_exit_codes() {
+    let output = gdl(
+        &[
+            "check",
+            "--format",
+            "short",
+            "tests/diagnostics/unused-fact.gdl",
+        ],
+        None,
+    );
+    assert_eq!(output.code, Some(0));
+    let denied = gdl(
+        &[
+            "check",
+            "--format",
+            "short",
+            "--deny",
+            "warnings",
+            "tests/diagnostics/unused-fact.gdl",
+        ],
+        None,
+    );
+    assert_eq!(denied.code, Some(1));
+    let allowed = gdl(
+        &[
+            "check",
+            "--format",
+            "short",
+            "--deny",
+            "warnings",
+            "--allow",
+            "unused-fact",
+            "tests/diagnostics/unused-fact.gdl",
+        ],
+        None,
+    );
+    assert_eq!(allowed.code, Some(0));
+    let errors = gdl(
+        &[
+            "check",
+            "--format",
+            "short",
+            "tests/diagnostics/unknown-name.gdl",
+        ],
+        None,
+    );
+    assert_eq!(errors.code, Some(1));
+    let usage = gdl(
+        &[
+            "check",
+            "--allow",
+            "no-such-lint",
+            "tests/diagnostics/unknown-name.gdl",
+        ],
+        None,
+    );
+    assert_eq!(usage.code, Some(2));
+    insta::assert_snapshot!(format!("{}{}", transcript(&output), transcript(&denied)));
+}
+
+#[test]
+fn run_reads_stdin_and_reports_facts_errors() {
+    let ok = gdl(
+        &["run", "tests/guidelines/demo.gdl", "--facts", "-"],
+        Some(r#"{"muscle_weakness": true, "failed": []}"#),
+    );
+    assert_eq!(ok.code, Some(0), "{}", transcript(&ok));
+    let bad = gdl(
+        &["run", "tests/guidelines/demo.gdl", "--facts", "-"],
+        Some(r#"{"egfr": {"value": 45, "unit": "mg"}}"#),
+    );
+    assert_eq!(bad.code, Some(1));
+    assert!(bad.stdout.is_empty(), "no report on bad facts");
+    insta::assert_snapshot!(format!("{}{}", transcript(&ok), transcript(&bad)));
+}
+
+#[test]
+fn batch_reports_bad_lines_and_continues() {
+    let cohort = concat!(
+        r#"{"@id": "a", "muscle_weakness": true, "failed": []}"#,
+        "\n",
+        r#"{"@id": "b", "muscle_weakness": "yes"}"#,
+        "\n",
+        "\n",
+        r#"{"@id": "c", "muscle_weakness": false, "skin_flare": false}"#,
+        "\n",
+        r#"{"@id": "d", "#,
+        "\n",
+    );
+    let output = gdl(
+        &[
+            "run",
+            "tests/guidelines/demo.gdl",
+            "--ndjson",
+            "--facts",
+            "-",
+        ],
+        Some(cohort),
+    );
+    assert_eq!(output.code, Some(1));
+    let lines: Vec<&str> = output.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "one output line per patient line, in order");
+    assert!(lines[0].contains("\"patient\":\"a\""));
+    assert!(lines[1].contains("\"line\":2"));
+    assert!(lines[2].contains("\"patient\":\"c\""));
+    insta::assert_snapshot!(transcript(&output));
+}
+
+#[test]
+fn test_command_passes_fails_and_measures_coverage() {
+    let passing = gdl(
+        &[
+            "test",
+            "--coverage-threshold",
+            "100",
+            "tests/cases/demo.cases.json",
+        ],
+        None,
+    );
+    assert_eq!(passing.code, Some(0), "{}", transcript(&passing));
+    let failing = gdl(&["test", "tests/cases/failing.cases.json"], None);
+    assert_eq!(failing.code, Some(1));
+    insta::assert_snapshot!(format!("{}{}", transcript(&passing), transcript(&failing)));
+}
+
+#[test]
+fn coverage_threshold_fails_when_not_met() {
+    let dir = std::env::temp_dir().join(format!("gdl-cli-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let guideline =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/guidelines/demo.gdl");
+    let file = dir.join("one.cases.json");
+    let text = format!(
+        r#"{{"guideline": "{}", "cases": [{{"name": "only", "facts": {{"muscle_weakness": false, "skin_flare": false}}, "expect": {{"nothing_applies": true}}}}]}}"#,
+        guideline.display()
+    );
+    let _ = std::fs::write(&file, text);
+    let path = file.display().to_string();
+    let output = gdl(&["test", "--coverage-threshold", "90", &path], None);
+    assert_eq!(output.code, Some(1), "{}", transcript(&output));
+    assert!(output.stdout.contains("below the threshold"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
