@@ -22,10 +22,8 @@ fn gdl(args: &[&str], stdin: Option<&str>) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run gdl: {e}"));
-    if let Some(input) = stdin {
-        if let Some(mut pipe) = child.stdin.take() {
-            let _ = pipe.write_all(input.as_bytes());
-        }
+    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        let _ = pipe.write_all(input.as_bytes());
     }
     drop(child.stdin.take());
     let output = child

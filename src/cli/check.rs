@@ -84,6 +84,7 @@ pub fn run(args: &CheckArgs) -> u8 {
                 let source = SourceFile::new(path.clone(), String::new());
                 super::print_diagnostics(&[diagnostic], &source, args.format, args.color);
                 unreadable = true;
+                errors += 1;
                 continue;
             }
         };

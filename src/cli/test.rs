@@ -158,14 +158,13 @@ fn run_file(file: &Path, args: &TestArgs) -> Result<FileOutcome, String> {
         for missing in &summary.missing {
             println!("    not covered: {missing}");
         }
-        if let Some(threshold) = args.coverage_threshold {
-            if summary.percent() + 1e-9 < threshold {
-                println!(
-                    "  coverage {:.1}% is below the threshold of {threshold}%",
-                    summary.percent()
-                );
-                outcome.below_threshold = true;
-            }
+        let threshold = args.coverage_threshold.unwrap_or(0.0);
+        if summary.percent() + 1e-9 < threshold {
+            println!(
+                "  coverage {:.1}% is below the threshold of {threshold}%",
+                summary.percent()
+            );
+            outcome.below_threshold = true;
         }
     }
     Ok(outcome)

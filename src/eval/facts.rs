@@ -198,8 +198,7 @@ impl<'de> Visitor<'de> for KeySeed<'_, '_> {
         let mut names: Vec<&str> = self.program.fact_slots.keys().map(String::as_str).collect();
         names.sort_unstable();
         let help = did_you_mean(key, names.iter().copied()).unwrap_or_else(|| {
-            "every key must be a fact the guideline declares; see `gdl facts` in docs/facts.md"
-                .to_owned()
+            "every key must be a fact the guideline declares (see docs/facts.md)".to_owned()
         });
         let message = format!("`{key}` is not a fact of this guideline");
         *self.failure.borrow_mut() = Some(Failure {

@@ -964,6 +964,19 @@ impl Resolver {
         for clause in &decl.clauses {
             let condition = self.condition(&clause.condition, &mut Vec::new());
             let citations = self.citations(&clause.cite);
+            if clause.kind == ast::ClauseKind::Contraindication && clause.cite.is_empty() {
+                self.error(
+                    Diagnostic::new(
+                        Code::MissingCitation,
+                        format!(
+                            "a contraindication of `{}` cites no evidence",
+                            decl.name.node
+                        ),
+                    )
+                    .primary(clause.condition.span, "this contraindication")
+                    .help("add `cite KEY` after the clause, naming the reference that supports it"),
+                );
+            }
             let resolved = ActionClause {
                 condition,
                 because: clause.because.as_ref().map(|b| b.node.clone()),
@@ -1074,13 +1087,15 @@ impl Resolver {
         }
         let citations = self.citations(&rule.cite);
         if !rule.thens.is_empty() && rule.cite.is_empty() {
+            let verb = if rule.thens.iter().all(|t| t.outcome == ast::Outcome::Avoid) {
+                "advises avoiding an action"
+            } else {
+                "recommends"
+            };
             self.error(
                 Diagnostic::new(
                     Code::MissingCitation,
-                    format!(
-                        "rule `{}` recommends without citing evidence",
-                        rule.name.node
-                    ),
+                    format!("rule `{}` {verb} without citing evidence", rule.name.node),
                 )
                 .primary(rule.name.span, "no `cite`")
                 .secondary(rule.thens[0].span, "this outcome needs evidence")

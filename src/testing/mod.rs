@@ -303,14 +303,15 @@ fn check(report: &Report, expect: &Expect) -> Vec<String> {
             ));
         }
     }
-    if let Some(expected) = expect.nothing_applies {
-        if expected != report.nothing_applies {
-            failures.push(if expected {
-                "expected nothing to apply, but the report has decisions".to_owned()
-            } else {
-                "expected some decision, but nothing applies".to_owned()
-            });
-        }
+    if let Some(expected) = expect
+        .nothing_applies
+        .filter(|e| *e != report.nothing_applies)
+    {
+        failures.push(if expected {
+            "expected nothing to apply, but the report has decisions".to_owned()
+        } else {
+            "expected some decision, but nothing applies".to_owned()
+        });
     }
     failures
 }
