@@ -20,8 +20,11 @@ fn front_end(c: &mut Criterion) {
     for rules in [1_000usize, 10_000] {
         let text = common::guideline(rules, 30);
         group.throughput(Throughput::Bytes(text.len() as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(rules), &text, |b, text| {
+        group.bench_with_input(BenchmarkId::new("check", rules), &text, |b, text| {
             b.iter(|| gdl::compile(black_box(text)))
+        });
+        group.bench_with_input(BenchmarkId::new("parse-only", rules), &text, |b, text| {
+            b.iter(|| gdl::syntax::parse(black_box(text)))
         });
     }
     group.finish();

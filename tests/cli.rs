@@ -201,3 +201,32 @@ fn coverage_threshold_fails_when_not_met() {
     assert!(output.stdout.contains("below the threshold"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn shipped_cases_pass_with_full_coverage() {
+    let output = gdl(
+        &[
+            "test",
+            "--coverage-threshold",
+            "100",
+            "guidelines/dermatomyositis.cases.json",
+        ],
+        None,
+    );
+    assert_eq!(output.code, Some(0), "{}", transcript(&output));
+}
+
+#[test]
+fn shipped_cohort_runs_clean() {
+    let output = gdl(
+        &[
+            "run",
+            "guidelines/dermatomyositis.gdl",
+            "--facts",
+            "guidelines/examples/cohort.ndjson",
+        ],
+        None,
+    );
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    assert_eq!(output.stdout.lines().count(), 20);
+}

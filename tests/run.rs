@@ -80,6 +80,17 @@ fn golden_reports_for_demo_patients() {
 }
 
 #[test]
+fn golden_reports_for_shipped_examples() {
+    insta::glob!("../guidelines", "examples/*.json", |path| {
+        insta::assert_snapshot!(report_for(
+            "guidelines/dermatomyositis.gdl",
+            "dermatomyositis.gdl",
+            path
+        ));
+    });
+}
+
+#[test]
 fn reports_are_byte_for_byte_deterministic() {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/run/all-alternatives-withheld.json");

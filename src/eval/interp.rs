@@ -386,6 +386,14 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
         let rule = &model.rules[rule_index];
         match status {
             RuleStatus::Undecided => {
+                // An undecided avoid-only rule matters only where it withholds
+                // a recommendation, and is reported there ("may be avoided").
+                let avoid_only = rule.escalation.is_none()
+                    && !rule.choices.is_empty()
+                    && rule.choices.iter().all(|c| c.outcome == Outcome::Avoid);
+                if avoid_only && stopped[rule_index].is_none() {
+                    continue;
+                }
                 let needs = run.unknown_facts(&program.rules[rule_index].facts);
                 evaluation.escalations.push(Escalation {
                     cause: EscalationCause::UnknownCondition {

@@ -385,45 +385,49 @@ impl Lower {
                 kind: ExprKind::Bool(pair.as_str() == "true"),
                 span,
             }),
-            Rule::name => Some(Expr {
-                kind: ExprKind::Name(pair.as_str().to_owned()),
-                span,
-            }),
-            Rule::comparison => {
+            Rule::test => {
                 let mut parts = pair.into_inner();
-                let fact = ident(next(&mut parts)?);
-                let op = match next(&mut parts)?.as_str() {
-                    "<" => CmpOp::Lt,
-                    "<=" => CmpOp::Le,
-                    ">" => CmpOp::Gt,
-                    ">=" => CmpOp::Ge,
-                    "=" => CmpOp::Eq,
-                    _ => CmpOp::Ne,
+                let name = ident(next(&mut parts)?);
+                // The pair's own span may include blanks skipped before an
+                // absent tail; the test spans from its name to its tail.
+                let Some(tail) = parts.next() else {
+                    return Some(Expr {
+                        span: name.span,
+                        kind: ExprKind::Name(name.node),
+                    });
                 };
-                let operand = self.operand(next(&mut parts)?)?;
-                Some(Expr {
-                    kind: ExprKind::Compare { fact, op, operand },
-                    span,
-                })
-            }
-            Rule::membership => {
-                let mut parts = significant(pair);
-                let element = ident(next(&mut parts)?);
-                let set_pair = next(&mut parts)?;
-                let set_span = span_of(&set_pair);
-                let set = match set_pair.as_rule() {
-                    Rule::set_literal => {
-                        SetExpr::Literal(significant(set_pair).map(ident).collect())
+                let span = name.span.to(span_of(&tail));
+                let mut tail_parts = significant(tail.clone());
+                let kind = if tail.as_rule() == Rule::comparison {
+                    let op = match next(&mut tail_parts)?.as_str() {
+                        "<" => CmpOp::Lt,
+                        "<=" => CmpOp::Le,
+                        ">" => CmpOp::Gt,
+                        ">=" => CmpOp::Ge,
+                        "=" => CmpOp::Eq,
+                        _ => CmpOp::Ne,
+                    };
+                    let operand = self.operand(next(&mut tail_parts)?)?;
+                    ExprKind::Compare {
+                        fact: name,
+                        op,
+                        operand,
                     }
-                    _ => SetExpr::Fact(ident(set_pair)),
-                };
-                Some(Expr {
-                    kind: ExprKind::In {
-                        element,
+                } else {
+                    let set_pair = next(&mut tail_parts)?;
+                    let set_span = span_of(&set_pair);
+                    let set = match set_pair.as_rule() {
+                        Rule::set_literal => {
+                            SetExpr::Literal(significant(set_pair).map(ident).collect())
+                        }
+                        _ => SetExpr::Fact(ident(set_pair)),
+                    };
+                    ExprKind::In {
+                        element: name,
                         set: Spanned::new(set, set_span),
-                    },
-                    span,
-                })
+                    }
+                };
+                Some(Expr { kind, span })
             }
             _ => None,
         }
@@ -565,7 +569,7 @@ fn describe(grammar_rule: Rule) -> &'static str {
     }
     match grammar_rule {
         Rule::EOI => "end of file",
-        Rule::ident | Rule::name => "a name",
+        Rule::ident | Rule::test => "a name",
         Rule::string => "a string in double quotes",
         Rule::number | Rule::quantity_literal => "a number",
         Rule::unit => "a unit such as `mg` or `mL/min/1.73m2`",
