@@ -18,8 +18,26 @@ struct GdlParser;
 /// (pest stops at the first syntax error; lowering reports all it finds).
 pub fn parse(text: &str) -> Result<File, Vec<Diagnostic>> {
     limits::check_nesting(text).map_err(|d| vec![d])?;
-    let mut pairs = GdlParser::parse(Rule::file, text).map_err(|e| vec![syntax_error(text, &e)])?;
+    let mut pairs = match GdlParser::parse(Rule::file, text) {
+        Ok(pairs) => pairs,
+        Err(_) => return Err(vec![detailed_syntax_error(text)]),
+    };
     let mut lower = Lower::default();
+    for pair in pairs.clone().flatten() {
+        if pair.as_rule() == Rule::ident && RESERVED.contains(&pair.as_str()) {
+            lower.diagnostics.push(
+                Diagnostic::new(
+                    Code::SyntaxError,
+                    format!(
+                        "`{}` is a reserved word and cannot be used as a name",
+                        pair.as_str()
+                    ),
+                )
+                .primary(span_of(&pair), "reserved word")
+                .help("choose another name, e.g. with a suffix such as `_flag`"),
+            );
+        }
+    }
     let mut file = File::default();
     if let Some(file_pair) = pairs.next() {
         for pair in file_pair.into_inner() {
@@ -562,6 +580,21 @@ fn token_word(grammar_rule: Rule) -> Option<&'static str> {
     })
 }
 
+/// How a literal token is named in a syntax error; `None` for tokens that
+/// blanks, comments or a named rule already account for.
+fn literal_word(token: &str) -> Option<&'static str> {
+    Some(match token {
+        "{" => "`{`",
+        "}" => "`}`",
+        "(" => "`(`",
+        ")" => "`)`",
+        "," => "`,`",
+        ":" => "`:`",
+        "=" => "`=`",
+        _ => return None,
+    })
+}
+
 /// How any rule is named in a syntax error.
 fn describe(grammar_rule: Rule) -> &'static str {
     if let Some(word) = token_word(grammar_rule) {
@@ -593,7 +626,7 @@ fn describe(grammar_rule: Rule) -> &'static str {
         Rule::action => "`action`",
         Rule::rule => "`rule`",
         Rule::section => "`section`",
-        Rule::section_modifier => "`first-match` or `complete`",
+        Rule::section_modifier => "`first-match`, `complete`",
         Rule::contraindication => "`contraindicated-if`",
         Rule::caution => "`caution-if`",
         Rule::because => "`because`",
@@ -616,8 +649,38 @@ fn describe(grammar_rule: Rule) -> &'static str {
     }
 }
 
+/// Words that cannot be names: they would make conditions ambiguous.
+const RESERVED: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "implies",
+    "in",
+    "because",
+    "cite",
+    "when",
+    "then",
+    "true",
+    "false",
+    "recommend",
+    "avoid",
+    "expect",
+];
+
+/// Parses again with pest's error detail on, which records the literal
+/// tokens expected at the failure, and words the error from that. Only the
+/// failure path pays for the detail. The flag is global and only ever turned
+/// on, so concurrent parses stay correct (at worst a little slower).
+fn detailed_syntax_error(text: &str) -> Diagnostic {
+    pest::set_error_detail(true);
+    match GdlParser::parse(Rule::file, text) {
+        Ok(_) => Diagnostic::new(Code::SyntaxError, "the file could not be parsed"),
+        Err(error) => syntax_error(text, &error),
+    }
+}
+
 fn syntax_error(text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
-    let at = match error.location {
+    let mut at = match error.location {
         InputLocation::Pos(pos) => pos,
         InputLocation::Span((start, _)) => start,
     };
@@ -627,6 +690,45 @@ fn syntax_error(text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
         }
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    // The detailed attempts know the furthest position reached, including
+    // silent punctuation; when they got further, they describe the error.
+    if let Some(attempts) = error.parse_attempts().filter(|a| a.max_position >= at) {
+        if attempts.max_position > at {
+            at = attempts.max_position;
+            expected.clear();
+        }
+        for stack in attempts.call_stacks() {
+            let deepest = stack.deepest.get_rule();
+            // A declaration or clause rule is the context of a failed token,
+            // not something that could stand here.
+            let is_context = |r: &&Rule| {
+                matches!(
+                    r,
+                    Rule::file
+                        | Rule::guideline
+                        | Rule::reference
+                        | Rule::enum_decl
+                        | Rule::fact
+                        | Rule::define
+                        | Rule::invariant
+                        | Rule::exclusive
+                        | Rule::action
+                        | Rule::rule
+                        | Rule::section
+                        | Rule::contraindication
+                        | Rule::caution
+                        | Rule::set_type
+                        | Rule::set_literal
+                )
+            };
+            if let Some(grammar_rule) = deepest.filter(|r| !is_context(r)) {
+                expected.push(describe(*grammar_rule));
+            }
+        }
+        let tokens = attempts.expected_tokens();
+        expected.extend(tokens.iter().filter_map(|t| literal_word(&t.to_string())));
+        expected.retain(|word| *word != "something else");
+    }
     expected.sort_unstable();
     expected.dedup();
     let found = found_at(text, at);
@@ -740,6 +842,23 @@ mod tests {
         let text = format!("define d = {} x", "not ".repeat(1000));
         let error = parse(&text).err().unwrap_or_default();
         assert_eq!(error.first().map(|d| d.code), Some(Code::NestingTooDeep));
+    }
+
+    #[test]
+    fn reserved_words_are_not_names() {
+        let error = parse("fact and: bool").err().unwrap_or_default();
+        assert!(
+            error[0].message.contains("reserved word"),
+            "{}",
+            error[0].message
+        );
+    }
+
+    #[test]
+    fn missing_punctuation_is_named_where_it_is_missing() {
+        let error = parse("rule r \"t\" when x").err().unwrap_or_default();
+        assert_eq!(error[0].message, "expected `{`, found `when`");
+        assert_eq!(error[0].primary_span().start, 11);
     }
 
     #[test]

@@ -1,0 +1,1218 @@
+//! Native baseline: the rules of `guidelines/dermatomyositis.gdl` written
+//! by hand in Rust, as a programmer would for this one guideline, with the
+//! semantics of docs/language.md §17: Kleene three-valued logic, invariants
+//! first (a false one stops evaluation), first-match sections, avoids before
+//! recommendations, and exclusive conflicts.
+//!
+//! Input: [`Facts`], a plain struct (`None` = unknown; quantities in the
+//! declared unit; sets as bitsets over the enum's declaration order).
+//! Output: [`Decisions`], the interpreter's `Evaluation` in compact form:
+//! every rule's status, the recommendations (rule, choice, action, caution),
+//! the withheld alternatives and why, the avoids, and the escalations, each
+//! with the unknown facts that would settle it as a bitset over fact
+//! indices. Rule, action and fact indices are the compiled model's (the
+//! order of declaration in the file); `tests/native_baseline.rs` checks both
+//! the indices and that the decisions equal the interpreter's.
+//!
+//! No interpretation, and no allocation beyond the output vectors
+//! ([`evaluate_into`] reuses them: no allocation at all once warm).
+#![allow(dead_code, reason = "the test and the benchmark each use part of this module")]
+
+use gdl::eval::{
+    EscalationCause, Evaluation, Patient, RuleStatus, Tri, Value, Withholding,
+};
+
+// ---------------------------------------------------------------------------
+// Indices of the compiled model (declaration order in the file).
+// ---------------------------------------------------------------------------
+
+/// Fact indices.
+pub mod fact {
+    pub const MYOSITIS: u32 = 0;
+    pub const MUSCLE_WEAKNESS: u32 = 1;
+    pub const SUBCLINICAL_MUSCLE_DISEASE: u32 = 2;
+    pub const SKIN_DISEASE: u32 = 3;
+    pub const SKIN_BIOPSY_CONFIRMED: u32 = 4;
+    pub const SKIN_SITES: u32 = 5;
+    pub const PRURITUS: u32 = 6;
+    pub const SEVERE_PRURITUS_DESPITE_TOPICALS: u32 = 7;
+    pub const ANTIBODIES: u32 = 8;
+    pub const INTERSTITIAL_LUNG_DISEASE: u32 = 9;
+    pub const VASCULITIS: u32 = 10;
+    pub const RESPIRATORY_MUSCLE_INVOLVEMENT: u32 = 11;
+    pub const UNDERLYING_MALIGNANCY: u32 = 12;
+    pub const SEVERE_DISEASE: u32 = 13;
+    pub const ACUTE_MUSCLE_FLARE: u32 = 14;
+    pub const ACUTE_SKIN_FLARE: u32 = 15;
+    pub const SKIN_UNRESPONSIVE_TO_TOPICALS: u32 = 16;
+    pub const ACTIVE_DESPITE_OPTIMAL_IMMUNOSUPPRESSION: u32 = 17;
+    pub const FAILED: u32 = 18;
+    pub const ON_SYSTEMIC_CORTICOSTEROIDS: u32 = 19;
+    pub const CORTICOSTEROID_TAPER_IN_PROGRESS: u32 = 20;
+    pub const TREATMENT_RESPONSE_ACHIEVED: u32 = 21;
+    pub const IV_CORTICOSTEROID_COURSE_COMPLETED: u32 = 22;
+    pub const PHYSICIAN_CHOOSES_INITIAL_IVIG: u32 = 23;
+    pub const ANTI_INFLAMMATORY_PREFERRED: u32 = 24;
+    pub const CORTICOSTEROID_SPARING_NEEDED: u32 = 25;
+    pub const TIME_ON_AZATHIOPRINE: u32 = 26;
+    pub const AZATHIOPRINE_STOPPED_FOR_TOXICITY: u32 = 27;
+    pub const RENAL_IMPAIRMENT: u32 = 28;
+    pub const HYPERTENSION: u32 = 29;
+    pub const PREGNANT: u32 = 30;
+    pub const CHILDBEARING_POTENTIAL: u32 = 31;
+    pub const EFFECTIVE_CONTRACEPTION: u32 = 32;
+    pub const G6PD_DEFICIENCY: u32 = 33;
+}
+
+pub const FACT_NAMES: [&str; 34] = [
+    "myositis",
+    "muscle_weakness",
+    "subclinical_muscle_disease",
+    "skin_disease",
+    "skin_biopsy_confirmed",
+    "skin_sites",
+    "pruritus",
+    "severe_pruritus_despite_topicals",
+    "antibodies",
+    "interstitial_lung_disease",
+    "vasculitis",
+    "respiratory_muscle_involvement",
+    "underlying_malignancy",
+    "severe_disease",
+    "acute_muscle_flare",
+    "acute_skin_flare",
+    "skin_unresponsive_to_topicals",
+    "active_despite_optimal_immunosuppression",
+    "failed",
+    "on_systemic_corticosteroids",
+    "corticosteroid_taper_in_progress",
+    "treatment_response_achieved",
+    "iv_corticosteroid_course_completed",
+    "physician_chooses_initial_ivig",
+    "anti_inflammatory_preferred",
+    "corticosteroid_sparing_needed",
+    "time_on_azathioprine",
+    "azathioprine_stopped_for_toxicity",
+    "renal_impairment",
+    "hypertension",
+    "pregnant",
+    "childbearing_potential",
+    "effective_contraception",
+    "g6pd_deficiency",
+];
+
+/// Action indices (also the bit of each action in the `failed` set).
+pub mod action {
+    pub const GOAL_REMISSION_OR_CONTROL: u8 = 0;
+    pub const GOAL_SUPPRESS_MUSCLE_INFLAMMATION: u8 = 1;
+    pub const GOAL_IMPROVE_MUSCLE_STRENGTH: u8 = 2;
+    pub const GOAL_PREVENT_SYSTEMIC_COMPLICATIONS: u8 = 3;
+    pub const GOAL_CONTROL_SKIN_DISEASE: u8 = 4;
+    pub const HIGH_DOSE_ORAL_CORTICOSTEROIDS: u8 = 5;
+    pub const IV_CORTICOSTEROIDS: u8 = 6;
+    pub const IVIG_WITH_IV_CORTICOSTEROIDS: u8 = 7;
+    pub const LOWEST_EFFECTIVE_CORTICOSTEROID_DOSE: u8 = 8;
+    pub const TAPER_CORTICOSTEROIDS: u8 = 9;
+    pub const INCREASE_CORTICOSTEROID_DOSE: u8 = 10;
+    pub const METHOTREXATE: u8 = 11;
+    pub const AZATHIOPRINE: u8 = 12;
+    pub const CICLOSPORIN: u8 = 13;
+    pub const TACROLIMUS_ORAL: u8 = 14;
+    pub const MYCOPHENOLATE: u8 = 15;
+    pub const CYCLOPHOSPHAMIDE: u8 = 16;
+    pub const CHLORAMBUCIL: u8 = 17;
+    pub const RITUXIMAB: u8 = 18;
+    pub const IVIG: u8 = 19;
+    pub const CONCOMITANT_IMMUNOSUPPRESSANT: u8 = 20;
+    pub const ASSESS_INTERSTITIAL_LUNG_DISEASE: u8 = 21;
+    pub const THALIDOMIDE: u8 = 22;
+    pub const DAPSONE: u8 = 23;
+    pub const HYDROXYCHLOROQUINE: u8 = 24;
+    pub const CHLOROQUINE: u8 = 25;
+    pub const SUNSCREEN_HIGH_PROTECTION: u8 = 26;
+    pub const TOPICAL_CORTICOSTEROID_POTENT: u8 = 27;
+    pub const TOPICAL_CORTICOSTEROID_MILD_MODERATE: u8 = 28;
+    pub const SCALP_FOAM_OR_LOTION: u8 = 29;
+    pub const TOPICAL_ANTIPRURITIC: u8 = 30;
+    pub const SEDATING_ANTIHISTAMINE_AT_NIGHT: u8 = 31;
+    pub const NON_SEDATING_ANTIHISTAMINE_DAYTIME: u8 = 32;
+    pub const TACROLIMUS_TOPICAL: u8 = 33;
+    pub const ADD_SKIN_DIRECTED_TREATMENT: u8 = 34;
+    pub const TREAT_UNDERLYING_MALIGNANCY: u8 = 35;
+}
+
+pub const ACTION_NAMES: [&str; 36] = [
+    "goal_remission_or_control",
+    "goal_suppress_muscle_inflammation",
+    "goal_improve_muscle_strength",
+    "goal_prevent_systemic_complications",
+    "goal_control_skin_disease",
+    "high_dose_oral_corticosteroids",
+    "iv_corticosteroids",
+    "ivig_with_iv_corticosteroids",
+    "lowest_effective_corticosteroid_dose",
+    "taper_corticosteroids",
+    "increase_corticosteroid_dose",
+    "methotrexate",
+    "azathioprine",
+    "ciclosporin",
+    "tacrolimus_oral",
+    "mycophenolate",
+    "cyclophosphamide",
+    "chlorambucil",
+    "rituximab",
+    "ivig",
+    "concomitant_immunosuppressant",
+    "assess_interstitial_lung_disease",
+    "thalidomide",
+    "dapsone",
+    "hydroxychloroquine",
+    "chloroquine",
+    "sunscreen_high_protection",
+    "topical_corticosteroid_potent",
+    "topical_corticosteroid_mild_moderate",
+    "scalp_foam_or_lotion",
+    "topical_antipruritic",
+    "sedating_antihistamine_at_night",
+    "non_sedating_antihistamine_daytime",
+    "tacrolimus_topical",
+    "add_skin_directed_treatment",
+    "treat_underlying_malignancy",
+];
+
+/// Number of rules.
+pub const RULES: usize = 45;
+
+pub const RULE_NAMES: [&str; RULES] = [
+    "goal_for_every_patient",
+    "initial_goals_with_muscle_involvement",
+    "goal_skin_disease",
+    "severe_step_down_to_oral",
+    "severe_initial_ivig_with_iv_corticosteroids",
+    "severe_initial_iv_corticosteroids",
+    "corticosteroids_lowest_dose",
+    "corticosteroids_taper_on_response",
+    "anti_synthetase_add_immunosuppressant",
+    "anti_SRP_early_escalation",
+    "anti_MDA5_early_combined_therapy",
+    "muscle_third_line_with_organ_involvement",
+    "muscle_third_line",
+    "muscle_azathioprine_allow_six_months",
+    "muscle_second_line_azathioprine",
+    "muscle_second_line_methotrexate",
+    "muscle_first_line",
+    "muscle_adjunctive_ivig",
+    "sunscreen_for_all",
+    "skin_topical_corticosteroid_potent_sites",
+    "skin_topical_corticosteroid_atrophy_prone_sites",
+    "skin_scalp_formulation",
+    "skin_topical_antipruritic",
+    "skin_oral_antihistamines",
+    "skin_third_line_after_methotrexate_with_ild",
+    "skin_third_line_anti_inflammatory",
+    "skin_third_line_after_methotrexate",
+    "skin_third_line_methotrexate",
+    "skin_second_line_antimalarial",
+    "skin_topical_tacrolimus",
+    "skin_flare_on_taper_add_treatment",
+    "skin_adjunctive_ivig",
+    "treat_malignancy",
+    "no_repeat_azathioprine",
+    "no_repeat_hydroxychloroquine",
+    "no_repeat_chloroquine",
+    "no_repeat_ciclosporin",
+    "no_repeat_tacrolimus_oral",
+    "no_repeat_mycophenolate",
+    "no_repeat_cyclophosphamide",
+    "no_repeat_chlorambucil",
+    "no_repeat_thalidomide",
+    "no_repeat_dapsone",
+    "no_repeat_concomitant_immunosuppressant",
+    "no_repeat_ivig",
+];
+
+/// `Antibody` values (bits of [`Facts::antibodies`]).
+pub const ANTIBODY_NAMES: [&str; 11] = [
+    "anti_synthetase",
+    "anti_SRP",
+    "anti_MDA5",
+    "anti_Mi2",
+    "anti_TIF1_gamma",
+    "anti_NXP2",
+    "anti_SAE",
+    "anti_PM_Scl",
+    "anti_Ku",
+    "anti_U1_RNP",
+    "anti_Ro52",
+];
+const ANTI_SYNTHETASE: u16 = 1 << 0;
+const ANTI_SRP: u16 = 1 << 1;
+const ANTI_MDA5: u16 = 1 << 2;
+
+/// `BodySite` values (bits of [`Facts::skin_sites`]).
+pub const SITE_NAMES: [&str; 7] = ["trunk", "limbs", "hands", "scalp", "face", "eyelids", "neck"];
+const TRUNK: u8 = 1 << 0;
+const LIMBS: u8 = 1 << 1;
+const HANDS: u8 = 1 << 2;
+const SCALP: u8 = 1 << 3;
+const FACE: u8 = 1 << 4;
+const EYELIDS: u8 = 1 << 5;
+const NECK: u8 = 1 << 6;
+
+// ---------------------------------------------------------------------------
+// Input
+// ---------------------------------------------------------------------------
+
+/// One patient's facts. `None` is unknown.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Facts {
+    pub myositis: Option<bool>,
+    pub muscle_weakness: Option<bool>,
+    pub subclinical_muscle_disease: Option<bool>,
+    pub skin_disease: Option<bool>,
+    pub skin_biopsy_confirmed: Option<bool>,
+    /// Bits: [`SITE_NAMES`].
+    pub skin_sites: Option<u8>,
+    pub pruritus: Option<bool>,
+    pub severe_pruritus_despite_topicals: Option<bool>,
+    /// Bits: [`ANTIBODY_NAMES`].
+    pub antibodies: Option<u16>,
+    pub interstitial_lung_disease: Option<bool>,
+    pub vasculitis: Option<bool>,
+    pub respiratory_muscle_involvement: Option<bool>,
+    pub underlying_malignancy: Option<bool>,
+    pub severe_disease: Option<bool>,
+    pub acute_muscle_flare: Option<bool>,
+    pub acute_skin_flare: Option<bool>,
+    pub skin_unresponsive_to_topicals: Option<bool>,
+    pub active_despite_optimal_immunosuppression: Option<bool>,
+    /// Bits: action indices.
+    pub failed: Option<u64>,
+    pub on_systemic_corticosteroids: Option<bool>,
+    pub corticosteroid_taper_in_progress: Option<bool>,
+    pub treatment_response_achieved: Option<bool>,
+    pub iv_corticosteroid_course_completed: Option<bool>,
+    pub physician_chooses_initial_ivig: Option<bool>,
+    pub anti_inflammatory_preferred: Option<bool>,
+    pub corticosteroid_sparing_needed: Option<bool>,
+    /// Months.
+    pub time_on_azathioprine: Option<f64>,
+    pub azathioprine_stopped_for_toxicity: Option<bool>,
+    pub renal_impairment: Option<bool>,
+    pub hypertension: Option<bool>,
+    pub pregnant: Option<bool>,
+    pub childbearing_potential: Option<bool>,
+    pub effective_contraception: Option<bool>,
+    pub g6pd_deficiency: Option<bool>,
+}
+
+impl Facts {
+    /// The unknown facts, as a bitset over fact indices.
+    #[inline]
+    pub fn unknown(&self) -> u64 {
+        let u = |known: bool, fact: u32| (!known as u64) << fact;
+        u(self.myositis.is_some(), fact::MYOSITIS)
+            | u(self.muscle_weakness.is_some(), fact::MUSCLE_WEAKNESS)
+            | u(self.subclinical_muscle_disease.is_some(), fact::SUBCLINICAL_MUSCLE_DISEASE)
+            | u(self.skin_disease.is_some(), fact::SKIN_DISEASE)
+            | u(self.skin_biopsy_confirmed.is_some(), fact::SKIN_BIOPSY_CONFIRMED)
+            | u(self.skin_sites.is_some(), fact::SKIN_SITES)
+            | u(self.pruritus.is_some(), fact::PRURITUS)
+            | u(self.severe_pruritus_despite_topicals.is_some(), fact::SEVERE_PRURITUS_DESPITE_TOPICALS)
+            | u(self.antibodies.is_some(), fact::ANTIBODIES)
+            | u(self.interstitial_lung_disease.is_some(), fact::INTERSTITIAL_LUNG_DISEASE)
+            | u(self.vasculitis.is_some(), fact::VASCULITIS)
+            | u(self.respiratory_muscle_involvement.is_some(), fact::RESPIRATORY_MUSCLE_INVOLVEMENT)
+            | u(self.underlying_malignancy.is_some(), fact::UNDERLYING_MALIGNANCY)
+            | u(self.severe_disease.is_some(), fact::SEVERE_DISEASE)
+            | u(self.acute_muscle_flare.is_some(), fact::ACUTE_MUSCLE_FLARE)
+            | u(self.acute_skin_flare.is_some(), fact::ACUTE_SKIN_FLARE)
+            | u(self.skin_unresponsive_to_topicals.is_some(), fact::SKIN_UNRESPONSIVE_TO_TOPICALS)
+            | u(
+                self.active_despite_optimal_immunosuppression.is_some(),
+                fact::ACTIVE_DESPITE_OPTIMAL_IMMUNOSUPPRESSION,
+            )
+            | u(self.failed.is_some(), fact::FAILED)
+            | u(self.on_systemic_corticosteroids.is_some(), fact::ON_SYSTEMIC_CORTICOSTEROIDS)
+            | u(self.corticosteroid_taper_in_progress.is_some(), fact::CORTICOSTEROID_TAPER_IN_PROGRESS)
+            | u(self.treatment_response_achieved.is_some(), fact::TREATMENT_RESPONSE_ACHIEVED)
+            | u(
+                self.iv_corticosteroid_course_completed.is_some(),
+                fact::IV_CORTICOSTEROID_COURSE_COMPLETED,
+            )
+            | u(self.physician_chooses_initial_ivig.is_some(), fact::PHYSICIAN_CHOOSES_INITIAL_IVIG)
+            | u(self.anti_inflammatory_preferred.is_some(), fact::ANTI_INFLAMMATORY_PREFERRED)
+            | u(self.corticosteroid_sparing_needed.is_some(), fact::CORTICOSTEROID_SPARING_NEEDED)
+            | u(self.time_on_azathioprine.is_some(), fact::TIME_ON_AZATHIOPRINE)
+            | u(
+                self.azathioprine_stopped_for_toxicity.is_some(),
+                fact::AZATHIOPRINE_STOPPED_FOR_TOXICITY,
+            )
+            | u(self.renal_impairment.is_some(), fact::RENAL_IMPAIRMENT)
+            | u(self.hypertension.is_some(), fact::HYPERTENSION)
+            | u(self.pregnant.is_some(), fact::PREGNANT)
+            | u(self.childbearing_potential.is_some(), fact::CHILDBEARING_POTENTIAL)
+            | u(self.effective_contraception.is_some(), fact::EFFECTIVE_CONTRACEPTION)
+            | u(self.g6pd_deficiency.is_some(), fact::G6PD_DEFICIENCY)
+    }
+
+    /// From an interpreter patient (slots in fact-index order). Not part of
+    /// what is timed: the benchmark converts the cohort once.
+    pub fn from_patient(patient: &Patient) -> Facts {
+        let v = |i: u32| patient.values.get(i as usize).copied().unwrap_or(Value::Unknown);
+        let b = |i: u32| match v(i) {
+            Value::Bool(x) => Some(x),
+            _ => None,
+        };
+        let set = |i: u32| match v(i) {
+            Value::Set(bits) => Some(bits as u64),
+            _ => None,
+        };
+        Facts {
+            myositis: b(fact::MYOSITIS),
+            muscle_weakness: b(fact::MUSCLE_WEAKNESS),
+            subclinical_muscle_disease: b(fact::SUBCLINICAL_MUSCLE_DISEASE),
+            skin_disease: b(fact::SKIN_DISEASE),
+            skin_biopsy_confirmed: b(fact::SKIN_BIOPSY_CONFIRMED),
+            skin_sites: set(fact::SKIN_SITES).map(|x| x as u8),
+            pruritus: b(fact::PRURITUS),
+            severe_pruritus_despite_topicals: b(fact::SEVERE_PRURITUS_DESPITE_TOPICALS),
+            antibodies: set(fact::ANTIBODIES).map(|x| x as u16),
+            interstitial_lung_disease: b(fact::INTERSTITIAL_LUNG_DISEASE),
+            vasculitis: b(fact::VASCULITIS),
+            respiratory_muscle_involvement: b(fact::RESPIRATORY_MUSCLE_INVOLVEMENT),
+            underlying_malignancy: b(fact::UNDERLYING_MALIGNANCY),
+            severe_disease: b(fact::SEVERE_DISEASE),
+            acute_muscle_flare: b(fact::ACUTE_MUSCLE_FLARE),
+            acute_skin_flare: b(fact::ACUTE_SKIN_FLARE),
+            skin_unresponsive_to_topicals: b(fact::SKIN_UNRESPONSIVE_TO_TOPICALS),
+            active_despite_optimal_immunosuppression: b(
+                fact::ACTIVE_DESPITE_OPTIMAL_IMMUNOSUPPRESSION,
+            ),
+            failed: set(fact::FAILED),
+            on_systemic_corticosteroids: b(fact::ON_SYSTEMIC_CORTICOSTEROIDS),
+            corticosteroid_taper_in_progress: b(fact::CORTICOSTEROID_TAPER_IN_PROGRESS),
+            treatment_response_achieved: b(fact::TREATMENT_RESPONSE_ACHIEVED),
+            iv_corticosteroid_course_completed: b(fact::IV_CORTICOSTEROID_COURSE_COMPLETED),
+            physician_chooses_initial_ivig: b(fact::PHYSICIAN_CHOOSES_INITIAL_IVIG),
+            anti_inflammatory_preferred: b(fact::ANTI_INFLAMMATORY_PREFERRED),
+            corticosteroid_sparing_needed: b(fact::CORTICOSTEROID_SPARING_NEEDED),
+            time_on_azathioprine: match v(fact::TIME_ON_AZATHIOPRINE) {
+                Value::Number(x) => Some(x),
+                _ => None,
+            },
+            azathioprine_stopped_for_toxicity: b(fact::AZATHIOPRINE_STOPPED_FOR_TOXICITY),
+            renal_impairment: b(fact::RENAL_IMPAIRMENT),
+            hypertension: b(fact::HYPERTENSION),
+            pregnant: b(fact::PREGNANT),
+            childbearing_potential: b(fact::CHILDBEARING_POTENTIAL),
+            effective_contraception: b(fact::EFFECTIVE_CONTRACEPTION),
+            g6pd_deficiency: b(fact::G6PD_DEFICIENCY),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------
+
+/// What happened to a rule (as `gdl::eval::RuleStatus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Fired,
+    NotApplicable,
+    Undecided,
+    Shadowed,
+    NotReached,
+}
+
+/// Why an alternative was withheld (as `gdl::eval::Withholding`). Every
+/// action here has at most one contraindication clause and is avoided by at
+/// most one rule, so the kind says which clause or rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Why {
+    Contraindicated,
+    Avoided,
+    Unsettled,
+    MaybeAvoided,
+}
+
+/// Three-valued truth, ordered False < Unknown < True (Kleene: `and` is
+/// min, `or` is max).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum K {
+    F = 0,
+    U = 1,
+    T = 2,
+}
+
+/// A recommendation: which rule and `then` clause, which action, and its
+/// caution (every action here has at most one caution clause): `F` none,
+/// `U` may apply (with `caution_needs`), `T` applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rec {
+    pub rule: u8,
+    pub choice: u8,
+    pub action: u8,
+    pub caution: K,
+    pub caution_needs: u64,
+}
+
+/// A withheld alternative, in the order the choices were resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Held {
+    pub rule: u8,
+    pub choice: u8,
+    pub action: u8,
+    pub why: Why,
+    pub needs: u64,
+}
+
+/// Why a decision goes to a clinician.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// The rule is undecided; `stops` when it stops a first-match section.
+    Unknown { rule: u8, stops: bool },
+    NoAlternative { rule: u8, choice: u8 },
+    Exclusive { group: u8 },
+    Implausible { invariant: u8 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Esc {
+    pub cause: Cause,
+    pub needs: u64,
+}
+
+/// The decisions for one patient.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decisions {
+    pub rules: [Status; RULES],
+    pub recommended: Vec<Rec>,
+    pub withheld: Vec<Held>,
+    /// (action, rule).
+    pub avoided: Vec<(u8, u8)>,
+    pub escalations: Vec<Esc>,
+}
+
+impl Default for Decisions {
+    fn default() -> Self {
+        Decisions {
+            rules: [Status::NotApplicable; RULES],
+            recommended: Vec::new(),
+            withheld: Vec::new(),
+            avoided: Vec::new(),
+            escalations: Vec::new(),
+        }
+    }
+}
+
+impl Decisions {
+    /// The interpreter's evaluation in the same compact form. Withheld
+    /// alternatives are put in resolution order (rule, then `then` clause),
+    /// which is the order [`evaluate`] produces them in.
+    pub fn from_evaluation(evaluation: &Evaluation) -> Decisions {
+        let mask = |facts: &[gdl::sema::FactId]| facts.iter().fold(0u64, |m, f| m | 1 << f.0);
+        let mut rules = [Status::NotApplicable; RULES];
+        for (slot, status) in rules.iter_mut().zip(&evaluation.rules) {
+            *slot = match status {
+                RuleStatus::Fired => Status::Fired,
+                RuleStatus::NotApplicable => Status::NotApplicable,
+                RuleStatus::Undecided => Status::Undecided,
+                RuleStatus::Shadowed => Status::Shadowed,
+                RuleStatus::NotReached => Status::NotReached,
+            };
+        }
+        let held = |rule: u32, choice: usize, w: &gdl::eval::Withheld| {
+            let (why, needs) = match &w.why {
+                Withholding::Contraindicated(_) => (Why::Contraindicated, 0),
+                Withholding::Avoided(_) => (Why::Avoided, 0),
+                Withholding::Unsettled { needs, .. } => (Why::Unsettled, mask(needs)),
+                Withholding::MaybeAvoided { needs, .. } => (Why::MaybeAvoided, mask(needs)),
+            };
+            Held {
+                rule: rule as u8,
+                choice: choice as u8,
+                action: w.action.0 as u8,
+                why,
+                needs,
+            }
+        };
+        let mut withheld = Vec::new();
+        let mut recommended = Vec::new();
+        for r in &evaluation.recommended {
+            withheld.extend(r.skipped.iter().map(|w| held(r.rule.0, r.choice, w)));
+            let (caution, caution_needs) = match r.cautions.as_slice() {
+                [] => (K::F, 0),
+                [note] => match note.value {
+                    Tri::True => (K::T, mask(&note.needs)),
+                    Tri::Unknown => (K::U, mask(&note.needs)),
+                    Tri::False => (K::F, u64::MAX), // never reported: flag it
+                },
+                _ => (K::F, u64::MAX),
+            };
+            recommended.push(Rec {
+                rule: r.rule.0 as u8,
+                choice: r.choice as u8,
+                action: r.action.0 as u8,
+                caution,
+                caution_needs,
+            });
+        }
+        let mut escalations = Vec::new();
+        for e in &evaluation.escalations {
+            let cause = match &e.cause {
+                EscalationCause::UnknownCondition { rule, stops } => Cause::Unknown {
+                    rule: rule.0 as u8,
+                    stops: stops.is_some(),
+                },
+                EscalationCause::NoAlternative {
+                    rule,
+                    choice,
+                    withheld: list,
+                } => {
+                    withheld.extend(list.iter().map(|w| held(rule.0, *choice, w)));
+                    Cause::NoAlternative {
+                        rule: rule.0 as u8,
+                        choice: *choice as u8,
+                    }
+                }
+                EscalationCause::Exclusive { group, .. } => Cause::Exclusive { group: *group as u8 },
+                EscalationCause::ImplausibleFacts { invariant } => Cause::Implausible {
+                    invariant: *invariant as u8,
+                },
+            };
+            escalations.push(Esc {
+                cause,
+                needs: mask(&e.needs),
+            });
+        }
+        withheld.sort_by_key(|h| (h.rule, h.choice));
+        Decisions {
+            rules,
+            recommended,
+            withheld,
+            avoided: evaluation
+                .avoided
+                .iter()
+                .map(|a| (a.action.0 as u8, a.rule.0 as u8))
+                .collect(),
+            escalations,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Evaluation
+// ---------------------------------------------------------------------------
+
+impl K {
+    #[inline(always)]
+    fn of(b: Option<bool>) -> K {
+        match b {
+            Some(true) => K::T,
+            Some(false) => K::F,
+            None => K::U,
+        }
+    }
+    #[inline(always)]
+    fn known(b: bool) -> K {
+        if b { K::T } else { K::F }
+    }
+    #[inline(always)]
+    fn and(self, o: K) -> K {
+        self.min(o)
+    }
+    #[inline(always)]
+    fn or(self, o: K) -> K {
+        self.max(o)
+    }
+    #[inline(always)]
+    fn not(self) -> K {
+        match self {
+            K::F => K::T,
+            K::U => K::U,
+            K::T => K::F,
+        }
+    }
+    #[inline(always)]
+    fn implies(self, o: K) -> K {
+        self.not().or(o)
+    }
+}
+
+/// `any of bits in set`, three-valued.
+#[inline(always)]
+fn any_in<T: Copy + std::ops::BitAnd<Output = T> + PartialEq + Default>(set: Option<T>, bits: T) -> K {
+    match set {
+        Some(s) => K::known(s & bits != T::default()),
+        None => K::U,
+    }
+}
+
+const fn facts(list: &[u32]) -> u64 {
+    let mut m = 0u64;
+    let mut i = 0;
+    while i < list.len() {
+        m |= 1 << list[i];
+        i += 1;
+    }
+    m
+}
+
+use fact as f;
+// The facts each definition reads (transitively).
+const SEVERE_OR_ACUTE_FLARE: u64 = facts(&[
+    f::SEVERE_DISEASE,
+    f::ACUTE_MUSCLE_FLARE,
+    f::ACUTE_SKIN_FLARE,
+    f::CORTICOSTEROID_TAPER_IN_PROGRESS,
+]);
+const MUSCLE_SECOND_LINE: u64 =
+    facts(&[f::MYOSITIS, f::FAILED, f::CORTICOSTEROID_SPARING_NEEDED]);
+const AZATHIOPRINE_FAILED: u64 =
+    facts(&[f::FAILED, f::TIME_ON_AZATHIOPRINE, f::AZATHIOPRINE_STOPPED_FOR_TOXICITY]);
+const MUSCLE_THIRD_LINE: u64 = MUSCLE_SECOND_LINE | AZATHIOPRINE_FAILED;
+const SKIN_SECOND_LINE: u64 = facts(&[f::SKIN_DISEASE, f::SKIN_UNRESPONSIVE_TO_TOPICALS]);
+const SKIN_THIRD_LINE: u64 = SKIN_SECOND_LINE | facts(&[f::FAILED]);
+const SKIN_SITES_AND_DISEASE: u64 = facts(&[f::SKIN_DISEASE, f::SKIN_SITES]);
+const FAILED_ONLY: u64 = facts(&[f::FAILED]);
+
+/// The facts each rule's condition reads (transitively), by rule.
+const RULE_FACTS: [u64; RULES] = [
+    0,
+    facts(&[
+        f::MUSCLE_WEAKNESS,
+        f::SKIN_DISEASE,
+        f::SKIN_BIOPSY_CONFIRMED,
+        f::SUBCLINICAL_MUSCLE_DISEASE,
+    ]),
+    facts(&[f::SKIN_DISEASE]),
+    SEVERE_OR_ACUTE_FLARE | facts(&[f::IV_CORTICOSTEROID_COURSE_COMPLETED]),
+    SEVERE_OR_ACUTE_FLARE | facts(&[f::PHYSICIAN_CHOOSES_INITIAL_IVIG]),
+    SEVERE_OR_ACUTE_FLARE,
+    facts(&[f::ON_SYSTEMIC_CORTICOSTEROIDS]),
+    facts(&[f::ON_SYSTEMIC_CORTICOSTEROIDS, f::TREATMENT_RESPONSE_ACHIEVED]),
+    facts(&[f::ANTIBODIES]),
+    facts(&[f::ANTIBODIES]),
+    facts(&[f::ANTIBODIES]),
+    MUSCLE_THIRD_LINE
+        | facts(&[
+            f::VASCULITIS,
+            f::INTERSTITIAL_LUNG_DISEASE,
+            f::RESPIRATORY_MUSCLE_INVOLVEMENT,
+        ]),
+    MUSCLE_THIRD_LINE,
+    MUSCLE_SECOND_LINE | AZATHIOPRINE_FAILED,
+    MUSCLE_SECOND_LINE,
+    MUSCLE_SECOND_LINE,
+    SEVERE_OR_ACUTE_FLARE | facts(&[f::MYOSITIS, f::ON_SYSTEMIC_CORTICOSTEROIDS]),
+    facts(&[
+        f::MYOSITIS,
+        f::MUSCLE_WEAKNESS,
+        f::ACTIVE_DESPITE_OPTIMAL_IMMUNOSUPPRESSION,
+    ]),
+    0,
+    SKIN_SITES_AND_DISEASE,
+    SKIN_SITES_AND_DISEASE,
+    SKIN_SITES_AND_DISEASE,
+    facts(&[f::SKIN_DISEASE, f::PRURITUS]),
+    facts(&[f::SKIN_DISEASE, f::SEVERE_PRURITUS_DESPITE_TOPICALS]),
+    SKIN_THIRD_LINE | facts(&[f::INTERSTITIAL_LUNG_DISEASE]),
+    SKIN_THIRD_LINE | facts(&[f::ANTI_INFLAMMATORY_PREFERRED]),
+    SKIN_THIRD_LINE,
+    SKIN_THIRD_LINE,
+    SKIN_SECOND_LINE,
+    SKIN_SECOND_LINE,
+    facts(&[f::ACUTE_SKIN_FLARE, f::CORTICOSTEROID_TAPER_IN_PROGRESS]),
+    SKIN_THIRD_LINE | facts(&[f::ACTIVE_DESPITE_OPTIMAL_IMMUNOSUPPRESSION]),
+    facts(&[f::UNDERLYING_MALIGNANCY]),
+    AZATHIOPRINE_FAILED,
+    FAILED_ONLY,
+    FAILED_ONLY,
+    FAILED_ONLY,
+    FAILED_ONLY,
+    FAILED_ONLY,
+    FAILED_ONLY,
+    FAILED_ONLY,
+    FAILED_ONLY,
+    FAILED_ONLY,
+    FAILED_ONLY,
+    FAILED_ONLY,
+];
+
+use action as a;
+
+/// The `then recommend` clauses of each rule: (index of the `then` clause
+/// in the rule, alternatives in order of preference).
+const CHOICES: [&[(u8, &[u8])]; RULES] = [
+    &[(0, &[a::GOAL_REMISSION_OR_CONTROL])],
+    &[
+        (0, &[a::GOAL_SUPPRESS_MUSCLE_INFLAMMATION]),
+        (1, &[a::GOAL_IMPROVE_MUSCLE_STRENGTH]),
+        (2, &[a::GOAL_PREVENT_SYSTEMIC_COMPLICATIONS]),
+    ],
+    &[(0, &[a::GOAL_CONTROL_SKIN_DISEASE])],
+    &[(0, &[a::HIGH_DOSE_ORAL_CORTICOSTEROIDS])],
+    &[(0, &[a::IVIG_WITH_IV_CORTICOSTEROIDS])],
+    &[(0, &[a::IV_CORTICOSTEROIDS])],
+    &[(0, &[a::LOWEST_EFFECTIVE_CORTICOSTEROID_DOSE])],
+    &[(0, &[a::TAPER_CORTICOSTEROIDS])],
+    &[(0, &[a::CONCOMITANT_IMMUNOSUPPRESSANT])],
+    &[(0, &[a::CONCOMITANT_IMMUNOSUPPRESSANT, a::IVIG, a::RITUXIMAB])],
+    &[
+        (0, &[a::CONCOMITANT_IMMUNOSUPPRESSANT]),
+        (1, &[a::HIGH_DOSE_ORAL_CORTICOSTEROIDS]),
+        (2, &[a::ASSESS_INTERSTITIAL_LUNG_DISEASE]),
+    ],
+    &[(
+        0,
+        &[a::CYCLOPHOSPHAMIDE, a::CICLOSPORIN, a::TACROLIMUS_ORAL, a::MYCOPHENOLATE, a::CHLORAMBUCIL],
+    )],
+    &[(
+        0,
+        &[a::CICLOSPORIN, a::TACROLIMUS_ORAL, a::MYCOPHENOLATE, a::CYCLOPHOSPHAMIDE, a::CHLORAMBUCIL],
+    )],
+    &[(0, &[a::AZATHIOPRINE])],
+    &[(0, &[a::AZATHIOPRINE])],
+    &[(0, &[a::METHOTREXATE])],
+    &[(0, &[a::HIGH_DOSE_ORAL_CORTICOSTEROIDS])],
+    &[(0, &[a::IVIG])],
+    &[(0, &[a::SUNSCREEN_HIGH_PROTECTION])],
+    &[(0, &[a::TOPICAL_CORTICOSTEROID_POTENT])],
+    &[(0, &[a::TOPICAL_CORTICOSTEROID_MILD_MODERATE])],
+    &[(0, &[a::SCALP_FOAM_OR_LOTION])],
+    &[(0, &[a::TOPICAL_ANTIPRURITIC])],
+    &[
+        (0, &[a::SEDATING_ANTIHISTAMINE_AT_NIGHT]),
+        (1, &[a::NON_SEDATING_ANTIHISTAMINE_DAYTIME]),
+    ],
+    &[(0, &[a::CICLOSPORIN, a::AZATHIOPRINE, a::MYCOPHENOLATE])],
+    &[(0, &[a::THALIDOMIDE, a::DAPSONE])],
+    &[(0, &[a::AZATHIOPRINE, a::MYCOPHENOLATE, a::CICLOSPORIN])],
+    &[(0, &[a::METHOTREXATE])],
+    &[(0, &[a::HYDROXYCHLOROQUINE, a::CHLOROQUINE])],
+    &[(0, &[a::TACROLIMUS_TOPICAL])],
+    // `then avoid increase_corticosteroid_dose` is clause 0.
+    &[(1, &[a::ADD_SKIN_DIRECTED_TREATMENT])],
+    &[(0, &[a::IVIG])],
+    &[(0, &[a::TREAT_UNDERLYING_MALIGNANCY])],
+    &[],
+    &[],
+    &[],
+    &[],
+    &[],
+    &[],
+    &[],
+    &[],
+    &[],
+    &[],
+    &[],
+    &[],
+];
+
+/// `then avoid` clauses: (rule, action). Each has exactly one action, and
+/// each action is avoided by at most one rule.
+const AVOIDS: [(u8, u8); 13] = [
+    (30, a::INCREASE_CORTICOSTEROID_DOSE),
+    (33, a::AZATHIOPRINE),
+    (34, a::HYDROXYCHLOROQUINE),
+    (35, a::CHLOROQUINE),
+    (36, a::CICLOSPORIN),
+    (37, a::TACROLIMUS_ORAL),
+    (38, a::MYCOPHENOLATE),
+    (39, a::CYCLOPHOSPHAMIDE),
+    (40, a::CHLORAMBUCIL),
+    (41, a::THALIDOMIDE),
+    (42, a::DAPSONE),
+    (43, a::CONCOMITANT_IMMUNOSUPPRESSANT),
+    (44, a::IVIG),
+];
+
+/// Rules whose only `then`s are avoids (undecided, they escalate only
+/// through what they withhold, unless they stop a first-match section).
+const AVOID_ONLY: u64 = ((1u64 << 45) - 1) & !((1u64 << 33) - 1);
+
+/// Rules in first-match sections, by section.
+const SEVERE_INITIAL_THERAPY: std::ops::Range<usize> = 3..6;
+const MUSCLE_LINES: std::ops::Range<usize> = 11..17;
+const SKIN_SYSTEMIC_LINES: std::ops::Range<usize> = 24..29;
+
+/// `exclusive` declarations, as action bitsets.
+const EXCLUSIVES: [u64; 2] = [
+    1 << a::IV_CORTICOSTEROIDS | 1 << a::IVIG_WITH_IV_CORTICOSTEROIDS,
+    1 << a::HYDROXYCHLOROQUINE | 1 << a::CHLOROQUINE,
+];
+
+const CAUTION_SYSTEMIC_CORTICOSTEROIDS: u64 =
+    1 << a::HIGH_DOSE_ORAL_CORTICOSTEROIDS | 1 << a::IV_CORTICOSTEROIDS | 1 << a::IVIG_WITH_IV_CORTICOSTEROIDS;
+const CAUTION_ALWAYS: u64 = 1 << a::METHOTREXATE
+    | 1 << a::AZATHIOPRINE
+    | 1 << a::MYCOPHENOLATE
+    | 1 << a::THALIDOMIDE
+    | 1 << a::HYDROXYCHLOROQUINE
+    | 1 << a::CHLOROQUINE;
+const CAUTION_AMYOPATHIC_FACTS: u64 = facts(&[f::SKIN_DISEASE, f::MUSCLE_WEAKNESS, f::ANTIBODIES]);
+
+/// Everything a choice needs to know about the patient.
+struct Context {
+    unknown: u64,
+    /// Actions with a contraindication that is true / unknown.
+    contraindicated: u64,
+    unsettled: u64,
+    /// Actions avoided by a rule that fired / is undecided.
+    avoided: u64,
+    maybe_avoided: u64,
+    /// The caution on systemic corticosteroids in amyopathic DM.
+    amyopathic_caution: K,
+    /// Actions recommended so far.
+    given: u64,
+}
+
+impl Context {
+    /// The unknown facts of the contraindication of `action`.
+    #[inline]
+    fn contraindication_needs(&self, action: u8) -> u64 {
+        let facts = match action {
+            a::CICLOSPORIN => facts(&[f::RENAL_IMPAIRMENT, f::HYPERTENSION]),
+            a::THALIDOMIDE => {
+                facts(&[f::PREGNANT, f::CHILDBEARING_POTENTIAL, f::EFFECTIVE_CONTRACEPTION])
+            }
+            a::DAPSONE => facts(&[f::G6PD_DEFICIENCY]),
+            _ => 0,
+        };
+        facts & self.unknown
+    }
+
+    /// The unknown facts of the rule that avoids `action`.
+    #[inline]
+    fn avoid_needs(&self, action: u8) -> u64 {
+        let rule = match action {
+            a::INCREASE_CORTICOSTEROID_DOSE => 30,
+            a::AZATHIOPRINE => 33,
+            a::HYDROXYCHLOROQUINE => 34,
+            a::CHLOROQUINE => 35,
+            a::CICLOSPORIN => 36,
+            a::TACROLIMUS_ORAL => 37,
+            a::MYCOPHENOLATE => 38,
+            a::CYCLOPHOSPHAMIDE => 39,
+            a::CHLORAMBUCIL => 40,
+            a::THALIDOMIDE => 41,
+            a::DAPSONE => 42,
+            a::CONCOMITANT_IMMUNOSUPPRESSANT => 43,
+            a::IVIG => 44,
+            _ => return 0,
+        };
+        RULE_FACTS[rule] & self.unknown
+    }
+}
+
+/// Resolves one `then recommend` clause of a rule that fired.
+#[inline]
+fn resolve(rule: u8, choice: u8, alternatives: &[u8], cx: &mut Context, out: &mut Decisions) {
+    let mut needs = 0u64;
+    for &action in alternatives {
+        let bit = 1u64 << action;
+        let held = if cx.contraindicated & bit != 0 {
+            Some((Why::Contraindicated, 0))
+        } else if cx.avoided & bit != 0 {
+            Some((Why::Avoided, 0))
+        } else if cx.unsettled & bit != 0 {
+            Some((Why::Unsettled, cx.contraindication_needs(action)))
+        } else if cx.maybe_avoided & bit != 0 {
+            Some((Why::MaybeAvoided, cx.avoid_needs(action)))
+        } else {
+            None
+        };
+        match held {
+            Some((why, why_needs)) => {
+                needs |= why_needs;
+                out.withheld.push(Held {
+                    rule,
+                    choice,
+                    action,
+                    why,
+                    needs: why_needs,
+                });
+            }
+            None => {
+                let (caution, caution_needs) = if CAUTION_ALWAYS & bit != 0 {
+                    (K::T, 0)
+                } else if CAUTION_SYSTEMIC_CORTICOSTEROIDS & bit != 0 {
+                    let needs = if cx.amyopathic_caution == K::U {
+                        CAUTION_AMYOPATHIC_FACTS & cx.unknown
+                    } else {
+                        0
+                    };
+                    (cx.amyopathic_caution, needs)
+                } else {
+                    (K::F, 0)
+                };
+                cx.given |= bit;
+                out.recommended.push(Rec {
+                    rule,
+                    choice,
+                    action,
+                    caution,
+                    caution_needs,
+                });
+                return;
+            }
+        }
+    }
+    out.escalations.push(Esc {
+        cause: Cause::NoAlternative { rule, choice },
+        needs,
+    });
+}
+
+/// A first-match section: the first rule that is true fires and shadows
+/// the rest; the first that is unknown stops the section.
+#[inline]
+fn first_match(conditions: &[K], status: &mut [Status], stops: &mut u64, first: usize) {
+    for (i, &c) in conditions.iter().enumerate() {
+        match c {
+            K::F => status[i] = Status::NotApplicable,
+            K::T | K::U => {
+                if c == K::T {
+                    status[i] = Status::Fired;
+                } else {
+                    status[i] = Status::Undecided;
+                    *stops |= 1 << (first + i);
+                }
+                let rest = if c == K::T { Status::Shadowed } else { Status::NotReached };
+                for s in &mut status[i + 1..] {
+                    *s = rest;
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// Evaluates the guideline for one patient.
+pub fn evaluate(facts: &Facts) -> Decisions {
+    let mut out = Decisions {
+        recommended: Vec::with_capacity(16),
+        ..Decisions::default()
+    };
+    evaluate_into(facts, &mut out);
+    out
+}
+
+/// Evaluates into `out`, reusing its vectors.
+pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
+    out.recommended.clear();
+    out.withheld.clear();
+    out.avoided.clear();
+    out.escalations.clear();
+
+    let myositis = K::of(p.myositis);
+    let weakness = K::of(p.muscle_weakness);
+    let subclinical = K::of(p.subclinical_muscle_disease);
+    let skin = K::of(p.skin_disease);
+    let biopsy = K::of(p.skin_biopsy_confirmed);
+    let pruritus = K::of(p.pruritus);
+    let severe_pruritus = K::of(p.severe_pruritus_despite_topicals);
+    let ild = K::of(p.interstitial_lung_disease);
+    let on_steroids = K::of(p.on_systemic_corticosteroids);
+    let taper = K::of(p.corticosteroid_taper_in_progress);
+    let skin_flare = K::of(p.acute_skin_flare);
+    let unresponsive = K::of(p.skin_unresponsive_to_topicals);
+    let active_despite = K::of(p.active_despite_optimal_immunosuppression);
+    let pregnant = K::of(p.pregnant);
+    let childbearing = K::of(p.childbearing_potential);
+
+    // 1. Invariants: a false one means implausible facts; nothing else runs.
+    let invariants = [
+        pregnant.implies(childbearing),
+        subclinical.implies(weakness.not()),
+        taper.implies(on_steroids),
+        skin_flare.implies(skin),
+        unresponsive.implies(skin),
+        severe_pruritus.implies(pruritus),
+    ];
+    if invariants.contains(&K::F) {
+        for (i, v) in invariants.iter().enumerate() {
+            if *v == K::F {
+                out.escalations.push(Esc {
+                    cause: Cause::Implausible { invariant: i as u8 },
+                    needs: 0,
+                });
+            }
+        }
+        out.rules = [Status::NotReached; RULES];
+        return;
+    }
+
+    // 2. Definitions.
+    let failed = |action: u8| any_in(p.failed, 1u64 << action);
+    let antibody = |bit: u16| any_in(p.antibodies, bit);
+    let methotrexate_failed = failed(a::METHOTREXATE);
+    let azathioprine_listed = failed(a::AZATHIOPRINE);
+    let toxicity = K::of(p.azathioprine_stopped_for_toxicity);
+    let (six_months, under_six_months) = match p.time_on_azathioprine {
+        Some(t) => (K::known(t >= 6.0), K::known(t < 6.0)),
+        None => (K::U, K::U),
+    };
+    let severe_or_acute_flare = K::of(p.severe_disease)
+        .or(K::of(p.acute_muscle_flare))
+        .or(skin_flare.and(taper.not()));
+    let skin_flare_on_taper = skin_flare.and(taper);
+    let muscle_second_line = myositis.and(
+        failed(a::HIGH_DOSE_ORAL_CORTICOSTEROIDS).or(K::of(p.corticosteroid_sparing_needed)),
+    );
+    let azathioprine_failed = azathioprine_listed.and(six_months.or(toxicity));
+    let azathioprine_trial_too_short =
+        azathioprine_listed.and(under_six_months).and(toxicity.not());
+    let muscle_third_line = muscle_second_line.and(methotrexate_failed).and(azathioprine_failed);
+    let skin_second_line = skin.and(unresponsive);
+    let skin_third_line =
+        skin_second_line.and(failed(a::HYDROXYCHLOROQUINE).and(failed(a::CHLOROQUINE)));
+
+    // 3. Rule conditions, by rule.
+    let sites = |bits: u8| any_in(p.skin_sites, bits);
+    let c: [K; RULES] = [
+        K::T,
+        weakness.and(skin).or(skin.and(biopsy).and(subclinical)),
+        skin,
+        severe_or_acute_flare.and(K::of(p.iv_corticosteroid_course_completed)),
+        severe_or_acute_flare.and(K::of(p.physician_chooses_initial_ivig)),
+        severe_or_acute_flare,
+        on_steroids,
+        on_steroids.and(K::of(p.treatment_response_achieved)),
+        antibody(ANTI_SYNTHETASE),
+        antibody(ANTI_SRP),
+        antibody(ANTI_MDA5),
+        muscle_third_line.and(
+            K::of(p.vasculitis)
+                .or(ild)
+                .or(K::of(p.respiratory_muscle_involvement)),
+        ),
+        muscle_third_line,
+        muscle_second_line
+            .and(methotrexate_failed)
+            .and(azathioprine_trial_too_short),
+        muscle_second_line
+            .and(methotrexate_failed)
+            .and(azathioprine_listed.not()),
+        muscle_second_line.and(methotrexate_failed.not()),
+        myositis.and(on_steroids.not()).and(severe_or_acute_flare.not()),
+        myositis.and(weakness).and(active_despite),
+        K::T,
+        skin.and(sites(TRUNK | LIMBS | HANDS | SCALP)),
+        skin.and(sites(FACE | EYELIDS | NECK)),
+        skin.and(sites(SCALP)),
+        skin.and(pruritus),
+        skin.and(severe_pruritus),
+        skin_third_line.and(methotrexate_failed).and(ild),
+        skin_third_line
+            .and(methotrexate_failed)
+            .and(K::of(p.anti_inflammatory_preferred)),
+        skin_third_line.and(methotrexate_failed),
+        skin_third_line,
+        skin_second_line,
+        skin_second_line,
+        skin_flare_on_taper,
+        skin_third_line.and(active_despite),
+        K::of(p.underlying_malignancy),
+        azathioprine_failed,
+        failed(a::HYDROXYCHLOROQUINE),
+        failed(a::CHLOROQUINE),
+        failed(a::CICLOSPORIN),
+        failed(a::TACROLIMUS_ORAL),
+        failed(a::MYCOPHENOLATE),
+        failed(a::CYCLOPHOSPHAMIDE),
+        failed(a::CHLORAMBUCIL),
+        failed(a::THALIDOMIDE),
+        failed(a::DAPSONE),
+        failed(a::CONCOMITANT_IMMUNOSUPPRESSANT),
+        failed(a::IVIG),
+    ];
+
+    // 4. Statuses, honouring the first-match sections.
+    let status = &mut out.rules;
+    for (s, &v) in status.iter_mut().zip(&c) {
+        *s = match v {
+            K::T => Status::Fired,
+            K::F => Status::NotApplicable,
+            K::U => Status::Undecided,
+        };
+    }
+    let mut stops = 0u64;
+    for range in [SEVERE_INITIAL_THERAPY, MUSCLE_LINES, SKIN_SYSTEMIC_LINES] {
+        let first = range.start;
+        first_match(&c[range.clone()], &mut status[range], &mut stops, first);
+    }
+
+    // 5. Avoids, before any recommendation.
+    let mut cx = Context {
+        unknown: p.unknown(),
+        contraindicated: 0,
+        unsettled: 0,
+        avoided: 0,
+        maybe_avoided: 0,
+        amyopathic_caution: skin.and(weakness.not()).and(antibody(ANTI_MDA5).not()),
+        given: 0,
+    };
+    for (rule, action) in AVOIDS {
+        match status[rule as usize] {
+            Status::Fired => {
+                cx.avoided |= 1 << action;
+                out.avoided.push((action, rule));
+            }
+            Status::Undecided => cx.maybe_avoided |= 1 << action,
+            _ => {}
+        }
+    }
+    let mut contraindication = |action: u8, v: K| match v {
+        K::T => cx.contraindicated |= 1 << action,
+        K::U => cx.unsettled |= 1 << action,
+        K::F => {}
+    };
+    contraindication(
+        a::CICLOSPORIN,
+        K::of(p.renal_impairment).or(K::of(p.hypertension)),
+    );
+    contraindication(
+        a::THALIDOMIDE,
+        pregnant.or(childbearing.and(K::of(p.effective_contraception).not())),
+    );
+    contraindication(a::DAPSONE, K::of(p.g6pd_deficiency));
+
+    // 6. Rules in order: undecided ones escalate, fired ones resolve.
+    for rule in 0..RULES {
+        match out.rules[rule] {
+            Status::Undecided => {
+                let stopped = stops & (1 << rule) != 0;
+                if AVOID_ONLY & (1 << rule) != 0 && !stopped {
+                    continue;
+                }
+                out.escalations.push(Esc {
+                    cause: Cause::Unknown {
+                        rule: rule as u8,
+                        stops: stopped,
+                    },
+                    needs: RULE_FACTS[rule] & cx.unknown,
+                });
+            }
+            Status::Fired => {
+                for &(choice, alternatives) in CHOICES[rule] {
+                    resolve(rule as u8, choice, alternatives, &mut cx, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // 7. Exclusive conflicts.
+    for (group, members) in EXCLUSIVES.iter().enumerate() {
+        if (cx.given & members).count_ones() > 1 {
+            out.escalations.push(Esc {
+                cause: Cause::Exclusive { group: group as u8 },
+                needs: 0,
+            });
+        }
+    }
+}
