@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod cli;
 pub mod diagnostics;
 pub mod eval;
@@ -23,6 +24,22 @@ pub struct Compiled {
     pub model: Option<sema::Model>,
     /// All diagnostics, sorted by location.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// `gdl check`: the front end, then, when there are no errors, the logic
+/// analyses; all diagnostics sorted by location.
+pub fn check_bytes(bytes: &[u8]) -> (String, Compiled) {
+    let (text, mut compiled) = compile_bytes(bytes);
+    if let Some(model) = &compiled.model {
+        compiled.diagnostics.extend(analysis::analyze(model));
+        diagnostics::sort(&mut compiled.diagnostics);
+    }
+    (text, compiled)
+}
+
+/// [`check_bytes`] on text.
+pub fn check(text: &str) -> Compiled {
+    check_bytes(text.as_bytes()).1
 }
 
 /// Runs the front end on raw file bytes: decode, parse, resolve. Also

@@ -12,7 +12,7 @@ use gdl::diagnostics::render::{self, HumanStyle, SourceFile};
 
 /// Renders every diagnostic for `bytes` both ways, as the CLI would.
 fn render_all(name: &str, bytes: &[u8]) -> (String, Vec<Code>) {
-    let (text, compiled) = gdl::compile_bytes(bytes);
+    let (text, compiled) = gdl::check_bytes(bytes);
     let source = SourceFile::new(name, text);
     let mut out = String::new();
     for diagnostic in &compiled.diagnostics {

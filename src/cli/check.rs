@@ -88,7 +88,7 @@ pub fn run(args: &CheckArgs) -> u8 {
                 continue;
             }
         };
-        let (text, compiled) = crate::compile_bytes(&bytes);
+        let (text, compiled) = crate::check_bytes(&bytes);
         let source = SourceFile::new(path.clone(), text);
         let mut diagnostics = compiled.diagnostics;
         diagnostics.retain_mut(|d| match levels.apply(d.code, d.severity) {

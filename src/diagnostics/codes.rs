@@ -68,6 +68,15 @@ codes! {
     EmptyRule = "E0308", "empty-rule", Error, "A rule without a `when` or without any outcome.";
     UnknownLint = "E0309", "unknown-lint", Error, "An `expect` naming a lint that does not exist.";
     EnumTooLarge = "E0310", "enum-too-large", Error, "A `set of` fact over an enum with more than 128 values.";
+    // W04xx: logic, each finding proved and shown with a witness patient
+    UnreachableRule = "W0401", "unreachable-rule", Warning, "A rule no plausible patient can trigger.";
+    ShadowedRule = "W0402", "shadowed-rule", Warning, "A rule that earlier rules of its first-match section always pre-empt.";
+    AlwaysWithheld = "W0403", "always-withheld", Warning, "An alternative that is contraindicated or avoided whenever its rule fires.";
+    UnreachableAlternative = "W0404", "unreachable-alternative", Warning, "An alternative never given because an earlier one always can be.";
+    Conflict = "W0405", "conflict", Warning, "A rule's avoidance leaves another rule's recommendation with nothing to give.";
+    ExclusiveConflict = "W0406", "exclusive-conflict", Warning, "Mutually exclusive actions recommended together for some patient.";
+    RedundantRule = "W0407", "redundant-rule", Warning, "A rule implied by another rule with the same outcome.";
+    CoverageGap = "W0408", "coverage-gap", Warning, "Patients a `complete` section gives no decision.";
     // E05xx: patient facts
     MalformedFacts = "E0501", "malformed-facts", Error, "The facts file is not valid JSON of the expected shape.";
     UnknownFact = "E0502", "unknown-fact", Error, "A facts key the guideline does not declare.";

@@ -72,6 +72,8 @@ pub fn human(diagnostic: &Diagnostic, source: &SourceFile, style: HumanStyle) ->
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
+        // Unwrapped, so a witness patient's facts stay one line to copy.
+        .with_wrap_lines(false)
         .with_links(false);
     let report = MietteView {
         diagnostic,
