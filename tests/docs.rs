@@ -63,7 +63,7 @@ fn documentation_examples_behave_as_documented() {
     );
     let mut failures = Vec::new();
     for block in &blocks {
-        let compiled = gdl::compile(&block.text);
+        let compiled = gdl::check(&block.text);
         let codes: Vec<Code> = compiled.diagnostics.iter().map(|d| d.code).collect();
         let place = format!("{}:{}", block.file, block.line);
         if block.info == "gdl" {

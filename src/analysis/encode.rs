@@ -1,16 +1,22 @@
-//! Patients as Boolean variables, conditions as BDDs.
+//! Patients as Boolean variables, conditions as literals of one SAT solver.
 //!
 //! Every fact gets a finite domain that is exact for the guideline's
 //! conditions: a number or quantity is split into the cells its constants
 //! define (below the first, each constant, each gap, above the last) and
 //! encoded in order encoding (`g_i` ⇔ cell ≥ i), so every comparison with a
 //! constant is one literal; an enum is encoded in binary; a set keeps one
-//! variable per value some condition tests. Two-valued satisfiability is
-//! enough for three-valued questions: Kleene logic is monotone, so a
-//! condition is true for some patient with unknowns exactly when it is true
-//! for some fully known patient.
+//! variable per value some condition tests. Conditions become literals by
+//! the Tseitin transformation; every question the analyses ask is one SAT
+//! call (batsat, a MiniSat port) on just the clauses in the cone of the
+//! question's literals, so a question about one rule costs the size of that
+//! rule's neighbourhood, not of the whole guideline.
+//! Two-valued satisfiability is enough for three-valued questions: Kleene
+//! logic is monotone, so a condition is true for some patient with unknowns
+//! exactly when it is true for some fully known patient.
 
-use biodivine_lib_bdd::{Bdd, BddValuation, BddVariable, BddVariableSet};
+use std::collections::HashMap;
+
+use batsat::{BasicSolver, Lit, SolverInterface, Var, lbool};
 
 use crate::eval::{Patient, Value};
 use crate::sema::{CmpOp, Condition, ConditionKind, FactId, Model, Type};
@@ -18,220 +24,350 @@ use crate::sema::{CmpOp, Condition, ConditionKind, FactId, Model, Type};
 /// How one fact is encoded.
 #[derive(Clone, Debug)]
 enum FactVars {
-    Bool(BddVariable),
-    /// Sorted distinct constants and the order-encoding variables
-    /// (`vars[i]` ⇔ cell ≥ i + 1; cells are 0..=2k).
+    Bool(Lit),
+    /// Sorted distinct constants and the order-encoding literals
+    /// (`order[i]` ⇔ cell ≥ i + 1; cells are 0..=2k).
     Number {
         constants: Vec<f64>,
-        vars: Vec<BddVariable>,
+        order: Vec<Lit>,
     },
     /// Binary code of the value index, least significant bit first.
     Enum {
         size: u32,
-        bits: Vec<BddVariable>,
+        bits: Vec<Lit>,
     },
-    /// (value index, variable) for each tested value.
-    Set(Vec<(u32, BddVariable)>),
+    /// (value index, literal) for each tested value.
+    Set(Vec<(u32, Lit)>),
 }
 
-/// The encoding of a model's facts, with its BDD variable set.
+/// What defines a variable: nothing (a free fact bit), a conjunction gate,
+/// or membership in a fact whose domain clauses must come along.
+#[derive(Clone, Debug)]
+enum Definition {
+    Free,
+    /// The variable is equivalent to the conjunction of these literals.
+    And(Vec<Lit>),
+    /// The variable belongs to this fact.
+    Fact(usize),
+}
+
+/// The facts of a model as SAT variables, conditions as Tseitin gates.
 pub struct Encoding {
-    /// The BDD variables.
-    pub variables: BddVariableSet,
+    truth: Lit,
     facts: Vec<FactVars>,
-    /// Conditions every encoded patient satisfies: order chains and enum bounds.
-    pub domain: Bdd,
-    definitions: Vec<Bdd>,
+    definitions: Vec<Lit>,
+    /// What defines each variable, by index.
+    defined: Vec<Definition>,
+    /// Clauses that hold for each fact's encoding (order chains, enum range).
+    domain: Vec<Vec<Vec<Lit>>>,
+    /// Memo of conjunctions already defined.
+    gates: HashMap<Vec<Lit>, Lit>,
+    /// The last model: values of the variables in the last question's cone.
+    model: HashMap<u32, bool>,
 }
 
 impl Encoding {
     /// Encodes the facts of a model, collecting the constants each numeric
-    /// fact is compared with.
+    /// fact is compared with and the set values conditions test.
     pub fn new(model: &Model) -> Encoding {
         let mut constants: Vec<Vec<f64>> = vec![Vec::new(); model.facts.len()];
         let mut tested: Vec<Vec<u32>> = vec![Vec::new(); model.facts.len()];
-        let mut collect = |condition: &Condition| {
-            condition.walk(&mut |c| match &c.kind {
-                ConditionKind::Compare { fact, value, .. } => constants[fact.index()].push(*value),
-                ConditionKind::SetHas { fact, value } => tested[fact.index()].push(*value),
-                _ => {}
-            })
-        };
-        for definition in &model.definitions {
-            collect(&definition.condition);
-        }
-        for rule in &model.rules {
-            collect(&rule.condition);
-        }
-        for action in &model.actions {
-            for clause in action.contraindications.iter().chain(&action.cautions) {
-                collect(&clause.condition);
+        {
+            let mut collect = |condition: &Condition| {
+                condition.walk(&mut |c| match &c.kind {
+                    ConditionKind::Compare { fact, value, .. } => {
+                        constants[fact.index()].push(*value)
+                    }
+                    ConditionKind::SetHas { fact, value } => tested[fact.index()].push(*value),
+                    _ => {}
+                })
+            };
+            for definition in &model.definitions {
+                collect(&definition.condition);
+            }
+            for rule in &model.rules {
+                collect(&rule.condition);
+            }
+            for action in &model.actions {
+                for clause in action.contraindications.iter().chain(&action.cautions) {
+                    collect(&clause.condition);
+                }
+            }
+            for invariant in &model.invariants {
+                collect(&invariant.condition);
             }
         }
-        for invariant in &model.invariants {
-            collect(&invariant.condition);
-        }
-        let mut count = 0usize;
-        let mut plans = Vec::with_capacity(model.facts.len());
+        let mut encoding = Encoding {
+            truth: Lit::new(Var::unsafe_from_idx(0), true),
+            facts: Vec::with_capacity(model.facts.len()),
+            definitions: Vec::new(),
+            defined: vec![Definition::Free],
+            domain: Vec::with_capacity(model.facts.len()),
+            gates: HashMap::new(),
+            model: HashMap::new(),
+        };
         for (index, fact) in model.facts.iter().enumerate() {
-            let plan = match &fact.ty {
-                Type::Bool => 1,
+            let mut domain = Vec::new();
+            let encoded = match &fact.ty {
+                Type::Bool => FactVars::Bool(encoding.fact_var(index)),
                 Type::Number | Type::Quantity(_) => {
-                    let list = &mut constants[index];
+                    let mut list = std::mem::take(&mut constants[index]);
                     list.sort_by(f64::total_cmp);
                     list.dedup();
-                    2 * list.len()
-                }
-                Type::Enum(id) => bits_for(model.enums[id.index()].values.len()),
-                Type::Set(_) => {
-                    let list = &mut tested[index];
-                    list.sort_unstable();
-                    list.dedup();
-                    list.len()
-                }
-            };
-            plans.push((count, plan));
-            count += plan;
-        }
-        let variables = BddVariableSet::new_anonymous(u16::try_from(count).unwrap_or(u16::MAX));
-        let var = |i: usize| BddVariable::from_index(i);
-        let mut facts = Vec::with_capacity(model.facts.len());
-        let mut domain = variables.mk_true();
-        for (index, fact) in model.facts.iter().enumerate() {
-            let (start, len) = plans[index];
-            let vars: Vec<BddVariable> = (start..start + len).map(var).collect();
-            let encoded = match &fact.ty {
-                Type::Bool => FactVars::Bool(vars[0]),
-                Type::Number | Type::Quantity(_) => {
-                    for pair in vars.windows(2) {
+                    let order: Vec<Lit> = (0..2 * list.len())
+                        .map(|_| encoding.fact_var(index))
+                        .collect();
+                    for pair in order.windows(2) {
                         // cell ≥ i+1 implies cell ≥ i
-                        domain =
-                            domain.and(&variables.mk_var(pair[1]).imp(&variables.mk_var(pair[0])));
+                        domain.push(vec![!pair[1], pair[0]]);
                     }
                     FactVars::Number {
-                        constants: std::mem::take(&mut constants[index]),
-                        vars,
+                        constants: list,
+                        order,
                     }
                 }
                 Type::Enum(id) => {
                     let size = model.enums[id.index()].values.len() as u32;
-                    let encoded = FactVars::Enum { size, bits: vars };
-                    let any_value = (0..size).fold(variables.mk_false(), |acc, v| {
-                        acc.or(&code(&variables, &encoded, v))
-                    });
-                    domain = domain.and(&any_value);
+                    let bits = (0..bits_for(size as usize))
+                        .map(|_| encoding.fact_var(index))
+                        .collect();
+                    let encoded = FactVars::Enum { size, bits };
+                    let codes: Vec<Lit> = (0..size).map(|v| encoding.code(&encoded, v)).collect();
+                    let any = encoding.or(&codes);
+                    domain.push(vec![any]);
                     encoded
                 }
-                Type::Set(_) => FactVars::Set(
-                    std::mem::take(&mut tested[index])
-                        .into_iter()
-                        .zip(vars)
-                        .collect(),
-                ),
+                Type::Set(_) => {
+                    let mut list = std::mem::take(&mut tested[index]);
+                    list.sort_unstable();
+                    list.dedup();
+                    FactVars::Set(
+                        list.into_iter()
+                            .map(|v| (v, encoding.fact_var(index)))
+                            .collect(),
+                    )
+                }
             };
-            facts.push(encoded);
+            encoding.domain.push(domain);
+            encoding.facts.push(encoded);
         }
-        let mut encoding = Encoding {
-            variables,
-            facts,
-            domain,
-            definitions: Vec::new(),
-        };
         for definition in &model.definitions {
-            let bdd = encoding.condition(&definition.condition);
-            encoding.definitions.push(bdd);
+            let literal = encoding.condition(&definition.condition);
+            encoding.definitions.push(literal);
         }
         encoding
     }
 
-    /// The BDD of a condition (definitions by their precomputed BDDs).
-    pub fn condition(&self, condition: &Condition) -> Bdd {
-        let vars = &self.variables;
+    fn new_var(&mut self, definition: Definition) -> Lit {
+        let var = Var::unsafe_from_idx(self.defined.len() as u32);
+        self.defined.push(definition);
+        Lit::new(var, true)
+    }
+
+    fn fact_var(&mut self, fact: usize) -> Lit {
+        self.new_var(Definition::Fact(fact))
+    }
+
+    /// The constant true.
+    pub fn truth(&self) -> Lit {
+        self.truth
+    }
+
+    /// A literal equivalent to the conjunction (a Tseitin gate).
+    pub fn and(&mut self, parts: &[Lit]) -> Lit {
+        let mut key: Vec<Lit> = parts.iter().copied().filter(|l| *l != self.truth).collect();
+        if key.contains(&!self.truth) {
+            return !self.truth;
+        }
+        key.sort_unstable_by_key(|l| l.idx());
+        key.dedup();
+        match key.as_slice() {
+            [] => return self.truth,
+            [only] => return *only,
+            _ => {}
+        }
+        if let Some(&known) = self.gates.get(&key) {
+            return known;
+        }
+        let out = self.new_var(Definition::And(key.clone()));
+        self.gates.insert(key, out);
+        out
+    }
+
+    /// A literal equivalent to the disjunction: `¬(¬a ∧ ¬b …)`.
+    pub fn or(&mut self, parts: &[Lit]) -> Lit {
+        let negated: Vec<Lit> = parts.iter().map(|l| !*l).collect();
+        !self.and(&negated)
+    }
+
+    /// Whether the assumptions can all hold. Only the clauses in the cone of
+    /// the assumptions (the gates they are built from, and the domain
+    /// clauses of the facts they read) go into a fresh solver, with
+    /// variables renumbered densely. On success the model is kept for
+    /// [`Encoding::patient`].
+    pub fn sat(&mut self, assumptions: &[Lit]) -> bool {
+        let mut renumber: HashMap<u32, u32> = HashMap::new();
+        let mut order: Vec<u32> = Vec::new();
+        let mut facts_seen: Vec<bool> = vec![false; self.facts.len()];
+        let mut clauses: Vec<Vec<Lit>> = vec![vec![self.truth]];
+        let mut stack: Vec<u32> = assumptions.iter().map(|l| l.var().idx()).collect();
+        stack.push(self.truth.var().idx());
+        while let Some(var) = stack.pop() {
+            if renumber.contains_key(&var) {
+                continue;
+            }
+            renumber.insert(var, order.len() as u32);
+            order.push(var);
+            match self.defined.get(var as usize) {
+                Some(Definition::And(inputs)) => {
+                    let out = Lit::new(Var::unsafe_from_idx(var), true);
+                    let mut back: Vec<Lit> = inputs.iter().map(|l| !*l).collect();
+                    back.push(out);
+                    clauses.push(back);
+                    for input in inputs {
+                        clauses.push(vec![!out, *input]);
+                        stack.push(input.var().idx());
+                    }
+                }
+                Some(Definition::Fact(fact)) if !facts_seen[*fact] => {
+                    facts_seen[*fact] = true;
+                    for clause in &self.domain[*fact] {
+                        stack.extend(clause.iter().map(|l| l.var().idx()));
+                        clauses.push(clause.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut solver = BasicSolver::default();
+        let vars: Vec<Var> = order.iter().map(|_| solver.new_var_default()).collect();
+        let map = |l: &Lit| Lit::new(vars[renumber[&l.var().idx()] as usize], l.sign());
+        for clause in &clauses {
+            let mut mapped: Vec<Lit> = clause.iter().map(map).collect();
+            solver.add_clause_reuse(&mut mapped);
+        }
+        let mapped: Vec<Lit> = assumptions.iter().map(map).collect();
+        let satisfiable = solver.solve_limited(&mapped) == lbool::TRUE;
+        self.model.clear();
+        if satisfiable {
+            for (old, new) in order.iter().zip(&vars) {
+                self.model
+                    .insert(*old, solver.value_var(*new) == lbool::TRUE);
+            }
+        }
+        satisfiable
+    }
+
+    /// The literal of a condition (definitions by their literals).
+    pub fn condition(&mut self, condition: &Condition) -> Lit {
         match &condition.kind {
-            ConditionKind::Const(true) => vars.mk_true(),
-            ConditionKind::Const(false) => vars.mk_false(),
+            ConditionKind::Const(true) => self.truth,
+            ConditionKind::Const(false) => !self.truth,
             ConditionKind::Fact(fact) => match &self.facts[fact.index()] {
-                FactVars::Bool(v) => vars.mk_var(*v),
-                _ => vars.mk_false(),
+                FactVars::Bool(l) => *l,
+                _ => !self.truth,
             },
             ConditionKind::Definition(id) => self
                 .definitions
                 .get(id.index())
-                .cloned()
-                .unwrap_or_else(|| vars.mk_false()),
-            ConditionKind::Not(inner) => self.condition(inner).not(),
-            ConditionKind::And(parts) => parts
-                .iter()
-                .fold(vars.mk_true(), |acc, p| acc.and(&self.condition(p))),
-            ConditionKind::Or(parts) => parts
-                .iter()
-                .fold(vars.mk_false(), |acc, p| acc.or(&self.condition(p))),
-            ConditionKind::Implies(left, right) => self.condition(left).imp(&self.condition(right)),
+                .copied()
+                .unwrap_or(!self.truth),
+            ConditionKind::Not(inner) => !self.condition(inner),
+            ConditionKind::And(parts) => {
+                let literals: Vec<Lit> = parts.iter().map(|p| self.condition(p)).collect();
+                self.and(&literals)
+            }
+            ConditionKind::Or(parts) => {
+                let literals: Vec<Lit> = parts.iter().map(|p| self.condition(p)).collect();
+                self.or(&literals)
+            }
+            ConditionKind::Implies(left, right) => {
+                let left = self.condition(left);
+                let right = self.condition(right);
+                self.or(&[!left, right])
+            }
             ConditionKind::Compare { fact, op, value } => self.compare(*fact, *op, *value),
             ConditionKind::EnumIn { fact, values } => {
-                let encoded = &self.facts[fact.index()];
-                values
-                    .iter()
-                    .fold(vars.mk_false(), |acc, v| acc.or(&code(vars, encoded, *v)))
+                let encoded = self.facts[fact.index()].clone();
+                let codes: Vec<Lit> = values.iter().map(|v| self.code(&encoded, *v)).collect();
+                self.or(&codes)
             }
             ConditionKind::SetHas { fact, value } => match &self.facts[fact.index()] {
                 FactVars::Set(tested) => tested
                     .iter()
                     .find(|(v, _)| v == value)
-                    .map_or_else(|| vars.mk_false(), |(_, var)| vars.mk_var(*var)),
-                _ => vars.mk_false(),
+                    .map_or(!self.truth, |(_, l)| *l),
+                _ => !self.truth,
             },
         }
     }
 
-    fn compare(&self, fact: FactId, op: CmpOp, value: f64) -> Bdd {
-        let vars = &self.variables;
-        let FactVars::Number {
-            constants,
-            vars: order,
-        } = &self.facts[fact.index()]
-        else {
-            return vars.mk_false();
+    fn compare(&mut self, fact: FactId, op: CmpOp, value: f64) -> Lit {
+        let FactVars::Number { constants, order } = &self.facts[fact.index()] else {
+            return !self.truth;
         };
         let Some(j) = constants.iter().position(|c| c.total_cmp(&value).is_eq()) else {
-            return vars.mk_false();
+            return !self.truth;
         };
         // The constant's own cell is 2j+1; `at_least(i)` ⇔ cell ≥ i.
-        let at_least = |i: usize| -> Bdd {
+        let at_least = |i: usize| -> Lit {
             match i {
-                0 => vars.mk_true(),
-                i => order
-                    .get(i - 1)
-                    .map_or_else(|| vars.mk_false(), |v| vars.mk_var(*v)),
+                0 => self.truth,
+                i => order.get(i - 1).copied().unwrap_or(!self.truth),
             }
         };
         let point = 2 * j + 1;
+        let (low, high) = (at_least(point), at_least(point + 1));
         match op {
-            CmpOp::Lt => at_least(point).not(),
-            CmpOp::Le => at_least(point + 1).not(),
-            CmpOp::Gt => at_least(point + 1),
-            CmpOp::Ge => at_least(point),
-            CmpOp::Eq => at_least(point).and(&at_least(point + 1).not()),
-            CmpOp::Ne => at_least(point).and(&at_least(point + 1).not()).not(),
+            CmpOp::Lt => !low,
+            CmpOp::Le => !high,
+            CmpOp::Gt => high,
+            CmpOp::Ge => low,
+            CmpOp::Eq => self.and(&[low, !high]),
+            CmpOp::Ne => !self.and(&[low, !high]),
         }
     }
 
-    /// A fully known patient from a satisfying valuation: each fact gets a
-    /// value in its cell (constants exactly; gaps by a point inside them).
-    pub fn patient(&self, model: &Model, valuation: &BddValuation) -> Patient {
+    /// The literal of "this enum fact has value `v`".
+    fn code(&mut self, encoded: &FactVars, v: u32) -> Lit {
+        let FactVars::Enum { bits, .. } = encoded else {
+            return !self.truth;
+        };
+        let literals: Vec<Lit> = bits
+            .iter()
+            .enumerate()
+            .map(|(bit, l)| if v & (1 << bit) != 0 { *l } else { !*l })
+            .collect();
+        self.and(&literals)
+    }
+
+    /// A literal's value in the last model; variables outside the last
+    /// question's cone are false (any value would do).
+    fn value(&self, literal: Lit) -> bool {
+        let var_value = self
+            .model
+            .get(&literal.var().idx())
+            .copied()
+            .unwrap_or(false);
+        var_value == literal.sign()
+    }
+
+    /// A fully known patient from the last satisfying model: each fact gets
+    /// a value in its cell (constants exactly; gaps by a point inside them).
+    pub fn patient(&self) -> Patient {
         let values = self
             .facts
             .iter()
             .map(|encoded| match encoded {
-                FactVars::Bool(v) => Value::Bool(valuation.value(*v)),
-                FactVars::Number { constants, vars } => {
-                    let cell = vars.iter().take_while(|v| valuation.value(**v)).count();
+                FactVars::Bool(l) => Value::Bool(self.value(*l)),
+                FactVars::Number { constants, order } => {
+                    let cell = order.iter().take_while(|l| self.value(**l)).count();
                     Value::Number(representative(constants, cell))
                 }
                 FactVars::Enum { size, bits } => {
                     let mut index = 0u32;
-                    for (bit, v) in bits.iter().enumerate() {
-                        if valuation.value(*v) {
+                    for (bit, l) in bits.iter().enumerate() {
+                        if self.value(*l) {
                             index |= 1 << bit;
                         }
                     }
@@ -239,8 +375,8 @@ impl Encoding {
                 }
                 FactVars::Set(tested) => {
                     let mut bits = 0u128;
-                    for (value, v) in tested {
-                        if valuation.value(*v) && *value < 128 {
+                    for (value, l) in tested {
+                        if self.value(*l) && *value < 128 {
                             bits |= 1u128 << value;
                         }
                     }
@@ -248,7 +384,6 @@ impl Encoding {
                 }
             })
             .collect();
-        let _ = model;
         Patient { id: None, values }
     }
 }
@@ -259,18 +394,6 @@ fn bits_for(size: usize) -> usize {
         bits += 1;
     }
     bits
-}
-
-/// The BDD of "this enum fact has value `v`".
-fn code(vars: &BddVariableSet, encoded: &FactVars, v: u32) -> Bdd {
-    let FactVars::Enum { bits, .. } = encoded else {
-        return vars.mk_false();
-    };
-    bits.iter()
-        .enumerate()
-        .fold(vars.mk_true(), |acc, (bit, var)| {
-            acc.and(&vars.mk_literal(*var, v & (1 << bit) != 0))
-        })
 }
 
 /// A value inside cell `cell` of the constants' partition.

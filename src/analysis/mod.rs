@@ -1,36 +1,40 @@
 //! Logic analysis: rules that can never fire, rules shadowed in first-match
 //! sections, alternatives that are always withheld or never reached, rules
 //! whose outcomes conflict, redundant rules and coverage gaps — each proved
-//! on BDDs over the exact finite abstraction of [`encode`], and each shown
+//! by SAT over the exact finite abstraction of [`encode`], and each shown
 //! with a witness patient that the interpreter re-runs to confirm the
 //! finding before it is reported. See `docs/design.md`.
 
 mod encode;
 
-use biodivine_lib_bdd::Bdd;
+use batsat::Lit;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::explain::{Target, explain};
-use crate::eval::{Patient, Program, RuleStatus, Tri, Withholding, evaluate};
+use crate::eval::{Evaluation, Patient, Program, RuleStatus, Tri, Withholding, evaluate};
 use crate::report::fact_json;
 use crate::sema::{ActionId, Member, Model, Outcome, RuleId, SectionId};
 pub use encode::Encoding;
 
-/// Everything the analyses share: BDDs of rules firing, of actions being
-/// blocked, and the universe of plausible patients.
+/// Everything the analyses share: literals for rules firing and actions
+/// being blocked, in one incremental SAT solver.
 struct Analysis<'m> {
     model: &'m Model,
     program: Program<'m>,
     encoding: Encoding,
-    /// Domain constraints and invariants.
-    universe: Bdd,
+    /// All invariants hold (assumed in every question about real patients).
+    plausible: Lit,
     /// Each rule's own condition.
-    condition: Vec<Bdd>,
+    condition: Vec<Lit>,
     /// Each rule fires: its condition, and no earlier member of an
     /// enclosing first-match section fires.
-    fire: Vec<Bdd>,
+    fire: Vec<Lit>,
+    /// Whether each section has some rule whose condition holds.
+    section_applies: Vec<Option<Lit>>,
     /// Each action is withheld by a contraindication or an avoiding rule.
-    blocked: Vec<Bdd>,
+    blocked: Vec<Lit>,
+    /// Each action's contraindications alone.
+    contraindicated: Vec<Lit>,
     findings: Vec<Finding>,
 }
 
@@ -59,27 +63,44 @@ pub fn analyze(model: &Model) -> Vec<Diagnostic> {
 
 /// Runs every analysis and returns the findings, `expect`ed ones included.
 pub fn findings(model: &Model) -> Vec<Finding> {
-    let encoding = Encoding::new(model);
-    let mut universe = encoding.domain.clone();
-    for invariant in &model.invariants {
-        universe = universe.and(&encoding.condition(&invariant.condition));
-    }
-    let condition: Vec<Bdd> = model
+    let mut encoding = Encoding::new(model);
+    let invariants: Vec<Lit> = model
+        .invariants
+        .iter()
+        .map(|invariant| encoding.condition(&invariant.condition))
+        .collect();
+    let plausible = encoding.and(&invariants);
+    let condition: Vec<Lit> = model
         .rules
         .iter()
         .map(|rule| encoding.condition(&rule.condition))
         .collect();
+    let contraindicated = model
+        .actions
+        .iter()
+        .map(|action| {
+            let clauses: Vec<Lit> = action
+                .contraindications
+                .iter()
+                .map(|c| encoding.condition(&c.condition))
+                .collect();
+            encoding.or(&clauses)
+        })
+        .collect();
     let mut analysis = Analysis {
         model,
         program: Program::new(model),
-        universe,
+        plausible,
         fire: condition.clone(),
         condition,
+        section_applies: vec![None; model.sections.len()],
         blocked: Vec::new(),
+        contraindicated,
         encoding,
         findings: Vec::new(),
     };
-    analysis.compute_fire(&model.top_level, &analysis.encoding.variables.mk_false());
+    let none = !analysis.encoding.truth();
+    analysis.compute_members(&model.top_level, None, none);
     analysis.compute_blocked();
     analysis.unreachable_and_shadowed();
     analysis.alternatives();
@@ -91,119 +112,116 @@ pub fn findings(model: &Model) -> Vec<Finding> {
 }
 
 impl Analysis<'_> {
-    fn sat(&self, bdd: &Bdd) -> bool {
-        !bdd.is_false()
+    /// Whether the assumptions can hold together; on success the solver
+    /// keeps the model for [`Analysis::witness`].
+    fn sat(&mut self, assumptions: &[Lit]) -> bool {
+        self.encoding.sat(assumptions)
     }
 
-    /// A witness patient from a satisfiable BDD.
-    fn witness(&self, bdd: &Bdd) -> Option<Patient> {
-        let valuation = bdd.sat_witness()?;
-        Some(self.encoding.patient(self.model, &valuation))
+    /// A witness patient for the assumptions, if they can hold.
+    fn witness(&mut self, assumptions: &[Lit]) -> Option<Patient> {
+        self.sat(assumptions).then(|| self.encoding.patient())
     }
 
-    /// Whether a member (rule or section) fires, ignoring first-match
-    /// blocking above it: a section fires when any rule in it does.
-    fn member_condition(&self, member: Member) -> Bdd {
+    fn evaluate(&self, patient: &Patient) -> Evaluation {
+        evaluate(&self.program, patient)
+    }
+
+    /// Whether a member (rule or section) has a rule whose condition holds
+    /// (a section fires when any rule in it does, first-match or not).
+    fn member_condition(&mut self, member: Member) -> Lit {
         match member {
-            Member::Rule(rule) => self.condition[rule.index()].clone(),
-            Member::Section(section) => self.model.sections[section.index()]
-                .members
-                .iter()
-                .fold(self.encoding.variables.mk_false(), |acc, m| {
-                    acc.or(&self.member_condition(*m))
-                }),
+            Member::Rule(rule) => self.condition[rule.index()],
+            Member::Section(section) => {
+                if let Some(known) = self.section_applies[section.index()] {
+                    return known;
+                }
+                let members = self.model.sections[section.index()].members.clone();
+                let parts: Vec<Lit> = members
+                    .into_iter()
+                    .map(|m| self.member_condition(m))
+                    .collect();
+                let applies = self.encoding.or(&parts);
+                self.section_applies[section.index()] = Some(applies);
+                applies
+            }
         }
     }
 
     /// Fills `fire`: within a first-match section a member fires only when
-    /// no earlier member does; `blocked_above` is what blocks the section.
-    fn compute_fire(&mut self, members: &[Member], blocked_above: &Bdd) {
-        self.compute_members(members, None, blocked_above);
-    }
-
+    /// no earlier member does; `blocked_above` is what pre-empts the list.
     fn compute_members(
         &mut self,
         members: &[Member],
         first_match: Option<SectionId>,
-        blocked_above: &Bdd,
+        blocked_above: Lit,
     ) {
-        let mut earlier = self.encoding.variables.mk_false();
+        let mut earlier: Vec<Lit> = Vec::new();
         for member in members {
             let blocked = if first_match.is_some() {
-                blocked_above.or(&earlier)
+                let mut parts = earlier.clone();
+                parts.push(blocked_above);
+                self.encoding.or(&parts)
             } else {
-                blocked_above.clone()
+                blocked_above
             };
             match *member {
                 Member::Rule(rule) => {
-                    self.fire[rule.index()] = self.condition[rule.index()].and_not(&blocked);
+                    let own = self.condition[rule.index()];
+                    self.fire[rule.index()] = self.encoding.and(&[own, !blocked]);
                 }
                 Member::Section(section) => {
                     let inner = &self.model.sections[section.index()];
                     let scope = inner.first_match.then_some(section);
                     let inner_members = inner.members.clone();
-                    self.compute_members(&inner_members, scope, &blocked);
+                    self.compute_members(&inner_members, scope, blocked);
                 }
             }
             if first_match.is_some() {
-                earlier = earlier.or(&self.member_condition(*member));
+                let applies = self.member_condition(*member);
+                earlier.push(applies);
             }
         }
     }
 
     fn compute_blocked(&mut self) {
-        let vars = &self.encoding.variables;
-        let mut blocked: Vec<Bdd> = self
-            .model
-            .actions
-            .iter()
-            .map(|action| {
-                action
-                    .contraindications
-                    .iter()
-                    .fold(vars.mk_false(), |acc, c| {
-                        acc.or(&self.encoding.condition(&c.condition))
-                    })
-            })
-            .collect();
+        let mut parts: Vec<Vec<Lit>> = self.contraindicated.iter().map(|c| vec![*c]).collect();
         for (index, rule) in self.model.rules.iter().enumerate() {
             for choice in rule.choices.iter().filter(|c| c.outcome == Outcome::Avoid) {
                 for action in &choice.actions {
-                    blocked[action.index()] = blocked[action.index()].or(&self.fire[index]);
+                    parts[action.index()].push(self.fire[index]);
                 }
             }
         }
-        self.blocked = blocked;
+        self.blocked = parts.iter().map(|p| self.encoding.or(p)).collect();
     }
 
-    /// The rule fires and gives alternative `position` of `choice`: every
-    /// earlier alternative is blocked and this one is not.
-    fn gives(&self, rule: usize, choice: usize, position: usize) -> Bdd {
+    /// Assumptions for "a plausible patient for whom the rule fires".
+    fn fires(&self, rule: usize) -> Vec<Lit> {
+        vec![self.fire[rule], self.plausible]
+    }
+
+    /// Assumptions for "the rule fires and gives alternative `position` of
+    /// `choice`": every earlier alternative is blocked and this one is not.
+    fn gives(&self, rule: usize, choice: usize, position: usize) -> Vec<Lit> {
         let actions = &self.model.rules[rule].choices[choice].actions;
-        let mut bdd = self.fire[rule].and(&self.universe);
-        for earlier in &actions[..position] {
-            bdd = bdd.and(&self.blocked[earlier.index()]);
-        }
-        bdd.and_not(&self.blocked[actions[position].index()])
-    }
-
-    fn evaluate(&self, patient: &Patient) -> crate::eval::Evaluation {
-        evaluate(&self.program, patient)
+        let mut assumptions = self.fires(rule);
+        assumptions.extend(actions[..position].iter().map(|a| self.blocked[a.index()]));
+        assumptions.push(!self.blocked[actions[position].index()]);
+        assumptions
     }
 
     fn unreachable_and_shadowed(&mut self) {
         for index in 0..self.model.rules.len() {
             let rule = RuleId(index as u32);
-            let own = self.condition[index].and(&self.universe);
+            let own = vec![self.condition[index], self.plausible];
             if !self.sat(&own) {
                 // No plausible patient satisfies the condition. When some
                 // implausible one does, it is the witness: the interpreter
                 // stops at the invariant it violates.
-                let implausible = self.condition[index].and(&self.encoding.domain);
-                let witness = self.witness(&implausible).filter(|p| {
-                    let evaluation = self.evaluate(p);
-                    evaluation.rules[index] == RuleStatus::NotReached
-                });
+                let witness = self
+                    .witness(&[self.condition[index]])
+                    .filter(|p| self.evaluate(p).rules[index] == RuleStatus::NotReached);
                 let detail = if witness.is_some() {
                     "only patients who contradict an invariant satisfy its condition"
                 } else {
@@ -219,8 +237,7 @@ impl Analysis<'_> {
                 });
                 continue;
             }
-            let reachable = self.fire[index].and(&self.universe);
-            if self.sat(&reachable) {
+            if self.sat(&self.fires(index)) {
                 continue;
             }
             let Some(patient) = self.witness(&own) else {
@@ -230,23 +247,23 @@ impl Analysis<'_> {
             if evaluation.rules[index] != RuleStatus::Shadowed {
                 continue;
             }
-            let fired: Vec<RuleId> = (0..index)
-                .filter(|&i| evaluation.rules[i] == RuleStatus::Fired)
-                .map(|i| RuleId(i as u32))
-                .collect();
             let peers = first_match_peers(self.model, rule);
-            let others = (0..index)
-                .filter(|i| peers.contains(&RuleId(*i as u32)))
-                .filter(|&i| self.sat(&self.condition[i].and(&own)))
-                .map(|i| {
-                    let label = if fired.contains(&RuleId(i as u32)) {
-                        "fires first for the example patient"
-                    } else {
-                        "fires first for some of its patients"
-                    };
-                    (RuleId(i as u32), label.to_owned())
-                })
-                .collect();
+            let mut others = Vec::new();
+            for earlier in (0..index).filter(|i| peers.contains(&RuleId(*i as u32))) {
+                if !self.sat(&[
+                    self.condition[earlier],
+                    self.condition[index],
+                    self.plausible,
+                ]) {
+                    continue;
+                }
+                let label = if evaluation.rules[earlier] == RuleStatus::Fired {
+                    "fires first for the example patient"
+                } else {
+                    "fires first for some of its patients"
+                };
+                others.push((RuleId(earlier as u32), label.to_owned()));
+            }
             self.findings.push(Finding {
                 code: Code::ShadowedRule,
                 rule,
@@ -261,9 +278,26 @@ impl Analysis<'_> {
         }
     }
 
+    /// Whether the interpreter sees the action contraindicated or avoided
+    /// for this patient (whether or not a rule got as far as it).
+    fn blocked_for(&self, patient: &Patient, evaluation: &Evaluation, action: ActionId) -> bool {
+        let contraindicated =
+            (0..self.model.actions[action.index()].contraindications.len()).any(|clause| {
+                explain(
+                    &self.program,
+                    patient,
+                    Target::Contraindication(action.index(), clause),
+                )
+                .first()
+                .is_some_and(|root| root.value == Tri::True)
+            });
+        contraindicated || evaluation.avoided.iter().any(|a| a.action == action)
+    }
+
     fn alternatives(&mut self) {
-        for (index, rule) in self.model.rules.iter().enumerate() {
-            let fires = self.fire[index].and(&self.universe);
+        for index in 0..self.model.rules.len() {
+            let rule = &self.model.rules[index];
+            let fires = self.fires(index);
             let Some(patient) = self.witness(&fires) else {
                 continue; // unreachable rules are reported once, above
             };
@@ -272,10 +306,16 @@ impl Analysis<'_> {
                     continue;
                 }
                 for (position, action) in choice.actions.iter().enumerate() {
-                    let clear = fires.and_not(&self.blocked[action.index()]);
+                    let mut clear = fires.clone();
+                    clear.push(!self.blocked[action.index()]);
                     if !self.sat(&clear) {
-                        let witness = self.withheld_witness(&fires, index, *action);
-                        if let Some(witness) = witness {
+                        let Some(witness) = self.witness(&fires) else {
+                            continue;
+                        };
+                        let evaluation = self.evaluate(&witness);
+                        if evaluation.rules[index] == RuleStatus::Fired
+                            && self.blocked_for(&witness, &evaluation, *action)
+                        {
                             self.findings.push(Finding {
                                 code: Code::AlwaysWithheld,
                                 rule: RuleId(index as u32),
@@ -291,73 +331,58 @@ impl Analysis<'_> {
                         }
                         continue;
                     }
-                    if position > 0 && !self.sat(&self.gives(index, choice_index, position)) {
-                        // Prefer a witness where an earlier alternative is given.
-                        let patient = (0..position)
-                            .find_map(|earlier| {
-                                self.witness(&self.gives(index, choice_index, earlier))
-                            })
-                            .unwrap_or_else(|| patient.clone());
-                        let evaluation = self.evaluate(&patient);
-                        let confirmed = evaluation.rules[index] == RuleStatus::Fired
-                            && !evaluation.recommended.iter().any(|r| {
-                                r.rule.index() == index
-                                    && r.choice == choice_index
-                                    && r.action == *action
-                            });
-                        if confirmed {
-                            self.findings.push(Finding {
-                                code: Code::UnreachableAlternative,
-                                rule: RuleId(index as u32),
-                                message: format!(
-                                    "alternative `{}` of rule `{}` is never given: an earlier alternative can always be given when the rule fires",
-                                    self.model.actions[action.index()].name,
-                                    rule.name
-                                ),
-                                others: Vec::new(),
-                                help: "remove the alternative, or give the earlier ones the contraindications that should make way for it".to_owned(),
-                                witness: Some(patient),
-                            });
+                    if position == 0 || self.sat(&self.gives(index, choice_index, position)) {
+                        continue;
+                    }
+                    // Prefer a witness where an earlier alternative is given.
+                    let mut witness = None;
+                    for earlier in 0..position {
+                        let assumptions = self.gives(index, choice_index, earlier);
+                        witness = self.witness(&assumptions);
+                        if witness.is_some() {
+                            break;
                         }
+                    }
+                    let witness = witness.unwrap_or_else(|| patient.clone());
+                    let evaluation = self.evaluate(&witness);
+                    let confirmed = evaluation.rules[index] == RuleStatus::Fired
+                        && !evaluation.recommended.iter().any(|r| {
+                            r.rule.index() == index
+                                && r.choice == choice_index
+                                && r.action == *action
+                        });
+                    if confirmed {
+                        self.findings.push(Finding {
+                            code: Code::UnreachableAlternative,
+                            rule: RuleId(index as u32),
+                            message: format!(
+                                "alternative `{}` of rule `{}` is never given: an earlier alternative can always be given when the rule fires",
+                                self.model.actions[action.index()].name,
+                                rule.name
+                            ),
+                            others: Vec::new(),
+                            help: "remove the alternative, or give the earlier ones the contraindications that should make way for it".to_owned(),
+                            witness: Some(witness),
+                        });
                     }
                 }
             }
         }
     }
 
-    /// A patient for whom the rule fires and the action is contraindicated
-    /// or avoided, as the interpreter sees it (whether or not the rule got
-    /// as far as that alternative).
-    fn withheld_witness(&self, fires: &Bdd, rule: usize, action: ActionId) -> Option<Patient> {
-        let patient = self.witness(fires)?;
-        let evaluation = self.evaluate(&patient);
-        let contraindicated =
-            (0..self.model.actions[action.index()].contraindications.len()).any(|clause| {
-                explain(
-                    &self.program,
-                    &patient,
-                    Target::Contraindication(action.index(), clause),
-                )
-                .first()
-                .is_some_and(|root| root.value == Tri::True)
-            });
-        let avoided = evaluation.avoided.iter().any(|a| a.action == action);
-        (evaluation.rules[rule] == RuleStatus::Fired && (contraindicated || avoided))
-            .then_some(patient)
-    }
-
     /// An avoiding rule defeats a whole choice of a recommending rule that
     /// has no `else-escalate`: the choice would give something, but with the
     /// avoidance nothing is left.
     fn conflicts(&mut self) {
-        let vars = &self.encoding.variables;
-        for (avoider, avoid_rule) in self.model.rules.iter().enumerate() {
+        for avoider in 0..self.model.rules.len() {
+            let avoid_rule = &self.model.rules[avoider];
             for avoid in avoid_rule
                 .choices
                 .iter()
                 .filter(|c| c.outcome == Outcome::Avoid)
             {
-                for (recommender, rule) in self.model.rules.iter().enumerate() {
+                for recommender in 0..self.model.rules.len() {
+                    let rule = &self.model.rules[recommender];
                     // A rule with `else-escalate` has planned for having
                     // nothing to give; only unplanned ones are conflicts.
                     if recommender == avoider || rule.escalation.is_some() {
@@ -369,28 +394,20 @@ impl Analysis<'_> {
                         {
                             continue;
                         }
-                        // All blocked with the avoidance; some clear without it
-                        // (contraindications alone).
-                        let mut all_blocked = vars.mk_true();
-                        let mut some_free = vars.mk_false();
-                        for action in &choice.actions {
-                            all_blocked = all_blocked.and(&self.blocked[action.index()]);
-                            let contraindicated = self.model.actions[action.index()]
-                                .contraindications
-                                .iter()
-                                .fold(vars.mk_false(), |acc, c| {
-                                    acc.or(&self.encoding.condition(&c.condition))
-                                });
-                            if avoid.actions.contains(action) {
-                                some_free = some_free.or(&contraindicated.not());
-                            }
-                        }
-                        let both = self.fire[recommender]
-                            .and(&self.fire[avoider])
-                            .and(&self.universe)
-                            .and(&all_blocked)
-                            .and(&some_free);
-                        let Some(patient) = self.witness(&both) else {
+                        // All blocked with the avoidance; some avoided one
+                        // free of contraindications without it.
+                        let mut assumptions =
+                            vec![self.fire[recommender], self.fire[avoider], self.plausible];
+                        assumptions.extend(choice.actions.iter().map(|a| self.blocked[a.index()]));
+                        let free: Vec<Lit> = choice
+                            .actions
+                            .iter()
+                            .filter(|a| avoid.actions.contains(a))
+                            .map(|a| !self.contraindicated[a.index()])
+                            .collect();
+                        let some_free = self.encoding.or(&free);
+                        assumptions.push(some_free);
+                        let Some(patient) = self.witness(&assumptions) else {
                             continue;
                         };
                         let evaluation = self.evaluate(&patient);
@@ -422,19 +439,19 @@ impl Analysis<'_> {
 
     /// Two recommendations of mutually exclusive actions for one patient.
     fn exclusive(&mut self) {
-        let mut gives: Vec<(usize, usize, ActionId, Bdd)> = Vec::new();
+        let mut gives: Vec<(usize, usize, ActionId, Vec<Lit>)> = Vec::new();
         for (index, rule) in self.model.rules.iter().enumerate() {
             for (choice_index, choice) in rule.choices.iter().enumerate() {
                 if choice.outcome != Outcome::Recommend {
                     continue;
                 }
                 for (position, action) in choice.actions.iter().enumerate() {
-                    let in_group = self
+                    if self
                         .model
                         .exclusives
                         .iter()
-                        .any(|e| e.actions.contains(action));
-                    if in_group {
+                        .any(|e| e.actions.contains(action))
+                    {
                         gives.push((
                             index,
                             choice_index,
@@ -446,8 +463,8 @@ impl Analysis<'_> {
             }
         }
         for (group_index, group) in self.model.exclusives.iter().enumerate() {
-            for (i, (rule_a, choice_a, action_a, bdd_a)) in gives.iter().enumerate() {
-                for (rule_b, choice_b, action_b, bdd_b) in &gives[i + 1..] {
+            for (i, (rule_a, choice_a, action_a, gives_a)) in gives.iter().enumerate() {
+                for (rule_b, choice_b, action_b, gives_b) in &gives[i + 1..] {
                     if action_a == action_b
                         || (rule_a, choice_a) == (rule_b, choice_b)
                         || !group.actions.contains(action_a)
@@ -455,10 +472,12 @@ impl Analysis<'_> {
                     {
                         continue;
                     }
-                    let Some(patient) = self.witness(&bdd_a.and(bdd_b)) else {
+                    let both: Vec<Lit> = gives_a.iter().chain(gives_b).copied().collect();
+                    let Some(patient) = self.encoding.sat(&both).then(|| self.encoding.patient())
+                    else {
                         continue;
                     };
-                    let evaluation = self.evaluate(&patient);
+                    let evaluation = evaluate(&self.program, &patient);
                     let confirmed = evaluation.escalations.iter().any(|e| {
                         matches!(&e.cause, crate::eval::EscalationCause::Exclusive { group, .. } if *group == group_index)
                     });
@@ -485,6 +504,9 @@ impl Analysis<'_> {
     }
 
     /// A rule implied by another rule with the same outcome adds nothing.
+    /// Candidates are filtered by running each rule's own witness patient
+    /// through the interpreter: a rule that does not fire for it cannot
+    /// cover the rule, so only the rest get a SAT question.
     fn redundant(&mut self) {
         let mut by_outcome: std::collections::BTreeMap<Vec<(bool, Vec<ActionId>)>, Vec<usize>> =
             std::collections::BTreeMap::new();
@@ -496,28 +518,31 @@ impl Analysis<'_> {
                 .collect();
             by_outcome.entry(signature).or_default().push(index);
         }
-        for rules in by_outcome.values() {
-            for &redundant in rules {
-                let fires = self.fire[redundant].and(&self.universe);
-                if !self.sat(&fires) {
-                    continue;
-                }
-                let cover = rules.iter().copied().find(|&other| {
-                    other != redundant
-                        && !self.sat(&fires.and_not(&self.fire[other]))
-                        // mutual implication: report only the later rule
-                        && (other < redundant || self.sat(&self.fire[other].and(&self.universe).and_not(&self.fire[redundant])))
-                });
-                let Some(other) = cover else { continue };
-                let Some(patient) = self.witness(&fires) else {
+        for rules in by_outcome.into_values().filter(|rules| rules.len() > 1) {
+            for &redundant in &rules {
+                let Some(patient) = self.witness(&self.fires(redundant)) else {
                     continue;
                 };
                 let evaluation = self.evaluate(&patient);
-                if evaluation.rules[redundant] != RuleStatus::Fired
-                    || evaluation.rules[other] != RuleStatus::Fired
-                {
-                    continue;
+                let mut cover = None;
+                for &other in &rules {
+                    if other == redundant || evaluation.rules[other] != RuleStatus::Fired {
+                        continue;
+                    }
+                    let mut escapes = self.fires(redundant);
+                    escapes.push(!self.fire[other]);
+                    if self.sat(&escapes) {
+                        continue;
+                    }
+                    // Mutual implication: report only the later rule.
+                    let mut back = self.fires(other);
+                    back.push(!self.fire[redundant]);
+                    if other < redundant || self.sat(&back) {
+                        cover = Some(other);
+                        break;
+                    }
                 }
+                let Some(other) = cover else { continue };
                 self.findings.push(Finding {
                     code: Code::RedundantRule,
                     rule: RuleId(redundant as u32),
@@ -535,18 +560,17 @@ impl Analysis<'_> {
 
     /// Sections marked `complete` must give every plausible patient a decision.
     fn gaps(&mut self) {
-        for (index, section) in self.model.sections.iter().enumerate() {
+        for index in 0..self.model.sections.len() {
+            let section = &self.model.sections[index];
             if !section.complete {
                 continue;
             }
             let rules = rules_in(self.model, SectionId(index as u32));
-            let covered = rules
-                .iter()
-                .fold(self.encoding.variables.mk_false(), |acc, r| {
-                    acc.or(&self.fire[r.index()])
-                });
-            let gap = self.universe.and_not(&covered);
-            let Some(patient) = self.witness(&gap) else {
+            // Patients an enclosing first-match section sends elsewhere are
+            // not this section's gap: ask for no rule condition holding.
+            let applies = self.member_condition(Member::Section(SectionId(index as u32)));
+            let assumptions = vec![self.plausible, !applies];
+            let Some(patient) = self.witness(&assumptions) else {
                 continue;
             };
             let evaluation = self.evaluate(&patient);
@@ -577,30 +601,27 @@ impl Analysis<'_> {
 }
 
 fn to_diagnostics(model: &Model, findings: Vec<Finding>) -> Vec<Diagnostic> {
-    {
-        let mut out = Vec::new();
-        for finding in findings {
-            let rule = &model.rules[finding.rule.index()];
-            if rule.expects.iter().any(|(code, _)| *code == finding.code) {
-                continue;
-            }
-            let mut diagnostic = Diagnostic::new(finding.code, finding.message)
-                .primary(rule.name_span, "this rule")
-                .help(finding.help);
-            for (other, label) in &finding.others {
-                diagnostic =
-                    diagnostic.secondary(model.rules[other.index()].name_span, label.clone());
-            }
-            if let Some(patient) = &finding.witness {
-                diagnostic = diagnostic.note(format!(
-                    "example patient (a facts file for `gdl run`): {}",
-                    witness_json(model, patient)
-                ));
-            }
-            out.push(diagnostic);
+    let mut out = Vec::new();
+    for finding in findings {
+        let rule = &model.rules[finding.rule.index()];
+        if rule.expects.iter().any(|(code, _)| *code == finding.code) {
+            continue;
         }
-        out
+        let mut diagnostic = Diagnostic::new(finding.code, finding.message)
+            .primary(rule.name_span, "this rule")
+            .help(finding.help);
+        for (other, label) in &finding.others {
+            diagnostic = diagnostic.secondary(model.rules[other.index()].name_span, label.clone());
+        }
+        if let Some(patient) = &finding.witness {
+            diagnostic = diagnostic.note(format!(
+                "example patient (a facts file for `gdl run`): {}",
+                witness_json(model, patient)
+            ));
+        }
+        out.push(diagnostic);
     }
+    out
 }
 
 /// Rules that share a first-match section with `rule` (at any level).

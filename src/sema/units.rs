@@ -80,12 +80,15 @@ pub struct Unit {
 
 impl Unit {
     /// Converts `value` in this unit to `target`. Callers check dimensions.
+    /// The result is rounded to 12 significant digits, so decimal
+    /// conversions come out exact (0.7 g is 700 mg, not 699.9999999999999)
+    /// and thresholds written in different units compare as written.
     pub fn convert(&self, value: f64, target: &Unit) -> f64 {
         if self.factor == target.factor {
-            value
-        } else {
-            value * self.factor / target.factor
+            return value;
         }
+        let converted = value * (self.factor / target.factor);
+        format!("{converted:.11e}").parse().unwrap_or(converted)
     }
 }
 
@@ -298,6 +301,15 @@ mod tests {
     fn milligrams_convert_to_grams() {
         assert!((unit("mg").convert(1500.0, &unit("g")) - 1.5).abs() < 1e-12);
         assert_eq!(unit("mg").dimension, unit("kg").dimension);
+    }
+
+    #[test]
+    fn decimal_conversions_are_exact() {
+        assert_eq!(unit("g/d").convert(0.7, &unit("mg/d")), 700.0);
+        assert_eq!(
+            unit("mL/s/1.73m2").convert(1.5, &unit("mL/min/1.73m2")),
+            90.0
+        );
     }
 
     #[test]
