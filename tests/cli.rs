@@ -230,3 +230,41 @@ fn shipped_cohort_runs_clean() {
     assert_eq!(output.code, Some(0), "{}", output.stderr);
     assert_eq!(output.stdout.lines().count(), 20);
 }
+
+#[test]
+fn check_json_and_sarif_formats() {
+    let files = [
+        "tests/diagnostics/shadowed-rule.gdl",
+        "tests/diagnostics/unknown-name.gdl",
+    ];
+    let json = gdl(&["check", "--format", "json", files[0], files[1]], None);
+    assert_eq!(json.code, Some(1));
+    let document: serde_json::Value = serde_json::from_str(&json.stdout).unwrap_or_default();
+    assert_eq!(document["schema"], "gdl-diagnostics/1");
+    assert_eq!(document["files"].as_array().map(Vec::len), Some(2));
+    let sarif = gdl(&["check", "--format", "sarif", files[0], files[1]], None);
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap_or_default();
+    // The parts of SARIF 2.1.0 that code-scanning services require.
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "gdl");
+    let rules = run["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let results = run["results"].as_array().cloned().unwrap_or_default();
+    assert!(!results.is_empty());
+    for result in &results {
+        let index = result["ruleIndex"].as_u64().unwrap_or(u64::MAX) as usize;
+        assert_eq!(rules.get(index).map(|r| &r["id"]), Some(&result["ruleId"]));
+        assert!(matches!(
+            result["level"].as_str(),
+            Some("error" | "warning")
+        ));
+        assert!(result["message"]["text"].is_string());
+        let region = &result["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().is_some_and(|l| l >= 1));
+        assert!(region["startColumn"].as_u64().is_some_and(|c| c >= 1));
+    }
+    insta::assert_snapshot!(format!("{}\n----- SARIF\n{}", json.stdout, sarif.stdout));
+}

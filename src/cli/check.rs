@@ -3,6 +3,7 @@
 use clap::Args;
 
 use super::{ColourChoice, DiagnosticFormat, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::diagnostics::machine::{self, FileDiagnostics};
 use crate::diagnostics::render::SourceFile;
 use crate::diagnostics::{Code, Severity};
 
@@ -70,19 +71,26 @@ pub fn run(args: &CheckArgs) -> u8 {
     let levels = match Levels::from_args(args) {
         Ok(levels) => levels,
         Err(message) => {
-            eprintln!("error: {message}; see docs/diagnostics.md for lint names");
+            tell!("error: {message}; see docs/diagnostics.md for lint names");
             return EXIT_USAGE;
         }
     };
     let mut errors = 0usize;
     let mut warnings = 0usize;
     let mut unreadable = false;
+    let mut checked: Vec<(SourceFile, Vec<crate::diagnostics::Diagnostic>)> = Vec::new();
     for path in &args.files {
         let bytes = match super::read_file(path) {
             Ok(bytes) => bytes,
             Err(diagnostic) => {
                 let source = SourceFile::new(path.clone(), String::new());
-                super::print_diagnostics(&[diagnostic], &source, args.format, args.color);
+                super::print_diagnostics(
+                    std::slice::from_ref(&diagnostic),
+                    &source,
+                    args.format,
+                    args.color,
+                );
+                checked.push((source, vec![diagnostic]));
                 unreadable = true;
                 errors += 1;
                 continue;
@@ -101,9 +109,22 @@ pub fn run(args: &CheckArgs) -> u8 {
         errors += diagnostics.iter().filter(|d| d.is_error()).count();
         warnings += diagnostics.iter().filter(|d| !d.is_error()).count();
         super::print_diagnostics(&diagnostics, &source, args.format, args.color);
+        checked.push((source, diagnostics));
+    }
+    let files: Vec<FileDiagnostics<'_>> = checked
+        .iter()
+        .map(|(source, diagnostics)| FileDiagnostics {
+            source,
+            diagnostics,
+        })
+        .collect();
+    match args.format {
+        DiagnosticFormat::Json => say!("{}", machine::json(&files)),
+        DiagnosticFormat::Sarif => say!("{}", machine::sarif(&files)),
+        DiagnosticFormat::Human | DiagnosticFormat::Short => {}
     }
     if args.format == DiagnosticFormat::Human {
-        eprintln!(
+        tell!(
             "checked {} file{}: {errors} error{}, {warnings} warning{}",
             args.files.len(),
             plural(args.files.len()),

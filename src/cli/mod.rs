@@ -1,6 +1,22 @@
 //! The command-line interface: a thin layer over the library. Exit codes:
 //! 0 success, 1 the input has errors (or a denied warning), 2 usage or I/O.
 
+/// `println!` that ignores a closed stdout: `gdl … | head` must not panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that ignores a closed stderr.
+macro_rules! tell {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod check;
 mod run;
 mod test;
@@ -58,6 +74,10 @@ pub enum DiagnosticFormat {
     Human,
     /// One `file:line:col: severity[code]: message` line each, for CI logs.
     Short,
+    /// One JSON document on stdout (schema `gdl-diagnostics/1`, docs/ci.md).
+    Json,
+    /// SARIF 2.1.0 on stdout, for code-scanning services.
+    Sarif,
 }
 
 /// When to use colour.
@@ -138,7 +158,9 @@ pub(crate) fn print_diagnostics(
                     crate::diagnostics::render::short(diagnostic, source)
                 )
             }
+            // Machine formats are one document for all files, printed by the command.
+            DiagnosticFormat::Json | DiagnosticFormat::Sarif => continue,
         };
-        eprint!("{text}");
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
     }
 }

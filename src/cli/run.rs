@@ -60,7 +60,7 @@ pub fn run(args: &RunArgs) -> u8 {
             DiagnosticFormat::Human,
             args.color,
         );
-        eprintln!(
+        tell!(
             "error: the guideline has errors; run `gdl check {}`",
             args.guideline
         );
@@ -95,7 +95,7 @@ pub fn run(args: &RunArgs) -> u8 {
                 DiagnosticFormat::Human,
                 args.color,
             );
-            eprintln!("error: no report: the facts must be fixed first");
+            tell!("error: no report: the facts must be fixed first");
             return EXIT_FINDINGS;
         }
     };
@@ -120,7 +120,7 @@ pub fn run(args: &RunArgs) -> u8 {
             None => report::json_pretty(&report) + "\n",
         },
     };
-    print!("{output}");
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), output.as_bytes());
     EXIT_OK
 }
 
@@ -135,7 +135,7 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
         match std::fs::File::open(&args.facts) {
             Ok(file) => Box::new(BufReader::with_capacity(1 << 20, file)),
             Err(error) => {
-                eprintln!("error[E0601]: cannot read `{}`: {error}", args.facts);
+                tell!("error[E0601]: cannot read `{}`: {error}", args.facts);
                 return EXIT_USAGE;
             }
         }
@@ -170,7 +170,7 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
                     failed += 1;
                     let _ = out.write_all(json.as_bytes());
                     let _ = out.write_all(b"\n");
-                    eprintln!("{message}");
+                    tell!("{message}");
                 }
             }
         }
@@ -179,7 +179,7 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
         return EXIT_USAGE;
     }
     if failed > 0 {
-        eprintln!(
+        tell!(
             "error: {failed} patient line{} could not be read",
             if failed == 1 { "" } else { "s" }
         );

@@ -50,7 +50,7 @@ fn case_files(paths: &[String]) -> Vec<PathBuf> {
 pub fn run(args: &TestArgs) -> u8 {
     let files = case_files(&args.paths);
     if files.is_empty() {
-        eprintln!("error: no case files (*.cases.json) found");
+        tell!("error: no case files (*.cases.json) found");
         return EXIT_USAGE;
     }
     let mut passed = 0usize;
@@ -65,12 +65,12 @@ pub fn run(args: &TestArgs) -> u8 {
                 below_threshold |= outcome.below_threshold;
             }
             Err(message) => {
-                eprintln!("error: {}: {message}", file.display());
+                tell!("error: {}: {message}", file.display());
                 unusable = true;
             }
         }
     }
-    println!(
+    say!(
         "\n{} cases: {passed} passed, {failed} failed",
         passed + failed
     );
@@ -118,7 +118,7 @@ fn run_file(file: &Path, args: &TestArgs) -> Result<FileOutcome, String> {
         failed: 0,
         below_threshold: false,
     };
-    println!(
+    say!(
         "{} ({} cases against {guideline_name})",
         file.display(),
         cases.cases.len()
@@ -128,13 +128,13 @@ fn run_file(file: &Path, args: &TestArgs) -> Result<FileOutcome, String> {
         let result = run_case(&program, &text, case, &mut coverage);
         if result.passed() {
             outcome.passed += 1;
-            println!("  ok    {}", result.name);
+            say!("  ok    {}", result.name);
             continue;
         }
         outcome.failed += 1;
-        println!("  FAIL  {}: {}", result.name, result.story);
+        say!("  FAIL  {}: {}", result.name, result.story);
         for failure in &result.failures {
-            println!("        {failure}");
+            say!("        {failure}");
         }
         if let Some(diagnostic) = &result.facts_error {
             super::print_diagnostics(
@@ -148,7 +148,7 @@ fn run_file(file: &Path, args: &TestArgs) -> Result<FileOutcome, String> {
     if args.coverage || args.coverage_threshold.is_some() {
         let summary = coverage.summary(&model);
         let ratio = |(covered, total): (usize, usize)| format!("{covered}/{total}");
-        println!(
+        say!(
             "  coverage {:.1}%: rules {}, alternatives {}, contraindications {}",
             summary.percent(),
             ratio(summary.rules),
@@ -156,11 +156,11 @@ fn run_file(file: &Path, args: &TestArgs) -> Result<FileOutcome, String> {
             ratio(summary.contraindications)
         );
         for missing in &summary.missing {
-            println!("    not covered: {missing}");
+            say!("    not covered: {missing}");
         }
         let threshold = args.coverage_threshold.unwrap_or(0.0);
         if summary.percent() + 1e-9 < threshold {
-            println!(
+            say!(
                 "  coverage {:.1}% is below the threshold of {threshold}%",
                 summary.percent()
             );

@@ -3,6 +3,7 @@
 //! chosen at the edge (see [`render`]).
 
 mod codes;
+pub mod machine;
 pub mod render;
 
 pub use codes::Code;
