@@ -17,7 +17,7 @@ use crate::sema::{ActionId, Member, Model, Outcome, RuleId, SectionId};
 pub use encode::Encoding;
 
 /// Everything the analyses share: literals for rules firing and actions
-/// being blocked, in one incremental SAT solver.
+/// being blocked; each question is a SAT call on its own cone.
 struct Analysis<'m> {
     model: &'m Model,
     program: Program<'m>,

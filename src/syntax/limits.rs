@@ -80,6 +80,63 @@ pub fn check_nesting(text: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// Byte offsets where top-level declarations start: a declaration keyword
+/// at the start of a line, outside braces, parentheses, strings and
+/// comments. Used to split large files for parallel parsing; a wrong guess
+/// only costs speed, because a piece that fails to parse makes the parser
+/// fall back to the whole file.
+pub fn top_level_starts(text: &str) -> Vec<usize> {
+    const KEYWORDS: &[&str] = &[
+        "guideline ",
+        "reference ",
+        "enum ",
+        "fact ",
+        "define ",
+        "invariant ",
+        "exclusive ",
+        "action ",
+        "rule ",
+        "section ",
+    ];
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    let mut depth = 0usize;
+    let mut index = 0usize;
+    while let Some(&byte) = bytes.get(index) {
+        let line_start = index == 0 || bytes.get(index - 1) == Some(&b'\n');
+        if depth == 0 && line_start {
+            let rest = text.get(index..).unwrap_or("");
+            if KEYWORDS.iter().any(|k| rest.starts_with(k)) {
+                starts.push(index);
+            }
+        }
+        match byte {
+            b'#' => {
+                while bytes.get(index).is_some_and(|&b| b != b'\n') {
+                    index += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                index += 1;
+                while let Some(&b) = bytes.get(index) {
+                    match b {
+                        b'\\' => index += 1,
+                        b'"' | b'\n' => break,
+                        _ => {}
+                    }
+                    index += 1;
+                }
+            }
+            b'(' | b'{' => depth += 1,
+            b')' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        index += 1;
+    }
+    starts
+}
+
 /// The diagnostic for nesting beyond [`MAX_DEPTH`].
 pub fn too_deep(span: Span) -> Diagnostic {
     Diagnostic::new(

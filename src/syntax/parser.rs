@@ -1,6 +1,8 @@
 //! Text → AST. The only file that walks pest `Pair`s; everything it returns
 //! owns its data and carries `u32` spans.
 
+use std::cell::Cell;
+
 use pest::Parser as _;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
@@ -14,14 +16,32 @@ use crate::diagnostics::{Code, Diagnostic};
 #[grammar = "../grammar/gdl.pest"]
 struct GdlParser;
 
+/// Files at least this large are parsed in chunks on several threads.
+const PARALLEL_BYTES: usize = 256 * 1024;
+
+thread_local! {
+    /// Byte offset, within the whole file, of the text this thread is
+    /// lowering: a large file is parsed in chunks, and spans stay absolute.
+    static BASE: Cell<usize> = const { Cell::new(0) };
+}
+
 /// Parses a guideline. Returns the AST, or the diagnostics that stopped it
 /// (pest stops at the first syntax error; lowering reports all it finds).
 pub fn parse(text: &str) -> Result<File, Vec<Diagnostic>> {
     limits::check_nesting(text).map_err(|d| vec![d])?;
-    let mut pairs = match GdlParser::parse(Rule::file, text) {
-        Ok(pairs) => pairs,
-        Err(_) => return Err(vec![detailed_syntax_error(text)]),
-    };
+    if text.len() >= PARALLEL_BYTES
+        && let Some(result) = parse_in_chunks(text)
+    {
+        return result;
+    }
+    parse_chunk(text, 0).unwrap_or_else(|| Err(vec![detailed_syntax_error(text)]))
+}
+
+/// Parses and lowers `chunk`, which starts at byte `base` of the file;
+/// `None` on a syntax error (the caller words it from the whole file).
+fn parse_chunk(chunk: &str, base: usize) -> Option<Result<File, Vec<Diagnostic>>> {
+    let mut pairs = GdlParser::parse(Rule::file, chunk).ok()?;
+    BASE.with(|b| b.set(base));
     let mut lower = Lower::default();
     for pair in pairs.clone().flatten() {
         if pair.as_rule() == Rule::ident && RESERVED.contains(&pair.as_str()) {
@@ -49,16 +69,70 @@ pub fn parse(text: &str) -> Result<File, Vec<Diagnostic>> {
             }
         }
     }
-    if lower.diagnostics.is_empty() {
+    BASE.with(|b| b.set(0));
+    Some(if lower.diagnostics.is_empty() {
         Ok(file)
     } else {
         Err(lower.diagnostics)
+    })
+}
+
+/// Splits a large file at top-level declarations and parses the pieces on
+/// every core. `None` when it cannot help or a piece fails to parse: the
+/// caller then parses the whole file, so results never depend on the split.
+fn parse_in_chunks(text: &str) -> Option<Result<File, Vec<Diagnostic>>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 {
+        return None;
     }
+    let starts = limits::top_level_starts(text);
+    let mut bounds = vec![0usize];
+    for k in 1..threads {
+        let target = text.len() * k / threads;
+        let next = starts
+            .iter()
+            .copied()
+            .find(|&s| s >= target && s > bounds[bounds.len() - 1]);
+        if let Some(start) = next {
+            bounds.push(start);
+        }
+    }
+    bounds.push(text.len());
+    if bounds.len() < 3 {
+        return None;
+    }
+    let pieces: Vec<Option<Result<File, Vec<Diagnostic>>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let (start, end) = (w[0], w[1]);
+                scope.spawn(move || parse_chunk(text.get(start..end)?, start))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    let mut file = File::default();
+    let mut diagnostics = Vec::new();
+    for piece in pieces {
+        match piece? {
+            Ok(part) => file.items.extend(part.items),
+            Err(found) => diagnostics.extend(found),
+        }
+    }
+    Some(if diagnostics.is_empty() {
+        Ok(file)
+    } else {
+        Err(diagnostics)
+    })
 }
 
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
+    let base = BASE.with(Cell::get);
     let span = pair.as_span();
-    Span::new(span.start(), span.end())
+    Span::new(base + span.start(), base + span.end())
 }
 
 #[derive(Default)]
@@ -842,6 +916,45 @@ mod tests {
         let text = format!("define d = {} x", "not ".repeat(1000));
         let error = parse(&text).err().unwrap_or_default();
         assert_eq!(error.first().map(|d| d.code), Some(Code::NestingTooDeep));
+    }
+
+    fn large_file(rules: usize) -> String {
+        let mut text =
+            String::from("guideline g \"G\" {}\nfact x: bool\n# a comment with rule in it\n");
+        for i in 0..rules {
+            text.push_str(&format!(
+                "section s{i} \"S\" first-match {{\n  rule r{i} \"rule {{\" {{\n    when x and (x or not x)\n    then recommend a\n    cite R\n  }}\n}}\ndefine d{i} =\n  x\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn chunked_parse_equals_whole_file_parse() {
+        let text = large_file(4000);
+        assert!(text.len() >= PARALLEL_BYTES);
+        let whole = format!("{:?}", parse_chunk(&text, 0));
+        let chunked = format!("{:?}", parse_in_chunks(&text));
+        assert_eq!(whole, chunked);
+        assert!(parse_in_chunks(&text).is_some_and(|r| r.is_ok()));
+    }
+
+    #[test]
+    fn chunked_parse_reports_reserved_words_at_absolute_positions() {
+        let mut text = large_file(4000);
+        text.push_str("fact and: bool\n");
+        let errors = parse(&text).err().unwrap_or_default();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].primary_span().start as usize, text.len() - 10);
+    }
+
+    #[test]
+    fn chunked_parse_falls_back_for_syntax_errors() {
+        let mut text = large_file(4000);
+        text.push_str("rule broken { when }\n");
+        let errors = parse(&text).err().unwrap_or_default();
+        assert_eq!(errors[0].code, Code::SyntaxError);
+        assert!(errors[0].primary_span().start as usize > text.len() - 10);
     }
 
     #[test]
