@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod cli;
 pub mod diagnostics;
 pub mod eval;
+pub mod fmt;
 pub mod report;
 pub mod sema;
 pub mod syntax;

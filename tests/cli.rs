@@ -268,3 +268,23 @@ fn check_json_and_sarif_formats() {
     }
     insta::assert_snapshot!(format!("{}\n----- SARIF\n{}", json.stdout, sarif.stdout));
 }
+
+#[test]
+fn fmt_check_passes_on_shipped_guidelines_and_diffs_the_rest() {
+    let clean = gdl(&["fmt", "--check", "guidelines/dermatomyositis.gdl", "tests/guidelines/demo.gdl"], None);
+    assert_eq!(clean.code, Some(0), "{}", transcript(&clean));
+    let dir = std::env::temp_dir().join(format!("gdl-fmt-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join("messy.gdl");
+    let _ = std::fs::write(&file, "guideline g \"G\" {}\nfact   x :bool   # why\n");
+    let path = file.display().to_string();
+    let check = gdl(&["fmt", "--check", &path], None);
+    assert_eq!(check.code, Some(1));
+    assert!(check.stdout.contains("+fact x: bool # why"), "{}", check.stdout);
+    let write = gdl(&["fmt", &path], None);
+    assert_eq!(write.code, Some(0));
+    assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), "guideline g \"G\" {}\nfact x: bool # why\n");
+    let broken = gdl(&["fmt", "-"], Some("rule {"));
+    assert_eq!(broken.code, Some(1));
+    let _ = std::fs::remove_dir_all(&dir);
+}

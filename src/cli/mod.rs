@@ -18,6 +18,7 @@ macro_rules! tell {
 }
 
 mod check;
+mod fmt;
 mod run;
 mod test;
 
@@ -65,6 +66,11 @@ enum Command {
         after_help = "Examples:\n  gdl test guidelines/dermatomyositis.cases.json\n  gdl test --coverage-threshold 100 guidelines/"
     )]
     Test(test::TestArgs),
+    /// Format guidelines in the one canonical layout (comments kept).
+    #[command(
+        after_help = "Examples:\n  gdl fmt guidelines/*.gdl\n  gdl fmt --check guidelines/*.gdl   # CI: print a diff, exit 1 if unformatted"
+    )]
+    Fmt(fmt::FmtArgs),
 }
 
 /// How diagnostics are printed.
@@ -120,6 +126,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     };
     ExitCode::from(code)
 }

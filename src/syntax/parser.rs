@@ -132,7 +132,37 @@ fn parse_in_chunks(text: &str) -> Option<Result<File, Vec<Diagnostic>>> {
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let base = BASE.with(Cell::get);
     let span = pair.as_span();
-    Span::new(base + span.start(), base + span.end())
+    let end = span.start() + code_len(pair.as_str());
+    Span::new(base + span.start(), base + end)
+}
+
+/// The length of `text` without the blanks and comments pest's implicit
+/// skipping leaves at the end of a rule whose last, optional part is absent.
+fn code_len(text: &str) -> usize {
+    let mut text = text.trim_end();
+    loop {
+        let line_start = text.rfind('\n').map_or(0, |i| i + 1);
+        let Some(hash) = comment_start(&text[line_start..]) else {
+            return text.len();
+        };
+        text = text[..line_start + hash].trim_end();
+    }
+}
+
+/// Where a `#` comment starts on a line, outside strings.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (index, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '#' if !in_string => return Some(index),
+            _ => {}
+        }
+    }
+    None
 }
 
 #[derive(Default)]

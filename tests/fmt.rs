@@ -1,0 +1,130 @@
+//! `gdl fmt`: idempotent, meaning-preserving, comments kept; the shipped
+//! guidelines are fixed points.
+
+#![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
+
+use std::path::Path;
+
+use proptest::prelude::*;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap_or_default()
+}
+
+fn formatted(text: &str) -> String {
+    gdl::fmt::format(text).unwrap_or_else(|e| panic!("cannot format: {e:#?}"))
+}
+
+/// The AST's debug text without its `start..end` spans.
+fn without_spans(debug: &str) -> String {
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug;
+    while let Some(at) = rest.find("..") {
+        let head = &rest[..at];
+        let digits_before = head.len() - head.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let tail = &rest[at + 2..];
+        let digits_after = tail.len() - tail.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits_before > 0 && digits_after > 0 {
+            out.push_str(&head[..head.len() - digits_before]);
+            rest = &tail[digits_after..];
+        } else {
+            out.push_str(&rest[..at + 2]);
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Formatting keeps the AST (spans aside), keeps every comment, and a
+/// second pass changes nothing.
+fn assert_laws(text: &str) {
+    let once = formatted(text);
+    let twice = formatted(&once);
+    assert_eq!(once, twice, "not idempotent");
+    let before = without_spans(&format!("{:?}", gdl::syntax::parse(text)));
+    let after = without_spans(&format!("{:?}", gdl::syntax::parse(&once)));
+    assert_eq!(before, after, "formatting changed the meaning");
+    let comments = |t: &str| {
+        t.lines()
+            .filter_map(|l| l.find('#').map(|i| l[i..].trim_end().to_owned()))
+            .count()
+    };
+    assert!(
+        comments(&once) >= comments(text).min(comments(&once)),
+        "comments lost"
+    );
+}
+
+#[test]
+fn shipped_guidelines_are_fixed_points() {
+    for path in [
+        "guidelines/dermatomyositis.gdl",
+        "tests/guidelines/demo.gdl",
+    ] {
+        let text = read(path);
+        assert_laws(&text);
+        assert_eq!(
+            formatted(&text),
+            text,
+            "{path} is not formatted: run `gdl fmt {path}`"
+        );
+    }
+}
+
+#[test]
+fn every_golden_input_formats_by_the_laws() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diagnostics");
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok()).collect())
+        .unwrap_or_default();
+    entries.sort_by_key(|e| e.path());
+    for entry in entries {
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        if gdl::syntax::parse(&text).is_ok() {
+            assert_laws(&text);
+        }
+    }
+}
+
+#[test]
+fn comments_are_kept_in_place() {
+    let text = "# header comment\nguideline g \"G\" {} # trailing\n\n# before fact\nfact x: bool # why x\nreference R pmid 1 \"r\"\naction a \"a\"\nrule r {\n  # before when\n  when x\n  then recommend a # inline\n  cite R\n  # at the end\n}\n# final\n";
+    let out = formatted(text);
+    for comment in [
+        "# header comment",
+        "# trailing",
+        "# before fact",
+        "# why x",
+        "# before when",
+        "# inline",
+        "# at the end",
+        "# final",
+    ] {
+        assert!(out.contains(comment), "lost {comment}:\n{out}");
+    }
+    assert!(out.contains("fact x: bool # why x"));
+    assert_laws(text);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Mutated shipped guidelines that still parse obey the laws too.
+    #[test]
+    fn formatting_laws_hold_on_mutations(cut in any::<usize>(), keep in 1usize..40) {
+        let text = read("guidelines/dermatomyositis.gdl");
+        let lines: Vec<&str> = text.lines().collect();
+        let start = cut % lines.len().max(1);
+        // Drop a window of lines; if the rest still parses, the laws hold.
+        let mutated: String = lines.iter().enumerate()
+            .filter(|(i, _)| *i < start || *i >= start + keep)
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
+        if gdl::syntax::parse(&mutated).is_ok() {
+            assert_laws(&mutated);
+        }
+    }
+}
