@@ -22,16 +22,9 @@ pub struct FmtArgs {
 pub fn run(args: &FmtArgs) -> u8 {
     let mut status = EXIT_OK;
     for path in &args.files {
-        let bytes = match super::read_file(path) {
-            Ok(bytes) => bytes,
-            Err(diagnostic) => {
-                let source = SourceFile::new(path.clone(), String::new());
-                super::print_diagnostics(
-                    &[diagnostic],
-                    &source,
-                    DiagnosticFormat::Human,
-                    args.color,
-                );
+        let bytes = match super::read_or_report(path, args.color) {
+            Some(bytes) => bytes,
+            None => {
                 status = EXIT_USAGE;
                 continue;
             }

@@ -145,6 +145,18 @@ pub(crate) fn read_file(path: &str) -> Result<Vec<u8>, Diagnostic> {
     })
 }
 
+/// Reads a file; on failure prints the I/O diagnostic and returns `None`.
+pub(crate) fn read_or_report(path: &str, colour: ColourChoice) -> Option<Vec<u8>> {
+    match read_file(path) {
+        Ok(bytes) => Some(bytes),
+        Err(diagnostic) => {
+            let source = SourceFile::new(path, String::new());
+            print_diagnostics(&[diagnostic], &source, DiagnosticFormat::Human, colour);
+            None
+        }
+    }
+}
+
 /// Prints diagnostics for one file to stderr in the chosen format.
 pub(crate) fn print_diagnostics(
     diagnostics: &[Diagnostic],

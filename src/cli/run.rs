@@ -43,13 +43,9 @@ pub enum ReportFormat {
 }
 
 pub fn run(args: &RunArgs) -> u8 {
-    let bytes = match super::read_file(&args.guideline) {
-        Ok(bytes) => bytes,
-        Err(diagnostic) => {
-            let source = SourceFile::new(args.guideline.clone(), String::new());
-            super::print_diagnostics(&[diagnostic], &source, DiagnosticFormat::Human, args.color);
-            return EXIT_USAGE;
-        }
+    let bytes = match super::read_or_report(&args.guideline, args.color) {
+        Some(bytes) => bytes,
+        None => return EXIT_USAGE,
     };
     let (text, compiled) = crate::compile_bytes(&bytes);
     let source = SourceFile::new(args.guideline.clone(), text);
@@ -71,18 +67,9 @@ pub fn run(args: &RunArgs) -> u8 {
     if ndjson {
         return batch(&program, args);
     }
-    let facts_bytes = match super::read_file(&args.facts) {
-        Ok(bytes) => bytes,
-        Err(diagnostic) => {
-            let facts_source = SourceFile::new(args.facts.clone(), String::new());
-            super::print_diagnostics(
-                &[diagnostic],
-                &facts_source,
-                DiagnosticFormat::Human,
-                args.color,
-            );
-            return EXIT_USAGE;
-        }
+    let facts_bytes = match super::read_or_report(&args.facts, args.color) {
+        Some(bytes) => bytes,
+        None => return EXIT_USAGE,
     };
     let facts_text = String::from_utf8_lossy(&facts_bytes).into_owned();
     let facts_source = SourceFile::new(args.facts.clone(), facts_text);

@@ -157,10 +157,16 @@ impl<'de> Visitor<'de> for PatientSeed<'_, '_> {
 
 impl PatientSeed<'_, '_> {
     fn fail<E: de::Error>(&self, failure: Failure) -> E {
-        let message = failure.message.clone();
-        *self.failure.borrow_mut() = Some(failure);
-        E::custom(message)
+        record(self.failure, failure)
     }
+}
+
+/// Keeps the failure for the diagnostic and gives serde an error to unwind
+/// with.
+fn record<E: de::Error>(cell: &RefCell<Option<Failure>>, failure: Failure) -> E {
+    let error = E::custom(&failure.message);
+    *cell.borrow_mut() = Some(failure);
+    error
 }
 
 enum Key {
@@ -200,15 +206,16 @@ impl<'de> Visitor<'de> for KeySeed<'_, '_> {
         let help = did_you_mean(key, names.iter().copied()).unwrap_or_else(|| {
             "every key must be a fact the guideline declares (see docs/facts.md)".to_owned()
         });
-        let message = format!("`{key}` is not a fact of this guideline");
-        *self.failure.borrow_mut() = Some(Failure {
-            code: Code::UnknownFact,
-            key: key.to_owned(),
-            message: message.clone(),
-            label: "unknown fact".to_owned(),
-            help: Some(help),
-        });
-        Err(E::custom(message))
+        Err(record(
+            self.failure,
+            Failure {
+                code: Code::UnknownFact,
+                key: key.to_owned(),
+                message: format!("`{key}` is not a fact of this guideline"),
+                label: "unknown fact".to_owned(),
+                help: Some(help),
+            },
+        ))
     }
 }
 
@@ -254,14 +261,14 @@ impl ValueSeed<'_, '_> {
         label: &str,
         help: Option<String>,
     ) -> E {
-        *self.failure.borrow_mut() = Some(Failure {
+        let failure = Failure {
             code,
             key: self.name().to_owned(),
-            message: message.clone(),
+            message,
             label: label.to_owned(),
             help,
-        });
-        E::custom(message)
+        };
+        record(self.failure, failure)
     }
 
     fn wrong_type<E: de::Error>(&self, found: &str) -> E {
@@ -276,20 +283,7 @@ impl ValueSeed<'_, '_> {
     fn enum_value<E: de::Error>(&self, id: crate::sema::EnumId, text: &str) -> Result<u32, E> {
         let enum_type = &self.program.model.enums[id.index()];
         enum_type.value(text).ok_or_else(|| {
-            let help = did_you_mean(text, enum_type.values.iter().map(String::as_str))
-                .unwrap_or_else(|| {
-                    let listed: Vec<&str> = enum_type
-                        .values
-                        .iter()
-                        .take(10)
-                        .map(String::as_str)
-                        .collect();
-                    format!(
-                        "the values of `{}` are: {}",
-                        enum_type.name,
-                        listed.join(", ")
-                    )
-                });
+            let help = enum_type.suggest(text);
             self.fail(
                 Code::FactUnknownEnumValue,
                 format!(

@@ -64,15 +64,7 @@ fn comments(text: &str) -> Vec<Comment> {
             }
             b'"' => {
                 line_has_code = true;
-                index += 1;
-                while let Some(&b) = bytes.get(index) {
-                    match b {
-                        b'\\' => index += 1,
-                        b'"' | b'\n' => break,
-                        _ => {}
-                    }
-                    index += 1;
-                }
+                index = crate::syntax::limits::string_end(bytes, index);
             }
             b' ' | b'\t' | b'\r' => {}
             _ => line_has_code = true,
@@ -162,7 +154,7 @@ impl Printer<'_> {
     }
 
     fn item(&mut self, item: &Item) {
-        let span = item_span(item);
+        let span = item.span();
         self.comments_before(span.start_usize(), "");
         match item {
             Item::Guideline(g) => {
@@ -687,19 +679,4 @@ fn string(value: &str) -> String {
     }
     out.push('"');
     out
-}
-
-fn item_span(item: &Item) -> Span {
-    match item {
-        Item::Guideline(x) => x.span,
-        Item::Reference(x) => x.span,
-        Item::Enum(x) => x.span,
-        Item::Fact(x) => x.span,
-        Item::Define(x) => x.span,
-        Item::Invariant(x) => x.span,
-        Item::Exclusive(x) => x.span,
-        Item::Action(x) => x.span,
-        Item::Rule(x) => x.span,
-        Item::Section(x) => x.span,
-    }
 }

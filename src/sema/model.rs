@@ -125,6 +125,16 @@ pub struct EnumType {
 }
 
 impl EnumType {
+    /// Help for a name that is not one of the values: "did you mean", or
+    /// the first values.
+    pub fn suggest(&self, name: &str) -> String {
+        crate::diagnostics::did_you_mean(name, self.values.iter().map(String::as_str))
+            .unwrap_or_else(|| {
+                let listed: Vec<&str> = self.values.iter().take(10).map(String::as_str).collect();
+                format!("the values of `{}` are: {}", self.name, listed.join(", "))
+            })
+    }
+
     /// The index of a value by name.
     pub fn value(&self, name: &str) -> Option<u32> {
         self.values

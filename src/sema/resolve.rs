@@ -163,7 +163,7 @@ impl Resolver {
             .collect();
         match headers.as_slice() {
             [] => {
-                let at = file.items.first().map_or(Span::default(), item_span);
+                let at = file.items.first().map_or(Span::default(), ast::Item::span);
                 let diagnostic = if file.items.is_empty() {
                     Diagnostic::new(Code::EmptyFile, "the file declares nothing")
                         .primary(Span::default(), "empty")
@@ -862,20 +862,7 @@ impl Resolver {
             return Some(index);
         }
         let message = format!("`{value}` is not a value of `{}`", enum_type.name);
-        let help =
-            did_you_mean(value, enum_type.values.iter().map(String::as_str)).unwrap_or_else(|| {
-                let listed: Vec<&str> = enum_type
-                    .values
-                    .iter()
-                    .take(8)
-                    .map(String::as_str)
-                    .collect();
-                format!(
-                    "the values of `{}` are: {}",
-                    enum_type.name,
-                    listed.join(", ")
-                )
-            });
+        let help = enum_type.suggest(value);
         let declared = enum_type.span;
         let mut diagnostic = Diagnostic::new(Code::UnknownEnumValue, message)
             .primary(span, "not in the enum")
@@ -1243,19 +1230,4 @@ fn is_doi(text: &str) -> bool {
         && registrant.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && !suffix.is_empty()
         && !suffix.contains(char::is_whitespace)
-}
-
-fn item_span(item: &ast::Item) -> Span {
-    match item {
-        ast::Item::Guideline(x) => x.span,
-        ast::Item::Reference(x) => x.span,
-        ast::Item::Enum(x) => x.span,
-        ast::Item::Fact(x) => x.span,
-        ast::Item::Define(x) => x.span,
-        ast::Item::Invariant(x) => x.span,
-        ast::Item::Exclusive(x) => x.span,
-        ast::Item::Action(x) => x.span,
-        ast::Item::Rule(x) => x.span,
-        ast::Item::Section(x) => x.span,
-    }
 }

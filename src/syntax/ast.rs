@@ -40,6 +40,24 @@ pub enum Item {
     Section(Section),
 }
 
+impl Item {
+    /// The whole declaration's span.
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Guideline(x) => x.span,
+            Item::Reference(x) => x.span,
+            Item::Enum(x) => x.span,
+            Item::Fact(x) => x.span,
+            Item::Define(x) => x.span,
+            Item::Invariant(x) => x.span,
+            Item::Exclusive(x) => x.span,
+            Item::Action(x) => x.span,
+            Item::Rule(x) => x.span,
+            Item::Section(x) => x.span,
+        }
+    }
+}
+
 /// The guideline header.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Guideline {

@@ -55,17 +55,7 @@ pub fn check_nesting(text: &str) -> Result<(), Diagnostic> {
                     index += 1;
                 }
             }
-            b'"' => {
-                index += 1;
-                while let Some(&b) = bytes.get(index) {
-                    match b {
-                        b'\\' => index += 1,
-                        b'"' | b'\n' => break,
-                        _ => {}
-                    }
-                    index += 1;
-                }
-            }
+            b'"' => index = string_end(bytes, index),
             b'(' | b'{' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
@@ -117,17 +107,7 @@ pub fn top_level_starts(text: &str) -> Vec<usize> {
                 }
                 continue;
             }
-            b'"' => {
-                index += 1;
-                while let Some(&b) = bytes.get(index) {
-                    match b {
-                        b'\\' => index += 1,
-                        b'"' | b'\n' => break,
-                        _ => {}
-                    }
-                    index += 1;
-                }
-            }
+            b'"' => index = string_end(bytes, index),
             b'(' | b'{' => depth += 1,
             b')' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
@@ -135,6 +115,22 @@ pub fn top_level_starts(text: &str) -> Vec<usize> {
         index += 1;
     }
     starts
+}
+
+/// Given the index of an opening `"`, the index of its closing quote (or of
+/// the end of the line or text, for an unterminated string). Strings are
+/// single-line, with `\\` escapes; shared by every pre-parse scan.
+pub fn string_end(bytes: &[u8], open: usize) -> usize {
+    let mut index = open + 1;
+    while let Some(&b) = bytes.get(index) {
+        match b {
+            b'\\' => index += 1,
+            b'"' | b'\n' => return index,
+            _ => {}
+        }
+        index += 1;
+    }
+    index
 }
 
 /// The diagnostic for nesting beyond [`MAX_DEPTH`].
