@@ -271,7 +271,15 @@ fn check_json_and_sarif_formats() {
 
 #[test]
 fn fmt_check_passes_on_shipped_guidelines_and_diffs_the_rest() {
-    let clean = gdl(&["fmt", "--check", "guidelines/dermatomyositis.gdl", "tests/guidelines/demo.gdl"], None);
+    let clean = gdl(
+        &[
+            "fmt",
+            "--check",
+            "guidelines/dermatomyositis.gdl",
+            "tests/guidelines/demo.gdl",
+        ],
+        None,
+    );
     assert_eq!(clean.code, Some(0), "{}", transcript(&clean));
     let dir = std::env::temp_dir().join(format!("gdl-fmt-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
@@ -280,10 +288,17 @@ fn fmt_check_passes_on_shipped_guidelines_and_diffs_the_rest() {
     let path = file.display().to_string();
     let check = gdl(&["fmt", "--check", &path], None);
     assert_eq!(check.code, Some(1));
-    assert!(check.stdout.contains("+fact x: bool # why"), "{}", check.stdout);
+    assert!(
+        check.stdout.contains("+fact x: bool # why"),
+        "{}",
+        check.stdout
+    );
     let write = gdl(&["fmt", &path], None);
     assert_eq!(write.code, Some(0));
-    assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), "guideline g \"G\" {}\nfact x: bool # why\n");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap_or_default(),
+        "guideline g \"G\" {}\nfact x: bool # why\n"
+    );
     let broken = gdl(&["fmt", "-"], Some("rule {"));
     assert_eq!(broken.code, Some(1));
     let _ = std::fs::remove_dir_all(&dir);

@@ -329,3 +329,25 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn undecided_rule_in_nested_section_stops_the_outer_first_match_section() {
+    let text = "guideline t \"T\" {}\nreference R pmid 14501840 \"Ref\"\nfact a: bool\nfact b: bool\naction x \"X\"\naction y \"Y\"\n\
+        section outer \"Outer\" first-match {\n  section inner \"Inner\" {\n    rule r1 { when a then avoid x cite R }\n  }\n  rule r2 { when b then recommend y cite R }\n}\n";
+    let model = gdl::compile(text)
+        .model
+        .unwrap_or_else(|| panic!("demo must compile"));
+    let program = Program::new(&model);
+    let mut patient = Patient::unknown(&program);
+    patient.values[1] = Value::Bool(true);
+    let evaluation = evaluate(&program, &patient);
+    assert!(
+        !evaluation.nothing_applies(),
+        "an undecided rule must not vanish"
+    );
+    assert!(evaluation.escalations.iter().any(|e| matches!(
+        e.cause,
+        EscalationCause::UnknownCondition { stops: Some(_), .. }
+    )));
+    assert_eq!(evaluation.rules[1], RuleStatus::NotReached);
+}

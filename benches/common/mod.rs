@@ -96,3 +96,226 @@ pub fn guideline(rules: usize, facts: usize) -> String {
     }
     out
 }
+
+// ---------------------------------------------------------------------------
+// Synthetic patients for guidelines/dermatomyositis.gdl
+// ---------------------------------------------------------------------------
+
+/// Probability `per_mille / 1000`.
+fn chance(rng: &mut Rng, per_mille: u64) -> bool {
+    rng.below(1000) < per_mille
+}
+
+/// One synthetic patient for `guidelines/dermatomyositis.gdl`, as one line
+/// of JSON facts (the NDJSON shape `gdl run` reads). Deterministic in `rng`.
+///
+/// The patient is built to be clinically plausible, then degraded:
+/// - Disease: myositis 70%; weakness 75% with myositis, 10% without;
+///   subclinical muscle disease 40% of those without weakness; skin disease
+///   80%, with 1-4 random body sites (scalp, face, trunk… all reachable);
+///   pruritus 50% (severe despite topicals: 30% of those); skin flare 20%
+///   and unresponsive to topicals 45% of skin disease; severe disease 20%,
+///   muscle flare 15%; ILD 25%, vasculitis 15%, respiratory muscles 10%,
+///   malignancy 15%.
+/// - Antibodies: anti-synthetase, anti-SRP, anti-MDA5 15% each, the other
+///   eight 5% each (so the set is often empty).
+/// - Treatment: on systemic corticosteroids 60% (taper 30% of those);
+///   `failed` holds high-dose oral corticosteroids 45%, methotrexate 45%,
+///   azathioprine 40%, hydroxychloroquine 45%, chloroquine 40% and every
+///   other agent 12%; time on azathioprine around the 6-month threshold
+///   (0, 3, 5.9, 6, 6.1, 8 or 12 mo, sometimes given as 26 wk or 183 d);
+///   the other bools 10-60%.
+/// - Safety: renal impairment 20%, hypertension 30%, child-bearing
+///   potential 40% (pregnant 10% of those; effective contraception 60%),
+///   G6PD deficiency 10%.
+/// - Unknowns: half the patients have every fact; the others lose each fact
+///   with probability 5%, 15% or 35% (by patient), written as a missing
+///   key or, one time in four, as `null`.
+/// - Implausible: `implausible_per_mille` patients violate one invariant
+///   (its premise true, its conclusion false), e.g. pregnant without
+///   child-bearing potential.
+pub fn dermatomyositis_patient(rng: &mut Rng, id: usize, implausible_per_mille: u64) -> String {
+    use std::fmt::Write;
+    const SITES: [&str; 7] = [
+        "trunk", "limbs", "hands", "scalp", "face", "eyelids", "neck",
+    ];
+    const ANTIBODIES: [&str; 11] = [
+        "anti_synthetase",
+        "anti_SRP",
+        "anti_MDA5",
+        "anti_Mi2",
+        "anti_TIF1_gamma",
+        "anti_NXP2",
+        "anti_SAE",
+        "anti_PM_Scl",
+        "anti_Ku",
+        "anti_U1_RNP",
+        "anti_Ro52",
+    ];
+    // Agents that can be in `failed`, with their chance (per mille).
+    const FAILED: [(&str, u64); 14] = [
+        ("high_dose_oral_corticosteroids", 450),
+        ("methotrexate", 450),
+        ("azathioprine", 400),
+        ("hydroxychloroquine", 450),
+        ("chloroquine", 400),
+        ("ciclosporin", 120),
+        ("tacrolimus_oral", 120),
+        ("mycophenolate", 120),
+        ("cyclophosphamide", 120),
+        ("chlorambucil", 120),
+        ("thalidomide", 120),
+        ("dapsone", 120),
+        ("concomitant_immunosuppressant", 120),
+        ("ivig", 120),
+    ];
+    const MONTHS: [&str; 9] = [
+        "{\"value\": 0, \"unit\": \"mo\"}",
+        "{\"value\": 3, \"unit\": \"mo\"}",
+        "{\"value\": 5.9, \"unit\": \"mo\"}",
+        "{\"value\": 6, \"unit\": \"mo\"}",
+        "{\"value\": 6.1, \"unit\": \"mo\"}",
+        "{\"value\": 8, \"unit\": \"mo\"}",
+        "{\"value\": 12, \"unit\": \"mo\"}",
+        "{\"value\": 26, \"unit\": \"wk\"}",
+        "{\"value\": 183, \"unit\": \"d\"}",
+    ];
+
+    let r = rng;
+    let myositis = chance(r, 700);
+    let weakness = chance(r, if myositis { 750 } else { 100 });
+    let subclinical = !weakness && chance(r, 400);
+    let skin = chance(r, 800);
+    let biopsy = skin && chance(r, 500);
+    let mut sites = Vec::new();
+    if skin {
+        for _ in 0..1 + r.below(4) {
+            let site = SITES[r.below(7) as usize];
+            if !sites.contains(&site) {
+                sites.push(site);
+            }
+        }
+    }
+    let pruritus = skin && chance(r, 500);
+    let severe_pruritus = pruritus && chance(r, 300);
+    let mut antibodies = Vec::new();
+    for (i, name) in ANTIBODIES.iter().enumerate() {
+        if chance(r, if i < 3 { 150 } else { 50 }) {
+            antibodies.push(*name);
+        }
+    }
+    let skin_flare = skin && chance(r, 200);
+    let unresponsive = skin && chance(r, 450);
+    let on_steroids = chance(r, 600);
+    let taper = on_steroids && chance(r, 300);
+    let mut failed = Vec::new();
+    for (name, per_mille) in FAILED {
+        if chance(r, per_mille) {
+            failed.push(name);
+        }
+    }
+    let months = MONTHS[r.below(MONTHS.len() as u64) as usize];
+    let childbearing = chance(r, 400);
+    let pregnant = childbearing && chance(r, 100);
+
+    let mut facts: Vec<(&str, String)> = vec![
+        ("myositis", myositis.to_string()),
+        ("muscle_weakness", weakness.to_string()),
+        ("subclinical_muscle_disease", subclinical.to_string()),
+        ("skin_disease", skin.to_string()),
+        ("skin_biopsy_confirmed", biopsy.to_string()),
+        ("skin_sites", format!("{sites:?}")),
+        ("pruritus", pruritus.to_string()),
+        (
+            "severe_pruritus_despite_topicals",
+            severe_pruritus.to_string(),
+        ),
+        ("antibodies", format!("{antibodies:?}")),
+        ("interstitial_lung_disease", chance(r, 250).to_string()),
+        ("vasculitis", chance(r, 150).to_string()),
+        ("respiratory_muscle_involvement", chance(r, 100).to_string()),
+        ("underlying_malignancy", chance(r, 150).to_string()),
+        ("severe_disease", chance(r, 200).to_string()),
+        ("acute_muscle_flare", chance(r, 150).to_string()),
+        ("acute_skin_flare", skin_flare.to_string()),
+        ("skin_unresponsive_to_topicals", unresponsive.to_string()),
+        (
+            "active_despite_optimal_immunosuppression",
+            chance(r, 200).to_string(),
+        ),
+        ("failed", format!("{failed:?}")),
+        ("on_systemic_corticosteroids", on_steroids.to_string()),
+        ("corticosteroid_taper_in_progress", taper.to_string()),
+        ("treatment_response_achieved", chance(r, 400).to_string()),
+        (
+            "iv_corticosteroid_course_completed",
+            chance(r, 300).to_string(),
+        ),
+        ("physician_chooses_initial_ivig", chance(r, 250).to_string()),
+        ("anti_inflammatory_preferred", chance(r, 300).to_string()),
+        ("corticosteroid_sparing_needed", chance(r, 400).to_string()),
+        ("time_on_azathioprine", months.to_owned()),
+        (
+            "azathioprine_stopped_for_toxicity",
+            chance(r, 300).to_string(),
+        ),
+        ("renal_impairment", chance(r, 200).to_string()),
+        ("hypertension", chance(r, 300).to_string()),
+        ("pregnant", pregnant.to_string()),
+        ("childbearing_potential", childbearing.to_string()),
+        ("effective_contraception", chance(r, 600).to_string()),
+        ("g6pd_deficiency", chance(r, 100).to_string()),
+    ];
+
+    if chance(r, implausible_per_mille) {
+        // (premise, conclusion, value that violates the conclusion)
+        const VIOLATIONS: [(&str, &str, &str); 6] = [
+            ("pregnant", "childbearing_potential", "false"),
+            ("subclinical_muscle_disease", "muscle_weakness", "true"),
+            (
+                "corticosteroid_taper_in_progress",
+                "on_systemic_corticosteroids",
+                "false",
+            ),
+            ("acute_skin_flare", "skin_disease", "false"),
+            ("skin_unresponsive_to_topicals", "skin_disease", "false"),
+            ("severe_pruritus_despite_topicals", "pruritus", "false"),
+        ];
+        let (premise, conclusion, value) = VIOLATIONS[r.below(6) as usize];
+        for (name, text) in facts.iter_mut() {
+            if *name == premise {
+                *text = "true".to_owned();
+            } else if *name == conclusion {
+                *text = value.to_owned();
+            }
+        }
+    }
+
+    let missing = match r.below(6) {
+        0..=2 => 0,
+        3 => 50,
+        4 => 150,
+        _ => 350,
+    };
+    let mut line = format!("{{\"@id\": \"p{id}\"");
+    for (name, text) in &facts {
+        if chance(r, missing) {
+            if r.below(4) == 0 {
+                let _ = write!(line, ", \"{name}\": null");
+            }
+            continue;
+        }
+        let _ = write!(line, ", \"{name}\": {text}");
+    }
+    line.push('}');
+    line
+}
+
+/// `n` synthetic dermatomyositis patients, one JSON object per line (see
+/// [`dermatomyositis_patient`]); the benchmark cohort uses 1% implausible.
+pub fn dermatomyositis_cohort(n: usize, seed: u64, implausible_per_mille: u64) -> Vec<String> {
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|id| dermatomyositis_patient(&mut rng, id, implausible_per_mille))
+        .collect()
+}

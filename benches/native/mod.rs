@@ -16,11 +16,12 @@
 //!
 //! No interpretation, and no allocation beyond the output vectors
 //! ([`evaluate_into`] reuses them: no allocation at all once warm).
-#![allow(dead_code, reason = "the test and the benchmark each use part of this module")]
+#![allow(
+    dead_code,
+    reason = "the test and the benchmark each use part of this module"
+)]
 
-use gdl::eval::{
-    EscalationCause, Evaluation, Patient, RuleStatus, Tri, Value, Withholding,
-};
+use gdl::eval::{EscalationCause, Evaluation, Patient, RuleStatus, Tri, Value, Withholding};
 
 // ---------------------------------------------------------------------------
 // Indices of the compiled model (declaration order in the file).
@@ -250,7 +251,9 @@ const ANTI_SRP: u16 = 1 << 1;
 const ANTI_MDA5: u16 = 1 << 2;
 
 /// `BodySite` values (bits of [`Facts::skin_sites`]).
-pub const SITE_NAMES: [&str; 7] = ["trunk", "limbs", "hands", "scalp", "face", "eyelids", "neck"];
+pub const SITE_NAMES: [&str; 7] = [
+    "trunk", "limbs", "hands", "scalp", "face", "eyelids", "neck",
+];
 const TRUNK: u8 = 1 << 0;
 const LIMBS: u8 = 1 << 1;
 const HANDS: u8 = 1 << 2;
@@ -313,37 +316,79 @@ impl Facts {
         let u = |known: bool, fact: u32| (!known as u64) << fact;
         u(self.myositis.is_some(), fact::MYOSITIS)
             | u(self.muscle_weakness.is_some(), fact::MUSCLE_WEAKNESS)
-            | u(self.subclinical_muscle_disease.is_some(), fact::SUBCLINICAL_MUSCLE_DISEASE)
+            | u(
+                self.subclinical_muscle_disease.is_some(),
+                fact::SUBCLINICAL_MUSCLE_DISEASE,
+            )
             | u(self.skin_disease.is_some(), fact::SKIN_DISEASE)
-            | u(self.skin_biopsy_confirmed.is_some(), fact::SKIN_BIOPSY_CONFIRMED)
+            | u(
+                self.skin_biopsy_confirmed.is_some(),
+                fact::SKIN_BIOPSY_CONFIRMED,
+            )
             | u(self.skin_sites.is_some(), fact::SKIN_SITES)
             | u(self.pruritus.is_some(), fact::PRURITUS)
-            | u(self.severe_pruritus_despite_topicals.is_some(), fact::SEVERE_PRURITUS_DESPITE_TOPICALS)
+            | u(
+                self.severe_pruritus_despite_topicals.is_some(),
+                fact::SEVERE_PRURITUS_DESPITE_TOPICALS,
+            )
             | u(self.antibodies.is_some(), fact::ANTIBODIES)
-            | u(self.interstitial_lung_disease.is_some(), fact::INTERSTITIAL_LUNG_DISEASE)
+            | u(
+                self.interstitial_lung_disease.is_some(),
+                fact::INTERSTITIAL_LUNG_DISEASE,
+            )
             | u(self.vasculitis.is_some(), fact::VASCULITIS)
-            | u(self.respiratory_muscle_involvement.is_some(), fact::RESPIRATORY_MUSCLE_INVOLVEMENT)
-            | u(self.underlying_malignancy.is_some(), fact::UNDERLYING_MALIGNANCY)
+            | u(
+                self.respiratory_muscle_involvement.is_some(),
+                fact::RESPIRATORY_MUSCLE_INVOLVEMENT,
+            )
+            | u(
+                self.underlying_malignancy.is_some(),
+                fact::UNDERLYING_MALIGNANCY,
+            )
             | u(self.severe_disease.is_some(), fact::SEVERE_DISEASE)
             | u(self.acute_muscle_flare.is_some(), fact::ACUTE_MUSCLE_FLARE)
             | u(self.acute_skin_flare.is_some(), fact::ACUTE_SKIN_FLARE)
-            | u(self.skin_unresponsive_to_topicals.is_some(), fact::SKIN_UNRESPONSIVE_TO_TOPICALS)
+            | u(
+                self.skin_unresponsive_to_topicals.is_some(),
+                fact::SKIN_UNRESPONSIVE_TO_TOPICALS,
+            )
             | u(
                 self.active_despite_optimal_immunosuppression.is_some(),
                 fact::ACTIVE_DESPITE_OPTIMAL_IMMUNOSUPPRESSION,
             )
             | u(self.failed.is_some(), fact::FAILED)
-            | u(self.on_systemic_corticosteroids.is_some(), fact::ON_SYSTEMIC_CORTICOSTEROIDS)
-            | u(self.corticosteroid_taper_in_progress.is_some(), fact::CORTICOSTEROID_TAPER_IN_PROGRESS)
-            | u(self.treatment_response_achieved.is_some(), fact::TREATMENT_RESPONSE_ACHIEVED)
+            | u(
+                self.on_systemic_corticosteroids.is_some(),
+                fact::ON_SYSTEMIC_CORTICOSTEROIDS,
+            )
+            | u(
+                self.corticosteroid_taper_in_progress.is_some(),
+                fact::CORTICOSTEROID_TAPER_IN_PROGRESS,
+            )
+            | u(
+                self.treatment_response_achieved.is_some(),
+                fact::TREATMENT_RESPONSE_ACHIEVED,
+            )
             | u(
                 self.iv_corticosteroid_course_completed.is_some(),
                 fact::IV_CORTICOSTEROID_COURSE_COMPLETED,
             )
-            | u(self.physician_chooses_initial_ivig.is_some(), fact::PHYSICIAN_CHOOSES_INITIAL_IVIG)
-            | u(self.anti_inflammatory_preferred.is_some(), fact::ANTI_INFLAMMATORY_PREFERRED)
-            | u(self.corticosteroid_sparing_needed.is_some(), fact::CORTICOSTEROID_SPARING_NEEDED)
-            | u(self.time_on_azathioprine.is_some(), fact::TIME_ON_AZATHIOPRINE)
+            | u(
+                self.physician_chooses_initial_ivig.is_some(),
+                fact::PHYSICIAN_CHOOSES_INITIAL_IVIG,
+            )
+            | u(
+                self.anti_inflammatory_preferred.is_some(),
+                fact::ANTI_INFLAMMATORY_PREFERRED,
+            )
+            | u(
+                self.corticosteroid_sparing_needed.is_some(),
+                fact::CORTICOSTEROID_SPARING_NEEDED,
+            )
+            | u(
+                self.time_on_azathioprine.is_some(),
+                fact::TIME_ON_AZATHIOPRINE,
+            )
             | u(
                 self.azathioprine_stopped_for_toxicity.is_some(),
                 fact::AZATHIOPRINE_STOPPED_FOR_TOXICITY,
@@ -351,15 +396,27 @@ impl Facts {
             | u(self.renal_impairment.is_some(), fact::RENAL_IMPAIRMENT)
             | u(self.hypertension.is_some(), fact::HYPERTENSION)
             | u(self.pregnant.is_some(), fact::PREGNANT)
-            | u(self.childbearing_potential.is_some(), fact::CHILDBEARING_POTENTIAL)
-            | u(self.effective_contraception.is_some(), fact::EFFECTIVE_CONTRACEPTION)
+            | u(
+                self.childbearing_potential.is_some(),
+                fact::CHILDBEARING_POTENTIAL,
+            )
+            | u(
+                self.effective_contraception.is_some(),
+                fact::EFFECTIVE_CONTRACEPTION,
+            )
             | u(self.g6pd_deficiency.is_some(), fact::G6PD_DEFICIENCY)
     }
 
     /// From an interpreter patient (slots in fact-index order). Not part of
     /// what is timed: the benchmark converts the cohort once.
     pub fn from_patient(patient: &Patient) -> Facts {
-        let v = |i: u32| patient.values.get(i as usize).copied().unwrap_or(Value::Unknown);
+        let v = |i: u32| {
+            patient
+                .values
+                .get(i as usize)
+                .copied()
+                .unwrap_or(Value::Unknown)
+        };
         let b = |i: u32| match v(i) {
             Value::Bool(x) => Some(x),
             _ => None,
@@ -473,10 +530,20 @@ pub struct Held {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cause {
     /// The rule is undecided; `stops` when it stops a first-match section.
-    Unknown { rule: u8, stops: bool },
-    NoAlternative { rule: u8, choice: u8 },
-    Exclusive { group: u8 },
-    Implausible { invariant: u8 },
+    Unknown {
+        rule: u8,
+        stops: bool,
+    },
+    NoAlternative {
+        rule: u8,
+        choice: u8,
+    },
+    Exclusive {
+        group: u8,
+    },
+    Implausible {
+        invariant: u8,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -578,7 +645,9 @@ impl Decisions {
                         choice: *choice as u8,
                     }
                 }
-                EscalationCause::Exclusive { group, .. } => Cause::Exclusive { group: *group as u8 },
+                EscalationCause::Exclusive { group, .. } => Cause::Exclusive {
+                    group: *group as u8,
+                },
                 EscalationCause::ImplausibleFacts { invariant } => Cause::Implausible {
                     invariant: *invariant as u8,
                 },
@@ -644,7 +713,10 @@ impl K {
 
 /// `any of bits in set`, three-valued.
 #[inline(always)]
-fn any_in<T: Copy + std::ops::BitAnd<Output = T> + PartialEq + Default>(set: Option<T>, bits: T) -> K {
+fn any_in<T: Copy + std::ops::BitAnd<Output = T> + PartialEq + Default>(
+    set: Option<T>,
+    bits: T,
+) -> K {
     match set {
         Some(s) => K::known(s & bits != T::default()),
         None => K::U,
@@ -669,10 +741,12 @@ const SEVERE_OR_ACUTE_FLARE: u64 = facts(&[
     f::ACUTE_SKIN_FLARE,
     f::CORTICOSTEROID_TAPER_IN_PROGRESS,
 ]);
-const MUSCLE_SECOND_LINE: u64 =
-    facts(&[f::MYOSITIS, f::FAILED, f::CORTICOSTEROID_SPARING_NEEDED]);
-const AZATHIOPRINE_FAILED: u64 =
-    facts(&[f::FAILED, f::TIME_ON_AZATHIOPRINE, f::AZATHIOPRINE_STOPPED_FOR_TOXICITY]);
+const MUSCLE_SECOND_LINE: u64 = facts(&[f::MYOSITIS, f::FAILED, f::CORTICOSTEROID_SPARING_NEEDED]);
+const AZATHIOPRINE_FAILED: u64 = facts(&[
+    f::FAILED,
+    f::TIME_ON_AZATHIOPRINE,
+    f::AZATHIOPRINE_STOPPED_FOR_TOXICITY,
+]);
 const MUSCLE_THIRD_LINE: u64 = MUSCLE_SECOND_LINE | AZATHIOPRINE_FAILED;
 const SKIN_SECOND_LINE: u64 = facts(&[f::SKIN_DISEASE, f::SKIN_UNRESPONSIVE_TO_TOPICALS]);
 const SKIN_THIRD_LINE: u64 = SKIN_SECOND_LINE | facts(&[f::FAILED]);
@@ -693,7 +767,10 @@ const RULE_FACTS: [u64; RULES] = [
     SEVERE_OR_ACUTE_FLARE | facts(&[f::PHYSICIAN_CHOOSES_INITIAL_IVIG]),
     SEVERE_OR_ACUTE_FLARE,
     facts(&[f::ON_SYSTEMIC_CORTICOSTEROIDS]),
-    facts(&[f::ON_SYSTEMIC_CORTICOSTEROIDS, f::TREATMENT_RESPONSE_ACHIEVED]),
+    facts(&[
+        f::ON_SYSTEMIC_CORTICOSTEROIDS,
+        f::TREATMENT_RESPONSE_ACHIEVED,
+    ]),
     facts(&[f::ANTIBODIES]),
     facts(&[f::ANTIBODIES]),
     facts(&[f::ANTIBODIES]),
@@ -760,7 +837,10 @@ const CHOICES: [&[(u8, &[u8])]; RULES] = [
     &[(0, &[a::LOWEST_EFFECTIVE_CORTICOSTEROID_DOSE])],
     &[(0, &[a::TAPER_CORTICOSTEROIDS])],
     &[(0, &[a::CONCOMITANT_IMMUNOSUPPRESSANT])],
-    &[(0, &[a::CONCOMITANT_IMMUNOSUPPRESSANT, a::IVIG, a::RITUXIMAB])],
+    &[(
+        0,
+        &[a::CONCOMITANT_IMMUNOSUPPRESSANT, a::IVIG, a::RITUXIMAB],
+    )],
     &[
         (0, &[a::CONCOMITANT_IMMUNOSUPPRESSANT]),
         (1, &[a::HIGH_DOSE_ORAL_CORTICOSTEROIDS]),
@@ -768,11 +848,23 @@ const CHOICES: [&[(u8, &[u8])]; RULES] = [
     ],
     &[(
         0,
-        &[a::CYCLOPHOSPHAMIDE, a::CICLOSPORIN, a::TACROLIMUS_ORAL, a::MYCOPHENOLATE, a::CHLORAMBUCIL],
+        &[
+            a::CYCLOPHOSPHAMIDE,
+            a::CICLOSPORIN,
+            a::TACROLIMUS_ORAL,
+            a::MYCOPHENOLATE,
+            a::CHLORAMBUCIL,
+        ],
     )],
     &[(
         0,
-        &[a::CICLOSPORIN, a::TACROLIMUS_ORAL, a::MYCOPHENOLATE, a::CYCLOPHOSPHAMIDE, a::CHLORAMBUCIL],
+        &[
+            a::CICLOSPORIN,
+            a::TACROLIMUS_ORAL,
+            a::MYCOPHENOLATE,
+            a::CYCLOPHOSPHAMIDE,
+            a::CHLORAMBUCIL,
+        ],
     )],
     &[(0, &[a::AZATHIOPRINE])],
     &[(0, &[a::AZATHIOPRINE])],
@@ -834,10 +926,12 @@ const AVOIDS: [(u8, u8); 13] = [
 /// through what they withhold, unless they stop a first-match section).
 const AVOID_ONLY: u64 = ((1u64 << 45) - 1) & !((1u64 << 33) - 1);
 
-/// Rules in first-match sections, by section.
-const SEVERE_INITIAL_THERAPY: std::ops::Range<usize> = 3..6;
-const MUSCLE_LINES: std::ops::Range<usize> = 11..17;
-const SKIN_SYSTEMIC_LINES: std::ops::Range<usize> = 24..29;
+/// Rules of each first-match section (`severe_initial_therapy`,
+/// `muscle_lines`, `skin_systemic_lines`), as bitsets over rules.
+const fn rule_range(first: u32, end: u32) -> u64 {
+    ((1u64 << end) - 1) & !((1u64 << first) - 1)
+}
+const FIRST_MATCH_SECTIONS: [u64; 3] = [rule_range(3, 6), rule_range(11, 17), rule_range(24, 29)];
 
 /// `exclusive` declarations, as action bitsets.
 const EXCLUSIVES: [u64; 2] = [
@@ -845,8 +939,9 @@ const EXCLUSIVES: [u64; 2] = [
     1 << a::HYDROXYCHLOROQUINE | 1 << a::CHLOROQUINE,
 ];
 
-const CAUTION_SYSTEMIC_CORTICOSTEROIDS: u64 =
-    1 << a::HIGH_DOSE_ORAL_CORTICOSTEROIDS | 1 << a::IV_CORTICOSTEROIDS | 1 << a::IVIG_WITH_IV_CORTICOSTEROIDS;
+const CAUTION_SYSTEMIC_CORTICOSTEROIDS: u64 = 1 << a::HIGH_DOSE_ORAL_CORTICOSTEROIDS
+    | 1 << a::IV_CORTICOSTEROIDS
+    | 1 << a::IVIG_WITH_IV_CORTICOSTEROIDS;
 const CAUTION_ALWAYS: u64 = 1 << a::METHOTREXATE
     | 1 << a::AZATHIOPRINE
     | 1 << a::MYCOPHENOLATE
@@ -876,9 +971,11 @@ impl Context {
     fn contraindication_needs(&self, action: u8) -> u64 {
         let facts = match action {
             a::CICLOSPORIN => facts(&[f::RENAL_IMPAIRMENT, f::HYPERTENSION]),
-            a::THALIDOMIDE => {
-                facts(&[f::PREGNANT, f::CHILDBEARING_POTENTIAL, f::EFFECTIVE_CONTRACEPTION])
-            }
+            a::THALIDOMIDE => facts(&[
+                f::PREGNANT,
+                f::CHILDBEARING_POTENTIAL,
+                f::EFFECTIVE_CONTRACEPTION,
+            ]),
             a::DAPSONE => facts(&[f::G6PD_DEFICIENCY]),
             _ => 0,
         };
@@ -967,30 +1064,6 @@ fn resolve(rule: u8, choice: u8, alternatives: &[u8], cx: &mut Context, out: &mu
     });
 }
 
-/// A first-match section: the first rule that is true fires and shadows
-/// the rest; the first that is unknown stops the section.
-#[inline]
-fn first_match(conditions: &[K], status: &mut [Status], stops: &mut u64, first: usize) {
-    for (i, &c) in conditions.iter().enumerate() {
-        match c {
-            K::F => status[i] = Status::NotApplicable,
-            K::T | K::U => {
-                if c == K::T {
-                    status[i] = Status::Fired;
-                } else {
-                    status[i] = Status::Undecided;
-                    *stops |= 1 << (first + i);
-                }
-                let rest = if c == K::T { Status::Shadowed } else { Status::NotReached };
-                for s in &mut status[i + 1..] {
-                    *s = rest;
-                }
-                return;
-            }
-        }
-    }
-}
-
 /// Evaluates the guideline for one patient.
 pub fn evaluate(facts: &Facts) -> Decisions {
     let mut out = Decisions {
@@ -1060,13 +1133,15 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
         .or(K::of(p.acute_muscle_flare))
         .or(skin_flare.and(taper.not()));
     let skin_flare_on_taper = skin_flare.and(taper);
-    let muscle_second_line = myositis.and(
-        failed(a::HIGH_DOSE_ORAL_CORTICOSTEROIDS).or(K::of(p.corticosteroid_sparing_needed)),
-    );
+    let muscle_second_line = myositis
+        .and(failed(a::HIGH_DOSE_ORAL_CORTICOSTEROIDS).or(K::of(p.corticosteroid_sparing_needed)));
     let azathioprine_failed = azathioprine_listed.and(six_months.or(toxicity));
-    let azathioprine_trial_too_short =
-        azathioprine_listed.and(under_six_months).and(toxicity.not());
-    let muscle_third_line = muscle_second_line.and(methotrexate_failed).and(azathioprine_failed);
+    let azathioprine_trial_too_short = azathioprine_listed
+        .and(under_six_months)
+        .and(toxicity.not());
+    let muscle_third_line = muscle_second_line
+        .and(methotrexate_failed)
+        .and(azathioprine_failed);
     let skin_second_line = skin.and(unresponsive);
     let skin_third_line =
         skin_second_line.and(failed(a::HYDROXYCHLOROQUINE).and(failed(a::CHLOROQUINE)));
@@ -1098,7 +1173,9 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
             .and(methotrexate_failed)
             .and(azathioprine_listed.not()),
         muscle_second_line.and(methotrexate_failed.not()),
-        myositis.and(on_steroids.not()).and(severe_or_acute_flare.not()),
+        myositis
+            .and(on_steroids.not())
+            .and(severe_or_acute_flare.not()),
         myositis.and(weakness).and(active_despite),
         K::T,
         skin.and(sites(TRUNK | LIMBS | HANDS | SCALP)),
@@ -1131,19 +1208,44 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
         failed(a::IVIG),
     ];
 
-    // 4. Statuses, honouring the first-match sections.
-    let status = &mut out.rules;
-    for (s, &v) in status.iter_mut().zip(&c) {
-        *s = match v {
-            K::T => Status::Fired,
-            K::F => Status::NotApplicable,
-            K::U => Status::Undecided,
-        };
+    // 4. Statuses, honouring the first-match sections: as bitsets over
+    // rules, then written out.
+    let (mut fired, mut undecided) = (0u64, 0u64);
+    for (i, &v) in c.iter().enumerate() {
+        fired |= ((v == K::T) as u64) << i;
+        undecided |= ((v == K::U) as u64) << i;
     }
-    let mut stops = 0u64;
-    for range in [SEVERE_INITIAL_THERAPY, MUSCLE_LINES, SKIN_SYSTEMIC_LINES] {
-        let first = range.start;
-        first_match(&c[range.clone()], &mut status[range], &mut stops, first);
+    let (mut shadowed, mut not_reached, mut stops) = (0u64, 0u64, 0u64);
+    for section in FIRST_MATCH_SECTIONS {
+        // The first member that is not false fires or stops the section.
+        let live = (fired | undecided) & section;
+        if live != 0 {
+            let first = live & live.wrapping_neg();
+            let later = section & !(first | (first - 1));
+            if fired & first != 0 {
+                shadowed |= later;
+            } else {
+                not_reached |= later;
+                stops |= first;
+            }
+            fired &= !later;
+            undecided &= !later;
+        }
+    }
+    for (i, s) in out.rules.iter_mut().enumerate() {
+        const BY_CODE: [Status; 5] = [
+            Status::NotApplicable,
+            Status::Fired,
+            Status::Undecided,
+            Status::Shadowed,
+            Status::NotReached,
+        ];
+        // At most one of the four bits is set.
+        let code = ((fired >> i) & 1)
+            + 2 * ((undecided >> i) & 1)
+            + 3 * ((shadowed >> i) & 1)
+            + 4 * ((not_reached >> i) & 1);
+        *s = BY_CODE[code as usize];
     }
 
     // 5. Avoids, before any recommendation.
@@ -1157,13 +1259,12 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
         given: 0,
     };
     for (rule, action) in AVOIDS {
-        match status[rule as usize] {
-            Status::Fired => {
-                cx.avoided |= 1 << action;
-                out.avoided.push((action, rule));
-            }
-            Status::Undecided => cx.maybe_avoided |= 1 << action,
-            _ => {}
+        let bit = 1u64 << rule;
+        if fired & bit != 0 {
+            cx.avoided |= 1 << action;
+            out.avoided.push((action, rule));
+        } else if undecided & bit != 0 {
+            cx.maybe_avoided |= 1 << action;
         }
     }
     let mut contraindication = |action: u8, v: K| match v {
@@ -1181,28 +1282,25 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
     );
     contraindication(a::DAPSONE, K::of(p.g6pd_deficiency));
 
-    // 6. Rules in order: undecided ones escalate, fired ones resolve.
-    for rule in 0..RULES {
-        match out.rules[rule] {
-            Status::Undecided => {
-                let stopped = stops & (1 << rule) != 0;
-                if AVOID_ONLY & (1 << rule) != 0 && !stopped {
-                    continue;
-                }
-                out.escalations.push(Esc {
-                    cause: Cause::Unknown {
-                        rule: rule as u8,
-                        stops: stopped,
-                    },
-                    needs: RULE_FACTS[rule] & cx.unknown,
-                });
+    // 6. Rules in order: undecided ones escalate (an undecided avoid-only
+    // rule only where it withholds, unless it stops a first-match section),
+    // fired ones resolve their choices.
+    let mut todo = fired | (undecided & !(AVOID_ONLY & !stops));
+    while todo != 0 {
+        let rule = todo.trailing_zeros() as usize;
+        todo &= todo - 1;
+        if fired & (1 << rule) != 0 {
+            for &(choice, alternatives) in CHOICES[rule] {
+                resolve(rule as u8, choice, alternatives, &mut cx, out);
             }
-            Status::Fired => {
-                for &(choice, alternatives) in CHOICES[rule] {
-                    resolve(rule as u8, choice, alternatives, &mut cx, out);
-                }
-            }
-            _ => {}
+        } else {
+            out.escalations.push(Esc {
+                cause: Cause::Unknown {
+                    rule: rule as u8,
+                    stops: stops & (1 << rule) != 0,
+                },
+                needs: RULE_FACTS[rule] & cx.unknown,
+            });
         }
     }
 

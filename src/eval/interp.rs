@@ -508,7 +508,24 @@ fn walk(
             Member::Section(section) => {
                 let inner = &run.program.model.sections[section.index()];
                 let scope = inner.first_match.then_some(section);
-                walk(run, &inner.members, scope, status, stopped)
+                let value = walk(run, &inner.members, scope, status, stopped);
+                // An undecided rule in a nested section stops this
+                // first-match section too: name the outermost one it stops.
+                if let (Some(outer), Tri::Unknown) = (first_match, value) {
+                    let mut stack = vec![*member];
+                    while let Some(nested) = stack.pop() {
+                        match nested {
+                            Member::Rule(rule) if status[rule.index()] == RuleStatus::Undecided => {
+                                stopped[rule.index()] = Some(outer);
+                            }
+                            Member::Rule(_) => {}
+                            Member::Section(s) => {
+                                stack.extend(&run.program.model.sections[s.index()].members)
+                            }
+                        }
+                    }
+                }
+                value
             }
         };
         any = any.or(fired);

@@ -1,0 +1,156 @@
+//! Evaluation speed (issue 3), on `guidelines/dermatomyositis.gdl` and a
+//! synthetic cohort of 10,000 patients (`common::dermatomyositis_cohort`):
+//!
+//! - `evaluate/interpreter`: `gdl::eval::evaluate` over already-parsed
+//!   patients;
+//! - `evaluate/native`: the same decisions by hand-written Rust
+//!   (`native::evaluate`, checked equal by `tests/native_baseline.rs`), over
+//!   the same cohort converted to its struct; `evaluate/native-reuse` reuses
+//!   the output vectors (no allocation at all);
+//! - `batch/ndjson-end-to-end`: what `gdl run` does per NDJSON line, on one
+//!   core: parse the facts, evaluate, build the report, serialise it to JSON;
+//! - `batch/ndjson-end-to-end-2-threads`: the same with the lines split over
+//!   two threads (`std::thread::scope`), for the 2-core figure.
+//!
+//! - `batch-stages/*`: the end-to-end loop stopped after parsing, after
+//!   evaluating and after building the report, to show where time goes.
+//!
+//! Throughput is in patients (elements) per second.
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a benchmark may stop on a broken setup"
+)]
+
+mod common;
+mod native;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use gdl::eval::{Patient, Program, evaluate, facts::parse_patient};
+use gdl::report;
+use std::hint::black_box;
+use std::time::Duration;
+
+const COHORT: usize = 10_000;
+
+/// parse → evaluate → report → JSON for each line; returns the bytes of
+/// JSON produced (so nothing is optimised away).
+fn end_to_end(program: &Program<'_>, lines: &[String]) -> usize {
+    let mut bytes = 0;
+    for line in lines {
+        let patient = parse_patient(program, line).expect("valid facts");
+        let evaluation = evaluate(program, &patient);
+        let json = report::json(&report::build(program, &patient, &evaluation));
+        bytes += json.len();
+    }
+    bytes
+}
+
+fn evaluation(c: &mut Criterion) {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/guidelines/dermatomyositis.gdl"
+    ))
+    .expect("the shipped guideline");
+    let model = gdl::compile(&text)
+        .model
+        .expect("the shipped guideline compiles");
+    let program = Program::new(&model);
+
+    let lines = common::dermatomyositis_cohort(COHORT, 0x00c0_ffee, 10);
+    let patients: Vec<Patient> = lines
+        .iter()
+        .map(|line| parse_patient(&program, line).expect("valid facts"))
+        .collect();
+    let facts: Vec<native::Facts> = patients.iter().map(native::Facts::from_patient).collect();
+    // The two sides must agree on this cohort too, or the race is meaningless.
+    for (patient, facts) in patients.iter().zip(&facts) {
+        assert_eq!(
+            native::Decisions::from_evaluation(&evaluate(&program, patient)),
+            native::evaluate(facts)
+        );
+    }
+
+    let mut group = c.benchmark_group("evaluate");
+    group.throughput(Throughput::Elements(COHORT as u64));
+    group.sample_size(30);
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("interpreter", |b| {
+        b.iter(|| {
+            for patient in &patients {
+                black_box(evaluate(&program, black_box(patient)));
+            }
+        })
+    });
+    group.bench_function("native", |b| {
+        b.iter(|| {
+            for facts in &facts {
+                black_box(native::evaluate(black_box(facts)));
+            }
+        })
+    });
+    group.bench_function("native-reuse", |b| {
+        let mut out = native::Decisions::default();
+        b.iter(|| {
+            for facts in &facts {
+                native::evaluate_into(black_box(facts), &mut out);
+                black_box(&out);
+            }
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("batch");
+    group.throughput(Throughput::Elements(COHORT as u64));
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(8));
+    group.bench_function("ndjson-end-to-end", |b| {
+        b.iter(|| black_box(end_to_end(&program, black_box(&lines))))
+    });
+    group.bench_function("ndjson-end-to-end-2-threads", |b| {
+        b.iter(|| {
+            let (first, second) = lines.split_at(lines.len() / 2);
+            let program = &program;
+            let bytes = std::thread::scope(|scope| {
+                let other = scope.spawn(move || end_to_end(program, black_box(second)));
+                let mine = end_to_end(program, black_box(first));
+                mine + other.join().expect("worker thread")
+            });
+            black_box(bytes)
+        })
+    });
+    group.finish();
+
+    // Where the end-to-end time goes: the same loop stopped after each stage.
+    let mut group = c.benchmark_group("batch-stages");
+    group.throughput(Throughput::Elements(COHORT as u64));
+    group.sample_size(10);
+    group.bench_function("parse", |b| {
+        b.iter(|| {
+            for line in &lines {
+                black_box(parse_patient(&program, black_box(line)).expect("valid facts"));
+            }
+        })
+    });
+    group.bench_function("parse+evaluate", |b| {
+        b.iter(|| {
+            for line in &lines {
+                let patient = parse_patient(&program, black_box(line)).expect("valid facts");
+                black_box(evaluate(&program, &patient));
+            }
+        })
+    });
+    group.bench_function("parse+evaluate+build", |b| {
+        b.iter(|| {
+            for line in &lines {
+                let patient = parse_patient(&program, black_box(line)).expect("valid facts");
+                let evaluation = evaluate(&program, &patient);
+                black_box(report::build(&program, &patient, &evaluation));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, evaluation);
+criterion_main!(benches);
