@@ -1,6 +1,7 @@
 //! The interpreter: a [`Program`] and a [`Patient`] → an [`Evaluation`].
-//! Three-valued throughout; deterministic; each condition is evaluated
-//! without allocation, and definitions once per patient, in order.
+//! Three-valued throughout; deterministic. Conditions are evaluated without
+//! allocation: every node once per patient, in one pass over the flat node
+//! list (children come before parents, definitions before their uses).
 
 use super::logic::Tri;
 use super::program::{Node, Program};
@@ -210,25 +211,36 @@ impl Evaluation {
 pub(crate) struct Run<'p, 'm> {
     pub(crate) program: &'p Program<'m>,
     pub(crate) patient: &'p Patient,
-    definitions: Vec<Tri>,
+    /// The value of every node for this patient, by node index.
+    values: Vec<Tri>,
 }
 
 impl<'p, 'm> Run<'p, 'm> {
-    /// Prepares a run: evaluates every definition once, in order.
+    /// Prepares a run: evaluates every node once, in order (children come
+    /// before their parents, definitions before their uses).
     pub(crate) fn new(program: &'p Program<'m>, patient: &'p Patient) -> Self {
         let mut run = Run {
             program,
             patient,
-            definitions: Vec::with_capacity(program.definitions.len()),
+            values: Vec::with_capacity(program.nodes.len()),
         };
-        for definition in &program.definitions {
-            let value = run.node(definition.root);
-            run.definitions.push(value);
+        for index in 0..program.nodes.len() {
+            let value = run.compute(index as u32);
+            run.values.push(value);
         }
         run
     }
 
+    #[inline]
     pub(crate) fn node(&self, index: u32) -> Tri {
+        self.values
+            .get(index as usize)
+            .copied()
+            .unwrap_or(Tri::Unknown)
+    }
+
+    #[inline]
+    fn compute(&self, index: u32) -> Tri {
         let Some(node) = self.program.nodes.get(index as usize) else {
             return Tri::Unknown;
         };
@@ -239,18 +251,15 @@ impl<'p, 'm> Run<'p, 'm> {
                 _ => Tri::Unknown,
             },
             Node::Definition(id) => self
+                .program
                 .definitions
                 .get(id as usize)
-                .copied()
-                .unwrap_or(Tri::Unknown),
+                .map_or(Tri::Unknown, |d| self.node(d.root)),
             Node::Not(inner) => self.node(inner).negate(),
             Node::And { start, len } => {
                 let mut result = Tri::True;
                 for &child in self.children(start, len) {
                     result = result.and(self.node(child));
-                    if result == Tri::False {
-                        break;
-                    }
                 }
                 result
             }
@@ -258,9 +267,6 @@ impl<'p, 'm> Run<'p, 'm> {
                 let mut result = Tri::False;
                 for &child in self.children(start, len) {
                     result = result.or(self.node(child));
-                    if result == Tri::True {
-                        break;
-                    }
                 }
                 result
             }
@@ -328,6 +334,8 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
     let model = program.model;
     let mut evaluation = Evaluation {
         rules: vec![RuleStatus::NotApplicable; model.rules.len()],
+        recommended: Vec::with_capacity(16),
+        escalations: Vec::with_capacity(8),
         ..Evaluation::default()
     };
 
@@ -356,21 +364,20 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
 
     // Avoidances first: a contraindication always beats a recommendation,
     // whatever the order of the rules.
-    let mut avoided_by: Vec<Vec<RuleId>> = vec![Vec::new(); model.actions.len()];
-    let mut maybe_avoided_by: Vec<Vec<RuleId>> = vec![Vec::new(); model.actions.len()];
+    let mut avoids: Vec<(ActionId, RuleId, bool)> = Vec::new();
     for &rule_index in &program.avoid_rules {
         let rule_id = RuleId(rule_index);
         let status = evaluation.rules[rule_id.index()];
-        let target = match status {
-            RuleStatus::Fired => &mut avoided_by,
-            RuleStatus::Undecided => &mut maybe_avoided_by,
+        let fired = match status {
+            RuleStatus::Fired => true,
+            RuleStatus::Undecided => false,
             _ => continue,
         };
         for choice in &model.rules[rule_id.index()].choices {
             if choice.outcome == Outcome::Avoid {
                 for action in &choice.actions {
-                    target[action.index()].push(rule_id);
-                    if status == RuleStatus::Fired {
+                    avoids.push((*action, rule_id, fired));
+                    if fired {
                         evaluation.avoided.push(Avoidance {
                             action: *action,
                             rule: rule_id,
@@ -381,7 +388,8 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
         }
     }
 
-    for (rule_index, status) in evaluation.rules.clone().into_iter().enumerate() {
+    for rule_index in 0..evaluation.rules.len() {
+        let status = evaluation.rules[rule_index];
         let rule_id = RuleId(rule_index as u32);
         let rule = &model.rules[rule_index];
         match status {
@@ -411,7 +419,7 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
                     let mut withheld = Vec::new();
                     let mut given = None;
                     for &action in &choice.actions {
-                        match withholding(&run, action, &avoided_by, &maybe_avoided_by) {
+                        match withholding(&run, action, &avoids) {
                             Some(why) => withheld.push(Withheld {
                                 action,
                                 rule: rule_id,
@@ -549,8 +557,7 @@ fn mark(run: &Run<'_, '_>, member: Member, value: RuleStatus, status: &mut [Rule
 fn withholding(
     run: &Run<'_, '_>,
     action: ActionId,
-    avoided_by: &[Vec<RuleId>],
-    maybe_avoided_by: &[Vec<RuleId>],
+    avoids: &[(ActionId, RuleId, bool)],
 ) -> Option<Withholding> {
     let clauses = &run.program.contraindications[action.index()];
     let mut holds = Vec::new();
@@ -569,9 +576,13 @@ fn withholding(
     if !holds.is_empty() {
         return Some(Withholding::Contraindicated(holds));
     }
-    let avoided = &avoided_by[action.index()];
-    if !avoided.is_empty() {
-        return Some(Withholding::Avoided(avoided.clone()));
+    if avoids.iter().any(|&(a, _, fired)| a == action && fired) {
+        let rules = avoids
+            .iter()
+            .filter(|&&(a, _, fired)| a == action && fired)
+            .map(|&(_, r, _)| r)
+            .collect();
+        return Some(Withholding::Avoided(rules));
     }
     if !unsettled.is_empty() {
         needs.sort_unstable();
@@ -581,7 +592,15 @@ fn withholding(
             needs,
         });
     }
-    let maybe = &maybe_avoided_by[action.index()];
+    let maybe: Vec<RuleId> = if avoids.iter().any(|&(a, _, fired)| a == action && !fired) {
+        avoids
+            .iter()
+            .filter(|&&(a, _, fired)| a == action && !fired)
+            .map(|&(_, r, _)| r)
+            .collect()
+    } else {
+        Vec::new()
+    };
     if !maybe.is_empty() {
         let mut needs: Vec<FactId> = maybe
             .iter()
@@ -590,7 +609,7 @@ fn withholding(
         needs.sort_unstable();
         needs.dedup();
         return Some(Withholding::MaybeAvoided {
-            rules: maybe.clone(),
+            rules: maybe,
             needs,
         });
     }
