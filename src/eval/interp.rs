@@ -388,8 +388,9 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
         }
     }
 
-    for rule_index in 0..evaluation.rules.len() {
-        let status = evaluation.rules[rule_index];
+    // Taken out while the loop adds to the evaluation, put back after.
+    let statuses = std::mem::take(&mut evaluation.rules);
+    for (rule_index, &status) in statuses.iter().enumerate() {
         let rule_id = RuleId(rule_index as u32);
         let rule = &model.rules[rule_index];
         match status {
@@ -477,6 +478,7 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
         }
     }
 
+    evaluation.rules = statuses;
     exclusive_conflicts(program, &mut evaluation);
     evaluation
 }
