@@ -43,21 +43,6 @@ fn parse_chunk(chunk: &str, base: usize) -> Option<Result<File, Vec<Diagnostic>>
     let mut pairs = GdlParser::parse(Rule::file, chunk).ok()?;
     BASE.with(|b| b.set(base));
     let mut lower = Lower::default();
-    for pair in pairs.clone().flatten() {
-        if pair.as_rule() == Rule::ident && RESERVED.contains(&pair.as_str()) {
-            lower.diagnostics.push(
-                Diagnostic::new(
-                    Code::SyntaxError,
-                    format!(
-                        "`{}` is a reserved word and cannot be used as a name",
-                        pair.as_str()
-                    ),
-                )
-                .primary(span_of(&pair), "reserved word")
-                .help("choose another name, e.g. with a suffix such as `_flag`"),
-            );
-        }
-    }
     let mut file = File::default();
     if let Some(file_pair) = pairs.next() {
         for pair in file_pair.into_inner() {
@@ -196,12 +181,12 @@ impl Lower {
     fn guideline(&mut self, pair: Pair<'_, Rule>) -> Option<Guideline> {
         let span = span_of(&pair);
         let mut inner = significant(pair);
-        let id = ident(next(&mut inner)?);
+        let id = self.ident(next(&mut inner)?);
         let title = self.string(next(&mut inner)?);
         let mut meta = Vec::new();
         for pair in inner.filter(|p| p.as_rule() == Rule::meta) {
             let mut parts = pair.into_inner();
-            let key = ident(next(&mut parts)?);
+            let key = self.ident(next(&mut parts)?);
             let value = self.string(next(&mut parts)?);
             meta.push((key, value));
         }
@@ -216,7 +201,7 @@ impl Lower {
     fn reference(&mut self, pair: Pair<'_, Rule>) -> Option<Reference> {
         let span = span_of(&pair);
         let mut inner = significant(pair);
-        let key = ident(next(&mut inner)?);
+        let key = self.ident(next(&mut inner)?);
         let mut reference = Reference {
             key,
             pmid: None,
@@ -243,15 +228,15 @@ impl Lower {
     fn enum_decl(&mut self, pair: Pair<'_, Rule>) -> Option<EnumDecl> {
         let span = span_of(&pair);
         let mut inner = significant(pair);
-        let name = ident(next(&mut inner)?);
-        let values = inner.map(ident).collect();
+        let name = self.ident(next(&mut inner)?);
+        let values = inner.map(|p| self.ident(p)).collect();
         Some(EnumDecl { name, values, span })
     }
 
     fn fact(&mut self, pair: Pair<'_, Rule>) -> Option<FactDecl> {
         let span = span_of(&pair);
         let mut inner = significant(pair);
-        let name = ident(next(&mut inner)?);
+        let name = self.ident(next(&mut inner)?);
         let ty_pair = next(&mut inner)?;
         let ty_span = span_of(&ty_pair);
         let ty = match ty_pair.as_rule() {
@@ -259,8 +244,8 @@ impl Lower {
             Rule::number_type => TypeExpr::Number,
             Rule::quantity_type => TypeExpr::Quantity(spanned_text(significant(ty_pair).next()?)),
             Rule::duration_type => TypeExpr::Duration(spanned_text(significant(ty_pair).next()?)),
-            Rule::set_type => TypeExpr::SetOf(ident(significant(ty_pair).next()?)),
-            _ => TypeExpr::Named(ident(ty_pair.into_inner().next()?)),
+            Rule::set_type => TypeExpr::SetOf(self.ident(significant(ty_pair).next()?)),
+            _ => TypeExpr::Named(self.ident(ty_pair.into_inner().next()?)),
         };
         let description = inner.next().map(|p| self.string(p));
         Some(FactDecl {
@@ -274,7 +259,7 @@ impl Lower {
     fn define(&mut self, pair: Pair<'_, Rule>) -> Option<Define> {
         let span = span_of(&pair);
         let mut inner = significant(pair);
-        let name = ident(next(&mut inner)?);
+        let name = self.ident(next(&mut inner)?);
         let body = self.expr(next(&mut inner)?, 0)?;
         let description = inner.next().map(|p| self.string(p));
         Some(Define {
@@ -303,7 +288,7 @@ impl Lower {
         let mut description = None;
         for part in significant(pair) {
             match part.as_rule() {
-                Rule::ident => actions.push(ident(part)),
+                Rule::ident => actions.push(self.ident(part)),
                 _ => description = Some(self.string(part)),
             }
         }
@@ -317,7 +302,7 @@ impl Lower {
     fn action(&mut self, pair: Pair<'_, Rule>) -> Option<ActionDecl> {
         let span = span_of(&pair);
         let mut inner = significant(pair);
-        let name = ident(next(&mut inner)?);
+        let name = self.ident(next(&mut inner)?);
         let mut label = None;
         let mut clauses = Vec::new();
         for part in inner {
@@ -347,7 +332,7 @@ impl Lower {
         for part in inner {
             match part.as_rule() {
                 Rule::because => because = Some(self.string(significant(part).next()?)),
-                Rule::cite => cite = significant(part).map(ident).collect(),
+                Rule::cite => cite = significant(part).map(|p| self.ident(p)).collect(),
                 _ => {}
             }
         }
@@ -363,7 +348,7 @@ impl Lower {
     fn section(&mut self, pair: Pair<'_, Rule>) -> Option<Section> {
         let span = span_of(&pair);
         let mut inner = significant(pair);
-        let name = ident(next(&mut inner)?);
+        let name = self.ident(next(&mut inner)?);
         let mut section = Section {
             name,
             title: None,
@@ -392,7 +377,7 @@ impl Lower {
     fn rule(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Rule> {
         let span = span_of(&pair);
         let mut inner = significant(pair);
-        let name = ident(next(&mut inner)?);
+        let name = self.ident(next(&mut inner)?);
         let mut rule = ast::Rule {
             name,
             title: None,
@@ -416,12 +401,12 @@ impl Lower {
                     };
                     rule.thens.push(Then {
                         outcome,
-                        actions: parts.map(ident).collect(),
+                        actions: parts.map(|p| self.ident(p)).collect(),
                         span: then_span,
                     });
                 }
                 Rule::else_escalate => rule.escalate = Some(self.string(significant(part).next()?)),
-                Rule::cite => rule.cite = significant(part).map(ident).collect(),
+                Rule::cite => rule.cite = significant(part).map(|p| self.ident(p)).collect(),
                 Rule::expect => {
                     let expect_span = span_of(&part);
                     let mut parts = significant(part);
@@ -509,7 +494,7 @@ impl Lower {
             }),
             Rule::test => {
                 let mut parts = pair.into_inner();
-                let name = ident(next(&mut parts)?);
+                let name = self.ident(next(&mut parts)?);
                 // The pair's own span may include blanks skipped before an
                 // absent tail; the test spans from its name to its tail.
                 let Some(tail) = parts.next() else {
@@ -540,9 +525,9 @@ impl Lower {
                     let set_span = span_of(&set_pair);
                     let set = match set_pair.as_rule() {
                         Rule::set_literal => {
-                            SetExpr::Literal(significant(set_pair).map(ident).collect())
+                            SetExpr::Literal(significant(set_pair).map(|p| self.ident(p)).collect())
                         }
-                        _ => SetExpr::Fact(ident(set_pair)),
+                        _ => SetExpr::Fact(self.ident(set_pair)),
                     };
                     ExprKind::In {
                         element: name,
@@ -566,7 +551,7 @@ impl Lower {
                 Operand::Number { value, unit }
             }
             Rule::boolean => Operand::Bool(pair.as_str() == "true"),
-            _ => Operand::Name(pair.as_str().to_owned()),
+            _ => Operand::Name(self.ident(pair).node),
         };
         Some(Spanned::new(operand, span))
     }
@@ -583,6 +568,25 @@ impl Lower {
                 None
             }
         }
+    }
+
+    /// A name; reserved words are reported here, while lowering, because
+    /// excluding them in the grammar would slow every identifier down.
+    fn ident(&mut self, pair: Pair<'_, Rule>) -> Ident {
+        if RESERVED.contains(&pair.as_str()) {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::SyntaxError,
+                    format!(
+                        "`{}` is a reserved word and cannot be used as a name",
+                        pair.as_str()
+                    ),
+                )
+                .primary(span_of(&pair), "reserved word")
+                .help("choose another name, e.g. with a suffix such as `_flag`"),
+            );
+        }
+        spanned_text(pair)
     }
 
     /// Decodes a string literal's escapes.
@@ -606,9 +610,7 @@ fn is_token(grammar_rule: Rule) -> bool {
     token_word(grammar_rule).is_some_and(|word| word.starts_with('`'))
 }
 
-fn ident(pair: Pair<'_, Rule>) -> Ident {
-    spanned_text(pair)
-}
+
 
 fn spanned_text(pair: Pair<'_, Rule>) -> Spanned<String> {
     Spanned::new(pair.as_str().to_owned(), span_of(&pair))
