@@ -610,8 +610,6 @@ fn is_token(grammar_rule: Rule) -> bool {
     token_word(grammar_rule).is_some_and(|word| word.starts_with('`'))
 }
 
-
-
 fn spanned_text(pair: Pair<'_, Rule>) -> Spanned<String> {
     Spanned::new(pair.as_str().to_owned(), span_of(&pair))
 }
