@@ -424,69 +424,118 @@ impl Lower {
         Some(rule)
     }
 
+    /// Applies precedence to a flat run of operands and operators: `and`
+    /// binds tighter than `or`, which binds tighter than `implies`; chains
+    /// of `and` or `or` become one n-ary node; `implies` does not chain.
+    fn combine(&mut self, operands: Vec<Expr>, operators: Vec<(Rule, Span)>) -> Option<Expr> {
+        // [implies side][or operand][and operand]
+        let mut sides: Vec<Vec<Vec<Expr>>> = vec![vec![Vec::new()]];
+        let mut operands = operands.into_iter();
+        sides.last_mut()?.last_mut()?.push(operands.next()?);
+        let mut implies_spans = Vec::new();
+        for (operator, operator_span) in operators {
+            let operand = operands.next()?;
+            match operator {
+                Rule::kw_and => sides.last_mut()?.last_mut()?.push(operand),
+                Rule::kw_or => sides.last_mut()?.push(vec![operand]),
+                _ => {
+                    implies_spans.push(operator_span);
+                    sides.push(vec![vec![operand]]);
+                }
+            }
+        }
+        if let Some(&second) = implies_spans.get(1) {
+            self.diagnostics.push(
+                Diagnostic::new(Code::SyntaxError, "`implies` cannot be chained")
+                    .primary(second, "a second `implies`")
+                    .secondary(implies_spans[0], "the first")
+                    .help(
+                        "add parentheses: `(a implies b) implies c` or `a implies (b implies c)`",
+                    ),
+            );
+            return None;
+        }
+        let join = |mut parts: Vec<Expr>, or: bool| -> Option<Expr> {
+            if parts.len() == 1 {
+                return parts.pop();
+            }
+            let span = parts.first()?.span.to(parts.last()?.span);
+            let kind = if or {
+                ExprKind::Or(parts)
+            } else {
+                ExprKind::And(parts)
+            };
+            Some(Expr { kind, span })
+        };
+        let mut conditions = Vec::new();
+        for side in sides {
+            let disjuncts = side
+                .into_iter()
+                .map(|conjuncts| join(conjuncts, false))
+                .collect::<Option<Vec<Expr>>>()?;
+            conditions.push(join(disjuncts, true)?);
+        }
+        let right = conditions.pop()?;
+        match conditions.pop() {
+            Some(left) => Some(Expr {
+                span: left.span.to(right.span),
+                kind: ExprKind::Implies(Box::new(left), Box::new(right)),
+            }),
+            None => Some(right),
+        }
+    }
+
     /// Lowers a condition. `depth` counts enclosing parentheses and `not`s;
     /// recursion happens only through parentheses, which `limits` bounds.
     fn expr(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Option<Expr> {
         let span = span_of(&pair);
         match pair.as_rule() {
             Rule::expr => {
-                let mut parts = significant(pair);
-                let left = self.expr(next(&mut parts)?, depth)?;
-                match parts.next() {
-                    Some(right) => {
-                        let right = self.expr(right, depth)?;
-                        Some(Expr {
-                            kind: ExprKind::Implies(Box::new(left), Box::new(right)),
-                            span,
-                        })
-                    }
-                    None => Some(left),
-                }
-            }
-            Rule::disjunction | Rule::conjunction => {
-                let is_or = pair.as_rule() == Rule::disjunction;
-                let mut operands = Vec::new();
-                for part in significant(pair) {
-                    operands.push(self.expr(part, depth)?);
-                }
-                if operands.len() == 1 {
-                    operands.pop()
-                } else if is_or {
-                    Some(Expr {
-                        kind: ExprKind::Or(operands),
-                        span,
-                    })
-                } else {
-                    Some(Expr {
-                        kind: ExprKind::And(operands),
-                        span,
-                    })
-                }
-            }
-            Rule::negation => {
-                let mut nots = Vec::new();
-                let mut atom = None;
+                let mut operands: Vec<Expr> = Vec::new();
+                let mut operators: Vec<(Rule, Span)> = Vec::new();
+                let mut nots: Vec<Span> = Vec::new();
+                // The operand being read: its primary, then its closing
+                // parenthesis, then the `not`s before it wrap it.
+                let mut pending: Option<Expr> = None;
+                let mut open: Option<Span> = None;
+                let flush =
+                    |pending: &mut Option<Expr>, nots: &mut Vec<Span>, operands: &mut Vec<Expr>| {
+                        if let Some(mut operand) = pending.take() {
+                            for not_span in nots.drain(..).rev() {
+                                operand = Expr {
+                                    span: not_span.to(operand.span),
+                                    kind: ExprKind::Not(Box::new(operand)),
+                                };
+                            }
+                            operands.push(operand);
+                        }
+                    };
                 for part in pair.into_inner() {
                     match part.as_rule() {
                         Rule::kw_not => nots.push(span_of(&part)),
-                        Rule::tok_lparen | Rule::tok_rparen => {}
-                        _ => atom = Some(part),
+                        Rule::tok_lparen => open = Some(span_of(&part)),
+                        Rule::tok_rparen => {
+                            if let (Some(operand), Some(start)) = (pending.as_mut(), open.take()) {
+                                operand.span = start.to(span_of(&part));
+                            }
+                        }
+                        Rule::kw_and | Rule::kw_or | Rule::kw_implies => {
+                            flush(&mut pending, &mut nots, &mut operands);
+                            operators.push((part.as_rule(), span_of(&part)));
+                        }
+                        _ => {
+                            let depth = depth + nots.len();
+                            if depth > MAX_DEPTH {
+                                let at = nots.last().copied().unwrap_or(span);
+                                self.diagnostics.push(limits::too_deep(at));
+                                return None;
+                            }
+                            pending = Some(self.expr(part, depth + 1)?);
+                        }
                     }
                 }
-                let depth = depth + nots.len();
-                if depth > MAX_DEPTH {
-                    let at = nots.last().copied().unwrap_or(span);
-                    self.diagnostics.push(limits::too_deep(at));
-                    return None;
-                }
-                let mut expr = self.expr(atom?, depth + 1)?;
-                for not_span in nots.into_iter().rev() {
-                    expr = Expr {
-                        span: not_span.to(expr.span),
-                        kind: ExprKind::Not(Box::new(expr)),
-                    };
-                }
-                Some(expr)
+                flush(&mut pending, &mut nots, &mut operands);
+                self.combine(operands, operators)
             }
             Rule::boolean => Some(Expr {
                 kind: ExprKind::Bool(pair.as_str() == "true"),
@@ -711,7 +760,7 @@ fn describe(grammar_rule: Rule) -> &'static str {
         Rule::number | Rule::quantity_literal => "a number",
         Rule::unit => "a unit such as `mg` or `mL/min/1.73m2`",
         Rule::cmp_op => "a comparison (`<`, `<=`, `>`, `>=`, `=`, `!=`)",
-        Rule::expr | Rule::disjunction | Rule::conjunction | Rule::negation => "a condition",
+        Rule::expr => "a condition",
         Rule::comparison | Rule::membership => "a condition",
         Rule::boolean => "`true` or `false`",
         Rule::set_literal => "`{`",
