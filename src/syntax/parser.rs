@@ -967,6 +967,39 @@ mod tests {
     }
 
     #[test]
+    fn implies_binds_loosest_and_does_not_chain() {
+        let parsed = expr("a and b implies c or d");
+        let ExprKind::Implies(left, right) = parsed.kind else {
+            panic!("expected implies")
+        };
+        assert!(matches!(left.kind, ExprKind::And(_)));
+        assert!(matches!(right.kind, ExprKind::Or(_)));
+        let error = parse("define d = a implies b implies c")
+            .err()
+            .unwrap_or_default();
+        assert_eq!(error[0].message, "`implies` cannot be chained");
+    }
+
+    #[test]
+    fn parentheses_keep_grouping_and_span() {
+        let text = "define d = not (a or b) and c";
+        let parsed = expr("not (a or b) and c");
+        let ExprKind::And(parts) = parsed.kind else {
+            panic!("expected and")
+        };
+        let ExprKind::Not(inner) = &parts[0].kind else {
+            panic!("expected not")
+        };
+        assert!(matches!(inner.kind, ExprKind::Or(_)));
+        let start = text.find("(").unwrap_or(0);
+        assert_eq!(inner.span.start as usize, start);
+        assert_eq!(
+            &text[inner.span.start as usize..inner.span.end as usize],
+            "(a or b)"
+        );
+    }
+
+    #[test]
     fn quantity_literal_keeps_its_unit() {
         let parsed = expr("egfr < 60 mL/min/1.73m2 and x");
         let ExprKind::And(parts) = parsed.kind else {
