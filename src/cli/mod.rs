@@ -51,7 +51,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Check guidelines: syntax, names, types, units and evidence.
+    /// Check guidelines: syntax, names, types, units, evidence, then logic.
     #[command(
         after_help = "Examples:\n  gdl check guidelines/dermatomyositis.gdl\n  gdl check --deny warnings --allow unused-fact a.gdl b.gdl\n  gdl check --format short guidelines/*.gdl   # file:line:col lines for CI logs"
     )]

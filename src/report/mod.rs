@@ -5,6 +5,8 @@
 pub mod explain;
 pub mod text;
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::eval::{
@@ -17,168 +19,172 @@ pub const SCHEMA: &str = "gdl-report/1";
 
 /// A report for one patient.
 #[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Report {
+pub struct Report<'a> {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
     /// Which guideline produced it.
-    pub guideline: GuidelineInfo,
+    pub guideline: GuidelineInfo<'a>,
     /// The patient identifier (`"@id"` in the facts), if given.
     pub patient: Option<String>,
     /// Actions to give.
-    pub recommended: Vec<RecommendedItem>,
+    pub recommended: Vec<RecommendedItem<'a>>,
     /// Actions not given, with why.
-    pub withheld: Vec<WithheldItem>,
+    pub withheld: Vec<WithheldItem<'a>>,
     /// Actions a rule says to avoid for this patient.
-    pub avoid: Vec<AvoidItem>,
+    pub avoid: Vec<AvoidItem<'a>>,
     /// Decisions for a clinician.
-    pub escalations: Vec<EscalationItem>,
+    pub escalations: Vec<EscalationItem<'a>>,
     /// True when no rule applies and nothing escalates.
     pub nothing_applies: bool,
 }
 
 /// Guideline identification.
 #[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct GuidelineInfo {
+pub struct GuidelineInfo<'a> {
     /// Machine name.
-    pub id: String,
+    pub id: &'a str,
     /// Title.
-    pub title: String,
+    pub title: &'a str,
     /// `version` metadata.
-    pub version: Option<String>,
+    pub version: Option<&'a str>,
 }
 
 /// A fact and its value for this patient.
 #[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct FactValue {
+pub struct FactValue<'a> {
     /// Fact name.
-    pub fact: String,
+    pub fact: &'a str,
     /// JSON value: bool, number, `{"value","unit"}`, string, list, or null.
     pub value: serde_json::Value,
 }
 
 /// A cited reference.
 #[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Citation {
+pub struct Citation<'a> {
     /// Key as declared.
-    pub key: String,
+    pub key: &'a str,
     /// Human citation.
-    pub citation: String,
+    pub citation: &'a str,
     /// PubMed ID.
     pub pmid: Option<u32>,
     /// DOI.
-    pub doi: Option<String>,
+    pub doi: Option<&'a str>,
     /// Best link.
-    pub link: Option<String>,
+    pub link: Option<&'a str>,
 }
 
 /// A rule's identity.
 #[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct RuleInfo {
+pub struct RuleInfo<'a> {
     /// Rule name.
-    pub name: String,
+    pub name: &'a str,
     /// Rule title.
-    pub title: Option<String>,
+    pub title: Option<&'a str>,
 }
 
 /// A recommendation.
 #[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct RecommendedItem {
+pub struct RecommendedItem<'a> {
     /// Action name.
-    pub action: String,
+    pub action: &'a str,
     /// Action label.
-    pub label: Option<String>,
+    pub label: Option<&'a str>,
     /// The rule that recommends it.
-    pub rule: RuleInfo,
+    pub rule: RuleInfo<'a>,
     /// The values of the facts the rule's condition reads.
-    pub because: Vec<FactValue>,
+    pub because: Vec<FactValue<'a>>,
     /// Cautions that hold or may hold.
-    pub cautions: Vec<CautionItem>,
+    pub cautions: Vec<CautionItem<'a>>,
     /// The rule's evidence.
-    pub citations: Vec<Citation>,
+    pub citations: Vec<Citation<'a>>,
 }
 
 /// A caution on a recommended action.
 #[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct CautionItem {
+pub struct CautionItem<'a> {
     /// `applies` or `may-apply`.
     pub status: &'static str,
     /// The clause's reason.
-    pub because: Option<String>,
+    pub because: Option<&'a str>,
     /// Facts that would settle a `may-apply`.
-    pub needs: Vec<String>,
+    pub needs: Vec<&'a str>,
     /// The clause's evidence.
-    pub citations: Vec<Citation>,
+    pub citations: Vec<Citation<'a>>,
 }
 
 /// An action withheld.
 #[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct WithheldItem {
+pub struct WithheldItem<'a> {
     /// Action name.
-    pub action: String,
+    pub action: &'a str,
     /// Action label.
-    pub label: Option<String>,
+    pub label: Option<&'a str>,
     /// The rule that listed it.
-    pub rule: RuleInfo,
+    pub rule: RuleInfo<'a>,
     /// `contraindicated`, `may-be-contraindicated`, `avoided` or `may-be-avoided`.
     pub reason: &'static str,
     /// The clauses' reasons, or the avoiding rules' titles.
-    pub because: Vec<String>,
+    pub because: Vec<Cow<'a, str>>,
     /// Values of the facts the contraindication reads.
-    pub values: Vec<FactValue>,
+    pub values: Vec<FactValue<'a>>,
     /// Facts that would settle an uncertain withholding.
-    pub needs: Vec<String>,
+    pub needs: Vec<&'a str>,
     /// Evidence for the contraindication or avoidance.
-    pub citations: Vec<Citation>,
+    pub citations: Vec<Citation<'a>>,
 }
 
 /// An action to avoid.
 #[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct AvoidItem {
+pub struct AvoidItem<'a> {
     /// Action name.
-    pub action: String,
+    pub action: &'a str,
     /// Action label.
-    pub label: Option<String>,
+    pub label: Option<&'a str>,
     /// The rule.
-    pub rule: RuleInfo,
+    pub rule: RuleInfo<'a>,
     /// The values of the facts the rule's condition reads.
-    pub because: Vec<FactValue>,
+    pub because: Vec<FactValue<'a>>,
     /// The rule's evidence.
-    pub citations: Vec<Citation>,
+    pub citations: Vec<Citation<'a>>,
 }
 
 /// A decision for a clinician.
 #[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct EscalationItem {
+pub struct EscalationItem<'a> {
     /// `unknown-condition`, `no-alternative`, `exclusive-conflict` or `implausible-facts`.
     pub kind: &'static str,
     /// The rule involved, if any.
-    pub rule: Option<RuleInfo>,
+    pub rule: Option<RuleInfo<'a>>,
     /// Why, in words.
     pub reason: String,
     /// Facts that would settle it.
-    pub needs: Vec<String>,
+    pub needs: Vec<&'a str>,
     /// Known values of the facts involved.
-    pub values: Vec<FactValue>,
+    pub values: Vec<FactValue<'a>>,
 }
 
 /// Builds the report for one evaluated patient.
-pub fn build(program: &Program<'_>, patient: &Patient, evaluation: &Evaluation) -> Report {
+pub fn build<'a>(
+    program: &'a Program<'_>,
+    patient: &'a Patient,
+    evaluation: &Evaluation,
+) -> Report<'a> {
     let model = program.model;
     let builder = Builder {
         program,
         model,
         patient,
     };
-    let mut withheld: Vec<WithheldItem> =
+    let mut withheld: Vec<WithheldItem<'a>> =
         evaluation.withheld().map(|w| builder.withheld(w)).collect();
     // The same action withheld by several rules for the same reason is one line each: keep order, drop exact repeats.
     withheld.dedup();
     Report {
         schema: SCHEMA,
         guideline: GuidelineInfo {
-            id: model.header.id.clone(),
-            title: model.header.title.clone(),
-            version: model.header.meta("version").map(str::to_owned),
+            id: &model.header.id,
+            title: &model.header.title,
+            version: model.header.meta("version"),
         },
         patient: patient.id.clone(),
         recommended: evaluation
@@ -200,7 +206,7 @@ pub fn build(program: &Program<'_>, patient: &Patient, evaluation: &Evaluation) 
                             } else {
                                 "may-apply"
                             },
-                            because: clause.because.clone(),
+                            because: clause.because.as_deref(),
                             needs: builder.names(&note.needs),
                             citations: builder.citations(&clause.citations),
                         }
@@ -232,61 +238,61 @@ pub fn build(program: &Program<'_>, patient: &Patient, evaluation: &Evaluation) 
 
 struct Builder<'a, 'm> {
     program: &'a Program<'m>,
-    model: &'m Model,
+    model: &'a Model,
     patient: &'a Patient,
 }
 
-impl Builder<'_, '_> {
-    fn action_name(&self, action: ActionId) -> String {
-        self.model.actions[action.index()].name.clone()
+impl<'a> Builder<'a, '_> {
+    fn action_name(&self, action: ActionId) -> &'a str {
+        &self.model.actions[action.index()].name
     }
 
-    fn action_label(&self, action: ActionId) -> Option<String> {
-        self.model.actions[action.index()].label.clone()
+    fn action_label(&self, action: ActionId) -> Option<&'a str> {
+        self.model.actions[action.index()].label.as_deref()
     }
 
-    fn rule(&self, rule: RuleId) -> RuleInfo {
+    fn rule(&self, rule: RuleId) -> RuleInfo<'a> {
         let rule = &self.model.rules[rule.index()];
         RuleInfo {
-            name: rule.name.clone(),
-            title: rule.title.clone(),
+            name: &rule.name,
+            title: rule.title.as_deref(),
         }
     }
 
-    fn names(&self, facts: &[FactId]) -> Vec<String> {
+    fn names(&self, facts: &[FactId]) -> Vec<&'a str> {
         facts
             .iter()
-            .map(|f| self.model.facts[f.index()].name.clone())
+            .map(|f| self.model.facts[f.index()].name.as_str())
             .collect()
     }
 
-    fn values(&self, facts: &[FactId]) -> Vec<FactValue> {
+    fn values(&self, facts: &[FactId]) -> Vec<FactValue<'a>> {
         facts
             .iter()
             .map(|&fact| FactValue {
-                fact: self.model.facts[fact.index()].name.clone(),
+                fact: &self.model.facts[fact.index()].name,
                 value: fact_json(self.model, fact, self.patient.get(fact)),
             })
             .collect()
     }
 
-    fn citations(&self, references: &[ReferenceId]) -> Vec<Citation> {
+    fn citations(&self, references: &[ReferenceId]) -> Vec<Citation<'a>> {
         references
             .iter()
             .map(|id| {
                 let reference = &self.model.references[id.index()];
                 Citation {
-                    key: reference.key.clone(),
-                    citation: reference.citation.clone(),
+                    key: &reference.key,
+                    citation: &reference.citation,
                     pmid: reference.pmid,
-                    doi: reference.doi.clone(),
-                    link: reference.link(),
+                    doi: reference.doi.as_deref(),
+                    link: reference.link.as_deref(),
                 }
             })
             .collect()
     }
 
-    fn withheld(&self, withheld: &Withheld) -> WithheldItem {
+    fn withheld(&self, withheld: &Withheld) -> WithheldItem<'a> {
         let action = &self.model.actions[withheld.action.index()];
         let compiled = &self.program.contraindications[withheld.action.index()];
         let clause_details = |clauses: &[usize]| {
@@ -295,12 +301,9 @@ impl Builder<'_, '_> {
             let mut references = Vec::new();
             for &index in clauses {
                 let clause = &action.contraindications[index];
-                because.push(
-                    clause
-                        .because
-                        .clone()
-                        .unwrap_or_else(|| "contraindicated".to_owned()),
-                );
+                because.push(Cow::Borrowed(
+                    clause.because.as_deref().unwrap_or("contraindicated"),
+                ));
                 facts.extend_from_slice(&compiled[index].facts);
                 references.extend_from_slice(&clause.citations);
             }
@@ -314,7 +317,7 @@ impl Builder<'_, '_> {
             let mut references = Vec::new();
             for rule in rules {
                 let model_rule = &self.model.rules[rule.index()];
-                because.push(format!(
+                because.push(Cow::Owned(format!(
                     "rule `{}` says to avoid it{}",
                     model_rule.name,
                     model_rule
@@ -322,7 +325,7 @@ impl Builder<'_, '_> {
                         .as_ref()
                         .map(|t| format!(" ({t})"))
                         .unwrap_or_default()
-                ));
+                )));
                 facts.extend_from_slice(&self.program.rules[rule.index()].facts);
                 references.extend_from_slice(&model_rule.citations);
             }
@@ -347,8 +350,8 @@ impl Builder<'_, '_> {
         let mut references = references;
         references.dedup();
         WithheldItem {
-            action: action.name.clone(),
-            label: action.label.clone(),
+            action: &action.name,
+            label: action.label.as_deref(),
             rule: self.rule(withheld.rule),
             reason,
             because,
@@ -358,7 +361,7 @@ impl Builder<'_, '_> {
         }
     }
 
-    fn escalation(&self, cause: &EscalationCause, needs: &[FactId]) -> EscalationItem {
+    fn escalation(&self, cause: &EscalationCause, needs: &[FactId]) -> EscalationItem<'a> {
         let needs_names = self.names(needs);
         match cause {
             EscalationCause::UnknownCondition { rule, stops } => {
@@ -391,7 +394,7 @@ impl Builder<'_, '_> {
                         model_rule.name
                     )
                 } else {
-                    let names: Vec<String> = withheld
+                    let names: Vec<&str> = withheld
                         .iter()
                         .map(|w| self.action_name(w.action))
                         .collect();
@@ -459,7 +462,7 @@ impl Builder<'_, '_> {
     }
 }
 
-fn join_or_none(names: &[String]) -> String {
+fn join_or_none(names: &[&str]) -> String {
     if names.is_empty() {
         "no missing fact".to_owned()
     } else {

@@ -28,7 +28,7 @@ pub fn render(report: &Report) -> String {
     if !report.recommended.is_empty() {
         out.push_str("\nRECOMMENDED\n");
         for item in &report.recommended {
-            let _ = writeln!(out, "  + {}{}", item.action, label(&item.label));
+            let _ = writeln!(out, "  + {}{}", item.action, label(item.label));
             let _ = writeln!(out, "      rule: {}", rule(&item.rule));
             let _ = writeln!(out, "      because: {}", values(&item.because));
             for caution in &item.cautions {
@@ -55,7 +55,7 @@ pub fn render(report: &Report) -> String {
                 out,
                 "  - {}{}: {}",
                 item.action,
-                label(&item.label),
+                label(item.label),
                 item.reason.replace('-', " ")
             );
             let _ = writeln!(out, "      listed by rule: {}", rule(&item.rule));
@@ -74,7 +74,7 @@ pub fn render(report: &Report) -> String {
     if !report.avoid.is_empty() {
         out.push_str("\nAVOID\n");
         for item in &report.avoid {
-            let _ = writeln!(out, "  x {}{}", item.action, label(&item.label));
+            let _ = writeln!(out, "  x {}{}", item.action, label(item.label));
             let _ = writeln!(out, "      rule: {}", rule(&item.rule));
             let _ = writeln!(out, "      because: {}", values(&item.because));
             citations(&mut out, &item.citations, "      ");
@@ -98,7 +98,7 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-fn label(label: &Option<String>) -> String {
+fn label(label: Option<&str>) -> String {
     label
         .as_ref()
         .map(|l| format!(" ({l})"))
@@ -108,7 +108,7 @@ fn label(label: &Option<String>) -> String {
 fn rule(rule: &RuleInfo) -> String {
     match &rule.title {
         Some(title) => format!("{} \"{title}\"", rule.name),
-        None => rule.name.clone(),
+        None => rule.name.to_owned(),
     }
 }
 

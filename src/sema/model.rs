@@ -96,21 +96,11 @@ pub struct Reference {
     pub urls: Vec<String>,
     /// Human citation.
     pub citation: String,
+    /// The best link to the evidence: PubMed first, then DOI, then the first
+    /// URL (computed once, used by every report).
+    pub link: Option<String>,
     /// Where it was declared.
     pub span: Span,
-}
-
-impl Reference {
-    /// A link to the evidence: PubMed first, then DOI, then the first URL.
-    pub fn link(&self) -> Option<String> {
-        if let Some(pmid) = self.pmid {
-            Some(format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/"))
-        } else if let Some(doi) = &self.doi {
-            Some(format!("https://doi.org/{doi}"))
-        } else {
-            self.urls.first().cloned()
-        }
-    }
 }
 
 /// An enum type.

@@ -244,6 +244,13 @@ impl Resolver {
             doi: decl.doi.as_ref().map(|d| d.node.clone()),
             urls: decl.urls.iter().map(|u| u.node.clone()).collect(),
             citation: decl.citation.node.clone(),
+            link: if let Some(pmid) = pmid {
+                Some(format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/"))
+            } else if let Some(doi) = &decl.doi {
+                Some(format!("https://doi.org/{}", doi.node))
+            } else {
+                decl.urls.first().map(|u| u.node.clone())
+            },
             span: decl.span,
         });
     }

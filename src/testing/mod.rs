@@ -285,7 +285,7 @@ fn check(report: &Report, expect: &Expect) -> Vec<String> {
                 .map(|e| {
                     e.rule
                         .as_ref()
-                        .map_or(e.kind.to_owned(), |r| r.name.clone())
+                        .map_or(e.kind.to_owned(), |r| r.name.to_owned())
                 })
                 .collect();
             failures.push(format!(
@@ -295,8 +295,14 @@ fn check(report: &Report, expect: &Expect) -> Vec<String> {
         }
     }
     for fact in &expect.needs {
-        let named = report.escalations.iter().any(|e| e.needs.contains(fact))
-            || report.withheld.iter().any(|w| w.needs.contains(fact));
+        let named = report
+            .escalations
+            .iter()
+            .any(|e| e.needs.contains(&fact.as_str()))
+            || report
+                .withheld
+                .iter()
+                .any(|w| w.needs.contains(&fact.as_str()));
         if !named {
             failures.push(format!(
                 "expected the report to ask for `{fact}`; it does not"
