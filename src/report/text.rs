@@ -37,7 +37,7 @@ pub fn render(report: &Report) -> String {
                 } else {
                     "caution (may apply)"
                 };
-                let because = caution.because.as_deref().unwrap_or("use with care");
+                let because = caution.because.unwrap_or("use with care");
                 let _ = write!(out, "      {status}: {because}");
                 if !caution.needs.is_empty() {
                     let _ = write!(out, " [needs {}]", caution.needs.join(", "));
