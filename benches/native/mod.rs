@@ -552,6 +552,27 @@ pub struct Esc {
     pub needs: u64,
 }
 
+impl Decisions {
+    /// The decisions with every `needs` mask taken out, and those masks in
+    /// order: the interpreter names only the unknown facts that can settle a
+    /// decision, a subset of the unknown facts it reads, which is what this
+    /// baseline computes.
+    pub fn split_needs(&self) -> (Decisions, Vec<u64>) {
+        let mut plain = self.clone();
+        let mut needs = Vec::new();
+        for r in &mut plain.recommended {
+            needs.push(std::mem::take(&mut r.caution_needs));
+        }
+        for w in &mut plain.withheld {
+            needs.push(std::mem::take(&mut w.needs));
+        }
+        for e in &mut plain.escalations {
+            needs.push(std::mem::take(&mut e.needs));
+        }
+        (plain, needs)
+    }
+}
+
 /// The decisions for one patient.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decisions {

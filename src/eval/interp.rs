@@ -308,12 +308,43 @@ impl<'p, 'm> Run<'p, 'm> {
             .unwrap_or(Value::Unknown)
     }
 
-    fn unknown_facts(&self, facts: &[FactId]) -> Vec<FactId> {
-        facts
-            .iter()
-            .copied()
-            .filter(|f| self.patient.get(*f) == Value::Unknown)
-            .collect()
+    /// The unknown facts that would settle an unknown condition: the leaves
+    /// reached from its root through unknown nodes only. Parts whose value
+    /// is already known cannot change the result, so their facts are not
+    /// asked for; once every fact listed is known, the condition is known.
+    fn needs(&self, root: u32) -> Vec<FactId> {
+        let mut out = Vec::new();
+        let mut stack = vec![root];
+        while let Some(index) = stack.pop() {
+            if self.node(index) != Tri::Unknown {
+                continue;
+            }
+            match self.program.nodes.get(index as usize) {
+                Some(
+                    Node::Fact(fact)
+                    | Node::Compare { fact, .. }
+                    | Node::EnumIn { fact, .. }
+                    | Node::SetHas { fact, .. },
+                ) => out.push(FactId(*fact)),
+                Some(Node::Definition(id)) => {
+                    if let Some(definition) = self.program.definitions.get(*id as usize) {
+                        stack.push(definition.root);
+                    }
+                }
+                Some(Node::Not(inner)) => stack.push(*inner),
+                Some(Node::And { start, len } | Node::Or { start, len }) => {
+                    stack.extend_from_slice(self.children(*start, *len))
+                }
+                Some(Node::Implies(left, right)) => {
+                    stack.push(*left);
+                    stack.push(*right);
+                }
+                Some(Node::Const(_)) | None => {}
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 
@@ -403,7 +434,7 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
                 if avoid_only && stopped[rule_index].is_none() {
                     continue;
                 }
-                let needs = run.unknown_facts(&program.rules[rule_index].facts);
+                let needs = run.needs(program.rules[rule_index].root);
                 evaluation.escalations.push(Escalation {
                     cause: EscalationCause::UnknownCondition {
                         rule: rule_id,
@@ -570,7 +601,7 @@ fn withholding(
             Tri::True => holds.push(index),
             Tri::Unknown => {
                 unsettled.push(index);
-                needs.extend(run.unknown_facts(&clause.facts));
+                needs.extend(run.needs(clause.root));
             }
             Tri::False => {}
         }
@@ -606,7 +637,7 @@ fn withholding(
     if !maybe.is_empty() {
         let mut needs: Vec<FactId> = maybe
             .iter()
-            .flat_map(|rule| run.unknown_facts(&run.program.rules[rule.index()].facts))
+            .flat_map(|rule| run.needs(run.program.rules[rule.index()].root))
             .collect();
         needs.sort_unstable();
         needs.dedup();
@@ -624,7 +655,7 @@ fn cautions(run: &Run<'_, '_>, action: ActionId) -> Vec<CautionNote> {
         let value = run.node(compiled.root);
         if value != Tri::False {
             let needs = if value == Tri::Unknown {
-                run.unknown_facts(&compiled.facts)
+                run.needs(compiled.root)
             } else {
                 Vec::new()
             };
