@@ -311,6 +311,26 @@ proptest! {
         }
     }
 
+    /// The facts an escalation asks for are enough: once they are known,
+    /// the rule is decided.
+    #[test]
+    fn learning_the_needed_facts_decides_the_rule(seed in prop::collection::vec(any::<u8>(), 1..32), fill in prop::collection::vec(any::<u8>(), 1..32)) {
+        let model = demo_model();
+        let program = Program::new(&model);
+        let partial = patient_from(&model, &seed, false);
+        let values = patient_from(&model, &fill, true);
+        let evaluation = evaluate(&program, &partial);
+        for escalation in &evaluation.escalations {
+            let EscalationCause::UnknownCondition { rule, .. } = escalation.cause else { continue };
+            let mut learned = partial.clone();
+            for fact in &escalation.needs {
+                learned.values[fact.index()] = values.values[fact.index()];
+            }
+            let after = evaluate(&program, &learned);
+            prop_assert_ne!(after.rules[rule.index()], RuleStatus::Undecided);
+        }
+    }
+
     /// A recommended action never has a contraindication that holds.
     #[test]
     fn recommended_actions_are_never_contraindicated(seed in prop::collection::vec(any::<u8>(), 1..32)) {
