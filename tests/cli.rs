@@ -303,3 +303,36 @@ fn fmt_check_passes_on_shipped_guidelines_and_diffs_the_rest() {
     assert_eq!(broken.code, Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn batch_skips_overlong_and_non_utf8_lines() {
+    let dir = std::env::temp_dir().join(format!("gdl-batch-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join("hostile.ndjson");
+    let mut bytes = br#"{"@id": "a", "muscle_weakness": true, "failed": []}"#.to_vec();
+    bytes.push(b'\n');
+    bytes.extend_from_slice(b"{\"@id\": \"huge\", \"x\": \"");
+    bytes.extend(std::iter::repeat_n(b'a', 17 * 1024 * 1024));
+    bytes.extend_from_slice(b"\"}\n\xff\xfe\n");
+    bytes.extend_from_slice(br#"{"@id": "d", "muscle_weakness": false, "skin_flare": false}"#);
+    bytes.push(b'\n');
+    let _ = std::fs::write(&file, bytes);
+    let path = file.display().to_string();
+    let output = gdl(
+        &[
+            "run",
+            "tests/guidelines/demo.gdl",
+            "--ndjson",
+            "--facts",
+            &path,
+        ],
+        None,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.code, Some(1));
+    let lines: Vec<&str> = output.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "one record per line, in order");
+    assert!(lines[1].contains("longer than") && lines[1].contains("\"line\":2"));
+    assert!(lines[2].contains("not UTF-8") && lines[2].contains("\"line\":3"));
+    assert!(lines[3].contains("\"patient\":\"d\""));
+}

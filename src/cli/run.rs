@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::{ColourChoice, DiagnosticFormat, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::diagnostics::render::SourceFile;
+use crate::eval::facts::MAX_FACTS_BYTES;
 use crate::eval::{Program, evaluate, facts::parse_patient};
 use crate::report;
 
@@ -130,16 +131,30 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let mut failed = 0usize;
-    let mut lines = reader.lines();
+    let mut reader = reader;
+    let mut buffer = Vec::new();
     let mut line_number = 0usize;
+    let mut finished = false;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    loop {
+    while !finished {
         let mut chunk: Vec<(usize, String)> = Vec::with_capacity(BATCH_LINES);
-        for line in lines.by_ref().take(BATCH_LINES) {
+        while chunk.len() < BATCH_LINES {
+            let line = match read_line(&mut *reader, &mut buffer) {
+                Line::End => {
+                    finished = true;
+                    break;
+                }
+                Line::Text(text) => text,
+                Line::Unreadable(problem) => format!("\u{0}{problem}"),
+                Line::Failed(problem) => {
+                    finished = true;
+                    format!("\u{0}{problem}")
+                }
+            };
             line_number += 1;
-            match line {
-                Ok(line) => chunk.push((line_number, line)),
-                Err(error) => chunk.push((line_number, format!("\u{0}{error}"))),
+            chunk.push((line_number, line));
+            if finished {
+                break;
             }
         }
         if chunk.is_empty() {
@@ -173,6 +188,50 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
         EXIT_FINDINGS
     } else {
         EXIT_OK
+    }
+}
+
+/// One line of a cohort file.
+enum Line {
+    /// The line's text, without its line ending.
+    Text(String),
+    /// A line that cannot be a patient, and why.
+    Unreadable(String),
+    /// Reading failed; nothing after this can be read.
+    Failed(String),
+    /// No more lines.
+    End,
+}
+
+/// Reads one line of at most [`MAX_FACTS_BYTES`]; a longer line is skipped
+/// to its end and reported, so a hostile cohort cannot exhaust memory.
+fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>) -> Line {
+    buffer.clear();
+    let limit = MAX_FACTS_BYTES as u64 + 1;
+    match std::io::Read::take(&mut *reader, limit).read_until(b'\n', buffer) {
+        Ok(0) => Line::End,
+        Ok(_) if buffer.len() as u64 >= limit && buffer.last() != Some(&b'\n') => {
+            let mut rest = Vec::new();
+            loop {
+                rest.clear();
+                match std::io::Read::take(&mut *reader, 1 << 20).read_until(b'\n', &mut rest) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) if rest.last() == Some(&b'\n') => break,
+                    Ok(_) => {}
+                }
+            }
+            Line::Unreadable(format!("line is longer than {MAX_FACTS_BYTES} bytes"))
+        }
+        Ok(_) => {
+            while matches!(buffer.last(), Some(b'\n' | b'\r')) {
+                buffer.pop();
+            }
+            match String::from_utf8(std::mem::take(buffer)) {
+                Ok(text) => Line::Text(text),
+                Err(_) => Line::Unreadable("line is not UTF-8 text".to_owned()),
+            }
+        }
+        Err(error) => Line::Failed(error.to_string()),
     }
 }
 
@@ -214,7 +273,7 @@ fn process_line(program: &Program<'_>, line_number: usize, line: &str, file: &st
     let parsed = if let Some(io_error) = line.strip_prefix('\u{0}') {
         Err(crate::diagnostics::Diagnostic::new(
             crate::diagnostics::Code::MalformedFacts,
-            format!("line is not UTF-8 text: {io_error}"),
+            format!("cannot read this line: {io_error}"),
         ))
     } else {
         parse_patient(program, line)
