@@ -70,9 +70,17 @@ impl Encoding {
     /// Encodes the facts of a model, collecting the constants each numeric
     /// fact is compared with and the set values conditions test.
     pub fn new(model: &Model) -> Encoding {
+        Encoding::shared(model, &[])
+    }
+
+    /// Encodes the facts of `model` with the cells and tested values of
+    /// every model in `others` too, which must declare the same facts (same
+    /// names, types and enum values, in the same order): conditions of all
+    /// of them can then be compared in one question (`gdl diff`).
+    pub fn shared(model: &Model, others: &[&Model]) -> Encoding {
         let mut constants: Vec<Vec<f64>> = vec![Vec::new(); model.facts.len()];
         let mut tested: Vec<Vec<u32>> = vec![Vec::new(); model.facts.len()];
-        {
+        for model in std::iter::once(model).chain(others.iter().copied()) {
             let mut collect = |condition: &Condition| {
                 condition.walk(&mut |c| match &c.kind {
                     ConditionKind::Compare { fact, value, .. } => {
@@ -166,6 +174,26 @@ impl Encoding {
 
     fn fact_var(&mut self, fact: usize) -> Lit {
         self.new_var(Definition::Fact(fact))
+    }
+
+    /// Literals for the definitions of another model with the same facts,
+    /// for use with [`Encoding::condition_of`].
+    pub fn definitions_of(&mut self, other: &Model) -> Vec<Lit> {
+        let own = std::mem::take(&mut self.definitions);
+        for definition in &other.definitions {
+            let literal = self.condition(&definition.condition);
+            self.definitions.push(literal);
+        }
+        std::mem::replace(&mut self.definitions, own)
+    }
+
+    /// The literal of a condition of another model, given the literals of
+    /// that model's definitions.
+    pub fn condition_of(&mut self, definitions: &[Lit], condition: &Condition) -> Lit {
+        let own = std::mem::replace(&mut self.definitions, definitions.to_vec());
+        let literal = self.condition(condition);
+        self.definitions = own;
+        literal
     }
 
     /// The constant true.
