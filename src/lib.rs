@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod diagnostics;
+pub mod diff;
 pub mod eval;
 pub mod fmt;
 pub mod report;

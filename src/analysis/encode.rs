@@ -441,7 +441,21 @@ fn representative(constants: &[f64], cell: usize) -> f64 {
     }
     let below = constants[cell / 2 - 1];
     match constants.get(cell / 2) {
-        Some(above) => (below + above) / 2.0,
+        Some(&above) => roundest_between(below, above),
         None => below + below.abs().max(1.0),
     }
+}
+
+/// The roundest number strictly between `below` and `above` (50 between 45
+/// and 60), so example patients read like patients; the midpoint if none.
+fn roundest_between(below: f64, above: f64) -> f64 {
+    for exponent in (-6..=9).rev() {
+        let step = 10f64.powi(exponent);
+        let candidate = (below / step).floor() * step + step;
+        let candidate: f64 = format!("{candidate:.11e}").parse().unwrap_or(candidate);
+        if candidate > below && candidate < above {
+            return candidate;
+        }
+    }
+    (below + above) / 2.0
 }

@@ -18,6 +18,7 @@ macro_rules! tell {
 }
 
 mod check;
+mod diff;
 mod fmt;
 mod run;
 mod test;
@@ -71,6 +72,12 @@ enum Command {
         after_help = "Examples:\n  gdl fmt guidelines/*.gdl\n  gdl fmt --check guidelines/*.gdl   # CI: print a diff, exit 1 if unformatted"
     )]
     Fmt(fmt::FmtArgs),
+    /// Compare two versions of a guideline: declarations, and a patient for
+    /// every change in logic.
+    #[command(
+        after_help = "Examples:\n  gdl diff old/dermatomyositis.gdl guidelines/dermatomyositis.gdl\n  gdl diff --format json base.gdl head.gdl   # for bots\n\nExit codes: 0 no difference, 1 differences, 2 a version cannot be read or checked."
+    )]
+    Diff(diff::DiffArgs),
 }
 
 /// How diagnostics are printed.
@@ -127,6 +134,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     ExitCode::from(code)
 }

@@ -36,6 +36,75 @@ pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
     Ok(out)
 }
 
+/// The canonical text of each declaration and each rule, without comments,
+/// keyed by kind and name, in source order: what `gdl diff` compares.
+/// Sections appear as their header and member names; their rules appear on
+/// their own.
+pub fn declarations(text: &str, file: &File) -> Vec<(&'static str, String, String)> {
+    let mut out = Vec::new();
+    let mut printer = Printer {
+        text,
+        comments: Vec::new(),
+        next: 0,
+        out: String::new(),
+        last: 0,
+    };
+    let take = |printer: &mut Printer<'_>| std::mem::take(&mut printer.out);
+    let mut sections: Vec<&Section> = Vec::new();
+    for item in &file.items {
+        let (kind, name) = match item {
+            Item::Guideline(g) => ("guideline", g.id.node.clone()),
+            Item::Reference(r) => ("reference", r.key.node.clone()),
+            Item::Enum(e) => ("enum", e.name.node.clone()),
+            Item::Fact(f) => ("fact", f.name.node.clone()),
+            Item::Define(d) => ("definition", d.name.node.clone()),
+            Item::Invariant(i) => ("invariant", expr(&i.condition, 0)),
+            Item::Exclusive(x) => ("exclusive", names(&x.actions)),
+            Item::Action(a) => ("action", a.name.node.clone()),
+            Item::Rule(r) => ("rule", r.name.node.clone()),
+            Item::Section(s) => {
+                sections.push(s);
+                continue;
+            }
+        };
+        printer.item(item);
+        out.push((kind, name, take(&mut printer)));
+    }
+    while let Some(section) = sections.pop() {
+        let members: Vec<&str> = section
+            .items
+            .iter()
+            .map(|m| match m {
+                SectionItem::Rule(r) => r.name.node.as_str(),
+                SectionItem::Section(s) => s.name.node.as_str(),
+            })
+            .collect();
+        let header = format!(
+            "section {} {} first-match={} complete={} [{}]",
+            section.name.node,
+            section
+                .title
+                .as_ref()
+                .map(|t| string(&t.node))
+                .unwrap_or_default(),
+            section.first_match,
+            section.complete,
+            members.join(", ")
+        );
+        out.push(("section", section.name.node.clone(), header));
+        for member in section.items.iter().rev() {
+            match member {
+                SectionItem::Rule(r) => {
+                    printer.rule(r, "");
+                    out.push(("rule", r.name.node.clone(), take(&mut printer)));
+                }
+                SectionItem::Section(s) => sections.push(s),
+            }
+        }
+    }
+    out
+}
+
 /// A `#` comment: where it starts, its text, and whether code precedes it
 /// on its line.
 struct Comment {

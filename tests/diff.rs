@@ -1,0 +1,159 @@
+//! `gdl diff`: declarations compared by canonical text, logic compared over
+//! every patient with an example for each change, confirmed by both
+//! interpreters; pure reformats and renames are proved to change nothing.
+
+#![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
+
+use std::path::Path;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap_or_default()
+}
+
+fn diff(old: &str, new: &str) -> gdl::diff::Diff {
+    let load = |text: &str| {
+        let model = gdl::compile(text)
+            .model
+            .unwrap_or_else(|| panic!("does not compile:\n{text}"));
+        let file = gdl::syntax::parse(text).unwrap_or_default();
+        (file, model)
+    };
+    let (old_file, old_model) = load(old);
+    let (new_file, new_model) = load(new);
+    gdl::diff::diff((old, &old_file, &old_model), (new, &new_file, &new_model))
+}
+
+#[test]
+fn moving_the_egfr_threshold_shows_a_patient_at_egfr_50() {
+    let result = diff(
+        &read("tests/diff/egfr-60.gdl"),
+        &read("tests/diff/egfr-45.gdl"),
+    );
+    assert!(result.logic_compared);
+    assert_eq!(result.changes.len(), 1);
+    assert_eq!(result.changes[0].name, "renal_impairment");
+    let example = result
+        .examples
+        .iter()
+        .find(|e| e.subject.contains("ciclosporin"))
+        .unwrap_or_else(|| panic!("no ciclosporin example: {result:#?}"));
+    assert_eq!(example.patient["egfr"]["value"].as_f64(), Some(50.0));
+    assert!(
+        example
+            .before
+            .iter()
+            .any(|l| l.starts_with("withhold ciclosporin"))
+    );
+    assert!(
+        !example
+            .after
+            .iter()
+            .any(|l| l.starts_with("withhold ciclosporin"))
+    );
+}
+
+#[test]
+fn a_pure_reformat_changes_nothing() {
+    let text = read("tests/guidelines/demo.gdl");
+    let messy = text
+        .replace("\n  ", "\n      ")
+        .replace("rule first_line", "# a new comment\n  rule   first_line");
+    let result = diff(&text, &messy);
+    assert!(result.changes.is_empty(), "{result:#?}");
+    assert!(result.logic_compared && result.examples.is_empty() && result.unconfirmed.is_empty());
+    assert!(!result.differs());
+}
+
+#[test]
+fn a_rename_is_proved_to_change_no_decision() {
+    let text = read("tests/guidelines/demo.gdl");
+    let renamed = text.replace("rule first_line", "rule initial_therapy");
+    let result = diff(&text, &renamed);
+    // The rule is renamed (and its section lists the new name).
+    assert!(
+        result
+            .changes
+            .iter()
+            .any(|c| c.change == "renamed" && c.name == "first_line → initial_therapy"),
+        "{result:#?}"
+    );
+    assert!(
+        !result
+            .changes
+            .iter()
+            .any(|c| c.change == "added" || c.change == "removed"),
+        "{result:#?}"
+    );
+    assert!(
+        result.examples.is_empty() && result.unconfirmed.is_empty(),
+        "{result:#?}"
+    );
+}
+
+#[test]
+fn a_changed_rule_condition_shows_who_is_affected() {
+    let text = read("tests/guidelines/demo.gdl");
+    let changed = text.replace(
+        "when muscle_weakness and oral_corticosteroids in failed",
+        "when muscle_weakness",
+    );
+    let result = diff(&text, &changed);
+    assert!(
+        result
+            .examples
+            .iter()
+            .any(|e| e.subject.contains("second_line")),
+        "{result:#?}"
+    );
+    assert!(result.differs());
+}
+
+#[test]
+fn different_facts_are_reported_and_logic_is_not_claimed() {
+    let text = read("tests/guidelines/demo.gdl");
+    let more = text.replace(
+        "fact pregnant: bool",
+        "fact breastfeeding: bool \"Breastfeeding\"\nfact pregnant: bool",
+    );
+    let more = more.replace(
+        "contraindicated-if pregnant",
+        "contraindicated-if pregnant or breastfeeding",
+    );
+    let result = diff(&text, &more);
+    assert!(!result.logic_compared);
+    assert!(result.logic_not_compared.is_some());
+    assert!(
+        result
+            .changes
+            .iter()
+            .any(|c| c.name == "breastfeeding" && c.change == "added")
+    );
+}
+
+#[test]
+fn cli_text_and_exit_codes() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gdl"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run gdl: {e}"))
+    };
+    let changed = run(&["diff", "tests/diff/egfr-60.gdl", "tests/diff/egfr-45.gdl"]);
+    assert_eq!(changed.status.code(), Some(1));
+    let same = run(&["diff", "tests/diff/egfr-60.gdl", "tests/diff/egfr-60.gdl"]);
+    assert_eq!(same.status.code(), Some(0));
+    let json = run(&[
+        "diff",
+        "--format",
+        "json",
+        "tests/diff/egfr-60.gdl",
+        "tests/diff/egfr-45.gdl",
+    ]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
+    assert_eq!(value["schema"], "gdl-diff/1");
+    let missing = run(&["diff", "tests/diff/egfr-60.gdl", "does/not/exist.gdl"]);
+    assert_eq!(missing.status.code(), Some(2));
+    insta::assert_snapshot!(String::from_utf8_lossy(&changed.stdout));
+}
