@@ -109,7 +109,7 @@ fn a_changed_rule_condition_shows_who_is_affected() {
 }
 
 #[test]
-fn different_facts_are_reported_and_logic_is_not_claimed() {
+fn a_new_fact_is_compared_too() {
     let text = read("tests/guidelines/demo.gdl");
     let more = text.replace(
         "fact pregnant: bool",
@@ -120,14 +120,48 @@ fn different_facts_are_reported_and_logic_is_not_claimed() {
         "contraindicated-if pregnant or breastfeeding",
     );
     let result = diff(&text, &more);
-    assert!(!result.logic_compared);
-    assert!(result.logic_not_compared.is_some());
+    assert!(result.logic_compared, "{result:#?}");
     assert!(
         result
             .changes
             .iter()
             .any(|c| c.name == "breastfeeding" && c.change == "added")
     );
+    let example = result
+        .examples
+        .iter()
+        .find(|e| e.subject.contains("methotrexate"))
+        .unwrap_or_else(|| panic!("no methotrexate example: {result:#?}"));
+    assert_eq!(example.patient["breastfeeding"], true);
+    // And the other way round: a fact the new version drops.
+    let back = diff(&more, &text);
+    assert!(
+        back.logic_compared && !back.examples.is_empty(),
+        "{back:#?}"
+    );
+}
+
+#[test]
+fn a_fact_whose_type_changed_is_named_and_logic_not_claimed() {
+    let text = read("tests/guidelines/demo.gdl");
+    let changed = text
+        .replace(
+            "fact hypertension: bool \"Hypertension\"",
+            "fact hypertension: quantity mm[Hg] \"Systolic blood pressure\"",
+        )
+        .replace(
+            "renal_impairment or hypertension",
+            "renal_impairment or hypertension >= 140 mm[Hg]",
+        );
+    let result = diff(&text, &changed);
+    assert!(!result.logic_compared, "{result:#?}");
+    assert!(
+        result
+            .logic_not_compared
+            .as_deref()
+            .is_some_and(|r| r.contains("hypertension"))
+    );
+    assert!(result.differs());
 }
 
 #[test]

@@ -2,11 +2,12 @@
 //! declarations added, removed or changed — and, for every change in logic,
 //! a patient whose decisions differ, with the decisions before and after.
 //!
-//! Input: both texts, parsed and resolved. Output: a [`Diff`]. When both
-//! versions declare the same facts, every question is one SAT call over an
-//! encoding shared by both versions (see `docs/design.md`); each example is
-//! confirmed by running both interpreters. No example for any change means
-//! no patient's decisions change: that is a proof, not a sample.
+//! Input: both texts, parsed and resolved. Output: a [`Diff`]. Both
+//! versions are aligned on the facts of both (enum values matched by name);
+//! every question is one SAT call over an encoding they share, and each
+//! example is confirmed by running both interpreters. No example for any
+//! change means no patient's decisions change: a proof, not a sample. A fact
+//! whose type changed stops the logic comparison, and the output says so.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +16,7 @@ use serde::Serialize;
 
 use crate::analysis::{Encoding, Firing};
 use crate::eval::{Evaluation, Patient, Program, evaluate};
-use crate::sema::{Model, Type};
+use crate::sema::{Condition, ConditionKind, EnumId, Fact, FactId, Model, Type};
 use crate::syntax::ast::File;
 
 /// One declaration added, removed or changed.
@@ -79,11 +80,11 @@ pub fn diff(old: (&str, &File, &Model), new: (&str, &File, &Model)) -> Diff {
         examples: Vec::new(),
         unconfirmed: Vec::new(),
     };
-    match same_facts(old.2, new.2) {
+    match align(old.2, new.2) {
         Err(reason) => result.logic_not_compared = Some(reason),
-        Ok(()) => {
+        Ok((old_aligned, new_aligned)) => {
             result.logic_compared = true;
-            (result.examples, result.unconfirmed) = logic(old.2, new.2, &renamed);
+            (result.examples, result.unconfirmed) = logic(&old_aligned, &new_aligned, &renamed);
         }
     }
     result
@@ -164,26 +165,139 @@ fn structural(
     (changes, renamed)
 }
 
-/// The logic can be compared on one encoding when both versions declare the
-/// same facts with the same types and enum values (and the same actions, if
-/// a fact is a set of actions).
-fn same_facts(old: &Model, new: &Model) -> Result<(), String> {
-    if old.facts.len() != new.facts.len() {
-        return Err("the versions declare different facts".to_owned());
-    }
-    for (a, b) in old.facts.iter().zip(&new.facts) {
-        let same_type = match (&a.ty, &b.ty) {
-            (Type::Enum(x), Type::Enum(y)) | (Type::Set(x), Type::Set(y)) => {
-                old.enums[x.index()].values == new.enums[y.index()].values
+/// Both versions over one fact list, so that their conditions can be
+/// compared on one encoding: the new version's facts, then the facts only
+/// the old version declares. Enum values are matched by name (the new
+/// version may add values). `Err` names a fact whose type changed.
+fn align(old: &Model, new: &Model) -> Result<(Model, Model), String> {
+    let mut merged: Vec<Fact> = new.facts.clone();
+    for fact in &old.facts {
+        if merged.iter().any(|f| f.name == fact.name) {
+            continue;
+        }
+        let ty = match &fact.ty {
+            Type::Enum(id) | Type::Set(id) => {
+                let values = &old.enums[id.index()];
+                let same = new.enums.iter().position(|e| {
+                    e.name == values.name && values.values.iter().all(|v| e.values.contains(v))
+                });
+                let Some(index) = same else {
+                    return Err(format!(
+                        "enum `{}` of fact `{}` differs between the versions",
+                        values.name, fact.name
+                    ));
+                };
+                let id = EnumId(index as u32);
+                if matches!(fact.ty, Type::Enum(_)) {
+                    Type::Enum(id)
+                } else {
+                    Type::Set(id)
+                }
             }
-            (Type::Quantity(x), Type::Quantity(y)) => x.text == y.text,
-            (x, y) => std::mem::discriminant(x) == std::mem::discriminant(y),
+            other => other.clone(),
         };
-        if a.name != b.name || !same_type {
-            return Err(format!("fact `{}` differs between the versions", b.name));
+        merged.push(Fact { ty, ..fact.clone() });
+    }
+    // Old fact index → merged index, and old enum value → new enum value.
+    let mut fact_map = Vec::with_capacity(old.facts.len());
+    let mut value_maps: Vec<Vec<u32>> = Vec::with_capacity(old.facts.len());
+    for fact in &old.facts {
+        let Some(index) = merged.iter().position(|f| f.name == fact.name) else {
+            return Err(format!("fact `{}` cannot be aligned", fact.name));
+        };
+        let target = &merged[index];
+        let values = match (&fact.ty, &target.ty) {
+            (Type::Enum(a), Type::Enum(b)) | (Type::Set(a), Type::Set(b)) => {
+                let from = &old.enums[a.index()];
+                let to = &new.enums[b.index()];
+                let mut map = Vec::with_capacity(from.values.len());
+                for value in &from.values {
+                    let Some(v) = to.value(value) else {
+                        return Err(format!(
+                            "`{value}` of fact `{}` was removed from its enum",
+                            fact.name
+                        ));
+                    };
+                    map.push(v);
+                }
+                map
+            }
+            (Type::Quantity(a), Type::Quantity(b)) if a.text == b.text => Vec::new(),
+            (a, b)
+                if std::mem::discriminant(a) == std::mem::discriminant(b)
+                    && !matches!(a, Type::Quantity(_)) =>
+            {
+                Vec::new()
+            }
+            _ => return Err(format!("the type of fact `{}` changed", fact.name)),
+        };
+        fact_map.push(index as u32);
+        value_maps.push(values);
+    }
+    let mut new_aligned = new.clone();
+    new_aligned.facts = merged.clone();
+    let mut old_aligned = old.clone();
+    old_aligned.facts = merged;
+    old_aligned.enums = new.enums.clone();
+    old_aligned.action_enum = new.action_enum;
+    let remap = |condition: &mut Condition| remap_condition(condition, &fact_map, &value_maps);
+    for definition in &mut old_aligned.definitions {
+        remap(&mut definition.condition);
+    }
+    for rule in &mut old_aligned.rules {
+        remap(&mut rule.condition);
+    }
+    for action in &mut old_aligned.actions {
+        for clause in action
+            .contraindications
+            .iter_mut()
+            .chain(action.cautions.iter_mut())
+        {
+            remap(&mut clause.condition);
         }
     }
-    Ok(())
+    for invariant in &mut old_aligned.invariants {
+        remap(&mut invariant.condition);
+    }
+    Ok((old_aligned, new_aligned))
+}
+
+/// Rewrites a condition's fact and enum-value indices.
+fn remap_condition(condition: &mut Condition, facts: &[u32], values: &[Vec<u32>]) {
+    let value_of = |fact: FactId, value: u32| {
+        values
+            .get(fact.index())
+            .and_then(|map| map.get(value as usize))
+            .copied()
+            .unwrap_or(value)
+    };
+    let fact_of = |fact: FactId| FactId(facts.get(fact.index()).copied().unwrap_or(fact.0));
+    let mut stack = vec![condition];
+    while let Some(condition) = stack.pop() {
+        match &mut condition.kind {
+            ConditionKind::Fact(fact) | ConditionKind::Compare { fact, .. } => {
+                *fact = fact_of(*fact)
+            }
+            ConditionKind::EnumIn { fact, values } => {
+                for value in values.iter_mut() {
+                    *value = value_of(*fact, *value);
+                }
+                values.sort_unstable();
+                *fact = fact_of(*fact);
+            }
+            ConditionKind::SetHas { fact, value } => {
+                *value = value_of(*fact, *value);
+                *fact = fact_of(*fact);
+            }
+            ConditionKind::Not(inner) => stack.push(inner),
+            ConditionKind::And(parts) | ConditionKind::Or(parts) => stack.extend(parts.iter_mut()),
+            ConditionKind::Implies(left, right) => {
+                stack.push(left);
+                stack.push(right);
+            }
+            ConditionKind::Const(_) | ConditionKind::Definition(_) => {}
+        }
+    }
 }
 
 /// One SAT question per rule and per action present in both versions (and
