@@ -374,32 +374,7 @@ fn logic(
         let old_index = old.rules.iter().position(|r| &r.name == old_name);
         let (subject, differs) = match old_index {
             Some(old_index) => {
-                let choices_same = format!(
-                    "{:?}",
-                    rule.choices
-                        .iter()
-                        .map(|c| (
-                            c.outcome,
-                            c.actions
-                                .iter()
-                                .map(|a| &new.actions[a.index()].name)
-                                .collect::<Vec<_>>()
-                        ))
-                        .collect::<Vec<_>>()
-                ) == format!(
-                    "{:?}",
-                    old.rules[old_index]
-                        .choices
-                        .iter()
-                        .map(|c| (
-                            c.outcome,
-                            c.actions
-                                .iter()
-                                .map(|a| &old.actions[a.index()].name)
-                                .collect::<Vec<_>>()
-                        ))
-                        .collect::<Vec<_>>()
-                );
+                let choices_same = outcome(old, &old.rules[old_index]) == outcome(new, rule);
                 if choices_same {
                     let differs = xor(&mut encoding, old_fire[old_index], new_fire[new_index]);
                     (
@@ -452,6 +427,24 @@ fn logic(
         }
     }
     (examples, unconfirmed)
+}
+
+/// What a rule does when it fires: its `then` clauses by action name, and
+/// its escalation reason.
+fn outcome(model: &Model, rule: &crate::sema::Rule) -> String {
+    let choices: Vec<(bool, Vec<&str>)> = rule
+        .choices
+        .iter()
+        .map(|c| {
+            let names = c
+                .actions
+                .iter()
+                .map(|a| model.actions[a.index()].name.as_str())
+                .collect();
+            (c.outcome == crate::sema::Outcome::Avoid, names)
+        })
+        .collect();
+    format!("{choices:?} {:?}", rule.escalation)
 }
 
 /// Rules of a model that recommend the named action.
