@@ -253,9 +253,8 @@ impl Analysis<'_> {
                     let mut clear = fires.clone();
                     clear.push(!self.blocked[action.index()]);
                     if !self.sat(&clear) {
-                        let Some(witness) = self.witness(&fires) else {
-                            continue;
-                        };
+                        // Any patient for whom the rule fires shows it.
+                        let witness = patient.clone();
                         let evaluation = self.evaluate(&witness);
                         if evaluation.rules[index] == RuleStatus::Fired
                             && self.blocked_for(&witness, &evaluation, *action)
