@@ -137,18 +137,19 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
     let mut finished = false;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     while !finished {
-        let mut chunk: Vec<(usize, String)> = Vec::with_capacity(BATCH_LINES);
+        // Each line's text, or why it could not be read.
+        let mut chunk: Vec<(usize, Result<String, String>)> = Vec::with_capacity(BATCH_LINES);
         while chunk.len() < BATCH_LINES {
             let line = match read_line(&mut *reader, &mut buffer) {
                 Line::End => {
                     finished = true;
                     break;
                 }
-                Line::Text(text) => text,
-                Line::Unreadable(problem) => format!("\u{0}{problem}"),
+                Line::Text(text) => Ok(text),
+                Line::Unreadable(problem) => Err(problem),
                 Line::Failed(problem) => {
                     finished = true;
-                    format!("\u{0}{problem}")
+                    Err(problem)
                 }
             };
             line_number += 1;
@@ -243,7 +244,7 @@ enum LineResult {
 
 fn process_chunk(
     program: &Program<'_>,
-    chunk: &[(usize, String)],
+    chunk: &[(usize, Result<String, String>)],
     threads: usize,
     file: &str,
 ) -> Vec<LineResult> {
@@ -266,17 +267,19 @@ fn process_chunk(
     })
 }
 
-fn process_line(program: &Program<'_>, line_number: usize, line: &str, file: &str) -> LineResult {
-    if line.trim().is_empty() {
-        return LineResult::Blank;
-    }
-    let parsed = if let Some(io_error) = line.strip_prefix('\u{0}') {
-        Err(crate::diagnostics::Diagnostic::new(
+fn process_line(
+    program: &Program<'_>,
+    line_number: usize,
+    line: &Result<String, String>,
+    file: &str,
+) -> LineResult {
+    let parsed = match line {
+        Ok(text) if text.trim().is_empty() => return LineResult::Blank,
+        Ok(text) => parse_patient(program, text),
+        Err(problem) => Err(crate::diagnostics::Diagnostic::new(
             crate::diagnostics::Code::MalformedFacts,
-            format!("cannot read this line: {io_error}"),
-        ))
-    } else {
-        parse_patient(program, line)
+            format!("cannot read this line: {problem}"),
+        )),
     };
     match parsed {
         Ok(patient) => {
