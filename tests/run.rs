@@ -68,7 +68,7 @@ fn report_for(guideline: &str, source_name: &str, facts_path: &Path) -> String {
         "{}{}\n----- JSON\n{}\n",
         report::text::render(&built),
         report::explain::render(&explanations, source_name),
-        report::json_pretty(&built)
+        report::json::to_string_pretty(&built)
     )
 }
 

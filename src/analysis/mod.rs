@@ -12,8 +12,8 @@ use batsat::Lit;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::explain::{Target, explain};
 use crate::eval::{Evaluation, Patient, Program, RuleStatus, Tri, Withholding, evaluate};
-use crate::report::fact_json;
-use crate::sema::{ActionId, Member, Model, Outcome, RuleId, SectionId};
+use crate::report::{self, FactJson};
+use crate::sema::{ActionId, FactId, Member, Model, Outcome, RuleId, SectionId};
 pub use encode::Encoding;
 
 /// Everything the analyses share: literals for rules firing and actions
@@ -694,16 +694,25 @@ fn rules_in(model: &Model, section: SectionId) -> Vec<RuleId> {
     out
 }
 
-/// A witness as one line of facts JSON, in declaration order.
+/// A witness as one line of facts JSON, keys sorted by name.
 pub fn witness_json(model: &Model, patient: &Patient) -> String {
-    let mut map = serde_json::Map::new();
-    for (index, fact) in model.facts.iter().enumerate() {
-        let value = fact_json(
-            model,
-            crate::sema::FactId(index as u32),
-            patient.get(crate::sema::FactId(index as u32)),
-        );
-        map.insert(fact.name.clone(), value);
+    let mut facts: Vec<(&str, FactId)> = model
+        .facts
+        .iter()
+        .enumerate()
+        .map(|(index, fact)| (fact.name.as_str(), FactId(index as u32)))
+        .collect();
+    facts.sort_unstable();
+    let mut out = Vec::with_capacity(64 * facts.len());
+    out.push(b'{');
+    for (index, (name, fact)) in facts.into_iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut out, name);
+        out.push(b':');
+        report::json::write_fact(FactJson::new(model, fact, patient.get(fact)), &mut out);
     }
-    serde_json::Value::Object(map).to_string()
+    out.push(b'}');
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -102,10 +102,14 @@ pub fn run(args: &RunArgs) -> u8 {
         }
         ReportFormat::Json => match &explanations {
             Some(explanations) => {
-                let value = serde_json::json!({"report": report, "explanations": explanations});
-                serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+                let mut document = b"{\"report\":".to_vec();
+                report::json::write(&report, &mut document);
+                document.extend_from_slice(b",\"explanations\":");
+                let _ = serde_json::to_writer(&mut document, explanations);
+                document.push(b'}');
+                report::json::pretty(&document) + "\n"
             }
-            None => report::json_pretty(&report) + "\n",
+            None => report::json::to_string_pretty(&report) + "\n",
         },
     };
     let _ = std::io::Write::write_all(&mut std::io::stdout(), output.as_bytes());
@@ -284,7 +288,11 @@ fn process_line(
     match parsed {
         Ok(patient) => {
             let evaluation = evaluate(program, &patient);
-            LineResult::Report(report::json(&report::build(program, &patient, &evaluation)))
+            LineResult::Report(report::json::to_string(&report::build(
+                program,
+                &patient,
+                &evaluation,
+            )))
         }
         Err(diagnostic) => {
             let column = diagnostic.primary_span().start_usize() + 1;

@@ -1,13 +1,14 @@
 //! Reports: an [`Evaluation`] turned into names, values, reasons and
 //! citations, in one [`Report`] shape that both renderers use: text for
-//! people ([`text`]) and versioned JSON for programs (`docs/report.md`).
+//! people ([`text`]) and versioned JSON for programs ([`json`],
+//! `docs/report.md`). A report borrows its strings from the model, the
+//! patient and the evaluation: building one copies no text.
 
 pub mod explain;
+pub mod json;
 pub mod text;
 
 use std::borrow::Cow;
-
-use serde::Serialize;
 
 use crate::eval::{
     EscalationCause, Evaluation, Patient, Program, Tri, Value, Withheld, Withholding,
@@ -15,17 +16,17 @@ use crate::eval::{
 use crate::sema::{ActionId, FactId, Model, ReferenceId, RuleId, Type};
 
 /// The JSON schema identifier; bumped on any incompatible change.
-pub const SCHEMA: &str = "gdl-report/1";
+pub const SCHEMA: &str = "gdl-report/2";
 
 /// A report for one patient.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Report<'a> {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
     /// Which guideline produced it.
     pub guideline: GuidelineInfo<'a>,
     /// The patient identifier (`"@id"` in the facts), if given.
-    pub patient: Option<String>,
+    pub patient: Option<&'a str>,
     /// Actions to give.
     pub recommended: Vec<RecommendedItem<'a>>,
     /// Actions not given, with why.
@@ -36,10 +37,13 @@ pub struct Report<'a> {
     pub escalations: Vec<EscalationItem<'a>>,
     /// True when no rule applies and nothing escalates.
     pub nothing_applies: bool,
+    /// Every reference an item cites, once, in declaration order; items
+    /// cite them by key.
+    pub references: Vec<Citation<'a>>,
 }
 
 /// Guideline identification.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GuidelineInfo<'a> {
     /// Machine name.
     pub id: &'a str,
@@ -50,16 +54,64 @@ pub struct GuidelineInfo<'a> {
 }
 
 /// A fact and its value for this patient.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FactValue<'a> {
     /// Fact name.
     pub fact: &'a str,
-    /// JSON value: bool, number, `{"value","unit"}`, string, list, or null.
-    pub value: serde_json::Value,
+    /// The value, in the shape a facts file uses.
+    pub value: FactJson<'a>,
+}
+
+/// A fact's value as a report shows it: in JSON, the same shape a facts file
+/// uses (`docs/facts.md`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FactJson<'a> {
+    /// Unknown: `null`.
+    Unknown,
+    /// A bool fact.
+    Bool(bool),
+    /// A number fact.
+    Number(f64),
+    /// A quantity in its declared unit: `{"value": x, "unit": u}`.
+    Quantity(f64, &'a str),
+    /// An enum value's name.
+    Enum(&'a str),
+    /// A set: the enum's values and which of them are in the set.
+    Set(&'a [String], u128),
+}
+
+impl<'a> FactJson<'a> {
+    /// The value of `fact` for a patient.
+    pub fn new(model: &'a Model, fact: FactId, value: Value) -> FactJson<'a> {
+        let ty = &model.facts[fact.index()].ty;
+        match (value, ty) {
+            (Value::Bool(b), _) => FactJson::Bool(b),
+            (Value::Number(x), Type::Quantity(unit)) => FactJson::Quantity(x, &unit.text),
+            (Value::Number(x), _) => FactJson::Number(x),
+            (Value::Enum(v), Type::Enum(id)) => model.enums[id.index()]
+                .values
+                .get(v as usize)
+                .map_or(FactJson::Unknown, |name| FactJson::Enum(name)),
+            (Value::Set(bits), Type::Set(id)) => {
+                FactJson::Set(&model.enums[id.index()].values, bits)
+            }
+            _ => FactJson::Unknown,
+        }
+    }
+
+    /// The names in a set value, in the enum's order.
+    pub fn set_members(values: &'a [String], bits: u128) -> impl Iterator<Item = &'a str> {
+        values
+            .iter()
+            .take(128)
+            .enumerate()
+            .filter(move |(i, _)| bits & (1u128 << i) != 0)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// A cited reference.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Citation<'a> {
     /// Key as declared.
     pub key: &'a str,
@@ -74,7 +126,7 @@ pub struct Citation<'a> {
 }
 
 /// A rule's identity.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RuleInfo<'a> {
     /// Rule name.
     pub name: &'a str,
@@ -83,7 +135,7 @@ pub struct RuleInfo<'a> {
 }
 
 /// A recommendation.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RecommendedItem<'a> {
     /// Action name.
     pub action: &'a str,
@@ -95,12 +147,12 @@ pub struct RecommendedItem<'a> {
     pub because: Vec<FactValue<'a>>,
     /// Cautions that hold or may hold.
     pub cautions: Vec<CautionItem<'a>>,
-    /// The rule's evidence.
-    pub citations: Vec<Citation<'a>>,
+    /// The rule's evidence: keys into [`Report::references`].
+    pub citations: Vec<&'a str>,
 }
 
 /// A caution on a recommended action.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CautionItem<'a> {
     /// `applies` or `may-apply`.
     pub status: &'static str,
@@ -108,12 +160,12 @@ pub struct CautionItem<'a> {
     pub because: Option<&'a str>,
     /// Facts that would settle a `may-apply`.
     pub needs: Vec<&'a str>,
-    /// The clause's evidence.
-    pub citations: Vec<Citation<'a>>,
+    /// The clause's evidence: keys into [`Report::references`].
+    pub citations: Vec<&'a str>,
 }
 
 /// An action withheld.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WithheldItem<'a> {
     /// Action name.
     pub action: &'a str,
@@ -129,12 +181,13 @@ pub struct WithheldItem<'a> {
     pub values: Vec<FactValue<'a>>,
     /// Facts that would settle an uncertain withholding.
     pub needs: Vec<&'a str>,
-    /// Evidence for the contraindication or avoidance.
-    pub citations: Vec<Citation<'a>>,
+    /// Evidence for the contraindication or avoidance: keys into
+    /// [`Report::references`].
+    pub citations: Vec<&'a str>,
 }
 
 /// An action to avoid.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AvoidItem<'a> {
     /// Action name.
     pub action: &'a str,
@@ -144,12 +197,12 @@ pub struct AvoidItem<'a> {
     pub rule: RuleInfo<'a>,
     /// The values of the facts the rule's condition reads.
     pub because: Vec<FactValue<'a>>,
-    /// The rule's evidence.
-    pub citations: Vec<Citation<'a>>,
+    /// The rule's evidence: keys into [`Report::references`].
+    pub citations: Vec<&'a str>,
 }
 
 /// A decision for a clinician.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EscalationItem<'a> {
     /// `unknown-condition`, `no-alternative`, `exclusive-conflict` or `implausible-facts`.
     pub kind: &'static str,
@@ -174,6 +227,7 @@ pub fn build<'a>(
         program,
         model,
         patient,
+        cited: std::cell::RefCell::new(vec![false; model.references.len()]),
     };
     let mut withheld: Vec<WithheldItem<'a>> =
         evaluation.withheld().map(|w| builder.withheld(w)).collect();
@@ -186,7 +240,7 @@ pub fn build<'a>(
             title: &model.header.title,
             version: model.header.meta("version"),
         },
-        patient: patient.id.clone(),
+        patient: patient.id.as_deref(),
         recommended: evaluation
             .recommended
             .iter()
@@ -233,6 +287,7 @@ pub fn build<'a>(
             .map(|e| builder.escalation(&e.cause, &e.needs))
             .collect(),
         nothing_applies: evaluation.nothing_applies(),
+        references: builder.references(),
     }
 }
 
@@ -240,6 +295,8 @@ struct Builder<'a, 'm> {
     program: &'a Program<'m>,
     model: &'a Model,
     patient: &'a Patient,
+    /// Which references the report cites so far, by reference index.
+    cited: std::cell::RefCell<Vec<bool>>,
 }
 
 impl<'a> Builder<'a, '_> {
@@ -271,23 +328,39 @@ impl<'a> Builder<'a, '_> {
             .iter()
             .map(|&fact| FactValue {
                 fact: &self.model.facts[fact.index()].name,
-                value: fact_json(self.model, fact, self.patient.get(fact)),
+                value: FactJson::new(self.model, fact, self.patient.get(fact)),
             })
             .collect()
     }
 
-    fn citations(&self, references: &[ReferenceId]) -> Vec<Citation<'a>> {
+    /// The keys of `references`, noting them for the report's table.
+    fn citations(&self, references: &[ReferenceId]) -> Vec<&'a str> {
+        let mut cited = self.cited.borrow_mut();
         references
             .iter()
             .map(|id| {
-                let reference = &self.model.references[id.index()];
-                Citation {
-                    key: &reference.key,
-                    citation: &reference.citation,
-                    pmid: reference.pmid,
-                    doi: reference.doi.as_deref(),
-                    link: reference.link.as_deref(),
+                if let Some(flag) = cited.get_mut(id.index()) {
+                    *flag = true;
                 }
+                self.model.references[id.index()].key.as_str()
+            })
+            .collect()
+    }
+
+    /// The cited references, in declaration order.
+    fn references(&self) -> Vec<Citation<'a>> {
+        let cited = self.cited.borrow();
+        self.model
+            .references
+            .iter()
+            .zip(cited.iter())
+            .filter(|(_, cited)| **cited)
+            .map(|(reference, _)| Citation {
+                key: &reference.key,
+                citation: &reference.citation,
+                pmid: reference.pmid,
+                doi: reference.doi.as_deref(),
+                link: reference.link.as_deref(),
             })
             .collect()
     }
@@ -472,38 +545,4 @@ fn join_or_none(names: &[&str]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     }
-}
-
-/// A fact's value as JSON, in the same shape a facts file uses.
-pub fn fact_json(model: &Model, fact: FactId, value: Value) -> serde_json::Value {
-    use serde_json::json;
-    let ty = &model.facts[fact.index()].ty;
-    match (value, ty) {
-        (Value::Unknown, _) => serde_json::Value::Null,
-        (Value::Bool(b), _) => json!(b),
-        (Value::Number(x), Type::Quantity(unit)) => json!({"value": x, "unit": unit.text}),
-        (Value::Number(x), _) => json!(x),
-        (Value::Enum(v), Type::Enum(id)) => json!(model.enums[id.index()].values.get(v as usize)),
-        (Value::Set(bits), Type::Set(id)) => {
-            let values: Vec<&str> = model.enums[id.index()]
-                .values
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i < 128 && bits & (1u128 << i) != 0)
-                .map(|(_, v)| v.as_str())
-                .collect();
-            json!(values)
-        }
-        _ => serde_json::Value::Null,
-    }
-}
-
-/// Renders a report as one line of JSON.
-pub fn json(report: &Report) -> String {
-    serde_json::to_string(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-}
-
-/// Renders a report as indented JSON.
-pub fn json_pretty(report: &Report) -> String {
-    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Citation, FactValue, Report, RuleInfo};
+use super::{FactJson, FactValue, Report, RuleInfo};
 
 /// Renders a report as text, sections in a fixed order.
 pub fn render(report: &Report) -> String {
@@ -43,9 +43,9 @@ pub fn render(report: &Report) -> String {
                     let _ = write!(out, " [needs {}]", caution.needs.join(", "));
                 }
                 out.push('\n');
-                citations(&mut out, &caution.citations, "        ");
+                citations(&mut out, report, &caution.citations, "        ");
             }
-            citations(&mut out, &item.citations, "      ");
+            citations(&mut out, report, &item.citations, "      ");
         }
     }
     if !report.withheld.is_empty() {
@@ -68,7 +68,7 @@ pub fn render(report: &Report) -> String {
             if !item.needs.is_empty() {
                 let _ = writeln!(out, "      needs: {}", item.needs.join(", "));
             }
-            citations(&mut out, &item.citations, "      ");
+            citations(&mut out, report, &item.citations, "      ");
         }
     }
     if !report.avoid.is_empty() {
@@ -77,7 +77,7 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "  x {}{}", item.action, label(item.label));
             let _ = writeln!(out, "      rule: {}", rule(&item.rule));
             let _ = writeln!(out, "      because: {}", values(&item.because));
-            citations(&mut out, &item.citations, "      ");
+            citations(&mut out, report, &item.citations, "      ");
         }
     }
     if !report.escalations.is_empty() {
@@ -119,34 +119,43 @@ pub fn values(values: &[FactValue]) -> String {
     }
     values
         .iter()
-        .map(|v| format!("{} = {}", v.fact, value(&v.value)))
+        .map(|v| format!("{} = {}", v.fact, value(v.value)))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-fn value(value: &serde_json::Value) -> String {
-    use serde_json::Value as J;
+fn value(value: FactJson<'_>) -> String {
     match value {
-        J::Null => "unknown".to_owned(),
-        J::Bool(b) => b.to_string(),
-        J::Number(n) => match n.as_f64() {
-            Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
-            _ => n.to_string(),
-        },
-        J::String(s) => s.clone(),
-        J::Array(items) => {
-            let parts: Vec<String> = items.iter().map(self::value).collect();
-            format!("{{{}}}", parts.join(", "))
-        }
-        J::Object(map) => match (map.get("value"), map.get("unit")) {
-            (Some(v), Some(J::String(unit))) => format!("{} {unit}", self::value(v)),
-            _ => value.to_string(),
-        },
+        FactJson::Unknown => "unknown".to_owned(),
+        FactJson::Bool(b) => b.to_string(),
+        FactJson::Number(x) => number(x),
+        FactJson::Quantity(x, unit) => format!("{} {unit}", number(x)),
+        FactJson::Enum(name) => name.to_owned(),
+        FactJson::Set(values, bits) => format!(
+            "{{{}}}",
+            FactJson::set_members(values, bits)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
-fn citations(out: &mut String, citations: &[Citation], indent: &str) {
-    for citation in citations {
+/// Integral values without a decimal point.
+fn number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        // The same digits as the JSON report.
+        serde_json::Number::from_f64(x).map_or_else(|| "unknown".to_owned(), |n| n.to_string())
+    }
+}
+
+/// One `evidence:` line per cited key, from the report's reference table.
+fn citations(out: &mut String, report: &Report, keys: &[&str], indent: &str) {
+    for key in keys {
+        let Some(citation) = report.references.iter().find(|c| c.key == *key) else {
+            continue;
+        };
         let mut line = format!("{indent}evidence: [{}] {}", citation.key, citation.citation);
         if let Some(pmid) = citation.pmid {
             let _ = write!(line, " PMID {pmid}");

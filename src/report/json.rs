@@ -1,0 +1,324 @@
+//! The JSON rendering of a [`Report`] (schema `gdl-report/2`, documented in
+//! `docs/report.md`, machine-checkable in `docs/report.schema.json`).
+//!
+//! Written straight into a byte buffer: a cohort run writes one report per
+//! patient, so this is on the hot path, and a buffer the caller reuses
+//! costs no allocation. Most strings in a report are names, labels and
+//! citations that need no escaping; they are copied as they are. The
+//! indented form is this output re-indented by serde_json, so there is one
+//! writer of the shape.
+
+use super::{
+    AvoidItem, CautionItem, Citation, EscalationItem, FactJson, FactValue, RecommendedItem, Report,
+    RuleInfo, WithheldItem,
+};
+
+/// The report as one line of JSON.
+pub fn to_string(report: &Report) -> String {
+    let mut out = Vec::with_capacity(4096);
+    write(report, &mut out);
+    into_string(out)
+}
+
+/// The report as indented JSON.
+pub fn to_string_pretty(report: &Report) -> String {
+    let mut out = Vec::with_capacity(4096);
+    write(report, &mut out);
+    pretty(&out)
+}
+
+/// Re-indents one JSON document written by this module (or any valid JSON),
+/// keeping the order of keys.
+pub fn pretty(compact: &[u8]) -> String {
+    let mut out = Vec::with_capacity(compact.len() * 2);
+    let mut deserializer = serde_json::Deserializer::from_slice(compact);
+    let mut serializer = serde_json::Serializer::pretty(&mut out);
+    match serde_transcode::transcode(&mut deserializer, &mut serializer) {
+        Ok(()) => into_string(out),
+        // Only reachable if the writer produced invalid JSON; say so in JSON.
+        Err(error) => format!("{{\"error\":\"cannot indent the report: {error}\"}}"),
+    }
+}
+
+/// Appends the report as one line of JSON (no newline) to `out`.
+pub fn write(report: &Report, out: &mut Vec<u8>) {
+    let mut w = Writer { out };
+    w.raw("{\"schema\":");
+    w.string(report.schema);
+    w.raw(",\"guideline\":{\"id\":");
+    w.string(report.guideline.id);
+    w.raw(",\"title\":");
+    w.string(report.guideline.title);
+    w.raw(",\"version\":");
+    w.optional_string(report.guideline.version);
+    w.raw("},\"patient\":");
+    w.optional_string(report.patient);
+    w.raw(",\"recommended\":");
+    w.list(&report.recommended, Writer::recommended);
+    w.raw(",\"withheld\":");
+    w.list(&report.withheld, Writer::withheld);
+    w.raw(",\"avoid\":");
+    w.list(&report.avoid, Writer::avoid);
+    w.raw(",\"escalations\":");
+    w.list(&report.escalations, Writer::escalation);
+    w.raw(",\"nothing_applies\":");
+    w.raw(if report.nothing_applies {
+        "true"
+    } else {
+        "false"
+    });
+    w.raw(",\"references\":{");
+    for (index, citation) in report.references.iter().enumerate() {
+        if index > 0 {
+            w.raw(",");
+        }
+        w.reference(citation);
+    }
+    w.raw("}}");
+}
+
+/// Appends a fact's value in the shape a facts file uses.
+pub fn write_fact(value: FactJson<'_>, out: &mut Vec<u8>) {
+    Writer { out }.fact(value);
+}
+
+fn into_string(bytes: Vec<u8>) -> String {
+    // Everything written is UTF-8: ASCII punctuation and copies of `str`s.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+struct Writer<'o> {
+    out: &'o mut Vec<u8>,
+}
+
+impl Writer<'_> {
+    fn raw(&mut self, text: &str) {
+        self.out.extend_from_slice(text.as_bytes());
+    }
+
+    /// A JSON string. Text without quotes, backslashes or control
+    /// characters (almost all of a report) is copied in one go.
+    fn string(&mut self, text: &str) {
+        let plain = text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+        if plain {
+            self.out.push(b'"');
+            self.out.extend_from_slice(text.as_bytes());
+            self.out.push(b'"');
+        } else {
+            // serde_json's escaping, for the rare string that needs it.
+            let _ = serde_json::to_writer(&mut *self.out, text);
+        }
+    }
+
+    fn optional_string(&mut self, text: Option<&str>) {
+        match text {
+            Some(text) => self.string(text),
+            None => self.raw("null"),
+        }
+    }
+
+    fn number(&mut self, value: f64) {
+        // serde_json writes shortest round-trip floats, and null for NaN
+        // and infinities (which facts cannot hold).
+        let _ = serde_json::to_writer(&mut *self.out, &value);
+    }
+
+    fn list<T>(&mut self, items: &[T], mut item: impl FnMut(&mut Self, &T)) {
+        self.out.push(b'[');
+        for (index, value) in items.iter().enumerate() {
+            if index > 0 {
+                self.out.push(b',');
+            }
+            item(self, value);
+        }
+        self.out.push(b']');
+    }
+
+    fn strings(&mut self, items: &[&str]) {
+        self.list(items, |w, text| w.string(text));
+    }
+
+    fn fact(&mut self, value: FactJson<'_>) {
+        match value {
+            FactJson::Unknown => self.raw("null"),
+            FactJson::Bool(true) => self.raw("true"),
+            FactJson::Bool(false) => self.raw("false"),
+            FactJson::Number(x) => self.number(x),
+            FactJson::Quantity(x, unit) => {
+                self.raw("{\"value\":");
+                self.number(x);
+                self.raw(",\"unit\":");
+                self.string(unit);
+                self.raw("}");
+            }
+            FactJson::Enum(name) => self.string(name),
+            FactJson::Set(values, bits) => {
+                self.out.push(b'[');
+                for (index, name) in FactJson::set_members(values, bits).enumerate() {
+                    if index > 0 {
+                        self.out.push(b',');
+                    }
+                    self.string(name);
+                }
+                self.out.push(b']');
+            }
+        }
+    }
+
+    fn values(&mut self, values: &[FactValue<'_>]) {
+        self.list(values, |w, value| {
+            w.raw("{\"fact\":");
+            w.string(value.fact);
+            w.raw(",\"value\":");
+            w.fact(value.value);
+            w.raw("}");
+        });
+    }
+
+    /// `"action":…,"label":…,"rule":{…}`
+    fn action_and_rule(&mut self, action: &str, label: Option<&str>, rule: &RuleInfo<'_>) {
+        self.raw("\"action\":");
+        self.string(action);
+        self.raw(",\"label\":");
+        self.optional_string(label);
+        self.raw(",\"rule\":");
+        self.rule(rule);
+    }
+
+    fn rule(&mut self, rule: &RuleInfo<'_>) {
+        self.raw("{\"name\":");
+        self.string(rule.name);
+        self.raw(",\"title\":");
+        self.optional_string(rule.title);
+        self.raw("}");
+    }
+
+    fn recommended(&mut self, item: &RecommendedItem<'_>) {
+        self.raw("{");
+        self.action_and_rule(item.action, item.label, &item.rule);
+        self.raw(",\"because\":");
+        self.values(&item.because);
+        self.raw(",\"cautions\":");
+        self.list(&item.cautions, Writer::caution);
+        self.raw(",\"citations\":");
+        self.strings(&item.citations);
+        self.raw("}");
+    }
+
+    fn caution(&mut self, item: &CautionItem<'_>) {
+        self.raw("{\"status\":");
+        self.string(item.status);
+        self.raw(",\"because\":");
+        self.optional_string(item.because);
+        self.raw(",\"needs\":");
+        self.strings(&item.needs);
+        self.raw(",\"citations\":");
+        self.strings(&item.citations);
+        self.raw("}");
+    }
+
+    fn withheld(&mut self, item: &WithheldItem<'_>) {
+        self.raw("{");
+        self.action_and_rule(item.action, item.label, &item.rule);
+        self.raw(",\"reason\":");
+        self.string(item.reason);
+        self.raw(",\"because\":");
+        self.list(&item.because, |w, text| w.string(text));
+        self.raw(",\"values\":");
+        self.values(&item.values);
+        self.raw(",\"needs\":");
+        self.strings(&item.needs);
+        self.raw(",\"citations\":");
+        self.strings(&item.citations);
+        self.raw("}");
+    }
+
+    fn avoid(&mut self, item: &AvoidItem<'_>) {
+        self.raw("{");
+        self.action_and_rule(item.action, item.label, &item.rule);
+        self.raw(",\"because\":");
+        self.values(&item.because);
+        self.raw(",\"citations\":");
+        self.strings(&item.citations);
+        self.raw("}");
+    }
+
+    fn escalation(&mut self, item: &EscalationItem<'_>) {
+        self.raw("{\"kind\":");
+        self.string(item.kind);
+        self.raw(",\"rule\":");
+        match &item.rule {
+            Some(rule) => self.rule(rule),
+            None => self.raw("null"),
+        }
+        self.raw(",\"reason\":");
+        self.string(&item.reason);
+        self.raw(",\"needs\":");
+        self.strings(&item.needs);
+        self.raw(",\"values\":");
+        self.values(&item.values);
+        self.raw("}");
+    }
+
+    /// `"key":{"citation":…,"pmid":…,"doi":…,"link":…}`
+    fn reference(&mut self, citation: &Citation<'_>) {
+        self.string(citation.key);
+        self.raw(":{\"citation\":");
+        self.string(citation.citation);
+        self.raw(",\"pmid\":");
+        match citation.pmid {
+            Some(pmid) => {
+                let _ = serde_json::to_writer(&mut *self.out, &pmid);
+            }
+            None => self.raw("null"),
+        }
+        self.raw(",\"doi\":");
+        self.optional_string(citation.doi);
+        self.raw(",\"link\":");
+        self.optional_string(citation.link);
+        self.raw("}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn string(text: &str) -> String {
+        let mut out = Vec::new();
+        Writer { out: &mut out }.string(text);
+        into_string(out)
+    }
+
+    #[test]
+    fn strings_are_escaped_only_when_needed() {
+        assert_eq!(string("plain text"), "\"plain text\"");
+        assert_eq!(string("a \"b\" \\ c\n"), r#""a \"b\" \\ c\n""#);
+        assert_eq!(string("\u{1}é"), "\"\\u0001é\"");
+    }
+
+    #[test]
+    fn facts_keep_the_facts_file_shape() {
+        let values = ["a".to_owned(), "b".to_owned(), "c".to_owned()];
+        let render = |value| {
+            let mut out = Vec::new();
+            write_fact(value, &mut out);
+            into_string(out)
+        };
+        assert_eq!(render(FactJson::Unknown), "null");
+        assert_eq!(render(FactJson::Number(8.0)), "8.0");
+        assert_eq!(
+            render(FactJson::Quantity(45.5, "mL/min")),
+            r#"{"value":45.5,"unit":"mL/min"}"#
+        );
+        assert_eq!(render(FactJson::Set(&values, 0b101)), r#"["a","c"]"#);
+    }
+
+    #[test]
+    fn pretty_keeps_key_order() {
+        assert_eq!(
+            pretty(br#"{"b":1,"a":[]}"#),
+            "{\n  \"b\": 1,\n  \"a\": []\n}"
+        );
+    }
+}
