@@ -1,19 +1,17 @@
-//! Patient facts from JSON: one object per patient, keys are fact names.
-//! Values are read straight into slots by a serde visitor (no intermediate
-//! document); on error, the failing key's value is located in the text so
-//! the diagnostic points at it. Shape documented in `docs/facts.md`.
+//! A frozen copy of `src/eval/facts.rs` as it was before the fast path
+//! (commit 67c8033): the reference the new `parse_patient` must agree
+//! with. Do not edit: it is the "before" of the equivalence tests.
 
 use std::cell::RefCell;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use super::interp::{Patient, Value};
-use super::program::Program;
-use crate::diagnostics::{Code, Diagnostic, did_you_mean};
-use crate::sema::units::parse_unit;
-use crate::sema::{FactId, Type};
-use crate::syntax::Span;
+use gdl::diagnostics::{Code, Diagnostic, did_you_mean};
+use gdl::eval::{Patient, Program, Value};
+use gdl::sema::units::parse_unit;
+use gdl::sema::{FactId, Type};
+use gdl::syntax::Span;
 
 /// The key that carries a patient identifier; fact names cannot start with `@`.
 pub const ID_KEY: &str = "@id";
@@ -250,7 +248,7 @@ impl ValueSeed<'_, '_> {
         }
     }
 
-    fn enum_name(&self, id: crate::sema::EnumId) -> &str {
+    fn enum_name(&self, id: gdl::sema::EnumId) -> &str {
         &self.program.model.enums[id.index()].name
     }
 
@@ -280,7 +278,7 @@ impl ValueSeed<'_, '_> {
         self.fail(Code::FactTypeMismatch, message, "wrong type", None)
     }
 
-    fn enum_value<E: de::Error>(&self, id: crate::sema::EnumId, text: &str) -> Result<u32, E> {
+    fn enum_value<E: de::Error>(&self, id: gdl::sema::EnumId, text: &str) -> Result<u32, E> {
         let enum_type = &self.program.model.enums[id.index()];
         enum_type.value(text).ok_or_else(|| {
             let help = enum_type.suggest(text);
@@ -583,26 +581,5 @@ fn skip_value(bytes: &[u8], mut index: usize) -> Option<usize> {
         if depth == 0 && matches!(bytes.get(index.wrapping_sub(1)), Some(b'}' | b']' | b'"')) {
             return Some(index);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locates_nested_values() {
-        let text = r#"{"a": [1, {"b": 2}], "egfr": {"value": 45, "unit": "mg"} }"#;
-        let (key, value) = locate(text, "egfr").unwrap_or_default();
-        assert_eq!(&text[key.start as usize..key.end as usize], "\"egfr\"");
-        assert_eq!(
-            &text[value.start as usize..value.end as usize],
-            r#"{"value": 45, "unit": "mg"}"#
-        );
-    }
-
-    #[test]
-    fn offsets_follow_lines() {
-        assert_eq!(offset_of("ab\ncd", 2, 2), 4);
     }
 }

@@ -1,0 +1,474 @@
+//! A strict scanner for the common shape of a facts line: a flat object
+//! whose strings have no escapes and whose numbers are short decimals.
+//!
+//! It reads only what it is sure of and returns `None` on anything else:
+//! escapes, long numbers, a key given twice, an unknown key, a value of the
+//! wrong type, an unknown unit, any error. The serde reader then gives the
+//! answer or the located diagnostic. So the scanner never has to explain a
+//! problem; it only has to read what it accepts to the values the serde
+//! reader gives, which is what `tests/facts_fast.rs` checks.
+
+use super::{ID_KEY, Seen, find_in_order};
+use crate::eval::interp::{Patient, Value};
+use crate::eval::program::Program;
+use crate::sema::units::{Unit, parse_unit};
+use crate::sema::{EnumType, FactId, Type};
+
+/// Reads `text` if it has the common shape and is valid; `None` otherwise.
+pub(super) fn parse(program: &Program<'_>, text: &str) -> Option<Patient> {
+    let mut scanner = Scanner { text, pos: 0 };
+    let mut patient = Patient::unknown(program);
+    let mut seen = Seen::new(patient.values.len());
+    let mut id_given = false;
+    let mut guess = 0;
+    scanner.skip_ws();
+    scanner.expect(b'{')?;
+    scanner.skip_ws();
+    if !scanner.eat(b'}') {
+        loop {
+            let key = scanner.raw_string()?;
+            scanner.skip_ws();
+            scanner.expect(b':')?;
+            scanner.skip_ws();
+            if key == ID_KEY.as_bytes() {
+                // Serde keeps the last of several ids; rare enough to leave to it.
+                if std::mem::replace(&mut id_given, true) {
+                    return None;
+                }
+                patient.id = if scanner.null() {
+                    None
+                } else {
+                    Some(scanner.string()?.to_owned())
+                };
+            } else {
+                let fact = fact_by_key(program, key, guess)?;
+                guess = fact.index() + 1;
+                if !seen.insert(fact) {
+                    return None;
+                }
+                let ty = &program.model.facts.get(fact.index())?.ty;
+                *patient.values.get_mut(fact.index())? = scanner.value(program, ty)?;
+            }
+            scanner.skip_ws();
+            match scanner.next()? {
+                b',' => scanner.skip_ws(),
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    }
+    scanner.skip_ws();
+    scanner.at_end().then_some(patient)
+}
+
+/// Powers of ten that are exact in an `f64`.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Largest significand read: every integer up to it is exact in an `f64`.
+const MAX_SIGNIFICAND: u64 = 1 << 53;
+
+struct Scanner<'t> {
+    text: &'t str,
+    pos: usize,
+}
+
+impl<'t> Scanner<'t> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let byte = self.peek()?;
+        self.pos += 1;
+        Some(byte)
+    }
+
+    /// Consumes `byte` if it is next.
+    fn eat(&mut self, byte: u8) -> bool {
+        let found = self.peek() == Some(byte);
+        if found {
+            self.pos += 1;
+        }
+        found
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.eat(byte).then_some(())
+    }
+
+    /// Consumes `literal` if the text continues with it. What follows is
+    /// checked by the caller (`nullx` fails at the `,` or `}` expected next).
+    /// A fixed size, so the comparison is inlined.
+    fn literal<const N: usize>(&mut self, literal: &[u8; N]) -> bool {
+        let found = self.text.as_bytes().get(self.pos..self.pos + N) == Some(literal);
+        if found {
+            self.pos += N;
+        }
+        found
+    }
+
+    fn null(&mut self) -> bool {
+        self.literal(b"null")
+    }
+
+    /// JSON whitespace only (not form feed, unlike `is_ascii_whitespace`).
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    fn at_end(&self) -> bool {
+        self.pos == self.text.len()
+    }
+
+    /// A string without escapes or control characters, borrowed.
+    fn string(&mut self) -> Option<&'t str> {
+        let start = self.pos + 1;
+        let len = self.raw_string()?.len();
+        self.text.get(start..start + len)
+    }
+
+    /// [`Self::string`] as bytes, which is all a key or an enum value needs.
+    fn raw_string(&mut self) -> Option<&'t [u8]> {
+        self.expect(b'"')?;
+        let rest = self.text.as_bytes().get(self.pos..)?;
+        let len = string_end(rest)?;
+        if rest.get(len) != Some(&b'"') {
+            return None;
+        }
+        self.pos += len + 1;
+        rest.get(..len)
+    }
+
+    /// A JSON number whose digits, read as one integer, are at most 2^53 and
+    /// whose decimal exponent is within ±22. Then the significand and the
+    /// power of ten are exact in an `f64`, so one multiplication or division
+    /// rounds correctly: the value serde_json gives, with or without its
+    /// `float_roundtrip` feature (both read the digits the same way).
+    fn number(&mut self) -> Option<f64> {
+        let negative = self.eat(b'-');
+        let mut significand = 0u64;
+        let mut exponent = 0i32;
+        match self.next()? {
+            b'0' => {
+                // JSON allows no leading zeros.
+                if self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+            }
+            digit @ b'1'..=b'9' => {
+                significand = u64::from(digit - b'0');
+                while let Some(digit) = self.digit() {
+                    significand = accumulate(significand, digit)?;
+                }
+            }
+            _ => return None,
+        }
+        if self.eat(b'.') {
+            // At least one digit after the point.
+            significand = accumulate(significand, self.digit()?)?;
+            exponent -= 1;
+            while let Some(digit) = self.digit() {
+                significand = accumulate(significand, digit)?;
+                exponent -= 1;
+            }
+        }
+        if self.eat(b'e') || self.eat(b'E') {
+            let negative_exponent = self.eat(b'-');
+            if !negative_exponent {
+                self.eat(b'+');
+            }
+            let mut written = i32::from(self.digit()?);
+            while let Some(digit) = self.digit() {
+                written = written * 10 + i32::from(digit);
+                if written > 1000 {
+                    return None;
+                }
+            }
+            exponent += if negative_exponent { -written } else { written };
+        }
+        let power = POW10.get(exponent.unsigned_abs() as usize)?;
+        let magnitude = significand as f64;
+        let magnitude = if exponent >= 0 {
+            magnitude * power
+        } else {
+            magnitude / power
+        };
+        Some(if negative { -magnitude } else { magnitude })
+    }
+
+    fn digit(&mut self) -> Option<u8> {
+        let byte = self.peek().filter(u8::is_ascii_digit)?;
+        self.pos += 1;
+        Some(byte - b'0')
+    }
+
+    /// The value of a fact of type `ty`, if it has that type.
+    fn value(&mut self, program: &Program<'_>, ty: &Type) -> Option<Value> {
+        if self.null() {
+            return Some(Value::Unknown);
+        }
+        match ty {
+            Type::Bool => {
+                if self.literal(b"true") {
+                    Some(Value::Bool(true))
+                } else if self.literal(b"false") {
+                    Some(Value::Bool(false))
+                } else {
+                    None
+                }
+            }
+            Type::Number => self.number().map(Value::Number),
+            Type::Quantity(declared) => self.quantity(declared),
+            Type::Enum(id) => {
+                let values = program.model.enums.get(id.index())?;
+                enum_value(values, self.raw_string()?, 0).map(Value::Enum)
+            }
+            Type::Set(id) => self.set(program.model.enums.get(id.index())?),
+        }
+    }
+
+    /// `{"value": NUMBER or null, "unit": STRING}`, keys in either order,
+    /// each once; the unit converted to `declared` as the serde reader does.
+    fn quantity(&mut self, declared: &Unit) -> Option<Value> {
+        self.expect(b'{')?;
+        let mut value: Option<Option<f64>> = None;
+        let mut unit: Option<&str> = None;
+        self.skip_ws();
+        loop {
+            let key = self.string()?;
+            self.skip_ws();
+            self.expect(b':')?;
+            self.skip_ws();
+            match key {
+                // Serde keeps the last of repeated keys; leave those to it.
+                "value" if value.is_none() => {
+                    value = Some(if self.null() {
+                        None
+                    } else {
+                        Some(self.number()?)
+                    });
+                }
+                "unit" if unit.is_none() => unit = Some(self.string()?),
+                _ => return None,
+            }
+            self.skip_ws();
+            match self.next()? {
+                b',' => self.skip_ws(),
+                b'}' => break,
+                _ => return None,
+            }
+        }
+        // A null value makes the fact unknown, whatever the unit.
+        let Some(value) = value? else {
+            return Some(Value::Unknown);
+        };
+        let unit = unit?;
+        if unit == declared.text {
+            return Some(Value::Number(value));
+        }
+        let given = parse_unit(unit).ok()?;
+        if given.dimension != declared.dimension {
+            return None;
+        }
+        Some(Value::Number(given.convert(value, declared)))
+    }
+
+    /// `[STRING, …]` of values of `values`, as a bitset.
+    fn set(&mut self, values: &EnumType) -> Option<Value> {
+        self.expect(b'[')?;
+        self.skip_ws();
+        let mut bits = 0u128;
+        if self.eat(b']') {
+            return Some(Value::Set(bits));
+        }
+        let mut guess = 0;
+        loop {
+            let value = enum_value(values, self.raw_string()?, guess)?;
+            guess = value as usize + 1;
+            bits |= 1u128 << value.min(127);
+            self.skip_ws();
+            match self.next()? {
+                b',' => self.skip_ws(),
+                b']' => return Some(Value::Set(bits)),
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// [`find_fact`] for a key as bytes.
+fn fact_by_key(program: &Program<'_>, key: &[u8], guess: usize) -> Option<FactId> {
+    find_in_order(program, key, guess).or_else(|| {
+        let key = std::str::from_utf8(key).ok()?;
+        program.fact_slots.get(key).copied()
+    })
+}
+
+/// [`EnumType::value`] for a name as bytes, comparing from the value at
+/// `guess` on (and round): set elements are often listed in declaration
+/// order. Values are unique in a model, so where the scan starts does not
+/// change the answer.
+fn enum_value(values: &EnumType, name: &[u8], guess: usize) -> Option<u32> {
+    let (before, after) = values.values.split_at(guess.min(values.values.len()));
+    let index = match after.iter().position(|value| value.as_bytes() == name) {
+        Some(offset) => before.len() + offset,
+        None => before.iter().position(|value| value.as_bytes() == name)?,
+    };
+    u32::try_from(index).ok()
+}
+
+/// The index of the first `"`, `\\` or control character in `bytes`.
+/// Eight bytes at a time: keys are most of a facts line.
+fn string_end(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    /// High bit set in each byte of `word` that is zero; exact up to the
+    /// first zero byte, which is all that is read.
+    fn zero_bytes(word: u64) -> u64 {
+        word.wrapping_sub(ONES) & !word & HIGHS
+    }
+    let chunks = bytes.chunks_exact(8);
+    let tail = chunks.remainder();
+    for (index, chunk) in chunks.enumerate() {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let word = u64::from_le_bytes(chunk);
+        let special = zero_bytes(word ^ (ONES * u64::from(b'"')))
+            | zero_bytes(word ^ (ONES * u64::from(b'\\')))
+            // Bytes below 0x20 (the trick holds for bounds up to 0x80).
+            | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
+        if special != 0 {
+            return Some(index * 8 + special.trailing_zeros() as usize / 8);
+        }
+    }
+    let position = tail
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    Some(bytes.len() - tail.len() + position)
+}
+
+/// `significand * 10 + digit`, if it stays at most [`MAX_SIGNIFICAND`].
+fn accumulate(significand: u64, digit: u8) -> Option<u64> {
+    let next = significand * 10 + u64::from(digit);
+    (next <= MAX_SIGNIFICAND).then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(text: &str) -> Option<f64> {
+        let mut scanner = Scanner { text, pos: 0 };
+        let value = scanner.number()?;
+        scanner.at_end().then_some(value)
+    }
+
+    #[test]
+    fn numbers_read_as_serde_json_reads_them() {
+        for text in [
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "45",
+            "5.9",
+            "6.1",
+            "0.75",
+            "183",
+            "1e3",
+            "1E+3",
+            "25e-1",
+            "-0.0",
+            "0.1",
+            "0.3000000000000000",
+            "9007199254740992",
+            "1.5e22",
+            "123.456e-19",
+            "4.35",
+            "1234567.891",
+        ] {
+            let expected: f64 = serde_json::from_str(text).unwrap_or(f64::NAN);
+            let read = number(text).unwrap_or(f64::NAN);
+            assert_eq!(read.to_bits(), expected.to_bits(), "{text}");
+            assert_eq!(read.to_bits(), text.parse::<f64>().unwrap_or(0.0).to_bits());
+        }
+    }
+
+    #[test]
+    fn numbers_it_is_not_sure_of_are_left_to_serde() {
+        for text in [
+            "",
+            "-",
+            "01",
+            "-01",
+            "1.",
+            ".5",
+            "1e",
+            "1e+",
+            "+1",
+            "1.e3",
+            "9007199254740993",
+            "12345678901234567890",
+            "0.30000000000000004",
+            "1e23",
+            "123.456e-20",
+            "1e-23",
+            "0e400",
+            "1e99999999999",
+            "NaN",
+            "Infinity",
+            "0x10",
+            "1_000",
+        ] {
+            assert_eq!(number(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn strings_with_escapes_or_control_characters_are_left_to_serde() {
+        for (text, expected) in [
+            (r#""anti_MDA5""#, Some("anti_MDA5")),
+            (r#""""#, Some("")),
+            (r#""é ü""#, Some("é ü")),
+            (r#""anti_\u004dDA5""#, None),
+            (r#""a\"b""#, None),
+            ("\"a\tb\"", None),
+            (r#""open"#, None),
+            ("anti", None),
+        ] {
+            let mut scanner = Scanner { text, pos: 0 };
+            assert_eq!(scanner.string(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn string_end_finds_the_first_special_byte_anywhere() {
+        let naive = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        };
+        for len in 0..20 {
+            for at in 0..len {
+                for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+                    for filler in [b'a', b' ', 0x20, 0x7f, 0x80, 0xff, b'!', b'#', b'[', b']'] {
+                        let mut bytes = vec![filler; len];
+                        bytes[at] = special;
+                        // A second special byte after the first must not matter.
+                        if at + 1 < len {
+                            bytes[at + 1] = 0x00;
+                        }
+                        assert_eq!(string_end(&bytes), naive(&bytes), "{bytes:?}");
+                    }
+                }
+            }
+            assert_eq!(string_end(&vec![b'x'; len]), None);
+        }
+    }
+}

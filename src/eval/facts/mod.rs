@@ -1,0 +1,144 @@
+//! Patient facts from JSON: one object per patient, keys are fact names.
+//! Shape documented in `docs/facts.md`.
+//!
+//! Two readers, one answer. [`parse_patient`] first tries `fast`, a strict
+//! scanner for the common shape of a cohort line (no escapes, short
+//! numbers) that gives up, returning `None`, on anything it is not sure of,
+//! errors included. Then `visitor` reads the text with serde, straight into
+//! slots (no intermediate document); on error it records what went wrong,
+//! and the failing key's value is found in the text (`locate`) so the
+//! diagnostic points at it. So every diagnostic comes from the serde reader,
+//! and the scanner only has to agree with it on what it accepts;
+//! `tests/facts_fast.rs` checks both against the reader as it was before
+//! the scanner.
+
+mod fast;
+mod locate;
+mod visitor;
+
+use super::interp::Patient;
+use super::program::Program;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::sema::FactId;
+
+/// The key that carries a patient identifier; fact names cannot start with `@`.
+pub const ID_KEY: &str = "@id";
+
+/// Largest facts document read for one patient, in bytes.
+pub const MAX_FACTS_BYTES: usize = 16 * 1024 * 1024;
+
+/// Reads one patient from JSON text. Errors carry spans into `text`.
+pub fn parse_patient(program: &Program<'_>, text: &str) -> Result<Patient, Diagnostic> {
+    check_size(text)?;
+    match fast::parse(program, text) {
+        Some(patient) => Ok(patient),
+        None => visitor::parse(program, text),
+    }
+}
+
+/// [`parse_patient`] with the serde reader alone, for tests that compare
+/// the two readers.
+#[doc(hidden)]
+pub fn parse_patient_reference(program: &Program<'_>, text: &str) -> Result<Patient, Diagnostic> {
+    check_size(text)?;
+    visitor::parse(program, text)
+}
+
+/// The fast scanner alone, for tests: `None` where [`parse_patient`] falls
+/// back to the serde reader.
+#[doc(hidden)]
+pub fn parse_patient_fast(program: &Program<'_>, text: &str) -> Option<Patient> {
+    check_size(text).ok()?;
+    fast::parse(program, text)
+}
+
+fn check_size(text: &str) -> Result<(), Diagnostic> {
+    if text.len() > MAX_FACTS_BYTES {
+        return Err(Diagnostic::new(
+            Code::MalformedFacts,
+            format!("facts for one patient are limited to {MAX_FACTS_BYTES} bytes"),
+        )
+        .help("for many patients, use one JSON object per line (NDJSON)"));
+    }
+    Ok(())
+}
+
+/// The fact named `key`. Keys usually come in declaration order, with
+/// some facts left out, so the few facts after the previous key's (at
+/// `guess`) are compared first, before hashing. Names are unique in a model,
+/// so both ways find the same fact.
+fn find_fact(program: &Program<'_>, key: &str, guess: usize) -> Option<FactId> {
+    find_in_order(program, key.as_bytes(), guess).or_else(|| program.fact_slots.get(key).copied())
+}
+
+/// How many facts from the guess [`find_in_order`] compares.
+const LOOKAHEAD: usize = 4;
+
+/// The fact named `key` among the [`LOOKAHEAD`] facts from `guess`.
+fn find_in_order(program: &Program<'_>, key: &[u8], guess: usize) -> Option<FactId> {
+    let offset = program
+        .model
+        .facts
+        .get(guess..)?
+        .iter()
+        .take(LOOKAHEAD)
+        .position(|fact| fact.name.as_bytes() == key)?;
+    u32::try_from(guess + offset).ok().map(FactId)
+}
+
+/// The facts a document has given so far, to reject a key given twice.
+/// A bitset on the stack for up to 256 facts, on the heap beyond.
+struct Seen {
+    inline: [u64; 4],
+    spill: Vec<u64>,
+}
+
+impl Seen {
+    fn new(facts: usize) -> Seen {
+        let inline = [0; 4];
+        let spill = if facts > 64 * inline.len() {
+            vec![0; facts.div_ceil(64)]
+        } else {
+            Vec::new()
+        };
+        Seen { inline, spill }
+    }
+
+    /// Marks fact `fact`; false if it was marked already.
+    fn insert(&mut self, fact: FactId) -> bool {
+        let index = fact.index();
+        let words: &mut [u64] = if self.spill.is_empty() {
+            &mut self.inline
+        } else {
+            &mut self.spill
+        };
+        let bit = 1u64 << (index % 64);
+        match words.get_mut(index / 64) {
+            Some(word) => {
+                let new = *word & bit == 0;
+                *word |= bit;
+                new
+            }
+            // Not reached: the set is sized for every fact.
+            None => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seen_marks_each_fact_once_at_any_size() {
+        for facts in [1, 64, 65, 256, 257, 1000] {
+            let mut seen = Seen::new(facts);
+            for index in 0..facts as u32 {
+                assert!(seen.insert(FactId(index)), "{index} of {facts}");
+            }
+            for index in 0..facts as u32 {
+                assert!(!seen.insert(FactId(index)), "{index} of {facts}");
+            }
+        }
+    }
+}
