@@ -102,3 +102,36 @@ fn reports_are_byte_for_byte_deterministic() {
         );
     }
 }
+
+/// Two contraindication clauses that cite the same reference: the withheld
+/// item lists it once, and so does the text report.
+#[test]
+fn a_reference_cited_by_two_clauses_is_listed_once() {
+    let text = r#"guideline cites "Shared citations" { version "1" }
+reference A pmid 1 "Reference A"
+reference B pmid 2 "Reference B"
+fact pregnant: bool "Pregnant"
+fact renal: bool "Renal impairment"
+fact weak: bool "Weak"
+action mtx "Methotrexate" {
+  contraindicated-if pregnant because "Teratogenic" cite A, B
+  contraindicated-if renal because "Renally cleared" cite A
+}
+action aza "Azathioprine"
+rule second "Second line" {
+  when weak
+  then recommend mtx, aza
+  cite B
+}
+"#;
+    let model = gdl::compile(text).model.unwrap_or_default();
+    let program = Program::new(&model);
+    let facts = r#"{"pregnant": true, "renal": true, "weak": true}"#;
+    let patient = parse_patient(&program, facts).unwrap_or_else(|d| panic!("{}", d.message));
+    let evaluation = evaluate(&program, &patient);
+    let built = report::build(&program, &patient, &evaluation);
+    assert_eq!(built.withheld.len(), 1);
+    assert_eq!(built.withheld[0].citations, ["A", "B"]);
+    let rendered = report::text::render(&built);
+    assert_eq!(rendered.matches("[A] Reference A").count(), 1, "{rendered}");
+}

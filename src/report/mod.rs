@@ -56,6 +56,8 @@ pub struct GuidelineInfo<'a> {
 /// A fact and its value for this patient.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FactValue<'a> {
+    /// The fact.
+    pub id: FactId,
     /// Fact name.
     pub fact: &'a str,
     /// The value, in the shape a facts file uses.
@@ -113,6 +115,8 @@ impl<'a> FactJson<'a> {
 /// A cited reference.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Citation<'a> {
+    /// The reference.
+    pub id: ReferenceId,
     /// Key as declared.
     pub key: &'a str,
     /// Human citation.
@@ -128,6 +132,8 @@ pub struct Citation<'a> {
 /// A rule's identity.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleInfo<'a> {
+    /// The rule.
+    pub id: RuleId,
     /// Rule name.
     pub name: &'a str,
     /// Rule title.
@@ -137,6 +143,8 @@ pub struct RuleInfo<'a> {
 /// A recommendation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecommendedItem<'a> {
+    /// The action.
+    pub action_id: ActionId,
     /// Action name.
     pub action: &'a str,
     /// Action label.
@@ -167,6 +175,8 @@ pub struct CautionItem<'a> {
 /// An action withheld.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WithheldItem<'a> {
+    /// The action.
+    pub action_id: ActionId,
     /// Action name.
     pub action: &'a str,
     /// Action label.
@@ -189,6 +199,8 @@ pub struct WithheldItem<'a> {
 /// An action to avoid.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AvoidItem<'a> {
+    /// The action.
+    pub action_id: ActionId,
     /// Action name.
     pub action: &'a str,
     /// Action label.
@@ -245,6 +257,7 @@ pub fn build<'a>(
             .recommended
             .iter()
             .map(|r| RecommendedItem {
+                action_id: r.action,
                 action: builder.action_name(r.action),
                 label: builder.action_label(r.action),
                 rule: builder.rule(r.rule),
@@ -274,6 +287,7 @@ pub fn build<'a>(
             .avoided
             .iter()
             .map(|a| AvoidItem {
+                action_id: a.action,
                 action: builder.action_name(a.action),
                 label: builder.action_label(a.action),
                 rule: builder.rule(a.rule),
@@ -308,9 +322,10 @@ impl<'a> Builder<'a, '_> {
         self.model.actions[action.index()].label.as_deref()
     }
 
-    fn rule(&self, rule: RuleId) -> RuleInfo<'a> {
-        let rule = &self.model.rules[rule.index()];
+    fn rule(&self, rule_id: RuleId) -> RuleInfo<'a> {
+        let rule = &self.model.rules[rule_id.index()];
         RuleInfo {
+            id: rule_id,
             name: &rule.name,
             title: rule.title.as_deref(),
         }
@@ -327,6 +342,7 @@ impl<'a> Builder<'a, '_> {
         facts
             .iter()
             .map(|&fact| FactValue {
+                id: fact,
                 fact: &self.model.facts[fact.index()].name,
                 value: FactJson::new(self.model, fact, self.patient.get(fact)),
             })
@@ -354,8 +370,10 @@ impl<'a> Builder<'a, '_> {
             .references
             .iter()
             .zip(cited.iter())
-            .filter(|(_, cited)| **cited)
-            .map(|(reference, _)| Citation {
+            .enumerate()
+            .filter(|(_, (_, cited))| **cited)
+            .map(|(index, (reference, _))| Citation {
+                id: ReferenceId(index as u32),
                 key: &reference.key,
                 citation: &reference.citation,
                 pmid: reference.pmid,
@@ -420,9 +438,17 @@ impl<'a> Builder<'a, '_> {
                 ("may-be-avoided", rules_details(rules), needs.clone())
             }
         };
+        // Several clauses may cite the same reference: list it once, in
+        // first-cited order.
         let mut references = references;
-        references.dedup();
+        let mut seen = Vec::with_capacity(references.len());
+        references.retain(|id| {
+            let first = !seen.contains(id);
+            seen.push(*id);
+            first
+        });
         WithheldItem {
+            action_id: withheld.action,
             action: &action.name,
             label: action.label.as_deref(),
             rule: self.rule(withheld.rule),
