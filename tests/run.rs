@@ -135,3 +135,28 @@ rule second "Second line" {
     let rendered = report::text::render(&built);
     assert_eq!(rendered.matches("[A] Reference A").count(), 1, "{rendered}");
 }
+
+/// Reports written with a guideline's pre-rendered fragments (as `gdl run`
+/// does for a cohort) are byte for byte the reports written without them.
+#[test]
+fn fragments_change_no_byte() {
+    let model = model("guidelines/dermatomyositis.gdl");
+    let program = Program::new(&model);
+    let fragments = report::json::Fragments::new(&model);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("guidelines/examples");
+    let cohort = std::fs::read_to_string(root.join("cohort.ndjson")).unwrap_or_default();
+    let mut checked = 0;
+    for line in cohort.lines() {
+        let patient = parse_patient(&program, line).unwrap_or_else(|d| panic!("{}", d.message));
+        let evaluation = evaluate(&program, &patient);
+        let built = report::build(&program, &patient, &evaluation);
+        let mut fast = Vec::new();
+        report::json::write(&built, &fragments, &mut fast);
+        assert_eq!(
+            String::from_utf8_lossy(&fast),
+            report::json::to_string(&built)
+        );
+        checked += 1;
+    }
+    assert!(checked >= 20);
+}

@@ -103,7 +103,7 @@ pub fn run(args: &RunArgs) -> u8 {
         ReportFormat::Json => match &explanations {
             Some(explanations) => {
                 let mut document = b"{\"report\":".to_vec();
-                report::json::write(&report, &mut document);
+                report::json::write(&report, &Default::default(), &mut document);
                 document.extend_from_slice(b",\"explanations\":");
                 let _ = serde_json::to_writer(&mut document, explanations);
                 document.push(b'}');
@@ -158,6 +158,7 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let fragments = report::json::Fragments::new(program.model);
     // Buffers live across chunks, so a long cohort allocates them once.
     let mut outputs: Vec<Output> = (0..threads).map(|_| Output::default()).collect();
     let mut chunk = Chunk::default();
@@ -190,7 +191,7 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
         if chunk.lines.is_empty() {
             break;
         }
-        process_chunk(program, &chunk, &mut outputs, &args.facts);
+        process_chunk(program, &fragments, &chunk, &mut outputs, &args.facts);
         for output in &mut outputs {
             if out.write_all(&output.json).is_err() {
                 // The reader went away (a closed pipe): nothing more to do.
@@ -266,23 +267,31 @@ fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>) -> Line {
 /// Evaluates a chunk's lines on every core: each worker takes a contiguous
 /// share and writes into its own output, so concatenating the outputs keeps
 /// input order.
-fn process_chunk(program: &Program<'_>, chunk: &Chunk, outputs: &mut [Output], file: &str) {
+fn process_chunk(
+    program: &Program<'_>,
+    fragments: &report::json::Fragments,
+    chunk: &Chunk,
+    outputs: &mut [Output],
+    file: &str,
+) {
     let per_thread = chunk.lines.len().div_ceil(outputs.len().max(1)).max(1);
     std::thread::scope(|scope| {
         let mut shares = chunk.lines.chunks(per_thread).zip(outputs.iter_mut());
         // The first share runs on this thread; the others on new ones.
         let first = shares.next();
         for (lines, output) in shares {
-            scope.spawn(move || process_lines(program, &chunk.text, lines, output, file));
+            scope
+                .spawn(move || process_lines(program, fragments, &chunk.text, lines, output, file));
         }
         if let Some((lines, output)) = first {
-            process_lines(program, &chunk.text, lines, output, file);
+            process_lines(program, fragments, &chunk.text, lines, output, file);
         }
     });
 }
 
 fn process_lines(
     program: &Program<'_>,
+    fragments: &report::json::Fragments,
     text: &[u8],
     lines: &[(usize, Result<std::ops::Range<usize>, String>)],
     output: &mut Output,
@@ -309,6 +318,7 @@ fn process_lines(
                 let evaluation = evaluate(program, &patient);
                 report::json::write(
                     &report::build(program, &patient, &evaluation),
+                    fragments,
                     &mut output.json,
                 );
             }

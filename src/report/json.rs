@@ -3,27 +3,106 @@
 //!
 //! Written straight into a byte buffer: a cohort run writes one report per
 //! patient, so this is on the hot path, and a buffer the caller reuses
-//! costs no allocation. Most strings in a report are names, labels and
-//! citations that need no escaping; they are copied as they are. The
-//! indented form is this output re-indented by serde_json, so there is one
-//! writer of the shape.
+//! costs no allocation. What is the same in every report of a guideline (an
+//! action with its label, a rule with its title, a fact's name, a reference)
+//! can be rendered once into [`Fragments`] and copied; the fragments are
+//! made by the same code that writes them without, so there is one
+//! definition of the shape. The indented form is this output re-indented by
+//! serde_json.
 
 use super::{
     AvoidItem, CautionItem, Citation, EscalationItem, FactJson, FactValue, RecommendedItem, Report,
     RuleInfo, WithheldItem,
 };
+use crate::sema::{ActionId, FactId, Model, ReferenceId, RuleId};
+
+/// JSON text that is the same in every report of one guideline, rendered
+/// once: for writing many reports. Use it only with reports built from the
+/// model it was made from.
+#[derive(Debug, Default)]
+pub struct Fragments {
+    /// `"action":…,"label":…` by action.
+    actions: Vec<Box<[u8]>>,
+    /// `{"name":…,"title":…}` by rule.
+    rules: Vec<Box<[u8]>>,
+    /// `{"fact":…,"value":` by fact.
+    facts: Vec<Box<[u8]>>,
+    /// `"key":{"citation":…,"pmid":…,"doi":…,"link":…}` by reference.
+    references: Vec<Box<[u8]>>,
+}
+
+impl Fragments {
+    /// Renders the fragments of a model.
+    pub fn new(model: &Model) -> Fragments {
+        let none = Fragments::default();
+        let render = |write: &dyn Fn(&mut Writer<'_>)| {
+            let mut out = Vec::new();
+            write(&mut Writer {
+                out: &mut out,
+                fragments: &none,
+            });
+            out.into_boxed_slice()
+        };
+        Fragments {
+            actions: model
+                .actions
+                .iter()
+                .enumerate()
+                .map(|(index, action)| {
+                    let id = ActionId(index as u32);
+                    render(&|w| w.action(id, &action.name, action.label.as_deref()))
+                })
+                .collect(),
+            rules: model
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(index, rule)| {
+                    let info = RuleInfo {
+                        id: RuleId(index as u32),
+                        name: &rule.name,
+                        title: rule.title.as_deref(),
+                    };
+                    render(&|w| w.rule(&info))
+                })
+                .collect(),
+            facts: model
+                .facts
+                .iter()
+                .enumerate()
+                .map(|(index, fact)| render(&|w| w.fact_name(FactId(index as u32), &fact.name)))
+                .collect(),
+            references: model
+                .references
+                .iter()
+                .enumerate()
+                .map(|(index, reference)| {
+                    let citation = Citation {
+                        id: ReferenceId(index as u32),
+                        key: &reference.key,
+                        citation: &reference.citation,
+                        pmid: reference.pmid,
+                        doi: reference.doi.as_deref(),
+                        link: reference.link.as_deref(),
+                    };
+                    render(&|w| w.reference(&citation))
+                })
+                .collect(),
+        }
+    }
+}
 
 /// The report as one line of JSON.
 pub fn to_string(report: &Report) -> String {
     let mut out = Vec::with_capacity(4096);
-    write(report, &mut out);
+    write(report, &Fragments::default(), &mut out);
     into_string(out)
 }
 
 /// The report as indented JSON.
 pub fn to_string_pretty(report: &Report) -> String {
     let mut out = Vec::with_capacity(4096);
-    write(report, &mut out);
+    write(report, &Fragments::default(), &mut out);
     pretty(&out)
 }
 
@@ -40,9 +119,10 @@ pub fn pretty(compact: &[u8]) -> String {
     }
 }
 
-/// Appends the report as one line of JSON (no newline) to `out`.
-pub fn write(report: &Report, out: &mut Vec<u8>) {
-    let mut w = Writer { out };
+/// Appends the report as one line of JSON (no newline) to `out`, copying
+/// what `fragments` holds (empty [`Fragments`] render everything).
+pub fn write(report: &Report, fragments: &Fragments, out: &mut Vec<u8>) {
+    let mut w = Writer { out, fragments };
     w.raw("{\"schema\":");
     w.string(report.schema);
     w.raw(",\"guideline\":{\"id\":");
@@ -79,7 +159,11 @@ pub fn write(report: &Report, out: &mut Vec<u8>) {
 
 /// Appends a fact's value in the shape a facts file uses.
 pub fn write_fact(value: FactJson<'_>, out: &mut Vec<u8>) {
-    Writer { out }.fact(value);
+    Writer {
+        out,
+        fragments: &Fragments::default(),
+    }
+    .fact(value);
 }
 
 fn into_string(bytes: Vec<u8>) -> String {
@@ -99,11 +183,23 @@ fn needs_escaping(bytes: &[u8]) -> bool {
 
 struct Writer<'o> {
     out: &'o mut Vec<u8>,
+    fragments: &'o Fragments,
 }
 
 impl Writer<'_> {
     fn raw(&mut self, text: &str) {
         self.out.extend_from_slice(text.as_bytes());
+    }
+
+    /// Copies a rendered fragment; false if there is none.
+    fn copied(&mut self, fragment: Option<&Box<[u8]>>) -> bool {
+        match fragment {
+            Some(bytes) => {
+                self.out.extend_from_slice(bytes);
+                true
+            }
+            None => false,
+        }
     }
 
     /// A JSON string. Text without quotes, backslashes or control
@@ -177,35 +273,57 @@ impl Writer<'_> {
 
     fn values(&mut self, values: &[FactValue<'_>]) {
         self.list(values, |w, value| {
-            w.raw("{\"fact\":");
-            w.string(value.fact);
-            w.raw(",\"value\":");
+            w.fact_name(value.id, value.fact);
             w.fact(value.value);
             w.raw("}");
         });
     }
 
+    /// `{"fact":…,"value":`
+    fn fact_name(&mut self, id: FactId, name: &str) {
+        if !self.copied(self.fragments.facts.get(id.index())) {
+            self.raw("{\"fact\":");
+            self.string(name);
+            self.raw(",\"value\":");
+        }
+    }
+
+    /// `"action":…,"label":…`
+    fn action(&mut self, id: ActionId, name: &str, label: Option<&str>) {
+        if !self.copied(self.fragments.actions.get(id.index())) {
+            self.raw("\"action\":");
+            self.string(name);
+            self.raw(",\"label\":");
+            self.optional_string(label);
+        }
+    }
+
     /// `"action":…,"label":…,"rule":{…}`
-    fn action_and_rule(&mut self, action: &str, label: Option<&str>, rule: &RuleInfo<'_>) {
-        self.raw("\"action\":");
-        self.string(action);
-        self.raw(",\"label\":");
-        self.optional_string(label);
+    fn action_and_rule(
+        &mut self,
+        id: ActionId,
+        action: &str,
+        label: Option<&str>,
+        rule: &RuleInfo<'_>,
+    ) {
+        self.action(id, action, label);
         self.raw(",\"rule\":");
         self.rule(rule);
     }
 
     fn rule(&mut self, rule: &RuleInfo<'_>) {
-        self.raw("{\"name\":");
-        self.string(rule.name);
-        self.raw(",\"title\":");
-        self.optional_string(rule.title);
-        self.raw("}");
+        if !self.copied(self.fragments.rules.get(rule.id.index())) {
+            self.raw("{\"name\":");
+            self.string(rule.name);
+            self.raw(",\"title\":");
+            self.optional_string(rule.title);
+            self.raw("}");
+        }
     }
 
     fn recommended(&mut self, item: &RecommendedItem<'_>) {
         self.raw("{");
-        self.action_and_rule(item.action, item.label, &item.rule);
+        self.action_and_rule(item.action_id, item.action, item.label, &item.rule);
         self.raw(",\"because\":");
         self.values(&item.because);
         self.raw(",\"cautions\":");
@@ -229,7 +347,7 @@ impl Writer<'_> {
 
     fn withheld(&mut self, item: &WithheldItem<'_>) {
         self.raw("{");
-        self.action_and_rule(item.action, item.label, &item.rule);
+        self.action_and_rule(item.action_id, item.action, item.label, &item.rule);
         self.raw(",\"reason\":");
         self.string(item.reason);
         self.raw(",\"because\":");
@@ -245,7 +363,7 @@ impl Writer<'_> {
 
     fn avoid(&mut self, item: &AvoidItem<'_>) {
         self.raw("{");
-        self.action_and_rule(item.action, item.label, &item.rule);
+        self.action_and_rule(item.action_id, item.action, item.label, &item.rule);
         self.raw(",\"because\":");
         self.values(&item.because);
         self.raw(",\"citations\":");
@@ -272,6 +390,9 @@ impl Writer<'_> {
 
     /// `"key":{"citation":…,"pmid":…,"doi":…,"link":…}`
     fn reference(&mut self, citation: &Citation<'_>) {
+        if self.copied(self.fragments.references.get(citation.id.index())) {
+            return;
+        }
         self.string(citation.key);
         self.raw(":{\"citation\":");
         self.string(citation.citation);
@@ -296,7 +417,11 @@ mod tests {
 
     fn string(text: &str) -> String {
         let mut out = Vec::new();
-        Writer { out: &mut out }.string(text);
+        Writer {
+            out: &mut out,
+            fragments: &Fragments::default(),
+        }
+        .string(text);
         into_string(out)
     }
 
