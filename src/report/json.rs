@@ -192,7 +192,7 @@ impl Writer<'_> {
     }
 
     /// Copies a rendered fragment; false if there is none.
-    fn copied(&mut self, fragment: Option<&Box<[u8]>>) -> bool {
+    fn copied(&mut self, fragment: Option<&[u8]>) -> bool {
         match fragment {
             Some(bytes) => {
                 self.out.extend_from_slice(bytes);
@@ -281,7 +281,7 @@ impl Writer<'_> {
 
     /// `{"fact":…,"value":`
     fn fact_name(&mut self, id: FactId, name: &str) {
-        if !self.copied(self.fragments.facts.get(id.index())) {
+        if !self.copied(self.fragments.facts.get(id.index()).map(|b| &**b)) {
             self.raw("{\"fact\":");
             self.string(name);
             self.raw(",\"value\":");
@@ -290,7 +290,7 @@ impl Writer<'_> {
 
     /// `"action":…,"label":…`
     fn action(&mut self, id: ActionId, name: &str, label: Option<&str>) {
-        if !self.copied(self.fragments.actions.get(id.index())) {
+        if !self.copied(self.fragments.actions.get(id.index()).map(|b| &**b)) {
             self.raw("\"action\":");
             self.string(name);
             self.raw(",\"label\":");
@@ -312,7 +312,7 @@ impl Writer<'_> {
     }
 
     fn rule(&mut self, rule: &RuleInfo<'_>) {
-        if !self.copied(self.fragments.rules.get(rule.id.index())) {
+        if !self.copied(self.fragments.rules.get(rule.id.index()).map(|b| &**b)) {
             self.raw("{\"name\":");
             self.string(rule.name);
             self.raw(",\"title\":");
@@ -390,7 +390,12 @@ impl Writer<'_> {
 
     /// `"key":{"citation":…,"pmid":…,"doi":…,"link":…}`
     fn reference(&mut self, citation: &Citation<'_>) {
-        if self.copied(self.fragments.references.get(citation.id.index())) {
+        if self.copied(
+            self.fragments
+                .references
+                .get(citation.id.index())
+                .map(|b| &**b),
+        ) {
             return;
         }
         self.string(citation.key);
