@@ -11,7 +11,7 @@
 //! serde_json.
 
 use super::{
-    AvoidItem, CautionItem, Citation, EscalationItem, FactJson, FactValue, RecommendedItem, Report,
+    AvoidItem, CautionItem, Citation, EscalationItem, FactJson, Facts, RecommendedItem, Report,
     RuleInfo, WithheldItem,
 };
 use crate::sema::{ActionId, FactId, Model, ReferenceId, RuleId};
@@ -29,6 +29,8 @@ pub struct Fragments {
     facts: Vec<Box<[u8]>>,
     /// `"key":{"citation":…,"pmid":…,"doi":…,"link":…}` by reference.
     references: Vec<Box<[u8]>>,
+    /// `"key"` by reference.
+    keys: Vec<Box<[u8]>>,
 }
 
 impl Fragments {
@@ -40,6 +42,7 @@ impl Fragments {
             write(&mut Writer {
                 out: &mut out,
                 fragments: &none,
+                references: &[],
             });
             out.into_boxed_slice()
         };
@@ -88,6 +91,11 @@ impl Fragments {
                     render(&|w| w.reference(&citation))
                 })
                 .collect(),
+            keys: model
+                .references
+                .iter()
+                .map(|reference| render(&|w| w.string(&reference.key)))
+                .collect(),
         }
     }
 }
@@ -122,7 +130,11 @@ pub fn pretty(compact: &[u8]) -> String {
 /// Appends the report as one line of JSON (no newline) to `out`, copying
 /// what `fragments` holds (empty [`Fragments`] render everything).
 pub fn write(report: &Report, fragments: &Fragments, out: &mut Vec<u8>) {
-    let mut w = Writer { out, fragments };
+    let mut w = Writer {
+        out,
+        fragments,
+        references: &report.references,
+    };
     w.raw("{\"schema\":");
     w.string(report.schema);
     w.raw(",\"guideline\":{\"id\":");
@@ -162,6 +174,7 @@ pub fn write_fact(value: FactJson<'_>, out: &mut Vec<u8>) {
     Writer {
         out,
         fragments: &Fragments::default(),
+        references: &[],
     }
     .fact(value);
 }
@@ -184,6 +197,8 @@ fn needs_escaping(bytes: &[u8]) -> bool {
 struct Writer<'o> {
     out: &'o mut Vec<u8>,
     fragments: &'o Fragments,
+    /// The report's reference table, for keys without a fragment.
+    references: &'o [Citation<'o>],
 }
 
 impl Writer<'_> {
@@ -240,8 +255,25 @@ impl Writer<'_> {
         self.out.push(b']');
     }
 
-    fn strings(&mut self, items: &[&str]) {
-        self.list(items, |w, text| w.string(text));
+    fn names(&mut self, facts: &Facts<'_>) {
+        self.out.push(b'[');
+        for (index, name) in facts.names().enumerate() {
+            if index > 0 {
+                self.out.push(b',');
+            }
+            self.string(name);
+        }
+        self.out.push(b']');
+    }
+
+    /// Cited references, by key.
+    fn citations(&mut self, ids: &[ReferenceId]) {
+        self.list(ids, |w, id| {
+            if !w.copied(w.fragments.keys.get(id.index()).map(|b| &**b)) {
+                let key = w.references.iter().find(|c| c.id == *id).map(|c| c.key);
+                w.optional_string(key);
+            }
+        });
     }
 
     fn fact(&mut self, value: FactJson<'_>) {
@@ -271,12 +303,17 @@ impl Writer<'_> {
         }
     }
 
-    fn values(&mut self, values: &[FactValue<'_>]) {
-        self.list(values, |w, value| {
-            w.fact_name(value.id, value.fact);
-            w.fact(value.value);
-            w.raw("}");
-        });
+    fn values(&mut self, facts: &Facts<'_>) {
+        self.out.push(b'[');
+        for (index, value) in facts.values().enumerate() {
+            if index > 0 {
+                self.out.push(b',');
+            }
+            self.fact_name(value.id, value.fact);
+            self.fact(value.value);
+            self.raw("}");
+        }
+        self.out.push(b']');
     }
 
     /// `{"fact":…,"value":`
@@ -329,7 +366,7 @@ impl Writer<'_> {
         self.raw(",\"cautions\":");
         self.list(&item.cautions, Writer::caution);
         self.raw(",\"citations\":");
-        self.strings(&item.citations);
+        self.citations(&item.citations);
         self.raw("}");
     }
 
@@ -339,9 +376,9 @@ impl Writer<'_> {
         self.raw(",\"because\":");
         self.optional_string(item.because);
         self.raw(",\"needs\":");
-        self.strings(&item.needs);
+        self.names(&item.needs);
         self.raw(",\"citations\":");
-        self.strings(&item.citations);
+        self.citations(&item.citations);
         self.raw("}");
     }
 
@@ -355,9 +392,9 @@ impl Writer<'_> {
         self.raw(",\"values\":");
         self.values(&item.values);
         self.raw(",\"needs\":");
-        self.strings(&item.needs);
+        self.names(&item.needs);
         self.raw(",\"citations\":");
-        self.strings(&item.citations);
+        self.citations(&item.citations);
         self.raw("}");
     }
 
@@ -367,7 +404,7 @@ impl Writer<'_> {
         self.raw(",\"because\":");
         self.values(&item.because);
         self.raw(",\"citations\":");
-        self.strings(&item.citations);
+        self.citations(&item.citations);
         self.raw("}");
     }
 
@@ -382,7 +419,7 @@ impl Writer<'_> {
         self.raw(",\"reason\":");
         self.string(&item.reason);
         self.raw(",\"needs\":");
-        self.strings(&item.needs);
+        self.names(&item.needs);
         self.raw(",\"values\":");
         self.values(&item.values);
         self.raw("}");
@@ -425,6 +462,7 @@ mod tests {
         Writer {
             out: &mut out,
             fragments: &Fragments::default(),
+            references: &[],
         }
         .string(text);
         into_string(out)
