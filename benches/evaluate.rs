@@ -12,6 +12,9 @@
 //! - `batch/ndjson-end-to-end-2-threads`: the same with the lines split over
 //!   two threads (`std::thread::scope`), for the 2-core figure.
 //!
+//! - `cli/gdl-run-ndjson-100k`: the `gdl` binary on a 100,000-line cohort
+//!   file, reports to /dev/null: the figure a user sees;
+//!
 //! - `batch-stages/*`: the end-to-end loop stopped after parsing, after
 //!   evaluating and after building the report, to show where time goes.
 //!
@@ -21,6 +24,10 @@
     clippy::panic,
     reason = "a benchmark may stop on a broken setup"
 )]
+
+// The allocator the `gdl` binary uses, for interpreter and native alike.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod common;
 mod native;
@@ -32,18 +39,30 @@ use std::hint::black_box;
 use std::time::Duration;
 
 const COHORT: usize = 10_000;
+const CLI_COHORT: usize = 100_000;
 
-/// parse → evaluate → report → JSON for each line; returns the bytes of
-/// JSON produced (so nothing is optimised away).
+/// parse → evaluate → report → JSON for each line, written as `gdl run`
+/// writes them: into one reused buffer, handed on every megabyte. Returns
+/// the bytes of JSON produced (so nothing is optimised away).
 fn end_to_end(program: &Program<'_>, lines: &[String]) -> usize {
+    let fragments = report::json::Fragments::new(program.model);
+    let mut out = Vec::with_capacity(2 << 20);
     let mut bytes = 0;
     for line in lines {
         let patient = parse_patient(program, line).expect("valid facts");
         let evaluation = evaluate(program, &patient);
-        let json = report::json::to_string(&report::build(program, &patient, &evaluation));
-        bytes += json.len();
+        report::json::write(
+            &report::build(program, &patient, &evaluation),
+            &fragments,
+            &mut out,
+        );
+        out.push(b'\n');
+        if out.len() > 1 << 20 {
+            bytes += black_box(&out).len();
+            out.clear();
+        }
     }
-    bytes
+    bytes + out.len()
 }
 
 fn evaluation(c: &mut Criterion) {
@@ -121,6 +140,31 @@ fn evaluation(c: &mut Criterion) {
                 mine + other.join().expect("worker thread")
             });
             black_box(bytes)
+        })
+    });
+    group.finish();
+
+    // The command itself, as a user runs it: a 100,000-patient cohort file,
+    // reports to /dev/null (reading, both cores, writing, process start).
+    let cohort_path = std::env::temp_dir().join("gdl-bench-cohort.ndjson");
+    let big = common::dermatomyositis_cohort(CLI_COHORT, 0x5eed_cafe, 10);
+    std::fs::write(&cohort_path, big.join("\n") + "\n").expect("temporary cohort file");
+    let guideline = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/guidelines/dermatomyositis.gdl"
+    );
+    let mut group = c.benchmark_group("cli");
+    group.throughput(Throughput::Elements(CLI_COHORT as u64));
+    group.sample_size(10);
+    group.bench_function("gdl-run-ndjson-100k", |b| {
+        b.iter(|| {
+            let status = std::process::Command::new(env!("CARGO_BIN_EXE_gdl"))
+                .args(["run", guideline, "--facts"])
+                .arg(&cohort_path)
+                .stdout(std::process::Stdio::null())
+                .status()
+                .expect("gdl runs");
+            assert!(status.success());
         })
     });
     group.finish();

@@ -102,3 +102,66 @@ fn reports_are_byte_for_byte_deterministic() {
         );
     }
 }
+
+/// Two contraindication clauses that cite the same reference: the withheld
+/// item lists it once, and so does the text report.
+#[test]
+fn a_reference_cited_by_two_clauses_is_listed_once() {
+    let text = r#"guideline cites "Shared citations" { version "1" }
+reference A pmid 1 "Reference A"
+reference B pmid 2 "Reference B"
+fact pregnant: bool "Pregnant"
+fact renal: bool "Renal impairment"
+fact weak: bool "Weak"
+action mtx "Methotrexate" {
+  contraindicated-if pregnant because "Teratogenic" cite A, B
+  contraindicated-if renal because "Renally cleared" cite A
+}
+action aza "Azathioprine"
+rule second "Second line" {
+  when weak
+  then recommend mtx, aza
+  cite B
+}
+"#;
+    let model = gdl::compile(text).model.unwrap_or_default();
+    let program = Program::new(&model);
+    let facts = r#"{"pregnant": true, "renal": true, "weak": true}"#;
+    let patient = parse_patient(&program, facts).unwrap_or_else(|d| panic!("{}", d.message));
+    let evaluation = evaluate(&program, &patient);
+    let built = report::build(&program, &patient, &evaluation);
+    assert_eq!(built.withheld.len(), 1);
+    let keys: Vec<&str> = built.withheld[0]
+        .citations
+        .iter()
+        .filter_map(|id| built.reference(*id).map(|c| c.key))
+        .collect();
+    assert_eq!(keys, ["A", "B"]);
+    let rendered = report::text::render(&built);
+    assert_eq!(rendered.matches("[A] Reference A").count(), 1, "{rendered}");
+}
+
+/// Reports written with a guideline's pre-rendered fragments (as `gdl run`
+/// does for a cohort) are byte for byte the reports written without them.
+#[test]
+fn fragments_change_no_byte() {
+    let model = model("guidelines/dermatomyositis.gdl");
+    let program = Program::new(&model);
+    let fragments = report::json::Fragments::new(&model);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("guidelines/examples");
+    let cohort = std::fs::read_to_string(root.join("cohort.ndjson")).unwrap_or_default();
+    let mut checked = 0;
+    for line in cohort.lines() {
+        let patient = parse_patient(&program, line).unwrap_or_else(|d| panic!("{}", d.message));
+        let evaluation = evaluate(&program, &patient);
+        let built = report::build(&program, &patient, &evaluation);
+        let mut fast = Vec::new();
+        report::json::write(&built, &fragments, &mut fast);
+        assert_eq!(
+            String::from_utf8_lossy(&fast),
+            report::json::to_string(&built)
+        );
+        checked += 1;
+    }
+    assert!(checked >= 20);
+}

@@ -103,7 +103,7 @@ pub fn run(args: &RunArgs) -> u8 {
         ReportFormat::Json => match &explanations {
             Some(explanations) => {
                 let mut document = b"{\"report\":".to_vec();
-                report::json::write(&report, &mut document);
+                report::json::write(&report, &Default::default(), &mut document);
                 document.extend_from_slice(b",\"explanations\":");
                 let _ = serde_json::to_writer(&mut document, explanations);
                 document.push(b'}');
@@ -120,9 +120,31 @@ pub fn run(args: &RunArgs) -> u8 {
 /// that memory stays constant whatever the cohort size.
 const BATCH_LINES: usize = 4096;
 
+/// A batch also ends once it holds this many bytes of facts, so memory
+/// stays bounded when lines are long (one line may still be up to
+/// [`MAX_FACTS_BYTES`]).
+const BATCH_BYTES: usize = 8 << 20;
+
+/// A batch of cohort lines: their bytes, one after another, and where each
+/// line is (or why it cannot be read).
+#[derive(Default)]
+struct Chunk {
+    text: Vec<u8>,
+    lines: Vec<(usize, Result<std::ops::Range<usize>, String>)>,
+}
+
+/// What one worker produced for its share of a chunk.
+#[derive(Default)]
+struct Output {
+    /// One JSON line per patient line, in order.
+    json: Vec<u8>,
+    /// `file:line:column: error[...]` messages for standard error.
+    messages: Vec<String>,
+}
+
 fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
     let reader: Box<dyn BufRead> = if args.facts == "-" {
-        Box::new(BufReader::new(std::io::stdin()))
+        Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
     } else {
         match std::fs::File::open(&args.facts) {
             Ok(file) => Box::new(BufReader::with_capacity(1 << 20, file)),
@@ -132,24 +154,28 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
             }
         }
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-    let mut failed = 0usize;
     let mut reader = reader;
-    let mut buffer = Vec::new();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let fragments = report::json::Fragments::new(program.model);
+    // Buffers live across chunks, so a long cohort allocates them once.
+    let mut outputs: Vec<Output> = (0..threads).map(|_| Output::default()).collect();
+    let mut chunk = Chunk::default();
+    let mut failed = 0usize;
     let mut line_number = 0usize;
     let mut finished = false;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     while !finished {
-        // Each line's text, or why it could not be read.
-        let mut chunk: Vec<(usize, Result<String, String>)> = Vec::with_capacity(BATCH_LINES);
-        while chunk.len() < BATCH_LINES {
-            let line = match read_line(&mut *reader, &mut buffer) {
+        chunk.text.clear();
+        chunk.lines.clear();
+        while chunk.lines.len() < BATCH_LINES && chunk.text.len() < BATCH_BYTES {
+            let start = chunk.text.len();
+            let line = match read_line(&mut *reader, &mut chunk.text) {
                 Line::End => {
                     finished = true;
                     break;
                 }
-                Line::Text(text) => Ok(text),
+                Line::Text => Ok(start..chunk.text.len()),
                 Line::Unreadable(problem) => Err(problem),
                 Line::Failed(problem) => {
                     finished = true;
@@ -157,29 +183,25 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
                 }
             };
             line_number += 1;
-            chunk.push((line_number, line));
+            chunk.lines.push((line_number, line));
             if finished {
                 break;
             }
         }
-        if chunk.is_empty() {
+        if chunk.lines.is_empty() {
             break;
         }
-        let results = process_chunk(program, &chunk, threads, &args.facts);
-        for result in results {
-            match result {
-                LineResult::Blank => {}
-                LineResult::Report(json) => {
-                    let _ = out.write_all(json.as_bytes());
-                    let _ = out.write_all(b"\n");
-                }
-                LineResult::Error { json, message } => {
-                    failed += 1;
-                    let _ = out.write_all(json.as_bytes());
-                    let _ = out.write_all(b"\n");
-                    tell!("{message}");
-                }
+        process_chunk(program, &fragments, &chunk, &mut outputs, &args.facts);
+        for output in &mut outputs {
+            if out.write_all(&output.json).is_err() {
+                // The reader went away (a closed pipe): nothing more to do.
+                return EXIT_USAGE;
             }
+            failed += output.messages.len();
+            for message in output.messages.drain(..) {
+                tell!("{message}");
+            }
+            output.json.clear();
         }
     }
     if out.flush().is_err() {
@@ -198,9 +220,9 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
 
 /// One line of a cohort file.
 enum Line {
-    /// The line's text, without its line ending.
-    Text(String),
-    /// A line that cannot be a patient, and why.
+    /// The line's bytes were appended, without the line ending.
+    Text,
+    /// A line that cannot be a patient, and why (nothing appended).
     Unreadable(String),
     /// Reading failed; nothing after this can be read.
     Failed(String),
@@ -208,14 +230,16 @@ enum Line {
     End,
 }
 
-/// Reads one line of at most [`MAX_FACTS_BYTES`]; a longer line is skipped
-/// to its end and reported, so a hostile cohort cannot exhaust memory.
+/// Appends one line of at most [`MAX_FACTS_BYTES`] to `buffer`; a longer
+/// line is skipped to its end and reported, so a hostile cohort cannot
+/// exhaust memory.
 fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>) -> Line {
-    buffer.clear();
+    let start = buffer.len();
     let limit = MAX_FACTS_BYTES as u64 + 1;
     match std::io::Read::take(&mut *reader, limit).read_until(b'\n', buffer) {
         Ok(0) => Line::End,
-        Ok(_) if buffer.len() as u64 >= limit && buffer.last() != Some(&b'\n') => {
+        Ok(read) if read as u64 >= limit && buffer.last() != Some(&b'\n') => {
+            buffer.truncate(start);
             let mut rest = Vec::new();
             loop {
                 rest.clear();
@@ -228,86 +252,91 @@ fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>) -> Line {
             Line::Unreadable(format!("line is longer than {MAX_FACTS_BYTES} bytes"))
         }
         Ok(_) => {
-            while matches!(buffer.last(), Some(b'\n' | b'\r')) {
+            while buffer.len() > start && matches!(buffer.last(), Some(b'\n' | b'\r')) {
                 buffer.pop();
             }
-            match String::from_utf8(std::mem::take(buffer)) {
-                Ok(text) => Line::Text(text),
-                Err(_) => Line::Unreadable("line is not UTF-8 text".to_owned()),
-            }
+            Line::Text
         }
-        Err(error) => Line::Failed(error.to_string()),
+        Err(error) => {
+            buffer.truncate(start);
+            Line::Failed(error.to_string())
+        }
     }
 }
 
-enum LineResult {
-    Blank,
-    Report(String),
-    Error { json: String, message: String },
-}
-
+/// Evaluates a chunk's lines on every core: each worker takes a contiguous
+/// share and writes into its own output, so concatenating the outputs keeps
+/// input order.
 fn process_chunk(
     program: &Program<'_>,
-    chunk: &[(usize, Result<String, String>)],
-    threads: usize,
+    fragments: &report::json::Fragments,
+    chunk: &Chunk,
+    outputs: &mut [Output],
     file: &str,
-) -> Vec<LineResult> {
-    let per_thread = chunk.len().div_ceil(threads.max(1)).max(1);
+) {
+    let per_thread = chunk.lines.len().div_ceil(outputs.len().max(1)).max(1);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = chunk
-            .chunks(per_thread)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(n, line)| process_line(program, *n, line, file))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().unwrap_or_default())
-            .collect()
-    })
+        let mut shares = chunk.lines.chunks(per_thread).zip(outputs.iter_mut());
+        // The first share runs on this thread; the others on new ones.
+        let first = shares.next();
+        for (lines, output) in shares {
+            scope
+                .spawn(move || process_lines(program, fragments, &chunk.text, lines, output, file));
+        }
+        if let Some((lines, output)) = first {
+            process_lines(program, fragments, &chunk.text, lines, output, file);
+        }
+    });
 }
 
-fn process_line(
+fn process_lines(
     program: &Program<'_>,
-    line_number: usize,
-    line: &Result<String, String>,
+    fragments: &report::json::Fragments,
+    text: &[u8],
+    lines: &[(usize, Result<std::ops::Range<usize>, String>)],
+    output: &mut Output,
     file: &str,
-) -> LineResult {
-    let parsed = match line {
-        Ok(text) if text.trim().is_empty() => return LineResult::Blank,
-        Ok(text) => parse_patient(program, text),
-        Err(problem) => Err(crate::diagnostics::Diagnostic::new(
-            crate::diagnostics::Code::MalformedFacts,
-            format!("cannot read this line: {problem}"),
-        )),
-    };
-    match parsed {
-        Ok(patient) => {
-            let evaluation = evaluate(program, &patient);
-            LineResult::Report(report::json::to_string(&report::build(
-                program,
-                &patient,
-                &evaluation,
-            )))
+) {
+    for (line_number, line) in lines {
+        let line = match line {
+            Ok(range) => match text.get(range.clone()).map(std::str::from_utf8) {
+                Some(Ok(line)) => Ok(line),
+                _ => Err("line is not UTF-8 text"),
+            },
+            Err(problem) => Err(problem.as_str()),
+        };
+        let parsed = match line {
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => parse_patient(program, line),
+            Err(problem) => Err(crate::diagnostics::Diagnostic::new(
+                crate::diagnostics::Code::MalformedFacts,
+                format!("cannot read this line: {problem}"),
+            )),
+        };
+        match parsed {
+            Ok(patient) => {
+                let evaluation = evaluate(program, &patient);
+                report::json::write(
+                    &report::build(program, &patient, &evaluation),
+                    fragments,
+                    &mut output.json,
+                );
+            }
+            Err(diagnostic) => {
+                let column = diagnostic.primary_span().start_usize() + 1;
+                output.messages.push(format!(
+                    "{file}:{line_number}:{column}: error[{}]: {}",
+                    diagnostic.code.id(),
+                    diagnostic.message
+                ));
+                let record = serde_json::json!({
+                    "schema": report::SCHEMA,
+                    "line": line_number,
+                    "error": {"code": diagnostic.code.id(), "name": diagnostic.code.name(), "message": diagnostic.message},
+                });
+                let _ = serde_json::to_writer(&mut output.json, &record);
+            }
         }
-        Err(diagnostic) => {
-            let column = diagnostic.primary_span().start_usize() + 1;
-            let message = format!(
-                "{file}:{line_number}:{column}: error[{}]: {}",
-                diagnostic.code.id(),
-                diagnostic.message
-            );
-            let json = serde_json::json!({
-                "schema": report::SCHEMA,
-                "line": line_number,
-                "error": {"code": diagnostic.code.id(), "name": diagnostic.code.name(), "message": diagnostic.message},
-            })
-            .to_string();
-            LineResult::Error { json, message }
-        }
+        output.json.push(b'\n');
     }
 }

@@ -207,26 +207,84 @@ impl Evaluation {
     }
 }
 
+/// A fact's value as plain data, so that the leaves reading it need no
+/// branch on whether it is known: whether a fact is known varies from
+/// patient to patient, and a mispredicted branch per leaf was the
+/// interpreter's main cost.
+#[derive(Clone, Copy, Default)]
+struct FactBits {
+    /// A bool's value in bit 0, or a set's members.
+    bits: u128,
+    /// Known, and a bool.
+    is_bool: bool,
+    /// Known, and a set.
+    is_set: bool,
+}
+
+impl FactBits {
+    /// Written as independent tests rather than one `match`, which the
+    /// compiler turns into selects instead of a jump.
+    fn of(value: &Value) -> FactBits {
+        let set = match *value {
+            Value::Set(bits) => bits,
+            _ => 0,
+        };
+        FactBits {
+            bits: set | matches!(value, Value::Bool(true)) as u128,
+            is_bool: matches!(value, Value::Bool(_)),
+            is_set: matches!(value, Value::Set(_)),
+        }
+    }
+}
+
 /// Evaluation state for one patient.
 pub(crate) struct Run<'p, 'm> {
     pub(crate) program: &'p Program<'m>,
     pub(crate) patient: &'p Patient,
     /// The value of every node for this patient, by node index.
     values: Vec<Tri>,
+    /// Work list reused by [`Run::needs`].
+    stack: std::cell::RefCell<Vec<u32>>,
 }
 
 impl<'p, 'm> Run<'p, 'm> {
-    /// Prepares a run: evaluates every node once, in order (children come
-    /// before their parents, definitions before their uses).
+    /// Prepares a run: evaluates every node once. Leaves that read a bool
+    /// or set fact first, from a branch-free table of the patient's facts;
+    /// then every other node in order (children come before their parents,
+    /// definitions before their uses).
     pub(crate) fn new(program: &'p Program<'m>, patient: &'p Patient) -> Self {
         let mut run = Run {
             program,
             patient,
-            values: Vec::with_capacity(program.nodes.len()),
+            values: vec![Tri::Unknown; program.nodes.len()],
+            stack: std::cell::RefCell::new(Vec::with_capacity(32)),
         };
-        for index in 0..program.nodes.len() {
-            let value = run.compute(index as u32);
-            run.values.push(value);
+        let facts: Vec<FactBits> = patient.values.iter().map(FactBits::of).collect();
+        let fact = |index: u32| facts.get(index as usize).copied().unwrap_or_default();
+        let schedule = &program.schedule;
+        for &(node, index) in &schedule.bool_leaves {
+            let fact = fact(index);
+            if let Some(slot) = run.values.get_mut(node as usize) {
+                *slot = Tri::select(fact.is_bool, fact.bits & 1 == 1);
+            }
+        }
+        for &(node, index, bit) in &schedule.set_leaves {
+            let fact = fact(index);
+            if let Some(slot) = run.values.get_mut(node as usize) {
+                *slot = Tri::select(fact.is_set, (fact.bits >> bit) & 1 == 1);
+            }
+        }
+        for &node in &schedule.other_leaves {
+            let value = run.leaf(node);
+            if let Some(slot) = run.values.get_mut(node as usize) {
+                *slot = value;
+            }
+        }
+        for step in &schedule.steps {
+            let value = step.apply(run.node(step.left), run.node(step.right));
+            if let Some(slot) = run.values.get_mut(step.target as usize) {
+                *slot = value;
+            }
         }
         run
     }
@@ -239,43 +297,14 @@ impl<'p, 'm> Run<'p, 'm> {
             .unwrap_or(Tri::Unknown)
     }
 
-    #[inline]
-    fn compute(&self, index: u32) -> Tri {
-        let Some(node) = self.program.nodes.get(index as usize) else {
-            return Tri::Unknown;
-        };
-        match *node {
-            Node::Const(value) => value,
-            Node::Fact(fact) => match self.value(fact) {
-                Value::Bool(b) => Tri::from_bool(b),
-                _ => Tri::Unknown,
-            },
-            Node::Definition(id) => self
-                .program
-                .definitions
-                .get(id as usize)
-                .map_or(Tri::Unknown, |d| self.node(d.root)),
-            Node::Not(inner) => self.node(inner).negate(),
-            Node::And { start, len } => {
-                let mut result = Tri::True;
-                for &child in self.children(start, len) {
-                    result = result.and(self.node(child));
-                }
-                result
-            }
-            Node::Or { start, len } => {
-                let mut result = Tri::False;
-                for &child in self.children(start, len) {
-                    result = result.or(self.node(child));
-                }
-                result
-            }
-            Node::Implies(left, right) => self.node(left).implies(self.node(right)),
-            Node::Compare { fact, op, value } => match self.value(fact) {
+    /// A comparison or enum test (the leaves not in a branch-free table).
+    fn leaf(&self, index: u32) -> Tri {
+        match self.program.nodes.get(index as usize) {
+            Some(&Node::Compare { fact, op, value }) => match self.value(fact) {
                 Value::Number(x) => Tri::from_bool(compare(x, op, value)),
                 _ => Tri::Unknown,
             },
-            Node::EnumIn { fact, start, len } => match self.value(fact) {
+            Some(&Node::EnumIn { fact, start, len }) => match self.value(fact) {
                 Value::Enum(v) => {
                     let values = self
                         .program
@@ -286,10 +315,7 @@ impl<'p, 'm> Run<'p, 'm> {
                 }
                 _ => Tri::Unknown,
             },
-            Node::SetHas { fact, mask } => match self.value(fact) {
-                Value::Set(bits) => Tri::from_bool(bits & mask != 0),
-                _ => Tri::Unknown,
-            },
+            _ => Tri::Unknown,
         }
     }
 
@@ -314,7 +340,9 @@ impl<'p, 'm> Run<'p, 'm> {
     /// asked for; once every fact listed is known, the condition is known.
     fn needs(&self, root: u32) -> Vec<FactId> {
         let mut out = Vec::new();
-        let mut stack = vec![root];
+        let mut stack = self.stack.borrow_mut();
+        stack.clear();
+        stack.push(root);
         while let Some(index) = stack.pop() {
             if self.node(index) != Tri::Unknown {
                 continue;
@@ -530,20 +558,23 @@ fn walk(
             } else {
                 RuleStatus::NotReached
             };
-            mark(run, *member, blocked, status);
+            mark(run, member, blocked, status);
             continue;
         }
         let fired = match *member {
             Member::Rule(rule) => {
+                // By table and select rather than by branch: the value
+                // varies from patient to patient.
+                const STATUS: [RuleStatus; 3] = [
+                    RuleStatus::NotApplicable,
+                    RuleStatus::Undecided,
+                    RuleStatus::Fired,
+                ];
                 let value = run.node(run.program.rules[rule.index()].root);
-                status[rule.index()] = match value {
-                    Tri::True => RuleStatus::Fired,
-                    Tri::False => RuleStatus::NotApplicable,
-                    Tri::Unknown => {
-                        stopped[rule.index()] = first_match;
-                        RuleStatus::Undecided
-                    }
-                };
+                status[rule.index()] = STATUS[value as usize];
+                let unknown = value == Tri::Unknown;
+                let slot = &mut stopped[rule.index()];
+                *slot = if unknown { first_match } else { *slot };
                 value
             }
             Member::Section(section) => {
@@ -553,16 +584,9 @@ fn walk(
                 // An undecided rule in a nested section stops this
                 // first-match section too: name the outermost one it stops.
                 if let (Some(outer), Tri::Unknown) = (first_match, value) {
-                    let mut stack = vec![*member];
-                    while let Some(nested) = stack.pop() {
-                        match nested {
-                            Member::Rule(rule) if status[rule.index()] == RuleStatus::Undecided => {
-                                stopped[rule.index()] = Some(outer);
-                            }
-                            Member::Rule(_) => {}
-                            Member::Section(s) => {
-                                stack.extend(&run.program.model.sections[s.index()].members)
-                            }
+                    for rule in run.program.rules_under(member) {
+                        if status[rule.index()] == RuleStatus::Undecided {
+                            stopped[rule.index()] = Some(outer);
                         }
                     }
                 }
@@ -575,15 +599,9 @@ fn walk(
 }
 
 /// Marks every rule under `member` with `value`.
-fn mark(run: &Run<'_, '_>, member: Member, value: RuleStatus, status: &mut [RuleStatus]) {
-    let mut stack = vec![member];
-    while let Some(member) = stack.pop() {
-        match member {
-            Member::Rule(rule) => status[rule.index()] = value,
-            Member::Section(section) => {
-                stack.extend(&run.program.model.sections[section.index()].members)
-            }
-        }
+fn mark(run: &Run<'_, '_>, member: &Member, value: RuleStatus, status: &mut [RuleStatus]) {
+    for rule in run.program.rules_under(member) {
+        status[rule.index()] = value;
     }
 }
 
@@ -688,6 +706,122 @@ fn exclusive_conflicts(program: &Program<'_>, evaluation: &mut Evaluation) {
                 },
                 needs: Vec::new(),
             });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sema::{Condition, ConditionKind, Model, Type};
+
+    /// Kleene semantics read straight off the model's condition trees: the
+    /// meaning the compiled schedule must keep.
+    fn meaning(model: &Model, patient: &Patient, condition: &Condition) -> Tri {
+        let all = |parts: &[Condition], start: Tri, op: fn(Tri, Tri) -> Tri| {
+            parts
+                .iter()
+                .fold(start, |acc, part| op(acc, meaning(model, patient, part)))
+        };
+        match &condition.kind {
+            ConditionKind::Const(value) => Tri::from_bool(*value),
+            ConditionKind::Fact(fact) => match patient.get(*fact) {
+                Value::Bool(b) => Tri::from_bool(b),
+                _ => Tri::Unknown,
+            },
+            ConditionKind::Definition(id) => {
+                meaning(model, patient, &model.definitions[id.0 as usize].condition)
+            }
+            ConditionKind::Not(inner) => meaning(model, patient, inner).negate(),
+            ConditionKind::And(parts) => all(parts, Tri::True, Tri::and),
+            ConditionKind::Or(parts) => all(parts, Tri::False, Tri::or),
+            ConditionKind::Implies(left, right) => {
+                meaning(model, patient, left).implies(meaning(model, patient, right))
+            }
+            ConditionKind::Compare { fact, op, value } => match patient.get(*fact) {
+                Value::Number(x) => Tri::from_bool(compare(x, *op, *value)),
+                _ => Tri::Unknown,
+            },
+            ConditionKind::EnumIn { fact, values } => match patient.get(*fact) {
+                Value::Enum(v) => Tri::from_bool(values.contains(&v)),
+                _ => Tri::Unknown,
+            },
+            ConditionKind::SetHas { fact, value } => match patient.get(*fact) {
+                Value::Set(bits) => Tri::from_bool(bits & (1u128 << value) != 0),
+                _ => Tri::Unknown,
+            },
+        }
+    }
+
+    fn random_patient(model: &Model, program: &Program<'_>, seed: &mut u64) -> Patient {
+        let mut next = || {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed
+        };
+        let mut patient = Patient::unknown(program);
+        for (index, fact) in model.facts.iter().enumerate() {
+            if next() % 3 == 0 {
+                continue;
+            }
+            let r = next();
+            patient.values[index] = match &fact.ty {
+                Type::Bool => Value::Bool(r % 2 == 0),
+                Type::Number | Type::Quantity(_) => Value::Number((r % 2000) as f64 / 10.0),
+                Type::Enum(id) => {
+                    Value::Enum((r % model.enums[id.index()].values.len() as u64) as u32)
+                }
+                Type::Set(id) => {
+                    let len = model.enums[id.index()].values.len().min(64);
+                    Value::Set(u128::from(r) & ((1u128 << len) - 1))
+                }
+            };
+        }
+        patient
+    }
+
+    #[test]
+    fn schedule_keeps_the_meaning_of_every_condition() {
+        for path in [
+            "guidelines/dermatomyositis.gdl",
+            "tests/guidelines/demo.gdl",
+        ] {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let model = crate::compile(&text).model.unwrap_or_default();
+            assert!(!model.rules.is_empty(), "{path}");
+            let program = Program::new(&model);
+            let mut seed = 0x2545_f491_4f6c_dd1d;
+            for _ in 0..2000 {
+                let patient = random_patient(&model, &program, &mut seed);
+                let run = Run::new(&program, &patient);
+                let conditions = model
+                    .rules
+                    .iter()
+                    .map(|r| &r.condition)
+                    .zip(&program.rules)
+                    .chain(
+                        model
+                            .definitions
+                            .iter()
+                            .map(|d| &d.condition)
+                            .zip(&program.definitions),
+                    )
+                    .chain(
+                        model
+                            .invariants
+                            .iter()
+                            .map(|i| &i.condition)
+                            .zip(&program.invariants),
+                    );
+                for (condition, compiled) in conditions {
+                    assert_eq!(
+                        run.node(compiled.root),
+                        meaning(&model, &patient, condition),
+                        "{path}: {patient:?}"
+                    );
+                }
+            }
         }
     }
 }

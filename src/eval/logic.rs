@@ -43,6 +43,15 @@ impl Tri {
         if value { Tri::True } else { Tri::False }
     }
 
+    /// `Unknown` unless `known`, then `truth`; without a branch.
+    #[inline]
+    pub fn select(known: bool, truth: bool) -> Tri {
+        const BY_INDEX: [Tri; 3] = [Tri::False, Tri::Unknown, Tri::True];
+        // unknown → 1, false → 0, true → 2 (`truth` only counts when known).
+        let index = 1 - known as usize + 2 * (known & truth) as usize;
+        BY_INDEX[index]
+    }
+
     /// Lower-case word for reports.
     pub fn word(self) -> &'static str {
         match self {
@@ -64,6 +73,14 @@ mod tests {
     use super::Tri::{self, *};
 
     const ALL: [Tri; 3] = [False, Unknown, True];
+
+    #[test]
+    fn select_is_known_then_truth() {
+        assert_eq!(Tri::select(false, false), Tri::Unknown);
+        assert_eq!(Tri::select(false, true), Tri::Unknown);
+        assert_eq!(Tri::select(true, false), Tri::False);
+        assert_eq!(Tri::select(true, true), Tri::True);
+    }
 
     #[test]
     fn kleene_tables() {

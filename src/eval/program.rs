@@ -6,7 +6,10 @@ use std::collections::HashMap;
 
 use super::logic::Tri;
 use crate::sema::units::Unit;
-use crate::sema::{ActionId, CmpOp, Condition, ConditionKind, DefinitionId, FactId, Model, Type};
+use crate::sema::{
+    ActionId, CmpOp, Condition, ConditionKind, DefinitionId, FactId, Member, Model, RuleId,
+    SectionId, Type,
+};
 use crate::syntax::Span;
 
 /// A node of a compiled condition.
@@ -16,12 +19,31 @@ pub(crate) enum Node {
     Fact(u32),
     Definition(u32),
     Not(u32),
-    And { start: u32, len: u32 },
-    Or { start: u32, len: u32 },
+    And {
+        start: u32,
+        len: u32,
+    },
+    Or {
+        start: u32,
+        len: u32,
+    },
     Implies(u32, u32),
-    Compare { fact: u32, op: CmpOp, value: f64 },
-    EnumIn { fact: u32, start: u32, len: u32 },
-    SetHas { fact: u32, mask: u128 },
+    Compare {
+        fact: u32,
+        op: CmpOp,
+        value: f64,
+    },
+    EnumIn {
+        fact: u32,
+        start: u32,
+        len: u32,
+    },
+    /// Whether a set holds the value with index `bit` (kept as an index,
+    /// not a 128-bit mask, so a node is 16 bytes).
+    SetHas {
+        fact: u32,
+        bit: u32,
+    },
 }
 
 /// A compiled condition together with the facts it reads (transitively,
@@ -59,6 +81,120 @@ pub struct Program<'m> {
     pub units: Vec<Option<Unit>>,
     /// Rules with an `avoid` outcome.
     pub(crate) avoid_rules: Vec<u32>,
+    /// The rules under each section, nested ones included, in order:
+    /// `section_rules[section_ranges[s].0 .. section_ranges[s].1]`.
+    section_rules: Vec<RuleId>,
+    section_ranges: Vec<(u32, u32)>,
+    /// The order the interpreter computes nodes in.
+    pub(crate) schedule: Schedule,
+}
+
+/// How the interpreter computes every node for a patient, with no branch
+/// on the patient's data (whether facts are known varies from patient to
+/// patient, and mispredicted branches were the interpreter's main cost):
+///
+/// 1. leaves that read a bool fact (`(node, fact)`), leaves that test a set
+///    (`(node, fact, bit)`) and the other leaves (comparisons, enum tests);
+/// 2. then every inner node as [`Step`]s in node order, so children come
+///    before parents and definitions before their uses.
+#[derive(Debug, Default)]
+pub(crate) struct Schedule {
+    pub(crate) bool_leaves: Vec<(u32, u32)>,
+    pub(crate) set_leaves: Vec<(u32, u32, u32)>,
+    pub(crate) other_leaves: Vec<u32>,
+    pub(crate) steps: Vec<Step>,
+}
+
+/// `values[target] = table(values[left], values[right])`: one binary
+/// Kleene operation as a truth table, so every connective runs the same
+/// branch-free code. An `and`/`or` of n parts is n - 1 steps into its own
+/// node; `not`, a definition use and a constant ignore an operand.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Step {
+    /// Result code (`Tri as u32`) for operands `(l, r)` in bits
+    /// `2 * (3 * l + r)`.
+    pub(crate) table: u32,
+    pub(crate) target: u32,
+    pub(crate) left: u32,
+    pub(crate) right: u32,
+}
+
+impl Step {
+    const TRI: [Tri; 3] = [Tri::False, Tri::Unknown, Tri::True];
+
+    fn new(target: u32, left: u32, right: u32, op: impl Fn(Tri, Tri) -> Tri) -> Step {
+        let mut table = 0;
+        for l in Step::TRI {
+            for r in Step::TRI {
+                table |= (op(l, r) as u32) << (2 * (3 * l as u32 + r as u32));
+            }
+        }
+        Step {
+            table,
+            target,
+            left,
+            right,
+        }
+    }
+
+    /// The result for operand values `left` and `right`.
+    #[inline]
+    pub(crate) fn apply(&self, left: Tri, right: Tri) -> Tri {
+        const BY_CODE: [Tri; 4] = [Tri::False, Tri::Unknown, Tri::True, Tri::Unknown];
+        let code = (self.table >> (2 * (3 * left as u32 + right as u32))) & 3;
+        BY_CODE[code as usize]
+    }
+}
+
+impl Schedule {
+    fn new(nodes: &[Node], children: &[u32], definitions: &[Compiled]) -> Schedule {
+        let mut schedule = Schedule::default();
+        for (index, node) in nodes.iter().enumerate() {
+            let node_index = index as u32;
+            let steps = &mut schedule.steps;
+            let copy = |from: u32| Step::new(node_index, from, from, |l, _| l);
+            match *node {
+                Node::Fact(fact) => schedule.bool_leaves.push((node_index, fact)),
+                Node::SetHas { fact, bit } => schedule.set_leaves.push((node_index, fact, bit)),
+                Node::Compare { .. } | Node::EnumIn { .. } => {
+                    schedule.other_leaves.push(node_index)
+                }
+                Node::Const(value) => steps.push(Step::new(node_index, 0, 0, move |_, _| value)),
+                Node::Definition(id) => {
+                    let root = definitions.get(id as usize).map_or(node_index, |d| d.root);
+                    steps.push(copy(root));
+                }
+                Node::Not(inner) => {
+                    steps.push(Step::new(node_index, inner, inner, |l, _| l.negate()))
+                }
+                Node::Implies(left, right) => {
+                    steps.push(Step::new(node_index, left, right, Tri::implies))
+                }
+                Node::And { start, len } | Node::Or { start, len } => {
+                    let is_and = matches!(node, Node::And { .. });
+                    let parts = children
+                        .get(start as usize..(start + len) as usize)
+                        .unwrap_or(&[]);
+                    match parts {
+                        [] => {
+                            let empty = if is_and { Tri::True } else { Tri::False };
+                            steps.push(Step::new(node_index, 0, 0, move |_, _| empty));
+                        }
+                        [only] => steps.push(copy(*only)),
+                        [first, rest @ ..] => {
+                            let op = if is_and { Tri::and } else { Tri::or };
+                            let mut left = *first;
+                            for &part in rest {
+                                steps.push(Step::new(node_index, left, part, op));
+                                left = node_index;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        schedule
+    }
 }
 
 impl<'m> Program<'m> {
@@ -134,8 +270,25 @@ impl<'m> Program<'m> {
             })
             .map(|(i, _)| i as u32)
             .collect();
+        let mut section_rules = Vec::new();
+        let mut section_ranges = Vec::with_capacity(model.sections.len());
+        for section in 0..model.sections.len() {
+            let start = section_rules.len() as u32;
+            let mut stack = vec![Member::Section(SectionId(section as u32))];
+            while let Some(member) = stack.pop() {
+                match member {
+                    Member::Rule(rule) => section_rules.push(rule),
+                    Member::Section(inner) => {
+                        stack.extend(model.sections[inner.index()].members.iter().rev())
+                    }
+                }
+            }
+            section_ranges.push((start, section_rules.len() as u32));
+        }
+        let schedule = Schedule::new(&builder.nodes, &builder.children, &definitions);
         Program {
             model,
+            schedule,
             nodes: builder.nodes,
             spans: builder.spans,
             children: builder.children,
@@ -148,6 +301,21 @@ impl<'m> Program<'m> {
             fact_slots,
             units,
             avoid_rules,
+            section_rules,
+            section_ranges,
+        }
+    }
+
+    /// Every rule under a member: the rule itself, or all the rules of a
+    /// section and of the sections nested in it.
+    pub(crate) fn rules_under<'s>(&'s self, member: &'s Member) -> &'s [RuleId] {
+        match member {
+            Member::Rule(rule) => std::slice::from_ref(rule),
+            Member::Section(section) => self
+                .section_ranges
+                .get(section.index())
+                .and_then(|&(start, end)| self.section_rules.get(start as usize..end as usize))
+                .unwrap_or(&[]),
         }
     }
 
@@ -229,7 +397,7 @@ impl Builder {
                 facts.push(*fact);
                 Node::SetHas {
                     fact: fact.0,
-                    mask: 1u128 << (*value).min(127),
+                    bit: (*value).min(127),
                 }
             }
         };

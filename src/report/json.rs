@@ -3,27 +3,114 @@
 //!
 //! Written straight into a byte buffer: a cohort run writes one report per
 //! patient, so this is on the hot path, and a buffer the caller reuses
-//! costs no allocation. Most strings in a report are names, labels and
-//! citations that need no escaping; they are copied as they are. The
-//! indented form is this output re-indented by serde_json, so there is one
-//! writer of the shape.
+//! costs no allocation. What is the same in every report of a guideline (an
+//! action with its label, a rule with its title, a fact's name, a reference)
+//! can be rendered once into [`Fragments`] and copied; the fragments are
+//! made by the same code that writes them without, so there is one
+//! definition of the shape. The indented form is this output re-indented by
+//! serde_json.
 
 use super::{
-    AvoidItem, CautionItem, Citation, EscalationItem, FactJson, FactValue, RecommendedItem, Report,
+    AvoidItem, CautionItem, Citation, EscalationItem, FactJson, Facts, RecommendedItem, Report,
     RuleInfo, WithheldItem,
 };
+use crate::sema::{ActionId, FactId, Model, ReferenceId, RuleId};
+
+/// JSON text that is the same in every report of one guideline, rendered
+/// once: for writing many reports. Use it only with reports built from the
+/// model it was made from.
+#[derive(Debug, Default)]
+pub struct Fragments {
+    /// `"action":…,"label":…` by action.
+    actions: Vec<Box<[u8]>>,
+    /// `{"name":…,"title":…}` by rule.
+    rules: Vec<Box<[u8]>>,
+    /// `{"fact":…,"value":` by fact.
+    facts: Vec<Box<[u8]>>,
+    /// `"key":{"citation":…,"pmid":…,"doi":…,"link":…}` by reference.
+    references: Vec<Box<[u8]>>,
+    /// `"key"` by reference.
+    keys: Vec<Box<[u8]>>,
+}
+
+impl Fragments {
+    /// Renders the fragments of a model.
+    pub fn new(model: &Model) -> Fragments {
+        let none = Fragments::default();
+        let render = |write: &dyn Fn(&mut Writer<'_>)| {
+            let mut out = Vec::new();
+            write(&mut Writer {
+                out: &mut out,
+                fragments: &none,
+                references: &[],
+            });
+            out.into_boxed_slice()
+        };
+        Fragments {
+            actions: model
+                .actions
+                .iter()
+                .enumerate()
+                .map(|(index, action)| {
+                    let id = ActionId(index as u32);
+                    render(&|w| w.action(id, &action.name, action.label.as_deref()))
+                })
+                .collect(),
+            rules: model
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(index, rule)| {
+                    let info = RuleInfo {
+                        id: RuleId(index as u32),
+                        name: &rule.name,
+                        title: rule.title.as_deref(),
+                    };
+                    render(&|w| w.rule(&info))
+                })
+                .collect(),
+            facts: model
+                .facts
+                .iter()
+                .enumerate()
+                .map(|(index, fact)| render(&|w| w.fact_name(FactId(index as u32), &fact.name)))
+                .collect(),
+            references: model
+                .references
+                .iter()
+                .enumerate()
+                .map(|(index, reference)| {
+                    let citation = Citation {
+                        id: ReferenceId(index as u32),
+                        key: &reference.key,
+                        citation: &reference.citation,
+                        pmid: reference.pmid,
+                        doi: reference.doi.as_deref(),
+                        link: reference.link.as_deref(),
+                    };
+                    render(&|w| w.reference(&citation))
+                })
+                .collect(),
+            keys: model
+                .references
+                .iter()
+                .map(|reference| render(&|w| w.string(&reference.key)))
+                .collect(),
+        }
+    }
+}
 
 /// The report as one line of JSON.
 pub fn to_string(report: &Report) -> String {
     let mut out = Vec::with_capacity(4096);
-    write(report, &mut out);
+    write(report, &Fragments::default(), &mut out);
     into_string(out)
 }
 
 /// The report as indented JSON.
 pub fn to_string_pretty(report: &Report) -> String {
     let mut out = Vec::with_capacity(4096);
-    write(report, &mut out);
+    write(report, &Fragments::default(), &mut out);
     pretty(&out)
 }
 
@@ -40,9 +127,14 @@ pub fn pretty(compact: &[u8]) -> String {
     }
 }
 
-/// Appends the report as one line of JSON (no newline) to `out`.
-pub fn write(report: &Report, out: &mut Vec<u8>) {
-    let mut w = Writer { out };
+/// Appends the report as one line of JSON (no newline) to `out`, copying
+/// what `fragments` holds (empty [`Fragments`] render everything).
+pub fn write(report: &Report, fragments: &Fragments, out: &mut Vec<u8>) {
+    let mut w = Writer {
+        out,
+        fragments,
+        references: &report.references,
+    };
     w.raw("{\"schema\":");
     w.string(report.schema);
     w.raw(",\"guideline\":{\"id\":");
@@ -79,7 +171,12 @@ pub fn write(report: &Report, out: &mut Vec<u8>) {
 
 /// Appends a fact's value in the shape a facts file uses.
 pub fn write_fact(value: FactJson<'_>, out: &mut Vec<u8>) {
-    Writer { out }.fact(value);
+    Writer {
+        out,
+        fragments: &Fragments::default(),
+        references: &[],
+    }
+    .fact(value);
 }
 
 fn into_string(bytes: Vec<u8>) -> String {
@@ -87,8 +184,21 @@ fn into_string(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// Whether any byte must be escaped in a JSON string. Every byte is looked
+/// at, without an early exit, which the compiler turns into vector
+/// instructions: faster than stopping early on the short, plain strings
+/// of a report.
+fn needs_escaping(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |found, &b| {
+        found | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
+}
+
 struct Writer<'o> {
     out: &'o mut Vec<u8>,
+    fragments: &'o Fragments,
+    /// The report's reference table, for keys without a fragment.
+    references: &'o [Citation<'o>],
 }
 
 impl Writer<'_> {
@@ -96,17 +206,28 @@ impl Writer<'_> {
         self.out.extend_from_slice(text.as_bytes());
     }
 
+    /// Copies a rendered fragment; false if there is none.
+    fn copied(&mut self, fragment: Option<&[u8]>) -> bool {
+        match fragment {
+            Some(bytes) => {
+                self.out.extend_from_slice(bytes);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// A JSON string. Text without quotes, backslashes or control
     /// characters (almost all of a report) is copied in one go.
     fn string(&mut self, text: &str) {
-        let plain = text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
-        if plain {
+        if needs_escaping(text.as_bytes()) {
+            // serde_json's escaping, for the rare string that needs it.
+            let _ = serde_json::to_writer(&mut *self.out, text);
+        } else {
+            self.out.reserve(text.len() + 2);
             self.out.push(b'"');
             self.out.extend_from_slice(text.as_bytes());
             self.out.push(b'"');
-        } else {
-            // serde_json's escaping, for the rare string that needs it.
-            let _ = serde_json::to_writer(&mut *self.out, text);
         }
     }
 
@@ -134,8 +255,25 @@ impl Writer<'_> {
         self.out.push(b']');
     }
 
-    fn strings(&mut self, items: &[&str]) {
-        self.list(items, |w, text| w.string(text));
+    fn names(&mut self, facts: &Facts<'_>) {
+        self.out.push(b'[');
+        for (index, name) in facts.names().enumerate() {
+            if index > 0 {
+                self.out.push(b',');
+            }
+            self.string(name);
+        }
+        self.out.push(b']');
+    }
+
+    /// Cited references, by key.
+    fn citations(&mut self, ids: &[ReferenceId]) {
+        self.list(ids, |w, id| {
+            if !w.copied(w.fragments.keys.get(id.index()).map(|b| &**b)) {
+                let key = w.references.iter().find(|c| c.id == *id).map(|c| c.key);
+                w.optional_string(key);
+            }
+        });
     }
 
     fn fact(&mut self, value: FactJson<'_>) {
@@ -165,43 +303,70 @@ impl Writer<'_> {
         }
     }
 
-    fn values(&mut self, values: &[FactValue<'_>]) {
-        self.list(values, |w, value| {
-            w.raw("{\"fact\":");
-            w.string(value.fact);
-            w.raw(",\"value\":");
-            w.fact(value.value);
-            w.raw("}");
-        });
+    fn values(&mut self, facts: &Facts<'_>) {
+        self.out.push(b'[');
+        for (index, value) in facts.values().enumerate() {
+            if index > 0 {
+                self.out.push(b',');
+            }
+            self.fact_name(value.id, value.fact);
+            self.fact(value.value);
+            self.raw("}");
+        }
+        self.out.push(b']');
+    }
+
+    /// `{"fact":…,"value":`
+    fn fact_name(&mut self, id: FactId, name: &str) {
+        if !self.copied(self.fragments.facts.get(id.index()).map(|b| &**b)) {
+            self.raw("{\"fact\":");
+            self.string(name);
+            self.raw(",\"value\":");
+        }
+    }
+
+    /// `"action":…,"label":…`
+    fn action(&mut self, id: ActionId, name: &str, label: Option<&str>) {
+        if !self.copied(self.fragments.actions.get(id.index()).map(|b| &**b)) {
+            self.raw("\"action\":");
+            self.string(name);
+            self.raw(",\"label\":");
+            self.optional_string(label);
+        }
     }
 
     /// `"action":…,"label":…,"rule":{…}`
-    fn action_and_rule(&mut self, action: &str, label: Option<&str>, rule: &RuleInfo<'_>) {
-        self.raw("\"action\":");
-        self.string(action);
-        self.raw(",\"label\":");
-        self.optional_string(label);
+    fn action_and_rule(
+        &mut self,
+        id: ActionId,
+        action: &str,
+        label: Option<&str>,
+        rule: &RuleInfo<'_>,
+    ) {
+        self.action(id, action, label);
         self.raw(",\"rule\":");
         self.rule(rule);
     }
 
     fn rule(&mut self, rule: &RuleInfo<'_>) {
-        self.raw("{\"name\":");
-        self.string(rule.name);
-        self.raw(",\"title\":");
-        self.optional_string(rule.title);
-        self.raw("}");
+        if !self.copied(self.fragments.rules.get(rule.id.index()).map(|b| &**b)) {
+            self.raw("{\"name\":");
+            self.string(rule.name);
+            self.raw(",\"title\":");
+            self.optional_string(rule.title);
+            self.raw("}");
+        }
     }
 
     fn recommended(&mut self, item: &RecommendedItem<'_>) {
         self.raw("{");
-        self.action_and_rule(item.action, item.label, &item.rule);
+        self.action_and_rule(item.action_id, item.action, item.label, &item.rule);
         self.raw(",\"because\":");
         self.values(&item.because);
         self.raw(",\"cautions\":");
         self.list(&item.cautions, Writer::caution);
         self.raw(",\"citations\":");
-        self.strings(&item.citations);
+        self.citations(&item.citations);
         self.raw("}");
     }
 
@@ -211,15 +376,15 @@ impl Writer<'_> {
         self.raw(",\"because\":");
         self.optional_string(item.because);
         self.raw(",\"needs\":");
-        self.strings(&item.needs);
+        self.names(&item.needs);
         self.raw(",\"citations\":");
-        self.strings(&item.citations);
+        self.citations(&item.citations);
         self.raw("}");
     }
 
     fn withheld(&mut self, item: &WithheldItem<'_>) {
         self.raw("{");
-        self.action_and_rule(item.action, item.label, &item.rule);
+        self.action_and_rule(item.action_id, item.action, item.label, &item.rule);
         self.raw(",\"reason\":");
         self.string(item.reason);
         self.raw(",\"because\":");
@@ -227,19 +392,19 @@ impl Writer<'_> {
         self.raw(",\"values\":");
         self.values(&item.values);
         self.raw(",\"needs\":");
-        self.strings(&item.needs);
+        self.names(&item.needs);
         self.raw(",\"citations\":");
-        self.strings(&item.citations);
+        self.citations(&item.citations);
         self.raw("}");
     }
 
     fn avoid(&mut self, item: &AvoidItem<'_>) {
         self.raw("{");
-        self.action_and_rule(item.action, item.label, &item.rule);
+        self.action_and_rule(item.action_id, item.action, item.label, &item.rule);
         self.raw(",\"because\":");
         self.values(&item.because);
         self.raw(",\"citations\":");
-        self.strings(&item.citations);
+        self.citations(&item.citations);
         self.raw("}");
     }
 
@@ -254,7 +419,7 @@ impl Writer<'_> {
         self.raw(",\"reason\":");
         self.string(&item.reason);
         self.raw(",\"needs\":");
-        self.strings(&item.needs);
+        self.names(&item.needs);
         self.raw(",\"values\":");
         self.values(&item.values);
         self.raw("}");
@@ -262,6 +427,14 @@ impl Writer<'_> {
 
     /// `"key":{"citation":…,"pmid":…,"doi":…,"link":…}`
     fn reference(&mut self, citation: &Citation<'_>) {
+        if self.copied(
+            self.fragments
+                .references
+                .get(citation.id.index())
+                .map(|b| &**b),
+        ) {
+            return;
+        }
         self.string(citation.key);
         self.raw(":{\"citation\":");
         self.string(citation.citation);
@@ -286,7 +459,12 @@ mod tests {
 
     fn string(text: &str) -> String {
         let mut out = Vec::new();
-        Writer { out: &mut out }.string(text);
+        Writer {
+            out: &mut out,
+            fragments: &Fragments::default(),
+            references: &[],
+        }
+        .string(text);
         into_string(out)
     }
 
@@ -295,6 +473,21 @@ mod tests {
         assert_eq!(string("plain text"), "\"plain text\"");
         assert_eq!(string("a \"b\" \\ c\n"), r#""a \"b\" \\ c\n""#);
         assert_eq!(string("\u{1}é"), "\"\\u0001é\"");
+    }
+
+    #[test]
+    fn escapes_are_found_anywhere_in_long_strings() {
+        for length in [0, 1, 31, 32, 33, 64, 70] {
+            let plain = "a".repeat(length);
+            assert!(!needs_escaping(plain.as_bytes()));
+            for at in 0..length {
+                for special in ["\"", "\\", "\n"] {
+                    let mut text = plain.clone();
+                    text.replace_range(at..=at, special);
+                    assert!(needs_escaping(text.as_bytes()), "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]

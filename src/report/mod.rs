@@ -56,10 +56,74 @@ pub struct GuidelineInfo<'a> {
 /// A fact and its value for this patient.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FactValue<'a> {
+    /// The fact.
+    pub id: FactId,
     /// Fact name.
     pub fact: &'a str,
     /// The value, in the shape a facts file uses.
     pub value: FactJson<'a>,
+}
+
+/// Facts a report item lists (the facts a condition reads, or the facts a
+/// decision needs), with their names and this patient's values. Borrowed
+/// from the program and the evaluation: listing them allocates nothing.
+#[derive(Clone)]
+pub struct Facts<'a> {
+    ids: Cow<'a, [FactId]>,
+    model: &'a Model,
+    patient: &'a Patient,
+}
+
+impl<'a> Facts<'a> {
+    /// The facts, in declaration order.
+    pub fn ids(&self) -> &[FactId] {
+        &self.ids
+    }
+
+    /// True when no fact is listed.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The facts' names.
+    pub fn names(&self) -> impl Iterator<Item = &'a str> + '_ {
+        let model = self.model;
+        self.ids
+            .iter()
+            .map(move |fact| model.facts[fact.index()].name.as_str())
+    }
+
+    /// The names, separated by `separator`.
+    pub fn join_names(&self, separator: &str) -> String {
+        self.names().collect::<Vec<_>>().join(separator)
+    }
+
+    /// Whether a fact of this name is listed.
+    pub fn contains(&self, name: &str) -> bool {
+        self.names().any(|listed| listed == name)
+    }
+
+    /// The facts with their values.
+    pub fn values(&self) -> impl Iterator<Item = FactValue<'a>> + '_ {
+        let (model, patient) = (self.model, self.patient);
+        self.ids.iter().map(move |&fact| FactValue {
+            id: fact,
+            fact: &model.facts[fact.index()].name,
+            value: FactJson::new(model, fact, patient.get(fact)),
+        })
+    }
+}
+
+impl PartialEq for Facts<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.ids == other.ids && self.values().eq(other.values())
+    }
+}
+
+impl std::fmt::Debug for Facts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.values()).finish()
+    }
 }
 
 /// A fact's value as a report shows it: in JSON, the same shape a facts file
@@ -113,6 +177,8 @@ impl<'a> FactJson<'a> {
 /// A cited reference.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Citation<'a> {
+    /// The reference.
+    pub id: ReferenceId,
     /// Key as declared.
     pub key: &'a str,
     /// Human citation.
@@ -128,6 +194,8 @@ pub struct Citation<'a> {
 /// A rule's identity.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleInfo<'a> {
+    /// The rule.
+    pub id: RuleId,
     /// Rule name.
     pub name: &'a str,
     /// Rule title.
@@ -137,18 +205,20 @@ pub struct RuleInfo<'a> {
 /// A recommendation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecommendedItem<'a> {
+    /// The action.
+    pub action_id: ActionId,
     /// Action name.
     pub action: &'a str,
     /// Action label.
     pub label: Option<&'a str>,
     /// The rule that recommends it.
     pub rule: RuleInfo<'a>,
-    /// The values of the facts the rule's condition reads.
-    pub because: Vec<FactValue<'a>>,
+    /// The facts the rule's condition reads, with their values.
+    pub because: Facts<'a>,
     /// Cautions that hold or may hold.
     pub cautions: Vec<CautionItem<'a>>,
-    /// The rule's evidence: keys into [`Report::references`].
-    pub citations: Vec<&'a str>,
+    /// The rule's evidence, in [`Report::references`].
+    pub citations: Cow<'a, [ReferenceId]>,
 }
 
 /// A caution on a recommended action.
@@ -159,14 +229,16 @@ pub struct CautionItem<'a> {
     /// The clause's reason.
     pub because: Option<&'a str>,
     /// Facts that would settle a `may-apply`.
-    pub needs: Vec<&'a str>,
-    /// The clause's evidence: keys into [`Report::references`].
-    pub citations: Vec<&'a str>,
+    pub needs: Facts<'a>,
+    /// The clause's evidence, in [`Report::references`].
+    pub citations: Cow<'a, [ReferenceId]>,
 }
 
 /// An action withheld.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WithheldItem<'a> {
+    /// The action.
+    pub action_id: ActionId,
     /// Action name.
     pub action: &'a str,
     /// Action label.
@@ -177,28 +249,30 @@ pub struct WithheldItem<'a> {
     pub reason: &'static str,
     /// The clauses' reasons, or the avoiding rules' titles.
     pub because: Vec<Cow<'a, str>>,
-    /// Values of the facts the contraindication reads.
-    pub values: Vec<FactValue<'a>>,
+    /// The facts the contraindication reads, with their values.
+    pub values: Facts<'a>,
     /// Facts that would settle an uncertain withholding.
-    pub needs: Vec<&'a str>,
-    /// Evidence for the contraindication or avoidance: keys into
+    pub needs: Facts<'a>,
+    /// Evidence for the contraindication or avoidance, in
     /// [`Report::references`].
-    pub citations: Vec<&'a str>,
+    pub citations: Cow<'a, [ReferenceId]>,
 }
 
 /// An action to avoid.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AvoidItem<'a> {
+    /// The action.
+    pub action_id: ActionId,
     /// Action name.
     pub action: &'a str,
     /// Action label.
     pub label: Option<&'a str>,
     /// The rule.
     pub rule: RuleInfo<'a>,
-    /// The values of the facts the rule's condition reads.
-    pub because: Vec<FactValue<'a>>,
-    /// The rule's evidence: keys into [`Report::references`].
-    pub citations: Vec<&'a str>,
+    /// The facts the rule's condition reads, with their values.
+    pub because: Facts<'a>,
+    /// The rule's evidence, in [`Report::references`].
+    pub citations: Cow<'a, [ReferenceId]>,
 }
 
 /// A decision for a clinician.
@@ -211,16 +285,16 @@ pub struct EscalationItem<'a> {
     /// Why, in words.
     pub reason: String,
     /// Facts that would settle it.
-    pub needs: Vec<&'a str>,
+    pub needs: Facts<'a>,
     /// Known values of the facts involved.
-    pub values: Vec<FactValue<'a>>,
+    pub values: Facts<'a>,
 }
 
 /// Builds the report for one evaluated patient.
 pub fn build<'a>(
     program: &'a Program<'_>,
     patient: &'a Patient,
-    evaluation: &Evaluation,
+    evaluation: &'a Evaluation,
 ) -> Report<'a> {
     let model = program.model;
     let builder = Builder {
@@ -245,10 +319,11 @@ pub fn build<'a>(
             .recommended
             .iter()
             .map(|r| RecommendedItem {
+                action_id: r.action,
                 action: builder.action_name(r.action),
                 label: builder.action_label(r.action),
                 rule: builder.rule(r.rule),
-                because: builder.values(&program.rules[r.rule.index()].facts),
+                because: builder.facts(&program.rules[r.rule.index()].facts),
                 cautions: r
                     .cautions
                     .iter()
@@ -261,12 +336,12 @@ pub fn build<'a>(
                                 "may-apply"
                             },
                             because: clause.because.as_deref(),
-                            needs: builder.names(&note.needs),
-                            citations: builder.citations(&clause.citations),
+                            needs: builder.facts(&note.needs),
+                            citations: builder.citations(Cow::Borrowed(&clause.citations)),
                         }
                     })
                     .collect(),
-                citations: builder.citations(&model.rules[r.rule.index()].citations),
+                citations: builder.citations(Cow::Borrowed(&model.rules[r.rule.index()].citations)),
             })
             .collect(),
         withheld,
@@ -274,11 +349,12 @@ pub fn build<'a>(
             .avoided
             .iter()
             .map(|a| AvoidItem {
+                action_id: a.action,
                 action: builder.action_name(a.action),
                 label: builder.action_label(a.action),
                 rule: builder.rule(a.rule),
-                because: builder.values(&program.rules[a.rule.index()].facts),
-                citations: builder.citations(&model.rules[a.rule.index()].citations),
+                because: builder.facts(&program.rules[a.rule.index()].facts),
+                citations: builder.citations(Cow::Borrowed(&model.rules[a.rule.index()].citations)),
             })
             .collect(),
         escalations: evaluation
@@ -288,6 +364,13 @@ pub fn build<'a>(
             .collect(),
         nothing_applies: evaluation.nothing_applies(),
         references: builder.references(),
+    }
+}
+
+impl<'a> Report<'a> {
+    /// A cited reference, from [`Report::references`].
+    pub fn reference(&self, id: ReferenceId) -> Option<&Citation<'a>> {
+        self.references.iter().find(|c| c.id == id)
     }
 }
 
@@ -308,43 +391,36 @@ impl<'a> Builder<'a, '_> {
         self.model.actions[action.index()].label.as_deref()
     }
 
-    fn rule(&self, rule: RuleId) -> RuleInfo<'a> {
-        let rule = &self.model.rules[rule.index()];
+    fn rule(&self, rule_id: RuleId) -> RuleInfo<'a> {
+        let rule = &self.model.rules[rule_id.index()];
         RuleInfo {
+            id: rule_id,
             name: &rule.name,
             title: rule.title.as_deref(),
         }
     }
 
-    fn names(&self, facts: &[FactId]) -> Vec<&'a str> {
-        facts
-            .iter()
-            .map(|f| self.model.facts[f.index()].name.as_str())
-            .collect()
+    fn facts(&self, ids: &'a [FactId]) -> Facts<'a> {
+        self.owned_facts(Cow::Borrowed(ids))
     }
 
-    fn values(&self, facts: &[FactId]) -> Vec<FactValue<'a>> {
-        facts
-            .iter()
-            .map(|&fact| FactValue {
-                fact: &self.model.facts[fact.index()].name,
-                value: FactJson::new(self.model, fact, self.patient.get(fact)),
-            })
-            .collect()
+    fn owned_facts(&self, ids: Cow<'a, [FactId]>) -> Facts<'a> {
+        Facts {
+            ids,
+            model: self.model,
+            patient: self.patient,
+        }
     }
 
-    /// The keys of `references`, noting them for the report's table.
-    fn citations(&self, references: &[ReferenceId]) -> Vec<&'a str> {
+    /// Notes `references` for the report's table.
+    fn citations(&self, references: Cow<'a, [ReferenceId]>) -> Cow<'a, [ReferenceId]> {
         let mut cited = self.cited.borrow_mut();
+        for id in references.iter() {
+            if let Some(flag) = cited.get_mut(id.index()) {
+                *flag = true;
+            }
+        }
         references
-            .iter()
-            .map(|id| {
-                if let Some(flag) = cited.get_mut(id.index()) {
-                    *flag = true;
-                }
-                self.model.references[id.index()].key.as_str()
-            })
-            .collect()
     }
 
     /// The cited references, in declaration order.
@@ -354,8 +430,10 @@ impl<'a> Builder<'a, '_> {
             .references
             .iter()
             .zip(cited.iter())
-            .filter(|(_, cited)| **cited)
-            .map(|(reference, _)| Citation {
+            .enumerate()
+            .filter(|(_, (_, cited))| **cited)
+            .map(|(index, (reference, _))| Citation {
+                id: ReferenceId(index as u32),
                 key: &reference.key,
                 citation: &reference.citation,
                 pmid: reference.pmid,
@@ -365,7 +443,7 @@ impl<'a> Builder<'a, '_> {
             .collect()
     }
 
-    fn withheld(&self, withheld: &Withheld) -> WithheldItem<'a> {
+    fn withheld(&self, withheld: &'a Withheld) -> WithheldItem<'a> {
         let action = &self.model.actions[withheld.action.index()];
         let compiled = &self.program.contraindications[withheld.action.index()];
         let clause_details = |clauses: &[usize]| {
@@ -408,55 +486,63 @@ impl<'a> Builder<'a, '_> {
         };
         let (reason, (because, facts, references), needs) = match &withheld.why {
             Withholding::Contraindicated(clauses) => {
-                ("contraindicated", clause_details(clauses), Vec::new())
+                ("contraindicated", clause_details(clauses), &[][..])
             }
             Withholding::Unsettled { clauses, needs } => (
                 "may-be-contraindicated",
                 clause_details(clauses),
-                needs.clone(),
+                needs.as_slice(),
             ),
-            Withholding::Avoided(rules) => ("avoided", rules_details(rules), Vec::new()),
+            Withholding::Avoided(rules) => ("avoided", rules_details(rules), &[][..]),
             Withholding::MaybeAvoided { rules, needs } => {
-                ("may-be-avoided", rules_details(rules), needs.clone())
+                ("may-be-avoided", rules_details(rules), needs.as_slice())
             }
         };
+        // Several clauses may cite the same reference: list it once, in
+        // first-cited order.
         let mut references = references;
-        references.dedup();
+        let mut seen = Vec::with_capacity(references.len());
+        references.retain(|id| {
+            let first = !seen.contains(id);
+            seen.push(*id);
+            first
+        });
         WithheldItem {
+            action_id: withheld.action,
             action: &action.name,
             label: action.label.as_deref(),
             rule: self.rule(withheld.rule),
             reason,
             because,
-            values: self.values(&facts),
-            needs: self.names(&needs),
-            citations: self.citations(&references),
+            values: self.owned_facts(Cow::Owned(facts)),
+            needs: self.facts(needs),
+            citations: self.citations(Cow::Owned(references)),
         }
     }
 
-    fn escalation(&self, cause: &EscalationCause, needs: &[FactId]) -> EscalationItem<'a> {
-        let needs_names = self.names(needs);
+    fn escalation(&self, cause: &EscalationCause, needs: &'a [FactId]) -> EscalationItem<'a> {
+        let needs_names = self.facts(needs);
         match cause {
             EscalationCause::UnknownCondition { rule, stops } => {
+                // Built with pushes: one of these per undecided rule per
+                // patient, so it is on a cohort run's hot path.
                 let model_rule = &self.model.rules[rule.index()];
-                let mut reason = format!(
-                    "cannot decide whether rule `{}` applies: needs {}",
-                    model_rule.name,
-                    join_or_none(&needs_names)
-                );
+                let mut reason = String::with_capacity(96 + 24 * needs.len());
+                reason.push_str("cannot decide whether rule `");
+                reason.push_str(&model_rule.name);
+                reason.push_str("` applies: needs ");
+                push_names(&mut reason, &needs_names);
                 if let Some(section) = stops {
-                    let section = &self.model.sections[section.index()];
-                    reason.push_str(&format!(
-                        "; the later rules of first-match section `{}` were not considered",
-                        section.name
-                    ));
+                    reason.push_str("; the later rules of first-match section `");
+                    reason.push_str(&self.model.sections[section.index()].name);
+                    reason.push_str("` were not considered");
                 }
                 EscalationItem {
                     kind: "unknown-condition",
                     rule: Some(self.rule(*rule)),
                     reason,
                     needs: needs_names,
-                    values: self.values(&self.program.rules[rule.index()].facts),
+                    values: self.facts(&self.program.rules[rule.index()].facts),
                 }
             }
             EscalationCause::NoAlternative { rule, withheld, .. } => {
@@ -482,7 +568,7 @@ impl<'a> Builder<'a, '_> {
                     rule: Some(self.rule(*rule)),
                     reason: model_rule.escalation.clone().unwrap_or(default),
                     needs: needs_names,
-                    values: self.values(&self.program.rules[rule.index()].facts),
+                    values: self.facts(&self.program.rules[rule.index()].facts),
                 }
             }
             EscalationCause::Exclusive { group, actions } => {
@@ -508,8 +594,8 @@ impl<'a> Builder<'a, '_> {
                     kind: "exclusive-conflict",
                     rule: None,
                     reason,
-                    needs: Vec::new(),
-                    values: Vec::new(),
+                    needs: self.facts(&[]),
+                    values: self.facts(&[]),
                 }
             }
             EscalationCause::ImplausibleFacts { invariant } => {
@@ -527,22 +613,25 @@ impl<'a> Builder<'a, '_> {
                     kind: "implausible-facts",
                     rule: None,
                     reason,
-                    needs: Vec::new(),
-                    values: self.values(facts),
+                    needs: self.facts(&[]),
+                    values: self.facts(facts),
                 }
             }
         }
     }
 }
 
-fn join_or_none(names: &[&str]) -> String {
+/// `` `a`, `b` ``, or "no missing fact".
+fn push_names(out: &mut String, names: &Facts<'_>) {
     if names.is_empty() {
-        "no missing fact".to_owned()
-    } else {
-        names
-            .iter()
-            .map(|n| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        out.push_str("no missing fact");
+    }
+    for (index, name) in names.names().enumerate() {
+        if index > 0 {
+            out.push_str(", ");
+        }
+        out.push('`');
+        out.push_str(name);
+        out.push('`');
     }
 }

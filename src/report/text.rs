@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::{FactJson, FactValue, Report, RuleInfo};
+use super::{FactJson, Facts, Report, RuleInfo};
+use crate::sema::ReferenceId;
 
 /// Renders a report as text, sections in a fixed order.
 pub fn render(report: &Report) -> String {
@@ -40,7 +41,7 @@ pub fn render(report: &Report) -> String {
                 let because = caution.because.unwrap_or("use with care");
                 let _ = write!(out, "      {status}: {because}");
                 if !caution.needs.is_empty() {
-                    let _ = write!(out, " [needs {}]", caution.needs.join(", "));
+                    let _ = write!(out, " [needs {}]", caution.needs.join_names(", "));
                 }
                 out.push('\n');
                 citations(&mut out, report, &caution.citations, "        ");
@@ -66,7 +67,7 @@ pub fn render(report: &Report) -> String {
                 let _ = writeln!(out, "      values: {}", values(&item.values));
             }
             if !item.needs.is_empty() {
-                let _ = writeln!(out, "      needs: {}", item.needs.join(", "));
+                let _ = writeln!(out, "      needs: {}", item.needs.join_names(", "));
             }
             citations(&mut out, report, &item.citations, "      ");
         }
@@ -88,7 +89,7 @@ pub fn render(report: &Report) -> String {
                 let _ = writeln!(out, "      rule: {}", rule(r));
             }
             if !item.needs.is_empty() {
-                let _ = writeln!(out, "      needs: {}", item.needs.join(", "));
+                let _ = writeln!(out, "      needs: {}", item.needs.join_names(", "));
             }
             if !item.values.is_empty() {
                 let _ = writeln!(out, "      values: {}", values(&item.values));
@@ -113,12 +114,12 @@ fn rule(rule: &RuleInfo) -> String {
 }
 
 /// `a = true, egfr = 45 mL/min/1.73m2, failed = {x, y}, b = unknown`
-pub fn values(values: &[FactValue]) -> String {
-    if values.is_empty() {
+pub fn values(facts: &Facts) -> String {
+    if facts.is_empty() {
         return "always".to_owned();
     }
-    values
-        .iter()
+    facts
+        .values()
         .map(|v| format!("{} = {}", v.fact, value(v.value)))
         .collect::<Vec<_>>()
         .join(", ")
@@ -150,10 +151,10 @@ fn number(x: f64) -> String {
     }
 }
 
-/// One `evidence:` line per cited key, from the report's reference table.
-fn citations(out: &mut String, report: &Report, keys: &[&str], indent: &str) {
-    for key in keys {
-        let Some(citation) = report.references.iter().find(|c| c.key == *key) else {
+/// One `evidence:` line per cited reference, from the report's table.
+fn citations(out: &mut String, report: &Report, ids: &[ReferenceId], indent: &str) {
+    for id in ids {
+        let Some(citation) = report.reference(*id) else {
             continue;
         };
         let mut line = format!("{indent}evidence: [{}] {}", citation.key, citation.citation);

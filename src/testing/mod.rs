@@ -295,14 +295,8 @@ fn check(report: &Report, expect: &Expect) -> Vec<String> {
         }
     }
     for fact in &expect.needs {
-        let named = report
-            .escalations
-            .iter()
-            .any(|e| e.needs.contains(&fact.as_str()))
-            || report
-                .withheld
-                .iter()
-                .any(|w| w.needs.contains(&fact.as_str()));
+        let named = report.escalations.iter().any(|e| e.needs.contains(fact))
+            || report.withheld.iter().any(|w| w.needs.contains(fact));
         if !named {
             failures.push(format!(
                 "expected the report to ask for `{fact}`; it does not"
@@ -338,7 +332,7 @@ fn whereabouts(report: &Report, action: &str) -> String {
             text.push_str(&format!(" [{}]", report::text::values(&item.values)));
         }
         if !item.needs.is_empty() {
-            text.push_str(&format!("; needs {}", item.needs.join(", ")));
+            text.push_str(&format!("; needs {}", item.needs.join_names(", ")));
         }
         return text;
     }
