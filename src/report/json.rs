@@ -14,6 +14,8 @@ use super::{
     AvoidItem, CautionItem, Citation, EscalationItem, FactJson, Facts, RecommendedItem, Report,
     RuleInfo, WithheldItem,
 };
+use std::io::Write as _;
+
 use crate::sema::{ActionId, FactId, Model, ReferenceId, RuleId};
 
 /// JSON text that is the same in every report of one guideline, rendered
@@ -239,9 +241,15 @@ impl Writer<'_> {
     }
 
     fn number(&mut self, value: f64) {
-        // serde_json writes shortest round-trip floats, and null for NaN
-        // and infinities (which facts cannot hold).
-        let _ = serde_json::to_writer(&mut *self.out, &value);
+        // Whole numbers (most quantities) as serde_json writes them, `45.0`,
+        // without its float formatting; the rest through serde_json, which
+        // writes shortest round-trip floats and null for NaN and infinities.
+        let whole = value.fract() == 0.0 && value.abs() < 1e15;
+        if whole && !(value == 0.0 && value.is_sign_negative()) {
+            let _ = write!(self.out, "{}.0", value as i64);
+        } else {
+            let _ = serde_json::to_writer(&mut *self.out, &value);
+        }
     }
 
     fn list<T>(&mut self, items: &[T], mut item: impl FnMut(&mut Self, &T)) {
@@ -505,6 +513,36 @@ mod tests {
             r#"{"value":45.5,"unit":"mL/min"}"#
         );
         assert_eq!(render(FactJson::Set(&values, 0b101)), r#"["a","c"]"#);
+    }
+
+    #[test]
+    fn numbers_are_written_as_serde_json_writes_them() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            8.0,
+            45.5,
+            0.1,
+            1e14,
+            1e15 - 1.0,
+            1e15,
+            1e16,
+        ];
+        values.extend((0..2000).map(|i| f64::from(i) * 0.37 - 200.0));
+        values.extend((0..200).map(|i| f64::from(i) * 1e13));
+        for value in values {
+            let mut out = Vec::new();
+            Writer {
+                out: &mut out,
+                fragments: &Fragments::default(),
+                references: &[],
+            }
+            .number(value);
+            let expected = serde_json::to_string(&value).unwrap_or_default();
+            assert_eq!(into_string(out), expected, "{value}");
+        }
     }
 
     #[test]

@@ -163,14 +163,20 @@ impl<'a> FactJson<'a> {
         }
     }
 
-    /// The names in a set value, in the enum's order.
+    /// The names in a set value, in the enum's order. Visits only the
+    /// members, not every value of the enum.
     pub fn set_members(values: &'a [String], bits: u128) -> impl Iterator<Item = &'a str> {
-        values
-            .iter()
-            .take(128)
-            .enumerate()
-            .filter(move |(i, _)| bits & (1u128 << i) != 0)
-            .map(|(_, v)| v.as_str())
+        let mut rest = bits;
+        std::iter::from_fn(move || {
+            while rest != 0 {
+                let index = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                if let Some(name) = values.get(index) {
+                    return Some(name.as_str());
+                }
+            }
+            None
+        })
     }
 }
 
