@@ -394,7 +394,7 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
     let mut evaluation = Evaluation {
         rules: vec![RuleStatus::NotApplicable; model.rules.len()],
         recommended: Vec::with_capacity(16),
-        escalations: Vec::with_capacity(8),
+        escalations: Vec::with_capacity(model.rules.len().min(64)),
         ..Evaluation::default()
     };
 
