@@ -82,14 +82,7 @@ impl Fragments {
                 .iter()
                 .enumerate()
                 .map(|(index, reference)| {
-                    let citation = Citation {
-                        id: ReferenceId(index as u32),
-                        key: &reference.key,
-                        citation: &reference.citation,
-                        pmid: reference.pmid,
-                        doi: reference.doi.as_deref(),
-                        link: reference.link.as_deref(),
-                    };
+                    let citation = Citation::of(ReferenceId(index as u32), reference);
                     render(&|w| w.reference(&citation))
                 })
                 .collect(),

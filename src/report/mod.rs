@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use crate::eval::{
     EscalationCause, Evaluation, Patient, Program, Tri, Value, Withheld, Withholding,
 };
-use crate::sema::{ActionId, FactId, Model, ReferenceId, RuleId, Type};
+use crate::sema::{ActionId, FactId, Model, Reference, ReferenceId, RuleId, Type};
 
 /// The JSON schema identifier; bumped on any incompatible change.
 pub const SCHEMA: &str = "gdl-report/2";
@@ -195,6 +195,20 @@ pub struct Citation<'a> {
     pub doi: Option<&'a str>,
     /// Best link.
     pub link: Option<&'a str>,
+}
+
+impl<'a> Citation<'a> {
+    /// The citation of a declared reference.
+    pub fn of(id: ReferenceId, reference: &'a Reference) -> Citation<'a> {
+        Citation {
+            id,
+            key: &reference.key,
+            citation: &reference.citation,
+            pmid: reference.pmid,
+            doi: reference.doi.as_deref(),
+            link: reference.link.as_deref(),
+        }
+    }
 }
 
 /// A rule's identity.
@@ -438,14 +452,7 @@ impl<'a> Builder<'a, '_> {
             .zip(cited.iter())
             .enumerate()
             .filter(|(_, (_, cited))| **cited)
-            .map(|(index, (reference, _))| Citation {
-                id: ReferenceId(index as u32),
-                key: &reference.key,
-                citation: &reference.citation,
-                pmid: reference.pmid,
-                doi: reference.doi.as_deref(),
-                link: reference.link.as_deref(),
-            })
+            .map(|(index, (reference, _))| Citation::of(ReferenceId(index as u32), reference))
             .collect()
     }
 
