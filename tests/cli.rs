@@ -336,3 +336,41 @@ fn batch_skips_overlong_and_non_utf8_lines() {
     assert!(lines[2].contains("not UTF-8") && lines[2].contains("\"line\":3"));
     assert!(lines[3].contains("\"patient\":\"d\""));
 }
+
+/// A cohort whose reports are read only in part (`gdl run … | head -1`):
+/// `gdl` notices the closed output, stops, and exits with 2 rather than 0.
+#[test]
+fn batch_stops_when_its_output_is_closed() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let cohort = std::fs::read_to_string(format!("{root}/guidelines/examples/cohort.ndjson"))
+        .unwrap_or_default();
+    // About 5,000 reports: far more than a pipe holds.
+    let input = cohort.repeat(250);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gdl"))
+        .args([
+            "run",
+            "guidelines/dermatomyositis.gdl",
+            "--facts",
+            "-",
+            "--ndjson",
+        ])
+        .current_dir(root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run gdl: {e}"));
+    let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
+    let writer = std::thread::spawn(move || {
+        // gdl may stop reading early; a failed write here is expected.
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut first = String::new();
+    let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first);
+    // The reader (and the pipe with it) is gone here.
+    let status = child.wait().unwrap_or_else(|e| panic!("gdl failed: {e}"));
+    let _ = writer.join();
+    assert!(first.starts_with("{\"schema\":\"gdl-report/2\""), "{first}");
+    assert_eq!(status.code(), Some(2));
+}
