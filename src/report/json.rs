@@ -154,14 +154,9 @@ pub fn write(report: &Report, fragments: &Fragments, out: &mut Vec<u8>) {
     } else {
         "false"
     });
-    w.raw(",\"references\":{");
-    for (index, citation) in report.references.iter().enumerate() {
-        if index > 0 {
-            w.raw(",");
-        }
-        w.reference(citation);
-    }
-    w.raw("}}");
+    w.raw(",\"references\":");
+    w.sequence(b'{', b'}', &report.references, Writer::reference);
+    w.raw("}");
 }
 
 /// Appends a fact's value in the shape a facts file uses.
@@ -245,26 +240,31 @@ impl Writer<'_> {
         }
     }
 
-    fn list<T>(&mut self, items: &[T], mut item: impl FnMut(&mut Self, &T)) {
-        self.out.push(b'[');
-        for (index, value) in items.iter().enumerate() {
+    /// `open`, the items separated by commas, `close`.
+    fn sequence<T>(
+        &mut self,
+        open: u8,
+        close: u8,
+        items: impl IntoIterator<Item = T>,
+        mut item: impl FnMut(&mut Self, T),
+    ) {
+        self.out.push(open);
+        for (index, value) in items.into_iter().enumerate() {
             if index > 0 {
                 self.out.push(b',');
             }
             item(self, value);
         }
-        self.out.push(b']');
+        self.out.push(close);
+    }
+
+    /// A JSON array.
+    fn list<T>(&mut self, items: impl IntoIterator<Item = T>, item: impl FnMut(&mut Self, T)) {
+        self.sequence(b'[', b']', items, item);
     }
 
     fn names(&mut self, facts: &Facts<'_>) {
-        self.out.push(b'[');
-        for (index, name) in facts.names().enumerate() {
-            if index > 0 {
-                self.out.push(b',');
-            }
-            self.string(name);
-        }
-        self.out.push(b']');
+        self.list(facts.names(), Writer::string);
     }
 
     /// Cited references, by key.
@@ -292,29 +292,17 @@ impl Writer<'_> {
             }
             FactJson::Enum(name) => self.string(name),
             FactJson::Set(values, bits) => {
-                self.out.push(b'[');
-                for (index, name) in FactJson::set_members(values, bits).enumerate() {
-                    if index > 0 {
-                        self.out.push(b',');
-                    }
-                    self.string(name);
-                }
-                self.out.push(b']');
+                self.list(FactJson::set_members(values, bits), Writer::string)
             }
         }
     }
 
     fn values(&mut self, facts: &Facts<'_>) {
-        self.out.push(b'[');
-        for (index, value) in facts.values().enumerate() {
-            if index > 0 {
-                self.out.push(b',');
-            }
-            self.fact_name(value.id, value.fact);
-            self.fact(value.value);
-            self.raw("}");
-        }
-        self.out.push(b']');
+        self.list(facts.values(), |w, value| {
+            w.fact_name(value.id, value.fact);
+            w.fact(value.value);
+            w.raw("}");
+        });
     }
 
     /// `{"fact":…,"value":`
