@@ -143,7 +143,7 @@ struct Output {
 }
 
 fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
-    let reader: Box<dyn BufRead> = if args.facts == "-" {
+    let mut reader: Box<dyn BufRead> = if args.facts == "-" {
         Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
     } else {
         match std::fs::File::open(&args.facts) {
@@ -154,7 +154,6 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
             }
         }
     };
-    let mut reader = reader;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -1,7 +1,8 @@
 //! The interpreter: a [`Program`] and a [`Patient`] → an [`Evaluation`].
-//! Three-valued throughout; deterministic. Conditions are evaluated without
-//! allocation: every node once per patient, in one pass over the flat node
-//! list (children come before parents, definitions before their uses).
+//! Three-valued throughout; deterministic. Every node of every condition is
+//! evaluated once per patient, following the program's schedule (leaves
+//! from a table of the patient's facts, then truth-table steps in node
+//! order), with no branch on the patient's data per node.
 
 use super::logic::Tri;
 use super::program::{Node, Program};
@@ -222,8 +223,8 @@ struct FactBits {
 }
 
 impl FactBits {
-    /// Written as independent tests rather than one `match`, which the
-    /// compiler turns into selects instead of a jump.
+    /// The one branch on the patient's data left: once per fact, not once
+    /// per leaf.
     fn of(value: &Value) -> FactBits {
         let set = match *value {
             Value::Set(bits) => bits,
