@@ -1,6 +1,7 @@
 //! Model → [`Program`]: the flat form the interpreter runs. Conditions
 //! become nodes in one vector addressed by index; facts are slots; the
-//! facts each decision depends on are computed once, here.
+//! facts each decision depends on, the rules under each section and the
+//! order nodes are computed in (the [`Schedule`]) are worked out once, here.
 
 use std::collections::HashMap;
 
