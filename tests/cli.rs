@@ -374,3 +374,58 @@ fn batch_stops_when_its_output_is_closed() {
     assert!(first.starts_with("{\"schema\":\"gdl-report/2\""), "{first}");
     assert_eq!(status.code(), Some(2));
 }
+
+/// Long lines end a batch by size (8 MiB) before it reaches 4,096 lines:
+/// reports still come one per line, in order, with the right line numbers.
+#[test]
+fn batches_split_by_size_keep_order_and_line_numbers() {
+    let padding = "p".repeat(1 << 20);
+    let mut input = String::new();
+    for n in 1..=20 {
+        if n == 12 {
+            input.push_str("{\"muscle_weakness\": \"yes\"}\n");
+        } else {
+            input.push_str(&format!(
+                "{{\"@id\": \"{n}-{padding}\", \"muscle_weakness\": true}}\n"
+            ));
+        }
+    }
+    // A file, not standard input: the helper writes all of stdin before it
+    // reads any output, and 20 MB of reports would fill the pipe first.
+    let dir = std::env::temp_dir().join(format!("gdl-big-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join("long-lines.ndjson");
+    let _ = std::fs::write(&file, input);
+    let path = file.display().to_string();
+    let output = gdl(
+        &[
+            "run",
+            "tests/guidelines/demo.gdl",
+            "--ndjson",
+            "--facts",
+            &path,
+        ],
+        None,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.code, Some(1));
+    let lines: Vec<&str> = output.stdout.lines().collect();
+    assert_eq!(lines.len(), 20);
+    for (index, line) in lines.iter().enumerate() {
+        let n = index + 1;
+        if n == 12 {
+            assert!(
+                line.contains("\"line\":12"),
+                "{}",
+                &line[..80.min(line.len())]
+            );
+        } else {
+            assert!(line.contains(&format!("\"patient\":\"{n}-p")), "line {n}");
+        }
+    }
+    assert!(
+        output.stderr.contains(":12:21: error[E0503]"),
+        "{}",
+        output.stderr
+    );
+}
