@@ -36,6 +36,28 @@ fn gdl(args: &[&str], stdin: Option<&str>) -> Output {
     }
 }
 
+/// `gdl run` on the demo guideline with `bytes` as a cohort file (a file,
+/// so the output can be larger than a pipe holds).
+fn run_demo_cohort_file(name: &str, bytes: &[u8]) -> Output {
+    let dir = std::env::temp_dir().join(format!("gdl-cohort-{}-{name}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join(name);
+    let _ = std::fs::write(&file, bytes);
+    let path = file.display().to_string();
+    let output = gdl(
+        &[
+            "run",
+            "tests/guidelines/demo.gdl",
+            "--ndjson",
+            "--facts",
+            &path,
+        ],
+        None,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    output
+}
+
 fn transcript(output: &Output) -> String {
     format!(
         "exit: {:?}\n----- STDOUT\n{}----- STDERR\n{}",
@@ -306,9 +328,6 @@ fn fmt_check_passes_on_shipped_guidelines_and_diffs_the_rest() {
 
 #[test]
 fn batch_skips_overlong_and_non_utf8_lines() {
-    let dir = std::env::temp_dir().join(format!("gdl-batch-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    let file = dir.join("hostile.ndjson");
     let mut bytes = br#"{"@id": "a", "muscle_weakness": true, "failed": []}"#.to_vec();
     bytes.push(b'\n');
     bytes.extend_from_slice(b"{\"@id\": \"huge\", \"x\": \"");
@@ -316,19 +335,7 @@ fn batch_skips_overlong_and_non_utf8_lines() {
     bytes.extend_from_slice(b"\"}\n\xff\xfe\n");
     bytes.extend_from_slice(br#"{"@id": "d", "muscle_weakness": false, "skin_flare": false}"#);
     bytes.push(b'\n');
-    let _ = std::fs::write(&file, bytes);
-    let path = file.display().to_string();
-    let output = gdl(
-        &[
-            "run",
-            "tests/guidelines/demo.gdl",
-            "--ndjson",
-            "--facts",
-            &path,
-        ],
-        None,
-    );
-    let _ = std::fs::remove_dir_all(&dir);
+    let output = run_demo_cohort_file("hostile.ndjson", &bytes);
     assert_eq!(output.code, Some(1));
     let lines: Vec<&str> = output.stdout.lines().collect();
     assert_eq!(lines.len(), 4, "one record per line, in order");
@@ -392,22 +399,7 @@ fn batches_split_by_size_keep_order_and_line_numbers() {
     }
     // A file, not standard input: the helper writes all of stdin before it
     // reads any output, and 20 MB of reports would fill the pipe first.
-    let dir = std::env::temp_dir().join(format!("gdl-big-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    let file = dir.join("long-lines.ndjson");
-    let _ = std::fs::write(&file, input);
-    let path = file.display().to_string();
-    let output = gdl(
-        &[
-            "run",
-            "tests/guidelines/demo.gdl",
-            "--ndjson",
-            "--facts",
-            &path,
-        ],
-        None,
-    );
-    let _ = std::fs::remove_dir_all(&dir);
+    let output = run_demo_cohort_file("long-lines.ndjson", input.as_bytes());
     assert_eq!(output.code, Some(1));
     let lines: Vec<&str> = output.stdout.lines().collect();
     assert_eq!(lines.len(), 20);
