@@ -382,7 +382,7 @@ fn batch_stops_when_its_output_is_closed() {
     assert_eq!(status.code(), Some(2));
 }
 
-/// Long lines end a batch by size (8 MiB) before it reaches 4,096 lines:
+/// Long lines end a chunk by size (8 MiB) before it reaches 1,024 lines:
 /// reports still come one per line, in order, with the right line numbers.
 #[test]
 fn batches_split_by_size_keep_order_and_line_numbers() {
@@ -420,4 +420,53 @@ fn batches_split_by_size_keep_order_and_line_numbers() {
         "{}",
         output.stderr
     );
+}
+
+/// A cohort of several chunks (1,024 lines each), evaluated by workers on
+/// every core: reports come out in input order, bad lines keep their line
+/// numbers, and the stderr messages are in line order too. The first
+/// chunk's lines are long, so a later chunk is done first and must wait.
+#[test]
+fn chunks_on_every_core_keep_input_order() {
+    let padding = "p".repeat(4000);
+    let mut input = String::new();
+    for n in 1..=5000 {
+        let padding = if n <= 1024 { padding.as_str() } else { "" };
+        if n % 997 == 0 {
+            input.push_str("{\"muscle_weakness\": 1}\n");
+        } else {
+            input.push_str(&format!(
+                "{{\"@id\": \"{n}-{padding}\", \"muscle_weakness\": true}}\n"
+            ));
+        }
+    }
+    let output = run_demo_cohort_file("many-chunks.ndjson", input.as_bytes());
+    assert_eq!(output.code, Some(1));
+    let lines: Vec<&str> = output.stdout.lines().collect();
+    assert_eq!(lines.len(), 5000);
+    for (index, line) in lines.iter().enumerate() {
+        let n = index + 1;
+        let expected = if n % 997 == 0 {
+            format!("\"line\":{n},")
+        } else {
+            format!("\"patient\":\"{n}-")
+        };
+        assert!(
+            line.contains(&expected),
+            "line {n}: {}",
+            line.get(..80).unwrap_or(line)
+        );
+    }
+    let errors: Vec<&str> = output
+        .stderr
+        .lines()
+        .filter(|line| line.contains("error[E"))
+        .collect();
+    let expected: Vec<String> = (1..=5)
+        .map(|k| format!("many-chunks.ndjson:{}:", k * 997))
+        .collect();
+    assert_eq!(errors.len(), 5, "{}", output.stderr);
+    for (error, prefix) in errors.iter().zip(&expected) {
+        assert!(error.contains(prefix.as_str()), "{error}");
+    }
 }

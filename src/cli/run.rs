@@ -116,16 +116,18 @@ pub fn run(args: &RunArgs) -> u8 {
     EXIT_OK
 }
 
-/// Lines per batch: large enough to keep both cores busy, small enough
-/// that memory stays constant whatever the cohort size.
-const BATCH_LINES: usize = 4096;
+/// Lines per chunk: a worker reads a chunk, evaluates it, and writes its
+/// reports in turn. Small enough that a chunk's reports stay in cache and
+/// memory stays constant whatever the cohort size; large enough that the
+/// turns cost little.
+const BATCH_LINES: usize = 1024;
 
-/// A batch also ends once it holds this many bytes of facts, so memory
+/// A chunk also ends once it holds this many bytes of facts, so memory
 /// stays bounded when lines are long (one line may still be up to
 /// [`MAX_FACTS_BYTES`]).
 const BATCH_BYTES: usize = 8 << 20;
 
-/// A batch of cohort lines: their bytes, one after another, and where each
+/// A chunk of cohort lines: their bytes, one after another, and where each
 /// line is (or why it cannot be read).
 #[derive(Default)]
 struct Chunk {
@@ -133,7 +135,7 @@ struct Chunk {
     lines: Vec<(usize, Result<std::ops::Range<usize>, String>)>,
 }
 
-/// What one worker produced for its share of a chunk.
+/// What a worker produced for one chunk.
 #[derive(Default)]
 struct Output {
     /// One JSON line per patient line, in order.
@@ -142,8 +144,29 @@ struct Output {
     messages: Vec<String>,
 }
 
+/// The cohort file, read one chunk at a time by whichever worker is free.
+struct Input {
+    reader: Box<dyn BufRead + Send>,
+    /// Lines read so far.
+    line_number: usize,
+    /// Chunks handed out so far; a chunk's number is its turn to write.
+    chunks: usize,
+    /// No more lines (the end, or a read error).
+    finished: bool,
+}
+
+/// Whose turn it is to write, and what has been written.
+struct Turn {
+    /// The number of the chunk to write next.
+    next: usize,
+    /// Patient lines that could not be read.
+    failed: usize,
+    /// Standard output is closed: stop.
+    closed: bool,
+}
+
 fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
-    let mut reader: Box<dyn BufRead> = if args.facts == "-" {
+    let reader: Box<dyn BufRead + Send> = if args.facts == "-" {
         Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
     } else {
         match std::fs::File::open(&args.facts) {
@@ -154,67 +177,103 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
             }
         }
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let fragments = report::json::Fragments::new(program.model);
-    // Buffers live across chunks, so a long cohort allocates them once.
-    let mut outputs: Vec<Output> = (0..threads).map(|_| Output::default()).collect();
-    let mut chunk = Chunk::default();
-    let mut failed = 0usize;
-    let mut line_number = 0usize;
-    let mut finished = false;
-    while !finished {
-        chunk.text.clear();
-        chunk.lines.clear();
-        while chunk.lines.len() < BATCH_LINES && chunk.text.len() < BATCH_BYTES {
-            let start = chunk.text.len();
-            let line = match read_line(&mut *reader, &mut chunk.text) {
-                Line::End => {
-                    finished = true;
-                    break;
+    let input = std::sync::Mutex::new(Input {
+        reader,
+        line_number: 0,
+        chunks: 0,
+        finished: false,
+    });
+    let turn = std::sync::Mutex::new(Turn {
+        next: 0,
+        failed: 0,
+        closed: false,
+    });
+    let turn_taken = std::sync::Condvar::new();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Each worker lives for the whole cohort, with its own buffers: reading
+    // and writing take turns, evaluating runs on every core at once.
+    std::thread::scope(|scope| {
+        let work = || {
+            let mut chunk = Chunk::default();
+            let mut output = Output::default();
+            while let Some(number) = read_chunk(&input, &mut chunk) {
+                process_lines(program, &fragments, &chunk, &mut output, &args.facts);
+                let mut turn = lock(&turn);
+                while turn.next != number {
+                    turn = turn_taken.wait(turn).unwrap_or_else(|e| e.into_inner());
                 }
-                Line::Text => Ok(start..chunk.text.len()),
-                Line::Unreadable(problem) => Err(problem),
-                Line::Failed(problem) => {
-                    finished = true;
-                    Err(problem)
+                let closed = turn.closed || std::io::stdout().write_all(&output.json).is_err();
+                turn.closed = closed;
+                if !closed {
+                    turn.failed += output.messages.len();
+                    for message in &output.messages {
+                        tell!("{message}");
+                    }
                 }
-            };
-            line_number += 1;
-            chunk.lines.push((line_number, line));
-            if finished {
-                break;
+                turn.next += 1;
+                drop(turn);
+                turn_taken.notify_all();
+                if closed {
+                    lock(&input).finished = true;
+                }
             }
+        };
+        for _ in 1..workers {
+            scope.spawn(work);
         }
-        if chunk.lines.is_empty() {
-            break;
-        }
-        process_chunk(program, &fragments, &chunk, &mut outputs, &args.facts);
-        for output in &mut outputs {
-            if out.write_all(&output.json).is_err() {
-                // The reader went away (a closed pipe): nothing more to do.
-                return EXIT_USAGE;
-            }
-            failed += output.messages.len();
-            for message in output.messages.drain(..) {
-                tell!("{message}");
-            }
-            output.json.clear();
-        }
-    }
-    if out.flush().is_err() {
+        work();
+    });
+    let turn = lock(&turn);
+    if turn.closed || std::io::stdout().flush().is_err() {
+        // The reader went away (a closed pipe): nothing more to do.
         return EXIT_USAGE;
     }
-    if failed > 0 {
+    if turn.failed > 0 {
         tell!(
-            "error: {failed} patient line{} could not be read",
-            if failed == 1 { "" } else { "s" }
+            "error: {} patient line{} could not be read",
+            turn.failed,
+            if turn.failed == 1 { "" } else { "s" }
         );
         EXIT_FINDINGS
     } else {
         EXIT_OK
     }
+}
+
+/// A poisoned lock still holds consistent data here: every update is a
+/// single assignment.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Reads the next chunk into `chunk`; its number, or `None` at the end.
+fn read_chunk(input: &std::sync::Mutex<Input>, chunk: &mut Chunk) -> Option<usize> {
+    let mut input = lock(input);
+    chunk.text.clear();
+    chunk.lines.clear();
+    while !input.finished && chunk.lines.len() < BATCH_LINES && chunk.text.len() < BATCH_BYTES {
+        let start = chunk.text.len();
+        let line = match read_line(&mut *input.reader, &mut chunk.text) {
+            Line::End => {
+                input.finished = true;
+                break;
+            }
+            Line::Text => Ok(start..chunk.text.len()),
+            Line::Unreadable(problem) => Err(problem),
+            Line::Failed(problem) => {
+                input.finished = true;
+                Err(problem)
+            }
+        };
+        input.line_number += 1;
+        chunk.lines.push((input.line_number, line));
+    }
+    if chunk.lines.is_empty() {
+        return None;
+    }
+    input.chunks += 1;
+    Some(input.chunks - 1)
 }
 
 /// One line of a cohort file.
@@ -263,40 +322,18 @@ fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>) -> Line {
     }
 }
 
-/// Evaluates a chunk's lines on every core: each worker takes a contiguous
-/// share and writes into its own output, so concatenating the outputs keeps
-/// input order.
-fn process_chunk(
-    program: &Program<'_>,
-    fragments: &report::json::Fragments,
-    chunk: &Chunk,
-    outputs: &mut [Output],
-    file: &str,
-) {
-    let per_thread = chunk.lines.len().div_ceil(outputs.len().max(1)).max(1);
-    std::thread::scope(|scope| {
-        let mut shares = chunk.lines.chunks(per_thread).zip(outputs.iter_mut());
-        // The first share runs on this thread; the others on new ones.
-        let first = shares.next();
-        for (lines, output) in shares {
-            scope
-                .spawn(move || process_lines(program, fragments, &chunk.text, lines, output, file));
-        }
-        if let Some((lines, output)) = first {
-            process_lines(program, fragments, &chunk.text, lines, output, file);
-        }
-    });
-}
-
+/// Evaluates a chunk's lines into `output`, replacing what it held.
 fn process_lines(
     program: &Program<'_>,
     fragments: &report::json::Fragments,
-    text: &[u8],
-    lines: &[(usize, Result<std::ops::Range<usize>, String>)],
+    chunk: &Chunk,
     output: &mut Output,
     file: &str,
 ) {
-    for (line_number, line) in lines {
+    output.json.clear();
+    output.messages.clear();
+    let text = &chunk.text;
+    for (line_number, line) in &chunk.lines {
         let line = match line {
             Ok(range) => match text.get(range.clone()).map(std::str::from_utf8) {
                 Some(Ok(line)) => Ok(line),
