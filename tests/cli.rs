@@ -382,7 +382,7 @@ fn batch_stops_when_its_output_is_closed() {
     assert_eq!(status.code(), Some(2));
 }
 
-/// Long lines end a chunk by size (8 MiB) before it reaches 1,024 lines:
+/// Long lines end a chunk by size (8 MiB) before it reaches 256 lines:
 /// reports still come one per line, in order, with the right line numbers.
 #[test]
 fn batches_split_by_size_keep_order_and_line_numbers() {
@@ -422,7 +422,7 @@ fn batches_split_by_size_keep_order_and_line_numbers() {
     );
 }
 
-/// A cohort of several chunks (1,024 lines each), evaluated by workers on
+/// A cohort of many chunks (256 lines each), evaluated by workers on
 /// every core: reports come out in input order, bad lines keep their line
 /// numbers, and the stderr messages are in line order too. The first
 /// chunk's lines are long, so a later chunk is done first and must wait.
@@ -431,7 +431,7 @@ fn chunks_on_every_core_keep_input_order() {
     let padding = "p".repeat(4000);
     let mut input = String::new();
     for n in 1..=5000 {
-        let padding = if n <= 1024 { padding.as_str() } else { "" };
+        let padding = if n <= 256 { padding.as_str() } else { "" };
         if n % 997 == 0 {
             input.push_str("{\"muscle_weakness\": 1}\n");
         } else {

@@ -120,7 +120,7 @@ pub fn run(args: &RunArgs) -> u8 {
 /// reports in turn. Small enough that a chunk's reports stay in cache and
 /// memory stays constant whatever the cohort size; large enough that the
 /// turns cost little.
-const BATCH_LINES: usize = 1024;
+const BATCH_LINES: usize = 256;
 
 /// A chunk also ends once it holds this many bytes of facts, so memory
 /// stays bounded when lines are long (one line may still be up to
