@@ -1,8 +1,9 @@
 //! Evaluation speed (issue 3), on `guidelines/dermatomyositis.gdl` and a
 //! synthetic cohort of 10,000 patients (`common::dermatomyositis_cohort`):
 //!
-//! - `evaluate/interpreter`: `gdl::eval::evaluate` over already-parsed
-//!   patients;
+//! - `evaluate/interpreter`: `gdl::eval::evaluate_in` over already-parsed
+//!   patients, with one reused `Scratch` as `gdl run` keeps per core (each
+//!   `Evaluation` is still new);
 //! - `evaluate/native`: the same decisions by hand-written Rust
 //!   (`native::evaluate`, checked equal by `tests/native_baseline.rs`), over
 //!   the same cohort converted to its struct; `evaluate/native-reuse` reuses
@@ -33,7 +34,7 @@ mod common;
 mod native;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use gdl::eval::{Patient, Program, evaluate, facts::parse_patient};
+use gdl::eval::{Patient, Program, Scratch, evaluate, evaluate_in, facts::parse_patient};
 use gdl::report;
 use std::hint::black_box;
 use std::time::Duration;
@@ -47,10 +48,11 @@ const CLI_COHORT: usize = 100_000;
 fn end_to_end(program: &Program<'_>, lines: &[String]) -> usize {
     let fragments = report::json::Fragments::new(program.model);
     let mut out = Vec::with_capacity(2 << 20);
+    let mut scratch = Scratch::default();
     let mut bytes = 0;
     for line in lines {
         let patient = parse_patient(program, line).expect("valid facts");
-        let evaluation = evaluate(program, &patient);
+        let evaluation = evaluate_in(program, &patient, &mut scratch);
         report::json::write(
             &report::build(program, &patient, &evaluation),
             &fragments,
@@ -99,9 +101,12 @@ fn evaluation(c: &mut Criterion) {
     group.sample_size(30);
     group.measurement_time(Duration::from_secs(5));
     group.bench_function("interpreter", |b| {
+        // One scratch per thread, as `gdl run` keeps: buffers the
+        // interpreter works in, not its output (each evaluation is new).
+        let mut scratch = Scratch::default();
         b.iter(|| {
             for patient in &patients {
-                black_box(evaluate(&program, black_box(patient)));
+                black_box(evaluate_in(&program, black_box(patient), &mut scratch));
             }
         })
     });
@@ -181,18 +186,20 @@ fn evaluation(c: &mut Criterion) {
         })
     });
     group.bench_function("parse+evaluate", |b| {
+        let mut scratch = Scratch::default();
         b.iter(|| {
             for line in &lines {
                 let patient = parse_patient(&program, black_box(line)).expect("valid facts");
-                black_box(evaluate(&program, &patient));
+                black_box(evaluate_in(&program, &patient, &mut scratch));
             }
         })
     });
     group.bench_function("parse+evaluate+build", |b| {
+        let mut scratch = Scratch::default();
         b.iter(|| {
             for line in &lines {
                 let patient = parse_patient(&program, black_box(line)).expect("valid facts");
-                let evaluation = evaluate(&program, &patient);
+                let evaluation = evaluate_in(&program, &patient, &mut scratch);
                 black_box(report::build(&program, &patient, &evaluation));
             }
         })

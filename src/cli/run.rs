@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::{ColourChoice, DiagnosticFormat, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::diagnostics::render::SourceFile;
 use crate::eval::facts::MAX_FACTS_BYTES;
-use crate::eval::{Program, evaluate, facts::parse_patient};
+use crate::eval::{Program, Scratch, evaluate, evaluate_in, facts::parse_patient};
 use crate::report;
 
 #[derive(Args, Debug)]
@@ -197,8 +197,16 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
         let work = || {
             let mut chunk = Chunk::default();
             let mut output = Output::default();
+            let mut scratch = Scratch::default();
             while let Some(number) = read_chunk(&input, &mut chunk) {
-                process_lines(program, &fragments, &chunk, &mut output, &args.facts);
+                process_lines(
+                    program,
+                    &fragments,
+                    &chunk,
+                    &mut scratch,
+                    &mut output,
+                    &args.facts,
+                );
                 let mut turn = lock(&turn);
                 while turn.next != number {
                     turn = turn_taken.wait(turn).unwrap_or_else(|e| e.into_inner());
@@ -327,6 +335,7 @@ fn process_lines(
     program: &Program<'_>,
     fragments: &report::json::Fragments,
     chunk: &Chunk,
+    scratch: &mut Scratch,
     output: &mut Output,
     file: &str,
 ) {
@@ -351,7 +360,7 @@ fn process_lines(
         };
         match parsed {
             Ok(patient) => {
-                let evaluation = evaluate(program, &patient);
+                let evaluation = evaluate_in(program, &patient, scratch);
                 report::json::write(
                     &report::build(program, &patient, &evaluation),
                     fragments,

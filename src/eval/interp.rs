@@ -238,6 +238,18 @@ impl FactBits {
     }
 }
 
+/// Buffers an evaluation works in, kept from one patient to the next: a
+/// cohort run evaluates many patients with one `Scratch` per thread and so
+/// allocates these once. What they hold between evaluations means nothing.
+#[derive(Default)]
+pub struct Scratch {
+    values: Vec<Tri>,
+    facts: Vec<FactBits>,
+    stack: Vec<u32>,
+    stopped: Vec<Option<SectionId>>,
+    avoids: Vec<(ActionId, RuleId, bool)>,
+}
+
 /// Evaluation state for one patient.
 pub(crate) struct Run<'p, 'm> {
     pub(crate) program: &'p Program<'m>,
@@ -249,18 +261,31 @@ pub(crate) struct Run<'p, 'm> {
 }
 
 impl<'p, 'm> Run<'p, 'm> {
+    /// Prepares a run in new buffers.
+    pub(crate) fn new(program: &'p Program<'m>, patient: &'p Patient) -> Self {
+        Run::in_scratch(program, patient, &mut Scratch::default())
+    }
+
     /// Prepares a run: evaluates every node once. Leaves that read a bool
     /// or set fact first, from a branch-free table of the patient's facts;
     /// then every other node in order (children come before their parents,
-    /// definitions before their uses).
-    pub(crate) fn new(program: &'p Program<'m>, patient: &'p Patient) -> Self {
+    /// definitions before their uses). Takes its buffers from `scratch`;
+    /// [`Run::into_scratch`] gives them back.
+    fn in_scratch(program: &'p Program<'m>, patient: &'p Patient, scratch: &mut Scratch) -> Self {
+        let mut values = std::mem::take(&mut scratch.values);
+        values.clear();
+        values.resize(program.nodes.len(), Tri::Unknown);
+        let mut stack = std::mem::take(&mut scratch.stack);
+        stack.clear();
         let mut run = Run {
             program,
             patient,
-            values: vec![Tri::Unknown; program.nodes.len()],
-            stack: std::cell::RefCell::new(Vec::with_capacity(32)),
+            values,
+            stack: std::cell::RefCell::new(stack),
         };
-        let facts: Vec<FactBits> = patient.values.iter().map(FactBits::of).collect();
+        let facts = &mut scratch.facts;
+        facts.clear();
+        facts.extend(patient.values.iter().map(FactBits::of));
         let fact = |index: u32| facts.get(index as usize).copied().unwrap_or_default();
         let schedule = &program.schedule;
         for &(node, index) in &schedule.bool_leaves {
@@ -288,6 +313,12 @@ impl<'p, 'm> Run<'p, 'm> {
             }
         }
         run
+    }
+
+    /// Gives the run's buffers back for the next patient.
+    fn into_scratch(self, scratch: &mut Scratch) {
+        scratch.values = self.values;
+        scratch.stack = self.stack.into_inner();
     }
 
     #[inline]
@@ -390,7 +421,19 @@ fn compare(x: f64, op: CmpOp, y: f64) -> bool {
 
 /// Evaluates the guideline for one patient.
 pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
-    let run = Run::new(program, patient);
+    evaluate_in(program, patient, &mut Scratch::default())
+}
+
+/// [`evaluate`], working in buffers kept from earlier patients.
+pub fn evaluate_in(program: &Program<'_>, patient: &Patient, scratch: &mut Scratch) -> Evaluation {
+    let run = Run::in_scratch(program, patient, scratch);
+    let evaluation = evaluate_run(&run, scratch);
+    run.into_scratch(scratch);
+    evaluation
+}
+
+fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
+    let program = run.program;
     let model = program.model;
     let mut evaluation = Evaluation {
         rules: vec![RuleStatus::NotApplicable; model.rules.len()],
@@ -413,18 +456,15 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
         return evaluation;
     }
 
-    let mut stopped: Vec<Option<SectionId>> = vec![None; model.rules.len()];
-    walk(
-        &run,
-        &model.top_level,
-        None,
-        &mut evaluation.rules,
-        &mut stopped,
-    );
+    let stopped = &mut scratch.stopped;
+    stopped.clear();
+    stopped.resize(model.rules.len(), None);
+    walk(run, &model.top_level, None, &mut evaluation.rules, stopped);
 
     // Avoidances first: a contraindication always beats a recommendation,
     // whatever the order of the rules.
-    let mut avoids: Vec<(ActionId, RuleId, bool)> = Vec::new();
+    let avoids = &mut scratch.avoids;
+    avoids.clear();
     for &rule_index in &program.avoid_rules {
         let rule_id = RuleId(rule_index);
         let status = evaluation.rules[rule_id.index()];
@@ -480,7 +520,7 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
                     let mut withheld = Vec::new();
                     let mut given = None;
                     for &action in &choice.actions {
-                        match withholding(&run, action, &avoids) {
+                        match withholding(run, action, avoids) {
                             Some(why) => withheld.push(Withheld {
                                 action,
                                 rule: rule_id,
@@ -498,7 +538,7 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
                             rule: rule_id,
                             choice: choice_index,
                             skipped: withheld,
-                            cautions: cautions(&run, action),
+                            cautions: cautions(run, action),
                         }),
                         None => {
                             let mut needs: Vec<FactId> = withheld
