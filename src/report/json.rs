@@ -16,7 +16,8 @@ use super::{
 };
 use std::io::Write as _;
 
-use crate::sema::{ActionId, FactId, Model, ReferenceId, RuleId};
+use crate::eval::Value;
+use crate::sema::{ActionId, FactId, Model, ReferenceId, RuleId, Type};
 
 /// JSON text that is the same in every report of one guideline, rendered
 /// once: for writing many reports. Use it only with reports built from the
@@ -29,6 +30,12 @@ pub struct Fragments {
     rules: Vec<Box<[u8]>>,
     /// `{"fact":…,"value":` by fact.
     facts: Vec<Box<[u8]>>,
+    /// A whole `{"fact":…,"value":…}` by fact, for the values that need no
+    /// rendering: `[null]`, `[null, false, true]` for a bool fact,
+    /// `[null, value 0, value 1, …]` for an enum fact.
+    fact_values: Vec<Vec<Box<[u8]>>>,
+    /// Whether a list of fact values written again in one report is copied.
+    copy_lists: bool,
     /// `"key":{"citation":…,"pmid":…,"doi":…,"link":…}` by reference.
     references: Vec<Box<[u8]>>,
     /// `"key"` by reference.
@@ -41,11 +48,7 @@ impl Fragments {
         let none = Fragments::default();
         let render = |write: &dyn Fn(&mut Writer<'_>)| {
             let mut out = Vec::new();
-            write(&mut Writer {
-                out: &mut out,
-                fragments: &none,
-                references: &[],
-            });
+            write(&mut Writer::new(&mut out, &none, &[]));
             out.into_boxed_slice()
         };
         Fragments {
@@ -77,6 +80,31 @@ impl Fragments {
                 .enumerate()
                 .map(|(index, fact)| render(&|w| w.fact_name(FactId(index as u32), &fact.name)))
                 .collect(),
+            fact_values: model
+                .facts
+                .iter()
+                .enumerate()
+                .map(|(index, fact)| {
+                    let id = FactId(index as u32);
+                    let mut values = vec![Value::Unknown];
+                    match &fact.ty {
+                        Type::Bool => values.extend([Value::Bool(false), Value::Bool(true)]),
+                        Type::Enum(e) => values.extend(
+                            (0..model.enums[e.index()].values.len() as u32).map(Value::Enum),
+                        ),
+                        _ => {}
+                    }
+                    values
+                        .into_iter()
+                        .map(|value| {
+                            render(&|w| {
+                                w.fact_value(id, &fact.name, FactJson::new(model, id, value))
+                            })
+                        })
+                        .collect()
+                })
+                .collect(),
+            copy_lists: true,
             references: model
                 .references
                 .iter()
@@ -125,11 +153,7 @@ pub fn pretty(compact: &[u8]) -> String {
 /// Appends the report as one line of JSON (no newline) to `out`, copying
 /// what `fragments` holds (empty [`Fragments`] render everything).
 pub fn write(report: &Report, fragments: &Fragments, out: &mut Vec<u8>) {
-    let mut w = Writer {
-        out,
-        fragments,
-        references: &report.references,
-    };
+    let mut w = Writer::new(out, fragments, &report.references);
     w.raw("{\"schema\":");
     w.string(report.schema);
     w.raw(",\"guideline\":{\"id\":");
@@ -161,12 +185,7 @@ pub fn write(report: &Report, fragments: &Fragments, out: &mut Vec<u8>) {
 
 /// Appends a fact's value in the shape a facts file uses.
 pub fn write_fact(value: FactJson<'_>, out: &mut Vec<u8>) {
-    Writer {
-        out,
-        fragments: &Fragments::default(),
-        references: &[],
-    }
-    .fact(value);
+    Writer::new(out, &Fragments::default(), &[]).fact(value);
 }
 
 fn into_string(bytes: Vec<u8>) -> String {
@@ -189,9 +208,26 @@ struct Writer<'o> {
     fragments: &'o Fragments,
     /// The report's reference table, for keys without a fragment.
     references: &'o [Citation<'o>],
+    /// The last list of fact values written (its facts' address and count)
+    /// and where it is in `out`: the items of one rule list the same facts
+    /// with the same values, so the second is a copy of the first.
+    last_values: Option<(usize, usize, std::ops::Range<usize>)>,
 }
 
-impl Writer<'_> {
+impl<'o> Writer<'o> {
+    fn new(
+        out: &'o mut Vec<u8>,
+        fragments: &'o Fragments,
+        references: &'o [Citation<'o>],
+    ) -> Writer<'o> {
+        Writer {
+            out,
+            fragments,
+            references,
+            last_values: None,
+        }
+    }
+
     fn raw(&mut self, text: &str) {
         self.out.extend_from_slice(text.as_bytes());
     }
@@ -298,11 +334,43 @@ impl Writer<'_> {
     }
 
     fn values(&mut self, facts: &Facts<'_>) {
-        self.list(facts.values(), |w, value| {
-            w.fact_name(value.id, value.fact);
-            w.fact(value.value);
-            w.raw("}");
+        let ids = facts.ids();
+        // Only when writing with fragments, so that the plain writer stays
+        // the reference the copies are tested against.
+        let key = (ids.as_ptr() as usize, ids.len());
+        if let Some((address, len, range)) = &self.last_values
+            && (*address, *len) == key
+            && self.fragments.copy_lists
+        {
+            self.out.extend_from_within(range.clone());
+            return;
+        }
+        let start = self.out.len();
+        self.list(ids, |w, &id| {
+            let value = facts.patient.get(id);
+            let code = match value {
+                Value::Unknown => Some(0),
+                Value::Bool(b) => Some(1 + b as usize),
+                Value::Enum(index) => Some(1 + index as usize),
+                _ => None,
+            };
+            let fragment = w.fragments.fact_values.get(id.index());
+            let fragment = fragment.and_then(|values| values.get(code?));
+            if !w.copied(fragment.map(|b| &**b)) {
+                let name = &facts.model.facts[id.index()].name;
+                w.fact_value(id, name, FactJson::new(facts.model, id, value));
+            }
         });
+        if !ids.is_empty() {
+            self.last_values = Some((key.0, key.1, start..self.out.len()));
+        }
+    }
+
+    /// `{"fact":…,"value":…}`
+    fn fact_value(&mut self, id: FactId, name: &str, value: FactJson<'_>) {
+        self.fact_name(id, name);
+        self.fact(value);
+        self.raw("}");
     }
 
     /// `{"fact":…,"value":`
@@ -448,12 +516,7 @@ mod tests {
 
     fn string(text: &str) -> String {
         let mut out = Vec::new();
-        Writer {
-            out: &mut out,
-            fragments: &Fragments::default(),
-            references: &[],
-        }
-        .string(text);
+        Writer::new(&mut out, &Fragments::default(), &[]).string(text);
         into_string(out)
     }
 
@@ -515,12 +578,7 @@ mod tests {
         values.extend((0..200).map(|i| f64::from(i) * 1e13));
         for value in values {
             let mut out = Vec::new();
-            Writer {
-                out: &mut out,
-                fragments: &Fragments::default(),
-                references: &[],
-            }
-            .number(value);
+            Writer::new(&mut out, &Fragments::default(), &[]).number(value);
             let expected = serde_json::to_string(&value).unwrap_or_default();
             assert_eq!(into_string(out), expected, "{value}");
         }

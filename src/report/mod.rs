@@ -70,8 +70,8 @@ pub struct FactValue<'a> {
 #[derive(Clone)]
 pub struct Facts<'a> {
     ids: Cow<'a, [FactId]>,
-    model: &'a Model,
-    patient: &'a Patient,
+    pub(crate) model: &'a Model,
+    pub(crate) patient: &'a Patient,
 }
 
 impl<'a> Facts<'a> {
