@@ -438,7 +438,7 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
     let mut evaluation = Evaluation {
         rules: vec![RuleStatus::NotApplicable; model.rules.len()],
         recommended: Vec::with_capacity(16),
-        escalations: Vec::with_capacity(model.rules.len().min(64)),
+        escalations: Vec::with_capacity(4),
         ..Evaluation::default()
     };
 

@@ -26,11 +26,17 @@ pub(super) fn parse(program: &Program<'_>, text: &str) -> Option<Patient> {
     scanner.skip_ws();
     if !scanner.eat(b'}') {
         loop {
-            let key = scanner.raw_string()?;
+            // Facts usually come in declaration order: try the next one's
+            // name in place before scanning the key.
+            let expected = program.model.facts.get(guess);
+            let key = match expected {
+                Some(fact) if scanner.quoted(fact.name.as_bytes()) => None,
+                _ => Some(scanner.raw_string()?),
+            };
             scanner.skip_ws();
             scanner.expect(b':')?;
             scanner.skip_ws();
-            if key == ID_KEY.as_bytes() {
+            if key == Some(ID_KEY.as_bytes()) {
                 // Serde keeps the last of several ids; rare enough to leave to it.
                 if std::mem::replace(&mut id_given, true) {
                     return None;
@@ -41,7 +47,10 @@ pub(super) fn parse(program: &Program<'_>, text: &str) -> Option<Patient> {
                     Some(scanner.string()?.to_owned())
                 };
             } else {
-                let fact = fact_by_key(program, key, guess)?;
+                let fact = match key {
+                    None => FactId(u32::try_from(guess).ok()?),
+                    Some(key) => fact_by_key(program, key, guess)?,
+                };
                 guess = fact.index() + 1;
                 if !seen.insert(fact) {
                     return None;
@@ -106,6 +115,21 @@ impl<'t> Scanner<'t> {
         let found = self.text.as_bytes().get(self.pos..self.pos + N) == Some(literal);
         if found {
             self.pos += N;
+        }
+        found
+    }
+
+    /// Consumes the string `"name"` if it is next: a key or value expected
+    /// here, compared in place (names are identifiers: no escapes).
+    fn quoted(&mut self, name: &[u8]) -> bool {
+        let bytes = self.text.as_bytes();
+        let start = self.pos + 1;
+        let end = start + name.len();
+        let found = bytes.get(self.pos) == Some(&b'"')
+            && bytes.get(end) == Some(&b'"')
+            && bytes.get(start..end) == Some(name);
+        if found {
+            self.pos = end + 1;
         }
         found
     }
@@ -288,7 +312,11 @@ impl<'t> Scanner<'t> {
         }
         let mut guess = 0;
         loop {
-            let value = enum_value(values, self.raw_string()?, guess)?;
+            // Members are often listed in declaration order.
+            let value = match values.values.get(guess) {
+                Some(name) if self.quoted(name.as_bytes()) => u32::try_from(guess).ok()?,
+                _ => enum_value(values, self.raw_string()?, guess)?,
+            };
             guess = value as usize + 1;
             bits |= 1u128 << value.min(127);
             self.skip_ws();
