@@ -446,14 +446,18 @@ impl<'a> Builder<'a, '_> {
     /// The cited references, in declaration order.
     fn references(&self) -> Vec<Citation<'a>> {
         let cited = self.cited.borrow();
-        self.model
-            .references
-            .iter()
-            .zip(cited.iter())
-            .enumerate()
-            .filter(|(_, (_, cited))| **cited)
-            .map(|(index, (reference, _))| Citation::of(ReferenceId(index as u32), reference))
-            .collect()
+        // Sized first: a filtered collect would grow the vector step by step.
+        let mut references = Vec::with_capacity(cited.iter().filter(|cited| **cited).count());
+        references.extend(
+            self.model
+                .references
+                .iter()
+                .zip(cited.iter())
+                .enumerate()
+                .filter(|(_, (_, cited))| **cited)
+                .map(|(index, (reference, _))| Citation::of(ReferenceId(index as u32), reference)),
+        );
+        references
     }
 
     fn withheld(&self, withheld: &'a Withheld) -> WithheldItem<'a> {
@@ -540,14 +544,22 @@ impl<'a> Builder<'a, '_> {
                 // Built with pushes: one of these per undecided rule per
                 // patient, so it is on a cohort run's hot path.
                 let model_rule = &self.model.rules[rule.index()];
-                let mut reason = String::with_capacity(96 + 24 * needs.len());
+                let section = stops.map(|s| self.model.sections[s.index()].name.as_str());
+                let mut reason = String::with_capacity(
+                    150 + model_rule.name.len()
+                        + section.map_or(0, str::len)
+                        + needs_names
+                            .names()
+                            .map(|name| name.len() + 4)
+                            .sum::<usize>(),
+                );
                 reason.push_str("cannot decide whether rule `");
                 reason.push_str(&model_rule.name);
                 reason.push_str("` applies: needs ");
                 push_names(&mut reason, &needs_names);
-                if let Some(section) = stops {
+                if let Some(section) = section {
                     reason.push_str("; the later rules of first-match section `");
-                    reason.push_str(&self.model.sections[section.index()].name);
+                    reason.push_str(section);
                     reason.push_str("` were not considered");
                 }
                 EscalationItem {
