@@ -65,6 +65,20 @@ pub enum RuleStatus {
     NotReached,
 }
 
+impl RuleStatus {
+    /// The status of a rule reached with this condition value; by table,
+    /// not by branch, as the value varies from patient to patient.
+    #[inline]
+    fn of(value: Tri) -> RuleStatus {
+        const STATUS: [RuleStatus; 3] = [
+            RuleStatus::NotApplicable,
+            RuleStatus::Undecided,
+            RuleStatus::Fired,
+        ];
+        STATUS[value as usize]
+    }
+}
+
 /// Why an action was not given.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Withholding {
@@ -456,10 +470,18 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
         return evaluation;
     }
 
+    // A rule's status is its condition's value, except in first-match
+    // sections, walked in order after.
+    for (status, &root) in evaluation.rules.iter_mut().zip(&program.rule_roots) {
+        *status = RuleStatus::of(run.node(root));
+    }
     let stopped = &mut scratch.stopped;
     stopped.clear();
     stopped.resize(model.rules.len(), None);
-    walk(run, &model.top_level, None, &mut evaluation.rules, stopped);
+    for &section in &program.first_match_sections {
+        let members = &model.sections[section.index()].members;
+        walk(run, members, Some(section), &mut evaluation.rules, stopped);
+    }
 
     // Avoidances first: a contraindication always beats a recommendation,
     // whatever the order of the rules.
@@ -604,15 +626,8 @@ fn walk(
         }
         let fired = match *member {
             Member::Rule(rule) => {
-                // By table and select rather than by branch: the value
-                // varies from patient to patient.
-                const STATUS: [RuleStatus; 3] = [
-                    RuleStatus::NotApplicable,
-                    RuleStatus::Undecided,
-                    RuleStatus::Fired,
-                ];
-                let value = run.node(run.program.rules[rule.index()].root);
-                status[rule.index()] = STATUS[value as usize];
+                let value = run.node(run.program.rule_roots[rule.index()]);
+                status[rule.index()] = RuleStatus::of(value);
                 let unknown = value == Tri::Unknown;
                 let slot = &mut stopped[rule.index()];
                 *slot = if unknown { first_match } else { *slot };

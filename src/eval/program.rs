@@ -88,6 +88,11 @@ pub struct Program<'m> {
     section_ranges: Vec<(u32, u32)>,
     /// The order the interpreter computes nodes in.
     pub(crate) schedule: Schedule,
+    /// The root node of each rule's condition, by rule index.
+    pub(crate) rule_roots: Vec<u32>,
+    /// First-match sections not nested in another first-match section, in
+    /// order.
+    pub(crate) first_match_sections: Vec<SectionId>,
 }
 
 /// How the interpreter computes every node for a patient, with no branch
@@ -214,7 +219,7 @@ impl<'m> Program<'m> {
             builder.definition_facts.push(compiled.facts.clone());
             definitions.push(compiled);
         }
-        let rules = model
+        let rules: Vec<Compiled> = model
             .rules
             .iter()
             .map(|rule| builder.compile(&rule.condition))
@@ -286,8 +291,25 @@ impl<'m> Program<'m> {
             }
             section_ranges.push((start, section_rules.len() as u32));
         }
+        // The first-match sections not inside another: only these need the
+        // in-order walk; every other rule's status is its condition's value.
+        let mut first_match_sections = Vec::new();
+        let mut stack: Vec<Member> = model.top_level.iter().rev().copied().collect();
+        while let Some(member) = stack.pop() {
+            if let Member::Section(section) = member {
+                let inner = &model.sections[section.index()];
+                if inner.first_match {
+                    first_match_sections.push(section);
+                } else {
+                    stack.extend(inner.members.iter().rev());
+                }
+            }
+        }
+        let rule_roots = rules.iter().map(|rule| rule.root).collect();
         let schedule = Schedule::new(&builder.nodes, &builder.children, &definitions);
         Program {
+            rule_roots,
+            first_match_sections,
             model,
             schedule,
             nodes: builder.nodes,
