@@ -288,7 +288,7 @@ impl<'p, 'm> Run<'p, 'm> {
     fn in_scratch(program: &'p Program<'m>, patient: &'p Patient, scratch: &mut Scratch) -> Self {
         let mut values = std::mem::take(&mut scratch.values);
         values.clear();
-        values.resize(program.nodes.len(), Tri::Unknown);
+        values.extend_from_slice(&program.schedule.initial);
         let mut stack = std::mem::take(&mut scratch.stack);
         stack.clear();
         let mut run = Run {
@@ -321,7 +321,7 @@ impl<'p, 'm> Run<'p, 'm> {
             }
         }
         for step in &schedule.steps {
-            let value = step.apply(run.node(step.left), run.node(step.right));
+            let value = step.apply(run.value_at(step.left), run.value_at(step.right));
             if let Some(slot) = run.values.get_mut(step.target as usize) {
                 *slot = value;
             }
@@ -335,8 +335,16 @@ impl<'p, 'm> Run<'p, 'm> {
         scratch.stack = self.stack.into_inner();
     }
 
+    /// The value of a node.
     #[inline]
     pub(crate) fn node(&self, index: u32) -> Tri {
+        let value_at = &self.program.schedule.value_at;
+        self.value_at(value_at.get(index as usize).copied().unwrap_or(index))
+    }
+
+    /// The value held at a node's own index (see the schedule's `value_at`).
+    #[inline]
+    fn value_at(&self, index: u32) -> Tri {
         self.values
             .get(index as usize)
             .copied()

@@ -99,12 +99,18 @@ pub struct Program<'m> {
 /// on the patient's data (whether facts are known varies from patient to
 /// patient, and mispredicted branches were the interpreter's main cost):
 ///
-/// 1. leaves that read a bool fact (`(node, fact)`), leaves that test a set
+/// 1. start from `initial`: constants set, everything else unknown;
+/// 2. leaves that read a bool fact (`(node, fact)`), leaves that test a set
 ///    (`(node, fact, bit)`) and the other leaves (comparisons, enum tests);
-/// 2. then every inner node as [`Step`]s in node order, so children come
+/// 3. then every connective as [`Step`]s in node order, so children come
 ///    before parents and definitions before their uses.
+///
+/// A definition use, or an `and`/`or` of one part, has no value of its
+/// own: `value_at` sends it to the node it stands for, and it takes no step.
 #[derive(Debug, Default)]
 pub(crate) struct Schedule {
+    pub(crate) initial: Vec<Tri>,
+    pub(crate) value_at: Vec<u32>,
     pub(crate) bool_leaves: Vec<(u32, u32)>,
     pub(crate) set_leaves: Vec<(u32, u32, u32)>,
     pub(crate) other_leaves: Vec<u32>,
@@ -154,44 +160,58 @@ impl Step {
 
 impl Schedule {
     fn new(nodes: &[Node], children: &[u32], definitions: &[Compiled]) -> Schedule {
-        let mut schedule = Schedule::default();
+        let mut schedule = Schedule {
+            initial: vec![Tri::Unknown; nodes.len()],
+            value_at: (0..nodes.len() as u32).collect(),
+            ..Schedule::default()
+        };
         for (index, node) in nodes.iter().enumerate() {
             let node_index = index as u32;
-            let steps = &mut schedule.steps;
-            let copy = |from: u32| Step::new(node_index, from, from, |l, _| l);
+            // Children and definitions come first: already resolved.
+            let at = |node: u32| {
+                schedule
+                    .value_at
+                    .get(node as usize)
+                    .copied()
+                    .unwrap_or(node)
+            };
+            let parts = |start: u32, len: u32| {
+                children
+                    .get(start as usize..(start + len) as usize)
+                    .unwrap_or(&[])
+            };
             match *node {
                 Node::Fact(fact) => schedule.bool_leaves.push((node_index, fact)),
                 Node::SetHas { fact, bit } => schedule.set_leaves.push((node_index, fact, bit)),
                 Node::Compare { .. } | Node::EnumIn { .. } => {
                     schedule.other_leaves.push(node_index)
                 }
-                Node::Const(value) => steps.push(Step::new(node_index, 0, 0, move |_, _| value)),
+                Node::Const(value) => schedule.initial[index] = value,
                 Node::Definition(id) => {
-                    let root = definitions.get(id as usize).map_or(node_index, |d| d.root);
-                    steps.push(copy(root));
+                    if let Some(definition) = definitions.get(id as usize) {
+                        schedule.value_at[index] = at(definition.root);
+                    }
                 }
                 Node::Not(inner) => {
-                    steps.push(Step::new(node_index, inner, inner, |l, _| l.negate()))
+                    let inner = at(inner);
+                    let step = Step::new(node_index, inner, inner, |l, _| l.negate());
+                    schedule.steps.push(step);
                 }
                 Node::Implies(left, right) => {
-                    steps.push(Step::new(node_index, left, right, Tri::implies))
+                    let step = Step::new(node_index, at(left), at(right), Tri::implies);
+                    schedule.steps.push(step);
                 }
                 Node::And { start, len } | Node::Or { start, len } => {
                     let is_and = matches!(node, Node::And { .. });
-                    let parts = children
-                        .get(start as usize..(start + len) as usize)
-                        .unwrap_or(&[]);
-                    match parts {
-                        [] => {
-                            let empty = if is_and { Tri::True } else { Tri::False };
-                            steps.push(Step::new(node_index, 0, 0, move |_, _| empty));
-                        }
-                        [only] => steps.push(copy(*only)),
+                    match parts(start, len) {
+                        [] => schedule.initial[index] = Tri::from_bool(is_and),
+                        [only] => schedule.value_at[index] = at(*only),
                         [first, rest @ ..] => {
                             let op = if is_and { Tri::and } else { Tri::or };
-                            let mut left = *first;
+                            let mut left = at(*first);
                             for &part in rest {
-                                steps.push(Step::new(node_index, left, part, op));
+                                let step = Step::new(node_index, left, at(part), op);
+                                schedule.steps.push(step);
                                 left = node_index;
                             }
                         }
