@@ -547,11 +547,21 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
                     if choice.outcome != Outcome::Recommend {
                         continue;
                     }
-                    let mut withheld = Vec::new();
+                    // Filled in place (taken back out if nothing can be
+                    // given): vectors built apart and then moved into it
+                    // cost a stalled copy on every recommendation.
+                    let index = evaluation.recommended.len();
+                    evaluation.recommended.push(Recommendation {
+                        action: ActionId(0),
+                        rule: rule_id,
+                        choice: choice_index,
+                        skipped: Vec::new(),
+                        cautions: Vec::new(),
+                    });
                     let mut given = None;
                     for &action in &choice.actions {
                         match withholding(run, action, avoids) {
-                            Some(why) => withheld.push(Withheld {
+                            Some(why) => evaluation.recommended[index].skipped.push(Withheld {
                                 action,
                                 rule: rule_id,
                                 why,
@@ -563,14 +573,17 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
                         }
                     }
                     match given {
-                        Some(action) => evaluation.recommended.push(Recommendation {
-                            action,
-                            rule: rule_id,
-                            choice: choice_index,
-                            skipped: withheld,
-                            cautions: cautions(run, action),
-                        }),
+                        Some(action) => {
+                            let recommendation = &mut evaluation.recommended[index];
+                            recommendation.action = action;
+                            add_cautions(run, action, &mut recommendation.cautions);
+                        }
                         None => {
+                            let withheld = evaluation
+                                .recommended
+                                .pop()
+                                .map(|r| r.skipped)
+                                .unwrap_or_default();
                             let mut needs: Vec<FactId> = withheld
                                 .iter()
                                 .flat_map(|w| match &w.why {
@@ -731,8 +744,7 @@ fn withholding(
     None
 }
 
-fn cautions(run: &Run<'_, '_>, action: ActionId) -> Vec<CautionNote> {
-    let mut notes = Vec::new();
+fn add_cautions(run: &Run<'_, '_>, action: ActionId, notes: &mut Vec<CautionNote>) {
     for (clause, compiled) in run.program.cautions[action.index()].iter().enumerate() {
         let value = run.node(compiled.root);
         if value != Tri::False {
@@ -748,7 +760,6 @@ fn cautions(run: &Run<'_, '_>, action: ActionId) -> Vec<CautionNote> {
             });
         }
     }
-    notes
 }
 
 /// Recommending two actions declared exclusive is a conflict for a clinician.
