@@ -480,8 +480,8 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
 
     // A rule's status is its condition's value, except in first-match
     // sections, walked in order after.
-    for (status, &root) in evaluation.rules.iter_mut().zip(&program.rule_roots) {
-        *status = RuleStatus::of(run.node(root));
+    for (status, &at) in evaluation.rules.iter_mut().zip(&program.rule_values) {
+        *status = RuleStatus::of(run.value_at(at));
     }
     let stopped = &mut scratch.stopped;
     stopped.clear();
@@ -647,7 +647,7 @@ fn walk(
         }
         let fired = match *member {
             Member::Rule(rule) => {
-                let value = run.node(run.program.rule_roots[rule.index()]);
+                let value = run.value_at(run.program.rule_values[rule.index()]);
                 status[rule.index()] = RuleStatus::of(value);
                 let unknown = value == Tri::Unknown;
                 let slot = &mut stopped[rule.index()];

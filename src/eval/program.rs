@@ -88,8 +88,9 @@ pub struct Program<'m> {
     section_ranges: Vec<(u32, u32)>,
     /// The order the interpreter computes nodes in.
     pub(crate) schedule: Schedule,
-    /// The root node of each rule's condition, by rule index.
-    pub(crate) rule_roots: Vec<u32>,
+    /// Where the value of each rule's condition is (its root, through the
+    /// schedule's `value_at`), by rule index.
+    pub(crate) rule_values: Vec<u32>,
     /// First-match sections not nested in another first-match section, in
     /// order.
     pub(crate) first_match_sections: Vec<SectionId>,
@@ -325,10 +326,19 @@ impl<'m> Program<'m> {
                 }
             }
         }
-        let rule_roots = rules.iter().map(|rule| rule.root).collect();
         let schedule = Schedule::new(&builder.nodes, &builder.children, &definitions);
+        let rule_values = rules
+            .iter()
+            .map(|rule| {
+                schedule
+                    .value_at
+                    .get(rule.root as usize)
+                    .copied()
+                    .unwrap_or(rule.root)
+            })
+            .collect();
         Program {
-            rule_roots,
+            rule_values,
             first_match_sections,
             model,
             schedule,
