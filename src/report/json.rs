@@ -208,10 +208,41 @@ struct Writer<'o> {
     fragments: &'o Fragments,
     /// The report's reference table, for keys without a fragment.
     references: &'o [Citation<'o>],
-    /// The last list of fact values written (its facts' address and count)
-    /// and where it is in `out`: the items of one rule list the same facts
-    /// with the same values, so the second is a copy of the first.
-    last_values: Option<(usize, usize, std::ops::Range<usize>)>,
+    /// What was written for this report, to copy rather than render again
+    /// (only with fragments, so that the plain writer stays the reference
+    /// the copies are tested against).
+    written: Written,
+}
+
+/// Parts of one report already in the output, by position: within a
+/// report, a fact has one value, and the items of one rule (or of rules
+/// reading the same facts) list the same facts.
+struct Written {
+    /// The last list of fact values: up to [`Written::LIST`] facts, and
+    /// where the list is.
+    list: [FactId; Written::LIST],
+    list_len: usize,
+    list_at: std::ops::Range<usize>,
+    /// `{"fact":…,"value":…}` of each of the first 64 facts that needed
+    /// rendering (a set, a number), once written: bit `i` of `facts`.
+    facts: u64,
+    fact_at: [(u32, u32); 64],
+}
+
+impl Written {
+    const LIST: usize = 8;
+}
+
+impl Default for Written {
+    fn default() -> Written {
+        Written {
+            list: [FactId(0); Written::LIST],
+            list_len: 0,
+            list_at: 0..0,
+            facts: 0,
+            fact_at: [(0, 0); 64],
+        }
+    }
 }
 
 impl<'o> Writer<'o> {
@@ -224,7 +255,7 @@ impl<'o> Writer<'o> {
             out,
             fragments,
             references,
-            last_values: None,
+            written: Written::default(),
         }
     }
 
@@ -335,34 +366,50 @@ impl<'o> Writer<'o> {
 
     fn values(&mut self, facts: &Facts<'_>) {
         let ids = facts.ids();
-        // Only when writing with fragments, so that the plain writer stays
-        // the reference the copies are tested against.
-        let key = (ids.as_ptr() as usize, ids.len());
-        if let Some((address, len, range)) = &self.last_values
-            && (*address, *len) == key
-            && self.fragments.copy_lists
-        {
-            self.out.extend_from_within(range.clone());
+        let copy = self.fragments.copy_lists;
+        let written = &self.written;
+        if copy && !ids.is_empty() && written.list.get(..written.list_len) == Some(ids) {
+            self.out.extend_from_within(written.list_at.clone());
             return;
         }
         let start = self.out.len();
-        self.list(ids, |w, &id| {
-            let value = facts.patient.get(id);
-            let code = match value {
-                Value::Unknown => Some(0),
-                Value::Bool(b) => Some(1 + b as usize),
-                Value::Enum(index) => Some(1 + index as usize),
-                _ => None,
-            };
-            let fragment = w.fragments.fact_values.get(id.index());
-            let fragment = fragment.and_then(|values| values.get(code?));
-            if !w.copied(fragment.map(|b| &**b)) {
-                let name = &facts.model.facts[id.index()].name;
-                w.fact_value(id, name, FactJson::new(facts.model, id, value));
-            }
-        });
-        if !ids.is_empty() {
-            self.last_values = Some((key.0, key.1, start..self.out.len()));
+        self.list(ids, |w, &id| w.fact_value_of(facts, id));
+        if copy && !ids.is_empty() && ids.len() <= Written::LIST {
+            self.written.list[..ids.len()].copy_from_slice(ids);
+            self.written.list_len = ids.len();
+            self.written.list_at = start..self.out.len();
+        }
+    }
+
+    /// `{"fact":…,"value":…}` for one fact of `facts`: a fragment, a copy
+    /// of what this report wrote for it before, or rendered.
+    fn fact_value_of(&mut self, facts: &Facts<'_>, id: FactId) {
+        let value = facts.patient.get(id);
+        let code = match value {
+            Value::Unknown => Some(0),
+            Value::Bool(b) => Some(1 + b as usize),
+            Value::Enum(index) => Some(1 + index as usize),
+            _ => None,
+        };
+        let fragment = self.fragments.fact_values.get(id.index());
+        if self.copied(fragment.and_then(|values| values.get(code?)).map(|b| &**b)) {
+            return;
+        }
+        let bit = 1u64.checked_shl(id.0).unwrap_or(0);
+        let memo = self.fragments.copy_lists && bit != 0;
+        if memo && self.written.facts & bit != 0 {
+            let (start, end) = self.written.fact_at[id.index()];
+            self.out.extend_from_within(start as usize..end as usize);
+            return;
+        }
+        let start = self.out.len();
+        let name = &facts.model.facts[id.index()].name;
+        self.fact_value(id, name, FactJson::new(facts.model, id, value));
+        if let (true, Ok(start), Ok(end)) =
+            (memo, u32::try_from(start), u32::try_from(self.out.len()))
+        {
+            self.written.facts |= bit;
+            self.written.fact_at[id.index()] = (start, end);
         }
     }
 
