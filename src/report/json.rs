@@ -40,6 +40,8 @@ pub struct Fragments {
     references: Vec<Box<[u8]>>,
     /// `"key"` by reference.
     keys: Vec<Box<[u8]>>,
+    /// `"name"` by fact.
+    fact_names: Vec<Box<[u8]>>,
 }
 
 impl Fragments {
@@ -118,6 +120,11 @@ impl Fragments {
                 .references
                 .iter()
                 .map(|reference| render(&|w| w.string(&reference.key)))
+                .collect(),
+            fact_names: model
+                .facts
+                .iter()
+                .map(|fact| render(&|w| w.string(&fact.name)))
                 .collect(),
         }
     }
@@ -331,7 +338,11 @@ impl<'o> Writer<'o> {
     }
 
     fn names(&mut self, facts: &Facts<'_>) {
-        self.list(facts.names(), Writer::string);
+        self.list(facts.ids().iter().zip(facts.names()), |w, (id, name)| {
+            if !w.copied(w.fragments.fact_names.get(id.index()).map(|b| &**b)) {
+                w.string(name);
+            }
+        });
     }
 
     /// Cited references, by key.
