@@ -156,13 +156,45 @@ struct Input {
 }
 
 /// Whose turn it is to write, and what has been written.
+#[derive(Default)]
 struct Turn {
     /// The number of the chunk to write next.
     next: usize,
+    /// Outputs of chunks evaluated before their turn, with their numbers:
+    /// their workers went on to the next chunk rather than wait.
+    early: Vec<(usize, Output)>,
+    /// Written outputs, cleared, for workers to reuse.
+    spare: Vec<Output>,
     /// Patient lines that could not be read.
     failed: usize,
     /// Standard output is closed: stop.
     closed: bool,
+}
+
+impl Turn {
+    /// Writes the output of chunk `next` to `out`, then any early ones now
+    /// due.
+    fn write(&mut self, output: &Output, out: &mut dyn Write) {
+        self.write_one(output, out);
+        while let Some(index) = self.early.iter().position(|(n, _)| *n == self.next) {
+            let (_, mut due) = self.early.swap_remove(index);
+            self.write_one(&due, out);
+            due.json.clear();
+            due.messages.clear();
+            self.spare.push(due);
+        }
+    }
+
+    fn write_one(&mut self, output: &Output, out: &mut dyn Write) {
+        self.closed = self.closed || out.write_all(&output.json).is_err();
+        if !self.closed {
+            self.failed += output.messages.len();
+            for message in &output.messages {
+                tell!("{message}");
+            }
+        }
+        self.next += 1;
+    }
 }
 
 fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
@@ -184,15 +216,13 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
         chunks: 0,
         finished: false,
     });
-    let turn = std::sync::Mutex::new(Turn {
-        next: 0,
-        failed: 0,
-        closed: false,
-    });
+    let turn = std::sync::Mutex::new(Turn::default());
     let turn_taken = std::sync::Condvar::new();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Each worker lives for the whole cohort, with its own buffers: reading
-    // and writing take turns, evaluating runs on every core at once.
+    // and writing take turns, evaluating runs on every core at once. A
+    // chunk done before its turn is left for the writer of the chunk before
+    // it, so a worker waits only when `workers` outputs already wait.
     std::thread::scope(|scope| {
         let work = || {
             let mut chunk = Chunk::default();
@@ -208,18 +238,17 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
                     &args.facts,
                 );
                 let mut turn = lock(&turn);
-                while turn.next != number {
+                while turn.next != number && turn.early.len() >= workers {
                     turn = turn_taken.wait(turn).unwrap_or_else(|e| e.into_inner());
                 }
-                let closed = turn.closed || std::io::stdout().write_all(&output.json).is_err();
-                turn.closed = closed;
-                if !closed {
-                    turn.failed += output.messages.len();
-                    for message in &output.messages {
-                        tell!("{message}");
-                    }
+                if turn.next != number {
+                    let spare = turn.spare.pop().unwrap_or_default();
+                    turn.early
+                        .push((number, std::mem::replace(&mut output, spare)));
+                    continue;
                 }
-                turn.next += 1;
+                turn.write(&output, &mut std::io::stdout());
+                let closed = turn.closed;
                 drop(turn);
                 turn_taken.notify_all();
                 if closed {
@@ -383,5 +412,34 @@ fn process_lines(
             }
         }
         output.json.push(b'\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(text: &str) -> Output {
+        Output {
+            json: text.as_bytes().to_vec(),
+            messages: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn early_outputs_are_written_in_chunk_order() {
+        let mut turn = Turn::default();
+        for number in [3, 1, 5, 2] {
+            turn.early.push((number, output(&number.to_string())));
+        }
+        let mut out = Vec::new();
+        turn.write(&output("0"), &mut out);
+        assert_eq!(out, b"0123");
+        assert_eq!(turn.next, 4);
+        assert_eq!(turn.early.len(), 1, "chunk 5 waits for chunk 4");
+        assert_eq!(turn.spare.len(), 3);
+        turn.write(&output("4"), &mut out);
+        assert_eq!(out, b"012345");
+        assert!(turn.early.is_empty());
     }
 }
