@@ -120,12 +120,12 @@ pub fn run(args: &RunArgs) -> u8 {
 /// reports in turn. Small enough that a chunk's reports stay in cache and
 /// memory stays constant whatever the cohort size; large enough that the
 /// turns cost little.
-const BATCH_LINES: usize = 256;
+const CHUNK_LINES: usize = 256;
 
 /// A chunk also ends once it holds this many bytes of facts, so memory
 /// stays bounded when lines are long (one line may still be up to
 /// [`MAX_FACTS_BYTES`]).
-const BATCH_BYTES: usize = 8 << 20;
+const CHUNK_BYTES: usize = 8 << 20;
 
 /// A chunk of cohort lines: their bytes, one after another, and where each
 /// line is (or why it cannot be read).
@@ -289,7 +289,7 @@ fn read_chunk(input: &std::sync::Mutex<Input>, chunk: &mut Chunk) -> Option<usiz
     let mut input = lock(input);
     chunk.text.clear();
     chunk.lines.clear();
-    while !input.finished && chunk.lines.len() < BATCH_LINES && chunk.text.len() < BATCH_BYTES {
+    while !input.finished && chunk.lines.len() < CHUNK_LINES && chunk.text.len() < CHUNK_BYTES {
         let start = chunk.text.len();
         let line = match read_line(&mut *input.reader, &mut chunk.text) {
             Line::End => {

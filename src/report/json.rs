@@ -7,7 +7,9 @@
 //! action with its label, a rule with its title, a fact's name, a reference)
 //! can be rendered once into [`Fragments`] and copied; the fragments are
 //! made by the same code that writes them without, so there is one
-//! definition of the shape. The indented form is this output re-indented by
+//! definition of the shape. With fragments, a report also copies what it
+//! has written already (a fact's value, a rule's list of facts) when it
+//! needs it again. The indented form is this output re-indented by
 //! serde_json.
 
 use super::{
@@ -34,8 +36,9 @@ pub struct Fragments {
     /// rendering: `[null]`, `[null, false, true]` for a bool fact,
     /// `[null, value 0, value 1, …]` for an enum fact.
     fact_values: Vec<Vec<Box<[u8]>>>,
-    /// Whether a list of fact values written again in one report is copied.
-    copy_lists: bool,
+    /// Whether a report copies what it has already written when it needs it
+    /// again (see [`Written`]); off for the plain writer.
+    copy_written: bool,
     /// `"key":{"citation":…,"pmid":…,"doi":…,"link":…}` by reference.
     references: Vec<Box<[u8]>>,
     /// `"key"` by reference.
@@ -106,7 +109,7 @@ impl Fragments {
                         .collect()
                 })
                 .collect(),
-            copy_lists: true,
+            copy_written: true,
             references: model
                 .references
                 .iter()
@@ -377,7 +380,7 @@ impl<'o> Writer<'o> {
 
     fn values(&mut self, facts: &Facts<'_>) {
         let ids = facts.ids();
-        let copy = self.fragments.copy_lists;
+        let copy = self.fragments.copy_written;
         let written = &self.written;
         if copy && !ids.is_empty() && written.list.get(..written.list_len) == Some(ids) {
             self.out.extend_from_within(written.list_at.clone());
@@ -407,7 +410,7 @@ impl<'o> Writer<'o> {
             return;
         }
         let bit = 1u64.checked_shl(id.0).unwrap_or(0);
-        let memo = self.fragments.copy_lists && bit != 0;
+        let memo = self.fragments.copy_written && bit != 0;
         if memo && self.written.facts & bit != 0 {
             let (start, end) = self.written.fact_at[id.index()];
             self.out.extend_from_within(start as usize..end as usize);
