@@ -382,39 +382,54 @@ fn batch_stops_when_its_output_is_closed() {
     assert_eq!(status.code(), Some(2));
 }
 
-/// Long lines end a chunk by size (8 MiB) before it reaches 256 lines:
-/// reports still come one per line, in order, with the right line numbers.
-#[test]
-fn batches_split_by_size_keep_order_and_line_numbers() {
-    let padding = "p".repeat(1 << 20);
+/// Runs a cohort file of `count` demo patients, `"@id": "{n}-{padding}"`,
+/// where line `n` is a wrongly typed fact when `bad(n)`, and checks that
+/// each output line is its input line's report or error record, in order.
+fn run_cohort_in_order(
+    name: &str,
+    count: usize,
+    padding: impl Fn(usize) -> String,
+    bad: impl Fn(usize) -> bool,
+) -> Output {
     let mut input = String::new();
-    for n in 1..=20 {
-        if n == 12 {
+    for n in 1..=count {
+        if bad(n) {
             input.push_str("{\"muscle_weakness\": \"yes\"}\n");
         } else {
+            let padding = padding(n);
             input.push_str(&format!(
                 "{{\"@id\": \"{n}-{padding}\", \"muscle_weakness\": true}}\n"
             ));
         }
     }
     // A file, not standard input: the helper writes all of stdin before it
-    // reads any output, and 20 MB of reports would fill the pipe first.
-    let output = run_demo_cohort_file("long-lines.ndjson", input.as_bytes());
+    // reads any output, and megabytes of reports would fill the pipe first.
+    let output = run_demo_cohort_file(name, input.as_bytes());
     assert_eq!(output.code, Some(1));
     let lines: Vec<&str> = output.stdout.lines().collect();
-    assert_eq!(lines.len(), 20);
+    assert_eq!(lines.len(), count);
     for (index, line) in lines.iter().enumerate() {
         let n = index + 1;
-        if n == 12 {
-            assert!(
-                line.contains("\"line\":12"),
-                "{}",
-                &line[..80.min(line.len())]
-            );
+        let expected = if bad(n) {
+            format!("\"line\":{n},")
         } else {
-            assert!(line.contains(&format!("\"patient\":\"{n}-p")), "line {n}");
-        }
+            format!("\"patient\":\"{n}-")
+        };
+        assert!(
+            line.contains(&expected),
+            "line {n}: {}",
+            line.get(..80).unwrap_or(line)
+        );
     }
+    output
+}
+
+/// Long lines end a chunk by size (8 MiB) before it reaches 256 lines:
+/// reports still come one per line, in order, with the right line numbers.
+#[test]
+fn batches_split_by_size_keep_order_and_line_numbers() {
+    let padding = "p".repeat(1 << 20);
+    let output = run_cohort_in_order("long-lines.ndjson", 20, |_| padding.clone(), |n| n == 12);
     assert!(
         output.stderr.contains(":12:21: error[E0503]"),
         "{}",
@@ -428,35 +443,14 @@ fn batches_split_by_size_keep_order_and_line_numbers() {
 /// chunk's lines are long, so a later chunk is done first and must wait.
 #[test]
 fn chunks_on_every_core_keep_input_order() {
-    let padding = "p".repeat(4000);
-    let mut input = String::new();
-    for n in 1..=5000 {
-        let padding = if n <= 256 { padding.as_str() } else { "" };
-        if n % 997 == 0 {
-            input.push_str("{\"muscle_weakness\": 1}\n");
+    let padding = |n: usize| {
+        if n <= 256 {
+            "p".repeat(4000)
         } else {
-            input.push_str(&format!(
-                "{{\"@id\": \"{n}-{padding}\", \"muscle_weakness\": true}}\n"
-            ));
+            String::new()
         }
-    }
-    let output = run_demo_cohort_file("many-chunks.ndjson", input.as_bytes());
-    assert_eq!(output.code, Some(1));
-    let lines: Vec<&str> = output.stdout.lines().collect();
-    assert_eq!(lines.len(), 5000);
-    for (index, line) in lines.iter().enumerate() {
-        let n = index + 1;
-        let expected = if n % 997 == 0 {
-            format!("\"line\":{n},")
-        } else {
-            format!("\"patient\":\"{n}-")
-        };
-        assert!(
-            line.contains(&expected),
-            "line {n}: {}",
-            line.get(..80).unwrap_or(line)
-        );
-    }
+    };
+    let output = run_cohort_in_order("many-chunks.ndjson", 5000, padding, |n| n % 997 == 0);
     let errors: Vec<&str> = output
         .stderr
         .lines()
