@@ -226,7 +226,7 @@ impl Evaluation {
 /// branch on whether it is known: whether a fact is known varies from
 /// patient to patient, and a mispredicted branch per leaf was the
 /// interpreter's main cost.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 struct FactBits {
     /// A bool's value in bit 0, or a set's members.
     bits: u128,
@@ -255,7 +255,7 @@ impl FactBits {
 /// Buffers an evaluation works in, kept from one patient to the next: a
 /// cohort run evaluates many patients with one `Scratch` per thread and so
 /// allocates these once. What they hold between evaluations means nothing.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Scratch {
     values: Vec<Tri>,
     facts: Vec<FactBits>,
