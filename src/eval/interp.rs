@@ -899,4 +899,57 @@ mod tests {
             }
         }
     }
+
+    /// Nodes of one shape share a value: conditions that repeat a test, or
+    /// use the same operands under different connectives, keep their own
+    /// meaning, on every combination of the facts (unknown included).
+    #[test]
+    fn repeated_shapes_keep_their_meaning() {
+        let text = r#"
+guideline shapes "Shapes" {}
+reference R pmid 1 "R"
+enum Site { scalp, hands }
+fact a: bool "A"
+fact b: bool "B"
+fact sites: set of Site "Sites"
+action x "X"
+action y "Y"
+rule r1 "R1" { when a and b then recommend x cite R }
+rule r2 "R2" { when a or b then recommend x cite R }
+rule r3 "R3" { when b and a then recommend y cite R }
+rule r4 "R4" { when not a and not (a and b) then recommend y cite R }
+rule r5 "R5" { when (a implies b) or (b implies a) then recommend x cite R }
+rule r6 "R6" { when scalp in sites and not (hands in sites) then recommend y cite R }
+rule r7 "R7" { when hands in sites or scalp in sites then recommend x cite R }
+"#;
+        let compiled = crate::compile(text);
+        assert!(
+            compiled.diagnostics.is_empty(),
+            "{:?}",
+            compiled.diagnostics
+        );
+        let model = compiled.model.unwrap_or_default();
+        let program = Program::new(&model);
+        let bools = [None, Some(false), Some(true)];
+        let sets = [None, Some(0b00), Some(0b01), Some(0b10), Some(0b11)];
+        for a in bools {
+            for b in bools {
+                for set in sets {
+                    let mut patient = Patient::unknown(&program);
+                    patient.values[0] = a.map_or(Value::Unknown, Value::Bool);
+                    patient.values[1] = b.map_or(Value::Unknown, Value::Bool);
+                    patient.values[2] = set.map_or(Value::Unknown, Value::Set);
+                    let run = Run::new(&program, &patient);
+                    for (rule, compiled) in model.rules.iter().zip(&program.rules) {
+                        assert_eq!(
+                            run.node(compiled.root),
+                            meaning(&model, &patient, &rule.condition),
+                            "{}: {patient:?}",
+                            rule.name
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

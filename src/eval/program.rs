@@ -4,6 +4,7 @@
 //! order nodes are computed in (the [`Schedule`]) are worked out once, here.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use super::logic::Tri;
 use crate::sema::units::Unit;
@@ -106,8 +107,10 @@ pub struct Program<'m> {
 /// 3. then every connective as [`Step`]s in node order, so children come
 ///    before parents and definitions before their uses.
 ///
-/// A definition use, or an `and`/`or` of one part, has no value of its
-/// own: `value_at` sends it to the node it stands for, and it takes no step.
+/// A definition use, an `and`/`or` of one part, or a node of the same shape
+/// as an earlier one (the same fact read, the same connective over the same
+/// operands) has no value of its own: `value_at` sends it to the node it
+/// stands for, and it takes no work.
 #[derive(Debug, Default)]
 pub(crate) struct Schedule {
     pub(crate) initial: Vec<Tri>,
@@ -116,6 +119,18 @@ pub(crate) struct Schedule {
     pub(crate) set_leaves: Vec<(u32, u32, u32)>,
     pub(crate) other_leaves: Vec<u32>,
     pub(crate) steps: Vec<Step>,
+}
+
+/// What a node computes, over the nodes its operands' values are at: two
+/// nodes of one shape have the same value for every patient.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Shape {
+    Fact(u32),
+    SetHas(u32, u32),
+    Not(u32),
+    Implies(u32, u32),
+    /// `and` (true) or `or` (false) of two or more parts, in order.
+    AndOr(bool, Vec<u32>),
 }
 
 /// `values[target] = table(values[left], values[right])`: one binary
@@ -166,6 +181,10 @@ impl Schedule {
             value_at: (0..nodes.len() as u32).collect(),
             ..Schedule::default()
         };
+        // The first node of each shape (over operands already resolved): a
+        // later one has the same value, so it is sent there and takes no
+        // work. Authors repeat tests of a fact, and even whole conditions.
+        let mut first: HashMap<Shape, u32> = HashMap::new();
         for (index, node) in nodes.iter().enumerate() {
             let node_index = index as u32;
             // Children and definitions come first: already resolved.
@@ -181,6 +200,31 @@ impl Schedule {
                     .get(start as usize..(start + len) as usize)
                     .unwrap_or(&[])
             };
+            let shape = match *node {
+                Node::Fact(fact) => Some(Shape::Fact(fact)),
+                Node::SetHas { fact, bit } => Some(Shape::SetHas(fact, bit)),
+                Node::Not(inner) => Some(Shape::Not(at(inner))),
+                Node::Implies(left, right) => Some(Shape::Implies(at(left), at(right))),
+                Node::And { start, len } | Node::Or { start, len } if len > 1 => {
+                    let is_and = matches!(node, Node::And { .. });
+                    Some(Shape::AndOr(
+                        is_and,
+                        parts(start, len).iter().map(|&p| at(p)).collect(),
+                    ))
+                }
+                _ => None,
+            };
+            if let Some(shape) = shape {
+                match first.entry(shape) {
+                    Entry::Occupied(same) => {
+                        schedule.value_at[index] = *same.get();
+                        continue;
+                    }
+                    Entry::Vacant(slot) => {
+                        slot.insert(node_index);
+                    }
+                }
+            }
             match *node {
                 Node::Fact(fact) => schedule.bool_leaves.push((node_index, fact)),
                 Node::SetHas { fact, bit } => schedule.set_leaves.push((node_index, fact, bit)),
