@@ -6,35 +6,8 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-struct Output {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn gdl(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gdl"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run gdl: {e}"));
-    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        let _ = pipe.write_all(input.as_bytes());
-    }
-    drop(child.stdin.take());
-    let output = child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("gdl failed: {e}"));
-    Output {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
+mod support;
+use support::{Output, gdl};
 
 /// `gdl run` on the demo guideline with `bytes` as a cohort file (a file,
 /// so the output can be larger than a pipe holds).

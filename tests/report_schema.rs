@@ -11,9 +11,10 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+
+mod support;
+use support::gdl;
 
 use gdl::eval::{Program, evaluate, facts::parse_patient};
 use gdl::sema::Model;
@@ -70,28 +71,6 @@ fn report(model: &Model, facts_path: &Path) -> String {
     let evaluation = evaluate(&program, &patient);
     let built = gdl::report::build(&program, &patient, &evaluation);
     gdl::report::json::to_string(&built)
-}
-
-/// Runs the `gdl` binary; returns its exit code and standard output.
-fn gdl(args: &[&str], stdin: Option<&str>) -> (Option<i32>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gdl"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run gdl: {e}"));
-    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(input.as_bytes())
-            .unwrap_or_else(|e| panic!("cannot write to gdl: {e}"));
-    }
-    drop(child.stdin.take());
-    let output = child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("gdl did not finish: {e}"));
-    let stdout = String::from_utf8(output.stdout).unwrap_or_else(|e| panic!("not UTF-8: {e}"));
-    (output.status.code(), stdout)
 }
 
 /// The keys of a report's `references` object in the order they are written
@@ -256,7 +235,7 @@ fn every_line_of_a_cohort_run_validates() {
     let validator = validator();
     let model = model("guidelines/dermatomyositis.gdl");
     let input = read("guidelines/examples/cohort.ndjson");
-    let (code, stdout) = gdl(
+    let support::Output { code, stdout, .. } = gdl(
         &[
             "run",
             "guidelines/dermatomyositis.gdl",
@@ -300,7 +279,7 @@ fn error_records_of_a_cohort_validate() {
     );
     let validator = validator();
     let model = model("tests/guidelines/demo.gdl");
-    let (code, stdout) = gdl(
+    let support::Output { code, stdout, .. } = gdl(
         &[
             "run",
             "tests/guidelines/demo.gdl",
