@@ -71,11 +71,7 @@ impl Fragments {
                 .iter()
                 .enumerate()
                 .map(|(index, rule)| {
-                    let info = RuleInfo {
-                        id: RuleId(index as u32),
-                        name: &rule.name,
-                        title: rule.title.as_deref(),
-                    };
+                    let info = RuleInfo::of(RuleId(index as u32), rule);
                     render(&|w| w.rule(&info))
                 })
                 .collect(),

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use crate::eval::{
     EscalationCause, Evaluation, Patient, Program, Tri, Value, Withheld, Withholding,
 };
-use crate::sema::{ActionId, FactId, Model, Reference, ReferenceId, RuleId, Type};
+use crate::sema::{ActionId, FactId, Model, Reference, ReferenceId, Rule, RuleId, Type};
 
 /// The JSON schema identifier; bumped on any incompatible change.
 pub const SCHEMA: &str = "gdl-report/2";
@@ -222,6 +222,17 @@ pub struct RuleInfo<'a> {
     pub title: Option<&'a str>,
 }
 
+impl<'a> RuleInfo<'a> {
+    /// The identity of a declared rule.
+    pub fn of(id: RuleId, rule: &'a Rule) -> RuleInfo<'a> {
+        RuleInfo {
+            id,
+            name: &rule.name,
+            title: rule.title.as_deref(),
+        }
+    }
+}
+
 /// A recommendation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecommendedItem<'a> {
@@ -412,12 +423,7 @@ impl<'a> Builder<'a, '_> {
     }
 
     fn rule(&self, rule_id: RuleId) -> RuleInfo<'a> {
-        let rule = &self.model.rules[rule_id.index()];
-        RuleInfo {
-            id: rule_id,
-            name: &rule.name,
-            title: rule.title.as_deref(),
-        }
+        RuleInfo::of(rule_id, &self.model.rules[rule_id.index()])
     }
 
     fn facts(&self, ids: &'a [FactId]) -> Facts<'a> {
