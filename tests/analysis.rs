@@ -127,9 +127,9 @@ fn all_patients() -> Vec<Patient> {
         for q in [5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0] {
             for e in 0..3u32 {
                 for s in 0..8u128 {
-                    out.push(Patient {
-                        id: None,
-                        values: vec![
+                    out.push(Patient::from_values(
+                        None,
+                        [
                             Value::Bool(bools & 1 != 0),
                             Value::Bool(bools & 2 != 0),
                             Value::Bool(bools & 4 != 0),
@@ -137,7 +137,7 @@ fn all_patients() -> Vec<Patient> {
                             Value::Enum(e),
                             Value::Set(s),
                         ],
-                    });
+                    ));
                 }
             }
         }

@@ -95,8 +95,8 @@ static MANY_FACTS: LazyLock<Program<'static>> =
 /// Values compared bit for bit, so `-0` and `0` differ.
 fn same_patient(a: &Patient, b: &Patient) -> bool {
     a.id == b.id
-        && a.values.len() == b.values.len()
-        && a.values.iter().zip(&b.values).all(|(x, y)| match (x, y) {
+        && a.len() == b.len()
+        && a.values().zip(b.values()).all(|(x, y)| match (x, y) {
             (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),
             _ => x == y,
         })

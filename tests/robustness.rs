@@ -8,7 +8,7 @@ use std::path::Path;
 use gdl::diagnostics::Code;
 use gdl::eval::explain::{Target, explain};
 use gdl::eval::{EscalationCause, Patient, Program, RuleStatus, Tri, Value, Withholding, evaluate};
-use gdl::sema::{Model, Type};
+use gdl::sema::{FactId, Model, Type};
 use proptest::prelude::*;
 
 fn read(path: &str) -> String {
@@ -215,7 +215,7 @@ fn long_flat_chains_and_many_definitions_compile() {
         .unwrap_or_else(|| panic!("{:#?}", compiled.diagnostics));
     let program = Program::new(&model);
     let mut patient = Patient::unknown(&program);
-    patient.values[0] = Value::Bool(true);
+    patient.set(FactId(0), Value::Bool(true));
     let evaluation = evaluate(&program, &patient);
     assert_eq!(evaluation.recommended.len(), 1);
 }
@@ -232,34 +232,29 @@ fn demo_model() -> Model {
 /// drawn from its type's domain (numbers around the guideline's thresholds).
 fn patient_from(model: &Model, seed: &[u8], known: bool) -> Patient {
     let byte = |i: usize| seed.get(i % seed.len().max(1)).copied().unwrap_or(0);
-    let values = model
-        .facts
-        .iter()
-        .enumerate()
-        .map(|(i, fact)| {
-            let b = byte(i);
-            if !known && b % 4 == 0 {
-                return Value::Unknown;
+    let values = model.facts.iter().enumerate().map(|(i, fact)| {
+        let b = byte(i);
+        if !known && b % 4 == 0 {
+            return Value::Unknown;
+        }
+        match &fact.ty {
+            Type::Bool => Value::Bool(b % 2 == 1),
+            Type::Number | Type::Quantity(_) => Value::Number(f64::from(b % 128)),
+            Type::Enum(e) => {
+                Value::Enum(u32::from(b) % model.enums[e.index()].values.len().max(1) as u32)
             }
-            match &fact.ty {
-                Type::Bool => Value::Bool(b % 2 == 1),
-                Type::Number | Type::Quantity(_) => Value::Number(f64::from(b % 128)),
-                Type::Enum(e) => {
-                    Value::Enum(u32::from(b) % model.enums[e.index()].values.len().max(1) as u32)
-                }
-                Type::Set(e) => {
-                    let size = model.enums[e.index()].values.len().min(128);
-                    let bits = u128::from(b) | (u128::from(byte(i + 7)) << 8);
-                    Value::Set(if size >= 128 {
-                        bits
-                    } else {
-                        bits & ((1u128 << size) - 1)
-                    })
-                }
+            Type::Set(e) => {
+                let size = model.enums[e.index()].values.len().min(128);
+                let bits = u128::from(b) | (u128::from(byte(i + 7)) << 8);
+                Value::Set(if size >= 128 {
+                    bits
+                } else {
+                    bits & ((1u128 << size) - 1)
+                })
             }
-        })
-        .collect();
-    Patient { id: None, values }
+        }
+    });
+    Patient::from_values(None, values)
 }
 
 proptest! {
@@ -291,9 +286,10 @@ proptest! {
         let partial = patient_from(&model, &seed, false);
         let complete_values = patient_from(&model, &fill, true);
         let mut refined = partial.clone();
-        for (value, filled) in refined.values.iter_mut().zip(&complete_values.values) {
-            if *value == Value::Unknown {
-                *value = *filled;
+        for (index, filled) in complete_values.values().enumerate() {
+            let fact = FactId(index as u32);
+            if refined.get(fact) == Value::Unknown {
+                refined.set(fact, filled);
             }
         }
         let before = evaluate(&program, &partial);
@@ -324,7 +320,7 @@ proptest! {
             let EscalationCause::UnknownCondition { rule, .. } = escalation.cause else { continue };
             let mut learned = partial.clone();
             for fact in &escalation.needs {
-                learned.values[fact.index()] = values.values[fact.index()];
+                learned.set(*fact, values.get(*fact));
             }
             let after = evaluate(&program, &learned);
             prop_assert_ne!(after.rules[rule.index()], RuleStatus::Undecided);
@@ -359,7 +355,7 @@ fn undecided_rule_in_nested_section_stops_the_outer_first_match_section() {
         .unwrap_or_else(|| panic!("demo must compile"));
     let program = Program::new(&model);
     let mut patient = Patient::unknown(&program);
-    patient.values[1] = Value::Bool(true);
+    patient.set(FactId(1), Value::Bool(true));
     let evaluation = evaluate(&program, &patient);
     assert!(
         !evaluation.nothing_applies(),

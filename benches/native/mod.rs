@@ -22,6 +22,7 @@
 )]
 
 use gdl::eval::{EscalationCause, Evaluation, Patient, RuleStatus, Tri, Value, Withholding};
+use gdl::sema::FactId;
 
 // ---------------------------------------------------------------------------
 // Indices of the compiled model (declaration order in the file).
@@ -410,13 +411,7 @@ impl Facts {
     /// From an interpreter patient (slots in fact-index order). Not part of
     /// what is timed: the benchmark converts the cohort once.
     pub fn from_patient(patient: &Patient) -> Facts {
-        let v = |i: u32| {
-            patient
-                .values
-                .get(i as usize)
-                .copied()
-                .unwrap_or(Value::Unknown)
-        };
+        let v = |i: u32| patient.get(FactId(i));
         let b = |i: u32| match v(i) {
             Value::Bool(x) => Some(x),
             _ => None,

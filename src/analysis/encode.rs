@@ -383,36 +383,32 @@ impl Encoding {
     /// A fully known patient from the last satisfying model: each fact gets
     /// a value in its cell (constants exactly; gaps by a point inside them).
     pub fn patient(&self) -> Patient {
-        let values = self
-            .facts
-            .iter()
-            .map(|encoded| match encoded {
-                FactVars::Bool(l) => Value::Bool(self.value(*l)),
-                FactVars::Number { constants, order } => {
-                    let cell = order.iter().take_while(|l| self.value(**l)).count();
-                    Value::Number(representative(constants, cell))
-                }
-                FactVars::Enum { size, bits } => {
-                    let mut index = 0u32;
-                    for (bit, l) in bits.iter().enumerate() {
-                        if self.value(*l) {
-                            index |= 1 << bit;
-                        }
+        let values = self.facts.iter().map(|encoded| match encoded {
+            FactVars::Bool(l) => Value::Bool(self.value(*l)),
+            FactVars::Number { constants, order } => {
+                let cell = order.iter().take_while(|l| self.value(**l)).count();
+                Value::Number(representative(constants, cell))
+            }
+            FactVars::Enum { size, bits } => {
+                let mut index = 0u32;
+                for (bit, l) in bits.iter().enumerate() {
+                    if self.value(*l) {
+                        index |= 1 << bit;
                     }
-                    Value::Enum(index.min(size.saturating_sub(1)))
                 }
-                FactVars::Set(tested) => {
-                    let mut bits = 0u128;
-                    for (value, l) in tested {
-                        if self.value(*l) && *value < 128 {
-                            bits |= 1u128 << value;
-                        }
+                Value::Enum(index.min(size.saturating_sub(1)))
+            }
+            FactVars::Set(tested) => {
+                let mut bits = 0u128;
+                for (value, l) in tested {
+                    if self.value(*l) && *value < 128 {
+                        bits |= 1u128 << value;
                     }
-                    Value::Set(bits)
                 }
-            })
-            .collect();
-        Patient { id: None, values }
+                Value::Set(bits)
+            }
+        });
+        Patient::from_values(None, values)
     }
 }
 

@@ -5,50 +5,10 @@
 //! order), with no branch on the patient's data per node.
 
 use super::logic::Tri;
+use super::patient::Kind;
+pub use super::patient::{Patient, Value};
 use super::program::{Node, Program};
 use crate::sema::{ActionId, CmpOp, FactId, Member, Outcome, RuleId, SectionId};
-
-/// One fact's value for a patient.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Value {
-    /// Missing or `null`.
-    Unknown,
-    /// A bool fact.
-    Bool(bool),
-    /// A number, or a quantity in the fact's declared unit.
-    Number(f64),
-    /// An enum value's index.
-    Enum(u32),
-    /// A set of enum values as a bitset.
-    Set(u128),
-}
-
-/// A patient: one value per fact slot.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Patient {
-    /// Optional identifier from the facts (`"@id"`).
-    pub id: Option<String>,
-    /// Values by fact index.
-    pub values: Vec<Value>,
-}
-
-impl Patient {
-    /// A patient with every fact unknown.
-    pub fn unknown(program: &Program<'_>) -> Patient {
-        Patient {
-            id: None,
-            values: vec![Value::Unknown; program.model.facts.len()],
-        }
-    }
-
-    /// The value of a fact.
-    pub fn get(&self, fact: FactId) -> Value {
-        self.values
-            .get(fact.index())
-            .copied()
-            .unwrap_or(Value::Unknown)
-    }
-}
 
 /// What happened to a rule for this patient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,43 +182,12 @@ impl Evaluation {
     }
 }
 
-/// A fact's value as plain data, so that the leaves reading it need no
-/// branch on whether it is known: whether a fact is known varies from
-/// patient to patient, and a mispredicted branch per leaf was the
-/// interpreter's main cost.
-#[derive(Clone, Copy, Debug, Default)]
-struct FactBits {
-    /// A bool's value in bit 0, or a set's members.
-    bits: u128,
-    /// Known, and a bool.
-    is_bool: bool,
-    /// Known, and a set.
-    is_set: bool,
-}
-
-impl FactBits {
-    /// The one branch on the patient's data left: once per fact, not once
-    /// per leaf.
-    fn of(value: &Value) -> FactBits {
-        let set = match *value {
-            Value::Set(bits) => bits,
-            _ => 0,
-        };
-        FactBits {
-            bits: set | matches!(value, Value::Bool(true)) as u128,
-            is_bool: matches!(value, Value::Bool(_)),
-            is_set: matches!(value, Value::Set(_)),
-        }
-    }
-}
-
 /// Buffers an evaluation works in, kept from one patient to the next: a
 /// cohort run evaluates many patients with one `Scratch` per thread and so
 /// allocates these once. What they hold between evaluations means nothing.
 #[derive(Debug, Default)]
 pub struct Scratch {
     values: Vec<Tri>,
-    facts: Vec<FactBits>,
     stack: Vec<u32>,
     stopped: Vec<Option<SectionId>>,
     avoids: Vec<(ActionId, RuleId, bool)>,
@@ -297,21 +226,23 @@ impl<'p, 'm> Run<'p, 'm> {
             values,
             stack: std::cell::RefCell::new(stack),
         };
-        let facts = &mut scratch.facts;
-        facts.clear();
-        facts.extend(patient.values.iter().map(FactBits::of));
-        let fact = |index: u32| facts.get(index as usize).copied().unwrap_or_default();
+        // Leaves read the patient's stored words with no branch on whether
+        // a fact is known: that varies from patient to patient, and a
+        // mispredicted branch per leaf was the interpreter's main cost.
         let schedule = &program.schedule;
         for &(node, index) in &schedule.bool_leaves {
-            let fact = fact(index);
+            let (kind, word) = patient.word(index as usize);
             if let Some(slot) = run.values.get_mut(node as usize) {
-                *slot = Tri::select(fact.is_bool, fact.bits & 1 == 1);
+                *slot = Tri::select(kind == Kind::Bool, word & 1 == 1);
             }
         }
         for &(node, index, bit) in &schedule.set_leaves {
-            let fact = fact(index);
+            let (kind, mut word) = patient.word(index as usize);
+            if bit >= 64 {
+                word = patient.high_word(index as usize);
+            }
             if let Some(slot) = run.values.get_mut(node as usize) {
-                *slot = Tri::select(fact.is_set, (fact.bits >> bit) & 1 == 1);
+                *slot = Tri::select(kind == Kind::Set, (word >> (bit % 64)) & 1 == 1);
             }
         }
         for &node in &schedule.other_leaves {
@@ -381,11 +312,7 @@ impl<'p, 'm> Run<'p, 'm> {
     }
 
     fn value(&self, fact: u32) -> Value {
-        self.patient
-            .values
-            .get(fact as usize)
-            .copied()
-            .unwrap_or(Value::Unknown)
+        self.patient.get(FactId(fact))
     }
 
     /// The unknown facts that would settle an unknown condition: the leaves
@@ -841,17 +768,19 @@ mod tests {
                 continue;
             }
             let r = next();
-            patient.values[index] = match &fact.ty {
+            let value = match &fact.ty {
                 Type::Bool => Value::Bool(r % 2 == 0),
                 Type::Number | Type::Quantity(_) => Value::Number((r % 2000) as f64 / 10.0),
                 Type::Enum(id) => {
                     Value::Enum((r % model.enums[id.index()].values.len() as u64) as u32)
                 }
                 Type::Set(id) => {
-                    let len = model.enums[id.index()].values.len().min(64);
-                    Value::Set(u128::from(r) & ((1u128 << len) - 1))
+                    let len = model.enums[id.index()].values.len().min(127);
+                    let bits = u128::from(r) << 64 | u128::from(next());
+                    Value::Set(bits & ((1u128 << len) - 1))
                 }
             };
+            patient.set(FactId(index as u32), value);
         }
         patient
     }
@@ -936,9 +865,9 @@ rule r7 "R7" { when hands in sites or scalp in sites then recommend x cite R }
             for b in bools {
                 for set in sets {
                     let mut patient = Patient::unknown(&program);
-                    patient.values[0] = a.map_or(Value::Unknown, Value::Bool);
-                    patient.values[1] = b.map_or(Value::Unknown, Value::Bool);
-                    patient.values[2] = set.map_or(Value::Unknown, Value::Set);
+                    patient.set(FactId(0), a.map_or(Value::Unknown, Value::Bool));
+                    patient.set(FactId(1), b.map_or(Value::Unknown, Value::Bool));
+                    patient.set(FactId(2), set.map_or(Value::Unknown, Value::Set));
                     let run = Run::new(&program, &patient);
                     for (rule, compiled) in model.rules.iter().zip(&program.rules) {
                         assert_eq!(

@@ -6,6 +6,7 @@ pub mod explain;
 pub mod facts;
 mod interp;
 mod logic;
+mod patient;
 mod program;
 
 pub use interp::*;

@@ -18,7 +18,7 @@ use crate::sema::{EnumType, FactId, Type};
 pub(super) fn parse(program: &Program<'_>, text: &str) -> Option<Patient> {
     let mut scanner = Scanner { text, pos: 0 };
     let mut patient = Patient::unknown(program);
-    let mut seen = Seen::new(patient.values.len());
+    let mut seen = Seen::new(patient.len());
     let mut id_given = false;
     let mut guess = 0;
     scanner.skip_ws();
@@ -56,7 +56,7 @@ pub(super) fn parse(program: &Program<'_>, text: &str) -> Option<Patient> {
                     return None;
                 }
                 let ty = &program.model.facts.get(fact.index())?.ty;
-                *patient.values.get_mut(fact.index())? = scanner.value(program, ty)?;
+                patient.set(fact, scanner.value(program, ty)?);
             }
             scanner.skip_ws();
             match scanner.next()? {

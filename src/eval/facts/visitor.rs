@@ -104,7 +104,7 @@ impl<'de> Visitor<'de> for PatientSeed<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Patient, A::Error> {
         let mut patient = Patient::unknown(self.program);
-        let mut seen = Seen::new(patient.values.len());
+        let mut seen = Seen::new(patient.len());
         let mut guess = 0;
         while let Some(key) = map.next_key_seed(KeySeed {
             program: self.program,
@@ -125,11 +125,12 @@ impl<'de> Visitor<'de> for PatientSeed<'_, '_> {
                             help: Some("give each fact once".to_owned()),
                         }));
                     }
-                    patient.values[fact.index()] = map.next_value_seed(ValueSeed {
+                    let value = map.next_value_seed(ValueSeed {
                         program: self.program,
                         fact,
                         failure: self.failure,
                     })?;
+                    patient.set(fact, value);
                 }
             }
         }
