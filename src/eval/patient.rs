@@ -107,6 +107,7 @@ impl Patient {
 
     /// Sets the value of a fact. A fact outside the model has no slot, and
     /// [`Patient::get`] reads it as unknown whatever is set.
+    #[inline]
     pub fn set(&mut self, fact: FactId, value: Value) {
         let index = fact.index();
         let (kind, word, high) = match value {

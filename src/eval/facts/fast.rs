@@ -8,7 +8,7 @@
 //! problem; it only has to read what it accepts to the values the serde
 //! reader gives, which is what `tests/facts_fast.rs` checks.
 
-use super::{ID_KEY, Seen, find_in_order};
+use super::{ID_KEY, Seen, find_in_order, same_bytes};
 use crate::eval::interp::{Patient, Value};
 use crate::eval::program::Program;
 use crate::sema::units::{Unit, parse_unit};
@@ -36,7 +36,7 @@ pub(super) fn parse(program: &Program<'_>, text: &str) -> Option<Patient> {
             scanner.skip_ws();
             scanner.expect(b':')?;
             scanner.skip_ws();
-            if key == Some(ID_KEY.as_bytes()) {
+            if key.is_some_and(|key| same_bytes(key, ID_KEY.as_bytes())) {
                 // Serde keeps the last of several ids; rare enough to leave to it.
                 if std::mem::replace(&mut id_given, true) {
                     return None;
@@ -127,7 +127,9 @@ impl<'t> Scanner<'t> {
         let end = start + name.len();
         let found = bytes.get(self.pos) == Some(&b'"')
             && bytes.get(end) == Some(&b'"')
-            && bytes.get(start..end) == Some(name);
+            && bytes
+                .get(start..end)
+                .is_some_and(|here| same_bytes(here, name));
         if found {
             self.pos = end + 1;
         }
@@ -292,7 +294,7 @@ impl<'t> Scanner<'t> {
             return Some(Value::Unknown);
         };
         let unit = unit?;
-        if unit == declared.text {
+        if same_bytes(unit.as_bytes(), declared.text.as_bytes()) {
             return Some(Value::Number(value));
         }
         let given = parse_unit(unit).ok()?;
@@ -343,9 +345,14 @@ fn fact_by_key(program: &Program<'_>, key: &[u8], guess: usize) -> Option<FactId
 /// change the answer.
 fn enum_value(values: &EnumType, name: &[u8], guess: usize) -> Option<u32> {
     let (before, after) = values.values.split_at(guess.min(values.values.len()));
-    let index = match after.iter().position(|value| value.as_bytes() == name) {
+    let index = match after
+        .iter()
+        .position(|value| same_bytes(value.as_bytes(), name))
+    {
         Some(offset) => before.len() + offset,
-        None => before.iter().position(|value| value.as_bytes() == name)?,
+        None => before
+            .iter()
+            .position(|value| same_bytes(value.as_bytes(), name))?,
     };
     u32::try_from(index).ok()
 }

@@ -82,8 +82,41 @@ fn find_in_order(program: &Program<'_>, key: &[u8], guess: usize) -> Option<Fact
         .get(guess..)?
         .iter()
         .take(LOOKAHEAD)
-        .position(|fact| fact.name.as_bytes() == key)?;
+        .position(|fact| same_bytes(fact.name.as_bytes(), key))?;
     u32::try_from(guess + offset).ok().map(FactId)
+}
+
+/// Whether two byte strings are equal, compared in words, the last one
+/// overlapping, rather than by a call to `memcmp`: a line compares some
+/// dozens of short names, and the call cost more than the comparison.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    fn word(bytes: &[u8], at: usize) -> Option<u64> {
+        let word: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
+        Some(u64::from_ne_bytes(word))
+    }
+    fn half(bytes: &[u8], at: usize) -> Option<u32> {
+        let half: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+        Some(u32::from_ne_bytes(half))
+    }
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    if len < 4 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    if len < 8 {
+        return half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4);
+    }
+    let mut at = 0;
+    while at + 8 < len {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(a, len - 8) == word(b, len - 8)
 }
 
 /// The facts a document has given so far, to reject a key given twice.
@@ -128,6 +161,21 @@ impl Seen {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        let text = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        for len in 0..=20 {
+            let a = &text[..len];
+            assert!(same_bytes(a, a), "{len}");
+            assert!(!same_bytes(a, &text[..len + 1]), "{len}");
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(a, &b), "{len} {at}");
+            }
+        }
+    }
 
     #[test]
     fn seen_marks_each_fact_once_at_any_size() {
