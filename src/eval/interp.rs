@@ -189,6 +189,7 @@ impl Evaluation {
 pub struct Scratch {
     values: Vec<Tri>,
     stack: Vec<u32>,
+    found: Vec<u64>,
     stopped: Vec<Option<SectionId>>,
     avoids: Vec<(ActionId, RuleId, bool)>,
 }
@@ -201,6 +202,8 @@ pub(crate) struct Run<'p, 'm> {
     values: Vec<Tri>,
     /// Work list reused by [`Run::needs`].
     stack: std::cell::RefCell<Vec<u32>>,
+    /// Bitset over facts reused by [`Run::needs`].
+    found: std::cell::RefCell<Vec<u64>>,
 }
 
 impl<'p, 'm> Run<'p, 'm> {
@@ -225,6 +228,7 @@ impl<'p, 'm> Run<'p, 'm> {
             patient,
             values,
             stack: std::cell::RefCell::new(stack),
+            found: std::cell::RefCell::new(std::mem::take(&mut scratch.found)),
         };
         // Leaves read the patient's stored words with no branch on whether
         // a fact is known: that varies from patient to patient, and a
@@ -264,6 +268,7 @@ impl<'p, 'm> Run<'p, 'm> {
     fn into_scratch(self, scratch: &mut Scratch) {
         scratch.values = self.values;
         scratch.stack = self.stack.into_inner();
+        scratch.found = self.found.into_inner();
     }
 
     /// The value of a node.
@@ -320,7 +325,11 @@ impl<'p, 'm> Run<'p, 'm> {
     /// is already known cannot change the result, so their facts are not
     /// asked for; once every fact listed is known, the condition is known.
     fn needs(&self, root: u32) -> Vec<FactId> {
-        let mut out = Vec::new();
+        // Marked in a bitset, then listed: in fact order, each once, in a
+        // vector of the right size.
+        let mut found = self.found.borrow_mut();
+        found.clear();
+        found.resize(self.program.model.facts.len().div_ceil(64), 0);
         let mut stack = self.stack.borrow_mut();
         stack.clear();
         stack.push(root);
@@ -334,7 +343,11 @@ impl<'p, 'm> Run<'p, 'm> {
                     | Node::Compare { fact, .. }
                     | Node::EnumIn { fact, .. }
                     | Node::SetHas { fact, .. },
-                ) => out.push(FactId(*fact)),
+                ) => {
+                    if let Some(word) = found.get_mut(*fact as usize / 64) {
+                        *word |= 1 << (fact % 64);
+                    }
+                }
                 Some(Node::Definition(id)) => {
                     if let Some(definition) = self.program.definitions.get(*id as usize) {
                         stack.push(definition.root);
@@ -351,8 +364,14 @@ impl<'p, 'm> Run<'p, 'm> {
                 Some(Node::Const(_)) | None => {}
             }
         }
-        out.sort_unstable();
-        out.dedup();
+        let mut out = Vec::with_capacity(found.iter().map(|w| w.count_ones() as usize).sum());
+        for (index, &word) in found.iter().enumerate() {
+            let mut rest = word;
+            while rest != 0 {
+                out.push(FactId(index as u32 * 64 + rest.trailing_zeros()));
+                rest &= rest - 1;
+            }
+        }
         out
     }
 }
@@ -387,7 +406,7 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
     let mut evaluation = Evaluation {
         rules: vec![RuleStatus::NotApplicable; model.rules.len()],
         recommended: Vec::with_capacity(16),
-        escalations: Vec::with_capacity(4),
+        escalations: Vec::with_capacity(8),
         ..Evaluation::default()
     };
 
@@ -692,6 +711,17 @@ fn add_cautions(run: &Run<'_, '_>, action: ActionId, notes: &mut Vec<CautionNote
 /// Recommending two actions declared exclusive is a conflict for a clinician.
 fn exclusive_conflicts(program: &Program<'_>, evaluation: &mut Evaluation) {
     for (group, exclusive) in program.model.exclusives.iter().enumerate() {
+        // Most groups have at most one action recommended: count before
+        // listing them.
+        let recommended = |action: &ActionId| {
+            evaluation
+                .recommended
+                .iter()
+                .any(|recommendation| recommendation.action == *action)
+        };
+        if exclusive.actions.iter().filter(|a| recommended(a)).count() < 2 {
+            continue;
+        }
         let mut involved: Vec<(ActionId, RuleId)> = Vec::new();
         for recommendation in &evaluation.recommended {
             if exclusive.actions.contains(&recommendation.action)
