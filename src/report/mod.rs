@@ -314,7 +314,7 @@ pub struct EscalationItem<'a> {
     /// The rule involved, if any.
     pub rule: Option<RuleInfo<'a>>,
     /// Why, in words.
-    pub reason: String,
+    pub reason: Cow<'a, str>,
     /// Facts that would settle it.
     pub needs: Facts<'a>,
     /// Known values of the facts involved.
@@ -334,8 +334,10 @@ pub fn build<'a>(
         patient,
         cited: std::cell::RefCell::new(vec![false; model.references.len()]),
     };
-    let mut withheld: Vec<WithheldItem<'a>> =
-        evaluation.withheld().map(|w| builder.withheld(w)).collect();
+    // Sized first: the chained iterator cannot tell its length, and
+    // collecting would grow the vector step by step.
+    let mut withheld = Vec::with_capacity(evaluation.withheld().count());
+    withheld.extend(evaluation.withheld().map(|w| builder.withheld(w)));
     // The same action withheld by several rules for the same reason is one line each: keep order, drop exact repeats.
     withheld.dedup();
     Report {
@@ -571,7 +573,7 @@ impl<'a> Builder<'a, '_> {
                 EscalationItem {
                     kind: "unknown-condition",
                     rule: Some(self.rule(*rule)),
-                    reason,
+                    reason: Cow::Owned(reason),
                     needs: needs_names,
                     values: self.facts(&self.program.rules[rule.index()].facts),
                 }
@@ -597,7 +599,10 @@ impl<'a> Builder<'a, '_> {
                 EscalationItem {
                     kind: "no-alternative",
                     rule: Some(self.rule(*rule)),
-                    reason: model_rule.escalation.clone().unwrap_or(default),
+                    reason: model_rule
+                        .escalation
+                        .as_deref()
+                        .map_or(Cow::Owned(default), Cow::Borrowed),
                     needs: needs_names,
                     values: self.facts(&self.program.rules[rule.index()].facts),
                 }
@@ -624,7 +629,7 @@ impl<'a> Builder<'a, '_> {
                 EscalationItem {
                     kind: "exclusive-conflict",
                     rule: None,
-                    reason,
+                    reason: Cow::Owned(reason),
                     needs: self.facts(&[]),
                     values: self.facts(&[]),
                 }
@@ -643,7 +648,7 @@ impl<'a> Builder<'a, '_> {
                 EscalationItem {
                     kind: "implausible-facts",
                     rule: None,
-                    reason,
+                    reason: Cow::Owned(reason),
                     needs: self.facts(&[]),
                     values: self.facts(facts),
                 }
