@@ -911,4 +911,49 @@ rule r7 "R7" { when hands in sites or scalp in sites then recommend x cite R }
             }
         }
     }
+
+    /// Members 64..128 of a set are stored apart from members 0..64
+    /// (`Patient`'s `high` words); leaves read each from its own word.
+    #[test]
+    fn large_sets_are_read_past_64_members() {
+        let values: Vec<String> = (0..100).map(|i| format!("v{i}")).collect();
+        let text = format!(
+            r#"
+guideline wide "Wide" {{}}
+reference R pmid 1 "R"
+enum Code {{ {} }}
+fact codes: set of Code "Codes"
+action x "X"
+rule low "Low" {{ when v3 in codes then recommend x cite R }}
+rule edge "Edge" {{ when v63 in codes and not (v64 in codes) then recommend x cite R }}
+rule high "High" {{ when v64 in codes or v99 in codes then recommend x cite R }}
+"#,
+            values.join(", ")
+        );
+        let compiled = crate::compile(&text);
+        let model = compiled.model.unwrap_or_default();
+        assert_eq!(model.rules.len(), 3, "{:?}", compiled.diagnostics);
+        let program = Program::new(&model);
+        for set in [
+            None,
+            Some(0),
+            Some(1 << 3),
+            Some(1 << 63),
+            Some(1 << 64),
+            Some(1 << 99),
+            Some(1 << 63 | 1 << 64),
+        ] {
+            let mut patient = Patient::unknown(&program);
+            patient.set(FactId(0), set.map_or(Value::Unknown, Value::Set));
+            let run = Run::new(&program, &patient);
+            for (rule, compiled) in model.rules.iter().zip(&program.rules) {
+                assert_eq!(
+                    run.node(compiled.root),
+                    meaning(&model, &patient, &rule.condition),
+                    "{}: {set:?}",
+                    rule.name
+                );
+            }
+        }
+    }
 }
