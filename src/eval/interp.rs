@@ -1,8 +1,8 @@
 //! The interpreter: a [`Program`] and a [`Patient`] → an [`Evaluation`].
 //! Three-valued throughout; deterministic. Every node of every condition is
 //! evaluated once per patient, following the program's schedule (leaves
-//! from a table of the patient's facts, then truth-table steps in node
-//! order), with no branch on the patient's data per node.
+//! from the patient's stored words, then truth-table steps in node order),
+//! with no branch on the patient's data per node.
 
 use super::logic::Tri;
 use super::patient::Kind;
@@ -213,8 +213,8 @@ impl<'p, 'm> Run<'p, 'm> {
     }
 
     /// Prepares a run: evaluates every node once. Leaves that read a bool
-    /// or set fact first, from a branch-free table of the patient's facts;
-    /// then every other node in order (children come before their parents,
+    /// or set fact first, straight from the patient's stored words with no
+    /// branch; then every other node in order (children come before their parents,
     /// definitions before their uses). Takes its buffers from `scratch`;
     /// [`Run::into_scratch`] gives them back.
     fn in_scratch(program: &'p Program<'m>, patient: &'p Patient, scratch: &mut Scratch) -> Self {
@@ -230,9 +230,9 @@ impl<'p, 'm> Run<'p, 'm> {
             stack: std::cell::RefCell::new(stack),
             found: std::cell::RefCell::new(std::mem::take(&mut scratch.found)),
         };
-        // Leaves read the patient's stored words with no branch on whether
-        // a fact is known: that varies from patient to patient, and a
-        // mispredicted branch per leaf was the interpreter's main cost.
+        // No branch on whether a fact is known: that varies from patient to
+        // patient, and a mispredicted branch per leaf was once the
+        // interpreter's main cost.
         let schedule = &program.schedule;
         for &(node, index) in &schedule.bool_leaves {
             let (kind, word) = patient.word(index as usize);
@@ -287,7 +287,7 @@ impl<'p, 'm> Run<'p, 'm> {
             .unwrap_or(Tri::Unknown)
     }
 
-    /// A comparison or enum test (the leaves not in a branch-free table).
+    /// A comparison or enum test (the leaves not read branch-free).
     fn leaf(&self, index: u32) -> Tri {
         match self.program.nodes.get(index as usize) {
             Some(&Node::Compare { fact, op, value }) => match self.value(fact) {

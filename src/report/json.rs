@@ -161,7 +161,7 @@ pub fn pretty(compact: &[u8]) -> String {
 pub fn write(report: &Report, fragments: &Fragments, out: &mut Vec<u8>) {
     let mut w = Writer::new(out, fragments, &report.references);
     w.raw("{\"schema\":");
-    w.word(report.schema);
+    w.string(report.schema);
     w.raw(",\"guideline\":{\"id\":");
     w.string(report.guideline.id);
     w.raw(",\"title\":");
@@ -292,16 +292,6 @@ impl<'o> Writer<'o> {
             self.out.extend_from_slice(text.as_bytes());
             self.out.push(b'"');
         }
-    }
-
-    /// A JSON string of one of the report's own words (a schema name, a
-    /// status, a kind), which never need escaping.
-    fn word(&mut self, word: &'static str) {
-        debug_assert!(!needs_escaping(word.as_bytes()));
-        self.out.reserve(word.len() + 2);
-        self.out.push(b'"');
-        self.out.extend_from_slice(word.as_bytes());
-        self.out.push(b'"');
     }
 
     fn optional_string(&mut self, text: Option<&str>) {
@@ -496,7 +486,7 @@ impl<'o> Writer<'o> {
 
     fn caution(&mut self, item: &CautionItem<'_>) {
         self.raw("{\"status\":");
-        self.word(item.status);
+        self.string(item.status);
         self.raw(",\"because\":");
         self.optional_string(item.because);
         self.raw(",\"needs\":");
@@ -510,7 +500,7 @@ impl<'o> Writer<'o> {
         self.raw("{");
         self.action_and_rule(item.action_id, item.action, item.label, &item.rule);
         self.raw(",\"reason\":");
-        self.word(item.reason);
+        self.string(item.reason);
         self.raw(",\"because\":");
         self.list(&item.because, |w, text| w.string(text));
         self.raw(",\"values\":");
@@ -534,7 +524,7 @@ impl<'o> Writer<'o> {
 
     fn escalation(&mut self, item: &EscalationItem<'_>) {
         self.raw("{\"kind\":");
-        self.word(item.kind);
+        self.string(item.kind);
         self.raw(",\"rule\":");
         match &item.rule {
             Some(rule) => self.rule(rule),
