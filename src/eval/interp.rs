@@ -859,6 +859,19 @@ mod tests {
         }
     }
 
+    /// Every rule's compiled value for `patient` is its condition's meaning.
+    fn assert_rules_keep_their_meaning(model: &Model, program: &Program<'_>, patient: &Patient) {
+        let run = Run::new(program, patient);
+        for (rule, compiled) in model.rules.iter().zip(&program.rules) {
+            assert_eq!(
+                run.node(compiled.root),
+                meaning(model, patient, &rule.condition),
+                "{}: {patient:?}",
+                rule.name
+            );
+        }
+    }
+
     /// Nodes of one shape share a value: conditions that repeat a test, or
     /// use the same operands under different connectives, keep their own
     /// meaning, on every combination of the facts (unknown included).
@@ -898,15 +911,7 @@ rule r7 "R7" { when hands in sites or scalp in sites then recommend x cite R }
                     patient.set(FactId(0), a.map_or(Value::Unknown, Value::Bool));
                     patient.set(FactId(1), b.map_or(Value::Unknown, Value::Bool));
                     patient.set(FactId(2), set.map_or(Value::Unknown, Value::Set));
-                    let run = Run::new(&program, &patient);
-                    for (rule, compiled) in model.rules.iter().zip(&program.rules) {
-                        assert_eq!(
-                            run.node(compiled.root),
-                            meaning(&model, &patient, &rule.condition),
-                            "{}: {patient:?}",
-                            rule.name
-                        );
-                    }
+                    assert_rules_keep_their_meaning(&model, &program, &patient);
                 }
             }
         }
@@ -945,15 +950,7 @@ rule high "High" {{ when v64 in codes or v99 in codes then recommend x cite R }}
         ] {
             let mut patient = Patient::unknown(&program);
             patient.set(FactId(0), set.map_or(Value::Unknown, Value::Set));
-            let run = Run::new(&program, &patient);
-            for (rule, compiled) in model.rules.iter().zip(&program.rules) {
-                assert_eq!(
-                    run.node(compiled.root),
-                    meaning(&model, &patient, &rule.condition),
-                    "{}: {set:?}",
-                    rule.name
-                );
-            }
+            assert_rules_keep_their_meaning(&model, &program, &patient);
         }
     }
 }
