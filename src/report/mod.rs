@@ -580,29 +580,30 @@ impl<'a> Builder<'a, '_> {
             }
             EscalationCause::NoAlternative { rule, withheld, .. } => {
                 let model_rule = &self.model.rules[rule.index()];
-                let default = if withheld.is_empty() {
-                    format!(
+                // The rule's own reason when it declares one; the default
+                // is written only when it does not.
+                let reason = match model_rule.escalation.as_deref() {
+                    Some(declared) => Cow::Borrowed(declared),
+                    None if withheld.is_empty() => Cow::Owned(format!(
                         "rule `{}` hands this decision to a clinician",
                         model_rule.name
-                    )
-                } else {
-                    let names: Vec<&str> = withheld
-                        .iter()
-                        .map(|w| self.action_name(w.action))
-                        .collect();
-                    format!(
-                        "rule `{}` applies but none of its alternatives can be given ({} withheld)",
-                        model_rule.name,
-                        names.join(", ")
-                    )
+                    )),
+                    None => {
+                        let names: Vec<&str> = withheld
+                            .iter()
+                            .map(|w| self.action_name(w.action))
+                            .collect();
+                        Cow::Owned(format!(
+                            "rule `{}` applies but none of its alternatives can be given ({} withheld)",
+                            model_rule.name,
+                            names.join(", ")
+                        ))
+                    }
                 };
                 EscalationItem {
                     kind: "no-alternative",
                     rule: Some(self.rule(*rule)),
-                    reason: model_rule
-                        .escalation
-                        .as_deref()
-                        .map_or(Cow::Owned(default), Cow::Borrowed),
+                    reason,
                     needs: needs_names,
                     values: self.facts(&self.program.rules[rule.index()].facts),
                 }
