@@ -7,7 +7,7 @@
 use super::logic::Tri;
 use super::patient::Kind;
 pub use super::patient::{Patient, Value};
-use super::program::{Node, Program};
+use super::program::{Node, Program, resolve};
 use crate::sema::{ActionId, CmpOp, FactId, Member, Outcome, RuleId, SectionId};
 
 /// What happened to a rule for this patient.
@@ -274,8 +274,7 @@ impl<'p, 'm> Run<'p, 'm> {
     /// The value of a node.
     #[inline]
     pub(crate) fn node(&self, index: u32) -> Tri {
-        let value_at = &self.program.schedule.value_at;
-        self.value_at(value_at.get(index as usize).copied().unwrap_or(index))
+        self.value_at(resolve(&self.program.schedule.value_at, index))
     }
 
     /// The value held at a node's own index (see the schedule's `value_at`).

@@ -121,6 +121,12 @@ pub(crate) struct Schedule {
     pub(crate) steps: Vec<Step>,
 }
 
+/// Where `node`'s value is held, by the schedule's `value_at`.
+#[inline]
+pub(crate) fn resolve(value_at: &[u32], node: u32) -> u32 {
+    value_at.get(node as usize).copied().unwrap_or(node)
+}
+
 /// What a node computes, over the nodes its operands' values are at: two
 /// nodes of one shape have the same value for every patient.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -188,13 +194,7 @@ impl Schedule {
         for (index, node) in nodes.iter().enumerate() {
             let node_index = index as u32;
             // Children and definitions come first: already resolved.
-            let at = |node: u32| {
-                schedule
-                    .value_at
-                    .get(node as usize)
-                    .copied()
-                    .unwrap_or(node)
-            };
+            let at = |node: u32| resolve(&schedule.value_at, node);
             let parts = |start: u32, len: u32| {
                 children
                     .get(start as usize..(start + len) as usize)
@@ -373,13 +373,7 @@ impl<'m> Program<'m> {
         let schedule = Schedule::new(&builder.nodes, &builder.children, &definitions);
         let rule_values = rules
             .iter()
-            .map(|rule| {
-                schedule
-                    .value_at
-                    .get(rule.root as usize)
-                    .copied()
-                    .unwrap_or(rule.root)
-            })
+            .map(|rule| resolve(&schedule.value_at, rule.root))
             .collect();
         Program {
             rule_values,
