@@ -45,6 +45,21 @@ pub struct Fragments {
     keys: Vec<Box<[u8]>>,
     /// `"name"` by fact.
     fact_names: Vec<Box<[u8]>>,
+    /// `{"schema":…,"guideline":{…},"patient":`, the start of every report.
+    head: Option<Box<[u8]>>,
+    /// A rule's citation list `[…]` by rule, with the list it renders.
+    rule_citations: Vec<CitationList>,
+    /// `,"because":…,"needs":` and the citation list of a caution, by
+    /// action and clause.
+    cautions: Vec<Vec<(Box<[u8]>, CitationList)>>,
+}
+
+/// A rendered citation list, `[…]`, and the references it lists: copied
+/// only for an item that cites exactly those.
+#[derive(Debug, Default)]
+struct CitationList {
+    ids: Box<[ReferenceId]>,
+    json: Box<[u8]>,
 }
 
 impl Fragments {
@@ -55,6 +70,16 @@ impl Fragments {
             let mut out = Vec::new();
             write(&mut Writer::new(&mut out, &none, &[]));
             out.into_boxed_slice()
+        };
+        // A citation list renders keys only, which need no reference table.
+        let citation_list = |ids: &[ReferenceId]| CitationList {
+            ids: ids.into(),
+            json: render(&|w| {
+                w.list(ids, |w, id| {
+                    let key = model.references.get(id.index()).map(|r| r.key.as_str());
+                    w.optional_string(key);
+                })
+            }),
         };
         Fragments {
             actions: model
@@ -125,6 +150,30 @@ impl Fragments {
                 .iter()
                 .map(|fact| render(&|w| w.string(&fact.name)))
                 .collect(),
+            head: Some(render(&|w| {
+                w.head(&super::GuidelineInfo::of(model));
+            })),
+            rule_citations: model
+                .rules
+                .iter()
+                .map(|rule| citation_list(&rule.citations))
+                .collect(),
+            cautions: model
+                .actions
+                .iter()
+                .map(|action| {
+                    action
+                        .cautions
+                        .iter()
+                        .map(|clause| {
+                            (
+                                render(&|w| w.caution_because(clause.because.as_deref())),
+                                citation_list(&clause.citations),
+                            )
+                        })
+                        .collect()
+                })
+                .collect(),
         }
     }
 }
@@ -160,15 +209,9 @@ pub fn pretty(compact: &[u8]) -> String {
 /// what `fragments` holds (empty [`Fragments`] render everything).
 pub fn write(report: &Report, fragments: &Fragments, out: &mut Vec<u8>) {
     let mut w = Writer::new(out, fragments, &report.references);
-    w.raw("{\"schema\":");
-    w.string(report.schema);
-    w.raw(",\"guideline\":{\"id\":");
-    w.string(report.guideline.id);
-    w.raw(",\"title\":");
-    w.string(report.guideline.title);
-    w.raw(",\"version\":");
-    w.optional_string(report.guideline.version);
-    w.raw("},\"patient\":");
+    if !w.copied(fragments.head.as_deref()) {
+        w.head(&report.guideline);
+    }
     w.optional_string(report.patient);
     w.raw(",\"recommended\":");
     w.list(&report.recommended, Writer::recommended);
@@ -294,6 +337,19 @@ impl<'o> Writer<'o> {
         }
     }
 
+    /// `{"schema":…,"guideline":{…},"patient":`
+    fn head(&mut self, guideline: &super::GuidelineInfo<'_>) {
+        self.raw("{\"schema\":");
+        self.string(super::SCHEMA);
+        self.raw(",\"guideline\":{\"id\":");
+        self.string(guideline.id);
+        self.raw(",\"title\":");
+        self.string(guideline.title);
+        self.raw(",\"version\":");
+        self.optional_string(guideline.version);
+        self.raw("},\"patient\":");
+    }
+
     fn optional_string(&mut self, text: Option<&str>) {
         match text {
             Some(text) => self.string(text),
@@ -342,6 +398,15 @@ impl<'o> Writer<'o> {
                 w.string(name);
             }
         });
+    }
+
+    /// Cited references, by key: copied from `fragment` when it lists
+    /// exactly these.
+    fn citations_like(&mut self, fragment: Option<&CitationList>, ids: &[ReferenceId]) {
+        match fragment {
+            Some(list) if *list.ids == *ids => self.out.extend_from_slice(&list.json),
+            _ => self.citations(ids),
+        }
     }
 
     /// Cited references, by key.
@@ -478,22 +543,41 @@ impl<'o> Writer<'o> {
         self.raw(",\"because\":");
         self.values(&item.because);
         self.raw(",\"cautions\":");
-        self.list(&item.cautions, Writer::caution);
+        self.list(&item.cautions, |w, caution| {
+            w.caution(item.action_id, caution)
+        });
         self.raw(",\"citations\":");
-        self.citations(&item.citations);
+        self.rule_citations(&item.rule, &item.citations);
         self.raw("}");
     }
 
-    fn caution(&mut self, item: &CautionItem<'_>) {
+    fn rule_citations(&mut self, rule: &RuleInfo<'_>, ids: &[ReferenceId]) {
+        let fragment = self.fragments.rule_citations.get(rule.id.index());
+        self.citations_like(fragment, ids);
+    }
+
+    fn caution(&mut self, action: ActionId, item: &CautionItem<'_>) {
+        let fragment = self
+            .fragments
+            .cautions
+            .get(action.index())
+            .and_then(|clauses| clauses.get(item.clause));
         self.raw("{\"status\":");
         self.string(item.status);
-        self.raw(",\"because\":");
-        self.optional_string(item.because);
-        self.raw(",\"needs\":");
+        if !self.copied(fragment.map(|(because, _)| &**because)) {
+            self.caution_because(item.because);
+        }
         self.names(&item.needs);
         self.raw(",\"citations\":");
-        self.citations(&item.citations);
+        self.citations_like(fragment.map(|(_, list)| list), &item.citations);
         self.raw("}");
+    }
+
+    /// `,"because":…,"needs":`
+    fn caution_because(&mut self, because: Option<&str>) {
+        self.raw(",\"because\":");
+        self.optional_string(because);
+        self.raw(",\"needs\":");
     }
 
     fn withheld(&mut self, item: &WithheldItem<'_>) {
@@ -518,7 +602,7 @@ impl<'o> Writer<'o> {
         self.raw(",\"because\":");
         self.values(&item.because);
         self.raw(",\"citations\":");
-        self.citations(&item.citations);
+        self.rule_citations(&item.rule, &item.citations);
         self.raw("}");
     }
 

@@ -53,6 +53,17 @@ pub struct GuidelineInfo<'a> {
     pub version: Option<&'a str>,
 }
 
+impl<'a> GuidelineInfo<'a> {
+    /// The guideline's identification, from its header.
+    pub fn of(model: &'a Model) -> GuidelineInfo<'a> {
+        GuidelineInfo {
+            id: &model.header.id,
+            title: &model.header.title,
+            version: model.header.meta("version"),
+        }
+    }
+}
+
 /// A fact and its value for this patient.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FactValue<'a> {
@@ -257,6 +268,8 @@ pub struct RecommendedItem<'a> {
 pub struct CautionItem<'a> {
     /// `applies` or `may-apply`.
     pub status: &'static str,
+    /// Which of the action's cautions, by index in the model.
+    pub clause: usize,
     /// The clause's reason.
     pub because: Option<&'a str>,
     /// Facts that would settle a `may-apply`.
@@ -342,11 +355,7 @@ pub fn build<'a>(
     withheld.dedup();
     Report {
         schema: SCHEMA,
-        guideline: GuidelineInfo {
-            id: &model.header.id,
-            title: &model.header.title,
-            version: model.header.meta("version"),
-        },
+        guideline: GuidelineInfo::of(model),
         patient: patient.id.as_deref(),
         recommended: evaluation
             .recommended
@@ -368,6 +377,7 @@ pub fn build<'a>(
                             } else {
                                 "may-apply"
                             },
+                            clause: note.clause,
                             because: clause.because.as_deref(),
                             needs: builder.facts(&note.needs),
                             citations: builder.citations(Cow::Borrowed(&clause.citations)),
