@@ -13,8 +13,8 @@
 //! serde_json.
 
 use super::{
-    AvoidItem, CautionItem, Citation, EscalationItem, FactJson, Facts, RecommendedItem, Report,
-    RuleInfo, WithheldItem,
+    AvoidItem, CautionItem, Citation, EscalationItem, EscalationReason, FactJson, Facts,
+    RecommendedItem, Report, RuleInfo, WithheldItem,
 };
 use std::io::Write as _;
 
@@ -337,6 +337,25 @@ impl<'o> Writer<'o> {
         }
     }
 
+    /// A reason as one JSON string, written piece by piece.
+    fn reason(&mut self, reason: &EscalationReason<'_>) {
+        if let EscalationReason::Text(text) = reason {
+            return self.string(text);
+        }
+        let start = self.out.len();
+        self.out.push(b'"');
+        reason.pieces(|piece| self.out.extend_from_slice(piece.as_bytes()));
+        let written = self.out.get(start + 1..).unwrap_or_default();
+        if needs_escaping(written) {
+            // Names are identifiers: this is for safety, not speed.
+            let text = String::from_utf8_lossy(written).into_owned();
+            self.out.truncate(start);
+            self.string(&text);
+        } else {
+            self.out.push(b'"');
+        }
+    }
+
     /// `{"schema":…,"guideline":{…},"patient":`
     fn head(&mut self, guideline: &super::GuidelineInfo<'_>) {
         self.raw("{\"schema\":");
@@ -615,7 +634,7 @@ impl<'o> Writer<'o> {
             None => self.raw("null"),
         }
         self.raw(",\"reason\":");
-        self.string(&item.reason);
+        self.reason(&item.reason);
         self.raw(",\"needs\":");
         self.names(&item.needs);
         self.raw(",\"values\":");
@@ -680,6 +699,31 @@ mod tests {
                     assert!(needs_escaping(text.as_bytes()), "{text:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn composed_reasons_are_escaped_when_a_piece_needs_it() {
+        let compiled = crate::compile("guideline g \"G\" {}\nfact a: bool\nfact b: bool\n");
+        let Some(model) = compiled.model else {
+            panic!("{:?}", compiled.diagnostics);
+        };
+        let patient = crate::eval::Patient::with_unknown(model.facts.len());
+        let ids = [crate::sema::FactId(0), crate::sema::FactId(1)];
+        for (rule, section) in [("plain", None), ("odd \"name\"\n", Some("s\\t"))] {
+            let reason = EscalationReason::Undecided {
+                rule,
+                needs: super::super::Facts {
+                    ids: std::borrow::Cow::Borrowed(&ids),
+                    model: &model,
+                    patient: &patient,
+                },
+                section,
+            };
+            let mut out = Vec::new();
+            Writer::new(&mut out, &Fragments::default(), &[]).reason(&reason);
+            let expected = serde_json::to_string(&reason.to_string()).unwrap_or_default();
+            assert_eq!(into_string(out), expected);
         }
     }
 

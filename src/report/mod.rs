@@ -327,11 +327,75 @@ pub struct EscalationItem<'a> {
     /// The rule involved, if any.
     pub rule: Option<RuleInfo<'a>>,
     /// Why, in words.
-    pub reason: Cow<'a, str>,
+    pub reason: EscalationReason<'a>,
     /// Facts that would settle it.
     pub needs: Facts<'a>,
     /// Known values of the facts involved.
     pub values: Facts<'a>,
+}
+
+/// Why a decision goes to a clinician: words (see its `Display`), kept in
+/// parts where they are composed for each patient, so that a cohort run
+/// writes them without building a string first.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EscalationReason<'a> {
+    /// Declared by the rule, or composed.
+    Text(Cow<'a, str>),
+    /// A rule's condition is unknown: "cannot decide whether rule `rule`
+    /// applies: needs `a`, `b`", and when it stops a first-match section,
+    /// "; the later rules of first-match section `section` were not
+    /// considered".
+    Undecided {
+        /// The rule's name.
+        rule: &'a str,
+        /// The facts that would decide it.
+        needs: Facts<'a>,
+        /// The first-match section it stops.
+        section: Option<&'a str>,
+    },
+}
+
+impl EscalationReason<'_> {
+    /// The reason's text in pieces, in order: identifiers and fixed words.
+    pub(crate) fn pieces(&self, mut piece: impl FnMut(&str)) {
+        match self {
+            EscalationReason::Text(text) => piece(text),
+            EscalationReason::Undecided {
+                rule,
+                needs,
+                section,
+            } => {
+                piece("cannot decide whether rule `");
+                piece(rule);
+                piece("` applies: needs ");
+                if needs.is_empty() {
+                    piece("no missing fact");
+                }
+                for (index, name) in needs.names().enumerate() {
+                    piece(if index > 0 { ", `" } else { "`" });
+                    piece(name);
+                    piece("`");
+                }
+                if let Some(section) = section {
+                    piece("; the later rules of first-match section `");
+                    piece(section);
+                    piece("` were not considered");
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for EscalationReason<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut result = Ok(());
+        self.pieces(|piece| {
+            if result.is_ok() {
+                result = f.write_str(piece);
+            }
+        });
+        result
+    }
 }
 
 /// Builds the report for one evaluated patient.
@@ -558,36 +622,17 @@ impl<'a> Builder<'a, '_> {
     fn escalation(&self, cause: &EscalationCause, needs: &'a [FactId]) -> EscalationItem<'a> {
         let needs_names = self.facts(needs);
         match cause {
-            EscalationCause::UnknownCondition { rule, stops } => {
-                // Built with pushes: one of these per undecided rule per
-                // patient, so it is on a cohort run's hot path.
-                let model_rule = &self.model.rules[rule.index()];
-                let section = stops.map(|s| self.model.sections[s.index()].name.as_str());
-                let mut reason = String::with_capacity(
-                    150 + model_rule.name.len()
-                        + section.map_or(0, str::len)
-                        + needs_names
-                            .names()
-                            .map(|name| name.len() + 4)
-                            .sum::<usize>(),
-                );
-                reason.push_str("cannot decide whether rule `");
-                reason.push_str(&model_rule.name);
-                reason.push_str("` applies: needs ");
-                push_names(&mut reason, &needs_names);
-                if let Some(section) = section {
-                    reason.push_str("; the later rules of first-match section `");
-                    reason.push_str(section);
-                    reason.push_str("` were not considered");
-                }
-                EscalationItem {
-                    kind: "unknown-condition",
-                    rule: Some(self.rule(*rule)),
-                    reason: Cow::Owned(reason),
-                    needs: needs_names,
-                    values: self.facts(&self.program.rules[rule.index()].facts),
-                }
-            }
+            EscalationCause::UnknownCondition { rule, stops } => EscalationItem {
+                kind: "unknown-condition",
+                rule: Some(self.rule(*rule)),
+                reason: EscalationReason::Undecided {
+                    rule: &self.model.rules[rule.index()].name,
+                    needs: needs_names.clone(),
+                    section: stops.map(|s| self.model.sections[s.index()].name.as_str()),
+                },
+                needs: needs_names,
+                values: self.facts(&self.program.rules[rule.index()].facts),
+            },
             EscalationCause::NoAlternative { rule, withheld, .. } => {
                 let model_rule = &self.model.rules[rule.index()];
                 // The rule's own reason when it declares one; the default
@@ -613,7 +658,7 @@ impl<'a> Builder<'a, '_> {
                 EscalationItem {
                     kind: "no-alternative",
                     rule: Some(self.rule(*rule)),
-                    reason,
+                    reason: EscalationReason::Text(reason),
                     needs: needs_names,
                     values: self.facts(&self.program.rules[rule.index()].facts),
                 }
@@ -640,7 +685,7 @@ impl<'a> Builder<'a, '_> {
                 EscalationItem {
                     kind: "exclusive-conflict",
                     rule: None,
-                    reason: Cow::Owned(reason),
+                    reason: EscalationReason::Text(Cow::Owned(reason)),
                     needs: self.facts(&[]),
                     values: self.facts(&[]),
                 }
@@ -659,26 +704,11 @@ impl<'a> Builder<'a, '_> {
                 EscalationItem {
                     kind: "implausible-facts",
                     rule: None,
-                    reason: Cow::Owned(reason),
+                    reason: EscalationReason::Text(Cow::Owned(reason)),
                     needs: self.facts(&[]),
                     values: self.facts(facts),
                 }
             }
         }
-    }
-}
-
-/// `` `a`, `b` ``, or "no missing fact".
-fn push_names(out: &mut String, names: &Facts<'_>) {
-    if names.is_empty() {
-        out.push_str("no missing fact");
-    }
-    for (index, name) in names.names().enumerate() {
-        if index > 0 {
-            out.push_str(", ");
-        }
-        out.push('`');
-        out.push_str(name);
-        out.push('`');
     }
 }
