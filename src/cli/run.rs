@@ -8,7 +8,8 @@ use clap::{Args, ValueEnum};
 use super::{ColourChoice, DiagnosticFormat, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::diagnostics::render::SourceFile;
 use crate::eval::facts::MAX_FACTS_BYTES;
-use crate::eval::{Program, Scratch, evaluate, evaluate_in, facts::parse_patient};
+use crate::eval::facts::{parse_patient, parse_patient_line};
+use crate::eval::{Program, Scratch, evaluate, evaluate_in};
 use crate::report;
 
 #[derive(Args, Debug)]
@@ -386,16 +387,13 @@ fn process_lines(
     output.messages.clear();
     let text = &chunk.text;
     for (line_number, line) in &chunk.lines {
-        let line = match line {
-            Ok(range) => match text.get(range.clone()).map(std::str::from_utf8) {
-                Some(Ok(line)) => Ok(line),
-                _ => Err("line is not UTF-8 text"),
-            },
-            Err(problem) => Err(problem.as_str()),
-        };
         let parsed = match line {
-            Ok(line) if line.trim().is_empty() => continue,
-            Ok(line) => parse_patient(program, line),
+            Ok(range) => {
+                match parse_patient_line(program, text.get(range.clone()).unwrap_or_default()) {
+                    Some(parsed) => parsed,
+                    None => continue,
+                }
+            }
             Err(problem) => Err(crate::diagnostics::Diagnostic::new(
                 crate::diagnostics::Code::MalformedFacts,
                 format!("cannot read this line: {problem}"),

@@ -15,7 +15,11 @@ use crate::sema::units::{Unit, parse_unit};
 use crate::sema::{EnumType, FactId, Type};
 
 /// Reads `text` if it has the common shape and is valid; `None` otherwise.
-pub(super) fn parse(program: &Program<'_>, text: &str) -> Option<Patient> {
+/// Bytes, not `str`: a cohort line need not be checked for UTF-8 first.
+/// What is accepted is UTF-8 all the same: outside strings only ASCII is
+/// read, keys and enum values must equal names of the model, and the
+/// identifier and units are checked where they are read.
+pub(super) fn parse(program: &Program<'_>, text: &[u8]) -> Option<Patient> {
     let mut scanner = Scanner { text, pos: 0 };
     let mut patient = Patient::unknown(program);
     let mut seen = Seen::new(patient.len());
@@ -80,13 +84,13 @@ const POW10: [f64; 23] = [
 const MAX_SIGNIFICAND: u64 = 1 << 53;
 
 struct Scanner<'t> {
-    text: &'t str,
+    text: &'t [u8],
     pos: usize,
 }
 
 impl<'t> Scanner<'t> {
     fn peek(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.pos).copied()
+        self.text.get(self.pos).copied()
     }
 
     fn next(&mut self) -> Option<u8> {
@@ -112,7 +116,7 @@ impl<'t> Scanner<'t> {
     /// checked by the caller (`nullx` fails at the `,` or `}` expected next).
     /// A fixed size, so the comparison is inlined.
     fn literal<const N: usize>(&mut self, literal: &[u8; N]) -> bool {
-        let found = self.text.as_bytes().get(self.pos..self.pos + N) == Some(literal);
+        let found = self.text.get(self.pos..self.pos + N) == Some(literal);
         if found {
             self.pos += N;
         }
@@ -122,7 +126,7 @@ impl<'t> Scanner<'t> {
     /// Consumes the string `"name"` if it is next: a key or value expected
     /// here, compared in place (names are identifiers: no escapes).
     fn quoted(&mut self, name: &[u8]) -> bool {
-        let bytes = self.text.as_bytes();
+        let bytes = self.text;
         let start = self.pos + 1;
         let end = start + name.len();
         let found = bytes.get(self.pos) == Some(&b'"')
@@ -153,15 +157,13 @@ impl<'t> Scanner<'t> {
 
     /// A string without escapes or control characters, borrowed.
     fn string(&mut self) -> Option<&'t str> {
-        let start = self.pos + 1;
-        let len = self.raw_string()?.len();
-        self.text.get(start..start + len)
+        std::str::from_utf8(self.raw_string()?).ok()
     }
 
     /// [`Self::string`] as bytes, which is all a key or an enum value needs.
     fn raw_string(&mut self) -> Option<&'t [u8]> {
         self.expect(b'"')?;
-        let rest = self.text.as_bytes().get(self.pos..)?;
+        let rest = self.text.get(self.pos..)?;
         let len = string_end(rest)?;
         if rest.get(len) != Some(&b'"') {
             return None;
@@ -399,7 +401,10 @@ mod tests {
     use super::*;
 
     fn number(text: &str) -> Option<f64> {
-        let mut scanner = Scanner { text, pos: 0 };
+        let mut scanner = Scanner {
+            text: text.as_bytes(),
+            pos: 0,
+        };
         let value = scanner.number()?;
         scanner.at_end().then_some(value)
     }
@@ -477,7 +482,10 @@ mod tests {
             (r#""open"#, None),
             ("anti", None),
         ] {
-            let mut scanner = Scanner { text, pos: 0 };
+            let mut scanner = Scanner {
+                text: text.as_bytes(),
+                pos: 0,
+            };
             assert_eq!(scanner.string(), expected, "{text}");
         }
     }

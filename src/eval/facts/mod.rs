@@ -30,9 +30,31 @@ pub const MAX_FACTS_BYTES: usize = 16 * 1024 * 1024;
 /// Reads one patient from JSON text. Errors carry spans into `text`.
 pub fn parse_patient(program: &Program<'_>, text: &str) -> Result<Patient, Diagnostic> {
     check_size(text)?;
-    match fast::parse(program, text) {
+    match fast::parse(program, text.as_bytes()) {
         Some(patient) => Ok(patient),
         None => visitor::parse(program, text),
+    }
+}
+
+/// Reads one line of a cohort: `None` for a blank line. The line need not
+/// be text: most lines are read without checking it first, and a line
+/// that is not UTF-8 is an error.
+pub fn parse_patient_line(
+    program: &Program<'_>,
+    line: &[u8],
+) -> Option<Result<Patient, Diagnostic>> {
+    if line.len() <= MAX_FACTS_BYTES
+        && let Some(patient) = fast::parse(program, line)
+    {
+        return Some(Ok(patient));
+    }
+    match std::str::from_utf8(line) {
+        Ok(text) if text.trim().is_empty() => None,
+        Ok(text) => Some(parse_patient_reference(program, text)),
+        Err(_) => Some(Err(Diagnostic::new(
+            Code::MalformedFacts,
+            "cannot read this line: line is not UTF-8 text",
+        ))),
     }
 }
 
@@ -49,7 +71,7 @@ pub fn parse_patient_reference(program: &Program<'_>, text: &str) -> Result<Pati
 #[doc(hidden)]
 pub fn parse_patient_fast(program: &Program<'_>, text: &str) -> Option<Patient> {
     check_size(text).ok()?;
-    fast::parse(program, text)
+    fast::parse(program, text.as_bytes())
 }
 
 fn check_size(text: &str) -> Result<(), Diagnostic> {
@@ -174,6 +196,40 @@ mod tests {
                 b[at] ^= 0x20;
                 assert!(!same_bytes(a, &b), "{len} {at}");
             }
+        }
+    }
+
+    #[test]
+    fn cohort_lines_that_are_not_utf8_are_never_read() {
+        let compiled = crate::compile(
+            "guideline g \"G\" {}\nenum Site { scalp, hands }\nfact site: Site\nfact sites: set of Site\nfact weight: quantity kg\n",
+        );
+        let Some(model) = compiled.model else {
+            panic!("{:?}", compiled.diagnostics);
+        };
+        let program = Program::new(&model);
+        let good = r#"{"@id": "p1", "site": "scalp", "sites": ["hands"], "weight": {"value": 70, "unit": "kg"}}"#;
+        assert!(matches!(
+            parse_patient_line(&program, good.as_bytes()),
+            Some(Ok(_))
+        ));
+        assert!(parse_patient_line(&program, b"  \t ").is_none(), "blank");
+        // A byte that is not UTF-8 in each kind of string the scanner reads.
+        for (at, replaced) in [
+            ("p1", "p\u{1}"),
+            ("scalp", "sc\u{1}"),
+            ("hands", "h\u{1}"),
+            (r#""site""#, "\"s\u{1}\""),
+            (r#""kg""#, "\"k\u{1}\""),
+        ] {
+            let mut line = good.replacen(at, replaced, 1).into_bytes();
+            let marker = line.iter().position(|&b| b == 1).unwrap_or_default();
+            line[marker] = 0xff;
+            let read = parse_patient_line(&program, &line);
+            assert!(
+                matches!(&read, Some(Err(d)) if d.message.contains("not UTF-8")),
+                "{at}: {read:?}"
+            );
         }
     }
 
