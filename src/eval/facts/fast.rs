@@ -80,6 +80,10 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// How many enum values from the expected one [`Scanner::member`] compares
+/// in place: sets list members in declaration order, often skipping some.
+const MEMBER_LOOKAHEAD: usize = 4;
+
 /// Largest significand read: every integer up to it is exact in an `f64`.
 const MAX_SIGNIFICAND: u64 = 1 << 53;
 
@@ -254,7 +258,7 @@ impl<'t> Scanner<'t> {
             Type::Quantity(declared) => self.quantity(declared),
             Type::Enum(id) => {
                 let values = program.model.enums.get(id.index())?;
-                enum_value(values, self.raw_string()?, 0).map(Value::Enum)
+                self.member(values, 0).map(Value::Enum)
             }
             Type::Set(id) => self.set(program.model.enums.get(id.index())?),
         }
@@ -265,23 +269,23 @@ impl<'t> Scanner<'t> {
     fn quantity(&mut self, declared: &Unit) -> Option<Value> {
         self.expect(b'{')?;
         let mut value: Option<Option<f64>> = None;
-        let mut unit: Option<&str> = None;
+        let mut unit: Option<&[u8]> = None;
         self.skip_ws();
         loop {
-            let key = self.string()?;
+            let key = self.raw_string()?;
             self.skip_ws();
             self.expect(b':')?;
             self.skip_ws();
             match key {
                 // Serde keeps the last of repeated keys; leave those to it.
-                "value" if value.is_none() => {
+                b"value" if value.is_none() => {
                     value = Some(if self.null() {
                         None
                     } else {
                         Some(self.number()?)
                     });
                 }
-                "unit" if unit.is_none() => unit = Some(self.string()?),
+                b"unit" if unit.is_none() => unit = Some(self.raw_string()?),
                 _ => return None,
             }
             self.skip_ws();
@@ -296,14 +300,31 @@ impl<'t> Scanner<'t> {
             return Some(Value::Unknown);
         };
         let unit = unit?;
-        if same_bytes(unit.as_bytes(), declared.text.as_bytes()) {
+        if same_bytes(unit, declared.text.as_bytes()) {
             return Some(Value::Number(value));
         }
-        let given = parse_unit(unit).ok()?;
+        let given = parse_unit(std::str::from_utf8(unit).ok()?).ok()?;
         if given.dimension != declared.dimension {
             return None;
         }
         Some(Value::Number(given.convert(value, declared)))
+    }
+
+    /// A value of `values`, as its index. The few values from `guess` on
+    /// are compared in place, then the string is read and looked up.
+    fn member(&mut self, values: &EnumType, guess: usize) -> Option<u32> {
+        let nearby = values
+            .values
+            .iter()
+            .enumerate()
+            .skip(guess)
+            .take(MEMBER_LOOKAHEAD);
+        for (index, name) in nearby {
+            if self.quoted(name.as_bytes()) {
+                return u32::try_from(index).ok();
+            }
+        }
+        enum_value(values, self.raw_string()?, guess)
     }
 
     /// `[STRING, …]` of values of `values`, as a bitset.
@@ -317,10 +338,7 @@ impl<'t> Scanner<'t> {
         let mut guess = 0;
         loop {
             // Members are often listed in declaration order.
-            let value = match values.values.get(guess) {
-                Some(name) if self.quoted(name.as_bytes()) => u32::try_from(guess).ok()?,
-                _ => enum_value(values, self.raw_string()?, guess)?,
-            };
+            let value = self.member(values, guess)?;
             guess = value as usize + 1;
             bits |= 1u128 << value.min(127);
             self.skip_ws();
