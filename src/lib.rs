@@ -12,6 +12,7 @@ pub mod diagnostics;
 pub mod diff;
 pub mod eval;
 pub mod fmt;
+mod index_set;
 pub mod report;
 pub mod sema;
 pub mod syntax;

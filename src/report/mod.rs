@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use crate::eval::{
     EscalationCause, Evaluation, Patient, Program, Tri, Value, Withheld, Withholding,
 };
+use crate::index_set::IndexSet;
 use crate::sema::{ActionId, FactId, Model, Reference, ReferenceId, Rule, RuleId, Type};
 
 /// The JSON schema identifier; bumped on any incompatible change.
@@ -409,7 +410,7 @@ pub fn build<'a>(
         program,
         model,
         patient,
-        cited: std::cell::RefCell::new(vec![false; model.references.len()]),
+        cited: std::cell::RefCell::new(IndexSet::new(model.references.len())),
     };
     // Sized first: the chained iterator cannot tell its length, and
     // collecting would grow the vector step by step.
@@ -486,7 +487,7 @@ struct Builder<'a, 'm> {
     model: &'a Model,
     patient: &'a Patient,
     /// Which references the report cites so far, by reference index.
-    cited: std::cell::RefCell<Vec<bool>>,
+    cited: std::cell::RefCell<IndexSet>,
 }
 
 impl<'a> Builder<'a, '_> {
@@ -518,9 +519,7 @@ impl<'a> Builder<'a, '_> {
     fn citations(&self, references: Cow<'a, [ReferenceId]>) -> Cow<'a, [ReferenceId]> {
         let mut cited = self.cited.borrow_mut();
         for id in references.iter() {
-            if let Some(flag) = cited.get_mut(id.index()) {
-                *flag = true;
-            }
+            cited.insert(id.index());
         }
         references
     }
@@ -529,16 +528,11 @@ impl<'a> Builder<'a, '_> {
     fn references(&self) -> Vec<Citation<'a>> {
         let cited = self.cited.borrow();
         // Sized first: a filtered collect would grow the vector step by step.
-        let mut references = Vec::with_capacity(cited.iter().filter(|cited| **cited).count());
-        references.extend(
-            self.model
-                .references
-                .iter()
-                .zip(cited.iter())
-                .enumerate()
-                .filter(|(_, (_, cited))| **cited)
-                .map(|(index, (reference, _))| Citation::of(ReferenceId(index as u32), reference)),
-        );
+        let mut references = Vec::with_capacity(cited.len());
+        references.extend(cited.iter().filter_map(|index| {
+            let reference = self.model.references.get(index)?;
+            Some(Citation::of(ReferenceId(index as u32), reference))
+        }));
         references
     }
 

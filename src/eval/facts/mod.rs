@@ -19,6 +19,7 @@ mod visitor;
 use super::interp::Patient;
 use super::program::Program;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::index_set::IndexSet;
 use crate::sema::FactId;
 
 /// The key that carries a patient identifier; fact names cannot start with `@`.
@@ -142,41 +143,16 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The facts a document has given so far, to reject a key given twice.
-/// A bitset on the stack for up to 256 facts, on the heap beyond.
-struct Seen {
-    inline: [u64; 4],
-    spill: Vec<u64>,
-}
+struct Seen(IndexSet);
 
 impl Seen {
     fn new(facts: usize) -> Seen {
-        let inline = [0; 4];
-        let spill = if facts > 64 * inline.len() {
-            vec![0; facts.div_ceil(64)]
-        } else {
-            Vec::new()
-        };
-        Seen { inline, spill }
+        Seen(IndexSet::new(facts))
     }
 
     /// Marks fact `fact`; false if it was marked already.
     fn insert(&mut self, fact: FactId) -> bool {
-        let index = fact.index();
-        let words: &mut [u64] = if self.spill.is_empty() {
-            &mut self.inline
-        } else {
-            &mut self.spill
-        };
-        let bit = 1u64 << (index % 64);
-        match words.get_mut(index / 64) {
-            Some(word) => {
-                let new = *word & bit == 0;
-                *word |= bit;
-                new
-            }
-            // Not reached: the set is sized for every fact.
-            None => true,
-        }
+        self.0.insert(fact.index())
     }
 }
 
