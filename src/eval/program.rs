@@ -79,6 +79,8 @@ pub struct Program<'m> {
     pub invariants: Vec<Compiled>,
     /// Facts by name, for reading facts files.
     pub fact_slots: HashMap<String, FactId>,
+    /// Fact and enum value names by their bytes, for the facts scanner.
+    pub(crate) names: super::facts::Names,
     /// Declared unit of each quantity fact.
     pub units: Vec<Option<Unit>>,
     /// Rules with an `avoid` outcome.
@@ -390,6 +392,7 @@ impl<'m> Program<'m> {
             cautions,
             invariants,
             fact_slots,
+            names: super::facts::Names::new(model),
             units,
             avoid_rules,
             section_rules,

@@ -8,11 +8,11 @@
 //! problem; it only has to read what it accepts to the values the serde
 //! reader gives, which is what `tests/facts_fast.rs` checks.
 
-use super::{ID_KEY, Seen, find_in_order, same_bytes};
+use super::{ID_KEY, Seen, same_bytes};
 use crate::eval::interp::{Patient, Value};
 use crate::eval::program::Program;
 use crate::sema::units::{Unit, parse_unit};
-use crate::sema::{EnumType, FactId, Type};
+use crate::sema::{FactId, Type};
 
 /// Reads `text` if it has the common shape and is valid; `None` otherwise.
 /// Bytes, not `str`: a cohort line need not be checked for UTF-8 first.
@@ -53,7 +53,7 @@ pub(super) fn parse(program: &Program<'_>, text: &[u8]) -> Option<Patient> {
             } else {
                 let fact = match key {
                     None => FactId(u32::try_from(guess).ok()?),
-                    Some(key) => fact_by_key(program, key, guess)?,
+                    Some(key) => program.names.fact(key)?,
                 };
                 guess = fact.index() + 1;
                 if !seen.insert(fact) {
@@ -79,10 +79,6 @@ const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
-
-/// How many enum values from the expected one [`Scanner::member`] compares
-/// in place: sets list members in declaration order, often skipping some.
-const MEMBER_LOOKAHEAD: usize = 4;
 
 /// Largest significand read: every integer up to it is exact in an `f64`.
 const MAX_SIGNIFICAND: u64 = 1 << 53;
@@ -256,11 +252,8 @@ impl<'t> Scanner<'t> {
             }
             Type::Number => self.number().map(Value::Number),
             Type::Quantity(declared) => self.quantity(declared),
-            Type::Enum(id) => {
-                let values = program.model.enums.get(id.index())?;
-                self.member(values, 0).map(Value::Enum)
-            }
-            Type::Set(id) => self.set(program.model.enums.get(id.index())?),
+            Type::Enum(id) => self.member(program, id.index(), 0).map(Value::Enum),
+            Type::Set(id) => self.set(program, id.index()),
         }
     }
 
@@ -310,25 +303,21 @@ impl<'t> Scanner<'t> {
         Some(Value::Number(given.convert(value, declared)))
     }
 
-    /// A value of `values`, as its index. The few values from `guess` on
-    /// are compared in place, then the string is read and looked up.
-    fn member(&mut self, values: &EnumType, guess: usize) -> Option<u32> {
-        let nearby = values
-            .values
-            .iter()
-            .enumerate()
-            .skip(guess)
-            .take(MEMBER_LOOKAHEAD);
-        for (index, name) in nearby {
-            if self.quoted(name.as_bytes()) {
-                return u32::try_from(index).ok();
-            }
+    /// A value of enum `enum_index`, as its index: the value at `guess`
+    /// is compared in place (set members are often listed in declaration
+    /// order), any other is read and looked up by name.
+    fn member(&mut self, program: &Program<'_>, enum_index: usize, guess: usize) -> Option<u32> {
+        let values = &program.model.enums.get(enum_index)?.values;
+        if let Some(name) = values.get(guess)
+            && self.quoted(name.as_bytes())
+        {
+            return u32::try_from(guess).ok();
         }
-        enum_value(values, self.raw_string()?, guess)
+        program.names.enum_value(enum_index, self.raw_string()?)
     }
 
     /// `[STRING, …]` of values of `values`, as a bitset.
-    fn set(&mut self, values: &EnumType) -> Option<Value> {
+    fn set(&mut self, program: &Program<'_>, enum_index: usize) -> Option<Value> {
         self.expect(b'[')?;
         self.skip_ws();
         let mut bits = 0u128;
@@ -338,7 +327,7 @@ impl<'t> Scanner<'t> {
         let mut guess = 0;
         loop {
             // Members are often listed in declaration order.
-            let value = self.member(values, guess)?;
+            let value = self.member(program, enum_index, guess)?;
             guess = value as usize + 1;
             bits |= 1u128 << value.min(127);
             self.skip_ws();
@@ -349,32 +338,6 @@ impl<'t> Scanner<'t> {
             }
         }
     }
-}
-
-/// [`find_fact`] for a key as bytes.
-fn fact_by_key(program: &Program<'_>, key: &[u8], guess: usize) -> Option<FactId> {
-    find_in_order(program, key, guess).or_else(|| {
-        let key = std::str::from_utf8(key).ok()?;
-        program.fact_slots.get(key).copied()
-    })
-}
-
-/// [`EnumType::value`] for a name as bytes, comparing from the value at
-/// `guess` on (and round): set elements are often listed in declaration
-/// order. Values are unique in a model, so where the scan starts does not
-/// change the answer.
-fn enum_value(values: &EnumType, name: &[u8], guess: usize) -> Option<u32> {
-    let (before, after) = values.values.split_at(guess.min(values.values.len()));
-    let index = match after
-        .iter()
-        .position(|value| same_bytes(value.as_bytes(), name))
-    {
-        Some(offset) => before.len() + offset,
-        None => before
-            .iter()
-            .position(|value| same_bytes(value.as_bytes(), name))?,
-    };
-    u32::try_from(index).ok()
 }
 
 /// The index of the first `"`, `\\` or control character in `bytes`.

@@ -94,6 +94,70 @@ fn find_fact(program: &Program<'_>, key: &str, guess: usize) -> Option<FactId> {
     find_in_order(program, key.as_bytes(), guess).or_else(|| program.fact_slots.get(key).copied())
 }
 
+/// Fact names and the values of each enum, found by their bytes: names
+/// are grouped by length, so a lookup compares only the few names of the
+/// key's length, with no hashing. For the scanner, when a key or value is
+/// not the one expected next.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    facts: NameTable,
+    /// By enum index.
+    enums: Vec<NameTable>,
+}
+
+impl Names {
+    pub(crate) fn new(model: &crate::sema::Model) -> Names {
+        Names {
+            facts: NameTable::new(model.facts.iter().map(|fact| fact.name.as_str())),
+            enums: model
+                .enums
+                .iter()
+                .map(|e| NameTable::new(e.values.iter().map(String::as_str)))
+                .collect(),
+        }
+    }
+
+    /// The fact named `key`.
+    fn fact(&self, key: &[u8]) -> Option<FactId> {
+        self.facts.find(key).map(FactId)
+    }
+
+    /// The index of the value named `key` in enum `enum_index`.
+    fn enum_value(&self, enum_index: usize, key: &[u8]) -> Option<u32> {
+        self.enums.get(enum_index)?.find(key)
+    }
+}
+
+/// Names by length: `by_length[n]` holds each name of `n` bytes and its index.
+#[derive(Debug, Default)]
+struct NameTable {
+    by_length: Vec<Vec<(Box<[u8]>, u32)>>,
+}
+
+impl NameTable {
+    fn new<'n>(names: impl Iterator<Item = &'n str>) -> NameTable {
+        let mut by_length: Vec<Vec<(Box<[u8]>, u32)>> = Vec::new();
+        for (index, name) in names.enumerate() {
+            let length = name.len();
+            if by_length.len() <= length {
+                by_length.resize_with(length + 1, Vec::new);
+            }
+            if let (Some(bucket), Ok(index)) = (by_length.get_mut(length), u32::try_from(index)) {
+                bucket.push((name.as_bytes().into(), index));
+            }
+        }
+        NameTable { by_length }
+    }
+
+    fn find(&self, key: &[u8]) -> Option<u32> {
+        let bucket = self.by_length.get(key.len())?;
+        bucket
+            .iter()
+            .find(|(name, _)| same_bytes(name, key))
+            .map(|&(_, index)| index)
+    }
+}
+
 /// How many facts from the guess [`find_in_order`] compares.
 const LOOKAHEAD: usize = 4;
 
@@ -207,6 +271,30 @@ mod tests {
                 "{at}: {read:?}"
             );
         }
+    }
+
+    #[test]
+    fn names_find_every_fact_and_enum_value_and_nothing_else() {
+        let compiled = crate::compile(
+            "guideline g \"G\" {}\nenum Site { scalp, hands, feet, ab, ba }\nfact site: Site\nfact sites: set of Site\nfact a: bool\nfact ab: bool\n",
+        );
+        let Some(model) = compiled.model else {
+            panic!("{:?}", compiled.diagnostics);
+        };
+        let names = Names::new(&model);
+        for (index, fact) in model.facts.iter().enumerate() {
+            assert_eq!(names.fact(fact.name.as_bytes()), Some(FactId(index as u32)));
+        }
+        for (e, values) in model.enums.iter().enumerate() {
+            for (index, value) in values.values.iter().enumerate() {
+                assert_eq!(names.enum_value(e, value.as_bytes()), Some(index as u32));
+            }
+        }
+        for missing in ["", "b", "abc", "sites ", "Site", "scalpx"] {
+            assert_eq!(names.fact(missing.as_bytes()), None, "{missing}");
+            assert_eq!(names.enum_value(0, missing.as_bytes()), None, "{missing}");
+        }
+        assert_eq!(names.enum_value(7, b"scalp"), None, "no such enum");
     }
 
     #[test]
