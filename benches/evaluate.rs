@@ -9,15 +9,17 @@
 //!   the same cohort converted to its struct; `evaluate/native-reuse` reuses
 //!   the output vectors (no allocation at all);
 //! - `batch/ndjson-end-to-end`: what `gdl run` does per NDJSON line, on one
-//!   core: parse the facts, evaluate, build the report, serialise it to JSON;
+//!   core: parse the facts, evaluate, write the JSON report (straight from
+//!   the evaluation, `report::json::write_evaluation`);
 //! - `batch/ndjson-end-to-end-2-threads`: the same with the lines split over
 //!   two threads (`std::thread::scope`), for the 2-core figure.
 //!
 //! - `cli/gdl-run-ndjson-100k`: the `gdl` binary on a 100,000-line cohort
 //!   file, reports to /dev/null: the figure a user sees;
 //!
-//! - `batch-stages/*`: the end-to-end loop stopped after parsing, after
-//!   evaluating and after building the report, to show where time goes.
+//! - `batch-stages/*`: the end-to-end loop stopped after parsing and after
+//!   evaluating, to show where time goes; `parse+evaluate+build` adds the
+//!   `Report` a library user builds (the cohort path writes without one).
 //!
 //! Throughput is in patients (elements) per second.
 #![allow(
@@ -42,7 +44,7 @@ use std::time::Duration;
 const COHORT: usize = 10_000;
 const CLI_COHORT: usize = 100_000;
 
-/// parse → evaluate → report → JSON for each line, written as `gdl run`
+/// parse → evaluate → JSON for each line, written as `gdl run`
 /// writes them: into one reused buffer, handed on every megabyte. Returns
 /// the bytes of JSON produced (so nothing is optimised away).
 fn end_to_end(program: &Program<'_>, lines: &[String]) -> usize {
@@ -53,11 +55,7 @@ fn end_to_end(program: &Program<'_>, lines: &[String]) -> usize {
     for line in lines {
         let patient = parse_patient(program, line).expect("valid facts");
         let evaluation = evaluate_in(program, &patient, &mut scratch);
-        report::json::write(
-            &report::build(program, &patient, &evaluation),
-            &fragments,
-            &mut out,
-        );
+        report::json::write_evaluation(program, &patient, &evaluation, &fragments, &mut out);
         out.push(b'\n');
         if out.len() > 1 << 20 {
             bytes += black_box(&out).len();

@@ -402,8 +402,10 @@ fn process_lines(
         match parsed {
             Ok(patient) => {
                 let evaluation = evaluate_in(program, &patient, scratch);
-                report::json::write(
-                    &report::build(program, &patient, &evaluation),
+                report::json::write_evaluation(
+                    program,
+                    &patient,
+                    &evaluation,
                     fragments,
                     &mut output.json,
                 );

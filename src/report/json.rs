@@ -13,12 +13,12 @@
 //! serde_json.
 
 use super::{
-    AvoidItem, CautionItem, Citation, EscalationItem, EscalationReason, FactJson, Facts,
+    AvoidItem, Builder, CautionItem, Citation, EscalationItem, EscalationReason, FactJson, Facts,
     RecommendedItem, Report, RuleInfo, WithheldItem,
 };
 use std::io::Write as _;
 
-use crate::eval::Value;
+use crate::eval::{Avoidance, Evaluation, Patient, Program, Recommendation, Value};
 use crate::sema::{ActionId, FactId, Model, ReferenceId, RuleId, Type};
 
 /// JSON text that is the same in every report of one guideline, rendered
@@ -221,14 +221,55 @@ pub fn write(report: &Report, fragments: &Fragments, out: &mut Vec<u8>) {
     w.list(&report.avoid, Writer::avoid);
     w.raw(",\"escalations\":");
     w.list(&report.escalations, Writer::escalation);
-    w.raw(",\"nothing_applies\":");
-    w.raw(if report.nothing_applies {
-        "true"
-    } else {
-        "false"
-    });
-    w.raw(",\"references\":");
+    w.tail(report.nothing_applies);
     w.sequence(b'{', b'}', &report.references, Writer::reference);
+    w.raw("}");
+}
+
+/// Appends the report of one evaluated patient, as [`write`] of
+/// [`super::build`] would, without the [`Report`] in between: for a
+/// cohort, where each item is written as soon as it is built and the
+/// references are copied straight from `fragments`. Byte for byte the same
+/// output (checked in `tests/run.rs`). Use `fragments` made from the
+/// program's model.
+pub fn write_evaluation(
+    program: &Program<'_>,
+    patient: &Patient,
+    evaluation: &Evaluation,
+    fragments: &Fragments,
+    out: &mut Vec<u8>,
+) {
+    let Some(head) = fragments.head.as_deref() else {
+        // Keys of citations are rendered from the report's references.
+        return write(&super::build(program, patient, evaluation), fragments, out);
+    };
+    let builder = Builder::new(program, patient);
+    let withheld = builder.withheld_items(evaluation);
+    let escalations = builder.escalations(evaluation);
+    let mut w = Writer::new(out, fragments, &[]);
+    w.out.extend_from_slice(head);
+    w.optional_string(patient.id.as_deref());
+    w.raw(",\"recommended\":");
+    w.list(&evaluation.recommended, |w, r| {
+        w.recommendation(&builder, r)
+    });
+    w.raw(",\"withheld\":");
+    w.list(&withheld, Writer::withheld);
+    w.raw(",\"avoid\":");
+    w.list(&evaluation.avoided, |w, a| w.avoidance(&builder, a));
+    w.raw(",\"escalations\":");
+    w.list(&escalations, Writer::escalation);
+    w.tail(evaluation.nothing_applies());
+    let cited = builder.cited.borrow();
+    let model = program.model;
+    w.sequence(b'{', b'}', cited.iter(), |w, index| {
+        let fragment = w.fragments.references.get(index).map(|b| &**b);
+        if !w.copied(fragment)
+            && let Some(reference) = model.references.get(index)
+        {
+            w.reference(&Citation::of(ReferenceId(index as u32), reference));
+        }
+    });
     w.raw("}");
 }
 
@@ -335,6 +376,13 @@ impl<'o> Writer<'o> {
             self.out.extend_from_slice(text.as_bytes());
             self.out.push(b'"');
         }
+    }
+
+    /// `,"nothing_applies":…,"references":`
+    fn tail(&mut self, nothing_applies: bool) {
+        self.raw(",\"nothing_applies\":");
+        self.raw(if nothing_applies { "true" } else { "false" });
+        self.raw(",\"references\":");
     }
 
     /// A reason as one JSON string, written piece by piece.
@@ -559,19 +607,69 @@ impl<'o> Writer<'o> {
     fn recommended(&mut self, item: &RecommendedItem<'_>) {
         self.raw("{");
         self.action_and_rule(item.action_id, item.action, item.label, &item.rule);
+        self.recommended_rest(
+            item.action_id,
+            item.rule.id,
+            &item.because,
+            &item.cautions,
+            &item.citations,
+        );
+    }
+
+    /// A recommendation straight from the evaluation: its action and rule
+    /// copied from their fragments (through its report item when there
+    /// are none).
+    fn recommendation(&mut self, builder: &Builder<'_, '_>, r: &Recommendation) {
+        if !self.head_of_item(r.action, r.rule) {
+            return self.recommended(&builder.recommended(r));
+        }
+        self.recommended_rest(
+            r.action,
+            r.rule,
+            &builder.rule_facts(r.rule),
+            &builder.cautions(r),
+            builder.rule_citations(r.rule),
+        );
+    }
+
+    /// `{"action":…,"label":…,"rule":{…}` from fragments; false (and
+    /// nothing written) without them.
+    fn head_of_item(&mut self, action: ActionId, rule: RuleId) -> bool {
+        let fragments = self.fragments;
+        let (Some(action), Some(rule)) = (
+            fragments.actions.get(action.index()),
+            fragments.rules.get(rule.index()),
+        ) else {
+            return false;
+        };
+        self.raw("{");
+        self.out.extend_from_slice(action);
+        self.raw(",\"rule\":");
+        self.out.extend_from_slice(rule);
+        true
+    }
+
+    /// A recommendation after its action and rule:
+    /// `,"because":…,"cautions":…,"citations":…}`
+    fn recommended_rest(
+        &mut self,
+        action: ActionId,
+        rule: RuleId,
+        because: &Facts<'_>,
+        cautions: &[CautionItem<'_>],
+        citations: &[ReferenceId],
+    ) {
         self.raw(",\"because\":");
-        self.values(&item.because);
+        self.values(because);
         self.raw(",\"cautions\":");
-        self.list(&item.cautions, |w, caution| {
-            w.caution(item.action_id, caution)
-        });
+        self.list(cautions, |w, caution| w.caution(action, caution));
         self.raw(",\"citations\":");
-        self.rule_citations(&item.rule, &item.citations);
+        self.rule_citations(rule, citations);
         self.raw("}");
     }
 
-    fn rule_citations(&mut self, rule: &RuleInfo<'_>, ids: &[ReferenceId]) {
-        let fragment = self.fragments.rule_citations.get(rule.id.index());
+    fn rule_citations(&mut self, rule: RuleId, ids: &[ReferenceId]) {
+        let fragment = self.fragments.rule_citations.get(rule.index());
         self.citations_like(fragment, ids);
     }
 
@@ -618,10 +716,27 @@ impl<'o> Writer<'o> {
     fn avoid(&mut self, item: &AvoidItem<'_>) {
         self.raw("{");
         self.action_and_rule(item.action_id, item.action, item.label, &item.rule);
+        self.avoid_rest(item.rule.id, &item.because, &item.citations);
+    }
+
+    /// An avoidance straight from the evaluation (see [`Self::recommendation`]).
+    fn avoidance(&mut self, builder: &Builder<'_, '_>, a: &Avoidance) {
+        if !self.head_of_item(a.action, a.rule) {
+            return self.avoid(&builder.avoid(a));
+        }
+        self.avoid_rest(
+            a.rule,
+            &builder.rule_facts(a.rule),
+            builder.rule_citations(a.rule),
+        );
+    }
+
+    /// An avoidance after its action and rule: `,"because":…,"citations":…}`
+    fn avoid_rest(&mut self, rule: RuleId, because: &Facts<'_>, citations: &[ReferenceId]) {
         self.raw(",\"because\":");
-        self.values(&item.because);
+        self.values(because);
         self.raw(",\"citations\":");
-        self.rule_citations(&item.rule, &item.citations);
+        self.rule_citations(rule, citations);
         self.raw("}");
     }
 

@@ -11,7 +11,8 @@ pub mod text;
 use std::borrow::Cow;
 
 use crate::eval::{
-    EscalationCause, Evaluation, Patient, Program, Tri, Value, Withheld, Withholding,
+    Avoidance, EscalationCause, Evaluation, Patient, Program, Recommendation, Tri, Value, Withheld,
+    Withholding,
 };
 use crate::index_set::IndexSet;
 use crate::sema::{ActionId, FactId, Model, Reference, ReferenceId, Rule, RuleId, Type};
@@ -405,71 +406,24 @@ pub fn build<'a>(
     patient: &'a Patient,
     evaluation: &'a Evaluation,
 ) -> Report<'a> {
-    let model = program.model;
-    let builder = Builder {
-        program,
-        model,
-        patient,
-        cited: std::cell::RefCell::new(IndexSet::new(model.references.len())),
-    };
-    // Sized first: the chained iterator cannot tell its length, and
-    // collecting would grow the vector step by step.
-    let mut withheld = Vec::with_capacity(evaluation.withheld().count());
-    withheld.extend(evaluation.withheld().map(|w| builder.withheld(w)));
-    // The same action withheld by several rules for the same reason is one line each: keep order, drop exact repeats.
-    withheld.dedup();
+    let builder = Builder::new(program, patient);
+    let withheld = builder.withheld_items(evaluation);
     Report {
         schema: SCHEMA,
-        guideline: GuidelineInfo::of(model),
+        guideline: GuidelineInfo::of(program.model),
         patient: patient.id.as_deref(),
         recommended: evaluation
             .recommended
             .iter()
-            .map(|r| RecommendedItem {
-                action_id: r.action,
-                action: builder.action_name(r.action),
-                label: builder.action_label(r.action),
-                rule: builder.rule(r.rule),
-                because: builder.facts(&program.rules[r.rule.index()].facts),
-                cautions: r
-                    .cautions
-                    .iter()
-                    .map(|note| {
-                        let clause = &model.actions[r.action.index()].cautions[note.clause];
-                        CautionItem {
-                            status: if note.value == Tri::True {
-                                "applies"
-                            } else {
-                                "may-apply"
-                            },
-                            clause: note.clause,
-                            because: clause.because.as_deref(),
-                            needs: builder.facts(&note.needs),
-                            citations: builder.citations(Cow::Borrowed(&clause.citations)),
-                        }
-                    })
-                    .collect(),
-                citations: builder.citations(Cow::Borrowed(&model.rules[r.rule.index()].citations)),
-            })
+            .map(|r| builder.recommended(r))
             .collect(),
         withheld,
         avoid: evaluation
             .avoided
             .iter()
-            .map(|a| AvoidItem {
-                action_id: a.action,
-                action: builder.action_name(a.action),
-                label: builder.action_label(a.action),
-                rule: builder.rule(a.rule),
-                because: builder.facts(&program.rules[a.rule.index()].facts),
-                citations: builder.citations(Cow::Borrowed(&model.rules[a.rule.index()].citations)),
-            })
+            .map(|a| builder.avoid(a))
             .collect(),
-        escalations: evaluation
-            .escalations
-            .iter()
-            .map(|e| builder.escalation(&e.cause, &e.needs))
-            .collect(),
+        escalations: builder.escalations(evaluation),
         nothing_applies: evaluation.nothing_applies(),
         references: builder.references(),
     }
@@ -490,7 +444,93 @@ struct Builder<'a, 'm> {
     cited: std::cell::RefCell<IndexSet>,
 }
 
-impl<'a> Builder<'a, '_> {
+impl<'a, 'm> Builder<'a, 'm> {
+    fn new(program: &'a Program<'m>, patient: &'a Patient) -> Builder<'a, 'm> {
+        Builder {
+            program,
+            model: program.model,
+            patient,
+            cited: std::cell::RefCell::new(IndexSet::new(program.model.references.len())),
+        }
+    }
+
+    fn recommended(&self, r: &'a Recommendation) -> RecommendedItem<'a> {
+        RecommendedItem {
+            action_id: r.action,
+            action: self.action_name(r.action),
+            label: self.action_label(r.action),
+            rule: self.rule(r.rule),
+            because: self.rule_facts(r.rule),
+            cautions: self.cautions(r),
+            citations: Cow::Borrowed(self.rule_citations(r.rule)),
+        }
+    }
+
+    fn avoid(&self, a: &Avoidance) -> AvoidItem<'a> {
+        AvoidItem {
+            action_id: a.action,
+            action: self.action_name(a.action),
+            label: self.action_label(a.action),
+            rule: self.rule(a.rule),
+            because: self.rule_facts(a.rule),
+            citations: Cow::Borrowed(self.rule_citations(a.rule)),
+        }
+    }
+
+    /// The facts a rule's condition reads, with their values.
+    fn rule_facts(&self, rule: RuleId) -> Facts<'a> {
+        self.facts(&self.program.rules[rule.index()].facts)
+    }
+
+    /// A rule's citations, noted for the report's table.
+    fn rule_citations(&self, rule: RuleId) -> &'a [ReferenceId] {
+        let ids = &self.model.rules[rule.index()].citations;
+        self.note_cited(ids);
+        ids
+    }
+
+    /// The cautions that hold or may hold on a recommendation's action.
+    fn cautions(&self, r: &'a Recommendation) -> Vec<CautionItem<'a>> {
+        let clauses = &self.model.actions[r.action.index()].cautions;
+        r.cautions
+            .iter()
+            .map(|note| {
+                let clause = &clauses[note.clause];
+                CautionItem {
+                    status: if note.value == Tri::True {
+                        "applies"
+                    } else {
+                        "may-apply"
+                    },
+                    clause: note.clause,
+                    because: clause.because.as_deref(),
+                    needs: self.facts(&note.needs),
+                    citations: self.citations(Cow::Borrowed(&clause.citations)),
+                }
+            })
+            .collect()
+    }
+
+    /// Every withheld alternative, in order, without exact repeats.
+    fn withheld_items(&self, evaluation: &'a Evaluation) -> Vec<WithheldItem<'a>> {
+        // Sized first: the chained iterator cannot tell its length, and
+        // collecting would grow the vector step by step.
+        let mut withheld = Vec::with_capacity(evaluation.withheld().count());
+        withheld.extend(evaluation.withheld().map(|w| self.withheld(w)));
+        // The same action withheld by several rules for the same reason is
+        // one line each: keep order, drop exact repeats.
+        withheld.dedup();
+        withheld
+    }
+
+    fn escalations(&self, evaluation: &'a Evaluation) -> Vec<EscalationItem<'a>> {
+        evaluation
+            .escalations
+            .iter()
+            .map(|e| self.escalation(&e.cause, &e.needs))
+            .collect()
+    }
+
     fn action_name(&self, action: ActionId) -> &'a str {
         &self.model.actions[action.index()].name
     }
@@ -517,11 +557,15 @@ impl<'a> Builder<'a, '_> {
 
     /// Notes `references` for the report's table.
     fn citations(&self, references: Cow<'a, [ReferenceId]>) -> Cow<'a, [ReferenceId]> {
+        self.note_cited(&references);
+        references
+    }
+
+    fn note_cited(&self, references: &[ReferenceId]) {
         let mut cited = self.cited.borrow_mut();
-        for id in references.iter() {
+        for id in references {
             cited.insert(id.index());
         }
-        references
     }
 
     /// The cited references, in declaration order.
