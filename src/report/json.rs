@@ -47,6 +47,11 @@ pub struct Fragments {
     fact_names: Vec<Box<[u8]>>,
     /// `{"schema":…,"guideline":{…},"patient":`, the start of every report.
     head: Option<Box<[u8]>>,
+    /// `{"action":…,"label":…,"rule":{…}`, the start of an item, by rule,
+    /// for each action the rule lists.
+    item_heads: Vec<Vec<(ActionId, Box<[u8]>)>>,
+    /// `"value"` of each enum, by enum.
+    enum_values: Vec<Vec<Box<[u8]>>>,
     /// A rule's citation list `[…]` by rule, with the list it renders.
     rule_citations: Vec<CitationList>,
     /// `,"because":…,"needs":` and the citation list of a caution, by
@@ -157,6 +162,37 @@ impl Fragments {
                 .rules
                 .iter()
                 .map(|rule| citation_list(&rule.citations))
+                .collect(),
+            item_heads: model
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(index, rule)| {
+                    let info = RuleInfo::of(RuleId(index as u32), rule);
+                    let mut actions: Vec<ActionId> = rule
+                        .choices
+                        .iter()
+                        .flat_map(|choice| choice.actions.iter().copied())
+                        .collect();
+                    actions.sort_unstable();
+                    actions.dedup();
+                    actions
+                        .into_iter()
+                        .map(|id| {
+                            let action = &model.actions[id.index()];
+                            let head = render(&|w| {
+                                w.raw("{");
+                                w.action_and_rule(id, &action.name, action.label.as_deref(), &info);
+                            });
+                            (id, head)
+                        })
+                        .collect()
+                })
+                .collect(),
+            enum_values: model
+                .enums
+                .iter()
+                .map(|e| e.values.iter().map(|v| render(&|w| w.string(v))).collect())
                 .collect(),
             cautions: model
                 .actions
@@ -545,8 +581,25 @@ impl<'o> Writer<'o> {
             return;
         }
         let start = self.out.len();
-        let name = &facts.model.facts[id.index()].name;
-        self.fact_value(id, name, FactJson::new(facts.model, id, value));
+        let fact = &facts.model.facts[id.index()];
+        let members = match (&fact.ty, value) {
+            (Type::Set(e), Value::Set(bits)) => self
+                .fragments
+                .enum_values
+                .get(e.index())
+                .map(|members| (members, bits)),
+            _ => None,
+        };
+        match members {
+            // A set's members copied from their fragments.
+            Some((members, bits)) => {
+                self.fact_name(id, &fact.name);
+                let present = super::member_indices(bits).filter_map(|m| members.get(m));
+                self.list(present, |w, member| w.out.extend_from_slice(member));
+                self.raw("}");
+            }
+            None => self.fact_value(id, &fact.name, FactJson::new(facts.model, id, value)),
+        }
         if let (true, Ok(start), Ok(end)) =
             (memo, u32::try_from(start), u32::try_from(self.out.len()))
         {
@@ -635,18 +688,12 @@ impl<'o> Writer<'o> {
     /// `{"action":…,"label":…,"rule":{…}` from fragments; false (and
     /// nothing written) without them.
     fn head_of_item(&mut self, action: ActionId, rule: RuleId) -> bool {
-        let fragments = self.fragments;
-        let (Some(action), Some(rule)) = (
-            fragments.actions.get(action.index()),
-            fragments.rules.get(rule.index()),
-        ) else {
-            return false;
-        };
-        self.raw("{");
-        self.out.extend_from_slice(action);
-        self.raw(",\"rule\":");
-        self.out.extend_from_slice(rule);
-        true
+        let head = self
+            .fragments
+            .item_heads
+            .get(rule.index())
+            .and_then(|heads| heads.iter().find(|(id, _)| *id == action));
+        self.copied(head.map(|(_, head)| &**head))
     }
 
     /// A recommendation after its action and rule:

@@ -179,18 +179,20 @@ impl<'a> FactJson<'a> {
     /// The names in a set value, in the enum's order. Visits only the
     /// members, not every value of the enum.
     pub fn set_members(values: &'a [String], bits: u128) -> impl Iterator<Item = &'a str> {
-        let mut rest = bits;
-        std::iter::from_fn(move || {
-            while rest != 0 {
-                let index = rest.trailing_zeros() as usize;
-                rest &= rest - 1;
-                if let Some(name) = values.get(index) {
-                    return Some(name.as_str());
-                }
-            }
-            None
-        })
+        member_indices(bits).filter_map(|index| values.get(index).map(String::as_str))
     }
+}
+
+/// The indices of the members of a set value, in increasing order.
+pub(crate) fn member_indices(bits: u128) -> impl Iterator<Item = usize> {
+    let mut rest = bits;
+    std::iter::from_fn(move || {
+        (rest != 0).then(|| {
+            let index = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            index
+        })
+    })
 }
 
 /// A cited reference.
