@@ -29,44 +29,45 @@ pub(super) fn parse(program: &Program<'_>, text: &[u8]) -> Option<Patient> {
     scanner.expect(b'{')?;
     scanner.skip_ws();
     if !scanner.eat(b'}') {
+        let facts = &program.model.facts;
         loop {
             // Facts usually come in declaration order: try the next one's
             // name in place before scanning the key.
-            let expected = program.model.facts.get(guess);
-            let key = match expected {
-                Some(fact) if scanner.quoted(fact.name.as_bytes()) => None,
-                _ => Some(scanner.raw_string()?),
+            let (fact, ty) = match facts.get(guess) {
+                Some(fact) if scanner.quoted(fact.name.as_bytes()) => {
+                    (FactId(u32::try_from(guess).ok()?), &fact.ty)
+                }
+                _ => {
+                    let key = scanner.raw_string()?;
+                    if same_bytes(key, ID_KEY.as_bytes()) {
+                        scanner.colon()?;
+                        // Serde keeps the last of several ids; rare enough
+                        // to leave to it.
+                        if std::mem::replace(&mut id_given, true) {
+                            return None;
+                        }
+                        patient.id = if scanner.null() {
+                            None
+                        } else {
+                            Some(scanner.string()?.to_owned())
+                        };
+                        if scanner.comma_or_end()? {
+                            continue;
+                        }
+                        break;
+                    }
+                    let fact = program.names.fact(key)?;
+                    (fact, &facts.get(fact.index())?.ty)
+                }
             };
-            scanner.skip_ws();
-            scanner.expect(b':')?;
-            scanner.skip_ws();
-            if key.is_some_and(|key| same_bytes(key, ID_KEY.as_bytes())) {
-                // Serde keeps the last of several ids; rare enough to leave to it.
-                if std::mem::replace(&mut id_given, true) {
-                    return None;
-                }
-                patient.id = if scanner.null() {
-                    None
-                } else {
-                    Some(scanner.string()?.to_owned())
-                };
-            } else {
-                let fact = match key {
-                    None => FactId(u32::try_from(guess).ok()?),
-                    Some(key) => program.names.fact(key)?,
-                };
-                guess = fact.index() + 1;
-                if !seen.insert(fact) {
-                    return None;
-                }
-                let ty = &program.model.facts.get(fact.index())?.ty;
-                patient.set(fact, scanner.value(program, ty)?);
+            scanner.colon()?;
+            guess = fact.index() + 1;
+            if !seen.insert(fact) {
+                return None;
             }
-            scanner.skip_ws();
-            match scanner.next()? {
-                b',' => scanner.skip_ws(),
-                b'}' => break,
-                _ => return None,
+            patient.set(fact, scanner.value(program, ty)?);
+            if !scanner.comma_or_end()? {
+                break;
             }
         }
     }
@@ -138,6 +139,28 @@ impl<'t> Scanner<'t> {
             self.pos = end + 1;
         }
         found
+    }
+
+    /// The `:` after a key, with the blanks around it.
+    fn colon(&mut self) -> Option<()> {
+        self.skip_ws();
+        self.expect(b':')?;
+        self.skip_ws();
+        Some(())
+    }
+
+    /// After a member: `,` (true: another follows) or the object's `}`
+    /// (false), with the blanks around.
+    fn comma_or_end(&mut self) -> Option<bool> {
+        self.skip_ws();
+        match self.next()? {
+            b',' => {
+                self.skip_ws();
+                Some(true)
+            }
+            b'}' => Some(false),
+            _ => None,
+        }
     }
 
     fn null(&mut self) -> bool {
