@@ -281,7 +281,6 @@ pub fn write_evaluation(
     };
     let builder = Builder::new(program, patient);
     let withheld = builder.withheld_items(evaluation);
-    let escalations = builder.escalations(evaluation);
     let mut w = Writer::new(out, fragments, &[]);
     w.out.extend_from_slice(head);
     w.optional_string(patient.id.as_deref());
@@ -294,7 +293,9 @@ pub fn write_evaluation(
     w.raw(",\"avoid\":");
     w.list(&evaluation.avoided, |w, a| w.avoidance(&builder, a));
     w.raw(",\"escalations\":");
-    w.list(&escalations, Writer::escalation);
+    w.list(&evaluation.escalations, |w, e| {
+        w.escalation(&builder.escalation(&e.cause, &e.needs));
+    });
     w.tail(evaluation.nothing_applies());
     let cited = builder.cited.borrow();
     let model = program.model;
