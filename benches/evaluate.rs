@@ -56,6 +56,7 @@ fn end_to_end(program: &Program<'_>, lines: &[String]) -> usize {
         let patient = parse_patient(program, line).expect("valid facts");
         let evaluation = evaluate_in(program, &patient, &mut scratch);
         report::json::write_evaluation(program, &patient, &evaluation, &fragments, &mut out);
+        scratch.recycle(evaluation);
         out.push(b'\n');
         if out.len() > 1 << 20 {
             bytes += black_box(&out).len();

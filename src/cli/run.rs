@@ -409,6 +409,7 @@ fn process_lines(
                     fragments,
                     &mut output.json,
                 );
+                scratch.recycle(evaluation);
             }
             Err(diagnostic) => {
                 let column = diagnostic.primary_span().start_usize() + 1;

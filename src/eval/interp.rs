@@ -192,6 +192,16 @@ pub struct Scratch {
     found: Vec<u64>,
     stopped: Vec<Option<SectionId>>,
     avoids: Vec<(ActionId, RuleId, bool)>,
+    /// A finished evaluation whose vectors the next one reuses.
+    spare: Option<Evaluation>,
+}
+
+impl Scratch {
+    /// Keeps a finished evaluation's vectors for the next one: a cohort
+    /// run hands each evaluation back once its report is written.
+    pub fn recycle(&mut self, evaluation: Evaluation) {
+        self.spare = Some(evaluation);
+    }
 }
 
 /// Evaluation state for one patient.
@@ -402,11 +412,23 @@ pub fn evaluate_in(program: &Program<'_>, patient: &Patient, scratch: &mut Scrat
 fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
     let program = run.program;
     let model = program.model;
-    let mut evaluation = Evaluation {
-        rules: vec![RuleStatus::NotApplicable; model.rules.len()],
-        recommended: Vec::with_capacity(16),
-        escalations: Vec::with_capacity(8),
-        ..Evaluation::default()
+    let mut evaluation = match scratch.spare.take() {
+        Some(mut spare) => {
+            spare.recommended.clear();
+            spare.avoided.clear();
+            spare.escalations.clear();
+            spare.rules.clear();
+            spare
+                .rules
+                .resize(model.rules.len(), RuleStatus::NotApplicable);
+            spare
+        }
+        None => Evaluation {
+            rules: vec![RuleStatus::NotApplicable; model.rules.len()],
+            recommended: Vec::with_capacity(16),
+            escalations: Vec::with_capacity(8),
+            ..Evaluation::default()
+        },
     };
 
     // Facts that contradict an invariant make every rule suspect.
