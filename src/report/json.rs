@@ -45,7 +45,8 @@ pub struct Fragments {
     keys: Vec<Box<[u8]>>,
     /// `"name"` by fact.
     fact_names: Vec<Box<[u8]>>,
-    /// `{"schema":…,"guideline":{…},"patient":`, the start of every report.
+    /// `{"schema":…,"guideline":{…},"patient":`, the start of every report;
+    /// none in the empty fragments (nothing to copy).
     head: Option<Box<[u8]>>,
     /// `{"action":…,"label":…,"rule":{…}`, the start of an item, by rule,
     /// for each action the rule lists.

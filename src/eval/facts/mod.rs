@@ -86,18 +86,10 @@ fn check_size(text: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// The fact named `key`. Keys usually come in declaration order, with
-/// some facts left out, so the few facts after the previous key's (at
-/// `guess`) are compared first, before hashing. Names are unique in a model,
-/// so both ways find the same fact.
-fn find_fact(program: &Program<'_>, key: &str, guess: usize) -> Option<FactId> {
-    find_in_order(program, key.as_bytes(), guess).or_else(|| program.fact_slots.get(key).copied())
-}
-
 /// Fact names and the values of each enum, found by their bytes: names
 /// are grouped by length, so a lookup compares only the few names of the
-/// key's length, with no hashing. For the scanner, when a key or value is
-/// not the one expected next.
+/// key's length, with no hashing. Both readers look keys up here; the
+/// scanner only when a key or value is not the one expected next.
 #[derive(Debug, Default)]
 pub(crate) struct Names {
     facts: NameTable,
@@ -156,21 +148,6 @@ impl NameTable {
             .find(|(name, _)| same_bytes(name, key))
             .map(|&(_, index)| index)
     }
-}
-
-/// How many facts from the guess [`find_in_order`] compares.
-const LOOKAHEAD: usize = 4;
-
-/// The fact named `key` among the [`LOOKAHEAD`] facts from `guess`.
-fn find_in_order(program: &Program<'_>, key: &[u8], guess: usize) -> Option<FactId> {
-    let offset = program
-        .model
-        .facts
-        .get(guess..)?
-        .iter()
-        .take(LOOKAHEAD)
-        .position(|fact| same_bytes(fact.name.as_bytes(), key))?;
-    u32::try_from(guess + offset).ok().map(FactId)
 }
 
 /// Whether two byte strings are equal, compared in words, the last one

@@ -10,7 +10,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::locate::{locate, offset_of};
-use super::{ID_KEY, Seen, find_fact};
+use super::{ID_KEY, Seen};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::eval::interp::{Patient, Value};
 use crate::eval::program::Program;
@@ -105,16 +105,13 @@ impl<'de> Visitor<'de> for PatientSeed<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Patient, A::Error> {
         let mut patient = Patient::unknown(self.program);
         let mut seen = Seen::new(patient.len());
-        let mut guess = 0;
         while let Some(key) = map.next_key_seed(KeySeed {
             program: self.program,
             failure: self.failure,
-            guess,
         })? {
             match key {
                 Key::Id => patient.id = map.next_value::<Option<String>>()?,
                 Key::Fact(fact) => {
-                    guess = fact.index() + 1;
                     if !seen.insert(fact) {
                         let name = &self.program.model.facts[fact.index()].name;
                         return Err(self.fail(Failure {
@@ -160,8 +157,6 @@ enum Key {
 struct KeySeed<'a, 'm> {
     program: &'a Program<'m>,
     failure: &'a RefCell<Option<Failure>>,
-    /// The fact expected next (see [`find_fact`]).
-    guess: usize,
 }
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_, '_> {
@@ -183,7 +178,7 @@ impl<'de> Visitor<'de> for KeySeed<'_, '_> {
         if key == ID_KEY {
             return Ok(Key::Id);
         }
-        if let Some(fact) = find_fact(self.program, key, self.guess) {
+        if let Some(fact) = self.program.names.fact(key.as_bytes()) {
             return Ok(Key::Fact(fact));
         }
         let mut names: Vec<&str> = self.program.fact_slots.keys().map(String::as_str).collect();
