@@ -20,6 +20,16 @@ pub mod testing;
 
 use diagnostics::Diagnostic;
 
+/// The model of a guideline that must compile, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_model(text: &str) -> sema::Model {
+    let compiled = compile(text);
+    match compiled.model {
+        Some(model) => model,
+        None => panic!("{:?}", compiled.diagnostics),
+    }
+}
+
 /// The result of reading a guideline through the front end.
 #[derive(Debug)]
 pub struct Compiled {

@@ -868,10 +868,7 @@ mod tests {
 
     #[test]
     fn composed_reasons_are_escaped_when_a_piece_needs_it() {
-        let compiled = crate::compile("guideline g \"G\" {}\nfact a: bool\nfact b: bool\n");
-        let Some(model) = compiled.model else {
-            panic!("{:?}", compiled.diagnostics);
-        };
+        let model = crate::test_model("guideline g \"G\" {}\nfact a: bool\nfact b: bool\n");
         let patient = crate::eval::Patient::with_unknown(model.facts.len());
         let ids = [crate::sema::FactId(0), crate::sema::FactId(1)];
         for (rule, section) in [("plain", None), ("odd \"name\"\n", Some("s\\t"))] {

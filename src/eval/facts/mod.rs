@@ -218,12 +218,9 @@ mod tests {
 
     #[test]
     fn cohort_lines_that_are_not_utf8_are_never_read() {
-        let compiled = crate::compile(
+        let model = crate::test_model(
             "guideline g \"G\" {}\nenum Site { scalp, hands }\nfact site: Site\nfact sites: set of Site\nfact weight: quantity kg\n",
         );
-        let Some(model) = compiled.model else {
-            panic!("{:?}", compiled.diagnostics);
-        };
         let program = Program::new(&model);
         let good = r#"{"@id": "p1", "site": "scalp", "sites": ["hands"], "weight": {"value": 70, "unit": "kg"}}"#;
         assert!(matches!(
@@ -252,12 +249,9 @@ mod tests {
 
     #[test]
     fn names_find_every_fact_and_enum_value_and_nothing_else() {
-        let compiled = crate::compile(
+        let model = crate::test_model(
             "guideline g \"G\" {}\nenum Site { scalp, hands, feet, ab, ba }\nfact site: Site\nfact sites: set of Site\nfact a: bool\nfact ab: bool\n",
         );
-        let Some(model) = compiled.model else {
-            panic!("{:?}", compiled.diagnostics);
-        };
         let names = Names::new(&model);
         for (index, fact) in model.facts.iter().enumerate() {
             assert_eq!(names.fact(fact.name.as_bytes()), Some(FactId(index as u32)));
