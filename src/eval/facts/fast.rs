@@ -149,8 +149,8 @@ impl<'t> Scanner<'t> {
         Some(())
     }
 
-    /// After a member: `,` (true: another follows) or the object's `}`
-    /// (false), with the blanks around.
+    /// After a member of an object: `,` (true: another follows) or the
+    /// object's `}` (false), with the blanks around.
     fn comma_or_end(&mut self) -> Option<bool> {
         self.skip_ws();
         match self.next()? {
@@ -289,9 +289,7 @@ impl<'t> Scanner<'t> {
         self.skip_ws();
         loop {
             let key = self.raw_string()?;
-            self.skip_ws();
-            self.expect(b':')?;
-            self.skip_ws();
+            self.colon()?;
             match key {
                 // Serde keeps the last of repeated keys; leave those to it.
                 b"value" if value.is_none() => {
@@ -304,11 +302,8 @@ impl<'t> Scanner<'t> {
                 b"unit" if unit.is_none() => unit = Some(self.raw_string()?),
                 _ => return None,
             }
-            self.skip_ws();
-            match self.next()? {
-                b',' => self.skip_ws(),
-                b'}' => break,
-                _ => return None,
+            if !self.comma_or_end()? {
+                break;
             }
         }
         // A null value makes the fact unknown, whatever the unit.
