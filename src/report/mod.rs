@@ -607,15 +607,20 @@ impl<'a, 'm> Builder<'a, 'm> {
             let mut references = Vec::new();
             for rule in rules {
                 let model_rule = &self.model.rules[rule.index()];
-                because.push(Cow::Owned(format!(
-                    "rule `{}` says to avoid it{}",
-                    model_rule.name,
-                    model_rule
-                        .title
-                        .as_ref()
-                        .map(|t| format!(" ({t})"))
-                        .unwrap_or_default()
-                )));
+                // "rule `name` says to avoid it (title)", built with pushes:
+                // one for each avoided alternative of a cohort's patients.
+                let title = model_rule.title.as_deref();
+                let mut text =
+                    String::with_capacity(40 + model_rule.name.len() + title.map_or(0, str::len));
+                text.push_str("rule `");
+                text.push_str(&model_rule.name);
+                text.push_str("` says to avoid it");
+                if let Some(title) = title {
+                    text.push_str(" (");
+                    text.push_str(title);
+                    text.push(')');
+                }
+                because.push(Cow::Owned(text));
                 facts.extend_from_slice(&self.program.rules[rule.index()].facts);
                 references.extend_from_slice(&model_rule.citations);
             }
