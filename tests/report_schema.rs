@@ -371,19 +371,8 @@ fn documented_reports(path: &str) -> Vec<(String, String)> {
 fn documented_reports_validate() {
     let validator = validator();
     let demo = model("tests/guidelines/demo.gdl");
-    let exclusive = {
-        // The complete guideline of docs/report.md's exclusive example.
-        let text = read("docs/report.md");
-        let start = text
-            .find("```gdl expect=exclusive-conflict\n")
-            .unwrap_or_else(|| panic!("docs/report.md: no exclusive example"));
-        let body = &text[start..];
-        let body = &body[body.find('\n').unwrap_or(0) + 1..];
-        let body = &body[..body.find("```").unwrap_or(body.len())];
-        gdl::compile(body)
-            .model
-            .unwrap_or_else(|| panic!("docs/report.md: the exclusive example does not compile"))
-    };
+    // The complete guideline of docs/report.md's exclusive example.
+    let exclusive = support::docs_example_model("docs/report.md", "exclusive-conflict");
     let mut count = 0;
     for path in ["docs/report.md", "docs/facts.md"] {
         for (place, text) in documented_reports(path) {

@@ -14,6 +14,7 @@ use gdl::report;
 
 #[path = "../benches/common/mod.rs"]
 mod common;
+mod support;
 
 fn model(path: &str) -> gdl::sema::Model {
     let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
@@ -142,6 +143,42 @@ rule second "Second line" {
     assert_eq!(keys, ["A", "B"]);
     let rendered = report::text::render(&built);
     assert_eq!(rendered.matches("[A] Reference A").count(), 1, "{rendered}");
+}
+
+/// The cohort writer agrees with the plain one on a guideline with an
+/// exclusive group and a caution too (the shipped guideline's cohort never
+/// recommends two exclusive actions): every combination of its two facts,
+/// unknown included, so both actions, the conflict and the may-apply
+/// caution all occur.
+#[test]
+fn writing_from_the_evaluation_agrees_on_exclusive_conflicts() {
+    let model = support::docs_example_model("docs/report.md", "exclusive-conflict");
+    let program = Program::new(&model);
+    let fragments = report::json::Fragments::new(&model);
+    let values = ["null", "false", "true"];
+    let mut conflicts = 0;
+    for weakness in values {
+        for lung in values {
+            let line = format!(
+                r#"{{"@id": "p", "muscle_weakness": {weakness}, "interstitial_lung_disease": {lung}}}"#
+            );
+            let patient =
+                parse_patient(&program, &line).unwrap_or_else(|d| panic!("{}", d.message));
+            let evaluation = evaluate(&program, &patient);
+            let plain = report::json::to_string(&report::build(&program, &patient, &evaluation));
+            let mut direct = Vec::new();
+            report::json::write_evaluation(
+                &program,
+                &patient,
+                &evaluation,
+                &fragments,
+                &mut direct,
+            );
+            assert_eq!(String::from_utf8_lossy(&direct), plain, "{line}");
+            conflicts += usize::from(plain.contains("exclusive-conflict"));
+        }
+    }
+    assert_eq!(conflicts, 1, "both true is the one conflict");
 }
 
 /// Reports written with a guideline's pre-rendered fragments and straight

@@ -1,4 +1,5 @@
-//! Running the `gdl` binary from integration tests.
+//! Running the `gdl` binary from integration tests, and the guidelines
+//! of the documentation's examples.
 #![allow(dead_code, reason = "each test file uses part of this module")]
 
 use std::io::Write;
@@ -38,4 +39,20 @@ pub fn gdl(args: &[&str], stdin: Option<&str>) -> Output {
             .unwrap_or_else(|e| panic!("standard output is not UTF-8: {e}")),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// The model of the complete guideline in the ```` ```gdl expect=NAME ````
+/// block of a file of the documentation (`doc`, from the project root).
+pub fn docs_example_model(doc: &str, name: &str) -> gdl::sema::Model {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(doc);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{doc}: {e}"));
+    let fence = format!("```gdl expect={name}\n");
+    let start = text
+        .find(&fence)
+        .unwrap_or_else(|| panic!("{doc}: no {name} example"));
+    let body = &text[start + fence.len()..];
+    let body = &body[..body.find("```").unwrap_or(body.len())];
+    gdl::compile(body)
+        .model
+        .unwrap_or_else(|| panic!("{doc}: the {name} example does not compile"))
 }
