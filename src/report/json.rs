@@ -263,7 +263,7 @@ pub fn write(report: &Report, fragments: &Fragments, out: &mut Vec<u8>) {
     w.raw("}");
 }
 
-/// Appends the report of one evaluated patient, as [`write`] of
+/// Appends the report of one evaluated patient, as [`write()`] of
 /// [`super::build`] would, without the [`Report`] in between: for a
 /// cohort, where each item is written as soon as it is built and the
 /// references are copied straight from `fragments`. Byte for byte the same
