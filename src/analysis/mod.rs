@@ -1,7 +1,7 @@
 //! Logic analysis: rules that can never fire, rules shadowed in first-match
 //! sections, alternatives that are always withheld or never reached, rules
 //! whose outcomes conflict, redundant rules and coverage gaps — each proved
-//! by SAT over the exact finite abstraction of [`encode`], and each shown
+//! by SAT over the exact finite abstraction of `encode`, and each shown
 //! with a witness patient that the interpreter re-runs to confirm the
 //! finding before it is reported. See `docs/design.md`.
 
