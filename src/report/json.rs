@@ -182,8 +182,7 @@ impl Fragments {
                         .map(|id| {
                             let action = &model.actions[id.index()];
                             let head = render(&|w| {
-                                w.raw("{");
-                                w.action_and_rule(id, &action.name, action.label.as_deref(), &info);
+                                w.item_head(id, &action.name, action.label.as_deref(), &info);
                             });
                             (id, head)
                         })
@@ -636,14 +635,10 @@ impl<'o> Writer<'o> {
         }
     }
 
-    /// `"action":…,"label":…,"rule":{…}`
-    fn action_and_rule(
-        &mut self,
-        id: ActionId,
-        action: &str,
-        label: Option<&str>,
-        rule: &RuleInfo<'_>,
-    ) {
+    /// `{"action":…,"label":…,"rule":{…}`, the start of every item about
+    /// an action.
+    fn item_head(&mut self, id: ActionId, action: &str, label: Option<&str>, rule: &RuleInfo<'_>) {
+        self.raw("{");
         self.action(id, action, label);
         self.raw(",\"rule\":");
         self.rule(rule);
@@ -660,8 +655,7 @@ impl<'o> Writer<'o> {
     }
 
     fn recommended(&mut self, item: &RecommendedItem<'_>) {
-        self.raw("{");
-        self.action_and_rule(item.action_id, item.action, item.label, &item.rule);
+        self.item_head(item.action_id, item.action, item.label, &item.rule);
         self.recommended_rest(
             item.action_id,
             item.rule.id,
@@ -675,7 +669,7 @@ impl<'o> Writer<'o> {
     /// copied from their fragments (through its report item when there
     /// are none).
     fn recommendation(&mut self, builder: &Builder<'_, '_>, r: &Recommendation) {
-        if !self.head_of_item(r.action, r.rule) {
+        if !self.copied_item_head(r.action, r.rule) {
             return self.recommended(&builder.recommended(r));
         }
         self.recommended_rest(
@@ -689,7 +683,7 @@ impl<'o> Writer<'o> {
 
     /// `{"action":…,"label":…,"rule":{…}` from fragments; false (and
     /// nothing written) without them.
-    fn head_of_item(&mut self, action: ActionId, rule: RuleId) -> bool {
+    fn copied_item_head(&mut self, action: ActionId, rule: RuleId) -> bool {
         let head = self
             .fragments
             .item_heads
@@ -747,8 +741,7 @@ impl<'o> Writer<'o> {
     }
 
     fn withheld(&mut self, item: &WithheldItem<'_>) {
-        self.raw("{");
-        self.action_and_rule(item.action_id, item.action, item.label, &item.rule);
+        self.item_head(item.action_id, item.action, item.label, &item.rule);
         self.raw(",\"reason\":");
         self.string(item.reason);
         self.raw(",\"because\":");
@@ -763,14 +756,13 @@ impl<'o> Writer<'o> {
     }
 
     fn avoid(&mut self, item: &AvoidItem<'_>) {
-        self.raw("{");
-        self.action_and_rule(item.action_id, item.action, item.label, &item.rule);
+        self.item_head(item.action_id, item.action, item.label, &item.rule);
         self.avoid_rest(item.rule.id, &item.because, &item.citations);
     }
 
     /// An avoidance straight from the evaluation (see [`Self::recommendation`]).
     fn avoidance(&mut self, builder: &Builder<'_, '_>, a: &Avoidance) {
-        if !self.head_of_item(a.action, a.rule) {
+        if !self.copied_item_head(a.action, a.rule) {
             return self.avoid(&builder.avoid(a));
         }
         self.avoid_rest(
