@@ -8,6 +8,7 @@ use super::logic::Tri;
 use super::patient::Kind;
 pub use super::patient::{Patient, Value};
 use super::program::{Node, Program, resolve};
+use crate::index_set::IndexSet;
 use crate::sema::{ActionId, CmpOp, FactId, Member, Outcome, RuleId, SectionId};
 
 /// What happened to a rule for this patient.
@@ -189,7 +190,6 @@ impl Evaluation {
 pub struct Scratch {
     values: Vec<Tri>,
     stack: Vec<u32>,
-    found: Vec<u64>,
     stopped: Vec<Option<SectionId>>,
     avoids: Vec<(ActionId, RuleId, bool)>,
     /// A finished evaluation whose vectors the next one reuses.
@@ -212,8 +212,6 @@ pub(crate) struct Run<'p, 'm> {
     values: Vec<Tri>,
     /// Work list reused by [`Run::needs`].
     stack: std::cell::RefCell<Vec<u32>>,
-    /// Bitset over facts reused by [`Run::needs`].
-    found: std::cell::RefCell<Vec<u64>>,
 }
 
 impl<'p, 'm> Run<'p, 'm> {
@@ -238,7 +236,6 @@ impl<'p, 'm> Run<'p, 'm> {
             patient,
             values,
             stack: std::cell::RefCell::new(stack),
-            found: std::cell::RefCell::new(std::mem::take(&mut scratch.found)),
         };
         // No branch on whether a fact is known: that varies from patient to
         // patient, and a mispredicted branch per leaf was once the
@@ -278,7 +275,6 @@ impl<'p, 'm> Run<'p, 'm> {
     fn into_scratch(self, scratch: &mut Scratch) {
         scratch.values = self.values;
         scratch.stack = self.stack.into_inner();
-        scratch.found = self.found.into_inner();
     }
 
     /// The value of a node.
@@ -336,9 +332,7 @@ impl<'p, 'm> Run<'p, 'm> {
     fn needs(&self, root: u32) -> Vec<FactId> {
         // Marked in a bitset, then listed: in fact order, each once, in a
         // vector of the right size.
-        let mut found = self.found.borrow_mut();
-        found.clear();
-        found.resize(self.program.model.facts.len().div_ceil(64), 0);
+        let mut found = IndexSet::new(self.program.model.facts.len());
         let mut stack = self.stack.borrow_mut();
         stack.clear();
         stack.push(root);
@@ -353,9 +347,7 @@ impl<'p, 'm> Run<'p, 'm> {
                     | Node::EnumIn { fact, .. }
                     | Node::SetHas { fact, .. },
                 ) => {
-                    if let Some(word) = found.get_mut(*fact as usize / 64) {
-                        *word |= 1 << (fact % 64);
-                    }
+                    found.insert(*fact as usize);
                 }
                 Some(Node::Definition(id)) => {
                     if let Some(definition) = self.program.definitions.get(*id as usize) {
@@ -373,14 +365,8 @@ impl<'p, 'm> Run<'p, 'm> {
                 Some(Node::Const(_)) | None => {}
             }
         }
-        let mut out = Vec::with_capacity(found.iter().map(|w| w.count_ones() as usize).sum());
-        for (index, &word) in found.iter().enumerate() {
-            let mut rest = word;
-            while rest != 0 {
-                out.push(FactId(index as u32 * 64 + rest.trailing_zeros()));
-                rest &= rest - 1;
-            }
-        }
+        let mut out = Vec::with_capacity(found.len());
+        out.extend(found.iter().map(|index| FactId(index as u32)));
         out
     }
 }
