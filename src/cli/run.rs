@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::{ColourChoice, DiagnosticFormat, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::diagnostics::render::SourceFile;
 use crate::eval::facts::MAX_FACTS_BYTES;
-use crate::eval::facts::{parse_patient, parse_patient_line};
+use crate::eval::facts::{parse_patient, parse_patient_line, unreadable_line};
 use crate::eval::{Program, Scratch, evaluate, evaluate_in};
 use crate::report;
 
@@ -394,10 +394,7 @@ fn process_lines(
                     None => continue,
                 }
             }
-            Err(problem) => Err(crate::diagnostics::Diagnostic::new(
-                crate::diagnostics::Code::MalformedFacts,
-                format!("cannot read this line: {problem}"),
-            )),
+            Err(problem) => Err(unreadable_line(problem)),
         };
         match parsed {
             Ok(patient) => {

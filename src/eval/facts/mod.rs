@@ -52,11 +52,16 @@ pub fn parse_patient_line(
     match std::str::from_utf8(line) {
         Ok(text) if text.trim().is_empty() => None,
         Ok(text) => Some(parse_patient_reference(program, text)),
-        Err(_) => Some(Err(Diagnostic::new(
-            Code::MalformedFacts,
-            "cannot read this line: line is not UTF-8 text",
-        ))),
+        Err(_) => Some(Err(unreadable_line("line is not UTF-8 text"))),
     }
+}
+
+/// The error for a cohort line that cannot be read as facts at all.
+pub(crate) fn unreadable_line(problem: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::MalformedFacts,
+        format!("cannot read this line: {problem}"),
+    )
 }
 
 /// [`parse_patient`] with the serde reader alone, for tests that compare
