@@ -186,8 +186,99 @@ fn cli_text_and_exit_codes() {
         "tests/diff/egfr-45.gdl",
     ]);
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
-    assert_eq!(value["schema"], "gdl-diff/1");
+    assert_eq!(value["schema"], "gdl-diff/2");
     let missing = run(&["diff", "tests/diff/egfr-60.gdl", "does/not/exist.gdl"]);
     assert_eq!(missing.status.code(), Some(2));
     insta::assert_snapshot!(String::from_utf8_lossy(&changed.stdout));
+}
+
+/// The regression of issue 15: a contraindication widened by `or pregnant`
+/// changes the third-line muscle recommendation for a pregnant patient, and
+/// the cases that expected ciclosporin become stale.
+#[test]
+fn a_widened_contraindication_shows_the_pregnant_patient_and_stale_cases() {
+    let old = read("guidelines/dermatomyositis.gdl");
+    let new = old.replacen(
+        "contraindicated-if renal_impairment or hypertension\n",
+        "contraindicated-if renal_impairment or hypertension or pregnant\n",
+        1,
+    );
+    assert_ne!(old, new, "the ciclosporin clause moved: update this test");
+    let load = |text: &str| {
+        let model = gdl::compile(text)
+            .model
+            .unwrap_or_else(|| panic!("does not compile"));
+        (gdl::syntax::parse(text).unwrap_or_default(), model)
+    };
+    let (old_file, old_model) = load(&old);
+    let (new_file, new_model) = load(&new);
+    let result = gdl::diff::diff_with_cases(
+        (&old, &old_file, &old_model),
+        (&new, &new_file, &new_model),
+        &read("guidelines/dermatomyositis.cases.json"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(result.unconfirmed.is_empty(), "{result:#?}");
+    let example = result
+        .examples
+        .iter()
+        .find(|e| {
+            e.subject.contains("muscle_third_line")
+                && e.before
+                    .iter()
+                    .any(|l| l.starts_with("recommend ciclosporin"))
+                && !e
+                    .after
+                    .iter()
+                    .any(|l| l.starts_with("recommend ciclosporin"))
+        })
+        .unwrap_or_else(|| panic!("no third-line ciclosporin example: {result:#?}"));
+    assert_eq!(example.patient["pregnant"], true, "{example:#?}");
+    let cases = result.cases.unwrap_or_default();
+    assert!(
+        cases
+            .stale
+            .iter()
+            .any(|c| c.name == "third-line-ciclosporin"),
+        "{cases:#?}"
+    );
+    assert!(cases.stale.iter().all(|c| !c.failures.is_empty()));
+}
+
+/// Kleene logic: `b or (c and not c)` differs from `b` only for a patient
+/// whose `c` is unknown; diff finds that patient.
+#[test]
+fn a_change_seen_only_with_unknown_facts_is_found() {
+    let text = |when: &str| {
+        format!(
+            "guideline g \"G\" {{}}\nreference R pmid 1 \"r\"\nfact b: bool\nfact c: bool\n\
+             action a\nrule r {{\n  when {when}\n  then recommend a\n  cite R\n}}\n"
+        )
+    };
+    let result = diff(&text("b"), &text("b or (c and not c)"));
+    let example = result
+        .examples
+        .first()
+        .unwrap_or_else(|| panic!("no example: {result:#?}"));
+    assert!(example.patient["c"].is_null(), "{example:#?}");
+    assert_eq!(example.patient["b"], false, "{example:#?}");
+    assert!(
+        example
+            .after
+            .iter()
+            .any(|l| l.contains("cannot decide rule r"))
+    );
+}
+
+#[test]
+fn guidelines_with_different_ids_are_warned_about() {
+    let text = read("tests/guidelines/demo.gdl");
+    let other = text.replacen("guideline demo", "guideline other_demo", 1);
+    assert_ne!(text, other);
+    let result = diff(&text, &other);
+    assert!(
+        result.warnings.iter().any(|w| w.contains("different ids")),
+        "{result:#?}"
+    );
+    assert!(diff(&text, &text).warnings.is_empty());
 }

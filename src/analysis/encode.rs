@@ -14,6 +14,9 @@
 //! logic is monotone, so a condition is true for some patient with unknowns
 //! exactly when it is true for some fully known patient.
 
+mod kleene;
+pub use kleene::Kleene;
+
 use std::collections::HashMap;
 
 use batsat::{BasicSolver, Lit, SolverInterface, Var, lbool};
@@ -49,6 +52,8 @@ enum Definition {
     And(Vec<Lit>),
     /// The variable belongs to this fact.
     Fact(usize),
+    /// The variable says whether this fact is known (`kleene`).
+    Known,
 }
 
 /// The facts of a model as SAT variables, conditions as Tseitin gates.
@@ -64,6 +69,10 @@ pub struct Encoding {
     gates: HashMap<Vec<Lit>, Lit>,
     /// The last model: values of the variables in the last question's cone.
     model: HashMap<u32, bool>,
+    /// Per fact, the variable "this fact is known", made by the first
+    /// three-valued question that reads the fact (`kleene`); a fact without
+    /// one is known in every patient this encoding writes.
+    known: Vec<Option<Lit>>,
 }
 
 impl Encoding {
@@ -113,6 +122,7 @@ impl Encoding {
             domain: Vec::with_capacity(model.facts.len()),
             gates: HashMap::new(),
             model: HashMap::new(),
+            known: Vec::new(),
         };
         for (index, fact) in model.facts.iter().enumerate() {
             let mut domain = Vec::new();
@@ -234,6 +244,17 @@ impl Encoding {
     /// variables renumbered densely. On success the model is kept for
     /// [`Encoding::patient`].
     pub fn sat(&mut self, assumptions: &[Lit]) -> bool {
+        self.solve(assumptions, false)
+    }
+
+    /// [`Encoding::sat`], and then as many facts known as the assumptions
+    /// allow (one fact after another, in the order they were encoded):
+    /// an example patient reads best with only the unknowns that matter.
+    pub fn sat_with_few_unknowns(&mut self, assumptions: &[Lit]) -> bool {
+        self.solve(assumptions, true)
+    }
+
+    fn solve(&mut self, assumptions: &[Lit], few_unknowns: bool) -> bool {
         let mut renumber: HashMap<u32, u32> = HashMap::new();
         let mut order: Vec<u32> = Vec::new();
         let mut facts_seen: Vec<bool> = vec![false; self.facts.len()];
@@ -268,14 +289,61 @@ impl Encoding {
             }
         }
         let mut solver = BasicSolver::default();
-        let vars: Vec<Var> = order.iter().map(|_| solver.new_var_default()).collect();
+        // Example patients read best with few unknown facts: the solver
+        // tries "known" first.
+        let vars: Vec<Var> = order
+            .iter()
+            .map(|var| match self.defined.get(*var as usize) {
+                Some(Definition::Known) => solver.new_var(lbool::TRUE, true),
+                _ => solver.new_var_default(),
+            })
+            .collect();
         let map = |l: &Lit| Lit::new(vars[renumber[&l.var().idx()] as usize], l.sign());
         for clause in &clauses {
             let mut mapped: Vec<Lit> = clause.iter().map(map).collect();
             solver.add_clause_reuse(&mut mapped);
         }
-        let mapped: Vec<Lit> = assumptions.iter().map(map).collect();
+        let mut mapped: Vec<Lit> = assumptions.iter().map(map).collect();
         let satisfiable = solver.solve_limited(&mapped) == lbool::TRUE;
+        if satisfiable && few_unknowns {
+            let mut known: Vec<(u32, Var)> = order
+                .iter()
+                .zip(&vars)
+                .filter(|(var, _)| {
+                    matches!(self.defined.get(**var as usize), Some(Definition::Known))
+                })
+                .map(|(var, new)| (*var, *new))
+                .collect();
+            known.sort_unstable_by_key(|(var, _)| *var);
+            // Values of the last satisfiable call: a failed call leaves the
+            // solver's own values stale.
+            let mut known_now: Vec<bool> = known
+                .iter()
+                .map(|(_, var)| solver.value_var(*var) == lbool::TRUE)
+                .collect();
+            for index in 0..known.len() {
+                let (Some((_, var)), Some(now)) = (known.get(index), known_now.get(index).copied())
+                else {
+                    continue;
+                };
+                // Known in the current model, or can be made known: keep it
+                // known from here on.
+                mapped.push(Lit::new(*var, true));
+                if now {
+                    continue;
+                }
+                if solver.solve_limited(&mapped) == lbool::TRUE {
+                    known_now = known
+                        .iter()
+                        .map(|(_, var)| solver.value_var(*var) == lbool::TRUE)
+                        .collect();
+                } else {
+                    mapped.pop();
+                }
+            }
+            // The last call may have failed: solve again under what was kept.
+            let _ = solver.solve_limited(&mapped);
+        }
         self.model.clear();
         if satisfiable {
             for (old, new) in order.iter().zip(&vars) {
@@ -383,7 +451,19 @@ impl Encoding {
     /// A fully known patient from the last satisfying model: each fact gets
     /// a value in its cell (constants exactly; gaps by a point inside them).
     pub fn patient(&self) -> Patient {
-        let values = self.facts.iter().map(|encoded| match encoded {
+        let values = self.facts.iter().enumerate().map(|(fact, encoded)| {
+            let unknown = self.known.get(fact).copied().flatten();
+            if unknown.is_some_and(|known| !self.value(known)) {
+                return Value::Unknown;
+            }
+            self.value_of(encoded)
+        });
+        Patient::from_values(None, values)
+    }
+
+    /// The value of a known fact in the last model.
+    fn value_of(&self, encoded: &FactVars) -> Value {
+        match encoded {
             FactVars::Bool(l) => Value::Bool(self.value(*l)),
             FactVars::Number { constants, order } => {
                 let cell = order.iter().take_while(|l| self.value(**l)).count();
@@ -407,8 +487,7 @@ impl Encoding {
                 }
                 Value::Set(bits)
             }
-        });
-        Patient::from_values(None, values)
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use crate::eval::explain::{Target, explain};
 use crate::eval::{Evaluation, Patient, Program, RuleStatus, Tri, Withholding, evaluate};
 use crate::report::{self, FactJson};
 use crate::sema::{ActionId, FactId, Member, Model, Outcome, RuleId, SectionId};
-pub use encode::Encoding;
+pub use encode::{Encoding, Kleene};
 
 /// Everything the analyses share: literals for rules firing and actions
 /// being blocked; each question is a SAT call on its own cone.

@@ -9,15 +9,19 @@
 //! change means no patient's decisions change: a proof, not a sample. A fact
 //! whose type changed stops the logic comparison, and the output says so.
 
-use std::collections::BTreeMap;
+pub mod cases;
+pub mod decision;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use batsat::Lit;
 use serde::Serialize;
 
-use crate::analysis::{Encoding, Firing};
-use crate::eval::{Evaluation, Patient, Program, evaluate};
+use crate::analysis::Encoding;
+use crate::eval::{Patient, Program, evaluate};
 use crate::sema::{Condition, ConditionKind, EnumId, Fact, FactId, Model, Type};
 use crate::syntax::ast::File;
+use decision::{Decision, Names};
 
 /// One declaration added, removed or changed.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -56,29 +60,70 @@ pub struct Diff {
     pub logic_not_compared: Option<String>,
     /// A patient for each change in logic.
     pub examples: Vec<Example>,
-    /// Changes in a condition whose example patient's decisions came out the
-    /// same (the difference was masked by other rules): not a proof that no
-    /// decision changes.
+    /// Differences the SAT search found but the interpreters did not
+    /// confirm: always empty unless gdl has a bug, and then never silent.
     pub unconfirmed: Vec<String>,
+    /// Warnings about the comparison itself (e.g. different guideline ids).
+    pub warnings: Vec<String>,
+    /// With `--cases`: what the change does to the clinical cases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cases: Option<cases::CaseChanges>,
 }
 
 impl Diff {
     /// True when the versions differ in any way.
     pub fn differs(&self) -> bool {
-        !self.changes.is_empty() || !self.examples.is_empty() || !self.unconfirmed.is_empty()
+        !self.changes.is_empty()
+            || !self.examples.is_empty()
+            || !self.unconfirmed.is_empty()
+            || self.cases.as_ref().is_some_and(cases::CaseChanges::differs)
     }
 }
 
 /// Compares two checked versions.
 pub fn diff(old: (&str, &File, &Model), new: (&str, &File, &Model)) -> Diff {
+    let (result, _) = compare(old, new);
+    result
+}
+
+/// [`diff`], and what the change does to the cases of a case file (its
+/// text). `Err` says why the text is not a case file.
+pub fn diff_with_cases(
+    old: (&str, &File, &Model),
+    new: (&str, &File, &Model),
+    case_file: &str,
+) -> Result<Diff, String> {
+    let (mut result, renamed) = compare(old, new);
+    let old_to_new = renamed
+        .into_iter()
+        .map(|(new_name, old_name)| (old_name, new_name))
+        .collect();
+    result.cases = Some(cases::compare(old.2, new.2, &old_to_new, case_file)?);
+    Ok(result)
+}
+
+/// The diff, and the renamed rules (new name → old name).
+fn compare(
+    old: (&str, &File, &Model),
+    new: (&str, &File, &Model),
+) -> (Diff, BTreeMap<String, String>) {
     let (changes, renamed) = structural(old.0, old.1, new.0, new.1);
+    let mut warnings = Vec::new();
+    if old.2.header.id != new.2.header.id {
+        warnings.push(format!(
+            "the guidelines have different ids (`{}` and `{}`): probably not two versions of one guideline",
+            old.2.header.id, new.2.header.id
+        ));
+    }
     let mut result = Diff {
-        schema: "gdl-diff/1",
+        schema: "gdl-diff/2",
         changes,
         logic_compared: false,
         logic_not_compared: None,
         examples: Vec::new(),
         unconfirmed: Vec::new(),
+        warnings,
+        cases: None,
     };
     match align(old.2, new.2) {
         Err(reason) => result.logic_not_compared = Some(reason),
@@ -87,7 +132,7 @@ pub fn diff(old: (&str, &File, &Model), new: (&str, &File, &Model)) -> Diff {
             (result.examples, result.unconfirmed) = logic(&old_aligned, &new_aligned, &renamed);
         }
     }
-    result
+    (result, renamed)
 }
 
 /// Declarations added, removed or changed, and the rules that were only
@@ -300,202 +345,175 @@ fn remap_condition(condition: &mut Condition, facts: &[u32], values: &[Vec<u32>]
     }
 }
 
-/// One SAT question per rule and per action present in both versions (and
-/// per rule present in one only): a plausible patient for whom the old and
-/// the new version decide differently.
+/// What an example is about: a rule (in the new version's order, then
+/// rules only the old version has), or a decision no rule owns.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Subject {
+    Rule {
+        order: (bool, usize),
+        name: String,
+        action: Option<String>,
+    },
+    Exclusive(Vec<String>),
+    Implausible,
+    NothingApplies,
+}
+
+impl Subject {
+    fn of(
+        decision: &Decision,
+        old: &Model,
+        new: &Model,
+        renamed: &BTreeMap<String, String>,
+    ) -> Subject {
+        match decision {
+            Decision::Exclusive { actions } => Subject::Exclusive(actions.clone()),
+            Decision::Implausible => Subject::Implausible,
+            Decision::NothingApplies => Subject::NothingApplies,
+            other => {
+                let name = other.rule().unwrap_or_default().to_owned();
+                let in_new = new.rules.iter().position(|r| r.name == name);
+                let old_name = renamed.get(&name).unwrap_or(&name);
+                let order = match in_new {
+                    Some(index) => (false, index),
+                    None => (
+                        true,
+                        old.rules
+                            .iter()
+                            .position(|r| &r.name == old_name)
+                            .unwrap_or(usize::MAX),
+                    ),
+                };
+                Subject::Rule {
+                    order,
+                    name,
+                    action: decision.action().map(str::to_owned),
+                }
+            }
+        }
+    }
+
+    fn describe(&self, old: &Model, new: &Model, renamed: &BTreeMap<String, String>) -> String {
+        match self {
+            Subject::Rule { name, action, .. } => {
+                let in_new = new.rules.iter().any(|r| &r.name == name);
+                let old_name = renamed.get(name).unwrap_or(name);
+                let in_old = old.rules.iter().any(|r| &r.name == old_name);
+                let rule = match (in_old, in_new) {
+                    (true, true) => format!("rule `{name}`"),
+                    (false, _) => format!("new rule `{name}`"),
+                    (true, false) => format!("removed rule `{name}`"),
+                };
+                match action {
+                    Some(action) => format!("{rule}: what happens to `{action}` changes"),
+                    None => format!("{rule}: whether it escalates changes"),
+                }
+            }
+            Subject::Exclusive(actions) => format!(
+                "exclusive actions {} are recommended together for different patients",
+                actions
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Subject::Implausible => "the invariants rule out different patients".to_owned(),
+            Subject::NothingApplies => "different patients get no decision at all".to_owned(),
+        }
+    }
+}
+
+/// The whole decision of both versions over every patient, known facts
+/// or not ([`decision::symbolic`]): for each decision that may differ, the
+/// literal of the patients for whom it differs, grouped by subject; one SAT
+/// question per subject, each answer confirmed by both interpreters. No
+/// satisfiable question is a proof that no patient's report differs.
 fn logic(
     old: &Model,
     new: &Model,
     renamed: &BTreeMap<String, String>,
 ) -> (Vec<Example>, Vec<String>) {
+    let old_to_new: BTreeMap<String, String> = renamed
+        .iter()
+        .map(|(new_name, old_name)| (old_name.clone(), new_name.clone()))
+        .collect();
+    let unchanged = BTreeMap::new();
+    let old_names = Names::new(old, &old_to_new);
+    let new_names = Names::new(new, &unchanged);
     let mut encoding = Encoding::shared(new, &[old]);
-    let old_definitions = encoding.definitions_of(old);
-    let new_definitions = encoding.definitions_of(new);
-    let literals = |encoding: &mut Encoding, model: &Model, definitions: &[Lit]| {
-        let conditions: Vec<Lit> = model
-            .rules
-            .iter()
-            .map(|r| encoding.condition_of(definitions, &r.condition))
-            .collect();
-        let firing = Firing::of(model, encoding, &conditions);
-        let contraindicated: Vec<Lit> = model
-            .actions
-            .iter()
-            .map(|a| {
-                let clauses: Vec<Lit> = a
-                    .contraindications
-                    .iter()
-                    .map(|c| encoding.condition_of(definitions, &c.condition))
-                    .collect();
-                encoding.or(&clauses)
-            })
-            .collect();
-        let invariants: Vec<Lit> = model
-            .invariants
-            .iter()
-            .map(|i| encoding.condition_of(definitions, &i.condition))
-            .collect();
-        let plausible = encoding.and(&invariants);
-        (firing.fire, contraindicated, plausible)
-    };
-    let (old_fire, old_contra, old_plausible) = literals(&mut encoding, old, &old_definitions);
-    let (new_fire, new_contra, new_plausible) = literals(&mut encoding, new, &new_definitions);
+    let old_definitions = encoding.kleene_definitions(old);
+    let new_definitions = encoding.kleene_definitions(new);
+    let before = decision::symbolic(&old_names, &mut encoding, &old_definitions);
+    let after = decision::symbolic(&new_names, &mut encoding, &new_definitions);
+    let never = !encoding.truth();
+    let mut subjects: BTreeMap<Subject, Vec<Lit>> = BTreeMap::new();
+    let all: BTreeSet<&Decision> = before.keys().chain(after.keys()).collect();
+    for decision in all {
+        let was = before.get(decision).copied().unwrap_or(never);
+        let is = after.get(decision).copied().unwrap_or(never);
+        if was == is {
+            continue;
+        }
+        let differs = xor(&mut encoding, was, is);
+        subjects
+            .entry(Subject::of(decision, old, new, renamed))
+            .or_default()
+            .push(differs);
+    }
     let old_program = Program::new(old);
     let new_program = Program::new(new);
-    let mut examples = Vec::new();
+    let mut found: Vec<(Subject, Patient, Vec<Decision>, Vec<Decision>)> = Vec::new();
     let mut unconfirmed = Vec::new();
-    let mut ask = |encoding: &mut Encoding, subject: String, differs: Lit| {
-        if !encoding.sat(&[differs]) {
-            return;
+    for (subject, differs) in subjects {
+        let shows = |decisions: &[Decision]| {
+            decisions
+                .iter()
+                .any(|d| Subject::of(d, old, new, renamed) == subject)
+        };
+        // A decision no rule owns usually changes with some rule's: one
+        // example shows both.
+        let shown = !matches!(subject, Subject::Rule { .. })
+            && found.iter().any(|(_, _, before, after)| {
+                let mine = |list: &[Decision]| -> Vec<Decision> {
+                    list.iter()
+                        .filter(|d| shows(std::slice::from_ref(*d)))
+                        .cloned()
+                        .collect()
+                };
+                mine(before) != mine(after)
+            });
+        if shown {
+            continue;
+        }
+        let question = encoding.or(&differs);
+        if !encoding.sat_with_few_unknowns(&[question]) {
+            continue;
         }
         let patient = encoding.patient();
-        let before = decisions(&old_program, &patient);
-        let after = decisions(&new_program, &patient);
-        if before == after {
-            unconfirmed.push(subject);
+        let was = decision::of_evaluation(&old_names, &evaluate(&old_program, &patient));
+        let is = decision::of_evaluation(&new_names, &evaluate(&new_program, &patient));
+        if was == is {
+            unconfirmed.push(subject.describe(old, new, renamed));
         } else {
-            examples.push(Example {
-                subject,
-                patient: facts_json(new, &patient),
-                before,
-                after,
-            });
-        }
-    };
-    let plausible_in_both = encoding.and(&[old_plausible, new_plausible]);
-    let implausible_in_one = xor(&mut encoding, old_plausible, new_plausible);
-    ask(
-        &mut encoding,
-        "the invariants changed".to_owned(),
-        implausible_in_one,
-    );
-    for (new_index, rule) in new.rules.iter().enumerate() {
-        let old_name = renamed.get(&rule.name).unwrap_or(&rule.name);
-        let old_index = old.rules.iter().position(|r| &r.name == old_name);
-        let (subject, differs) = match old_index {
-            Some(old_index) => {
-                let choices_same = outcome(old, &old.rules[old_index]) == outcome(new, rule);
-                if choices_same {
-                    let differs = xor(&mut encoding, old_fire[old_index], new_fire[new_index]);
-                    (
-                        format!("rule `{}` applies to different patients", rule.name),
-                        differs,
-                    )
-                } else {
-                    let either = encoding.or(&[old_fire[old_index], new_fire[new_index]]);
-                    (
-                        format!("rule `{}` has different outcomes", rule.name),
-                        either,
-                    )
-                }
-            }
-            None => (format!("rule `{}` is new", rule.name), new_fire[new_index]),
-        };
-        let question = encoding.and(&[differs, plausible_in_both]);
-        ask(&mut encoding, subject, question);
-    }
-    for (old_index, rule) in old.rules.iter().enumerate() {
-        let kept = new.rules.iter().any(|r| r.name == rule.name)
-            || renamed.values().any(|n| *n == rule.name);
-        if !kept {
-            let question = encoding.and(&[old_fire[old_index], plausible_in_both]);
-            ask(
-                &mut encoding,
-                format!("rule `{}` was removed", rule.name),
-                question,
-            );
+            found.push((subject, patient, was, is));
         }
     }
-    for (new_index, action) in new.actions.iter().enumerate() {
-        if let Some(old_index) = old.actions.iter().position(|a| a.name == action.name) {
-            let differs = xor(&mut encoding, old_contra[old_index], new_contra[new_index]);
-            // Only patients for whom some rule offers the action can see it.
-            let offered: Vec<Lit> = recommenders(new, &action.name)
-                .map(|r| new_fire[r])
-                .chain(recommenders(old, &action.name).map(|r| old_fire[r]))
-                .collect();
-            let offered = encoding.or(&offered);
-            let question = encoding.and(&[differs, offered, plausible_in_both]);
-            ask(
-                &mut encoding,
-                format!(
-                    "the contraindications of `{}` hold for different patients",
-                    action.name
-                ),
-                question,
-            );
-        }
-    }
-    (examples, unconfirmed)
-}
-
-/// What a rule does when it fires: its `then` clauses by action name, and
-/// its escalation reason.
-fn outcome(model: &Model, rule: &crate::sema::Rule) -> String {
-    let choices: Vec<(bool, Vec<&str>)> = rule
-        .choices
-        .iter()
-        .map(|c| {
-            let names = c
-                .actions
-                .iter()
-                .map(|a| model.actions[a.index()].name.as_str())
-                .collect();
-            (c.outcome == crate::sema::Outcome::Avoid, names)
+    let examples = found
+        .into_iter()
+        .map(|(subject, patient, was, is)| Example {
+            subject: subject.describe(old, new, renamed),
+            patient: facts_json(new, &patient),
+            before: was.iter().map(Decision::to_string).collect(),
+            after: is.iter().map(Decision::to_string).collect(),
         })
         .collect();
-    format!("{choices:?} {:?}", rule.escalation)
-}
-
-/// Rules of a model that recommend the named action.
-fn recommenders<'m>(model: &'m Model, action: &'m str) -> impl Iterator<Item = usize> + 'm {
-    model
-        .rules
-        .iter()
-        .enumerate()
-        .filter_map(move |(index, rule)| {
-            rule.choices
-                .iter()
-                .any(|c| {
-                    c.outcome == crate::sema::Outcome::Recommend
-                        && c.actions
-                            .iter()
-                            .any(|a| model.actions[a.index()].name == action)
-                })
-                .then_some(index)
-        })
+    (examples, unconfirmed)
 }
 
 fn xor(encoding: &mut Encoding, a: Lit, b: Lit) -> Lit {
     let only_a = encoding.and(&[a, !b]);
     let only_b = encoding.and(&[!a, b]);
     encoding.or(&[only_a, only_b])
-}
-
-/// A patient's decisions, one line each, in a stable order.
-fn decisions(program: &Program<'_>, patient: &Patient) -> Vec<String> {
-    let evaluation: Evaluation = evaluate(program, patient);
-    let report = crate::report::build(program, patient, &evaluation);
-    let mut lines = Vec::new();
-    for r in &report.recommended {
-        lines.push(format!("recommend {} (rule {})", r.action, r.rule.name));
-    }
-    for w in &report.withheld {
-        lines.push(format!(
-            "withhold {} ({}, rule {})",
-            w.action, w.reason, w.rule.name
-        ));
-    }
-    for a in &report.avoid {
-        lines.push(format!("avoid {} (rule {})", a.action, a.rule.name));
-    }
-    for e in &report.escalations {
-        lines.push(format!("escalate: {}", e.reason));
-    }
-    if report.nothing_applies {
-        lines.push("nothing applies".to_owned());
-    }
-    lines
 }
 
 fn facts_json(model: &Model, patient: &Patient) -> serde_json::Value {

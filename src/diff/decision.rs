@@ -1,0 +1,645 @@
+//! The decisions of a report, named so that two versions of a guideline
+//! can be compared, and the same decisions as literals of the SAT encoding.
+//!
+//! Input: a model (and, for the literals, an [`Encoding`] of its facts).
+//! Output: for one patient, the set of [`Decision`]s the interpreter
+//! reached ([`of_evaluation`]); for every patient at once, a literal per
+//! decision that holds exactly for the patients whose report contains it
+//! ([`symbolic`]). The second is the first evaluated over literals instead
+//! of values: it follows `eval::interp::evaluate_run` step by step, in
+//! three-valued logic ([`Kleene`]), so a patient with unknown facts is
+//! covered as exactly as a fully known one. `tests/diff.rs` checks the
+//! two agree on every patient of small guidelines and on samples of the
+//! shipped ones.
+//!
+//! A decision is what a clinician acts on: an action recommended, withheld
+//! (and the kind of reason), or avoided, a rule that escalates, a conflict
+//! of exclusive actions, facts that contradict an invariant, or nothing
+//! applying. Wording (labels, `because` texts, titles) and the facts an
+//! escalation asks for are not decisions; `gdl diff` reports changed
+//! wording as changed declarations.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use batsat::Lit;
+
+use crate::analysis::{Encoding, Kleene};
+use crate::eval::{EscalationCause, Evaluation, Withholding};
+use crate::sema::{ActionId, Member, Model, Outcome, RuleId};
+
+/// Why an alternative was withheld, as far as a decision goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WithheldBecause {
+    /// A contraindication holds.
+    Contraindicated,
+    /// A rule that applies says to avoid it.
+    Avoided,
+    /// A contraindication may hold (unknown facts).
+    MayBeContraindicated,
+    /// A rule that may apply says to avoid it.
+    MayBeAvoided,
+}
+
+/// One decision of a patient's report.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Decision {
+    /// The rule recommends the action.
+    Recommend {
+        /// Rule name.
+        rule: String,
+        /// Action name.
+        action: String,
+    },
+    /// The rule would have given the action, but it is withheld.
+    Withhold {
+        /// Rule name.
+        rule: String,
+        /// Action name.
+        action: String,
+        /// The kind of reason.
+        because: WithheldBecause,
+    },
+    /// The rule says to avoid the action.
+    Avoid {
+        /// Rule name.
+        rule: String,
+        /// Action name.
+        action: String,
+    },
+    /// The rule's condition is unknown: escalated.
+    Undecided {
+        /// Rule name.
+        rule: String,
+    },
+    /// The rule applies but none of the alternatives of one `then` clause
+    /// can be given (or the rule only escalates): escalated with its reason.
+    NoAlternative {
+        /// Rule name.
+        rule: String,
+        /// The clause's actions, in order.
+        alternatives: Vec<String>,
+        /// The rule's `else-escalate` reason.
+        reason: Option<String>,
+    },
+    /// Two or more actions declared exclusive are recommended.
+    Exclusive {
+        /// The group's actions, sorted.
+        actions: Vec<String>,
+    },
+    /// The facts contradict an invariant: nothing is decided.
+    Implausible,
+    /// No rule applies and nothing escalates.
+    NothingApplies,
+}
+
+impl Decision {
+    /// The rule the decision belongs to, if any: `gdl diff` gives one
+    /// example per rule whose decisions change.
+    pub fn rule(&self) -> Option<&str> {
+        match self {
+            Decision::Recommend { rule, .. }
+            | Decision::Withhold { rule, .. }
+            | Decision::Avoid { rule, .. }
+            | Decision::Undecided { rule }
+            | Decision::NoAlternative { rule, .. } => Some(rule),
+            Decision::Exclusive { .. } | Decision::Implausible | Decision::NothingApplies => None,
+        }
+    }
+}
+
+impl Decision {
+    /// The action a recommendation, withholding or avoidance is about.
+    pub fn action(&self) -> Option<&str> {
+        match self {
+            Decision::Recommend { action, .. }
+            | Decision::Withhold { action, .. }
+            | Decision::Avoid { action, .. } => Some(action),
+            Decision::Undecided { .. }
+            | Decision::NoAlternative { .. }
+            | Decision::Exclusive { .. }
+            | Decision::Implausible
+            | Decision::NothingApplies => None,
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Decision::Recommend { rule, action } => write!(f, "recommend {action} (rule {rule})"),
+            Decision::Withhold {
+                rule,
+                action,
+                because,
+            } => {
+                let because = match because {
+                    WithheldBecause::Contraindicated => "contraindicated",
+                    WithheldBecause::Avoided => "avoided by a rule",
+                    WithheldBecause::MayBeContraindicated => "may be contraindicated",
+                    WithheldBecause::MayBeAvoided => "may be avoided by a rule",
+                };
+                write!(f, "withhold {action}: {because} (rule {rule})")
+            }
+            Decision::Avoid { rule, action } => write!(f, "avoid {action} (rule {rule})"),
+            Decision::Undecided { rule } => write!(f, "escalate: cannot decide rule {rule}"),
+            Decision::NoAlternative {
+                rule,
+                alternatives,
+                reason,
+            } => {
+                if alternatives.is_empty() {
+                    write!(f, "escalate: rule {rule} refers")?;
+                } else {
+                    write!(
+                        f,
+                        "escalate: rule {rule} can give none of {}",
+                        alternatives.join(", ")
+                    )?;
+                }
+                match reason {
+                    Some(reason) => write!(f, " ({reason:?})"),
+                    None => Ok(()),
+                }
+            }
+            Decision::Exclusive { actions } => {
+                write!(
+                    f,
+                    "escalate: exclusive actions recommended together: {}",
+                    actions.join(", ")
+                )
+            }
+            Decision::Implausible => write!(f, "escalate: the facts contradict an invariant"),
+            Decision::NothingApplies => write!(f, "nothing applies"),
+        }
+    }
+}
+
+/// How a model's names appear in its decisions: rule names may be mapped
+/// (a rule renamed between versions keeps one name).
+pub struct Names<'m> {
+    model: &'m Model,
+    renamed: &'m BTreeMap<String, String>,
+}
+
+impl<'m> Names<'m> {
+    /// A model's names, with rules renamed by `renamed` (its name → the
+    /// name to use).
+    pub fn new(model: &'m Model, renamed: &'m BTreeMap<String, String>) -> Self {
+        Names { model, renamed }
+    }
+
+    fn rule(&self, rule: RuleId) -> String {
+        let name = self
+            .model
+            .rules
+            .get(rule.index())
+            .map_or("?", |r| r.name.as_str());
+        self.renamed
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.to_owned())
+    }
+
+    fn action(&self, action: ActionId) -> String {
+        self.model
+            .actions
+            .get(action.index())
+            .map_or_else(|| "?".to_owned(), |a| a.name.clone())
+    }
+
+    fn actions(&self, actions: &[ActionId]) -> Vec<String> {
+        actions.iter().map(|a| self.action(*a)).collect()
+    }
+
+    fn exclusive(&self, actions: &[ActionId]) -> Vec<String> {
+        let mut names = self.actions(actions);
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    fn no_alternative(&self, rule: RuleId, choice: usize) -> Decision {
+        let model_rule = self.model.rules.get(rule.index());
+        let alternatives = model_rule
+            .and_then(|r| r.choices.get(choice))
+            .map(|c| self.actions(&c.actions))
+            .unwrap_or_default();
+        Decision::NoAlternative {
+            rule: self.rule(rule),
+            alternatives,
+            reason: model_rule.and_then(|r| r.escalation.clone()),
+        }
+    }
+}
+
+fn because(why: &Withholding) -> WithheldBecause {
+    match why {
+        Withholding::Contraindicated(_) => WithheldBecause::Contraindicated,
+        Withholding::Avoided(_) => WithheldBecause::Avoided,
+        Withholding::Unsettled { .. } => WithheldBecause::MayBeContraindicated,
+        Withholding::MaybeAvoided { .. } => WithheldBecause::MayBeAvoided,
+    }
+}
+
+/// The decisions the interpreter reached for one patient.
+pub fn of_evaluation(names: &Names<'_>, evaluation: &Evaluation) -> Vec<Decision> {
+    let mut decisions = Vec::new();
+    for recommendation in &evaluation.recommended {
+        decisions.push(Decision::Recommend {
+            rule: names.rule(recommendation.rule),
+            action: names.action(recommendation.action),
+        });
+    }
+    for withheld in evaluation.withheld() {
+        decisions.push(Decision::Withhold {
+            rule: names.rule(withheld.rule),
+            action: names.action(withheld.action),
+            because: because(&withheld.why),
+        });
+    }
+    for avoidance in &evaluation.avoided {
+        decisions.push(Decision::Avoid {
+            rule: names.rule(avoidance.rule),
+            action: names.action(avoidance.action),
+        });
+    }
+    for escalation in &evaluation.escalations {
+        decisions.push(match &escalation.cause {
+            EscalationCause::UnknownCondition { rule, .. } => Decision::Undecided {
+                rule: names.rule(*rule),
+            },
+            EscalationCause::NoAlternative { rule, choice, .. } => {
+                names.no_alternative(*rule, *choice)
+            }
+            EscalationCause::Exclusive { group, .. } => Decision::Exclusive {
+                actions: names
+                    .model
+                    .exclusives
+                    .get(*group)
+                    .map(|g| names.exclusive(&g.actions))
+                    .unwrap_or_default(),
+            },
+            EscalationCause::ImplausibleFacts { .. } => Decision::Implausible,
+        });
+    }
+    if evaluation.nothing_applies() {
+        decisions.push(Decision::NothingApplies);
+    }
+    decisions.sort();
+    decisions.dedup();
+    decisions
+}
+
+/// A rule's status as literals: reached with its condition true, or
+/// reached with it unknown, and whether it then stops a first-match section.
+#[derive(Clone, Copy)]
+struct Status {
+    fired: Lit,
+    undecided: Lit,
+    stops: Lit,
+}
+
+/// For every decision a patient's report can contain, the literal of the
+/// patients whose report contains it. Decisions missing from the map are
+/// in no report.
+pub fn symbolic(
+    names: &Names<'_>,
+    encoding: &mut Encoding,
+    definitions: &[Kleene],
+) -> BTreeMap<Decision, Lit> {
+    let model = names.model;
+    let mut decisions = Decisions {
+        map: BTreeMap::new(),
+    };
+    let invariants: Vec<Lit> = model
+        .invariants
+        .iter()
+        .map(|i| encoding.kleene(definitions, &i.condition).fails)
+        .collect();
+    let implausible = encoding.or(&invariants);
+    decisions.add(encoding, Decision::Implausible, implausible);
+
+    // Rule statuses: a rule's condition, except in first-match sections.
+    let conditions: Vec<Kleene> = model
+        .rules
+        .iter()
+        .map(|r| encoding.kleene(definitions, &r.condition))
+        .collect();
+    let mut status: Vec<Status> = Vec::with_capacity(conditions.len());
+    for condition in &conditions {
+        let undecided = encoding.is_unknown(*condition);
+        status.push(Status {
+            fired: encoding.and(&[condition.holds, !implausible]),
+            undecided: encoding.and(&[undecided, !implausible]),
+            stops: !encoding.truth(),
+        });
+    }
+    let mut walker = Walker {
+        model,
+        conditions: &conditions,
+        status: &mut status,
+    };
+    for section in outermost_first_match(model) {
+        let members = model
+            .sections
+            .get(section)
+            .map(|s| s.members.as_slice())
+            .unwrap_or(&[]);
+        let reached = !implausible;
+        walker.walk(encoding, members, true, reached);
+    }
+
+    // Avoidances, and what withholds each action.
+    let mut avoided_by: Vec<Vec<Lit>> = vec![Vec::new(); model.actions.len()];
+    let mut maybe_avoided_by: Vec<Vec<Lit>> = vec![Vec::new(); model.actions.len()];
+    for (index, rule) in model.rules.iter().enumerate() {
+        let Some(rule_status) = status.get(index).copied() else {
+            continue;
+        };
+        for choice in rule.choices.iter().filter(|c| c.outcome == Outcome::Avoid) {
+            for action in &choice.actions {
+                let avoid = Decision::Avoid {
+                    rule: names.rule(RuleId(index as u32)),
+                    action: names.action(*action),
+                };
+                decisions.add(encoding, avoid, rule_status.fired);
+                if let Some(list) = avoided_by.get_mut(action.index()) {
+                    list.push(rule_status.fired);
+                }
+                if let Some(list) = maybe_avoided_by.get_mut(action.index()) {
+                    list.push(rule_status.undecided);
+                }
+            }
+        }
+    }
+    let mut withheld_because: Vec<[Lit; 4]> = Vec::with_capacity(model.actions.len());
+    let mut withheld: Vec<Lit> = Vec::with_capacity(model.actions.len());
+    for (index, action) in model.actions.iter().enumerate() {
+        let clauses: Vec<Kleene> = action
+            .contraindications
+            .iter()
+            .map(|c| encoding.kleene(definitions, &c.condition))
+            .collect();
+        let holds: Vec<Lit> = clauses.iter().map(|c| c.holds).collect();
+        let contraindicated = encoding.or(&holds);
+        let unsettled: Vec<Lit> = clauses.iter().map(|c| encoding.is_unknown(*c)).collect();
+        let unsettled = encoding.or(&unsettled);
+        let avoided = encoding.or(avoided_by.get(index).map_or(&[][..], |l| l.as_slice()));
+        let maybe = encoding.or(maybe_avoided_by
+            .get(index)
+            .map_or(&[][..], |l| l.as_slice()));
+        // The interpreter's order: a contraindication that holds, then an
+        // avoidance that applies, then one that may hold, then one that may
+        // apply.
+        let kinds = [
+            contraindicated,
+            encoding.and(&[!contraindicated, avoided]),
+            encoding.and(&[!contraindicated, !avoided, unsettled]),
+            encoding.and(&[!contraindicated, !avoided, !unsettled, maybe]),
+        ];
+        withheld.push(encoding.or(&[contraindicated, avoided, unsettled, maybe]));
+        withheld_because.push(kinds);
+    }
+    const KINDS: [WithheldBecause; 4] = [
+        WithheldBecause::Contraindicated,
+        WithheldBecause::Avoided,
+        WithheldBecause::MayBeContraindicated,
+        WithheldBecause::MayBeAvoided,
+    ];
+
+    // Escalations and recommendations, rule by rule.
+    let mut recommended: Vec<Vec<Lit>> = vec![Vec::new(); model.actions.len()];
+    for (index, rule) in model.rules.iter().enumerate() {
+        let Some(rule_status) = status.get(index).copied() else {
+            continue;
+        };
+        let rule_id = RuleId(index as u32);
+        let avoid_only = rule.escalation.is_none()
+            && !rule.choices.is_empty()
+            && rule.choices.iter().all(|c| c.outcome == Outcome::Avoid);
+        let escalates = if avoid_only {
+            encoding.and(&[rule_status.undecided, rule_status.stops])
+        } else {
+            rule_status.undecided
+        };
+        let undecided = Decision::Undecided {
+            rule: names.rule(rule_id),
+        };
+        decisions.add(encoding, undecided, escalates);
+        for (choice_index, choice) in rule.choices.iter().enumerate() {
+            if choice.outcome != Outcome::Recommend {
+                continue;
+            }
+            let mut reached = rule_status.fired;
+            for action in &choice.actions {
+                let (Some(kinds), Some(blocked)) = (
+                    withheld_because.get(action.index()),
+                    withheld.get(action.index()),
+                ) else {
+                    continue;
+                };
+                let given = encoding.and(&[reached, !*blocked]);
+                let recommend = Decision::Recommend {
+                    rule: names.rule(rule_id),
+                    action: names.action(*action),
+                };
+                decisions.add(encoding, recommend, given);
+                if let Some(list) = recommended.get_mut(action.index()) {
+                    list.push(given);
+                }
+                for (kind, literal) in KINDS.iter().zip(kinds) {
+                    let skipped = encoding.and(&[reached, *literal]);
+                    let withhold = Decision::Withhold {
+                        rule: names.rule(rule_id),
+                        action: names.action(*action),
+                        because: *kind,
+                    };
+                    decisions.add(encoding, withhold, skipped);
+                }
+                reached = encoding.and(&[reached, *blocked]);
+            }
+            decisions.add(
+                encoding,
+                names.no_alternative(rule_id, choice_index),
+                reached,
+            );
+        }
+        if rule.choices.is_empty() {
+            decisions.add(
+                encoding,
+                names.no_alternative(rule_id, 0),
+                rule_status.fired,
+            );
+        }
+    }
+
+    // Exclusive actions recommended together.
+    for exclusive in &model.exclusives {
+        let mut members: Vec<ActionId> = exclusive.actions.clone();
+        members.sort_unstable();
+        members.dedup();
+        let given: Vec<Lit> = members
+            .iter()
+            .map(|a| {
+                let by = recommended.get(a.index()).map_or(&[][..], |l| l.as_slice());
+                encoding.or(by)
+            })
+            .collect();
+        let mut pairs = Vec::new();
+        for (i, first) in given.iter().enumerate() {
+            for second in given.iter().skip(i + 1) {
+                pairs.push(encoding.and(&[*first, *second]));
+            }
+        }
+        let conflict = encoding.or(&pairs);
+        let decision = Decision::Exclusive {
+            actions: names.exclusive(&exclusive.actions),
+        };
+        decisions.add(encoding, decision, conflict);
+    }
+
+    // Nothing applies: no recommendation, avoidance or escalation.
+    let something: Vec<Lit> = decisions
+        .map
+        .iter()
+        .filter(|(d, _)| !matches!(d, Decision::Withhold { .. }))
+        .map(|(_, l)| *l)
+        .collect();
+    let something = encoding.or(&something);
+    decisions.add(encoding, Decision::NothingApplies, !something);
+    decisions.map
+}
+
+/// Decisions gathered with their literals; one decision reached in several
+/// ways holds when any of them does.
+struct Decisions {
+    map: BTreeMap<Decision, Lit>,
+}
+
+impl Decisions {
+    fn add(&mut self, encoding: &mut Encoding, decision: Decision, literal: Lit) {
+        if literal == !encoding.truth() {
+            return;
+        }
+        let literal = match self.map.get(&decision) {
+            Some(earlier) => encoding.or(&[*earlier, literal]),
+            None => literal,
+        };
+        self.map.insert(decision, literal);
+    }
+}
+
+/// First-match sections not inside another first-match section, in order:
+/// the interpreter walks each of these once.
+fn outermost_first_match(model: &Model) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut stack: Vec<Member> = model.top_level.iter().rev().copied().collect();
+    while let Some(member) = stack.pop() {
+        if let Member::Section(section) = member
+            && let Some(inner) = model.sections.get(section.index())
+        {
+            if inner.first_match {
+                found.push(section.index());
+            } else {
+                stack.extend(inner.members.iter().rev());
+            }
+        }
+    }
+    found
+}
+
+/// The walk of first-match sections over literals (`interp::walk`).
+struct Walker<'a> {
+    model: &'a Model,
+    conditions: &'a [Kleene],
+    status: &'a mut [Status],
+}
+
+impl Walker<'_> {
+    /// Sets the status of every rule under `members`, reached when
+    /// `reached` holds; returns the list's value (for a first-match list,
+    /// the value of its first member that is not false).
+    fn walk(
+        &mut self,
+        encoding: &mut Encoding,
+        members: &[Member],
+        first_match: bool,
+        reached: Lit,
+    ) -> Kleene {
+        let mut any = encoding.impossible();
+        for member in members {
+            let member_reached = if first_match {
+                encoding.and(&[reached, any.fails])
+            } else {
+                reached
+            };
+            let value = match *member {
+                Member::Rule(rule) => {
+                    let condition = self
+                        .conditions
+                        .get(rule.index())
+                        .copied()
+                        .unwrap_or_else(|| encoding.unknown());
+                    let undecided = encoding.is_unknown(condition);
+                    if let Some(status) = self.status.get_mut(rule.index()) {
+                        status.fired = encoding.and(&[member_reached, condition.holds]);
+                        status.undecided = encoding.and(&[member_reached, undecided]);
+                        status.stops = if first_match {
+                            status.undecided
+                        } else {
+                            !encoding.truth()
+                        };
+                    }
+                    condition
+                }
+                Member::Section(section) => {
+                    let Some(inner) = self.model.sections.get(section.index()) else {
+                        continue;
+                    };
+                    let value =
+                        self.walk(encoding, &inner.members, inner.first_match, member_reached);
+                    // An undecided rule in a nested section stops this
+                    // first-match section too when the nested one is unknown.
+                    if first_match {
+                        let unknown = encoding.is_unknown(value);
+                        for rule in rules_under(self.model, *member) {
+                            if let Some(status) = self.status.get_mut(rule) {
+                                let stops = encoding.and(&[status.undecided, unknown]);
+                                status.stops = encoding.or(&[status.stops, stops]);
+                            }
+                        }
+                    }
+                    value
+                }
+            };
+            any = if first_match {
+                let first_holds = encoding.and(&[any.fails, value.holds]);
+                Kleene {
+                    holds: encoding.or(&[any.holds, first_holds]),
+                    fails: encoding.and(&[any.fails, value.fails]),
+                }
+            } else {
+                encoding.kleene_or(&[any, value])
+            };
+        }
+        any
+    }
+}
+
+/// The indices of the rules under a member.
+fn rules_under(model: &Model, member: Member) -> Vec<usize> {
+    let mut rules = Vec::new();
+    let mut stack = vec![member];
+    while let Some(member) = stack.pop() {
+        match member {
+            Member::Rule(rule) => rules.push(rule.index()),
+            Member::Section(section) => {
+                if let Some(inner) = model.sections.get(section.index()) {
+                    stack.extend(inner.members.iter().copied());
+                }
+            }
+        }
+    }
+    rules
+}
