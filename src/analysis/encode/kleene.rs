@@ -12,7 +12,8 @@
 
 use batsat::Lit;
 
-use super::{Definition, Encoding};
+use super::{Definition, Encoding, FactVars};
+use crate::eval::{Patient, Value};
 use crate::sema::{Condition, ConditionKind, FactId, Model};
 
 /// A three-valued condition: the literal of "it holds" and of "it fails".
@@ -144,5 +145,76 @@ impl Encoding {
                 self.kleene_or(&[left, right])
             }
         }
+    }
+}
+
+impl Encoding {
+    /// Assumptions that fix every fact read three-valued to its value in
+    /// `patient` (an unknown fact to unknown): under them, every literal
+    /// of this encoding has the value it has for that patient. Lets tests
+    /// check an encoding against the interpreter patient by patient.
+    pub fn assume(&mut self, patient: &Patient) -> Vec<Lit> {
+        let mut assumptions = Vec::new();
+        for (index, encoded) in self.facts.iter().enumerate() {
+            let Some(Some(known)) = self.known.get(index).copied() else {
+                continue;
+            };
+            let value = patient.get(FactId(index as u32));
+            if value == Value::Unknown {
+                assumptions.push(!known);
+                continue;
+            }
+            assumptions.push(known);
+            let set = |assumptions: &mut Vec<Lit>, literal: Lit, holds: bool| {
+                assumptions.push(if holds { literal } else { !literal });
+            };
+            match (encoded, value) {
+                (FactVars::Bool(literal), Value::Bool(b)) => set(&mut assumptions, *literal, b),
+                (FactVars::Number { constants, order }, Value::Number(x)) => {
+                    let below = constants.iter().take_while(|c| **c < x).count();
+                    let equal = constants.get(below).is_some_and(|c| *c == x);
+                    let cell = 2 * below + usize::from(equal);
+                    for (k, literal) in order.iter().enumerate() {
+                        set(&mut assumptions, *literal, cell > k);
+                    }
+                }
+                (FactVars::Enum { bits, .. }, Value::Enum(v)) => {
+                    for (bit, literal) in bits.iter().enumerate() {
+                        set(&mut assumptions, *literal, v & (1 << bit) != 0);
+                    }
+                }
+                (FactVars::Set(tested), Value::Set(members)) => {
+                    for (member, literal) in tested {
+                        let has = *member < 128 && members & (1u128 << member) != 0;
+                        set(&mut assumptions, *literal, has);
+                    }
+                }
+                // A value of another type than the fact's: the interpreter
+                // reads it as unknown.
+                _ => {
+                    assumptions.pop();
+                    assumptions.push(!known);
+                }
+            }
+        }
+        assumptions
+    }
+
+    /// Whether every literal holds together with the assumptions, keeping
+    /// the model: [`Encoding::holds`] then reads any of these literals in it.
+    pub fn sat_reading(&mut self, assumptions: &[Lit], read: &[Lit]) -> bool {
+        // A literal is in a question's cone when some gate reads it: one
+        // gate that reads them all (and is free to be false) brings every
+        // one in without constraining it.
+        let reads: Vec<Lit> = read.iter().flat_map(|l| [*l, !*l]).collect();
+        let all = self.and(&reads);
+        let mut question = assumptions.to_vec();
+        question.push(self.or(&[all, !all]));
+        self.sat(&question)
+    }
+
+    /// A literal's value in the last model.
+    pub fn holds(&self, literal: Lit) -> bool {
+        self.value(literal)
     }
 }
