@@ -329,7 +329,8 @@ fn coverage_lines(summary: &CoverageSummary, threshold: Option<f64>) -> Vec<Stri
     lines
 }
 
-/// Diagnostics of one file in the shape of `gdl check --format json`.
+/// Diagnostics of one file, each in the shape of `gdl check --format json`
+/// (made by the same writer, so the two cannot differ).
 fn diagnostics_json(diagnostics: &[Diagnostic], source: &SourceFile) -> Value {
     let document = machine::json(&[FileDiagnostics {
         source,
@@ -337,8 +338,13 @@ fn diagnostics_json(diagnostics: &[Diagnostic], source: &SourceFile) -> Value {
     }]);
     serde_json::from_str::<Value>(&document)
         .ok()
-        .and_then(|mut d| d.get_mut("files")?.get_mut(0).map(Value::take))
-        .unwrap_or(Value::Null)
+        .and_then(|mut d| {
+            d.get_mut("files")?
+                .get_mut(0)?
+                .get_mut("diagnostics")
+                .map(Value::take)
+        })
+        .unwrap_or_else(|| json!([]))
 }
 
 fn coverage_json(summary: &CoverageSummary, threshold: Option<f64>) -> Value {
@@ -397,6 +403,7 @@ fn json_document(runs: &[FileRun]) -> String {
             let error = run.unusable.as_ref().map(|u| {
                 json!({
                     "message": u.message,
+                    "file": u.source.name,
                     "diagnostics": diagnostics_json(&u.diagnostics, &u.source),
                 })
             });
