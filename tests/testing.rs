@@ -302,16 +302,25 @@ fn junit_escapes_every_name_and_message() {
     );
 }
 
-/// The ```console transcripts of `gdl test` in docs/testing.md are the
-/// output of the real command (`...` stands for any number of lines), so
-/// that no quoted count or percentage can drift from what gdl prints.
+/// The ```console transcripts of `gdl test` in docs/ (testing.md, and the
+/// case-file errors of diagnostics.md) are the output of the real command
+/// (`...` stands for any number of lines), so that no quoted count or
+/// percentage can drift from what gdl prints.
 #[test]
 fn docs_testing_transcripts_are_real() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let doc = std::fs::read_to_string(root.join("docs/testing.md")).unwrap_or_default();
+    let mut docs: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("docs"))
+        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    docs.retain(|p| p.extension().is_some_and(|e| e == "md"));
+    docs.sort();
+    let all: Vec<(String, Vec<String>)> = docs
+        .iter()
+        .flat_map(|path| transcripts(&std::fs::read_to_string(path).unwrap_or_default()))
+        .collect();
     let mut checked = 0;
     let mut failures = Vec::new();
-    for (command, expected) in transcripts(&doc) {
+    for (command, expected) in all {
         if expected.is_empty() || !command.starts_with("gdl test ") {
             continue;
         }
