@@ -166,19 +166,16 @@ fn run_file(file: &Path, args: &TestArgs) -> FileRun {
             return run;
         }
     };
-    let text = match read::decode(&bytes) {
-        Ok(text) => text,
-        Err((diagnostic, lossy)) => {
-            run.source.text = lossy;
-            run.unusable = unusable(
-                "not UTF-8 text".to_owned(),
-                vec![diagnostic],
-                run.source.clone(),
-            );
-            return run;
-        }
-    };
+    let (text, not_text) = read::decode(&bytes);
     run.source.text = text;
+    if let Some(diagnostic) = not_text {
+        run.unusable = unusable(
+            "not UTF-8 text".to_owned(),
+            vec![diagnostic],
+            run.source.clone(),
+        );
+        return run;
+    }
     let text = run.source.text.as_str();
     let cases = match read::parse(text) {
         Ok(cases) => cases,

@@ -29,13 +29,13 @@ pub const ESCALATION_KINDS: &[&str] = &[
 ];
 
 /// Turns the bytes of a case file into text: a leading byte-order mark is
-/// skipped; bytes that are not UTF-8 are an error at their offset. On
-/// error, also returns a lossy text to render the diagnostic against (exact
-/// up to the bad byte, which is where it points).
-pub fn decode(bytes: &[u8]) -> Result<String, (Diagnostic, String)> {
+/// skipped; bytes that are not UTF-8 are an error at their offset. With
+/// the error comes a lossy text to render it against (exact up to the bad
+/// byte, which is where it points), never to be read as the file.
+pub fn decode(bytes: &[u8]) -> (String, Option<Diagnostic>) {
     let skipped = bytes.strip_prefix(BOM.as_bytes()).unwrap_or(bytes);
     match std::str::from_utf8(skipped) {
-        Ok(text) => Ok(text.to_owned()),
+        Ok(text) => (text.to_owned(), None),
         Err(error) => {
             let at = error.valid_up_to();
             let offset = at + (bytes.len() - skipped.len());
@@ -46,7 +46,10 @@ pub fn decode(bytes: &[u8]) -> Result<String, (Diagnostic, String)> {
             )
             .primary(Span::new(at, at), "this byte is not valid UTF-8")
             .help("case files are JSON, which is UTF-8: re-save the file as UTF-8");
-            Err((diagnostic, String::from_utf8_lossy(skipped).into_owned()))
+            (
+                String::from_utf8_lossy(skipped).into_owned(),
+                Some(diagnostic),
+            )
         }
     }
 }
@@ -196,13 +199,12 @@ mod tests {
 
     #[test]
     fn byte_order_mark_is_skipped() {
-        let text = decode(b"\xEF\xBB\xBF{}").unwrap_or_default();
-        assert_eq!(text, "{}");
+        assert_eq!(decode(b"\xEF\xBB\xBF{}"), ("{}".to_owned(), None));
     }
 
     #[test]
     fn bad_bytes_are_refused_at_their_offset() {
-        let Err((diagnostic, _)) = decode(b"{\"a\": \"caf\xE9\"}") else {
+        let (_, Some(diagnostic)) = decode(b"{\"a\": \"caf\xE9\"}") else {
             unreachable!("Latin-1 must be refused");
         };
         assert_eq!(diagnostic.code, Code::NotText);
@@ -216,7 +218,7 @@ mod tests {
 
     #[test]
     fn offsets_count_the_byte_order_mark() {
-        let Err((diagnostic, _)) = decode(b"\xEF\xBB\xBF{\xFF}") else {
+        let (_, Some(diagnostic)) = decode(b"\xEF\xBB\xBF{\xFF}") else {
             unreachable!("a bad byte after a mark must be refused");
         };
         assert!(
