@@ -271,3 +271,60 @@ fn count(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GUIDELINE: &str = r#"guideline g "G" { version "1" }
+reference R pmid 1 "R"
+fact weak: bool "Weak"
+fact hypertension: bool "Hypertension"
+action methotrexate "Methotrexate"
+action azathioprine "Azathioprine"
+action ciclosporin "Ciclosporin" { contraindicated-if hypertension because "BP" cite R }
+rule quiet "Acknowledged" {
+  when weak and not hypertension
+  then recommend methotrexate, azathioprine
+  cite R
+  expect unreachable-alternative "kept on purpose"
+}
+rule loud "Not acknowledged" {
+  when weak and hypertension
+  then recommend ciclosporin, methotrexate
+  cite R
+}
+"#;
+
+    #[test]
+    fn only_acknowledged_proofs_leave_the_totals() {
+        let compiled = crate::compile(GUIDELINE);
+        let Some(model) = compiled.model else {
+            panic!("{:?}", compiled.diagnostics);
+        };
+        let findings = crate::analysis::findings(&model);
+        let summary = Coverage::default().summary(&model, &findings);
+        // Four alternatives; azathioprine of `quiet` is proved and
+        // acknowledged, ciclosporin of `loud` proved but not acknowledged.
+        assert_eq!(summary.alternatives, (0, 3));
+        assert_eq!(
+            summary.acknowledged,
+            vec![Proved {
+                item: "alternative `azathioprine` of rule `quiet` is never the one recommended"
+                    .to_owned(),
+                code: Code::UnreachableAlternative,
+                reason: Some("kept on purpose".to_owned()),
+            }]
+        );
+        assert!(summary.missing.contains(&Missing {
+            item:
+                "alternative `ciclosporin` of rule `loud` is never the one recommended".to_owned(),
+            proved: Some(Code::AlwaysWithheld),
+        }));
+        // Without the findings every item counts.
+        assert_eq!(
+            Coverage::default().summary(&model, &[]).alternatives,
+            (0, 4)
+        );
+    }
+}
