@@ -94,7 +94,8 @@ fn io_error_is_reported_with_exit_code_2() {
     insta::assert_snapshot!(Code::Io.name(), String::from_utf8_lossy(&output.stderr));
 }
 
-/// Codes whose goldens live elsewhere: facts errors under `tests/facts/`.
+/// Codes whose goldens live elsewhere: facts errors under `tests/facts/`,
+/// case-file errors under `tests/cases/errors/` (run by `tests/testing.rs`).
 fn has_golden(code: Code) -> bool {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     root.join("diagnostics")
@@ -103,6 +104,10 @@ fn has_golden(code: Code) -> bool {
         || root
             .join("facts")
             .join(format!("{}.json", code.name()))
+            .exists()
+        || root
+            .join("cases/errors")
+            .join(format!("{}.cases.json", code.name()))
             .exists()
         || generated_inputs().iter().any(|(c, _)| *c == code)
         || code == Code::Io

@@ -85,6 +85,9 @@ codes! {
     FactUnknownEnumValue = "E0505", "fact-unknown-enum-value", Error, "A fact value that is not in its enum.";
     // E06xx: the tool itself
     Io = "E0601", "io-error", Error, "A file could not be read.";
+    // E07xx: case files
+    MalformedCaseFile = "E0701", "malformed-case-file", Error, "A case file that is not valid JSON of the case-file shape.";
+    UnknownCaseName = "E0702", "unknown-case-name", Error, "A case names an action, fact, rule or escalation kind the guideline does not declare.";
 }
 
 impl Code {

@@ -1,16 +1,26 @@
 //! `gdl test`: clinical cases (facts + expected outcome) run against a
 //! guideline, with readable failures and coverage of rules, alternatives
 //! and contraindications. The case format is documented in `docs/testing.md`.
+//!
+//! Input: a case file's text (see [`read`]) and the guideline's program.
+//! Output: a [`CaseResult`] per case, and [`Coverage`]. Invariants: every
+//! name a case writes is resolved against the guideline before its
+//! expectations are checked, so a misspelled name fails the case with a
+//! located diagnostic instead of passing trivially; every diagnostic's
+//! spans point into the case file's text.
 
-use std::collections::BTreeSet;
+mod coverage;
+pub mod junit;
+pub mod read;
+
+pub use coverage::{Coverage, CoverageSummary, Missing, Proved};
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::diagnostics::Diagnostic;
-use crate::eval::{Evaluation, Program, Withholding, evaluate, facts::parse_patient};
+use crate::eval::{Program, evaluate, facts::parse_patient};
 use crate::report::{self, Report};
-use crate::sema::{Model, Outcome};
 use crate::syntax::Span;
 
 /// A case file as written.
@@ -37,34 +47,54 @@ pub struct Case<'a> {
     #[serde(borrow)]
     pub facts: &'a RawValue,
     /// What must be true of the report.
-    #[serde(default)]
-    pub expect: Expect,
+    #[serde(default, borrow)]
+    pub expect: Expect<'a>,
 }
 
-/// Expectations; every list means "must include".
+/// Expectations as written: each entry kept as raw JSON so that its place
+/// in the file is known; every list means "must include".
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Expect {
+pub struct Expect<'a> {
     /// Actions that must be recommended.
-    #[serde(default)]
-    pub recommended: Vec<String>,
+    #[serde(default, borrow)]
+    pub recommended: Vec<&'a RawValue>,
     /// Actions that must not be recommended.
-    #[serde(default)]
-    pub not_recommended: Vec<String>,
+    #[serde(default, borrow)]
+    pub not_recommended: Vec<&'a RawValue>,
     /// Actions that must be withheld (any reason).
-    #[serde(default)]
-    pub withheld: Vec<String>,
+    #[serde(default, borrow)]
+    pub withheld: Vec<&'a RawValue>,
     /// Actions that must be in the avoid list.
-    #[serde(default)]
-    pub avoid: Vec<String>,
+    #[serde(default, borrow)]
+    pub avoid: Vec<&'a RawValue>,
     /// Rules (or escalation kinds) that must escalate.
-    #[serde(default)]
-    pub escalated: Vec<String>,
+    #[serde(default, borrow)]
+    pub escalated: Vec<&'a RawValue>,
     /// Facts that must be named as needed.
-    #[serde(default)]
-    pub needs: Vec<String>,
+    #[serde(default, borrow)]
+    pub needs: Vec<&'a RawValue>,
     /// Whether nothing applies.
     #[serde(default)]
+    pub nothing_applies: Option<bool>,
+}
+
+/// Expectations with every name resolved against the guideline.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Expectations {
+    /// Actions that must be recommended.
+    pub recommended: Vec<String>,
+    /// Actions that must not be recommended.
+    pub not_recommended: Vec<String>,
+    /// Actions that must be withheld (any reason).
+    pub withheld: Vec<String>,
+    /// Actions that must be in the avoid list.
+    pub avoid: Vec<String>,
+    /// Rules (or escalation kinds) that must escalate.
+    pub escalated: Vec<String>,
+    /// Facts that must be named as needed.
+    pub needs: Vec<String>,
+    /// Whether nothing applies.
     pub nothing_applies: Option<bool>,
 }
 
@@ -77,128 +107,15 @@ pub struct CaseResult {
     pub story: String,
     /// Each unmet expectation, explained.
     pub failures: Vec<String>,
-    /// A facts error, located in the case file.
-    pub facts_error: Option<Diagnostic>,
+    /// Errors in the case as written (its facts, or a name that is not
+    /// the guideline's), located in the case file.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl CaseResult {
     /// True when every expectation held.
     pub fn passed(&self) -> bool {
-        self.failures.is_empty() && self.facts_error.is_none()
-    }
-}
-
-/// What a set of cases exercised.
-#[derive(Debug, Default)]
-pub struct Coverage {
-    /// Rules that fired, by index.
-    pub rules: BTreeSet<usize>,
-    /// (rule, choice, action) recommended.
-    pub alternatives: BTreeSet<(usize, usize, usize)>,
-    /// (action, clause) contraindications that held.
-    pub contraindications: BTreeSet<(usize, usize)>,
-}
-
-impl Coverage {
-    /// Records what one evaluation exercised.
-    pub fn record(&mut self, evaluation: &Evaluation) {
-        for (index, status) in evaluation.rules.iter().enumerate() {
-            if *status == crate::eval::RuleStatus::Fired {
-                self.rules.insert(index);
-            }
-        }
-        for recommendation in &evaluation.recommended {
-            self.alternatives.insert((
-                recommendation.rule.index(),
-                recommendation.choice,
-                recommendation.action.index(),
-            ));
-        }
-        for withheld in evaluation.withheld() {
-            if let Withholding::Contraindicated(clauses) = &withheld.why {
-                for &clause in clauses {
-                    self.contraindications
-                        .insert((withheld.action.index(), clause));
-                }
-            }
-        }
-    }
-
-    /// Coverage against the model: (covered, total, descriptions of what is
-    /// not covered) for rules, alternatives and contraindications.
-    pub fn summary(&self, model: &Model) -> CoverageSummary {
-        let mut summary = CoverageSummary::default();
-        for (index, rule) in model.rules.iter().enumerate() {
-            summary.rules.1 += 1;
-            if self.rules.contains(&index) {
-                summary.rules.0 += 1;
-            } else {
-                summary
-                    .missing
-                    .push(format!("rule `{}` never fires", rule.name));
-            }
-            for (choice_index, choice) in rule.choices.iter().enumerate() {
-                if choice.outcome != Outcome::Recommend {
-                    continue;
-                }
-                for action in &choice.actions {
-                    summary.alternatives.1 += 1;
-                    if self
-                        .alternatives
-                        .contains(&(index, choice_index, action.index()))
-                    {
-                        summary.alternatives.0 += 1;
-                    } else {
-                        summary.missing.push(format!(
-                            "alternative `{}` of rule `{}` is never the one recommended",
-                            model.actions[action.index()].name,
-                            rule.name
-                        ));
-                    }
-                }
-            }
-        }
-        for (action_index, action) in model.actions.iter().enumerate() {
-            for clause in 0..action.contraindications.len() {
-                summary.contraindications.1 += 1;
-                if self.contraindications.contains(&(action_index, clause)) {
-                    summary.contraindications.0 += 1;
-                } else {
-                    summary.missing.push(format!(
-                        "contraindication #{} of `{}` never holds",
-                        clause + 1,
-                        action.name
-                    ));
-                }
-            }
-        }
-        summary
-    }
-}
-
-/// Covered and total counts, and what is not covered.
-#[derive(Debug, Default)]
-pub struct CoverageSummary {
-    /// Rules (covered, total).
-    pub rules: (usize, usize),
-    /// Alternatives (covered, total).
-    pub alternatives: (usize, usize),
-    /// Contraindications (covered, total).
-    pub contraindications: (usize, usize),
-    /// Uncovered items in words.
-    pub missing: Vec<String>,
-}
-
-impl CoverageSummary {
-    /// Overall percentage of covered items (100 when there is nothing).
-    pub fn percent(&self) -> f64 {
-        let covered = self.rules.0 + self.alternatives.0 + self.contraindications.0;
-        let total = self.rules.1 + self.alternatives.1 + self.contraindications.1;
-        if total == 0 {
-            100.0
-        } else {
-            covered as f64 * 100.0 / total as f64
-        }
+        self.failures.is_empty() && self.diagnostics.is_empty()
     }
 }
 
@@ -213,32 +130,37 @@ pub fn run_case(
         name: case.name.clone(),
         story: case.story.clone(),
         failures: Vec::new(),
-        facts_error: None,
+        diagnostics: Vec::new(),
     };
+    let (expectations, unknown) = read::resolve(program.model, file_text, &case.expect);
+    result.diagnostics = unknown;
     let facts_text = case.facts.get();
     let patient = match parse_patient(program, facts_text) {
         Ok(patient) => patient,
         Err(mut diagnostic) => {
             // Point into the case file: the facts text is a slice of it.
-            let base = (facts_text.as_ptr() as usize).saturating_sub(file_text.as_ptr() as usize);
+            let base = read::offset_in(file_text, facts_text);
             for label in &mut diagnostic.labels {
                 label.span = Span::new(
                     base + label.span.start_usize(),
                     base + label.span.end as usize,
                 );
             }
-            result.facts_error = Some(diagnostic);
+            result.diagnostics.push(diagnostic);
+            crate::diagnostics::sort(&mut result.diagnostics);
             return result;
         }
     };
+    crate::diagnostics::sort(&mut result.diagnostics);
     let evaluation = evaluate(program, &patient);
     coverage.record(&evaluation);
     let report = report::build(program, &patient, &evaluation);
-    result.failures = check(&report, &case.expect);
+    // Names that did not resolve are reported above, not checked.
+    result.failures = check(&report, &expectations);
     result
 }
 
-fn check(report: &Report, expect: &Expect) -> Vec<String> {
+fn check(report: &Report, expect: &Expectations) -> Vec<String> {
     let mut failures = Vec::new();
     let recommended = |action: &str| report.recommended.iter().any(|r| r.action == action);
     for action in &expect.recommended {
