@@ -217,7 +217,7 @@ fn a_widened_contraindication_shows_the_pregnant_patient_and_stale_cases() {
         (&new, &new_file, &new_model),
         &read("guidelines/dermatomyositis.cases.json"),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| panic!("{e:?}"));
     assert!(result.unconfirmed.is_empty(), "{result:#?}");
     let example = result
         .examples

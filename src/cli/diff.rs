@@ -59,14 +59,21 @@ pub fn run(args: &DiffArgs) -> u8 {
             let Some(bytes) = super::read_or_report(path, args.color) else {
                 return EXIT_USAGE;
             };
-            let Ok(text) = String::from_utf8(bytes) else {
-                tell!("error: {path}: not UTF-8 text");
-                return EXIT_USAGE;
+            let (text, not_text) = crate::testing::read::decode(&bytes);
+            let result = match not_text {
+                Some(diagnostic) => Err(diagnostic),
+                None => crate::diff::diff_with_cases(old, new, &text),
             };
-            match crate::diff::diff_with_cases(old, new, &text) {
+            match result {
                 Ok(diff) => diff,
-                Err(message) => {
-                    tell!("error: {path}: {message}");
+                Err(diagnostic) => {
+                    let source = SourceFile::new(path, text);
+                    super::print_diagnostics(
+                        std::slice::from_ref(&diagnostic),
+                        &source,
+                        DiagnosticFormat::Human,
+                        args.color,
+                    );
                     return EXIT_USAGE;
                 }
             }

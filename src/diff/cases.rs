@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::decision::{self, Names};
+use crate::diagnostics::Diagnostic;
 use crate::eval::{Program, evaluate, facts::parse_patient};
 use crate::sema::Model;
-use crate::testing::{CaseFile, Coverage, run_case};
+use crate::testing::{Coverage, read, run_case};
 
 /// A case whose outcome the change alters.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -48,15 +49,14 @@ impl CaseChanges {
 }
 
 /// Runs every case of `text` against both versions; `renamed` maps old
-/// rule names to new ones. `Err` says why the text is not a case file.
+/// rule names to new ones. `Err` locates why the text is not a case file.
 pub fn compare(
     old: &Model,
     new: &Model,
     renamed: &BTreeMap<String, String>,
     text: &str,
-) -> Result<CaseChanges, String> {
-    let cases: CaseFile<'_> =
-        serde_json::from_str(text).map_err(|e| format!("not a case file: {e}"))?;
+) -> Result<CaseChanges, Diagnostic> {
+    let cases = read::parse(text)?;
     let old_program = Program::new(old);
     let new_program = Program::new(new);
     let mut changes = CaseChanges {
@@ -71,9 +71,7 @@ pub fn compare(
         let after = run_case(&new_program, text, case, &mut Coverage::default());
         let failures = |result: &crate::testing::CaseResult| {
             let mut lines = result.failures.clone();
-            if let Some(error) = &result.facts_error {
-                lines.push(error.message.clone());
-            }
+            lines.extend(result.diagnostics.iter().map(|d| d.message.clone()));
             lines
         };
         let change = |lines: Vec<String>| CaseChange {

@@ -87,12 +87,12 @@ pub fn diff(old: (&str, &File, &Model), new: (&str, &File, &Model)) -> Diff {
 }
 
 /// [`diff`], and what the change does to the cases of a case file (its
-/// text). `Err` says why the text is not a case file.
+/// text). `Err` locates why the text is not a case file.
 pub fn diff_with_cases(
     old: (&str, &File, &Model),
     new: (&str, &File, &Model),
     case_file: &str,
-) -> Result<Diff, String> {
+) -> Result<Diff, crate::diagnostics::Diagnostic> {
     let (mut result, renamed) = compare(old, new);
     let old_to_new = renamed
         .into_iter()
