@@ -10,6 +10,8 @@
 //! compact or unusual layout (the diagnostic examples, whose quoted output
 //! names lines; a trailing comma shown because it is allowed).
 
+#![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
+
 use std::path::Path;
 
 use gdl::diagnostics::Code;
@@ -123,4 +125,43 @@ fn documentation_examples_behave_as_documented() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The README quotes how many vignettes the shipped case file holds and the
+/// coverage they reach; both come from running the cases here, so the
+/// sentence cannot drift from the files.
+#[test]
+fn readme_case_counts_come_from_the_cases() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap_or_default();
+    let cases_text = read("guidelines/dermatomyositis.cases.json");
+    let file: gdl::testing::CaseFile<'_> =
+        serde_json::from_str(&cases_text).unwrap_or_else(|e| panic!("case file: {e}"));
+    let compiled = gdl::compile(&read("guidelines/dermatomyositis.gdl"));
+    let model = compiled
+        .model
+        .unwrap_or_else(|| panic!("{:?}", compiled.diagnostics));
+    let program = gdl::eval::Program::new(&model);
+    let mut coverage = gdl::testing::Coverage::default();
+    let mut failed = Vec::new();
+    for case in &file.cases {
+        let result = gdl::testing::run_case(&program, &cases_text, case, &mut coverage);
+        if !result.passed() {
+            failed.push(result.name);
+        }
+    }
+    assert!(failed.is_empty(), "failing cases: {failed:?}");
+    let summary = coverage.summary(&model);
+    // Rounded down, so 99.6% is never quoted as 100%.
+    let percent = summary.percent().floor();
+    let expected = format!(
+        "holds {} clinical vignettes at {percent}% rule, alternative and contraindication coverage",
+        file.cases.len()
+    );
+    let readme = read("README.md");
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        readme.contains(&expected),
+        "README.md should say `{expected}` (the numbers `gdl test --coverage guidelines/dermatomyositis.cases.json` gives)"
+    );
 }
