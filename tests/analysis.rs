@@ -1,7 +1,14 @@
 //! The logic analyses never contradict a brute-force enumeration: on random
 //! small guidelines, every verdict equals what the interpreter does for all
-//! patients over the small domains (3 bools, a quantity compared with 10, 20
-//! and 30 mg, an enum of 3 values and a set over it).
+//! patients over the small domains (3 bools, a quantity compared with -10,
+//! -0, 0, 10 and 20 mg, an enum of 3 values and a set over it).
+//!
+//! The generator is built to reach the corners where the analyses were once
+//! wrong: thresholds written `-0` next to `0`, negative thresholds and
+//! thresholds shared across rules (the encoder's cells), sections of every
+//! kind left empty, nested or not (coverage gaps), and rules that repeat an
+//! earlier rule's `then` with a narrower condition and another
+//! `else-escalate` reason (redundancy).
 
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
@@ -12,7 +19,7 @@ use gdl::eval::explain::{Target, explain};
 use gdl::eval::{
     EscalationCause, Evaluation, Patient, Program, RuleStatus, Tri, Value, Withholding, evaluate,
 };
-use gdl::sema::{Model, Outcome};
+use gdl::sema::{Member, Model, Outcome};
 use proptest::prelude::*;
 
 struct Rng(u64);
@@ -26,12 +33,16 @@ impl Rng {
     }
 }
 
+/// Thresholds as written: `-0` and `0` are one value to the interpreter.
+const THRESHOLDS: [&str; 5] = ["-10", "-0", "0", "10", "20"];
+
 fn atom(rng: &mut Rng) -> String {
     match rng.below(5) {
         0 => format!("b{}", rng.below(3)),
         1 => {
             let op = ["<", "<=", ">", ">=", "=", "!="][rng.below(6) as usize];
-            format!("q {op} {} mg", 10 * (1 + rng.below(3)))
+            let threshold = THRESHOLDS[rng.below(THRESHOLDS.len() as u64) as usize];
+            format!("q {op} {threshold} mg")
         }
         2 => format!("e = v{}", rng.below(3)),
         3 => format!("e in {{v{}, v{}}}", rng.below(3), rng.below(3)),
@@ -69,19 +80,79 @@ fn alternatives(rng: &mut Rng) -> Vec<String> {
     chosen
 }
 
-fn rule(rng: &mut Rng, name: &str) -> String {
-    let avoid = rng.below(6) == 0;
-    let outcome = if avoid { "avoid" } else { "recommend" };
-    let escalate = if !avoid && rng.below(3) == 0 {
-        "    else-escalate \"refer\"\n"
-    } else {
-        ""
-    };
-    format!(
-        "  rule {name} {{\n    when {}\n    then {outcome} {}\n{escalate}    cite R\n  }}\n",
-        formula(rng, 2),
-        alternatives(rng).join(", ")
-    )
+/// Writes rules and sections, remembering the last rule so that the next
+/// one can repeat its outcome under a narrower condition.
+struct Writer {
+    rng: Rng,
+    rules: u32,
+    sections: u32,
+    last: Option<(String, String)>,
+}
+
+impl Writer {
+    fn rule(&mut self, indent: &str) -> String {
+        let name = format!("r{}", self.rules);
+        self.rules += 1;
+        let rng = &mut self.rng;
+        let (condition, then) = match &self.last {
+            // Same `then`, implied condition: redundant unless the
+            // escalation reasons differ.
+            Some((condition, then)) if rng.below(3) == 0 => {
+                (format!("({condition} and {})", atom(rng)), then.clone())
+            }
+            _ => {
+                let outcome = if rng.below(6) == 0 {
+                    "avoid"
+                } else {
+                    "recommend"
+                };
+                (
+                    formula(rng, 2),
+                    format!("{outcome} {}", alternatives(rng).join(", ")),
+                )
+            }
+        };
+        let escalate = if then.starts_with("recommend") {
+            match rng.below(4) {
+                0 => format!("{indent}  else-escalate \"refer\"\n"),
+                1 => format!("{indent}  else-escalate \"ask a specialist\"\n"),
+                _ => String::new(),
+            }
+        } else {
+            String::new()
+        };
+        self.last = Some((condition.clone(), then.clone()));
+        format!(
+            "{indent}rule {name} {{\n{indent}  when {condition}\n{indent}  then {then}\n{escalate}{indent}  cite R\n{indent}}}\n"
+        )
+    }
+
+    /// A section of a random kind with up to `most` rules (possibly none),
+    /// and at depth 0 possibly a nested section.
+    fn section(&mut self, indent: &str, most: u64, depth: u32) -> String {
+        let name = format!("s{}", self.sections);
+        self.sections += 1;
+        let kind = match self.rng.below(4) {
+            0 => "",
+            1 => " first-match",
+            2 => " complete",
+            _ => " first-match complete",
+        };
+        let inner = format!("{indent}  ");
+        let mut text = format!("{indent}section {name} \"S\"{kind} {{\n");
+        let count = self.rng.below(most + 1);
+        let nested_at = (depth == 0 && self.rng.below(2) == 0).then(|| self.rng.below(count + 1));
+        for i in 0..=count {
+            if nested_at == Some(i) {
+                text.push_str(&self.section(&inner, 2, depth + 1));
+            }
+            if i < count {
+                text.push_str(&self.rule(&inner));
+            }
+        }
+        text.push_str(&format!("{indent}}}\n"));
+        text
+    }
 }
 
 fn guideline(seed: u64) -> String {
@@ -106,17 +177,18 @@ fn guideline(seed: u64) -> String {
         }
         text.push('\n');
     }
-    text.push_str("section first \"First\" first-match {\n");
-    for i in 0..2 + rng.below(4) {
-        text.push_str(&rule(&mut rng, &format!("f{i}")));
+    let mut writer = Writer {
+        rng,
+        rules: 0,
+        sections: 0,
+        last: None,
+    };
+    for _ in 0..writer.rng.below(2) {
+        text.push_str(&writer.rule(""));
     }
-    text.push_str("}\n");
-    let complete = if rng.below(2) == 0 { " complete" } else { "" };
-    text.push_str(&format!("section other \"Other\"{complete} {{\n"));
-    for i in 0..1 + rng.below(3) {
-        text.push_str(&rule(&mut rng, &format!("o{i}")));
+    for _ in 0..1 + writer.rng.below(3) {
+        text.push_str(&writer.section("", 4, 0));
     }
-    text.push_str("}\n");
     text
 }
 
@@ -124,7 +196,8 @@ fn guideline(seed: u64) -> String {
 fn all_patients() -> Vec<Patient> {
     let mut out = Vec::new();
     for bools in 0..8u32 {
-        for q in [5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0] {
+        // A point in every cell of the thresholds, and -0 beside 0.
+        for q in [-15.0, -10.0, -5.0, -0.0, 0.0, 5.0, 10.0, 15.0, 20.0, 25.0] {
             for e in 0..3u32 {
                 for s in 0..8u128 {
                     out.push(Patient::from_values(
@@ -221,8 +294,11 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
         if fired_here.is_empty() {
             continue;
         }
-        let signature = |r: &gdl::sema::Rule| -> Vec<(bool, Vec<usize>)> {
-            r.choices
+        // The outcome a clinician reads: the `then` clauses and the
+        // escalation reason.
+        let signature = |r: &gdl::sema::Rule| -> (Vec<(bool, Vec<usize>)>, Option<String>) {
+            let choices = r
+                .choices
                 .iter()
                 .map(|c| {
                     (
@@ -230,7 +306,8 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
                         c.actions.iter().map(|a| a.index()).collect(),
                     )
                 })
-                .collect()
+                .collect();
+            (choices, r.escalation.clone())
         };
         let covered_by = |other: usize| {
             fired_here
@@ -250,18 +327,25 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
             expected.insert((Code::RedundantRule, index, String::new()));
         }
     }
+    // A gap: a plausible patient for whom no rule of the section, nested
+    // sections included, applies (patients an enclosing first-match
+    // section sends elsewhere are not the section's gap). A section with no
+    // rules is all gap.
     for (index, section) in model.sections.iter().enumerate() {
         if !section.complete {
             continue;
         }
-        let rules: Vec<usize> = (0..model.rules.len())
-            .filter(|&r| model.rules[r].section.map(|s| s.index()) == Some(index))
-            .collect();
-        let gap = runs
-            .iter()
-            .any(|(_, e)| rules.iter().all(|&r| e.rules[r] != RuleStatus::Fired));
-        if let (true, Some(&first)) = (gap, rules.first()) {
-            expected.insert((Code::CoverageGap, first, String::new()));
+        let rules = rules_in(model, index);
+        let gap = runs.iter().any(|(p, _)| {
+            rules.iter().all(|&r| {
+                explain(program, p, Target::Rule(r))
+                    .first()
+                    .is_none_or(|root| root.value != Tri::True)
+            })
+        });
+        if gap {
+            let first = rules.first().copied().unwrap_or(usize::MAX);
+            expected.insert((Code::CoverageGap, first, section.name.clone()));
         }
     }
     if runs.iter().any(|(_, e)| {
@@ -289,16 +373,35 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
     expected
 }
 
+/// Every rule of a section, nested sections included.
+fn rules_in(model: &Model, section: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for member in &model.sections[section].members {
+        match member {
+            Member::Rule(rule) => out.push(rule.index()),
+            Member::Section(inner) => out.extend(rules_in(model, inner.index())),
+        }
+    }
+    out
+}
+
 fn analysed(model: &Model) -> BTreeSet<(Code, usize, String)> {
     gdl::analysis::findings(model)
         .into_iter()
-        .map(|f| match f.code {
-            Code::AlwaysWithheld | Code::UnreachableAlternative => {
-                let name = f.message.split('`').nth(1).unwrap_or_default().to_owned();
-                (f.code, f.rule.index(), name)
+        .map(|f| {
+            let rule = f.rule.map_or(usize::MAX, |r| r.index());
+            match f.code {
+                Code::AlwaysWithheld | Code::UnreachableAlternative => {
+                    let name = f.message.split('`').nth(1).unwrap_or_default().to_owned();
+                    (f.code, rule, name)
+                }
+                Code::CoverageGap => {
+                    let section = f.section.map(|s| model.sections[s.index()].name.clone());
+                    (f.code, rule, section.unwrap_or_default())
+                }
+                Code::ExclusiveConflict => (f.code, usize::MAX, String::new()),
+                _ => (f.code, rule, String::new()),
             }
-            Code::ExclusiveConflict => (f.code, usize::MAX, String::new()),
-            _ => (f.code, f.rule.index(), String::new()),
         })
         .collect()
 }
@@ -348,4 +451,95 @@ fn expect_silences_a_finding_with_a_reason() {
         .map(|d| d.code)
         .collect();
     assert_eq!(codes, vec![Code::RedundantRule]);
+}
+
+fn codes(text: &str) -> Vec<Code> {
+    gdl::check(text)
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect()
+}
+
+const HEAD: &str = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nfact weight: quantity kg\n\
+    action low \"low\"\naction high \"high\"\n";
+
+#[test]
+fn minus_zero_and_zero_are_one_threshold() {
+    let text = format!(
+        "{HEAD}rule light {{ when weight <= -0 kg then recommend low cite R }}\n\
+         rule heavy {{ when weight > 0 kg then recommend high cite R }}\n"
+    );
+    assert_eq!(codes(&text), vec![]);
+    // And the interpreter agrees that 0 kg triggers the `-0` rule.
+    let compiled = gdl::compile(&text);
+    let model = compiled.model.unwrap_or_else(|| panic!("{text}"));
+    let program = Program::new(&model);
+    for weight in [0.0, -0.0] {
+        let patient = Patient::from_values(None, [Value::Number(weight)]);
+        let evaluation = evaluate(&program, &patient);
+        assert_eq!(evaluation.rules[0], RuleStatus::Fired, "{weight}");
+    }
+}
+
+#[test]
+fn no_weight_lies_between_two_adjacent_floats() {
+    let above = 0.1f64.next_up();
+    let text = format!(
+        "{HEAD}rule between {{ when weight > 0.1 kg and weight < {above:?} kg then recommend low cite R }}\n\
+         rule other {{ when weight >= 0.1 kg then recommend high cite R }}\n"
+    );
+    assert_eq!(codes(&text), vec![Code::UnreachableRule]);
+}
+
+#[test]
+fn an_empty_complete_section_is_a_coverage_gap() {
+    let text = format!(
+        "{HEAD}rule any {{ when weight > 0 kg then recommend low, high cite R }}\n\
+         section dosing \"Dosing\" complete {{\n  section inner \"Inner\" first-match {{\n  }}\n}}\n"
+    );
+    let compiled = gdl::compile(&text);
+    let model = compiled.model.unwrap_or_else(|| panic!("{text}"));
+    let findings = gdl::analysis::findings(&model);
+    let gaps: Vec<_> = findings
+        .iter()
+        .filter(|f| f.code == Code::CoverageGap)
+        .collect();
+    assert_eq!(gaps.len(), 1, "{findings:#?}");
+    for gap in gaps {
+        assert!(gap.rule.is_none());
+        assert_eq!(gap.section.map(|s| s.index()), Some(0));
+        assert!(gap.message.contains("has no rules"), "{}", gap.message);
+        // The witness is a patient the interpreter accepts as plausible.
+        let witness = gap.witness.clone().unwrap_or_else(|| panic!("no witness"));
+        let evaluation = evaluate(&Program::new(&model), &witness);
+        assert_ne!(evaluation.rules[0], RuleStatus::NotReached);
+    }
+    assert!(codes(&text).contains(&Code::CoverageGap));
+}
+
+#[test]
+fn a_guideline_without_rules_warns() {
+    assert_eq!(
+        codes("guideline g \"G\" { version \"1\" }\n"),
+        vec![Code::NoRules]
+    );
+    assert_eq!(codes(HEAD).first(), Some(&Code::NoRules));
+}
+
+#[test]
+fn rules_that_escalate_differently_are_not_redundant() {
+    let rule = |name: &str, when: &str, reason: &str| {
+        format!(
+            "rule {name} {{ when {when} then recommend low else-escalate \"{reason}\" cite R }}\n"
+        )
+    };
+    let same = format!(
+        "{HEAD}{}{}",
+        rule("wide", "weight > 10 kg", "refer"),
+        rule("narrow", "weight > 20 kg", "refer")
+    );
+    assert_eq!(codes(&same), vec![Code::UnusedAction, Code::RedundantRule]);
+    let differ = same.replacen("\"refer\"", "\"refer to a paediatric team\"", 1);
+    assert_eq!(codes(&differ), vec![Code::UnusedAction]);
 }

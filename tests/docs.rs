@@ -1,6 +1,16 @@
-//! Examples in the documentation are tested: every ```gdl block in `docs/`
-//! and the README checks with no diagnostics at all, and every
-//! ```gdl expect=<lint-name> block produces that diagnostic.
+//! Examples in the documentation are tested, so they cannot drift from the
+//! tool. The info string after ```gdl says what a block is:
+//! - ```gdl: a complete guideline; it checks with no diagnostics at all;
+//! - ```gdl expect=<lint-name>: a complete file that produces that
+//!   diagnostic (deliberately wrong);
+//! - ```gdl fragment: a piece of a guideline, not checked on its own.
+//!
+//! Every block that parses is also in `gdl fmt`'s layout (what `gdl fmt
+//! --check` accepts), unless it adds the word `unformatted`: a deliberately
+//! compact or unusual layout (the diagnostic examples, whose quoted output
+//! names lines; a trailing comma shown because it is allowed).
+
+#![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use std::path::Path;
 
@@ -27,9 +37,12 @@ fn blocks() -> Vec<Block> {
     {
         let text = std::fs::read_to_string(path).unwrap_or_default();
         let mut current: Option<Block> = None;
+        // A fenced block inside a list item is indented like its fence.
+        let mut indent = 0;
         for (index, line) in text.lines().enumerate() {
             match (&mut current, line.trim_start().strip_prefix("```")) {
                 (None, Some(info)) if info.starts_with("gdl") => {
+                    indent = line.len() - line.trim_start().len();
                     current = Some(Block {
                         file: path.display().to_string(),
                         line: index + 1,
@@ -43,6 +56,7 @@ fn blocks() -> Vec<Block> {
                     }
                 }
                 (Some(block), None) => {
+                    let line = line.get(indent..).unwrap_or(line.trim_start());
                     block.text.push_str(line);
                     block.text.push('\n');
                 }
@@ -63,22 +77,91 @@ fn documentation_examples_behave_as_documented() {
     );
     let mut failures = Vec::new();
     for block in &blocks {
-        let compiled = gdl::check(&block.text);
-        let codes: Vec<Code> = compiled.diagnostics.iter().map(|d| d.code).collect();
         let place = format!("{}:{}", block.file, block.line);
-        if block.info == "gdl" {
-            if !codes.is_empty() {
-                failures.push(format!("{place}: expected a clean check, got {codes:?}"));
+        let mut words = block.info.split_whitespace();
+        let _gdl = words.next();
+        let mut kind = None;
+        let mut unformatted = false;
+        for word in words {
+            match word {
+                "unformatted" => unformatted = true,
+                "fragment" => kind = Some(None),
+                _ => match word.strip_prefix("expect=") {
+                    Some(name) => match Code::from_name(name) {
+                        Some(code) => kind = Some(Some(code)),
+                        None => failures.push(format!("{place}: unknown lint `{name}`")),
+                    },
+                    None => failures.push(format!("{place}: unknown word `{word}` after ```gdl")),
+                },
             }
-        } else if let Some(name) = block.info.strip_prefix("gdl expect=") {
-            match Code::from_name(name.trim()) {
-                Some(code) if codes.contains(&code) => {}
-                Some(code) => failures.push(format!("{place}: expected {code:?}, got {codes:?}")),
-                None => failures.push(format!("{place}: unknown lint `{name}`")),
+        }
+        let codes: Vec<Code> = gdl::check(&block.text)
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .collect();
+        match kind {
+            None if !codes.is_empty() => {
+                failures.push(format!("{place}: expected a clean check, got {codes:?}"))
             }
-        } else if block.info != "gdl fragment" {
-            failures.push(format!("{place}: unknown info string `{}`", block.info));
+            Some(Some(code)) if !codes.contains(&code) => {
+                failures.push(format!("{place}: expected {code:?}, got {codes:?}"))
+            }
+            _ => {}
+        }
+        if let Ok(formatted) = gdl::fmt::format(&block.text) {
+            if !unformatted && formatted != block.text {
+                failures.push(format!(
+                    "{place}: not in `gdl fmt` layout (format the block, or mark it `unformatted`); formatted:\n{formatted}"
+                ));
+            }
+            if unformatted && formatted == block.text {
+                failures.push(format!(
+                    "{place}: marked `unformatted` but already formatted"
+                ));
+            }
+        } else if unformatted {
+            failures.push(format!("{place}: marked `unformatted` but does not parse"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The README quotes how many vignettes the shipped case file holds and the
+/// coverage they reach; both come from running the cases here, so the
+/// sentence cannot drift from the files.
+#[test]
+fn readme_case_counts_come_from_the_cases() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap_or_default();
+    let cases_text = read("guidelines/dermatomyositis.cases.json");
+    let file: gdl::testing::CaseFile<'_> =
+        serde_json::from_str(&cases_text).unwrap_or_else(|e| panic!("case file: {e}"));
+    let compiled = gdl::compile(&read("guidelines/dermatomyositis.gdl"));
+    let model = compiled
+        .model
+        .unwrap_or_else(|| panic!("{:?}", compiled.diagnostics));
+    let program = gdl::eval::Program::new(&model);
+    let mut coverage = gdl::testing::Coverage::default();
+    let mut failed = Vec::new();
+    for case in &file.cases {
+        let result = gdl::testing::run_case(&program, &cases_text, case, &mut coverage);
+        if !result.passed() {
+            failed.push(result.name);
+        }
+    }
+    assert!(failed.is_empty(), "failing cases: {failed:?}");
+    let summary = coverage.summary(&model);
+    // Rounded down, so 99.6% is never quoted as 100%.
+    let percent = summary.percent().floor();
+    let expected = format!(
+        "holds {} clinical vignettes at {percent}% rule, alternative and contraindication coverage",
+        file.cases.len()
+    );
+    let readme = read("README.md");
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        readme.contains(&expected),
+        "README.md should say `{expected}` (the numbers `gdl test --coverage guidelines/dermatomyositis.cases.json` gives)"
+    );
 }

@@ -93,7 +93,7 @@ impl Encoding {
             let mut collect = |condition: &Condition| {
                 condition.walk(&mut |c| match &c.kind {
                     ConditionKind::Compare { fact, value, .. } => {
-                        constants[fact.index()].push(*value)
+                        constants[fact.index()].push(canonical(*value))
                     }
                     ConditionKind::SetHas { fact, value } => tested[fact.index()].push(*value),
                     _ => {}
@@ -131,13 +131,24 @@ impl Encoding {
                 Type::Number | Type::Quantity(_) => {
                     let mut list = std::mem::take(&mut constants[index]);
                     list.sort_by(f64::total_cmp);
-                    list.dedup();
+                    list.dedup_by(|a, b| a.total_cmp(b).is_eq());
                     let order: Vec<Lit> = (0..2 * list.len())
                         .map(|_| encoding.fact_var(index))
                         .collect();
                     for pair in order.windows(2) {
                         // cell ≥ i+1 implies cell ≥ i
                         domain.push(vec![!pair[1], pair[0]]);
+                    }
+                    // A gap between two adjacent floats holds no number
+                    // (constants converted between units can land there):
+                    // no patient is in it, so cell ≥ 2k+2 forces ≥ 2k+3.
+                    for (k, pair) in list.windows(2).enumerate() {
+                        if let ([below, above], Some(&into), Some(&past)) =
+                            (pair, order.get(2 * k + 1), order.get(2 * k + 2))
+                            && below.next_up() >= *above
+                        {
+                            domain.push(vec![!into, past]);
+                        }
                     }
                     FactVars::Number {
                         constants: list,
@@ -402,6 +413,7 @@ impl Encoding {
         let FactVars::Number { constants, order } = &self.facts[fact.index()] else {
             return !self.truth;
         };
+        let value = canonical(value);
         let Some(j) = constants.iter().position(|c| c.total_cmp(&value).is_eq()) else {
             return !self.truth;
         };
@@ -491,6 +503,17 @@ impl Encoding {
     }
 }
 
+/// The one representation of a constant the encoder compares: `-0` and
+/// `0` are one value to the interpreter (IEEE `==`), but `total_cmp`, which
+/// sorts and finds constants here, tells them apart; a threshold written
+/// `-0` in one rule and `0` in another must land in one cell. Every
+/// constant enters the encoder through this function (when cells are
+/// collected and when a comparison is encoded), so `gdl diff`, which
+/// shares the encoder, gets the same treatment.
+fn canonical(value: f64) -> f64 {
+    if value == 0.0 { 0.0 } else { value }
+}
+
 fn bits_for(size: usize) -> usize {
     let mut bits = 0;
     while (1usize << bits) < size {
@@ -522,7 +545,9 @@ fn representative(constants: &[f64], cell: usize) -> f64 {
 }
 
 /// The roundest number strictly between `below` and `above` (50 between 45
-/// and 60), so example patients read like patients; the midpoint if none.
+/// and 60), so example patients read like patients; else the midpoint, or
+/// the next float above `below` when the two are too close for a midpoint
+/// (the encoder keeps patients out of gaps that hold no float at all).
 fn roundest_between(below: f64, above: f64) -> f64 {
     for exponent in (-6..=9).rev() {
         let step = 10f64.powi(exponent);
@@ -532,5 +557,61 @@ fn roundest_between(below: f64, above: f64) -> f64 {
             return candidate;
         }
     }
-    (below + above) / 2.0
+    let middle = below + (above - below) / 2.0;
+    if middle > below && middle < above {
+        middle
+    } else {
+        below.next_up()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cell of `value` among sorted distinct constants, computed with
+    /// the interpreter's comparisons (IEEE, where -0 equals 0).
+    fn cell_of(constants: &[f64], value: f64) -> usize {
+        let mut cell = 0;
+        for (k, c) in constants.iter().enumerate() {
+            if value == *c {
+                return 2 * k + 1;
+            }
+            if value > *c {
+                cell = 2 * k + 2;
+            }
+        }
+        cell
+    }
+
+    #[test]
+    fn representatives_lie_in_their_cells_around_zero_and_below() {
+        let lists: [&[f64]; 8] = [
+            &[0.0],
+            &[-3.0],
+            &[-0.5, 0.0, 2.0],
+            &[-60.0, -45.0],
+            &[-1.0, 1.0],
+            &[1e-300, 1.0],
+            &[-1e14, 1e14],
+            &[0.1, 0.1f64.next_up().next_up()],
+        ];
+        for constants in lists {
+            for cell in 0..=2 * constants.len() {
+                let value = representative(constants, cell);
+                assert_eq!(
+                    cell_of(constants, value),
+                    cell,
+                    "{value} for cell {cell} of {constants:?}"
+                );
+            }
+        }
+        assert_eq!(representative(&[-60.0, -45.0], 2), -50.0);
+    }
+
+    #[test]
+    fn minus_zero_is_zero() {
+        assert_eq!(canonical(-0.0).to_bits(), 0.0f64.to_bits());
+        assert_eq!(canonical(-2.5), -2.5);
+    }
 }

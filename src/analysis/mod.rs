@@ -14,6 +14,7 @@ use crate::eval::explain::{Target, explain};
 use crate::eval::{Evaluation, Patient, Program, RuleStatus, Tri, Withholding, evaluate};
 use crate::report::{self, FactJson};
 use crate::sema::{ActionId, FactId, Member, Model, Outcome, RuleId, SectionId};
+use crate::syntax::Span;
 pub use encode::{Encoding, Kleene};
 
 /// Everything the analyses share: literals for rules firing and actions
@@ -43,8 +44,11 @@ struct Analysis<'m> {
 pub struct Finding {
     /// Which analysis.
     pub code: Code,
-    /// The rule the finding is about (the primary label).
-    pub rule: RuleId,
+    /// The rule the finding is about (the primary label); `None` only for
+    /// a coverage gap of a section that holds no rule at all.
+    pub rule: Option<RuleId>,
+    /// The section a coverage gap is in.
+    pub section: Option<SectionId>,
     /// What is wrong.
     pub message: String,
     /// Other rules involved, with labels.
@@ -173,7 +177,8 @@ impl Analysis<'_> {
                 };
                 self.findings.push(Finding {
                     code: Code::UnreachableRule,
-                    rule,
+                    rule: Some(rule),
+                    section: None,
                     message: format!("rule `{}` can never fire: {detail}", self.model.rules[index].name),
                     others: Vec::new(),
                     help: "fix the condition (a contradiction, or a threshold on the wrong side), or delete the rule".to_owned(),
@@ -210,7 +215,8 @@ impl Analysis<'_> {
             }
             self.findings.push(Finding {
                 code: Code::ShadowedRule,
-                rule,
+                rule: Some(rule),
+                section: None,
                 message: format!(
                     "rule `{}` is shadowed: in its first-match section, earlier rules apply to every patient it applies to",
                     self.model.rules[index].name
@@ -261,7 +267,8 @@ impl Analysis<'_> {
                         {
                             self.findings.push(Finding {
                                 code: Code::AlwaysWithheld,
-                                rule: RuleId(index as u32),
+                                rule: Some(RuleId(index as u32)),
+                                section: None,
                                 message: format!(
                                     "`{}` is withheld whenever rule `{}` fires: a contraindication or avoidance always holds",
                                     self.model.actions[action.index()].name,
@@ -297,7 +304,8 @@ impl Analysis<'_> {
                     if confirmed {
                         self.findings.push(Finding {
                             code: Code::UnreachableAlternative,
-                            rule: RuleId(index as u32),
+                            rule: Some(RuleId(index as u32)),
+                            section: None,
                             message: format!(
                                 "alternative `{}` of rule `{}` is never given: an earlier alternative can always be given when the rule fires",
                                 self.model.actions[action.index()].name,
@@ -365,7 +373,8 @@ impl Analysis<'_> {
                         }
                         self.findings.push(Finding {
                             code: Code::Conflict,
-                            rule: RuleId(recommender as u32),
+                            rule: Some(RuleId(recommender as u32)),
+                            section: None,
                             message: format!(
                                 "rules `{}` and `{}` conflict: one recommends what the other says to avoid, and the patient is left without a recommendation",
                                 rule.name, avoid_rule.name
@@ -429,7 +438,8 @@ impl Analysis<'_> {
                     }
                     self.findings.push(Finding {
                         code: Code::ExclusiveConflict,
-                        rule: RuleId(*rule_a as u32),
+                        rule: Some(RuleId(*rule_a as u32)),
+                        section: None,
                         message: format!(
                             "`{}` (rule `{}`) and `{}` (rule `{}`) can be recommended together, but they are declared mutually exclusive",
                             self.model.actions[action_a.index()].name,
@@ -447,18 +457,22 @@ impl Analysis<'_> {
     }
 
     /// A rule implied by another rule with the same outcome adds nothing.
-    /// Candidates are filtered by running each rule's own witness patient
+    /// The outcome is what the clinician reads: the `then` clauses and the
+    /// `else-escalate` text, so rules that escalate with different reasons
+    /// are not redundant. Candidates are filtered by running each rule's own witness patient
     /// through the interpreter: a rule that does not fire for it cannot
     /// cover the rule, so only the rest get a SAT question.
     fn redundant(&mut self) {
-        let mut by_outcome: std::collections::BTreeMap<Vec<(bool, Vec<ActionId>)>, Vec<usize>> =
+        type Signature<'r> = (Vec<(bool, Vec<ActionId>)>, Option<&'r str>);
+        let mut by_outcome: std::collections::BTreeMap<Signature<'_>, Vec<usize>> =
             std::collections::BTreeMap::new();
         for (index, rule) in self.model.rules.iter().enumerate() {
-            let signature = rule
+            let choices = rule
                 .choices
                 .iter()
                 .map(|c| (c.outcome == Outcome::Avoid, c.actions.clone()))
                 .collect();
+            let signature = (choices, rule.escalation.as_deref());
             by_outcome.entry(signature).or_default().push(index);
         }
         for rules in by_outcome.into_values().filter(|rules| rules.len() > 1) {
@@ -488,7 +502,8 @@ impl Analysis<'_> {
                 let Some(other) = cover else { continue };
                 self.findings.push(Finding {
                     code: Code::RedundantRule,
-                    rule: RuleId(redundant as u32),
+                    rule: Some(RuleId(redundant as u32)),
+                    section: None,
                     message: format!(
                         "rule `{}` is redundant: rule `{}` has the same outcome and applies whenever it does",
                         self.model.rules[redundant].name, self.model.rules[other].name
@@ -523,20 +538,32 @@ impl Analysis<'_> {
             {
                 continue;
             }
-            let Some(&first) = rules.first() else {
-                continue;
+            // A section with no rule at all gives no patient a decision:
+            // the finding is about the section itself.
+            let first = rules.first().copied();
+            let message = if first.is_some() {
+                format!(
+                    "section `{}` is marked complete, but some patients get no decision from it",
+                    section.name
+                )
+            } else {
+                format!(
+                    "section `{}` is marked complete, but it has no rules: no patient gets a decision from it",
+                    section.name
+                )
             };
             self.findings.push(Finding {
                 code: Code::CoverageGap,
                 rule: first,
-                message: format!(
-                    "section `{}` is marked complete, but some patients get no decision from it",
-                    section.name
-                ),
+                section: Some(SectionId(index as u32)),
+                message,
                 others: Vec::new(),
-                help:
+                help: if first.is_some() {
                     "add a rule (or an else-escalate rule) for these patients, or drop `complete`"
-                        .to_owned(),
+                } else {
+                    "add the section's rules (an else-escalate rule hands patients to a clinician), or drop `complete`"
+                }
+                .to_owned(),
                 witness: Some(patient),
             });
         }
@@ -639,13 +666,25 @@ impl FiringBuilder<'_> {
 fn to_diagnostics(model: &Model, findings: Vec<Finding>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for finding in findings {
-        let rule = &model.rules[finding.rule.index()];
-        if rule.expects.iter().any(|(code, _)| *code == finding.code) {
+        let rule = finding.rule.and_then(|rule| model.rules.get(rule.index()));
+        let section = finding.section.and_then(|s| model.sections.get(s.index()));
+        if rule.is_some_and(|rule| rule.expects.iter().any(|(code, _)| *code == finding.code)) {
             continue;
         }
-        let mut diagnostic = Diagnostic::new(finding.code, finding.message)
-            .primary(rule.name_span, "this rule")
-            .help(finding.help);
+        let mut diagnostic = Diagnostic::new(finding.code, finding.message);
+        // A finding without a rule is about an empty section: point at it.
+        match (rule, section) {
+            (Some(rule), _) => diagnostic = diagnostic.primary(rule.name_span, "this rule"),
+            (None, Some(section)) => {
+                // The section's span covers its whole body; its `section`
+                // keyword is one line however long the body.
+                let start = section.span.start_usize();
+                let keyword = Span::new(start, start + "section".len());
+                diagnostic = diagnostic.primary(keyword, "this section")
+            }
+            (None, None) => {}
+        }
+        diagnostic = diagnostic.help(finding.help);
         for (other, label) in &finding.others {
             diagnostic = diagnostic.secondary(model.rules[other.index()].name_span, label.clone());
         }

@@ -132,6 +132,7 @@ impl Resolver {
             }
         }
         self.report_unused();
+        self.report_no_rules();
     }
 
     fn error(&mut self, diagnostic: Diagnostic) {
@@ -1207,6 +1208,26 @@ impl Resolver {
             }
         }
         self.diagnostics.extend(found);
+    }
+}
+
+impl Resolver {
+    /// A guideline without rules checks clean otherwise, yet gives every
+    /// patient "nothing applies": say so instead of passing silently.
+    fn report_no_rules(&mut self) {
+        if self.model.rules.is_empty() && !self.model.header.id.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::NoRules,
+                    format!(
+                        "guideline `{}` has no rules: no patient gets a decision",
+                        self.model.header.id
+                    ),
+                )
+                .primary(self.model.header.span, "this guideline")
+                .help("add at least one rule (docs/tutorial.md shows how); without rules, every patient's report says only that nothing applies"),
+            );
+        }
     }
 }
 

@@ -87,7 +87,7 @@ struct Proof {
 
 impl Proof {
     fn of(model: &Model, finding: &Finding) -> Option<Proof> {
-        let rule = model.rules.get(finding.rule.index())?;
+        let rule = model.rules.get(finding.rule?.index())?;
         let reason = rule
             .expects
             .iter()
@@ -104,7 +104,7 @@ impl Proof {
 /// backquotes in its message that is one of the rule's alternatives (the
 /// messages of W0403 and W0404 name the action before the rule).
 fn finding_action(model: &Model, finding: &Finding) -> Option<usize> {
-    let rule = model.rules.get(finding.rule.index())?;
+    let rule = model.rules.get(finding.rule?.index())?;
     let alternatives: Vec<usize> = rule
         .choices
         .iter()
@@ -157,7 +157,7 @@ impl Coverage {
         let rule_proof = |index: usize| {
             findings
                 .iter()
-                .filter(|f| f.rule.index() == index)
+                .filter(|f| f.rule.is_some_and(|rule| rule.index() == index))
                 .filter(|f| matches!(f.code, Code::UnreachableRule | Code::ShadowedRule))
                 .filter_map(|f| Proof::of(model, f))
                 .max_by_key(|p| p.reason.is_some())
@@ -165,7 +165,7 @@ impl Coverage {
         let alternative_proof = |index: usize, action: usize| {
             findings
                 .iter()
-                .filter(|f| f.rule.index() == index)
+                .filter(|f| f.rule.is_some_and(|rule| rule.index() == index))
                 .filter(|f| matches!(f.code, Code::AlwaysWithheld | Code::UnreachableAlternative))
                 .filter(|f| finding_action(model, f) == Some(action))
                 .filter_map(|f| Proof::of(model, f))
