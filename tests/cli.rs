@@ -437,3 +437,89 @@ fn chunks_on_every_core_keep_input_order() {
         assert!(error.contains(prefix.as_str()), "{error}");
     }
 }
+
+/// A fresh directory for one test's files.
+fn scratch_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("gdl-{test}-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn fmt_keeps_crlf_line_endings_and_a_byte_order_mark() {
+    let dir = scratch_dir("fmt-crlf");
+    let shipped = std::fs::read_to_string("tests/guidelines/demo.gdl").unwrap_or_default();
+    let crlf = shipped.replace('\n', "\r\n");
+    for (name, text) in [
+        ("crlf.gdl", crlf.clone()),
+        ("bom.gdl", format!("\u{feff}{shipped}")),
+        ("bom-crlf.gdl", format!("\u{feff}{crlf}")),
+    ] {
+        let file = dir.join(name);
+        let _ = std::fs::write(&file, &text);
+        let path = file.display().to_string();
+        let check = gdl(&["fmt", "--check", &path], None);
+        assert_eq!(check.code, Some(0), "{name}: {}", transcript(&check));
+        assert_eq!(check.stdout, "", "{name}");
+        for command in ["check", "fmt"] {
+            let output = gdl(&[command, &path], None);
+            assert_eq!(output.code, Some(0), "{name}: {}", transcript(&output));
+        }
+        assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), text);
+        let piped = gdl(&["fmt", "-"], Some(&text));
+        assert_eq!(piped.stdout, text, "{name} through standard input");
+    }
+    // An unformatted CRLF file: the diff shows the one line, and writing
+    // keeps CRLF.
+    let file = dir.join("messy.gdl");
+    let _ = std::fs::write(&file, crlf.replace("fact sex", "fact   sex"));
+    let path = file.display().to_string();
+    let check = gdl(&["fmt", "--check", &path], None);
+    assert_eq!(check.code, Some(1));
+    assert_eq!(
+        check
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with(['-', '+']))
+            .count(),
+        4,
+        "{}",
+        check.stdout
+    );
+    assert!(!check.stdout.contains('\r'));
+    let write = gdl(&["fmt", &path], None);
+    assert_eq!(write.code, Some(0));
+    assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), crlf);
+    // Mixed endings, otherwise formatted: one finding.
+    let mixed = crlf.replacen("\r\n", "\n", 3);
+    let _ = std::fs::write(&file, &mixed);
+    let check = gdl(&["fmt", "--check", &path], None);
+    assert_eq!(check.code, Some(1));
+    assert_eq!(
+        check.stdout,
+        format!("{path}: mixed line endings: every line would end in LF, as the first one does\n")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_guideline_with_a_byte_order_mark_runs_and_diffs() {
+    let dir = scratch_dir("bom-guideline");
+    let shipped = std::fs::read_to_string("tests/guidelines/demo.gdl").unwrap_or_default();
+    let file = dir.join("bom.gdl");
+    let _ = std::fs::write(&file, format!("\u{feff}{shipped}"));
+    let path = file.display().to_string();
+    let run = gdl(&["run", &path, "--facts", "-"], Some("{}"));
+    assert_eq!(run.code, Some(0), "{}", transcript(&run));
+    let diff = gdl(&["diff", "tests/guidelines/demo.gdl", &path], None);
+    assert_eq!(diff.code, Some(0), "{}", transcript(&diff));
+    // Columns after the mark are the editor's: `fact   x` is at 3:1.
+    let _ = std::fs::write(&file, "\u{feff}guideline g \"G\" {}\n\nfact x: nope\n");
+    let check = gdl(&["check", "--format", "short", &path], None);
+    assert!(
+        check.stderr.contains(":3:9: error["),
+        "{}",
+        transcript(&check)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
