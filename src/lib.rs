@@ -55,23 +55,47 @@ pub fn check(text: &str) -> Compiled {
     check_bytes(text.as_bytes()).1
 }
 
-/// Runs the front end on raw file bytes: decode, parse, resolve. Also
-/// returns the text to render diagnostics against: when the bytes are not
-/// UTF-8 it is a lossy decoding, exact up to the first bad byte, which is
-/// where the diagnostic points.
+/// The UTF-8 byte-order mark. Editors on Windows (Notepad, Excel's "CSV
+/// UTF-8") write it at the start of a file; it says nothing but "UTF-8".
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `bytes` without a leading [`BOM`]: every reader of a file skips it.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// Runs the front end on raw file bytes: skip a byte-order mark, decode,
+/// parse, resolve. Also returns the text to render diagnostics against,
+/// without the byte-order mark, so lines and columns are those an editor
+/// shows. When the bytes are not UTF-8 it is a lossy decoding, exact up to
+/// the first bad byte, which is where the diagnostic points; nothing after
+/// it is read, and a note gives that byte's offset in the file.
 pub fn compile_bytes(bytes: &[u8]) -> (String, Compiled) {
-    match syntax::limits::decode(bytes) {
+    let body = strip_bom(bytes);
+    match syntax::limits::decode(body) {
         Ok(text) => {
             let compiled = compile(&text);
             (text, compiled)
         }
-        Err(diagnostic) => (
-            String::from_utf8_lossy(bytes).into_owned(),
-            Compiled {
-                model: None,
-                diagnostics: vec![diagnostic],
-            },
-        ),
+        Err(mut diagnostic) => {
+            // A NUL byte is UTF-8, just not text: no note for it.
+            if diagnostic.code == diagnostics::Code::NotText && std::str::from_utf8(body).is_err() {
+                let at = diagnostic.primary_span().start_usize();
+                if let Some(byte) = body.get(at) {
+                    let offset = at + (bytes.len() - body.len());
+                    diagnostic = diagnostic.note(format!(
+                        "the first byte that is not UTF-8 text is 0x{byte:02X}, at byte offset {offset} of the file"
+                    ));
+                }
+            }
+            (
+                String::from_utf8_lossy(body).into_owned(),
+                Compiled {
+                    model: None,
+                    diagnostics: vec![diagnostic],
+                },
+            )
+        }
     }
 }
 

@@ -437,3 +437,195 @@ fn chunks_on_every_core_keep_input_order() {
         assert!(error.contains(prefix.as_str()), "{error}");
     }
 }
+
+/// A fresh directory for one test's files.
+fn scratch_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("gdl-{test}-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn fmt_keeps_crlf_line_endings_and_a_byte_order_mark() {
+    let dir = scratch_dir("fmt-crlf");
+    let shipped = std::fs::read_to_string("tests/guidelines/demo.gdl").unwrap_or_default();
+    let crlf = shipped.replace('\n', "\r\n");
+    for (name, text) in [
+        ("crlf.gdl", crlf.clone()),
+        ("bom.gdl", format!("\u{feff}{shipped}")),
+        ("bom-crlf.gdl", format!("\u{feff}{crlf}")),
+    ] {
+        let file = dir.join(name);
+        let _ = std::fs::write(&file, &text);
+        let path = file.display().to_string();
+        let check = gdl(&["fmt", "--check", &path], None);
+        assert_eq!(check.code, Some(0), "{name}: {}", transcript(&check));
+        assert_eq!(check.stdout, "", "{name}");
+        for command in ["check", "fmt"] {
+            let output = gdl(&[command, &path], None);
+            assert_eq!(output.code, Some(0), "{name}: {}", transcript(&output));
+        }
+        assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), text);
+        let piped = gdl(&["fmt", "-"], Some(&text));
+        assert_eq!(piped.stdout, text, "{name} through standard input");
+    }
+    // An unformatted CRLF file: the diff shows the one line, and writing
+    // keeps CRLF.
+    let file = dir.join("messy.gdl");
+    let _ = std::fs::write(&file, crlf.replace("fact sex", "fact   sex"));
+    let path = file.display().to_string();
+    let check = gdl(&["fmt", "--check", &path], None);
+    assert_eq!(check.code, Some(1));
+    assert_eq!(
+        check
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with(['-', '+']))
+            .count(),
+        4,
+        "{}",
+        check.stdout
+    );
+    assert!(!check.stdout.contains('\r'));
+    let write = gdl(&["fmt", &path], None);
+    assert_eq!(write.code, Some(0));
+    assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), crlf);
+    // Mixed endings, otherwise formatted: one finding.
+    let mixed = crlf.replacen("\r\n", "\n", 3);
+    let _ = std::fs::write(&file, &mixed);
+    let check = gdl(&["fmt", "--check", &path], None);
+    assert_eq!(check.code, Some(1));
+    assert_eq!(
+        check.stdout,
+        format!("{path}: mixed line endings: every line would end in LF, as the first one does\n")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_guideline_with_a_byte_order_mark_runs_and_diffs() {
+    let dir = scratch_dir("bom-guideline");
+    let shipped = std::fs::read_to_string("tests/guidelines/demo.gdl").unwrap_or_default();
+    let file = dir.join("bom.gdl");
+    let _ = std::fs::write(&file, format!("\u{feff}{shipped}"));
+    let path = file.display().to_string();
+    let run = gdl(&["run", &path, "--facts", "-"], Some("{}"));
+    assert_eq!(run.code, Some(0), "{}", transcript(&run));
+    let diff = gdl(&["diff", "tests/guidelines/demo.gdl", &path], None);
+    assert_eq!(diff.code, Some(0), "{}", transcript(&diff));
+    // Columns after the mark are the editor's: `fact   x` is at 3:1.
+    let _ = std::fs::write(&file, "\u{feff}guideline g \"G\" {}\n\nfact x: nope\n");
+    let check = gdl(&["check", "--format", "short", &path], None);
+    assert!(
+        check.stderr.contains(":3:9: error["),
+        "{}",
+        transcript(&check)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn run_takes_the_facts_as_a_second_argument() {
+    let dir = scratch_dir("run-positional");
+    let file = dir.join("patient.json");
+    let _ = std::fs::write(&file, r#"{"muscle_weakness": true, "failed": []}"#);
+    let path = file.display().to_string();
+    let positional = gdl(&["run", "tests/guidelines/demo.gdl", &path], None);
+    assert_eq!(positional.code, Some(0), "{}", transcript(&positional));
+    let option = gdl(
+        &["run", "tests/guidelines/demo.gdl", "--facts", &path],
+        None,
+    );
+    assert_eq!(positional.stdout, option.stdout);
+    let both = gdl(
+        &["run", "tests/guidelines/demo.gdl", &path, "--facts", &path],
+        None,
+    );
+    assert_eq!(both.code, Some(2));
+    assert!(
+        both.stderr
+            .contains("the argument '[FACTS]' cannot be used with '--facts <FILE>'"),
+        "{}",
+        both.stderr
+    );
+    let neither = gdl(&["run", "tests/guidelines/demo.gdl"], None);
+    assert_eq!(neither.code, Some(2));
+    assert!(neither.stderr.contains("<FACTS>"), "{}", neither.stderr);
+    // A cohort by its name, and standard input, work the same way.
+    let cohort = dir.join("cohort.ndjson");
+    let _ = std::fs::write(&cohort, "{}\n{\"muscle_weakness\": false}\n");
+    let cohort = cohort.display().to_string();
+    let batch = gdl(&["run", "tests/guidelines/demo.gdl", &cohort], None);
+    assert_eq!(batch.code, Some(0), "{}", transcript(&batch));
+    assert_eq!(batch.stdout.lines().count(), 2);
+    let piped = gdl(&["run", "tests/guidelines/demo.gdl", "-"], Some("{}"));
+    assert_eq!(piped.code, Some(0), "{}", transcript(&piped));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn facts_with_a_byte_order_mark_are_read_and_latin1_is_refused() {
+    let dir = scratch_dir("facts-encoding");
+    let facts = "{\"@id\": \"Zoé\", \"muscle_weakness\": true, \"failed\": []}";
+    let file = dir.join("bom.json");
+    let _ = std::fs::write(&file, format!("\u{feff}{facts}"));
+    let bom = gdl(
+        &[
+            "run",
+            "tests/guidelines/demo.gdl",
+            &file.display().to_string(),
+        ],
+        None,
+    );
+    assert_eq!(bom.code, Some(0), "{}", transcript(&bom));
+    assert!(bom.stdout.contains("patient: Zoé"), "{}", bom.stdout);
+    let file = dir.join("latin1.json");
+    // The same facts saved as Latin-1: `é` is the one byte 0xE9.
+    let _ = std::fs::write(
+        &file,
+        b"{\"@id\": \"Zo\xe9\", \"muscle_weakness\": true, \"failed\": []}",
+    );
+    let latin1 = gdl(
+        &[
+            "run",
+            "tests/guidelines/demo.gdl",
+            &file.display().to_string(),
+        ],
+        None,
+    );
+    assert_eq!(latin1.code, Some(1), "{}", transcript(&latin1));
+    assert!(latin1.stdout.is_empty(), "no report");
+    assert!(
+        latin1.stderr.contains("byte 0xE9 at offset 11 of the file"),
+        "{}",
+        latin1.stderr
+    );
+    // A cohort: the mark on its first line is skipped, columns count
+    // from after it, and a Latin-1 line is refused at its byte.
+    let cohort = format!(
+        "\u{feff}{facts}\n\u{feff}{{\"muscle_weakness\": \"yes\"}}\n{{\"muscle_weakness\": \"yes\"}}\n"
+    );
+    let mut bytes = cohort.into_bytes();
+    bytes.extend_from_slice(b"{\"@id\": \"Zo\xe9\"}\n");
+    let output = run_demo_cohort_file("bom.ndjson", &bytes);
+    assert_eq!(output.code, Some(1), "{}", transcript(&output));
+    let lines: Vec<&str> = output.stdout.lines().collect();
+    assert!(lines[0].contains("\"patient\":\"Zoé\""), "{}", lines[0]);
+    assert!(lines[2].contains("\"line\":3") && lines[2].contains("E0503"));
+    assert!(
+        lines[3].contains("byte 0xE9 at offset 11 of the line"),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        output.stderr.contains("bom.ndjson:3:21: error[E0503]"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains("bom.ndjson:4:12: error[E0501]"),
+        "{}",
+        output.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

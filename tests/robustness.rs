@@ -367,3 +367,88 @@ fn undecided_rule_in_nested_section_stops_the_outer_first_match_section() {
     )));
     assert_eq!(evaluation.rules[1], RuleStatus::NotReached);
 }
+
+// ---- the size of diagnostics ------------------------------------------
+
+/// Every renderer's output for the diagnostics of `bytes`, a guideline
+/// or (with a program) a facts file, with the number of diagnostics.
+fn rendered_every_way(name: &str, bytes: &[u8], program: Option<&Program<'_>>) -> (String, usize) {
+    use gdl::diagnostics::machine::{self, FileDiagnostics};
+    use gdl::diagnostics::render::{self, HumanStyle, SourceFile};
+    let (text, diagnostics) = match program {
+        Some(program) => {
+            let (text, read) = gdl::eval::facts::parse_patient_bytes(program, bytes);
+            (text, read.err().into_iter().collect::<Vec<_>>())
+        }
+        None => {
+            let (text, compiled) = gdl::check_bytes(bytes);
+            (text, compiled.diagnostics)
+        }
+    };
+    let source = SourceFile::new(name, text);
+    let mut out = String::new();
+    for diagnostic in &diagnostics {
+        out.push_str(&render::human(diagnostic, &source, HumanStyle::PLAIN));
+        out.push_str(&render::short(diagnostic, &source));
+    }
+    let files = [FileDiagnostics {
+        source: &source,
+        diagnostics: &diagnostics,
+    }];
+    out.push_str(&machine::json(&files));
+    (out, diagnostics.len())
+}
+
+/// A facts file or guideline of one 400 KB line gets a few KB of
+/// diagnostics, not the line again in every excerpt (it gave 1.8 MB).
+#[test]
+fn diagnostics_of_a_400_kb_line_are_small() {
+    const SIZE: usize = 400 * 1024;
+    let model = demo_model();
+    let program = Program::new(&model);
+    let deep = format!(
+        "{{\"muscle_weakness\": true, \"failed\": {}{}}}",
+        "[".repeat(SIZE / 2),
+        "]".repeat(SIZE / 2)
+    );
+    let list = vec!["\"methotrexate\""; SIZE / 15].join(",");
+    let facts = [
+        deep,
+        format!("{{\"failed\": [{list}, 3]}}"),
+        format!("{{\"failed\": [{list}], \"zz\": 1}}"),
+        format!("{{\"muscle_weakness\": \"{}\"}}", "y".repeat(SIZE)),
+        format!("{{\"{}\": 1}}", "k".repeat(SIZE)),
+        format!("{{\"muscle_weakness\": true, \"failed\": [{list}]}} {{}}"),
+    ];
+    for (index, text) in facts.iter().enumerate() {
+        assert!(text.len() >= SIZE && !text.contains('\n'));
+        let (out, count) = rendered_every_way("big.json", text.as_bytes(), Some(&program));
+        assert_eq!(count, 1, "facts {index} should be refused");
+        assert!(
+            out.len() < 4096,
+            "facts {index}: {} bytes\n{out}",
+            out.len()
+        );
+    }
+    let header = "guideline g \"G\" {}\nfact x: bool\n";
+    let guidelines = [
+        format!(
+            "{header}define d = {} or nope\n",
+            vec!["x"; SIZE / 5].join(" or ")
+        ),
+        format!(
+            "{header}define d = {} or é\n",
+            vec!["x"; SIZE / 5].join(" or ")
+        ),
+        format!("{header}define d = {}\n", "y".repeat(SIZE)),
+    ];
+    for (index, text) in guidelines.iter().enumerate() {
+        let (out, count) = rendered_every_way("big.gdl", text.as_bytes(), None);
+        assert!(count >= 1, "guideline {index} should have a diagnostic");
+        assert!(
+            out.len() < 4096 * count,
+            "guideline {index}: {} bytes\n{out}",
+            out.len()
+        );
+    }
+}

@@ -9,7 +9,8 @@ use std::path::Path;
 
 use gdl::diagnostics::Code;
 use gdl::diagnostics::render::{self, HumanStyle, SourceFile};
-use gdl::eval::{Program, Scratch, evaluate, evaluate_in, facts::parse_patient};
+use gdl::eval::facts::{parse_patient, parse_patient_bytes};
+use gdl::eval::{Program, Scratch, evaluate, evaluate_in};
 use gdl::report;
 
 #[path = "../benches/common/mod.rs"]
@@ -32,25 +33,49 @@ fn model(path: &str) -> gdl::sema::Model {
 fn golden_facts_errors() {
     let model = model("tests/guidelines/demo.gdl");
     let program = Program::new(&model);
+    // `<lint-name>.json`, or `<lint-name>.<case>.json` for more cases of one.
     insta::glob!("facts/*.json", |path| {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let bytes = std::fs::read(path).unwrap_or_default();
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("facts.json");
-        let diagnostic = match parse_patient(&program, &text) {
-            Ok(patient) => panic!("{name} should be rejected, got {patient:?}"),
-            Err(diagnostic) => diagnostic,
-        };
-        let stem = name.trim_end_matches(".json");
-        assert_eq!(Some(diagnostic.code), Code::from_name(stem), "{name}");
-        let source = SourceFile::new(name, text);
-        insta::assert_snapshot!(format!(
-            "{}----- SHORT\n{}\n",
-            render::human(&diagnostic, &source, HumanStyle::PLAIN),
-            render::short(&diagnostic, &source)
-        ));
+        let stem = name.split('.').next().unwrap_or(name);
+        insta::assert_snapshot!(facts_error(&program, name, stem, &bytes));
     });
+}
+
+/// The rendered error for the facts file `name` whose code is named `code`.
+fn facts_error(program: &Program<'_>, name: &str, code: &str, bytes: &[u8]) -> String {
+    let (text, parsed) = parse_patient_bytes(program, bytes);
+    let diagnostic = match parsed {
+        Ok(patient) => panic!("{name} should be rejected, got {patient:?}"),
+        Err(diagnostic) => diagnostic,
+    };
+    assert_eq!(Some(diagnostic.code), Code::from_name(code), "{name}");
+    let source = SourceFile::new(name, text);
+    format!(
+        "{}----- SHORT\n{}\n",
+        render::human(&diagnostic, &source, HumanStyle::PLAIN),
+        render::short(&diagnostic, &source)
+    )
+}
+
+/// Facts files that are not UTF-8: generated, so every file under
+/// `tests/facts/` stays text.
+#[test]
+fn golden_facts_that_are_not_utf8() {
+    let model = model("tests/guidelines/demo.gdl");
+    let program = Program::new(&model);
+    // `"@id": "Zoé"` saved as Latin-1, after a byte-order mark (which a
+    // Latin-1 file would not have, but the offset must count it).
+    let latin1 = b"{\n  \"@id\": \"Zo\xe9\",\n  \"hypertension\": false\n}\n";
+    let with_bom = [gdl::BOM, latin1].concat();
+    let rendered = facts_error(&program, "latin1.json", "malformed-facts", latin1);
+    insta::assert_snapshot!("latin1", rendered);
+    let rendered = facts_error(&program, "latin1-bom.json", "malformed-facts", &with_bom);
+    assert!(rendered.contains("at offset 17 of the file"), "{rendered}");
+    assert!(rendered.contains("latin1-bom.json:2:13:"), "{rendered}");
 }
 
 fn report_for(guideline: &str, source_name: &str, facts_path: &Path) -> String {

@@ -1,4 +1,8 @@
 //! `gdl fmt FILE...` and `gdl fmt --check FILE...`.
+//!
+//! The layout changes, the encoding does not: a byte-order mark at the
+//! start of a file is kept, and so are CRLF line endings (see
+//! [`crate::fmt::format`]); `docs/ci.md` says so.
 
 use clap::Args;
 
@@ -29,13 +33,15 @@ pub fn run(args: &FmtArgs) -> u8 {
                 continue;
             }
         };
-        let text = match crate::syntax::limits::decode(&bytes) {
+        let bom = bytes.starts_with(crate::BOM);
+        let text = match crate::syntax::limits::decode(crate::strip_bom(&bytes)) {
             Ok(text) => text,
-            Err(diagnostic) => {
-                let source =
-                    SourceFile::new(path.clone(), String::from_utf8_lossy(&bytes).into_owned());
+            Err(_) => {
+                // The same diagnostic, with the offset of the bad byte.
+                let (text, compiled) = crate::compile_bytes(&bytes);
+                let source = SourceFile::new(path.clone(), text);
                 super::print_diagnostics(
-                    &[diagnostic],
+                    &compiled.diagnostics,
                     &source,
                     DiagnosticFormat::Human,
                     args.color,
@@ -59,20 +65,41 @@ pub fn run(args: &FmtArgs) -> u8 {
                 continue;
             }
         };
+        let output = if bom {
+            [crate::BOM, formatted.as_bytes()].concat()
+        } else {
+            formatted.clone().into_bytes()
+        };
         if path == "-" {
-            let _ = std::io::Write::write_all(&mut std::io::stdout(), formatted.as_bytes());
-        } else if formatted == text {
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &output);
+        } else if output == bytes {
             continue;
         } else if args.check {
-            let diff = similar::TextDiff::from_lines(&text, &formatted);
-            let unified = diff
-                .unified_diff()
-                .context_radius(2)
-                .header(path, &format!("{path} (formatted)"))
-                .to_string();
-            let _ = std::io::Write::write_all(&mut std::io::stdout(), unified.as_bytes());
+            // Compared with LF endings, so a CRLF file's diff shows only
+            // the lines that change; a file whose only change is to its
+            // mixed line endings is one finding, not a diff of every line.
+            let before = text.replace("\r\n", "\n");
+            let after = formatted.replace("\r\n", "\n");
+            if before == after {
+                let ending = if crate::fmt::first_line_ends_in_crlf(&text) {
+                    "CRLF"
+                } else {
+                    "LF"
+                };
+                say!(
+                    "{path}: mixed line endings: every line would end in {ending}, as the first one does"
+                );
+            } else {
+                let diff = similar::TextDiff::from_lines(&before, &after);
+                let unified = diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header(path, &format!("{path} (formatted)"))
+                    .to_string();
+                let _ = std::io::Write::write_all(&mut std::io::stdout(), unified.as_bytes());
+            }
             status = status.max(EXIT_FINDINGS);
-        } else if let Err(error) = std::fs::write(path, &formatted) {
+        } else if let Err(error) = std::fs::write(path, &output) {
             tell!("error[E0601]: cannot write `{path}`: {error}");
             status = EXIT_USAGE;
         }

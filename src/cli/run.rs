@@ -1,5 +1,7 @@
-//! `gdl run GUIDELINE --facts FILE`: one patient (JSON) or a cohort
-//! (NDJSON, one patient per line, streamed in order on every core).
+//! `gdl run GUIDELINE FACTS` (or `--facts FACTS`): one patient (JSON) or a
+//! cohort (NDJSON, one patient per line, streamed in order on every core).
+//! Facts files are read as UTF-8, through a byte-order mark; bytes that are
+//! not UTF-8 are an error, never replaced.
 
 use std::io::{BufRead, BufReader, Write};
 
@@ -8,7 +10,7 @@ use clap::{Args, ValueEnum};
 use super::{ColourChoice, DiagnosticFormat, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::diagnostics::render::SourceFile;
 use crate::eval::facts::MAX_FACTS_BYTES;
-use crate::eval::facts::{parse_patient, parse_patient_line, unreadable_line};
+use crate::eval::facts::{parse_patient_bytes, parse_patient_line, unreadable_line};
 use crate::eval::{Program, Scratch, evaluate, evaluate_in};
 use crate::report;
 
@@ -19,8 +21,11 @@ pub struct RunArgs {
     guideline: String,
     /// Patient facts: a JSON object, or NDJSON (one patient per line) when
     /// the name ends in .ndjson/.jsonl or with --ndjson; `-` reads stdin.
-    #[arg(long, value_name = "FILE")]
-    facts: String,
+    #[arg(value_name = "FACTS", required_unless_present = "facts")]
+    facts_file: Option<String>,
+    /// The facts file, as an option: the same as the FACTS argument.
+    #[arg(long, value_name = "FILE", conflicts_with = "facts_file")]
+    facts: Option<String>,
     /// Read the facts as NDJSON whatever the file name.
     #[arg(long)]
     ndjson: bool,
@@ -44,6 +49,16 @@ pub enum ReportFormat {
     Json,
 }
 
+impl RunArgs {
+    /// The facts file, given either way (clap requires exactly one).
+    fn facts(&self) -> &str {
+        self.facts
+            .as_deref()
+            .or(self.facts_file.as_deref())
+            .unwrap_or("-")
+    }
+}
+
 pub fn run(args: &RunArgs) -> u8 {
     let bytes = match super::read_or_report(&args.guideline, args.color) {
         Some(bytes) => bytes,
@@ -65,17 +80,18 @@ pub fn run(args: &RunArgs) -> u8 {
         return EXIT_FINDINGS;
     };
     let program = Program::new(&model);
-    let ndjson = args.ndjson || args.facts.ends_with(".ndjson") || args.facts.ends_with(".jsonl");
+    let facts = args.facts();
+    let ndjson = args.ndjson || facts.ends_with(".ndjson") || facts.ends_with(".jsonl");
     if ndjson {
         return batch(&program, args);
     }
-    let facts_bytes = match super::read_or_report(&args.facts, args.color) {
+    let facts_bytes = match super::read_or_report(facts, args.color) {
         Some(bytes) => bytes,
         None => return EXIT_USAGE,
     };
-    let facts_text = String::from_utf8_lossy(&facts_bytes).into_owned();
-    let facts_source = SourceFile::new(args.facts.clone(), facts_text);
-    let patient = match parse_patient(&program, &facts_source.text) {
+    let (facts_text, parsed) = parse_patient_bytes(&program, &facts_bytes);
+    let facts_source = SourceFile::new(facts, facts_text);
+    let patient = match parsed {
         Ok(patient) => patient,
         Err(diagnostic) => {
             super::print_diagnostics(
@@ -199,13 +215,14 @@ impl Turn {
 }
 
 fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
-    let reader: Box<dyn BufRead + Send> = if args.facts == "-" {
+    let facts = args.facts();
+    let reader: Box<dyn BufRead + Send> = if facts == "-" {
         Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
     } else {
-        match std::fs::File::open(&args.facts) {
+        match std::fs::File::open(facts) {
             Ok(file) => Box::new(BufReader::with_capacity(1 << 20, file)),
             Err(error) => {
-                tell!("error[E0601]: cannot read `{}`: {error}", args.facts);
+                tell!("error[E0601]: cannot read `{facts}`: {error}");
                 return EXIT_USAGE;
             }
         }
@@ -236,7 +253,7 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
                     &chunk,
                     &mut scratch,
                     &mut output,
-                    &args.facts,
+                    facts,
                 );
                 let mut turn = lock(&turn);
                 while turn.next != number && turn.early.len() >= workers {
@@ -290,6 +307,7 @@ fn read_chunk(input: &std::sync::Mutex<Input>, chunk: &mut Chunk) -> Option<usiz
     let mut input = lock(input);
     chunk.text.clear();
     chunk.lines.clear();
+    let first = input.line_number == 0;
     while !input.finished && chunk.lines.len() < CHUNK_LINES && chunk.text.len() < CHUNK_BYTES {
         let start = chunk.text.len();
         let line = match read_line(&mut *input.reader, &mut chunk.text) {
@@ -307,11 +325,27 @@ fn read_chunk(input: &std::sync::Mutex<Input>, chunk: &mut Chunk) -> Option<usiz
         input.line_number += 1;
         chunk.lines.push((input.line_number, line));
     }
+    if first {
+        skip_bom(chunk);
+    }
     if chunk.lines.is_empty() {
         return None;
     }
     input.chunks += 1;
     Some(input.chunks - 1)
+}
+
+/// Skips a byte-order mark at the start of the first line of the cohort,
+/// in the first chunk only: no other line pays for the check.
+fn skip_bom(chunk: &mut Chunk) {
+    if let Some((_, Ok(range))) = chunk.lines.first_mut()
+        && chunk
+            .text
+            .get(range.clone())
+            .is_some_and(|line| line.starts_with(crate::BOM))
+    {
+        range.start += crate::BOM.len();
+    }
 }
 
 /// One line of a cohort file.

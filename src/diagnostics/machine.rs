@@ -1,6 +1,7 @@
 //! Machine-readable diagnostics: gdl's own JSON shape (`docs/ci.md`) and
 //! SARIF 2.1.0 for code-scanning services. Both are built from the same
 //! located diagnostics, with lines and columns from the shared line index.
+//! Messages are cut as the human renderer cuts them (`render::clip_message`).
 
 use serde_json::{Value, json};
 
@@ -57,9 +58,9 @@ pub fn json(files: &[FileDiagnostics<'_>]) -> String {
                         "code": d.code.id(),
                         "name": d.code.name(),
                         "severity": d.severity.word(),
-                        "message": d.message,
+                        "message": super::render::clip_message(&d.message),
                         "labels": labels,
-                        "help": d.help,
+                        "help": d.help.as_deref().map(super::render::clip_message),
                         "notes": d.notes,
                     })
                 })
@@ -92,8 +93,9 @@ pub fn sarif(files: &[FileDiagnostics<'_>]) -> String {
     let mut results = Vec::new();
     for file in files {
         for diagnostic in file.diagnostics {
-            let mut text = diagnostic.message.clone();
+            let mut text = super::render::clip_message(&diagnostic.message).into_owned();
             if let Some(help) = &diagnostic.help {
+                let help = super::render::clip_message(help);
                 text.push_str(&format!("\nhelp: {help}"));
             }
             for note in &diagnostic.notes {

@@ -1,11 +1,20 @@
 //! Renderers at the edge: miette's graphical report for people, and the
 //! one-line `file:line:col: severity[code]: message` form for CI logs, whose
 //! line index comes from codespan-reporting.
+//!
+//! Output stays small whatever the input: a source line longer than
+//! [`LINE_CHARS`] is shown as windows around the labels on it, cut on char
+//! boundaries and marked with `…`, and a message longer than
+//! [`MESSAGE_CHARS`] is cut in the middle (so are a help and a label). The header's line and column
+//! are those of the full text.
 
 use std::fmt;
 
 use codespan_reporting::files::{Files, SimpleFile};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 
 use super::{Diagnostic, Severity};
 
@@ -75,16 +84,232 @@ pub fn human(diagnostic: &Diagnostic, source: &SourceFile, style: HumanStyle) ->
         // Unwrapped, so a witness patient's facts stay one line to copy.
         .with_wrap_lines(false)
         .with_links(false);
+    let points: Vec<usize> = diagnostic
+        .labels
+        .iter()
+        .flat_map(|label| [label.span.start_usize(), label.span.end as usize])
+        .collect();
     let report = MietteView {
         diagnostic,
-        source: NamedSource::new(source.name.clone(), source.text.clone()),
-        text_len: source.text.len(),
+        message: clip_message(&diagnostic.message),
+        source: Excerpt {
+            name: source.name.clone(),
+            original: &source.text,
+            shown: Shown::cut(&source.text, &points),
+        },
     };
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
-        out = format!("{}: {}\n", diagnostic.code.id(), diagnostic.message);
+        out = format!("{}: {}\n", diagnostic.code.id(), report.message);
     }
     out
+}
+
+/// Longest source line shown whole, in chars: a guideline's long
+/// reference line is shown as it is, a facts file of one line is not.
+pub const LINE_CHARS: usize = 256;
+
+/// Chars of each window a longer line is cut to.
+const WINDOW_CHARS: usize = 120;
+
+/// Chars of a window before the label position it is cut around.
+const BEFORE_CHARS: usize = 40;
+
+/// Longest message, help or label shown whole, in chars: they quote names
+/// from the input, and a name can be a whole line long. (The longest in
+/// the golden tests is under 200.) Notes are shown whole: they hold
+/// witness patients to copy.
+pub const MESSAGE_CHARS: usize = 400;
+
+/// `message`, cut in the middle with `…` when longer than
+/// [`MESSAGE_CHARS`].
+pub(crate) fn clip_message(message: &str) -> std::borrow::Cow<'_, str> {
+    let head = MESSAGE_CHARS * 3 / 4;
+    let tail = MESSAGE_CHARS - head;
+    match (
+        message.char_indices().nth(head),
+        message.char_indices().nth_back(tail - 1),
+    ) {
+        (Some((cut, _)), Some((resume, _)))
+            if message.char_indices().nth(MESSAGE_CHARS).is_some() =>
+        {
+            std::borrow::Cow::Owned(format!(
+                "{}…{}",
+                message.get(..cut).unwrap_or_default(),
+                message.get(resume..).unwrap_or_default()
+            ))
+        }
+        _ => std::borrow::Cow::Borrowed(message),
+    }
+}
+
+/// The source a report shows: the full text, or, when a line is long,
+/// the text with long lines cut ([`Shown`]).
+struct Excerpt<'a> {
+    name: String,
+    original: &'a str,
+    shown: Option<Shown>,
+}
+
+/// The text with each long line cut to windows, and where each kept piece
+/// of the original is in it. Lines are never removed, so line numbers are
+/// the original's.
+struct Shown {
+    text: String,
+    /// Kept pieces in order: `(start in the original, end, start in text)`.
+    pieces: Vec<(usize, usize, usize)>,
+}
+
+impl Shown {
+    /// `text` with each line longer than [`LINE_CHARS`] cut around the
+    /// `points` (label starts and ends) on it; `None` when no line is long.
+    fn cut(text: &str, points: &[usize]) -> Option<Shown> {
+        let mut kept: Vec<(usize, usize)> = Vec::new();
+        let mut any_long = false;
+        let mut start = 0;
+        for line in text.split_inclusive('\n') {
+            let end = start + line.len();
+            // Bytes bound chars from above: most lines need no count.
+            if line.len() > LINE_CHARS && line.chars().nth(LINE_CHARS).is_some() {
+                any_long = true;
+                kept.extend(windows(text, start, end, points));
+            } else {
+                kept.push((start, end));
+            }
+            start = end;
+        }
+        if !any_long {
+            return None;
+        }
+        let mut shown = Shown {
+            text: String::new(),
+            pieces: Vec::new(),
+        };
+        let mut previous = 0;
+        for (from, to) in kept {
+            if from > previous {
+                shown.text.push('…');
+            }
+            shown.pieces.push((from, to, shown.text.len()));
+            shown.text.push_str(text.get(from..to).unwrap_or_default());
+            previous = to;
+        }
+        Some(shown)
+    }
+
+    /// Where offset `at` of the original is in the text; an offset in a
+    /// cut-out part goes to the end of the piece before it, where `…` is.
+    fn map(&self, at: usize) -> usize {
+        let index = self.pieces.partition_point(|&(from, _, _)| from <= at);
+        match index.checked_sub(1).and_then(|i| self.pieces.get(i)) {
+            Some(&(from, to, shown)) => shown + at.min(to) - from,
+            None => 0,
+        }
+    }
+
+    /// The offset of the original that `at` in the text shows.
+    fn unmap(&self, at: usize) -> usize {
+        let index = self.pieces.partition_point(|&(_, _, shown)| shown <= at);
+        match index.checked_sub(1).and_then(|i| self.pieces.get(i)) {
+            Some(&(from, to, shown)) => (from + (at - shown)).min(to),
+            None => 0,
+        }
+    }
+}
+
+/// The pieces of the long line `start..end` to keep: a window of
+/// [`WINDOW_CHARS`] chars around each point on it, overlapping ones merged;
+/// the line's first chars when no point is on it. The line ending is kept.
+fn windows(text: &str, start: usize, end: usize, points: &[usize]) -> Vec<(usize, usize)> {
+    let content_end = if text.get(..end).is_some_and(|t| t.ends_with('\n')) {
+        end - 1
+    } else {
+        end
+    };
+    let line = text.get(start..content_end).unwrap_or_default();
+    let back = |at: usize, chars: usize| {
+        line.get(..at)
+            .and_then(|before| before.char_indices().rev().nth(chars.saturating_sub(1)))
+            .map_or(0, |(i, _)| i)
+    };
+    let forward = |at: usize, chars: usize| {
+        line.get(at..)
+            .and_then(|after| after.char_indices().nth(chars))
+            .map_or(line.len(), |(i, _)| at + i)
+    };
+    let mut around: Vec<usize> = points
+        .iter()
+        .filter(|&&p| p >= start && p <= content_end)
+        .map(|&p| clamp_to_char_boundary(line, p - start))
+        .collect();
+    if around.is_empty() {
+        around.push(0);
+    }
+    around.sort_unstable();
+    let mut kept: Vec<(usize, usize)> = Vec::new();
+    for at in around {
+        let from = if at == 0 { 0 } else { back(at, BEFORE_CHARS) };
+        let to = forward(from, WINDOW_CHARS);
+        match kept.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => kept.push((from, to)),
+        }
+    }
+    let mut pieces: Vec<(usize, usize)> = kept
+        .into_iter()
+        .map(|(from, to)| (start + from, start + to))
+        .collect();
+    // The line ending stays, after a `…` when the line was cut before it.
+    if content_end < end {
+        pieces.push((content_end, end));
+    }
+    pieces
+}
+
+impl SourceCode for Excerpt<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let Some(shown) = &self.shown else {
+            let inner = self
+                .original
+                .read_span(span, context_lines_before, context_lines_after)?;
+            return Ok(Box::new(named(&self.name, inner.as_ref(), inner.column())));
+        };
+        let inner = shown
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        // miette reads the header's column from a span read without
+        // context: give the column in the full line (in bytes, as miette
+        // counts), not in the window.
+        let column = if context_lines_before == 0 {
+            let at = shown.unmap(span.offset());
+            let line_start = self
+                .original
+                .get(..at)
+                .and_then(|before| before.rfind('\n'))
+                .map_or(0, |i| i + 1);
+            at - line_start
+        } else {
+            inner.column()
+        };
+        Ok(Box::new(named(&self.name, inner.as_ref(), column)))
+    }
+}
+
+/// `contents` with a file name and `column`.
+fn named<'b>(name: &str, contents: &dyn SpanContents<'b>, column: usize) -> MietteSpanContents<'b> {
+    MietteSpanContents::new_named(
+        name.to_owned(),
+        contents.data(),
+        *contents.span(),
+        contents.line(),
+        column,
+        contents.line_count(),
+    )
 }
 
 /// Renders one diagnostic as a single line for CI logs and editors.
@@ -97,15 +322,15 @@ pub fn short(diagnostic: &Diagnostic, source: &SourceFile) -> String {
         column,
         diagnostic.severity.word(),
         diagnostic.code.id(),
-        diagnostic.message
+        clip_message(&diagnostic.message)
     )
 }
 
 /// Adapts our plain diagnostic to miette's trait for rendering only.
 struct MietteView<'a> {
     diagnostic: &'a Diagnostic,
-    source: NamedSource<String>,
-    text_len: usize,
+    message: std::borrow::Cow<'a, str>,
+    source: Excerpt<'a>,
 }
 
 impl fmt::Debug for MietteView<'_> {
@@ -116,7 +341,7 @@ impl fmt::Debug for MietteView<'_> {
 
 impl fmt::Display for MietteView<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -140,7 +365,8 @@ impl miette::Diagnostic for MietteView<'_> {
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let mut parts: Vec<&str> = Vec::new();
-        if let Some(help) = &self.diagnostic.help {
+        let help = self.diagnostic.help.as_deref().map(clip_message);
+        if let Some(help) = &help {
             parts.push(help);
         }
         parts.extend(self.diagnostic.notes.iter().map(String::as_str));
@@ -163,15 +389,20 @@ impl miette::Diagnostic for MietteView<'_> {
         if self.diagnostic.labels.is_empty() {
             return None;
         }
-        let len = self.text_len;
+        let len = self.source.original.len();
+        let shown = self.source.shown.as_ref();
         Some(Box::new(self.diagnostic.labels.iter().map(move |label| {
             let start = (label.span.start as usize).min(len);
             let end = (label.span.end as usize).clamp(start, len);
+            let (start, end) = match shown {
+                Some(shown) => (shown.map(start), shown.map(end)),
+                None => (start, end),
+            };
             let span = SourceSpan::new(start.into(), end - start);
             let text = if label.message.is_empty() {
                 None
             } else {
-                Some(label.message.clone())
+                Some(clip_message(&label.message).into_owned())
             };
             if label.primary {
                 LabeledSpan::new_primary_with_span(text, span)
@@ -179,5 +410,80 @@ impl miette::Diagnostic for MietteView<'_> {
                 LabeledSpan::new_with_span(text, span)
             }
         })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Code;
+    use crate::syntax::Span;
+
+    #[test]
+    fn short_lines_are_shown_as_they_are() {
+        assert!(Shown::cut("a\nb\n", &[0, 2]).is_none());
+        let line = "x".repeat(LINE_CHARS);
+        assert!(Shown::cut(&line, &[5]).is_none(), "exactly the limit");
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_points_on_char_boundaries() {
+        // Multi-byte chars everywhere, so a cut by bytes would split one.
+        let long = "é".repeat(1000);
+        let text = format!("first\n{long}X{long}\nlast {long}\n");
+        let at = text.find('X').unwrap_or_default();
+        let shown = Shown::cut(&text, &[at, at + 1]).unwrap_or_else(|| panic!("not cut"));
+        assert_eq!(
+            shown.text.lines().count(),
+            text.lines().count(),
+            "no line removed"
+        );
+        let lines: Vec<&str> = shown.text.lines().collect();
+        assert_eq!(lines[0], "first");
+        assert!(
+            lines[1].starts_with('…') && lines[1].ends_with('…'),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[1].chars().count() < WINDOW_CHARS + 10, "{}", lines[1]);
+        assert_eq!(
+            lines[1].chars().position(|c| c == 'X'),
+            Some(1 + BEFORE_CHARS)
+        );
+        assert!(lines[2].starts_with("last ") && lines[2].ends_with('…'));
+        let mapped = shown.map(at);
+        assert_eq!(shown.text.get(mapped..mapped + 1), Some("X"));
+        assert_eq!(shown.unmap(mapped), at);
+        // An offset cut out maps to the `…` after the piece before it.
+        let cut_out = text.find("last").unwrap_or_default() + 2 * 500;
+        let mapped = shown.map(cut_out);
+        assert!(shown.text.get(mapped..).is_some_and(|t| t.starts_with('…')));
+    }
+
+    #[test]
+    fn a_label_far_into_a_long_line_keeps_its_true_column() {
+        let text = format!("{{\"a\": [{}], \"zz\": 1}}", "1,".repeat(100_000) + "1");
+        let at = text.find("\"zz\"").unwrap_or_default();
+        let diagnostic = Diagnostic::new(Code::UnknownFact, "`zz` is not a fact")
+            .primary(Span::new(at, at + 4), "unknown fact");
+        let source = SourceFile::new("big.json", text.clone());
+        let rendered = human(&diagnostic, &source, HumanStyle::PLAIN);
+        assert!(rendered.len() < 1000, "{} bytes", rendered.len());
+        assert!(
+            rendered.contains(&format!("[big.json:1:{}]", at + 1)),
+            "{rendered}"
+        );
+        assert!(rendered.contains("\"zz\": 1}"), "{rendered}");
+    }
+
+    #[test]
+    fn long_messages_are_cut_in_the_middle() {
+        let short = "a message";
+        assert_eq!(clip_message(short), short);
+        let long = format!("unknown name `{}`", "é".repeat(10 * MESSAGE_CHARS));
+        let clipped = clip_message(&long);
+        assert_eq!(clipped.chars().count(), MESSAGE_CHARS + 1);
+        assert!(clipped.starts_with("unknown name `é") && clipped.ends_with("é`"));
+        assert!(clipped.contains('…'));
     }
 }

@@ -16,7 +16,33 @@ use crate::syntax::ast::*;
 const WIDTH: usize = 100;
 
 /// Formats a guideline, or returns the diagnostics that prevent parsing it.
+/// Keeps the file's line endings: CRLF throughout when its first line ends
+/// in CRLF (as rustfmt's `newline_style = "Auto"`), LF otherwise, so a file
+/// saved on Windows is not rewritten line by line.
 pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
+    if !text.contains('\r') {
+        return format_lf(text);
+    }
+    // Parsed as given first, so diagnostics point into `text` itself.
+    crate::syntax::parse(text)?;
+    let formatted = format_lf(&text.replace("\r\n", "\n"))?;
+    Ok(if first_line_ends_in_crlf(text) {
+        formatted.replace('\n', "\r\n")
+    } else {
+        formatted
+    })
+}
+
+/// Whether the first line ending of `text` is CRLF.
+pub fn first_line_ends_in_crlf(text: &str) -> bool {
+    text.find('\n')
+        .is_some_and(|at| at > 0 && text.as_bytes().get(at - 1) == Some(&b'\r'))
+}
+
+/// [`format`] for text whose line endings are all LF: the printer's own
+/// line breaks are `\n`, and a `\r` kept at the end of a comment would
+/// double the ending.
+fn format_lf(text: &str) -> Result<String, Vec<Diagnostic>> {
     let file = crate::syntax::parse(text)?;
     let mut printer = Printer {
         text,
@@ -748,4 +774,42 @@ fn string(value: &str) -> String {
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod line_ending_tests {
+    use super::*;
+
+    const MESSY: &str = "guideline g \"G\" {}\n# why\nfact   x :bool   # because\n";
+
+    #[test]
+    fn a_crlf_file_is_formatted_with_crlf_endings() {
+        let lf = format(MESSY).unwrap_or_default();
+        assert_eq!(lf, "guideline g \"G\" {}\n# why\nfact x: bool # because\n");
+        let crlf = format(&MESSY.replace('\n', "\r\n")).unwrap_or_default();
+        assert_eq!(crlf, lf.replace('\n', "\r\n"));
+        assert_eq!(format(&crlf).as_ref(), Ok(&crlf), "idempotent");
+    }
+
+    #[test]
+    fn mixed_endings_follow_the_first_line() {
+        let lf_first = MESSY.replacen("# why\n", "# why\r\n", 1);
+        assert_eq!(format(&lf_first), format(MESSY));
+        let crlf_first = MESSY.replacen('\n', "\r\n", 1);
+        assert_eq!(
+            format(&crlf_first).unwrap_or_default(),
+            format(MESSY).unwrap_or_default().replace('\n', "\r\n")
+        );
+    }
+
+    #[test]
+    fn errors_in_a_crlf_file_point_into_it() {
+        let text = "guideline g \"G\" {}\r\n\r\nfact x: bool\r\nrule {\r\n";
+        let errors = format(text).err().unwrap_or_default();
+        let at = errors.first().map(|d| d.primary_span().start_usize());
+        assert!(
+            at.is_some_and(|at| at >= text.find("rule").unwrap_or(0)),
+            "{errors:?}"
+        );
+    }
 }

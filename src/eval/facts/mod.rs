@@ -21,6 +21,8 @@ use super::program::Program;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::index_set::IndexSet;
 use crate::sema::FactId;
+use crate::syntax::Span;
+use visitor::Shape;
 
 /// The key that carries a patient identifier; fact names cannot start with `@`.
 pub const ID_KEY: &str = "@id";
@@ -33,7 +35,40 @@ pub fn parse_patient(program: &Program<'_>, text: &str) -> Result<Patient, Diagn
     check_size(text)?;
     match fast::parse(program, text.as_bytes()) {
         Some(patient) => Ok(patient),
-        None => visitor::parse(program, text),
+        None => visitor::parse(program, text, Shape::Document),
+    }
+}
+
+/// Reads one patient from the bytes of a facts file: a byte-order mark is
+/// skipped, and bytes that are not UTF-8 are refused, never replaced (a
+/// Latin-1 `é` in an `@id` must not become U+FFFD). Also returns the text
+/// to render diagnostics against: without the byte-order mark, so lines
+/// and columns are the editor's; when the bytes are not UTF-8, a lossy
+/// decoding, exact up to the first bad byte, where the diagnostic points.
+pub fn parse_patient_bytes(
+    program: &Program<'_>,
+    bytes: &[u8],
+) -> (String, Result<Patient, Diagnostic>) {
+    let body = crate::strip_bom(bytes);
+    match std::str::from_utf8(body) {
+        Ok(text) => (text.to_owned(), parse_patient(program, text)),
+        Err(error) => {
+            let at = error.valid_up_to();
+            let byte = body.get(at).copied().unwrap_or_default();
+            let offset = at + (bytes.len() - body.len());
+            let diagnostic = Diagnostic::new(
+                Code::MalformedFacts,
+                format!(
+                    "the facts are not UTF-8 text: byte 0x{byte:02X} at offset {offset} of the file"
+                ),
+            )
+            .primary(Span::new(at, at), "not UTF-8")
+            .help(
+                "JSON is UTF-8 text: save the file as UTF-8 (a file saved as Latin-1 or \
+                 Windows-1252 has bytes like this one); nothing after this byte was read",
+            );
+            (String::from_utf8_lossy(body).into_owned(), Err(diagnostic))
+        }
     }
 }
 
@@ -51,8 +86,18 @@ pub fn parse_patient_line(
     }
     match std::str::from_utf8(line) {
         Ok(text) if text.trim().is_empty() => None,
-        Ok(text) => Some(parse_patient_reference(program, text)),
-        Err(_) => Some(Err(unreadable_line("line is not UTF-8 text"))),
+        Ok(text) => {
+            Some(check_size(text).and_then(|()| visitor::parse(program, text, Shape::Line)))
+        }
+        Err(error) => {
+            let at = error.valid_up_to();
+            let byte = line.get(at).copied().unwrap_or_default();
+            let problem =
+                format!("it is not UTF-8 text (byte 0x{byte:02X} at offset {at} of the line)");
+            Some(Err(
+                unreadable_line(&problem).primary(Span::new(at, at), "not UTF-8")
+            ))
+        }
     }
 }
 
@@ -69,7 +114,7 @@ pub(crate) fn unreadable_line(problem: &str) -> Diagnostic {
 #[doc(hidden)]
 pub fn parse_patient_reference(program: &Program<'_>, text: &str) -> Result<Patient, Diagnostic> {
     check_size(text)?;
-    visitor::parse(program, text)
+    visitor::parse(program, text, Shape::Document)
 }
 
 /// The fast scanner alone, for tests: `None` where [`parse_patient`] falls
@@ -250,6 +295,53 @@ mod tests {
                 "{at}: {read:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_refused_at_its_byte() {
+        let model = crate::test_model("guideline g \"G\" {}\nfact x: bool\n");
+        let program = Program::new(&model);
+        let read = parse_patient_line(&program, b"{\"@id\": \"Zo\xe9\", \"x\": true}");
+        let Some(Err(diagnostic)) = read else {
+            panic!("{read:?}")
+        };
+        assert_eq!(diagnostic.primary_span().start_usize(), 11);
+        assert!(
+            diagnostic.message.contains("byte 0xE9 at offset 11"),
+            "{}",
+            diagnostic.message
+        );
+    }
+
+    #[test]
+    fn several_objects_are_told_apart_from_other_trailing_text() {
+        let model = crate::test_model("guideline g \"G\" {}\nfact x: bool\n");
+        let program = Program::new(&model);
+        let message = |read: Result<Patient, Diagnostic>| read.err().map(|d| (d.message, d.help));
+        let two = r#"{"x": true} {"x": false}"#;
+        let (line, help) = message(
+            parse_patient_line(&program, two.as_bytes()).unwrap_or(Ok(Patient::unknown(&program))),
+        )
+        .unwrap_or_default();
+        assert_eq!(line, "this line holds more than one JSON object");
+        assert!(help.is_some_and(|h| h.contains("a line of its own")));
+        let (document, help) = message(parse_patient(&program, two)).unwrap_or_default();
+        assert_eq!(document, "the facts are more than one JSON object");
+        assert!(help.is_some_and(|h| h.contains("--ndjson")));
+        let (other, _) = message(parse_patient(&program, r#"{"x": true} x"#)).unwrap_or_default();
+        assert_eq!(other, "facts are not valid JSON: trailing characters");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_and_spans_follow_the_text() {
+        let model = crate::test_model("guideline g \"G\" {}\nfact x: bool\n");
+        let program = Program::new(&model);
+        let (text, read) = parse_patient_bytes(&program, b"\xef\xbb\xbf{\"x\": true}");
+        assert_eq!(text, r#"{"x": true}"#);
+        assert!(read.is_ok(), "{read:?}");
+        let (text, read) = parse_patient_bytes(&program, b"\xef\xbb\xbf{\"x\": 1}");
+        let span = read.err().map(|d| d.primary_span()).unwrap_or_default();
+        assert_eq!(text.get(span.start_usize()..span.end as usize), Some("1"));
     }
 
     #[test]

@@ -21,14 +21,30 @@ use crate::syntax::Span;
 /// A problem found while reading a value, kept until serde unwinds.
 struct Failure {
     code: Code,
-    key: String,
+    /// The top-level key whose value is wrong; `None` for the document
+    /// itself (not an object).
+    key: Option<String>,
     message: String,
     label: String,
     help: Option<String>,
 }
 
+/// What the text being read is, for the help of an error that depends on
+/// it (several JSON values where one was expected).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// A facts file, or standard input read as one document.
+    Document,
+    /// One line of an NDJSON cohort.
+    Line,
+}
+
 /// Reads one patient from JSON text. Errors carry spans into `text`.
-pub(super) fn parse(program: &Program<'_>, text: &str) -> Result<Patient, Diagnostic> {
+pub(super) fn parse(
+    program: &Program<'_>,
+    text: &str,
+    shape: Shape,
+) -> Result<Patient, Diagnostic> {
     let failure = RefCell::new(None);
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let result = PatientSeed {
@@ -41,17 +57,28 @@ pub(super) fn parse(program: &Program<'_>, text: &str) -> Result<Patient, Diagno
         Ok(patient) => Ok(patient),
         Err(error) => Err(match failure.into_inner() {
             Some(failure) => failure_diagnostic(text, failure),
-            None => json_error(text, &error),
+            None => json_error(text, &error, shape),
         }),
     }
 }
 
 fn failure_diagnostic(text: &str, failure: Failure) -> Diagnostic {
-    let located = locate(text, &failure.key);
-    let span = match (failure.code, located) {
-        (Code::UnknownFact, Some((key, _))) => key,
-        (_, Some((_, value))) => value,
-        (_, None) => Span::default(),
+    let span = match &failure.key {
+        Some(key) => match (failure.code, locate(text, key)) {
+            (Code::UnknownFact, Some((key, _))) => key,
+            (_, Some((_, value))) => value,
+            (_, None) => Span::default(),
+        },
+        None => {
+            let start = text.len() - text.trim_start().len();
+            let end = text.trim_end().len().max(start);
+            // The whole value when it is short, its first character if not.
+            if end - start <= 40 {
+                Span::new(start, end)
+            } else {
+                Span::new(start, start + 1)
+            }
+        }
     };
     let mut diagnostic =
         Diagnostic::new(failure.code, failure.message).primary(span, failure.label);
@@ -61,7 +88,7 @@ fn failure_diagnostic(text: &str, failure: Failure) -> Diagnostic {
     diagnostic
 }
 
-fn json_error(text: &str, error: &serde_json::Error) -> Diagnostic {
+fn json_error(text: &str, error: &serde_json::Error, shape: Shape) -> Diagnostic {
     let offset = offset_of(text, error.line(), error.column());
     let message = error.to_string();
     // serde_json appends " at line L column C"; the label shows the place.
@@ -69,17 +96,34 @@ fn json_error(text: &str, error: &serde_json::Error) -> Diagnostic {
         .rsplit_once(" at line ")
         .map_or(message.as_str(), |(head, _)| head)
         .to_owned();
+    // serde_json stops at the first character after the value it read.
+    let another_object = message == "trailing characters"
+        && text.get(offset..).is_some_and(|rest| rest.starts_with('{'));
     let help = if error.is_eof() {
         "the JSON ends early: check for a missing `}` or `]`"
+    } else if another_object && shape == Shape::Document {
+        "a facts file holds one patient, as one JSON object; for a cohort, write one patient's \
+         object per line in a file named `.ndjson` or `.jsonl`, or pass `--ndjson`"
+    } else if another_object {
+        "each line of a cohort holds one patient: put each object on a line of its own"
     } else {
         "a facts file is one JSON object: {\"fact_name\": value, …}"
     };
-    Diagnostic::new(
-        Code::MalformedFacts,
-        format!("facts are not valid JSON: {message}"),
-    )
-    .primary(Span::new(offset, offset), "here")
-    .help(help)
+    let message = match (another_object, shape) {
+        (true, Shape::Document) => "the facts are more than one JSON object".to_owned(),
+        (true, Shape::Line) => "this line holds more than one JSON object".to_owned(),
+        (false, _) => format!("facts are not valid JSON: {message}"),
+    };
+    Diagnostic::new(Code::MalformedFacts, message)
+        .primary(
+            Span::new(offset, offset),
+            if another_object {
+                "another object"
+            } else {
+                "here"
+            },
+        )
+        .help(help)
 }
 
 struct PatientSeed<'a, 'm> {
@@ -91,7 +135,8 @@ impl<'de> DeserializeSeed<'de> for PatientSeed<'_, '_> {
     type Value = Patient;
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Patient, D::Error> {
-        deserializer.deserialize_map(self)
+        // Any value, so one that is not an object can be named.
+        deserializer.deserialize_any(self)
     }
 }
 
@@ -102,6 +147,34 @@ impl<'de> Visitor<'de> for PatientSeed<'_, '_> {
         f.write_str("a JSON object of facts")
     }
 
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Patient, E> {
+        Err(self.not_an_object(&Found::Bool(value).to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Patient, E> {
+        Err(self.not_an_object(&Found::Number(value as f64).to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Patient, E> {
+        Err(self.not_an_object(&Found::Number(value as f64).to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Patient, E> {
+        Err(self.not_an_object(&Found::Number(value).to_string()))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Patient, E> {
+        Err(self.not_an_object(&Found::Str(text).to_string()))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Patient, E> {
+        Err(self.not_an_object(&Found::Null.to_string()))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Patient, A::Error> {
+        Err(self.not_an_object(&Found::List.to_string()))
+    }
+
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Patient, A::Error> {
         let mut patient = Patient::unknown(self.program);
         let mut seen = Seen::new(patient.len());
@@ -110,13 +183,17 @@ impl<'de> Visitor<'de> for PatientSeed<'_, '_> {
             failure: self.failure,
         })? {
             match key {
-                Key::Id => patient.id = map.next_value::<Option<String>>()?,
+                Key::Id => {
+                    patient.id = map.next_value_seed(IdSeed {
+                        failure: self.failure,
+                    })?;
+                }
                 Key::Fact(fact) => {
                     if !seen.insert(fact) {
                         let name = &self.program.model.facts[fact.index()].name;
                         return Err(self.fail(Failure {
                             code: Code::MalformedFacts,
-                            key: name.clone(),
+                            key: Some(name.clone()),
                             message: format!("fact `{name}` is given twice"),
                             label: "first value".to_owned(),
                             help: Some("give each fact once".to_owned()),
@@ -138,6 +215,135 @@ impl<'de> Visitor<'de> for PatientSeed<'_, '_> {
 impl PatientSeed<'_, '_> {
     fn fail<E: de::Error>(&self, failure: Failure) -> E {
         record(self.failure, failure)
+    }
+
+    fn not_an_object<E: de::Error>(&self, found: &str) -> E {
+        self.fail(Failure {
+            code: Code::MalformedFacts,
+            key: None,
+            message: format!("the facts must be a JSON object, found {found}"),
+            label: "not an object".to_owned(),
+            help: Some("a facts file is one JSON object: {\"fact_name\": value, …}".to_owned()),
+        })
+    }
+}
+
+/// What a value turned out to be, for "expects X, found Y". Strings are
+/// quoted, and cut short: a value may be a whole line long.
+enum Found<'t> {
+    Null,
+    Bool(bool),
+    Number(f64),
+    Str(&'t str),
+    List,
+    Object,
+}
+
+/// Longest string quoted whole in a message, in chars.
+const QUOTED_CHARS: usize = 40;
+
+impl fmt::Display for Found<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Found::Null => f.write_str("null"),
+            Found::Bool(value) => write!(f, "{value}"),
+            Found::Number(value) => write!(f, "the number {value}"),
+            Found::Str(text) => write!(f, "the string \"{}\"", quoted(text)),
+            Found::List => f.write_str("a list"),
+            Found::Object => f.write_str("an object"),
+        }
+    }
+}
+
+/// `text` escaped for a message, cut to [`QUOTED_CHARS`] with an ellipsis.
+fn quoted(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or(text).escape_debug()),
+        None => text.escape_debug().to_string(),
+    }
+}
+
+/// The help for a number or a literal written as a string: the same
+/// without quotes, when that is what was meant.
+fn unquote_help(text: &str, ty: &Type) -> Option<String> {
+    let unquoted = match ty {
+        Type::Number => serde_json::from_str::<f64>(text).is_ok_and(f64::is_finite),
+        Type::Bool => matches!(text, "true" | "false"),
+        _ => false,
+    };
+    unquoted.then(|| format!("write the value without quotes: {text}"))
+}
+
+/// The value of `@id`: a string or null.
+struct IdSeed<'a> {
+    failure: &'a RefCell<Option<Failure>>,
+}
+
+impl IdSeed<'_> {
+    fn wrong<E: de::Error>(&self, found: &Found<'_>) -> E {
+        record(
+            self.failure,
+            Failure {
+                code: Code::MalformedFacts,
+                key: Some(ID_KEY.to_owned()),
+                message: format!("`{ID_KEY}` expects a string or null, found {found}"),
+                label: "wrong type".to_owned(),
+                help: Some(format!(
+                    "the patient identifier is a string: \"{ID_KEY}\": \"p1\""
+                )),
+            },
+        )
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for IdSeed<'_> {
+    type Value = Option<String>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for IdSeed<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or null")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(Some(text.to_owned()))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Err(self.wrong(&Found::Bool(value)))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Err(self.wrong(&Found::Number(value as f64)))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        Err(self.wrong(&Found::Number(value as f64)))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        Err(self.wrong(&Found::Number(value)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(self.wrong(&Found::List))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(self.wrong(&Found::Object))
     }
 }
 
@@ -190,8 +396,8 @@ impl<'de> Visitor<'de> for KeySeed<'_, '_> {
             self.failure,
             Failure {
                 code: Code::UnknownFact,
-                key: key.to_owned(),
-                message: format!("`{key}` is not a fact of this guideline"),
+                key: Some(key.to_owned()),
+                message: format!("`{}` is not a fact of this guideline", quoted(key)),
                 label: "unknown fact".to_owned(),
                 help: Some(help),
             },
@@ -243,7 +449,7 @@ impl ValueSeed<'_, '_> {
     ) -> E {
         let failure = Failure {
             code,
-            key: self.name().to_owned(),
+            key: Some(self.name().to_owned()),
             message,
             label: label.to_owned(),
             help,
@@ -251,13 +457,30 @@ impl ValueSeed<'_, '_> {
         record(self.failure, failure)
     }
 
-    fn wrong_type<E: de::Error>(&self, found: &str) -> E {
+    fn wrong_type<E: de::Error>(&self, found: &Found<'_>) -> E {
         let message = format!(
             "fact `{}` expects {}, found {found}",
             self.name(),
             self.expected()
         );
-        self.fail(Code::FactTypeMismatch, message, "wrong type", None)
+        let help = match found {
+            Found::Str(text) => unquote_help(text, self.ty()),
+            _ => None,
+        };
+        self.fail(Code::FactTypeMismatch, message, "wrong type", help)
+    }
+
+    /// A quantity's `value` or `unit` of the wrong type.
+    fn wrong_part<E: de::Error>(&self, part: &str, expected: &str, found: &Found<'_>) -> E {
+        let message = format!(
+            "fact `{}`: `{part}` expects {expected}, found {found}",
+            self.name()
+        );
+        let help = match (part, found) {
+            ("value", Found::Str(text)) => unquote_help(text, &Type::Number),
+            _ => None,
+        };
+        self.fail(Code::FactTypeMismatch, message, "wrong type", help)
     }
 
     fn enum_value<E: de::Error>(&self, id: EnumId, text: &str) -> Result<u32, E> {
@@ -267,7 +490,8 @@ impl ValueSeed<'_, '_> {
             self.fail(
                 Code::FactUnknownEnumValue,
                 format!(
-                    "`{text}` is not a value of `{}` (fact `{}`)",
+                    "`{}` is not a value of `{}` (fact `{}`)",
+                    quoted(text),
                     enum_type.name,
                     self.name()
                 ),
@@ -296,7 +520,7 @@ impl ValueSeed<'_, '_> {
                     )),
                 ))
             }
-            _ => Err(self.wrong_type("a number")),
+            _ => Err(self.wrong_type(&Found::Number(value))),
         }
     }
 }
@@ -327,7 +551,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
     fn visit_bool<E: de::Error>(self, value: bool) -> Result<Value, E> {
         match self.ty() {
             Type::Bool => Ok(Value::Bool(value)),
-            _ => Err(self.wrong_type(if value { "true" } else { "false" })),
+            _ => Err(self.wrong_type(&Found::Bool(value))),
         }
     }
 
@@ -346,19 +570,26 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Value, E> {
         match self.ty() {
             Type::Enum(id) => Ok(Value::Enum(self.enum_value(*id, text)?)),
-            _ => Err(self.wrong_type(&format!("the string \"{}\"", text.escape_debug()))),
+            _ => Err(self.wrong_type(&Found::Str(text))),
         }
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let Type::Set(id) = *self.ty() else {
-            return Err(self.wrong_type("a list"));
+            return Err(self.wrong_type(&Found::List));
         };
         let mut bits = 0u128;
         while let Some(element) = seq.next_element_seed(ElementSeed { set: &self, id })? {
             match element {
-                Some(value) => bits |= 1u128 << value.min(127),
-                None => return Err(self.wrong_type("a list containing a non-string")),
+                Ok(value) => bits |= 1u128 << value.min(127),
+                Err(found) => {
+                    let message = format!(
+                        "fact `{}` expects {}, found a list containing {found}",
+                        self.name(),
+                        self.expected()
+                    );
+                    return Err(self.fail(Code::FactTypeMismatch, message, "wrong type", None));
+                }
             }
         }
         Ok(Value::Set(bits))
@@ -366,14 +597,36 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let Type::Quantity(declared) = self.ty() else {
-            return Err(self.wrong_type("an object"));
+            return Err(self.wrong_type(&Found::Object));
         };
         let mut value: Option<Option<f64>> = None;
         let mut unit: Option<Cow<'de, str>> = None;
-        while let Some(key) = map.next_key_seed(Text)? {
+        while let Some(key) = map.next_key_seed(Part)? {
+            // JSON keys are strings: the other arm is never taken.
+            let PartValue::Text(key) = key else {
+                return Err(de::Error::custom("a key that is not a string"));
+            };
             match &*key {
-                "value" => value = Some(map.next_value()?),
-                "unit" => unit = Some(map.next_value_seed(Text)?),
+                "value" => {
+                    value = Some(match map.next_value_seed(Part)? {
+                        PartValue::Null => None,
+                        PartValue::Number(number) => Some(number),
+                        other => {
+                            let found = other.found();
+                            return Err(self.wrong_part("value", "a number or null", &found));
+                        }
+                    });
+                }
+                "unit" => {
+                    unit = Some(match map.next_value_seed(Part)? {
+                        PartValue::Text(text) => text,
+                        other => {
+                            let expected = format!("a string such as \"{}\"", declared.text);
+                            let found = other.found();
+                            return Err(self.wrong_part("unit", &expected, &found));
+                        }
+                    });
+                }
                 other => {
                     let message = format!("a quantity has `value` and `unit`, not `{other}`");
                     return Err(self.fail(Code::FactTypeMismatch, message, "unexpected key", None));
@@ -435,97 +688,154 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
     }
 }
 
-/// A string, borrowed from the text when it has no escapes. Reads what a
-/// `String` reads, with the same error ("expected a string").
-struct Text;
+/// The value of a quantity's `value` or `unit`, whatever its type, so a
+/// wrong one can be named. Strings are borrowed from the text when they
+/// have no escapes.
+struct Part;
 
-impl<'de> DeserializeSeed<'de> for Text {
-    type Value = Cow<'de, str>;
+/// What [`Part`] read.
+enum PartValue<'de> {
+    Null,
+    Bool(bool),
+    Number(f64),
+    Text(Cow<'de, str>),
+    List,
+    Object,
+}
+
+impl PartValue<'_> {
+    fn found(&self) -> Found<'_> {
+        match self {
+            PartValue::Null => Found::Null,
+            PartValue::Bool(value) => Found::Bool(*value),
+            PartValue::Number(value) => Found::Number(*value),
+            PartValue::Text(text) => Found::Str(text),
+            PartValue::List => Found::List,
+            PartValue::Object => Found::Object,
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Part {
+    type Value = PartValue<'de>;
 
     fn deserialize<D: de::Deserializer<'de>>(
         self,
         deserializer: D,
     ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_string(self)
+        deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Text {
-    type Value = Cow<'de, str>;
+impl<'de> Visitor<'de> for Part {
+    type Value = PartValue<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(PartValue::Null)
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(PartValue::Bool(value))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(PartValue::Number(value as f64))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(PartValue::Number(value as f64))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        Ok(PartValue::Number(value))
     }
 
     fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(text))
+        Ok(PartValue::Text(Cow::Borrowed(text)))
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(text.to_owned()))
+        Ok(PartValue::Text(Cow::Owned(text.to_owned())))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(PartValue::List)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map
+            .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(PartValue::Object)
     }
 }
 
-/// One element of a set: the index of its enum value, or `None` for an
-/// element that is not a string (which the set reports as a wrong type,
-/// after reading the element).
+/// One element of a set: the index of its enum value, or, for an element
+/// that is not a string, what it is (which the set reports as a wrong
+/// type, after reading the element).
 struct ElementSeed<'s, 'a, 'm> {
     set: &'s ValueSeed<'a, 'm>,
     id: EnumId,
 }
 
 impl<'de> DeserializeSeed<'de> for ElementSeed<'_, '_, '_> {
-    type Value = Option<u32>;
+    type Value = Result<u32, String>;
 
     fn deserialize<D: de::Deserializer<'de>>(
         self,
         deserializer: D,
-    ) -> Result<Option<u32>, D::Error> {
+    ) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for ElementSeed<'_, '_, '_> {
-    type Value = Option<u32>;
+    type Value = Result<u32, String>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an enum value name")
     }
 
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Option<u32>, E> {
-        self.set.enum_value(self.id, text).map(Some)
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        self.set.enum_value(self.id, text).map(Ok)
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<u32>, E> {
-        Ok(None)
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(Err(Found::Bool(value).to_string()))
     }
 
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Option<u32>, E> {
-        Ok(None)
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(Err(Found::Number(value as f64).to_string()))
     }
 
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Option<u32>, E> {
-        Ok(None)
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(Err(Found::Number(value as f64).to_string()))
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<u32>, E> {
-        Ok(None)
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        Ok(Err(Found::Number(value).to_string()))
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Option<u32>, E> {
-        Ok(None)
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(Found::Null.to_string()))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<u32>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-        Ok(None)
+        Ok(Err(Found::List.to_string()))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<u32>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         while map
             .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
             .is_some()
         {}
-        Ok(None)
+        Ok(Err(Found::Object.to_string()))
     }
 }
