@@ -58,8 +58,9 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// The edit the help proposes, when it proposes exactly one; `None`
     /// when the help only explains. `tests/fixes.rs` applies every fix in
-    /// the test corpus and checks that it removes the diagnostic.
-    pub fix: Option<Fix>,
+    /// the test corpus and checks that it removes the diagnostic. Boxed:
+    /// most diagnostics have none, and diagnostics travel in `Result`s.
+    pub fix: Option<Box<Fix>>,
 }
 
 /// One concrete edit: replace the text at `span` with `replacement`.
@@ -122,10 +123,10 @@ impl Diagnostic {
 
     /// Sets the edit the help proposes: replace `span` with `replacement`.
     pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
-        self.fix = Some(Fix {
+        self.fix = Some(Box::new(Fix {
             span,
             replacement: replacement.into(),
-        });
+        }));
         self
     }
 

@@ -77,7 +77,7 @@ pub fn human(diagnostic: &Diagnostic, source: &SourceFile, style: HumanStyle) ->
         .with_links(false);
     let report = MietteView {
         diagnostic,
-        source: NamedSource::new(source.name.clone(), source.text.clone()),
+        source: CharColumns(NamedSource::new(source.name.clone(), source.text.clone())),
         text_len: source.text.len(),
     };
     let mut out = String::new();
@@ -104,8 +104,49 @@ pub fn short(diagnostic: &Diagnostic, source: &SourceFile) -> String {
 /// Adapts our plain diagnostic to miette's trait for rendering only.
 struct MietteView<'a> {
     diagnostic: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: CharColumns,
     text_len: usize,
+}
+
+/// The source as miette reads it, with columns counted in characters as in
+/// [`SourceFile::line_col`]: miette counts bytes, so the `[file:line:col]`
+/// header of a line with `è` before the error would disagree with the
+/// one-line form and with editors.
+struct CharColumns(NamedSource<String>);
+
+impl miette::SourceCode for CharColumns {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let contents = self
+            .0
+            .read_span(span, context_lines_before, context_lines_after)?;
+        let text = self.0.inner();
+        let offset = clamp_to_char_boundary(text, span.offset());
+        let line_start = text
+            .get(..offset)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let byte_column = offset - line_start;
+        if contents.column() != byte_column {
+            // Only the header's query (no context lines) reports a column.
+            return Ok(contents);
+        }
+        let column = text
+            .get(line_start..offset)
+            .map_or(byte_column, |t| t.chars().count());
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.0.name().to_owned(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column,
+            contents.line_count(),
+        )))
+    }
 }
 
 impl fmt::Debug for MietteView<'_> {

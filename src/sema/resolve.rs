@@ -140,6 +140,43 @@ impl Resolver {
         self.diagnostics.push(diagnostic);
     }
 
+    /// W0210 for a declared name that mixes scripts with look-alike
+    /// letters. Reported where the name is declared, once; uses of it are
+    /// the same name and would only repeat the warning.
+    fn check_script(&mut self, name: &Spanned<String>) {
+        let Some(found) = super::names::confusable(&name.node) else {
+            return;
+        };
+        let message = format!(
+            "`{}` mixes {} and {} letters",
+            name.node, found.main_script, found.odd_script
+        );
+        let label = format!(
+            "`{}` (U+{:04X}) is a {} letter",
+            found.odd,
+            u32::from(found.odd),
+            found.odd_script
+        );
+        // A rename must reach every use, which one edit cannot do: the help
+        // names the spelling and leaves the edit to the author.
+        let help = match &found.lookalike {
+            Some(lookalike) => format!(
+                "it reads as `{lookalike}` but is another name; spell it in {} letters only, \
+                 here and where it is used",
+                found.main_script
+            ),
+            None => format!(
+                "spell it in {} letters only, here and where it is used",
+                found.main_script
+            ),
+        };
+        self.error(
+            Diagnostic::new(Code::ConfusableName, message)
+                .primary(name.span, label)
+                .help(help),
+        );
+    }
+
     fn duplicate(&mut self, kind: &str, name: &Spanned<String>, first: Span) {
         self.error(
             Diagnostic::new(
@@ -237,6 +274,7 @@ impl Resolver {
                 );
             }
         }
+        self.check_script(&decl.key);
         let id = ReferenceId(id32(self.model.references.len()));
         self.reference_names.insert(decl.key.node.clone(), id);
         self.used_references.push(false);
@@ -274,9 +312,11 @@ impl Resolver {
             self.duplicate("enum", &decl.name, first_span);
             return;
         }
+        self.check_script(&decl.name);
         let mut values: Vec<String> = Vec::new();
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for value in &decl.values {
+            self.check_script(value);
             if let Some(&first) = seen.get(value.node.as_str()) {
                 self.duplicate("enum value", value, first);
             } else {
@@ -317,6 +357,7 @@ impl Resolver {
             self.duplicate("action", &decl.name, first_span);
             return;
         }
+        self.check_script(&decl.name);
         let id = ActionId(id32(self.model.actions.len()));
         self.action_names.insert(decl.name.node.clone(), id);
         self.used_actions.push(false);
@@ -346,6 +387,7 @@ impl Resolver {
             self.duplicate("name", &decl.name, first);
             return;
         }
+        self.check_script(&decl.name);
         let Some(ty) = self.fact_type(&decl.ty) else {
             // Its type was reported; its uses are not unknown names.
             self.untyped_facts.insert(decl.name.node.clone());
@@ -452,6 +494,7 @@ impl Resolver {
             self.duplicate("name", &define.name, first);
             return None;
         }
+        self.check_script(&define.name);
         let id = DefinitionId(id32(self.model.definitions.len()));
         self.condition_names.insert(
             define.name.node.clone(),
@@ -1137,6 +1180,7 @@ impl Resolver {
         if let Some(&first) = self.rule_names.get(&name.node) {
             self.duplicate(kind, name, first);
         } else {
+            self.check_script(name);
             self.rule_names.insert(name.node.clone(), name.span);
         }
     }
