@@ -1,5 +1,6 @@
 //! Golden tests: every diagnostic code has an input under
-//! `tests/diagnostics/<lint-name>.gdl` (or a generated input below) whose
+//! `tests/diagnostics/<lint-name>.gdl` (further cases of one lint in
+//! `<lint-name>.<case>.gdl`, or a generated input below) whose
 //! rendered output is an insta snapshot. Regenerate with
 //! `INSTA_UPDATE=always cargo test --test diagnostics` and review the diff.
 
@@ -24,6 +25,26 @@ fn render_all(name: &str, bytes: &[u8]) -> (String, Vec<Code>) {
         out.push_str(&render::short(diagnostic, &source));
         out.push('\n');
     }
+    // The edits help texts propose, as data (tests/fixes.rs applies them).
+    let fixes: Vec<_> = compiled
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.fix.as_ref())
+        .collect();
+    if !fixes.is_empty() {
+        out.push_str("----- FIXES\n");
+        for fix in fixes {
+            let (line, column) = source.line_col(fix.span.start_usize());
+            let old = source
+                .text
+                .get(fix.span.start_usize()..fix.span.end as usize);
+            out.push_str(&format!(
+                "{line}:{column}: replace {:?} with {:?}\n",
+                old.unwrap_or(""),
+                fix.replacement
+            ));
+        }
+    }
     let codes = compiled.diagnostics.iter().map(|d| d.code).collect();
     (out, codes)
 }
@@ -37,7 +58,9 @@ fn golden_diagnostics() {
             .and_then(|n| n.to_str())
             .unwrap_or("input.gdl");
         let (rendered, codes) = render_all(name, &bytes);
+        // `<lint-name>.<case>.gdl` holds a further case of the same lint.
         let stem = name.trim_end_matches(".gdl");
+        let stem = stem.split_once('.').map_or(stem, |(lint, _)| lint);
         let expected = Code::from_name(stem);
         assert!(
             expected.is_some_and(|code| codes.contains(&code)),

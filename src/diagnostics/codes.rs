@@ -57,6 +57,7 @@ codes! {
     UnusedAction = "W0207", "unused-action", Warning, "An action no rule recommends or avoids.";
     UnusedReference = "W0208", "unused-reference", Warning, "A reference nothing cites.";
     UnusedDefinition = "W0209", "unused-definition", Warning, "A definition no condition uses.";
+    ConfusableName = "W0210", "confusable-name", Warning, "A name that mixes scripts with letters that look alike, such as a Cyrillic `о` in a Latin name.";
     NoRules = "W0211", "no-rules", Warning, "A guideline with no rules: no patient ever gets a decision.";
     // E03xx: types, units and evidence
     TypeMismatch = "E0301", "type-mismatch", Error, "A value used where another type is needed.";

@@ -56,6 +56,29 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Further explanation, such as an example patient.
     pub notes: Vec<String>,
+    /// The edit the help proposes, when it proposes exactly one; `None`
+    /// when the help only explains. `tests/fixes.rs` applies every fix in
+    /// the test corpus and checks that it removes the diagnostic. Boxed:
+    /// most diagnostics have none, and diagnostics travel in `Result`s.
+    pub fix: Option<Box<Fix>>,
+}
+
+/// One concrete edit: replace the text at `span` with `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// The text to replace (empty to insert).
+    pub span: Span,
+    /// What to write instead (empty to delete).
+    pub replacement: String,
+}
+
+impl Fix {
+    /// Applies the edit to `text`; `None` if the span is not in it.
+    pub fn apply(&self, text: &str) -> Option<String> {
+        let before = text.get(..self.span.start_usize())?;
+        let after = text.get(self.span.end as usize..)?;
+        Some(format!("{before}{}{after}", self.replacement))
+    }
 }
 
 impl Diagnostic {
@@ -68,6 +91,7 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             notes: Vec::new(),
+            fix: None,
         }
     }
 
@@ -94,6 +118,15 @@ impl Diagnostic {
     /// Sets the help text.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the edit the help proposes: replace `span` with `replacement`.
+    pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        self.fix = Some(Box::new(Fix {
+            span,
+            replacement: replacement.into(),
+        }));
         self
     }
 
@@ -131,6 +164,12 @@ pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
+    closest(name, candidates).map(|candidate| format!("did you mean `{candidate}`?"))
+}
+
+/// The candidate closest to a misspelled name, if any is close enough to be
+/// what was meant (the name a "did you mean" and its fix propose).
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
         let score = strsim::jaro_winkler(&name.to_lowercase(), &candidate.to_lowercase());
@@ -138,7 +177,7 @@ pub fn did_you_mean<'a>(
             best = Some((score, candidate));
         }
     }
-    best.map(|(_, candidate)| format!("did you mean `{candidate}`?"))
+    best.map(|(_, candidate)| candidate)
 }
 
 #[cfg(test)]

@@ -273,26 +273,34 @@ impl SourceCode for Excerpt<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let Some(shown) = &self.shown else {
-            let inner = self
-                .original
-                .read_span(span, context_lines_before, context_lines_after)?;
-            return Ok(Box::new(named(&self.name, inner.as_ref(), inner.column())));
+        let (inner, at) = match &self.shown {
+            None => (
+                self.original
+                    .read_span(span, context_lines_before, context_lines_after)?,
+                span.offset(),
+            ),
+            Some(shown) => (
+                shown
+                    .text
+                    .read_span(span, context_lines_before, context_lines_after)?,
+                shown.unmap(span.offset()),
+            ),
         };
-        let inner = shown
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
         // miette reads the header's column from a span read without
-        // context: give the column in the full line (in bytes, as miette
-        // counts), not in the window.
+        // context: give the column in the full line, not in the window, and
+        // in characters as `SourceFile::line_col` and editors count (miette
+        // counts bytes, so a line with `è` before the error would disagree
+        // with the one-line form).
         let column = if context_lines_before == 0 {
-            let at = shown.unmap(span.offset());
+            let at = clamp_to_char_boundary(self.original, at);
             let line_start = self
                 .original
                 .get(..at)
                 .and_then(|before| before.rfind('\n'))
                 .map_or(0, |i| i + 1);
-            at - line_start
+            self.original
+                .get(line_start..at)
+                .map_or(at - line_start, |t| t.chars().count())
         } else {
             inner.column()
         };

@@ -3,6 +3,7 @@
 //! definitions ordered so that each uses only earlier ones.
 
 pub mod model;
+pub mod names;
 mod resolve;
 pub mod units;
 

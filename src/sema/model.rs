@@ -125,6 +125,11 @@ impl EnumType {
             })
     }
 
+    /// The value a misspelled name most likely means.
+    pub fn closest(&self, name: &str) -> Option<&str> {
+        crate::diagnostics::closest(name, self.values.iter().map(String::as_str))
+    }
+
     /// The index of a value by name.
     pub fn value(&self, name: &str) -> Option<u32> {
         self.values

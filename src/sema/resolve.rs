@@ -1,11 +1,11 @@
 //! AST → [`Model`]: resolves names, checks types and units, orders
 //! definitions, and reports every problem it finds (not only the first).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::model::*;
-use super::units::parse_unit;
-use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use super::units::{parse_unit, unit_alias};
+use crate::diagnostics::{Code, Diagnostic, closest};
 use crate::syntax::ast::{self, ExprKind, Operand, SetExpr};
 use crate::syntax::{Span, Spanned};
 
@@ -46,6 +46,8 @@ struct Resolver {
     reference_names: HashMap<String, ReferenceId>,
     /// Rules and sections share one namespace.
     rule_names: HashMap<String, Span>,
+    /// Facts whose declared type was an error: using them is not a second one.
+    untyped_facts: HashSet<String>,
     used_facts: Vec<bool>,
     used_definitions: Vec<bool>,
     used_actions: Vec<bool>,
@@ -137,6 +139,43 @@ impl Resolver {
 
     fn error(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
+    }
+
+    /// W0210 for a declared name that mixes scripts with look-alike
+    /// letters. Reported where the name is declared, once; uses of it are
+    /// the same name and would only repeat the warning.
+    fn check_script(&mut self, name: &Spanned<String>) {
+        let Some(found) = super::names::confusable(&name.node) else {
+            return;
+        };
+        let message = format!(
+            "`{}` mixes {} and {} letters",
+            name.node, found.main_script, found.odd_script
+        );
+        let label = format!(
+            "`{}` (U+{:04X}) is a {} letter",
+            found.odd,
+            u32::from(found.odd),
+            found.odd_script
+        );
+        // A rename must reach every use, which one edit cannot do: the help
+        // names the spelling and leaves the edit to the author.
+        let help = match &found.lookalike {
+            Some(lookalike) => format!(
+                "it reads as `{lookalike}` but is another name; spell it in {} letters only, \
+                 here and where it is used",
+                found.main_script
+            ),
+            None => format!(
+                "spell it in {} letters only, here and where it is used",
+                found.main_script
+            ),
+        };
+        self.error(
+            Diagnostic::new(Code::ConfusableName, message)
+                .primary(name.span, label)
+                .help(help),
+        );
     }
 
     fn duplicate(&mut self, kind: &str, name: &Spanned<String>, first: Span) {
@@ -236,6 +275,7 @@ impl Resolver {
                 );
             }
         }
+        self.check_script(&decl.key);
         let id = ReferenceId(id32(self.model.references.len()));
         self.reference_names.insert(decl.key.node.clone(), id);
         self.used_references.push(false);
@@ -273,9 +313,11 @@ impl Resolver {
             self.duplicate("enum", &decl.name, first_span);
             return;
         }
+        self.check_script(&decl.name);
         let mut values: Vec<String> = Vec::new();
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for value in &decl.values {
+            self.check_script(value);
             if let Some(&first) = seen.get(value.node.as_str()) {
                 self.duplicate("enum value", value, first);
             } else {
@@ -316,6 +358,7 @@ impl Resolver {
             self.duplicate("action", &decl.name, first_span);
             return;
         }
+        self.check_script(&decl.name);
         let id = ActionId(id32(self.model.actions.len()));
         self.action_names.insert(decl.name.node.clone(), id);
         self.used_actions.push(false);
@@ -345,7 +388,10 @@ impl Resolver {
             self.duplicate("name", &decl.name, first);
             return;
         }
+        self.check_script(&decl.name);
         let Some(ty) = self.fact_type(&decl.ty) else {
+            // Its type was reported; its uses are not unknown names.
+            self.untyped_facts.insert(decl.name.node.clone());
             return;
         };
         let id = FactId(id32(self.model.facts.len()));
@@ -401,13 +447,22 @@ impl Resolver {
             .map(String::as_str)
             .chain(builtin)
             .collect();
-        let mut diagnostic =
+        let diagnostic =
             Diagnostic::new(Code::UnknownName, format!("unknown type `{}`", name.node))
                 .primary(name.span, "not a declared enum or a built-in type");
-        diagnostic = diagnostic.help(
-            did_you_mean(&name.node, candidates)
-                .unwrap_or_else(|| "declare it with `enum Name { value, … }`".to_owned()),
-        );
+        let diagnostic = if let Some(help) = unsupported_type_help(&name.node) {
+            diagnostic.help(help)
+        } else if let Some(number) = number_type_alias(&name.node) {
+            diagnostic
+                .help(format!("a number is written `{number}`"))
+                .fix(name.span, number)
+        } else if let Some(candidate) = closest(&name.node, candidates) {
+            diagnostic
+                .help(format!("did you mean `{candidate}`?"))
+                .fix(name.span, candidate)
+        } else {
+            diagnostic.help("declare it with `enum Name { value, … }`")
+        };
         self.error(diagnostic);
         None
     }
@@ -416,11 +471,20 @@ impl Resolver {
         match parse_unit(&unit.node) {
             Ok(parsed) => Some(parsed),
             Err(error) => {
-                self.error(
+                let diagnostic =
                     Diagnostic::new(Code::UnknownUnit, format!("unknown unit `{}`", unit.node))
-                        .primary(unit.span, format!("`{}` is not understood", error.part))
-                        .help("write units in UCUM style: mg, g/L, mL/min/1.73m2, mm[Hg], 10*9/L, d, wk, mo, a"),
-                );
+                        .primary(unit.span, format!("`{}` is not understood", error.part));
+                self.error(match unit_alias(&unit.node) {
+                    Some(ucum) => diagnostic
+                        .help(format!(
+                            "gdl writes units in UCUM style: did you mean `{ucum}` (UCUM's symbol for `{}`)?",
+                            unit.node
+                        ))
+                        .fix(unit.span, ucum),
+                    None => diagnostic.help(
+                        "write units in UCUM style: mg, g/L, mL/min/1.73m2, mm[Hg], 10*9/L, d, wk, mo, a",
+                    ),
+                });
                 None
             }
         }
@@ -431,6 +495,7 @@ impl Resolver {
             self.duplicate("name", &define.name, first);
             return None;
         }
+        self.check_script(&define.name);
         let id = DefinitionId(id32(self.model.definitions.len()));
         self.condition_names.insert(
             define.name.node.clone(),
@@ -644,12 +709,26 @@ impl Resolver {
     }
 
     fn unknown_name(&mut self, name: &str, span: Span) {
+        if self.untyped_facts.contains(name) {
+            return;
+        }
         let mut candidates: Vec<&str> = self.condition_names.keys().map(String::as_str).collect();
         candidates.sort_unstable();
         let mut diagnostic = Diagnostic::new(Code::UnknownName, format!("unknown name `{name}`"))
             .primary(span, "not a declared fact or definition");
-        diagnostic = match did_you_mean(name, candidates) {
-            Some(suggestion) => diagnostic.help(suggestion),
+        diagnostic = match closest(name, candidates) {
+            Some(candidate) => {
+                // A parenthesised name's span includes the parentheses; a
+                // name in parentheses is still a valid condition.
+                let replacement = if span.len() == name.len() {
+                    candidate.to_owned()
+                } else {
+                    format!("({candidate})")
+                };
+                diagnostic
+                    .help(format!("did you mean `{candidate}`?"))
+                    .fix(span, replacement)
+            }
             None => diagnostic.help(format!(
                 "declare it, e.g. `fact {name}: bool \"…\"` or `define {name} = …`"
             )),
@@ -749,9 +828,30 @@ impl Resolver {
             (
                 Type::Number,
                 Operand::Number {
-                    unit: Some(unit), ..
+                    value,
+                    unit: Some(unit),
                 },
             ) => {
+                // Dropping the unit is always valid; declaring a quantity is
+                // offered only in a unit gdl knows.
+                let plain = tidy_number(*value);
+                let known_unit = if parse_unit(&unit.node).is_ok() {
+                    Some(unit.node.clone())
+                } else {
+                    unit_alias(&unit.node).map(str::to_owned)
+                };
+                let drop = format!(
+                    "drop the unit: `{} {} {plain}`",
+                    fact_name.node,
+                    op.symbol()
+                );
+                let help = match known_unit {
+                    Some(known) => format!(
+                        "{drop}, or declare the fact as a quantity: `fact {}: quantity {known}`",
+                        fact_name.node
+                    ),
+                    None => drop,
+                };
                 self.error(
                     Diagnostic::new(
                         Code::UnitMismatch,
@@ -762,31 +862,16 @@ impl Resolver {
                     )
                     .primary(unit.span, "unexpected unit")
                     .secondary(fact_span, "declared as `number`")
-                    .help(format!(
-                        "drop the unit, or declare `{}` as `quantity {}`",
-                        fact_name.node, unit.node
-                    )),
+                    .help(help)
+                    .fix(operand.span, plain),
                 );
                 unresolved
             }
             (Type::Quantity(fact_unit), Operand::Number { value, unit }) => {
                 let Some(unit) = unit else {
                     self.error(
-                        Diagnostic::new(
-                            Code::UnitMismatch,
-                            format!(
-                                "`{}` is a quantity in {}, but this number has no unit",
-                                fact_name.node, fact_unit.text
-                            ),
-                        )
-                        .primary(operand.span, "no unit")
-                        .secondary(fact_span, "declared here")
-                        .help(format!(
-                            "write the unit: `{} {} {value} {}`",
-                            fact_name.node,
-                            op.symbol(),
-                            fact_unit.text
-                        )),
+                        missing_unit(fact_name, op, *value, fact_unit, operand.span)
+                            .secondary(fact_span, "declared here"),
                     );
                     return unresolved;
                 };
@@ -856,11 +941,54 @@ impl Resolver {
                 format!("`{}`", op.symbol()),
                 format!("test membership instead: `value in {}`", fact_name.node),
             ),
-            (Type::Number | Type::Quantity(_), _) => type_error(
-                self,
-                "a value that is not a number".to_owned(),
-                format!("compare with a number, e.g. `{} >= 1`", fact_name.node),
-            ),
+            (Type::Number | Type::Quantity(_), Operand::Name(other))
+                if self.condition_names.contains_key(other) =>
+            {
+                // Two facts cannot be compared with each other (yet); the
+                // example threshold carries the fact's unit, so it is valid.
+                // The other name is used here: no "unused" warning for it.
+                let kind = match self.condition_names.get(other).map(|(name, _)| *name) {
+                    Some(ConditionName::Fact(id)) => {
+                        self.used_facts[id.index()] = true;
+                        "fact"
+                    }
+                    Some(ConditionName::Definition(id)) => {
+                        self.used_definitions[id.index()] = true;
+                        "definition"
+                    }
+                    None => "name",
+                };
+                let example = match &ty {
+                    Type::Quantity(unit) => format!("1 {}", unit.text),
+                    _ => "1".to_owned(),
+                };
+                type_error(
+                    self,
+                    format!("the {kind} `{other}`; gdl compares a fact only with a constant"),
+                    format!(
+                        "compare each fact with a threshold, e.g. `{} {} {example}`; \
+                         a relation between two measurements needs a fact of its own \
+                         (e.g. a ratio that the record system computes)",
+                        fact_name.node,
+                        op.symbol()
+                    ),
+                )
+            }
+            (Type::Number | Type::Quantity(_), _) => {
+                let example = match &ty {
+                    Type::Quantity(unit) => format!("1 {}", unit.text),
+                    _ => "1".to_owned(),
+                };
+                type_error(
+                    self,
+                    "a value that is not a number".to_owned(),
+                    format!(
+                        "compare with a number, e.g. `{} {} {example}`",
+                        fact_name.node,
+                        op.symbol()
+                    ),
+                )
+            }
         }
     }
 
@@ -871,10 +999,14 @@ impl Resolver {
         }
         let message = format!("`{value}` is not a value of `{}`", enum_type.name);
         let help = enum_type.suggest(value);
+        let fix = enum_type.closest(value).map(str::to_owned);
         let declared = enum_type.span;
         let mut diagnostic = Diagnostic::new(Code::UnknownEnumValue, message)
             .primary(span, "not in the enum")
             .help(help);
+        if let Some(value) = fix {
+            diagnostic = diagnostic.fix(span, value);
+        }
         if enum_id != self.model.action_enum {
             diagnostic = diagnostic.secondary(declared, "enum declared here");
         }
@@ -999,17 +1131,21 @@ impl Resolver {
                 None => {
                     let candidates: Vec<&str> =
                         self.reference_names.keys().map(String::as_str).collect();
-                    let help = did_you_mean(&key.node, candidates).unwrap_or_else(|| {
-                        format!("declare it: reference {} pmid NNNNNNNN \"Author. Title. Journal. Year\"", key.node)
-                    });
-                    self.error(
-                        Diagnostic::new(
-                            Code::UnknownReference,
-                            format!("unknown reference `{}`", key.node),
-                        )
-                        .primary(key.span, "not a declared reference")
-                        .help(help),
-                    );
+                    let diagnostic = Diagnostic::new(
+                        Code::UnknownReference,
+                        format!("unknown reference `{}`", key.node),
+                    )
+                    .primary(key.span, "not a declared reference");
+                    let diagnostic = match closest(&key.node, candidates) {
+                        Some(candidate) => diagnostic
+                            .help(format!("did you mean `{candidate}`?"))
+                            .fix(key.span, candidate),
+                        None => diagnostic.help(format!(
+                            "declare it: reference {} pmid NNNNNNNN \"Author. Title. Journal. Year\"",
+                            key.node
+                        )),
+                    };
+                    self.error(diagnostic);
                 }
             }
         }
@@ -1026,13 +1162,16 @@ impl Resolver {
             }
             None => {
                 let candidates: Vec<&str> = self.action_names.keys().map(String::as_str).collect();
-                let help = did_you_mean(&name.node, candidates)
-                    .unwrap_or_else(|| format!("declare it: action {} \"…\"", name.node));
-                self.error(
+                let diagnostic =
                     Diagnostic::new(Code::UnknownName, format!("unknown action `{}`", name.node))
-                        .primary(name.span, "not a declared action")
-                        .help(help),
-                );
+                        .primary(name.span, "not a declared action");
+                let diagnostic = match closest(&name.node, candidates) {
+                    Some(candidate) => diagnostic
+                        .help(format!("did you mean `{candidate}`?"))
+                        .fix(name.span, candidate),
+                    None => diagnostic.help(format!("declare it: action {} \"…\"", name.node)),
+                };
+                self.error(diagnostic);
                 None
             }
         }
@@ -1042,6 +1181,7 @@ impl Resolver {
         if let Some(&first) = self.rule_names.get(&name.node) {
             self.duplicate(kind, name, first);
         } else {
+            self.check_script(name);
             self.rule_names.insert(name.node.clone(), name.span);
         }
     }
@@ -1103,16 +1243,18 @@ impl Resolver {
                 Some(code) => expects.push((code, expect.reason.node.clone())),
                 None => {
                     let names = Code::ALL.iter().map(|c| c.name());
-                    let help = did_you_mean(&expect.lint.node, names)
-                        .unwrap_or_else(|| "see docs/diagnostics.md for the lint names".to_owned());
-                    self.error(
-                        Diagnostic::new(
-                            Code::UnknownLint,
-                            format!("unknown lint `{}`", expect.lint.node),
-                        )
-                        .primary(expect.lint.span, "not a diagnostic name")
-                        .help(help),
-                    );
+                    let diagnostic = Diagnostic::new(
+                        Code::UnknownLint,
+                        format!("unknown lint `{}`", expect.lint.node),
+                    )
+                    .primary(expect.lint.span, "not a diagnostic name");
+                    let diagnostic = match closest(&expect.lint.node, names) {
+                        Some(candidate) => diagnostic
+                            .help(format!("did you mean `{candidate}`?"))
+                            .fix(expect.lint.span, candidate),
+                        None => diagnostic.help("see docs/diagnostics.md for the lint names"),
+                    };
+                    self.error(diagnostic);
                 }
             }
         }
@@ -1258,4 +1400,85 @@ fn is_doi(text: &str) -> bool {
         && registrant.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && !suffix.is_empty()
         && !suffix.contains(char::is_whitespace)
+}
+
+/// Help for a type gdl does not have yet but a newcomer may expect, such as
+/// `date`: an enum would be the wrong fix, so say what to use instead.
+fn unsupported_type_help(name: &str) -> Option<&'static str> {
+    match name.to_lowercase().as_str() {
+        "date" | "datetime" | "time" | "timestamp" | "instant" => Some(
+            "dates are not supported yet: declare the time that matters as a quantity, \
+             e.g. `fact age: quantity a` or `fact days_since_onset: quantity d`, \
+             and let the record system compute it",
+        ),
+        "string" | "str" | "text" => Some(
+            "free text cannot be tested: list the possible values with \
+             `enum Name { value, … }`, or use a bool fact",
+        ),
+        _ => None,
+    }
+}
+
+/// The built-in type for the usual names of a number type.
+fn number_type_alias(name: &str) -> Option<&'static str> {
+    match name {
+        "int" | "integer" | "float" | "double" | "real" | "decimal" | "num" => Some("number"),
+        "boolean" => Some("bool"),
+        _ => None,
+    }
+}
+
+/// E0302 for a number written without its fact's unit. A number between 0
+/// and 1 against a percentage is most likely a fraction (`0.92` for 92 %):
+/// writing `0.92 %` would silently mean something a hundred times smaller.
+fn missing_unit(
+    fact_name: &Spanned<String>,
+    op: CmpOp,
+    value: f64,
+    fact_unit: &super::units::Unit,
+    at: Span,
+) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::UnitMismatch,
+        format!(
+            "`{}` is a quantity in {}, but this number has no unit",
+            fact_name.node, fact_unit.text
+        ),
+    );
+    let is_fraction = fact_unit.text == "%" && value > 0.0 && value < 1.0;
+    let (label, help, replacement) = if is_fraction {
+        let percent = format!("{} %", tidy_number(value * 100.0));
+        (
+            "a fraction, not a percentage",
+            format!(
+                "a fraction is not a percentage: {} is {percent}; write `{} {} {percent}`",
+                tidy_number(value),
+                fact_name.node,
+                op.symbol()
+            ),
+            percent,
+        )
+    } else {
+        let written = format!("{} {}", tidy_number(value), fact_unit.text);
+        (
+            "no unit",
+            format!(
+                "write the unit: `{} {} {written}`",
+                fact_name.node,
+                op.symbol()
+            ),
+            written,
+        )
+    };
+    diagnostic
+        .primary(at, label)
+        .help(help)
+        .fix(at, replacement)
+}
+
+/// A number as a help text writes it: 12 significant digits, so that
+/// `0.92 * 100` reads `92`, not `92.00000000000001`.
+fn tidy_number(value: f64) -> String {
+    let rounded: f64 = format!("{value:.11e}").parse().unwrap_or(value);
+    format!("{rounded}")
 }

@@ -99,6 +99,25 @@ pub struct UnitError {
     pub part: String,
 }
 
+/// The UCUM spelling of a unit written the everyday way (`years` → `a`,
+/// `mcg` → `ug`), for "did you mean" help; only whole spellings, so the
+/// suggestion is always a unit [`parse_unit`] accepts.
+pub fn unit_alias(text: &str) -> Option<&'static str> {
+    Some(match text {
+        "y" | "yr" | "yrs" | "year" | "years" => "a",
+        "day" | "days" => "d",
+        "w" | "week" | "weeks" => "wk",
+        "month" | "months" => "mo",
+        "hr" | "hrs" | "hour" | "hours" => "h",
+        "mins" | "minute" | "minutes" => "min",
+        "sec" | "secs" | "second" | "seconds" => "s",
+        "mcg" => "ug",
+        "cc" => "mL",
+        "percent" => "%",
+        _ => return None,
+    })
+}
+
 /// Atoms: (spelling, dimension, factor to base units).
 const ATOMS: &[(&str, Dimension, f64)] = &[
     ("g", Dimension::MASS, 1.0),
@@ -131,6 +150,7 @@ const PREFIXES: &[(&str, f64)] = &[
     ("m", 1e-3),
     ("u", 1e-6),
     ("µ", 1e-6),
+    ("μ", 1e-6),
     ("n", 1e-9),
     ("p", 1e-12),
 ];

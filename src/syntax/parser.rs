@@ -6,6 +6,7 @@ use std::cell::Cell;
 use pest::Parser as _;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
+use unicode_normalization::UnicodeNormalization as _;
 
 use super::ast::{self, *};
 use super::limits::{self, MAX_DEPTH};
@@ -619,8 +620,10 @@ impl Lower {
         }
     }
 
-    /// A name; reserved words are reported here, while lowering, because
-    /// excluding them in the grammar would slow every identifier down.
+    /// A name, in NFC so that two spellings of `fièvre` (precomposed `è`
+    /// or `e` and a combining accent) are one name; reserved words are
+    /// reported here, while lowering, because excluding them in the grammar
+    /// would slow every identifier down.
     fn ident(&mut self, pair: Pair<'_, Rule>) -> Ident {
         if RESERVED.contains(&pair.as_str()) {
             self.diagnostics.push(
@@ -635,7 +638,11 @@ impl Lower {
                 .help("choose another name, e.g. with a suffix such as `_flag`"),
             );
         }
-        spanned_text(pair)
+        let text = pair.as_str();
+        if text.is_ascii() {
+            return spanned_text(pair);
+        }
+        Spanned::new(text.nfc().collect(), span_of(&pair))
     }
 
     /// Decodes a string literal's escapes.
@@ -891,12 +898,62 @@ fn syntax_error(text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
         [init @ .., last] => format!("expected {} or {last}, found {found}", init.join(", ")),
     };
     let end = at + found_len(text, at);
+    if let Some(diagnostic) = known_mistake(text, at, end, &expected) {
+        return diagnostic;
+    }
     let mut diagnostic =
         Diagnostic::new(Code::SyntaxError, message).primary(Span::new(at, end), "unexpected here");
     if let Some(help) = syntax_help(text, at, &expected) {
         diagnostic = diagnostic.help(help);
     }
     diagnostic
+}
+
+/// Mistakes common enough to deserve their own words instead of the list of
+/// expected tokens: a unit written against its number, and arithmetic.
+fn known_mistake(text: &str, at: usize, end: usize, expected: &[&str]) -> Option<Diagnostic> {
+    let rest = text.get(at..)?;
+    let before = text.get(..at)?;
+    let after_operand = expected.contains(&"`and`");
+    // `60kg` or `92%`: a number directly followed by a unit.
+    if before.ends_with(|c: char| c.is_ascii_digit()) && after_operand {
+        let unit_len = rest
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace() || matches!(c, ')' | '}' | ',' | '#'))
+            .map_or(rest.len(), |(i, _)| i);
+        let unit = rest.get(..unit_len)?;
+        if crate::sema::units::parse_unit(unit).is_ok() {
+            let number_start = before
+                .rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+                .map_or(0, |i| i + 1);
+            let number = before.get(number_start..)?;
+            return Some(
+                Diagnostic::new(
+                    Code::SyntaxError,
+                    format!("a unit is separated from its number by a space: `{number} {unit}`"),
+                )
+                .primary(
+                    Span::new(at, at + unit_len),
+                    "unit written against the number",
+                )
+                .help(format!("write a space: `{number} {unit}`"))
+                .fix(Span::new(at, at), " "),
+            );
+        }
+    }
+    // `a + b > 3`: arithmetic after an operand.
+    let arithmetic = rest.starts_with('+') || (after_operand && rest.starts_with(['-', '*', '/']));
+    if arithmetic {
+        return Some(
+            Diagnostic::new(Code::SyntaxError, "arithmetic is not supported yet")
+                .primary(Span::new(at, end), "an arithmetic operator")
+                .help(
+                    "compare each fact with a constant; a computed value (a sum, a ratio, \
+                     a score) needs a fact of its own, which the record system computes",
+                ),
+        );
+    }
+    None
 }
 
 /// A short description of the text at `at`: the word, symbol or end of file.
@@ -921,7 +978,11 @@ fn found_len(text: &str, at: usize) -> usize {
         .last()
         .unwrap_or(0);
     if word > 0 {
-        word.min(40)
+        // At most 40 bytes, cut at a character boundary.
+        (0..=word.min(40))
+            .rev()
+            .find(|&len| rest.is_char_boundary(len))
+            .unwrap_or(0)
     } else {
         rest.chars().next().map_or(0, char::len_utf8)
     }
@@ -934,6 +995,17 @@ fn syntax_help(text: &str, at: usize, expected: &[&str]) -> Option<String> {
     }
     if rest.starts_with("&&") || rest.starts_with("||") || rest.starts_with('!') {
         return Some("write conditions with `and`, `or` and `not`".to_owned());
+    }
+    let previous = text.get(..at).and_then(|t| t.chars().next_back());
+    if let Some(c) = rest
+        .chars()
+        .next()
+        .filter(|c| !c.is_ascii() && !c.is_alphanumeric())
+        && previous.is_some_and(|p| p.is_alphanumeric() || p == '_')
+    {
+        return Some(format!(
+            "names are made of letters (of any script), digits and `_`; `{c}` cannot be part of one"
+        ));
     }
     if rest.starts_with("==") {
         return Some("equality is a single `=`".to_owned());
