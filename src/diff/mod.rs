@@ -1,12 +1,14 @@
 //! `gdl diff OLD NEW`: what changed between two versions of a guideline —
-//! declarations added, removed or changed — and, for every change in logic,
-//! a patient whose decisions differ, with the decisions before and after.
+//! declarations added, removed or changed — and a patient for every
+//! decision that changes, with the decisions before and after.
 //!
 //! Input: both texts, parsed and resolved. Output: a [`Diff`]. Both
 //! versions are aligned on the facts of both (enum values matched by name);
-//! every question is one SAT call over an encoding they share, and each
-//! example is confirmed by running both interpreters. No example for any
-//! change means no patient's decisions change: a proof, not a sample. A fact
+//! each version's whole report becomes literals of one shared encoding
+//! ([`decision::symbolic`], three-valued, so unknown facts are covered),
+//! and each group of decisions that may differ is one SAT question. Every
+//! example is confirmed by running both interpreters. No example means no
+//! patient's report differs in any decision: a proof, not a sample. A fact
 //! whose type changed stops the logic comparison, and the output says so.
 
 pub mod cases;
