@@ -76,6 +76,10 @@ fn evaluation(c: &mut Criterion) {
         .model
         .expect("the shipped guideline compiles");
     let program = Program::new(&model);
+    // The native baseline implements Kleene logic alone: it races the
+    // interpreter without exact decisions over unknown facts (`kleene`),
+    // and the interpreter as `gdl run` has it runs beside both.
+    let kleene = Program::new(&model).kleene_only();
 
     let lines = common::dermatomyositis_cohort(COHORT, 0x00c0_ffee, 10);
     let patients: Vec<Patient> = lines
@@ -88,7 +92,7 @@ fn evaluation(c: &mut Criterion) {
     // unknown facts a decision reads); `tests/native_baseline.rs` checks that.
     for (patient, facts) in patients.iter().zip(&facts) {
         assert_eq!(
-            native::Decisions::from_evaluation(&evaluate(&program, patient))
+            native::Decisions::from_evaluation(&evaluate(&kleene, patient))
                 .split_needs()
                 .0,
             native::evaluate(facts).split_needs().0
@@ -102,6 +106,14 @@ fn evaluation(c: &mut Criterion) {
     group.bench_function("interpreter", |b| {
         // One scratch per thread, as `gdl run` keeps: buffers the
         // interpreter works in, not its output (each evaluation is new).
+        let mut scratch = Scratch::default();
+        b.iter(|| {
+            for patient in &patients {
+                black_box(evaluate_in(&kleene, black_box(patient), &mut scratch));
+            }
+        })
+    });
+    group.bench_function("interpreter-exact", |b| {
         let mut scratch = Scratch::default();
         b.iter(|| {
             for patient in &patients {
@@ -125,6 +137,32 @@ fn evaluation(c: &mut Criterion) {
             }
         })
     });
+    group.finish();
+
+    // A cohort with 30% of facts unknown: where exact decisions over
+    // unknown facts do their work.
+    let unknown: Vec<Patient> =
+        common::dermatomyositis_cohort_missing(COHORT, 0x5eed_0030, 10, 300)
+            .iter()
+            .map(|line| parse_patient(&program, line).expect("valid facts"))
+            .collect();
+    let mut group = c.benchmark_group("evaluate-30pct-unknown");
+    group.throughput(Throughput::Elements(COHORT as u64));
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(5));
+    for (name, program) in [
+        ("interpreter-kleene", &kleene),
+        ("interpreter-exact", &program),
+    ] {
+        group.bench_function(name, |b| {
+            let mut scratch = Scratch::default();
+            b.iter(|| {
+                for patient in &unknown {
+                    black_box(evaluate_in(program, black_box(patient), &mut scratch));
+                }
+            })
+        });
+    }
     group.finish();
 
     let mut group = c.benchmark_group("batch");

@@ -5,7 +5,11 @@
 //! unknown facts each one needs. Checked on the shipped example patients and
 //! on a few thousand deterministic synthetic ones (unknowns, thresholds,
 //! implausible facts). This keeps the baseline honest, and would catch an
-//! interpreter bug the two encodings do not share.
+//! interpreter bug the two encodings do not share. The baseline implements
+//! Kleene logic alone, so it is compared with `Program::kleene_only`: the
+//! exact decisions over unknown facts (`eval::exact`) are checked against
+//! brute force in `src/eval/exact.rs` and against `gdl diff`'s encoding in
+//! `tests/diff_mutations.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -92,7 +96,7 @@ fn check(program: &Program<'_>, line: &str) -> Decisions {
 #[test]
 fn shipped_examples_agree() {
     let model = model();
-    let program = Program::new(&model);
+    let program = Program::new(&model).kleene_only();
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/guidelines/examples");
     let mut checked = 0;
     let mut entries: Vec<_> = std::fs::read_dir(dir)
@@ -120,7 +124,7 @@ fn shipped_examples_agree() {
 #[test]
 fn synthetic_patients_agree() {
     let model = model();
-    let program = Program::new(&model);
+    let program = Program::new(&model).kleene_only();
     // More unknowns and implausible patients than the benchmark cohort, to
     // reach every branch; 3,000 patients keep this well under a second in debug.
     let cohort = common::dermatomyositis_cohort(3000, 0xdec1_5105, 60);
@@ -198,7 +202,7 @@ fn synthetic_patients_agree() {
 #[test]
 fn facts_conversion_is_faithful() {
     let model = model();
-    let program = Program::new(&model);
+    let program = Program::new(&model).kleene_only();
     let line = r#"{"time_on_azathioprine": {"value": 26, "unit": "wk"}, "failed": ["methotrexate", "ivig"], "skin_sites": ["neck"], "antibodies": [], "pregnant": false}"#;
     let facts = Facts::from_patient(&parse_patient(&program, line).unwrap());
     let months = facts.time_on_azathioprine.unwrap();

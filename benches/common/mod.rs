@@ -135,6 +135,17 @@ fn chance(rng: &mut Rng, per_mille: u64) -> bool {
 ///   (its premise true, its conclusion false), e.g. pregnant without
 ///   child-bearing potential.
 pub fn dermatomyositis_patient(rng: &mut Rng, id: usize, implausible_per_mille: u64) -> String {
+    patient_missing(rng, id, implausible_per_mille, None)
+}
+
+/// A patient as [`dermatomyositis_patient`] writes one, but with each fact
+/// missing with probability `missing_per_mille` when given.
+fn patient_missing(
+    rng: &mut Rng,
+    id: usize,
+    implausible_per_mille: u64,
+    missing_per_mille: Option<u64>,
+) -> String {
     use std::fmt::Write;
     const SITES: [&str; 7] = [
         "trunk", "limbs", "hands", "scalp", "face", "eyelids", "neck",
@@ -291,12 +302,13 @@ pub fn dermatomyositis_patient(rng: &mut Rng, id: usize, implausible_per_mille: 
         }
     }
 
-    let missing = match r.below(6) {
+    let by_patient = match r.below(6) {
         0..=2 => 0,
         3 => 50,
         4 => 150,
         _ => 350,
     };
+    let missing = missing_per_mille.unwrap_or(by_patient);
     let mut line = format!("{{\"@id\": \"p{id}\"");
     for (name, text) in &facts {
         if chance(r, missing) {
@@ -317,5 +329,20 @@ pub fn dermatomyositis_cohort(n: usize, seed: u64, implausible_per_mille: u64) -
     let mut rng = Rng::new(seed);
     (0..n)
         .map(|id| dermatomyositis_patient(&mut rng, id, implausible_per_mille))
+        .collect()
+}
+
+/// `n` synthetic patients as [`dermatomyositis_cohort`] writes them, each
+/// fact missing with probability `missing_per_mille` (the evaluation
+/// benchmark's cohort with 30% of facts unknown).
+pub fn dermatomyositis_cohort_missing(
+    n: usize,
+    seed: u64,
+    implausible_per_mille: u64,
+    missing_per_mille: u64,
+) -> Vec<String> {
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|id| patient_missing(&mut rng, id, implausible_per_mille, Some(missing_per_mille)))
         .collect()
 }

@@ -326,30 +326,39 @@ impl Encoding {
                 .map(|(var, new)| (*var, *new))
                 .collect();
             known.sort_unstable_by_key(|(var, _)| *var);
-            // Values of the last satisfiable call: a failed call leaves the
-            // solver's own values stale.
-            let mut known_now: Vec<bool> = known
+            let known_now: Vec<bool> = known
                 .iter()
                 .map(|(_, var)| solver.value_var(*var) == lbool::TRUE)
                 .collect();
-            for index in 0..known.len() {
-                let (Some((_, var)), Some(now)) = (known.get(index), known_now.get(index).copied())
-                else {
-                    continue;
-                };
-                // Known in the current model, or can be made known: keep it
-                // known from here on.
-                mapped.push(Lit::new(*var, true));
-                if now {
+            // Known in the current model: keep them known from here on.
+            for ((_, var), now) in known.iter().zip(&known_now) {
+                if *now {
+                    mapped.push(Lit::new(*var, true));
+                }
+            }
+            // The others, as many at once as can be: a group that cannot be
+            // known together is split in halves (a few calls, not one per
+            // fact, on guidelines with many facts).
+            let rest: Vec<Var> = known
+                .iter()
+                .zip(&known_now)
+                .filter(|(_, now)| !**now)
+                .map(|((_, var), _)| *var)
+                .collect();
+            let mut groups: Vec<&[Var]> = vec![rest.as_slice()];
+            while let Some(group) = groups.pop() {
+                let before = mapped.len();
+                mapped.extend(group.iter().map(|var| Lit::new(*var, true)));
+                if solver.solve_limited(&mapped) == lbool::TRUE {
                     continue;
                 }
-                if solver.solve_limited(&mapped) == lbool::TRUE {
-                    known_now = known
-                        .iter()
-                        .map(|(_, var)| solver.value_var(*var) == lbool::TRUE)
-                        .collect();
-                } else {
-                    mapped.pop();
+                mapped.truncate(before);
+                if group.len() > 1 {
+                    let (first, second) = group.split_at(group.len() / 2);
+                    // First half first: facts are tried in the order they
+                    // were encoded.
+                    groups.push(second);
+                    groups.push(first);
                 }
             }
             // The last call may have failed: solve again under what was kept.

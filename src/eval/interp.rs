@@ -268,6 +268,21 @@ impl<'p, 'm> Run<'p, 'm> {
                 *slot = value;
             }
         }
+        // Decisions Kleene logic leaves unknown are decided over the values
+        // their unknown facts can take (`exact`); a patient with every fact
+        // known has none.
+        for root in program.exact_roots() {
+            if run.value_at(root.slot) != Tri::Unknown {
+                continue;
+            }
+            let Some(condition) = root.decision.condition(program.model) else {
+                continue;
+            };
+            let value = root.plan.decide(program.model, condition, patient);
+            if let Some(slot) = run.values.get_mut(root.slot as usize) {
+                *slot = value;
+            }
+        }
         run
     }
 
@@ -792,6 +807,21 @@ mod tests {
         }
     }
 
+    /// The value a condition at `root` must have: its Kleene meaning, or,
+    /// where that is unknown and the root is a decision with an exact plan,
+    /// the plan's decision (`exact`).
+    fn decided(program: &Program<'_>, patient: &Patient, condition: &Condition, root: u32) -> Tri {
+        let kleene = meaning(program.model, patient, condition);
+        let slot = resolve(&program.schedule.value_at, root);
+        match program.exact_roots().iter().find(|r| r.slot == slot) {
+            Some(exact) if kleene == Tri::Unknown => {
+                let decision = exact.decision.condition(program.model);
+                decision.map_or(kleene, |d| exact.plan.decide(program.model, d, patient))
+            }
+            _ => kleene,
+        }
+    }
+
     fn random_patient(model: &Model, program: &Program<'_>, seed: &mut u64) -> Patient {
         let mut next = || {
             *seed ^= *seed << 13;
@@ -858,7 +888,7 @@ mod tests {
                 for (condition, compiled) in conditions {
                     assert_eq!(
                         run.node(compiled.root),
-                        meaning(&model, &patient, condition),
+                        decided(&program, &patient, condition, compiled.root),
                         "{path}: {patient:?}"
                     );
                 }
@@ -872,7 +902,7 @@ mod tests {
         for (rule, compiled) in model.rules.iter().zip(&program.rules) {
             assert_eq!(
                 run.node(compiled.root),
-                meaning(model, patient, &rule.condition),
+                decided(program, patient, &rule.condition, compiled.root),
                 "{}: {patient:?}",
                 rule.name
             );

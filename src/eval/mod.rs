@@ -2,6 +2,7 @@
 //! patient facts read from JSON ([`facts`]), and the three-valued
 //! interpreter ([`evaluate`]) producing an [`Evaluation`].
 
+pub mod exact;
 pub mod explain;
 pub mod facts;
 mod interp;

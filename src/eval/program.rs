@@ -97,6 +97,46 @@ pub struct Program<'m> {
     /// First-match sections not nested in another first-match section, in
     /// order.
     pub(crate) first_match_sections: Vec<SectionId>,
+    /// Decision conditions decided exactly when Kleene logic leaves them
+    /// unknown (`exact`), each by where its value is.
+    pub(crate) exact: Vec<ExactRoot>,
+}
+
+/// A decision condition with a plan to decide it exactly.
+#[derive(Debug)]
+pub(crate) struct ExactRoot {
+    /// Where its value is (the root through the schedule's `value_at`).
+    pub(crate) slot: u32,
+    /// Which condition of the model it is.
+    pub(crate) decision: Decision,
+    pub(crate) plan: super::exact::Plan,
+}
+
+/// A decision condition of the model.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Decision {
+    Rule(usize),
+    Contraindication(usize, usize),
+    Caution(usize, usize),
+}
+
+impl Decision {
+    /// The condition in the model.
+    pub(crate) fn condition(self, model: &Model) -> Option<&Condition> {
+        match self {
+            Decision::Rule(rule) => model.rules.get(rule).map(|r| &r.condition),
+            Decision::Contraindication(action, clause) => model
+                .actions
+                .get(action)
+                .and_then(|a| a.contraindications.get(clause))
+                .map(|c| &c.condition),
+            Decision::Caution(action, clause) => model
+                .actions
+                .get(action)
+                .and_then(|a| a.cautions.get(clause))
+                .map(|c| &c.condition),
+        }
+    }
 }
 
 /// How the interpreter computes every node for a patient, with no branch
@@ -291,7 +331,7 @@ impl<'m> Program<'m> {
             .iter()
             .map(|rule| builder.compile(&rule.condition))
             .collect();
-        let contraindications = model
+        let contraindications: Vec<Vec<Compiled>> = model
             .actions
             .iter()
             .map(|action| {
@@ -302,7 +342,7 @@ impl<'m> Program<'m> {
                     .collect()
             })
             .collect();
-        let cautions = model
+        let cautions: Vec<Vec<Compiled>> = model
             .actions
             .iter()
             .map(|action| {
@@ -377,7 +417,9 @@ impl<'m> Program<'m> {
             .iter()
             .map(|rule| resolve(&schedule.value_at, rule.root))
             .collect();
+        let exact = exact_roots(model, &schedule, &rules, &contraindications, &cautions);
         Program {
+            exact,
             rule_values,
             first_match_sections,
             model,
@@ -398,6 +440,21 @@ impl<'m> Program<'m> {
             section_rules,
             section_ranges,
         }
+    }
+
+    /// The same program with plain Kleene logic: no condition is decided
+    /// over the values of its unknown facts (`exact`). Only for comparing
+    /// with implementations of Kleene logic alone, such as the hand-written
+    /// native baseline of the evaluation benchmark.
+    pub fn kleene_only(mut self) -> Self {
+        self.exact.clear();
+        self
+    }
+
+    /// The decision conditions decided exactly when Kleene logic leaves
+    /// them unknown.
+    pub(crate) fn exact_roots(&self) -> &[ExactRoot] {
+        &self.exact
     }
 
     /// Every rule under a member: the rule itself, or all the rules of a
@@ -499,4 +556,46 @@ impl Builder {
         self.spans.push(condition.span);
         (self.nodes.len() - 1) as u32
     }
+}
+
+/// The decision conditions that have a plan, once per value slot.
+fn exact_roots(
+    model: &Model,
+    schedule: &Schedule,
+    rules: &[Compiled],
+    contraindications: &[Vec<Compiled>],
+    cautions: &[Vec<Compiled>],
+) -> Vec<ExactRoot> {
+    let mut decisions: Vec<(u32, Decision)> = Vec::new();
+    for (index, rule) in rules.iter().enumerate() {
+        decisions.push((rule.root, Decision::Rule(index)));
+    }
+    for (action, clauses) in contraindications.iter().enumerate() {
+        for (clause, compiled) in clauses.iter().enumerate() {
+            decisions.push((compiled.root, Decision::Contraindication(action, clause)));
+        }
+    }
+    for (action, clauses) in cautions.iter().enumerate() {
+        for (clause, compiled) in clauses.iter().enumerate() {
+            decisions.push((compiled.root, Decision::Caution(action, clause)));
+        }
+    }
+    let mut roots: Vec<ExactRoot> = Vec::new();
+    for (root, decision) in decisions {
+        let slot = resolve(&schedule.value_at, root);
+        if roots.iter().any(|r| r.slot == slot) {
+            continue;
+        }
+        let Some(condition) = decision.condition(model) else {
+            continue;
+        };
+        if let Some(plan) = super::exact::Plan::new(model, condition) {
+            roots.push(ExactRoot {
+                slot,
+                decision,
+                plan,
+            });
+        }
+    }
+    roots
 }

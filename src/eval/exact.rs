@@ -1,0 +1,526 @@
+//! Exact decisions over unknown facts: a condition that Kleene logic leaves
+//! unknown is decided over the values its unknown facts can take, under the
+//! invariants. `pregnant or not pregnant` holds whatever `pregnant` is; an
+//! IV course cannot have been completed by a patient never given
+//! corticosteroids when an invariant says so. The condition is unknown only
+//! when some allowed values of its unknown facts make it true and others
+//! make it false: then an escalation means a real patient with these facts
+//! could go either way.
+//!
+//! Input: a model and one of its decision conditions (a rule's condition, a
+//! contraindication or caution clause). [`Plan::new`] works out once which
+//! facts can matter — the condition's own, and those of every invariant that
+//! shares a fact with them, to closure — and a value in each cell of each
+//! fact's domain (the cells the constants of those conditions cut; for a set,
+//! every combination of the members they test). A plan exists only when
+//! these combinations number at most [`BUDGET`]; without one the condition
+//! keeps its Kleene value, which is sound (unknown, so it escalates). Output:
+//! [`Plan::decide`] gives the condition's value for a patient; it runs only
+//! when Kleene logic says unknown, so patients with every fact known never
+//! pay for it. `diff::decision` encodes the same plans for `gdl diff`.
+
+use super::logic::Tri;
+use super::patient::{Patient, Value};
+use crate::sema::{CmpOp, Condition, ConditionKind, FactId, Model, Type};
+
+/// At most this many combinations of fact values are tried for one
+/// condition.
+pub const BUDGET: usize = 4096;
+
+/// How one condition is decided exactly.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The facts that can matter, sorted, each with the values that stand
+    /// for its cells.
+    pub facts: Vec<(FactId, Vec<Value>)>,
+    /// The invariants that constrain them, by index.
+    pub invariants: Vec<usize>,
+}
+
+impl Plan {
+    /// The plan for a condition, or `None` when its facts have more than
+    /// [`BUDGET`] combinations of values.
+    pub fn new(model: &Model, condition: &Condition) -> Option<Plan> {
+        let mut facts: Vec<FactId> = Vec::new();
+        collect_facts(model, condition, &mut facts);
+        let mut invariants: Vec<usize> = Vec::new();
+        // Invariants that share a fact bring their other facts in, until
+        // nothing changes.
+        loop {
+            let before = (facts.len(), invariants.len());
+            for (index, invariant) in model.invariants.iter().enumerate() {
+                if invariants.contains(&index) {
+                    continue;
+                }
+                let mut read = Vec::new();
+                collect_facts(model, &invariant.condition, &mut read);
+                if read.iter().any(|f| facts.contains(f)) {
+                    invariants.push(index);
+                    for fact in read {
+                        if !facts.contains(&fact) {
+                            facts.push(fact);
+                        }
+                    }
+                }
+            }
+            if (facts.len(), invariants.len()) == before {
+                break;
+            }
+        }
+        facts.sort_unstable();
+        invariants.sort_unstable();
+        let mut conditions: Vec<&Condition> = vec![condition];
+        conditions.extend(
+            invariants
+                .iter()
+                .filter_map(|i| model.invariants.get(*i))
+                .map(|i| &i.condition),
+        );
+        let mut combinations: usize = 1;
+        let mut domains = Vec::with_capacity(facts.len());
+        for fact in facts {
+            let values = domain(model, &conditions, fact)?;
+            combinations = combinations.checked_mul(values.len())?;
+            if combinations > BUDGET {
+                return None;
+            }
+            domains.push((fact, values));
+        }
+        Some(Plan {
+            facts: domains,
+            invariants,
+        })
+    }
+
+    /// The condition's value for `patient`: true (or false) when every
+    /// value its unknown facts can take under the invariants makes it true
+    /// (or false); unknown when both happen, or when no value is allowed.
+    pub fn decide(&self, model: &Model, condition: &Condition, patient: &Patient) -> Tri {
+        let unknown: Vec<(FactId, &[Value])> = self
+            .facts
+            .iter()
+            .filter(|(fact, _)| patient.get(*fact) == Value::Unknown)
+            .map(|(fact, values)| (*fact, values.as_slice()))
+            .collect();
+        let mut choice = vec![0usize; unknown.len()];
+        let (mut holds, mut fails) = (false, false);
+        loop {
+            let value_of = |fact: FactId| match unknown.iter().position(|(f, _)| *f == fact) {
+                Some(slot) => unknown
+                    .get(slot)
+                    .and_then(|(_, values)| values.get(choice.get(slot).copied().unwrap_or(0)))
+                    .copied()
+                    .unwrap_or(Value::Unknown),
+                None => patient.get(fact),
+            };
+            let allowed = self.invariants.iter().all(|index| {
+                model
+                    .invariants
+                    .get(*index)
+                    .is_none_or(|i| meaning(model, &i.condition, &value_of) != Tri::False)
+            });
+            if allowed {
+                match meaning(model, condition, &value_of) {
+                    Tri::True => holds = true,
+                    Tri::False => fails = true,
+                    Tri::Unknown => return Tri::Unknown,
+                }
+                if holds && fails {
+                    return Tri::Unknown;
+                }
+            }
+            // The next combination, as an odometer.
+            let mut position = 0;
+            loop {
+                let (Some(digit), Some((_, values))) =
+                    (choice.get_mut(position), unknown.get(position))
+                else {
+                    return match (holds, fails) {
+                        (true, false) => Tri::True,
+                        (false, true) => Tri::False,
+                        _ => Tri::Unknown,
+                    };
+                };
+                *digit += 1;
+                if *digit < values.len() {
+                    break;
+                }
+                *digit = 0;
+                position += 1;
+            }
+        }
+    }
+}
+
+/// The facts a condition reads, through definitions.
+pub fn collect_facts(model: &Model, condition: &Condition, facts: &mut Vec<FactId>) {
+    condition.walk(&mut |c| match &c.kind {
+        ConditionKind::Fact(fact)
+        | ConditionKind::Compare { fact, .. }
+        | ConditionKind::EnumIn { fact, .. }
+        | ConditionKind::SetHas { fact, .. }
+            if !facts.contains(fact) =>
+        {
+            facts.push(*fact);
+        }
+        ConditionKind::Definition(id) => {
+            if let Some(definition) = model.definitions.get(id.index()) {
+                collect_facts(model, &definition.condition, facts);
+            }
+        }
+        _ => {}
+    });
+}
+
+/// The constants a fact is compared with in these conditions (through
+/// definitions), sorted, -0 as 0.
+pub fn constants(model: &Model, conditions: &[&Condition], fact: FactId) -> Vec<f64> {
+    let mut found = Vec::new();
+    for condition in conditions {
+        collect_constants(model, condition, fact, &mut found);
+    }
+    found.sort_by(f64::total_cmp);
+    found.dedup();
+    found
+}
+
+fn collect_constants(model: &Model, condition: &Condition, fact: FactId, found: &mut Vec<f64>) {
+    condition.walk(&mut |c| match &c.kind {
+        // `+ 0.0` turns -0 into 0, so the two are one constant.
+        ConditionKind::Compare { fact: f, value, .. } if *f == fact => found.push(*value + 0.0),
+        ConditionKind::Definition(id) => {
+            if let Some(definition) = model.definitions.get(id.index()) {
+                collect_constants(model, &definition.condition, fact, found);
+            }
+        }
+        _ => {}
+    });
+}
+
+/// The members of a set fact these conditions test, sorted.
+pub fn tested_members(model: &Model, conditions: &[&Condition], fact: FactId) -> Vec<u32> {
+    let mut found = Vec::new();
+    for condition in conditions {
+        collect_members(model, condition, fact, &mut found);
+    }
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+fn collect_members(model: &Model, condition: &Condition, fact: FactId, found: &mut Vec<u32>) {
+    condition.walk(&mut |c| match &c.kind {
+        ConditionKind::SetHas { fact: f, value } if *f == fact => found.push(*value),
+        ConditionKind::Definition(id) => {
+            if let Some(definition) = model.definitions.get(id.index()) {
+                collect_members(model, &definition.condition, fact, found);
+            }
+        }
+        _ => {}
+    });
+}
+
+/// One value in each cell of a fact's domain, as far as these conditions
+/// can tell values apart; `None` when there are too many.
+fn domain(model: &Model, conditions: &[&Condition], fact: FactId) -> Option<Vec<Value>> {
+    let ty = &model.facts.get(fact.index())?.ty;
+    Some(match ty {
+        Type::Bool => vec![Value::Bool(false), Value::Bool(true)],
+        Type::Number | Type::Quantity(_) => {
+            let constants = constants(model, conditions, fact);
+            (0..=2 * constants.len())
+                .map(|cell| Value::Number(cell_value(&constants, cell)))
+                .collect()
+        }
+        Type::Enum(id) => {
+            let size = model.enums.get(id.index())?.values.len() as u32;
+            (0..size).map(Value::Enum).collect()
+        }
+        Type::Set(_) => {
+            let members = tested_members(model, conditions, fact);
+            if members.len() > 10 {
+                return None;
+            }
+            (0..1u32 << members.len())
+                .map(|combination| {
+                    let mut bits = 0u128;
+                    for (index, member) in members.iter().enumerate() {
+                        if combination & (1 << index) != 0 && *member < 128 {
+                            bits |= 1 << member;
+                        }
+                    }
+                    Value::Set(bits)
+                })
+                .collect()
+        }
+    })
+}
+
+/// A number in cell `cell` of the sorted constants: cell `2i + 1` is the
+/// constant `i` itself, the even cells the gaps around them.
+pub fn cell_value(constants: &[f64], cell: usize) -> f64 {
+    if cell % 2 == 1 {
+        return constants.get(cell / 2).copied().unwrap_or(0.0);
+    }
+    let below = cell
+        .checked_sub(1)
+        .and_then(|c| constants.get(c / 2))
+        .copied();
+    let above = constants.get(cell / 2).copied();
+    match (below, above) {
+        (None, None) => 0.0,
+        (None, Some(above)) => above - 1.0,
+        (Some(below), None) => below + 1.0,
+        (Some(below), Some(above)) => {
+            let middle = below / 2.0 + above / 2.0;
+            if middle > below && middle < above {
+                middle
+            } else {
+                // Adjacent floats: no number lies between them, and the
+                // gap is empty; any value of a neighbouring cell stands in.
+                below
+            }
+        }
+    }
+}
+
+/// The cell of a number among sorted constants (see [`cell_value`]).
+pub fn cell_of(constants: &[f64], x: f64) -> usize {
+    let below = constants.iter().take_while(|c| **c < x).count();
+    let equal = constants.get(below).is_some_and(|c| *c == x);
+    2 * below + usize::from(equal)
+}
+
+/// Kleene meaning of a condition with fact values from `value_of`.
+pub fn meaning(model: &Model, condition: &Condition, value_of: &dyn Fn(FactId) -> Value) -> Tri {
+    match &condition.kind {
+        ConditionKind::Const(value) => Tri::from_bool(*value),
+        ConditionKind::Fact(fact) => match value_of(*fact) {
+            Value::Bool(b) => Tri::from_bool(b),
+            _ => Tri::Unknown,
+        },
+        ConditionKind::Definition(id) => model
+            .definitions
+            .get(id.index())
+            .map_or(Tri::Unknown, |d| meaning(model, &d.condition, value_of)),
+        ConditionKind::Not(inner) => meaning(model, inner, value_of).negate(),
+        ConditionKind::And(parts) => parts.iter().fold(Tri::True, |acc, part| {
+            acc.and(meaning(model, part, value_of))
+        }),
+        ConditionKind::Or(parts) => parts.iter().fold(Tri::False, |acc, part| {
+            acc.or(meaning(model, part, value_of))
+        }),
+        ConditionKind::Implies(left, right) => {
+            meaning(model, left, value_of).implies(meaning(model, right, value_of))
+        }
+        ConditionKind::Compare { fact, op, value } => match value_of(*fact) {
+            Value::Number(x) => Tri::from_bool(match op {
+                CmpOp::Lt => x < *value,
+                CmpOp::Le => x <= *value,
+                CmpOp::Gt => x > *value,
+                CmpOp::Ge => x >= *value,
+                CmpOp::Eq => x == *value,
+                CmpOp::Ne => x != *value,
+            }),
+            _ => Tri::Unknown,
+        },
+        ConditionKind::EnumIn { fact, values } => match value_of(*fact) {
+            Value::Enum(v) => Tri::from_bool(values.contains(&v)),
+            _ => Tri::Unknown,
+        },
+        ConditionKind::SetHas { fact, value } => match value_of(*fact) {
+            Value::Set(bits) => Tri::from_bool(*value < 128 && bits & (1u128 << value) != 0),
+            _ => Tri::Unknown,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    fn formula(rng: &mut Rng, depth: u32) -> String {
+        if depth == 0 || rng.below(3) == 0 {
+            return match rng.below(5) {
+                0 | 1 => format!("b{}", rng.below(3)),
+                2 => format!(
+                    "q {} {} mg",
+                    ["<", ">=", "="][rng.below(3) as usize],
+                    [0, 10, 20][rng.below(3) as usize]
+                ),
+                3 => format!("e = v{}", rng.below(3)),
+                _ => format!("v{} in s", rng.below(2)),
+            };
+        }
+        match rng.below(3) {
+            0 => format!("not ({})", formula(rng, depth - 1)),
+            1 => format!(
+                "({} or {})",
+                formula(rng, depth - 1),
+                formula(rng, depth - 1)
+            ),
+            _ => format!(
+                "({} and {})",
+                formula(rng, depth - 1),
+                formula(rng, depth - 1)
+            ),
+        }
+    }
+
+    /// Every value of each fact, unknown first.
+    fn values() -> [Vec<Value>; 6] {
+        let bools = vec![Value::Unknown, Value::Bool(false), Value::Bool(true)];
+        let mut q = vec![Value::Unknown];
+        q.extend([-5.0, 0.0, 5.0, 10.0, 15.0, 20.0, 25.0].map(Value::Number));
+        let mut e = vec![Value::Unknown];
+        e.extend((0..3).map(Value::Enum));
+        let mut s = vec![Value::Unknown];
+        s.extend((0..4u128).map(Value::Set));
+        [bools.clone(), bools.clone(), bools, q, e, s]
+    }
+
+    fn patients(values: &[Vec<Value>]) -> Vec<Vec<Value>> {
+        let mut out = vec![Vec::new()];
+        for domain in values {
+            out = out
+                .into_iter()
+                .flat_map(|prefix| {
+                    domain.iter().map(move |v| {
+                        let mut next = prefix.clone();
+                        next.push(*v);
+                        next
+                    })
+                })
+                .collect();
+        }
+        out
+    }
+
+    /// `decide` against brute force: for every patient, the condition over
+    /// all its completions (every fact, not only the plan's) that no
+    /// invariant rules out.
+    #[test]
+    fn exact_decisions_agree_with_every_completion() {
+        let all = values();
+        let everyone = patients(&all);
+        let known: Vec<Vec<Value>> = all.iter().map(|d| d[1..].to_vec()).collect();
+        let totals = patients(&known);
+        for seed in 1..16u64 {
+            let mut rng = Rng(seed * 0x9e37_79b9 + 1);
+            let mut text = String::from(
+                "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nenum E { v0, v1, v2 }\n\
+                 fact b0: bool\nfact b1: bool\nfact b2: bool\nfact q: quantity mg\nfact e: E\nfact s: set of E\naction a\n",
+            );
+            for _ in 0..rng.below(3) {
+                text.push_str(&format!("invariant {}\n", formula(&mut rng, 1)));
+            }
+            for r in 0..3 {
+                text.push_str(&format!(
+                    "rule r{r} {{\n  when {}\n  then recommend a\n  cite R\n}}\n",
+                    formula(&mut rng, 3)
+                ));
+            }
+            let model = crate::test_model(&text);
+            let allowed: Vec<&Vec<Value>> = totals
+                .iter()
+                .filter(|total| {
+                    let value_of =
+                        |f: FactId| total.get(f.index()).copied().unwrap_or(Value::Unknown);
+                    model
+                        .invariants
+                        .iter()
+                        .all(|i| meaning(&model, &i.condition, &value_of) == Tri::True)
+                })
+                .collect();
+            for rule in &model.rules {
+                let Some(plan) = Plan::new(&model, &rule.condition) else {
+                    continue;
+                };
+                for partial in &everyone {
+                    let patient = Patient::from_values(None, partial.iter().copied());
+                    let (mut holds, mut fails) = (false, false);
+                    for total in &allowed {
+                        let agrees = partial
+                            .iter()
+                            .zip(total.iter())
+                            .all(|(p, t)| *p == Value::Unknown || p == t);
+                        if !agrees {
+                            continue;
+                        }
+                        let value_of =
+                            |f: FactId| total.get(f.index()).copied().unwrap_or(Value::Unknown);
+                        match meaning(&model, &rule.condition, &value_of) {
+                            Tri::True => holds = true,
+                            _ => fails = true,
+                        }
+                    }
+                    // A patient no allowed completion agrees with has facts
+                    // the invariants rule out together; the plan then reads
+                    // only the invariants that share facts with the
+                    // condition, which is all a decision needs otherwise
+                    // (invariants over other facts constrain those facts
+                    // alone).
+                    if !holds && !fails {
+                        continue;
+                    }
+                    let expected = match (holds, fails) {
+                        (true, false) => Tri::True,
+                        (false, true) => Tri::False,
+                        _ => Tri::Unknown,
+                    };
+                    // A value Kleene logic knows stands; the plan decides
+                    // only what it leaves unknown.
+                    let kleene = meaning(&model, &rule.condition, &|f| patient.get(f));
+                    let (decided, expected) = if kleene == Tri::Unknown {
+                        (plan.decide(&model, &rule.condition, &patient), expected)
+                    } else {
+                        (kleene, kleene)
+                    };
+                    assert_eq!(
+                        decided, expected,
+                        "seed {seed}, rule {}: {partial:?}\n{text}",
+                        rule.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod shipped {
+    use super::*;
+
+    /// Every decision condition of the shipped guideline is decided
+    /// exactly: none is left to Kleene logic for lack of budget.
+    #[test]
+    fn every_decision_of_the_shipped_guideline_has_a_plan() {
+        let text = std::fs::read_to_string("guidelines/dermatomyositis.gdl").unwrap_or_default();
+        let model = crate::test_model(&text);
+        let mut missing = Vec::new();
+        for rule in &model.rules {
+            if Plan::new(&model, &rule.condition).is_none() {
+                missing.push(format!("rule {}", rule.name));
+            }
+        }
+        for action in &model.actions {
+            for clause in action.contraindications.iter().chain(&action.cautions) {
+                if Plan::new(&model, &clause.condition).is_none() {
+                    missing.push(format!("a clause of {}", action.name));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no plan for: {missing:?}");
+    }
+}
