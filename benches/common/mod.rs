@@ -258,17 +258,21 @@ fn patient_missing(
         ("on_systemic_corticosteroids", on_steroids.to_string()),
         ("corticosteroid_taper_in_progress", taper.to_string()),
         ("treatment_response_achieved", chance(r, 400).to_string()),
+        // Invariants: an IV course, and a corticosteroid-sparing need, are
+        // of corticosteroids being taken; toxicity means azathioprine failed.
         (
             "iv_corticosteroid_course_completed",
-            chance(r, 300).to_string(),
+            (chance(r, 300) && on_steroids).to_string(),
         ),
         ("physician_chooses_initial_ivig", chance(r, 250).to_string()),
-        ("anti_inflammatory_preferred", chance(r, 300).to_string()),
-        ("corticosteroid_sparing_needed", chance(r, 400).to_string()),
+        (
+            "corticosteroid_sparing_needed",
+            (chance(r, 400) && on_steroids).to_string(),
+        ),
         ("time_on_azathioprine", months.to_owned()),
         (
             "azathioprine_stopped_for_toxicity",
-            chance(r, 300).to_string(),
+            (chance(r, 300) && failed.contains(&"azathioprine")).to_string(),
         ),
         ("renal_impairment", chance(r, 200).to_string()),
         ("hypertension", chance(r, 300).to_string()),
@@ -280,7 +284,7 @@ fn patient_missing(
 
     if chance(r, implausible_per_mille) {
         // (premise, conclusion, value that violates the conclusion)
-        const VIOLATIONS: [(&str, &str, &str); 6] = [
+        const VIOLATIONS: [(&str, &str, &str); 8] = [
             ("pregnant", "childbearing_potential", "false"),
             ("subclinical_muscle_disease", "muscle_weakness", "true"),
             (
@@ -291,8 +295,18 @@ fn patient_missing(
             ("acute_skin_flare", "skin_disease", "false"),
             ("skin_unresponsive_to_topicals", "skin_disease", "false"),
             ("severe_pruritus_despite_topicals", "pruritus", "false"),
+            (
+                "iv_corticosteroid_course_completed",
+                "on_systemic_corticosteroids",
+                "false",
+            ),
+            (
+                "corticosteroid_sparing_needed",
+                "on_systemic_corticosteroids",
+                "false",
+            ),
         ];
-        let (premise, conclusion, value) = VIOLATIONS[r.below(6) as usize];
+        let (premise, conclusion, value) = VIOLATIONS[r.below(8) as usize];
         for (name, text) in facts.iter_mut() {
             if *name == premise {
                 *text = "true".to_owned();

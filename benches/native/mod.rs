@@ -54,19 +54,18 @@ pub mod fact {
     pub const TREATMENT_RESPONSE_ACHIEVED: u32 = 21;
     pub const IV_CORTICOSTEROID_COURSE_COMPLETED: u32 = 22;
     pub const PHYSICIAN_CHOOSES_INITIAL_IVIG: u32 = 23;
-    pub const ANTI_INFLAMMATORY_PREFERRED: u32 = 24;
-    pub const CORTICOSTEROID_SPARING_NEEDED: u32 = 25;
-    pub const TIME_ON_AZATHIOPRINE: u32 = 26;
-    pub const AZATHIOPRINE_STOPPED_FOR_TOXICITY: u32 = 27;
-    pub const RENAL_IMPAIRMENT: u32 = 28;
-    pub const HYPERTENSION: u32 = 29;
-    pub const PREGNANT: u32 = 30;
-    pub const CHILDBEARING_POTENTIAL: u32 = 31;
-    pub const EFFECTIVE_CONTRACEPTION: u32 = 32;
-    pub const G6PD_DEFICIENCY: u32 = 33;
+    pub const CORTICOSTEROID_SPARING_NEEDED: u32 = 24;
+    pub const TIME_ON_AZATHIOPRINE: u32 = 25;
+    pub const AZATHIOPRINE_STOPPED_FOR_TOXICITY: u32 = 26;
+    pub const RENAL_IMPAIRMENT: u32 = 27;
+    pub const HYPERTENSION: u32 = 28;
+    pub const PREGNANT: u32 = 29;
+    pub const CHILDBEARING_POTENTIAL: u32 = 30;
+    pub const EFFECTIVE_CONTRACEPTION: u32 = 31;
+    pub const G6PD_DEFICIENCY: u32 = 32;
 }
 
-pub const FACT_NAMES: [&str; 34] = [
+pub const FACT_NAMES: [&str; 33] = [
     "myositis",
     "muscle_weakness",
     "subclinical_muscle_disease",
@@ -91,7 +90,6 @@ pub const FACT_NAMES: [&str; 34] = [
     "treatment_response_achieved",
     "iv_corticosteroid_course_completed",
     "physician_chooses_initial_ivig",
-    "anti_inflammatory_preferred",
     "corticosteroid_sparing_needed",
     "time_on_azathioprine",
     "azathioprine_stopped_for_toxicity",
@@ -132,18 +130,19 @@ pub mod action {
     pub const HYDROXYCHLOROQUINE: u8 = 24;
     pub const CHLOROQUINE: u8 = 25;
     pub const SUNSCREEN_HIGH_PROTECTION: u8 = 26;
-    pub const TOPICAL_CORTICOSTEROID_POTENT: u8 = 27;
-    pub const TOPICAL_CORTICOSTEROID_MILD_MODERATE: u8 = 28;
-    pub const SCALP_FOAM_OR_LOTION: u8 = 29;
-    pub const TOPICAL_ANTIPRURITIC: u8 = 30;
-    pub const SEDATING_ANTIHISTAMINE_AT_NIGHT: u8 = 31;
-    pub const NON_SEDATING_ANTIHISTAMINE_DAYTIME: u8 = 32;
-    pub const TACROLIMUS_TOPICAL: u8 = 33;
-    pub const ADD_SKIN_DIRECTED_TREATMENT: u8 = 34;
-    pub const TREAT_UNDERLYING_MALIGNANCY: u8 = 35;
+    pub const TOPICAL_CORTICOSTEROID: u8 = 27;
+    pub const TOPICAL_CORTICOSTEROID_POTENT: u8 = 28;
+    pub const TOPICAL_CORTICOSTEROID_MILD_MODERATE: u8 = 29;
+    pub const SCALP_FOAM_OR_LOTION: u8 = 30;
+    pub const TOPICAL_ANTIPRURITIC: u8 = 31;
+    pub const SEDATING_ANTIHISTAMINE_AT_NIGHT: u8 = 32;
+    pub const NON_SEDATING_ANTIHISTAMINE_DAYTIME: u8 = 33;
+    pub const TACROLIMUS_TOPICAL: u8 = 34;
+    pub const ADD_SKIN_DIRECTED_TREATMENT: u8 = 35;
+    pub const TREAT_UNDERLYING_MALIGNANCY: u8 = 36;
 }
 
-pub const ACTION_NAMES: [&str; 36] = [
+pub const ACTION_NAMES: [&str; 37] = [
     "goal_remission_or_control",
     "goal_suppress_muscle_inflammation",
     "goal_improve_muscle_strength",
@@ -171,6 +170,7 @@ pub const ACTION_NAMES: [&str; 36] = [
     "hydroxychloroquine",
     "chloroquine",
     "sunscreen_high_protection",
+    "topical_corticosteroid",
     "topical_corticosteroid_potent",
     "topical_corticosteroid_mild_moderate",
     "scalp_foam_or_lotion",
@@ -183,35 +183,35 @@ pub const ACTION_NAMES: [&str; 36] = [
 ];
 
 /// Number of rules.
-pub const RULES: usize = 45;
+pub const RULES: usize = 43;
 
 pub const RULE_NAMES: [&str; RULES] = [
     "goal_for_every_patient",
     "initial_goals_with_muscle_involvement",
     "goal_skin_disease",
     "severe_step_down_to_oral",
-    "severe_initial_ivig_with_iv_corticosteroids",
     "severe_initial_iv_corticosteroids",
+    "severe_ivig_not_chosen",
     "corticosteroids_lowest_dose",
     "corticosteroids_taper_on_response",
     "anti_synthetase_add_immunosuppressant",
     "anti_SRP_early_escalation",
+    "anti_SRP_after_immunosuppressant",
     "anti_MDA5_early_combined_therapy",
-    "muscle_third_line_with_organ_involvement",
-    "muscle_third_line",
-    "muscle_azathioprine_allow_six_months",
-    "muscle_second_line_azathioprine",
-    "muscle_second_line_methotrexate",
     "muscle_first_line",
+    "muscle_second_line",
+    "muscle_third_line",
+    "muscle_cyclophosphamide_after_others",
+    "muscle_azathioprine_judged_early",
     "muscle_adjunctive_ivig",
     "sunscreen_for_all",
+    "skin_topical_corticosteroid",
     "skin_topical_corticosteroid_potent_sites",
     "skin_topical_corticosteroid_atrophy_prone_sites",
     "skin_scalp_formulation",
     "skin_topical_antipruritic",
     "skin_oral_antihistamines",
-    "skin_third_line_after_methotrexate_with_ild",
-    "skin_third_line_anti_inflammatory",
+    "skin_recalcitrant_ild_ciclosporin",
     "skin_third_line_after_methotrexate",
     "skin_third_line_methotrexate",
     "skin_second_line_antimalarial",
@@ -219,9 +219,8 @@ pub const RULE_NAMES: [&str; RULES] = [
     "skin_flare_on_taper_add_treatment",
     "skin_adjunctive_ivig",
     "treat_malignancy",
+    "no_repeat_methotrexate",
     "no_repeat_azathioprine",
-    "no_repeat_hydroxychloroquine",
-    "no_repeat_chloroquine",
     "no_repeat_ciclosporin",
     "no_repeat_tacrolimus_oral",
     "no_repeat_mycophenolate",
@@ -229,7 +228,6 @@ pub const RULE_NAMES: [&str; RULES] = [
     "no_repeat_chlorambucil",
     "no_repeat_thalidomide",
     "no_repeat_dapsone",
-    "no_repeat_concomitant_immunosuppressant",
     "no_repeat_ivig",
 ];
 
@@ -297,7 +295,6 @@ pub struct Facts {
     pub treatment_response_achieved: Option<bool>,
     pub iv_corticosteroid_course_completed: Option<bool>,
     pub physician_chooses_initial_ivig: Option<bool>,
-    pub anti_inflammatory_preferred: Option<bool>,
     pub corticosteroid_sparing_needed: Option<bool>,
     /// Months.
     pub time_on_azathioprine: Option<f64>,
@@ -379,10 +376,6 @@ impl Facts {
                 fact::PHYSICIAN_CHOOSES_INITIAL_IVIG,
             )
             | u(
-                self.anti_inflammatory_preferred.is_some(),
-                fact::ANTI_INFLAMMATORY_PREFERRED,
-            )
-            | u(
                 self.corticosteroid_sparing_needed.is_some(),
                 fact::CORTICOSTEROID_SPARING_NEEDED,
             )
@@ -447,7 +440,6 @@ impl Facts {
             treatment_response_achieved: b(fact::TREATMENT_RESPONSE_ACHIEVED),
             iv_corticosteroid_course_completed: b(fact::IV_CORTICOSTEROID_COURSE_COMPLETED),
             physician_chooses_initial_ivig: b(fact::PHYSICIAN_CHOOSES_INITIAL_IVIG),
-            anti_inflammatory_preferred: b(fact::ANTI_INFLAMMATORY_PREFERRED),
             corticosteroid_sparing_needed: b(fact::CORTICOSTEROID_SPARING_NEEDED),
             time_on_azathioprine: match v(fact::TIME_ON_AZATHIOPRINE) {
                 Value::Number(x) => Some(x),
@@ -754,16 +746,23 @@ use fact as f;
 const SEVERE_OR_ACUTE_FLARE: u64 = facts(&[
     f::SEVERE_DISEASE,
     f::ACUTE_MUSCLE_FLARE,
+    f::SKIN_DISEASE,
     f::ACUTE_SKIN_FLARE,
+    f::ON_SYSTEMIC_CORTICOSTEROIDS,
     f::CORTICOSTEROID_TAPER_IN_PROGRESS,
 ]);
-const MUSCLE_SECOND_LINE: u64 = facts(&[f::MYOSITIS, f::FAILED, f::CORTICOSTEROID_SPARING_NEEDED]);
-const AZATHIOPRINE_FAILED: u64 = facts(&[
+const MUSCLE_SECOND_LINE: u64 = facts(&[
+    f::MYOSITIS,
     f::FAILED,
-    f::TIME_ON_AZATHIOPRINE,
-    f::AZATHIOPRINE_STOPPED_FOR_TOXICITY,
+    f::ON_SYSTEMIC_CORTICOSTEROIDS,
+    f::CORTICOSTEROID_SPARING_NEEDED,
 ]);
-const MUSCLE_THIRD_LINE: u64 = MUSCLE_SECOND_LINE | AZATHIOPRINE_FAILED;
+const MUSCLE_THIRD_LINE: u64 = MUSCLE_SECOND_LINE;
+const ORGAN: u64 = facts(&[
+    f::VASCULITIS,
+    f::INTERSTITIAL_LUNG_DISEASE,
+    f::RESPIRATORY_MUSCLE_INVOLVEMENT,
+]);
 const SKIN_SECOND_LINE: u64 = facts(&[f::SKIN_DISEASE, f::SKIN_UNRESPONSIVE_TO_TOPICALS]);
 const SKIN_THIRD_LINE: u64 = SKIN_SECOND_LINE | facts(&[f::FAILED]);
 const SKIN_SITES_AND_DISEASE: u64 = facts(&[f::SKIN_DISEASE, f::SKIN_SITES]);
@@ -780,49 +779,55 @@ const RULE_FACTS: [u64; RULES] = [
     ]),
     facts(&[f::SKIN_DISEASE]),
     SEVERE_OR_ACUTE_FLARE | facts(&[f::IV_CORTICOSTEROID_COURSE_COMPLETED]),
+    SEVERE_OR_ACUTE_FLARE | facts(&[f::IV_CORTICOSTEROID_COURSE_COMPLETED]),
     SEVERE_OR_ACUTE_FLARE | facts(&[f::PHYSICIAN_CHOOSES_INITIAL_IVIG]),
-    SEVERE_OR_ACUTE_FLARE,
     facts(&[f::ON_SYSTEMIC_CORTICOSTEROIDS]),
     facts(&[
         f::ON_SYSTEMIC_CORTICOSTEROIDS,
         f::TREATMENT_RESPONSE_ACHIEVED,
     ]),
     facts(&[f::ANTIBODIES]),
+    facts(&[f::ANTIBODIES, f::FAILED]),
     facts(&[f::ANTIBODIES]),
     facts(&[f::ANTIBODIES]),
-    MUSCLE_THIRD_LINE
-        | facts(&[
-            f::VASCULITIS,
-            f::INTERSTITIAL_LUNG_DISEASE,
-            f::RESPIRATORY_MUSCLE_INVOLVEMENT,
-        ]),
+    SEVERE_OR_ACUTE_FLARE | facts(&[f::MYOSITIS, f::FAILED]),
+    MUSCLE_SECOND_LINE,
     MUSCLE_THIRD_LINE,
-    MUSCLE_SECOND_LINE | AZATHIOPRINE_FAILED,
-    MUSCLE_SECOND_LINE,
-    MUSCLE_SECOND_LINE,
-    SEVERE_OR_ACUTE_FLARE | facts(&[f::MYOSITIS, f::ON_SYSTEMIC_CORTICOSTEROIDS]),
+    MUSCLE_THIRD_LINE | ORGAN,
+    facts(&[
+        f::FAILED,
+        f::AZATHIOPRINE_STOPPED_FOR_TOXICITY,
+        f::TIME_ON_AZATHIOPRINE,
+    ]),
     facts(&[
         f::MYOSITIS,
         f::MUSCLE_WEAKNESS,
         f::ACTIVE_DESPITE_OPTIMAL_IMMUNOSUPPRESSION,
     ]),
     0,
+    facts(&[f::SKIN_DISEASE]),
     SKIN_SITES_AND_DISEASE,
     SKIN_SITES_AND_DISEASE,
     SKIN_SITES_AND_DISEASE,
     facts(&[f::SKIN_DISEASE, f::PRURITUS]),
-    facts(&[f::SKIN_DISEASE, f::SEVERE_PRURITUS_DESPITE_TOPICALS]),
+    facts(&[
+        f::SKIN_DISEASE,
+        f::PRURITUS,
+        f::SEVERE_PRURITUS_DESPITE_TOPICALS,
+    ]),
     SKIN_THIRD_LINE | facts(&[f::INTERSTITIAL_LUNG_DISEASE]),
-    SKIN_THIRD_LINE | facts(&[f::ANTI_INFLAMMATORY_PREFERRED]),
     SKIN_THIRD_LINE,
     SKIN_THIRD_LINE,
     SKIN_SECOND_LINE,
     SKIN_SECOND_LINE,
-    facts(&[f::ACUTE_SKIN_FLARE, f::CORTICOSTEROID_TAPER_IN_PROGRESS]),
+    facts(&[
+        f::SKIN_DISEASE,
+        f::ACUTE_SKIN_FLARE,
+        f::ON_SYSTEMIC_CORTICOSTEROIDS,
+        f::CORTICOSTEROID_TAPER_IN_PROGRESS,
+    ]),
     SKIN_THIRD_LINE | facts(&[f::ACTIVE_DESPITE_OPTIMAL_IMMUNOSUPPRESSION]),
     facts(&[f::UNDERLYING_MALIGNANCY]),
-    AZATHIOPRINE_FAILED,
-    FAILED_ONLY,
     FAILED_ONLY,
     FAILED_ONLY,
     FAILED_ONLY,
@@ -848,46 +853,35 @@ const CHOICES: [&[(u8, &[u8])]; RULES] = [
     ],
     &[(0, &[a::GOAL_CONTROL_SKIN_DISEASE])],
     &[(0, &[a::HIGH_DOSE_ORAL_CORTICOSTEROIDS])],
-    &[(0, &[a::IVIG_WITH_IV_CORTICOSTEROIDS])],
-    &[(0, &[a::IV_CORTICOSTEROIDS])],
+    &[(0, &[a::IVIG_WITH_IV_CORTICOSTEROIDS, a::IV_CORTICOSTEROIDS])],
+    &[],
     &[(0, &[a::LOWEST_EFFECTIVE_CORTICOSTEROID_DOSE])],
     &[(0, &[a::TAPER_CORTICOSTEROIDS])],
     &[(0, &[a::CONCOMITANT_IMMUNOSUPPRESSANT])],
-    &[(
-        0,
-        &[a::CONCOMITANT_IMMUNOSUPPRESSANT, a::IVIG, a::RITUXIMAB],
-    )],
+    &[(0, &[a::CONCOMITANT_IMMUNOSUPPRESSANT])],
+    &[(0, &[a::IVIG, a::RITUXIMAB])],
     &[
         (0, &[a::CONCOMITANT_IMMUNOSUPPRESSANT]),
         (1, &[a::HIGH_DOSE_ORAL_CORTICOSTEROIDS]),
         (2, &[a::ASSESS_INTERSTITIAL_LUNG_DISEASE]),
     ],
-    &[(
-        0,
-        &[
-            a::CYCLOPHOSPHAMIDE,
-            a::CICLOSPORIN,
-            a::TACROLIMUS_ORAL,
-            a::MYCOPHENOLATE,
-            a::CHLORAMBUCIL,
-        ],
-    )],
-    &[(
-        0,
-        &[
-            a::CICLOSPORIN,
-            a::TACROLIMUS_ORAL,
-            a::MYCOPHENOLATE,
-            a::CYCLOPHOSPHAMIDE,
-            a::CHLORAMBUCIL,
-        ],
-    )],
-    &[(0, &[a::AZATHIOPRINE])],
-    &[(0, &[a::AZATHIOPRINE])],
-    &[(0, &[a::METHOTREXATE])],
     &[(0, &[a::HIGH_DOSE_ORAL_CORTICOSTEROIDS])],
+    &[(0, &[a::METHOTREXATE, a::AZATHIOPRINE])],
+    &[(
+        0,
+        &[
+            a::CYCLOPHOSPHAMIDE,
+            a::CICLOSPORIN,
+            a::TACROLIMUS_ORAL,
+            a::MYCOPHENOLATE,
+            a::CHLORAMBUCIL,
+        ],
+    )],
+    &[],
+    &[],
     &[(0, &[a::IVIG])],
     &[(0, &[a::SUNSCREEN_HIGH_PROTECTION])],
+    &[(0, &[a::TOPICAL_CORTICOSTEROID])],
     &[(0, &[a::TOPICAL_CORTICOSTEROID_POTENT])],
     &[(0, &[a::TOPICAL_CORTICOSTEROID_MILD_MODERATE])],
     &[(0, &[a::SCALP_FOAM_OR_LOTION])],
@@ -896,9 +890,16 @@ const CHOICES: [&[(u8, &[u8])]; RULES] = [
         (0, &[a::SEDATING_ANTIHISTAMINE_AT_NIGHT]),
         (1, &[a::NON_SEDATING_ANTIHISTAMINE_DAYTIME]),
     ],
-    &[(0, &[a::CICLOSPORIN, a::AZATHIOPRINE, a::MYCOPHENOLATE])],
-    &[(0, &[a::THALIDOMIDE, a::DAPSONE])],
-    &[(0, &[a::AZATHIOPRINE, a::MYCOPHENOLATE, a::CICLOSPORIN])],
+    &[(0, &[a::CICLOSPORIN, a::THALIDOMIDE, a::DAPSONE])],
+    &[(
+        0,
+        &[
+            a::AZATHIOPRINE,
+            a::MYCOPHENOLATE,
+            a::THALIDOMIDE,
+            a::DAPSONE,
+        ],
+    )],
     &[(0, &[a::METHOTREXATE])],
     &[(0, &[a::HYDROXYCHLOROQUINE, a::CHLOROQUINE])],
     &[(0, &[a::TACROLIMUS_TOPICAL])],
@@ -916,38 +917,45 @@ const CHOICES: [&[(u8, &[u8])]; RULES] = [
     &[],
     &[],
     &[],
-    &[],
-    &[],
 ];
 
-/// `then avoid` clauses: (rule, action). Each has exactly one action, and
-/// each action is avoided by at most one rule.
+/// `then avoid` clauses: (rule, action). Each has exactly one action;
+/// cyclophosphamide is avoided by two rules.
 const AVOIDS: [(u8, u8); 13] = [
+    (5, a::IVIG_WITH_IV_CORTICOSTEROIDS),
+    (15, a::CYCLOPHOSPHAMIDE),
     (30, a::INCREASE_CORTICOSTEROID_DOSE),
-    (33, a::AZATHIOPRINE),
-    (34, a::HYDROXYCHLOROQUINE),
-    (35, a::CHLOROQUINE),
-    (36, a::CICLOSPORIN),
-    (37, a::TACROLIMUS_ORAL),
-    (38, a::MYCOPHENOLATE),
-    (39, a::CYCLOPHOSPHAMIDE),
-    (40, a::CHLORAMBUCIL),
-    (41, a::THALIDOMIDE),
-    (42, a::DAPSONE),
-    (43, a::CONCOMITANT_IMMUNOSUPPRESSANT),
-    (44, a::IVIG),
+    (33, a::METHOTREXATE),
+    (34, a::AZATHIOPRINE),
+    (35, a::CICLOSPORIN),
+    (36, a::TACROLIMUS_ORAL),
+    (37, a::MYCOPHENOLATE),
+    (38, a::CYCLOPHOSPHAMIDE),
+    (39, a::CHLORAMBUCIL),
+    (40, a::THALIDOMIDE),
+    (41, a::DAPSONE),
+    (42, a::IVIG),
 ];
 
 /// Rules whose only `then`s are avoids (undecided, they escalate only
 /// through what they withhold, unless they stop a first-match section).
-const AVOID_ONLY: u64 = ((1u64 << 45) - 1) & !((1u64 << 33) - 1);
+const AVOID_ONLY: u64 = (((1u64 << 43) - 1) & !((1u64 << 33) - 1)) | 1 << 5 | 1 << 15;
+
+/// Rules with only `else-escalate`: when they fire, they escalate.
+const REFERRAL_ONLY: u64 = 1 << 16;
 
 /// Rules of each first-match section (`severe_initial_therapy`,
-/// `muscle_lines`, `skin_systemic_lines`), as bitsets over rules.
+/// `anti_SRP_options`, `muscle_lines`, `skin_systemic_lines`), as bitsets
+/// over rules.
 const fn rule_range(first: u32, end: u32) -> u64 {
     ((1u64 << end) - 1) & !((1u64 << first) - 1)
 }
-const FIRST_MATCH_SECTIONS: [u64; 3] = [rule_range(3, 6), rule_range(11, 17), rule_range(24, 29)];
+const FIRST_MATCH_SECTIONS: [u64; 4] = [
+    rule_range(3, 5),
+    rule_range(9, 11),
+    rule_range(13, 15),
+    rule_range(25, 29),
+];
 
 /// `exclusive` declarations, as action bitsets.
 const EXCLUSIVES: [u64; 2] = [
@@ -977,6 +985,8 @@ struct Context {
     maybe_avoided: u64,
     /// The caution on systemic corticosteroids in amyopathic DM.
     amyopathic_caution: K,
+    /// The G6PD caution on dapsone.
+    g6pd_caution: K,
     /// Actions recommended so far.
     given: u64,
 }
@@ -992,32 +1002,21 @@ impl Context {
                 f::CHILDBEARING_POTENTIAL,
                 f::EFFECTIVE_CONTRACEPTION,
             ]),
-            a::DAPSONE => facts(&[f::G6PD_DEFICIENCY]),
             _ => 0,
         };
         facts & self.unknown
     }
 
-    /// The unknown facts of the rule that avoids `action`.
+    /// The unknown facts of the rules that avoid `action`.
     #[inline]
     fn avoid_needs(&self, action: u8) -> u64 {
-        let rule = match action {
-            a::INCREASE_CORTICOSTEROID_DOSE => 30,
-            a::AZATHIOPRINE => 33,
-            a::HYDROXYCHLOROQUINE => 34,
-            a::CHLOROQUINE => 35,
-            a::CICLOSPORIN => 36,
-            a::TACROLIMUS_ORAL => 37,
-            a::MYCOPHENOLATE => 38,
-            a::CYCLOPHOSPHAMIDE => 39,
-            a::CHLORAMBUCIL => 40,
-            a::THALIDOMIDE => 41,
-            a::DAPSONE => 42,
-            a::CONCOMITANT_IMMUNOSUPPRESSANT => 43,
-            a::IVIG => 44,
-            _ => return 0,
-        };
-        RULE_FACTS[rule] & self.unknown
+        let mut needs = 0;
+        for (rule, avoided) in AVOIDS {
+            if avoided == action {
+                needs |= RULE_FACTS[rule as usize];
+            }
+        }
+        needs & self.unknown
     }
 }
 
@@ -1059,6 +1058,13 @@ fn resolve(rule: u8, choice: u8, alternatives: &[u8], cx: &mut Context, out: &mu
                         0
                     };
                     (cx.amyopathic_caution, needs)
+                } else if action == a::DAPSONE {
+                    let needs = if cx.g6pd_caution == K::U {
+                        facts(&[f::G6PD_DEFICIENCY]) & cx.unknown
+                    } else {
+                        0
+                    };
+                    (cx.g6pd_caution, needs)
                 } else {
                     (K::F, 0)
                 };
@@ -1114,6 +1120,10 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
     let childbearing = K::of(p.childbearing_potential);
 
     // 1. Invariants: a false one means implausible facts; nothing else runs.
+    let failed = |action: u8| any_in(p.failed, 1u64 << action);
+    let toxicity = K::of(p.azathioprine_stopped_for_toxicity);
+    let course = K::of(p.iv_corticosteroid_course_completed);
+    let sparing = K::of(p.corticosteroid_sparing_needed);
     let invariants = [
         pregnant.implies(childbearing),
         subclinical.implies(weakness.not()),
@@ -1121,6 +1131,9 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
         skin_flare.implies(skin),
         unresponsive.implies(skin),
         severe_pruritus.implies(pruritus),
+        course.implies(on_steroids),
+        sparing.implies(on_steroids),
+        toxicity.implies(failed(a::AZATHIOPRINE)),
     ];
     if invariants.contains(&K::F) {
         for (i, v) in invariants.iter().enumerate() {
@@ -1136,31 +1149,32 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
     }
 
     // 2. Definitions.
-    let failed = |action: u8| any_in(p.failed, 1u64 << action);
     let antibody = |bit: u16| any_in(p.antibodies, bit);
     let methotrexate_failed = failed(a::METHOTREXATE);
-    let azathioprine_listed = failed(a::AZATHIOPRINE);
-    let toxicity = K::of(p.azathioprine_stopped_for_toxicity);
-    let (six_months, under_six_months) = match p.time_on_azathioprine {
-        Some(t) => (K::known(t >= 6.0), K::known(t < 6.0)),
-        None => (K::U, K::U),
+    let azathioprine_failed = failed(a::AZATHIOPRINE);
+    let under_six_months = match p.time_on_azathioprine {
+        Some(t) => K::known(t < 6.0),
+        None => K::U,
     };
     let severe_or_acute_flare = K::of(p.severe_disease)
         .or(K::of(p.acute_muscle_flare))
-        .or(skin_flare.and(taper.not()));
-    let skin_flare_on_taper = skin_flare.and(taper);
-    let muscle_second_line = myositis
-        .and(failed(a::HIGH_DOSE_ORAL_CORTICOSTEROIDS).or(K::of(p.corticosteroid_sparing_needed)));
-    let azathioprine_failed = azathioprine_listed.and(six_months.or(toxicity));
-    let azathioprine_trial_too_short = azathioprine_listed
-        .and(under_six_months)
-        .and(toxicity.not());
+        .or(skin.and(skin_flare).and(on_steroids.and(taper).not()));
+    let skin_flare_on_taper = skin.and(skin_flare).and(on_steroids).and(taper);
+    let muscle_second_line =
+        myositis.and(failed(a::HIGH_DOSE_ORAL_CORTICOSTEROIDS).or(on_steroids.and(sparing)));
     let muscle_third_line = muscle_second_line
         .and(methotrexate_failed)
         .and(azathioprine_failed);
+    let organ = K::of(p.vasculitis)
+        .or(ild)
+        .or(K::of(p.respiratory_muscle_involvement));
     let skin_second_line = skin.and(unresponsive);
-    let skin_third_line =
-        skin_second_line.and(failed(a::HYDROXYCHLOROQUINE).and(failed(a::CHLOROQUINE)));
+    let skin_third_line = skin_second_line.and(
+        failed(a::HYDROXYCHLOROQUINE)
+            .or(failed(a::CHLOROQUINE))
+            .or(methotrexate_failed),
+    );
+    let anti_srp = antibody(ANTI_SRP);
 
     // 3. Rule conditions, by rule.
     let sites = |bits: u8| any_in(p.skin_sites, bits);
@@ -1168,41 +1182,43 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
         K::T,
         weakness.and(skin).or(skin.and(biopsy).and(subclinical)),
         skin,
-        severe_or_acute_flare.and(K::of(p.iv_corticosteroid_course_completed)),
-        severe_or_acute_flare.and(K::of(p.physician_chooses_initial_ivig)),
-        severe_or_acute_flare,
+        severe_or_acute_flare.and(on_steroids).and(course),
+        severe_or_acute_flare.and(on_steroids.not().or(course.not())),
+        severe_or_acute_flare.and(K::of(p.physician_chooses_initial_ivig).not()),
         on_steroids,
         on_steroids.and(K::of(p.treatment_response_achieved)),
         antibody(ANTI_SYNTHETASE),
-        antibody(ANTI_SRP),
+        anti_srp.and(failed(a::CONCOMITANT_IMMUNOSUPPRESSANT).not()),
+        anti_srp,
         antibody(ANTI_MDA5),
-        muscle_third_line.and(
-            K::of(p.vasculitis)
-                .or(ild)
-                .or(K::of(p.respiratory_muscle_involvement)),
-        ),
-        muscle_third_line,
-        muscle_second_line
-            .and(methotrexate_failed)
-            .and(azathioprine_trial_too_short),
-        muscle_second_line
-            .and(methotrexate_failed)
-            .and(azathioprine_listed.not()),
-        muscle_second_line.and(methotrexate_failed.not()),
         myositis
             .and(on_steroids.not())
+            .and(failed(a::HIGH_DOSE_ORAL_CORTICOSTEROIDS).not())
             .and(severe_or_acute_flare.not()),
+        muscle_second_line.and(methotrexate_failed.and(azathioprine_failed).not()),
+        muscle_third_line,
+        muscle_third_line.and(organ.not()).and(
+            failed(a::CICLOSPORIN)
+                .and(failed(a::TACROLIMUS_ORAL))
+                .and(failed(a::MYCOPHENOLATE))
+                .not(),
+        ),
+        azathioprine_failed
+            .and(toxicity.not())
+            .and(under_six_months),
         myositis.and(weakness).and(active_despite),
         K::T,
+        skin,
         skin.and(sites(TRUNK | LIMBS | HANDS | SCALP)),
         skin.and(sites(FACE | EYELIDS | NECK)),
         skin.and(sites(SCALP)),
         skin.and(pruritus),
-        skin.and(severe_pruritus),
-        skin_third_line.and(methotrexate_failed).and(ild),
+        skin.and(pruritus).and(severe_pruritus),
         skin_third_line
             .and(methotrexate_failed)
-            .and(K::of(p.anti_inflammatory_preferred)),
+            .and(azathioprine_failed)
+            .and(failed(a::MYCOPHENOLATE))
+            .and(ild),
         skin_third_line.and(methotrexate_failed),
         skin_third_line,
         skin_second_line,
@@ -1210,9 +1226,8 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
         skin_flare_on_taper,
         skin_third_line.and(active_despite),
         K::of(p.underlying_malignancy),
+        methotrexate_failed,
         azathioprine_failed,
-        failed(a::HYDROXYCHLOROQUINE),
-        failed(a::CHLOROQUINE),
         failed(a::CICLOSPORIN),
         failed(a::TACROLIMUS_ORAL),
         failed(a::MYCOPHENOLATE),
@@ -1220,7 +1235,6 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
         failed(a::CHLORAMBUCIL),
         failed(a::THALIDOMIDE),
         failed(a::DAPSONE),
-        failed(a::CONCOMITANT_IMMUNOSUPPRESSANT),
         failed(a::IVIG),
     ];
 
@@ -1272,6 +1286,7 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
         avoided: 0,
         maybe_avoided: 0,
         amyopathic_caution: skin.and(weakness.not()).and(antibody(ANTI_MDA5).not()),
+        g6pd_caution: K::of(p.g6pd_deficiency),
         given: 0,
     };
     for (rule, action) in AVOIDS {
@@ -1294,9 +1309,8 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
     );
     contraindication(
         a::THALIDOMIDE,
-        pregnant.or(childbearing.and(K::of(p.effective_contraception).not())),
+        childbearing.and(pregnant.or(K::of(p.effective_contraception).not())),
     );
-    contraindication(a::DAPSONE, K::of(p.g6pd_deficiency));
 
     // 6. Rules in order: undecided ones escalate (an undecided avoid-only
     // rule only where it withholds, unless it stops a first-match section),
@@ -1308,6 +1322,15 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
         if fired & (1 << rule) != 0 {
             for &(choice, alternatives) in CHOICES[rule] {
                 resolve(rule as u8, choice, alternatives, &mut cx, out);
+            }
+            if REFERRAL_ONLY & (1 << rule) != 0 {
+                out.escalations.push(Esc {
+                    cause: Cause::NoAlternative {
+                        rule: rule as u8,
+                        choice: 0,
+                    },
+                    needs: 0,
+                });
             }
         } else {
             out.escalations.push(Esc {
