@@ -1,0 +1,70 @@
+//! Decisions over unknown facts (`docs/language.md`, "Decisions over
+//! unknown facts"): the worked example of the documentation gives the
+//! decisions its table says, and the shipped guideline decides what Kleene
+//! logic alone could not.
+
+#![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
+
+use gdl::eval::{EscalationCause, Evaluation, Program, evaluate, facts::parse_patient};
+
+/// The documentation's complete example guideline with this id.
+fn docs_guideline(id: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/language.md");
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let header = format!("guideline {id} ");
+    let start = text
+        .find(&header)
+        .unwrap_or_else(|| panic!("docs/language.md: no `{header}` example"));
+    let body = &text[start..];
+    body[..body.find("```").unwrap_or(body.len())].to_owned()
+}
+
+fn run(text: &str, facts: &str) -> Evaluation {
+    let model = gdl::compile(text)
+        .model
+        .unwrap_or_else(|| panic!("does not compile:\n{text}"));
+    let program = Program::new(&model);
+    let patient = parse_patient(&program, facts).unwrap_or_else(|e| panic!("{e:?}"));
+    evaluate(&program, &patient)
+}
+
+#[test]
+fn the_documented_example_decides_as_its_table_says() {
+    let text = docs_guideline("exact_demo");
+    // Not on corticosteroids: no IV course can have been completed.
+    let first = run(
+        &text,
+        r#"{"severe_disease": true, "on_systemic_corticosteroids": false}"#,
+    );
+    assert_eq!(first.recommended.len(), 1, "{first:?}");
+    assert!(first.escalations.is_empty(), "{first:?}");
+    // On corticosteroids: the course may or may not be completed.
+    let second = run(
+        &text,
+        r#"{"severe_disease": true, "on_systemic_corticosteroids": true}"#,
+    );
+    assert!(second.recommended.is_empty(), "{second:?}");
+    assert!(
+        matches!(
+            second.escalations.as_slice(),
+            [e] if matches!(e.cause, EscalationCause::UnknownCondition { .. }) && e.needs.len() == 1
+        ),
+        "{second:?}"
+    );
+    let third = run(&text, r#"{"severe_disease": false}"#);
+    assert!(third.nothing_applies(), "{third:?}");
+}
+
+#[test]
+fn a_condition_true_whatever_an_unknown_fact_is_applies() {
+    let text = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nfact pregnant: bool\n\
+                action a\nrule r {\n  when pregnant or not pregnant\n  then recommend a\n  cite R\n}\n";
+    let evaluation = run(text, "{}");
+    assert_eq!(evaluation.recommended.len(), 1, "{evaluation:?}");
+    assert!(evaluation.escalations.is_empty(), "{evaluation:?}");
+    // Kleene logic alone would have escalated.
+    let model = gdl::compile(text).model.unwrap_or_default();
+    let kleene = Program::new(&model).kleene_only();
+    let patient = parse_patient(&kleene, "{}").unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(evaluate(&kleene, &patient).escalations.len(), 1);
+}
