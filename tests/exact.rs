@@ -68,3 +68,21 @@ fn a_condition_true_whatever_an_unknown_fact_is_applies() {
     let patient = parse_patient(&kleene, "{}").unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(evaluate(&kleene, &patient).escalations.len(), 1);
 }
+
+/// An escalation names the facts that could settle it: in
+/// `a and (b or not b)` only `a` does (Kleene logic alone also asks for `b`).
+#[test]
+fn an_escalation_names_only_the_facts_that_could_settle_it() {
+    let text = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nfact a: bool\nfact b: bool\n\
+                action x\nrule r {\n  when a and (b or not b)\n  then recommend x\n  cite R\n}\n";
+    let evaluation = run(text, "{}");
+    let [escalation] = evaluation.escalations.as_slice() else {
+        panic!("{evaluation:?}")
+    };
+    assert_eq!(escalation.needs, [gdl::sema::FactId(0)], "{evaluation:?}");
+    let model = gdl::compile(text).model.unwrap_or_default();
+    let kleene = Program::new(&model).kleene_only();
+    let patient = parse_patient(&kleene, "{}").unwrap_or_else(|e| panic!("{e:?}"));
+    let kleene_escalations = evaluate(&kleene, &patient).escalations;
+    assert_eq!(kleene_escalations.first().map(|e| e.needs.len()), Some(2));
+}

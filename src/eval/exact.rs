@@ -159,6 +159,50 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// The unknown facts worth asking for when the condition is unknown:
+    /// each one that, once known, could settle it (some value of it makes
+    /// the condition true, or false, whatever the other unknown facts are).
+    /// The facts the condition reads come first: a fact the invariants tie
+    /// to them (`severe_pruritus_despite_topicals` for `pruritus`) is named
+    /// only when none of those can settle it. Empty when no single fact
+    /// can (only several together would): the caller then names the
+    /// unknown facts the condition reads.
+    pub fn settling_facts(
+        &self,
+        model: &Model,
+        condition: &Condition,
+        patient: &Patient,
+    ) -> Vec<FactId> {
+        let mut read = Vec::new();
+        collect_atoms(model, condition, &mut read);
+        let settles = |fact: FactId, values: &[Value]| {
+            let mut known = patient.clone();
+            values.iter().any(|value| {
+                known.set(fact, *value);
+                self.decide(model, condition, &known) != Tri::Unknown
+            })
+        };
+        let unknown = self
+            .facts
+            .iter()
+            .filter(|(fact, _)| patient.get(*fact) == Value::Unknown);
+        let (own, tied): (Vec<_>, Vec<_>) =
+            unknown.partition(|(fact, _)| read.iter().any(|(f, _)| f == fact));
+        for group in [own, tied] {
+            let settling: Vec<FactId> = group
+                .into_iter()
+                .filter(|(fact, values)| settles(*fact, values))
+                .map(|(fact, _)| *fact)
+                .collect();
+            if !settling.is_empty() {
+                return settling;
+            }
+        }
+        Vec::new()
+    }
+}
+
 /// The atoms a condition reads, through definitions: each fact, or for a
 /// set fact each member it tests.
 fn collect_atoms(model: &Model, condition: &Condition, atoms: &mut Vec<(FactId, Option<u32>)>) {

@@ -345,6 +345,27 @@ impl<'p, 'm> Run<'p, 'm> {
     /// is already known cannot change the result, so their facts are not
     /// asked for; once every fact listed is known, the condition is known.
     fn needs(&self, root: u32) -> Vec<FactId> {
+        // A decision decided over its unknown facts names the ones that
+        // could settle it (a fact it reads may not matter: in
+        // `a and (b or not b)` only `a` does; an invariant may tie in one it
+        // does not read).
+        let slot = resolve(&self.program.schedule.value_at, root);
+        if let Some(exact) = self.program.exact_roots().iter().find(|r| r.slot == slot)
+            && self.value_at(slot) == Tri::Unknown
+            && let Some(condition) = exact.decision.condition(self.program.model)
+        {
+            let settling = exact
+                .plan
+                .settling_facts(self.program.model, condition, self.patient);
+            if !settling.is_empty() {
+                return settling;
+            }
+        }
+        self.kleene_needs(root)
+    }
+
+    /// The unknown facts an unknown condition reads through unknown parts.
+    fn kleene_needs(&self, root: u32) -> Vec<FactId> {
         // Marked in a bitset, then listed: in fact order, each once, in a
         // vector of the right size.
         let mut found = IndexSet::new(self.program.model.facts.len());
