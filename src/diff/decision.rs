@@ -21,6 +21,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::ControlFlow;
 
 use batsat::Lit;
 
@@ -550,27 +551,15 @@ fn decided(
     let mut allowed = Vec::new();
     let mut makes_true = Vec::new();
     let mut makes_false = Vec::new();
-    let mut choice = vec![0usize; plan.facts.len()];
-    loop {
-        let value_of = |fact: FactId| {
-            plan.facts
-                .iter()
-                .position(|(f, _)| *f == fact)
-                .and_then(|slot| {
-                    let values = &plan.facts.get(slot)?.1;
-                    values.get(choice.get(slot).copied().unwrap_or(0)).copied()
-                })
-                .unwrap_or(Value::Unknown)
-        };
-        let invariants_hold = plan.invariants.iter().all(|index| {
-            model
-                .invariants
-                .get(*index)
-                .is_none_or(|i| exact::meaning(model, &i.condition, &value_of) != Tri::False)
-        });
-        if invariants_hold {
-            let span = condition.span;
-            let agrees = agrees_with(encoding, &plan, &cuts, span, &value_of);
+    let every: Vec<(FactId, &[Value])> = plan
+        .facts
+        .iter()
+        .map(|(fact, values)| (*fact, values.as_slice()))
+        .collect();
+    exact::each_combination(&every, |assigned| {
+        let value_of = |fact: FactId| assigned(fact).unwrap_or(Value::Unknown);
+        if plan.allows(model, &value_of) {
+            let agrees = agrees_with(encoding, &plan, &cuts, condition.span, &value_of);
             allowed.push(agrees);
             match exact::meaning(model, condition, &value_of) {
                 Tri::True => makes_true.push(agrees),
@@ -581,29 +570,17 @@ fn decided(
                 }
             }
         }
-        let mut position = 0;
-        loop {
-            let (Some(digit), Some((_, values))) =
-                (choice.get_mut(position), plan.facts.get(position))
-            else {
-                let some = encoding.or(&allowed);
-                let any_true = encoding.or(&makes_true);
-                let any_false = encoding.or(&makes_false);
-                let unknown = encoding.is_unknown(kleene);
-                let exact_holds = encoding.and(&[unknown, some, !any_false]);
-                let exact_fails = encoding.and(&[unknown, some, !any_true]);
-                return Kleene {
-                    holds: encoding.or(&[kleene.holds, exact_holds]),
-                    fails: encoding.or(&[kleene.fails, exact_fails]),
-                };
-            };
-            *digit += 1;
-            if *digit < values.len() {
-                break;
-            }
-            *digit = 0;
-            position += 1;
-        }
+        ControlFlow::Continue(())
+    });
+    let some = encoding.or(&allowed);
+    let any_true = encoding.or(&makes_true);
+    let any_false = encoding.or(&makes_false);
+    let unknown = encoding.is_unknown(kleene);
+    let exact_holds = encoding.and(&[unknown, some, !any_false]);
+    let exact_fails = encoding.and(&[unknown, some, !any_true]);
+    Kleene {
+        holds: encoding.or(&[kleene.holds, exact_holds]),
+        fails: encoding.or(&[kleene.fails, exact_fails]),
     }
 }
 

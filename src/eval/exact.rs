@@ -20,6 +20,8 @@
 //! when Kleene logic says unknown, so patients with every fact known never
 //! pay for it. `diff::decision` encodes the same plans for `gdl diff`.
 
+use std::ops::ControlFlow;
+
 use super::logic::Tri;
 use super::patient::{Patient, Value};
 use crate::sema::{CmpOp, Condition, ConditionKind, FactId, Model, Type};
@@ -39,9 +41,13 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The plan for a condition, or `None` when its facts have more than
-    /// [`BUDGET`] combinations of values.
+    /// The plan for a condition, or `None` when it needs none (Kleene logic
+    /// is exact for it: see [`kleene_is_exact`]) or when its facts have
+    /// more than [`BUDGET`] combinations of values.
     pub fn new(model: &Model, condition: &Condition) -> Option<Plan> {
+        if kleene_is_exact(model, condition) {
+            return None;
+        }
         // What a condition reads, as atoms: a fact, or one member of a set
         // fact (members of an unknown set take their values independently,
         // so invariants about other members do not constrain these).
@@ -109,98 +115,156 @@ impl Plan {
             .filter(|(fact, _)| patient.get(*fact) == Value::Unknown)
             .map(|(fact, values)| (*fact, values.as_slice()))
             .collect();
-        let mut choice = vec![0usize; unknown.len()];
         let (mut holds, mut fails) = (false, false);
+        each_combination(&unknown, |assigned| {
+            let value_of = |fact: FactId| assigned(fact).unwrap_or_else(|| patient.get(fact));
+            if !self.allows(model, &value_of) {
+                return ControlFlow::Continue(());
+            }
+            match meaning(model, condition, &value_of) {
+                Tri::True => holds = true,
+                Tri::False => fails = true,
+                // Cannot happen (every fact it reads has a value); unknown
+                // is the safe answer.
+                Tri::Unknown => (holds, fails) = (true, true),
+            }
+            if holds && fails {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        match (holds, fails) {
+            (true, false) => Tri::True,
+            (false, true) => Tri::False,
+            _ => Tri::Unknown,
+        }
+    }
+
+    /// Whether no invariant of the plan is false for these values.
+    pub fn allows(&self, model: &Model, value_of: &dyn Fn(FactId) -> Value) -> bool {
+        self.invariants.iter().all(|index| {
+            model
+                .invariants
+                .get(*index)
+                .is_none_or(|i| meaning(model, &i.condition, value_of) != Tri::False)
+        })
+    }
+}
+
+/// Calls `visit` with every combination of values of `facts` (each fact
+/// one of its values, as an odometer turns), given as a lookup that says
+/// `None` for a fact not among them; stops when `visit` breaks.
+pub fn each_combination(
+    facts: &[(FactId, &[Value])],
+    mut visit: impl FnMut(&dyn Fn(FactId) -> Option<Value>) -> ControlFlow<()>,
+) {
+    let mut choice = vec![0usize; facts.len()];
+    loop {
+        let assigned = |fact: FactId| {
+            let slot = facts.iter().position(|(f, _)| *f == fact)?;
+            facts.get(slot)?.1.get(*choice.get(slot)?).copied()
+        };
+        if visit(&assigned).is_break() {
+            return;
+        }
+        let mut position = 0;
         loop {
-            let value_of = |fact: FactId| match unknown.iter().position(|(f, _)| *f == fact) {
-                Some(slot) => unknown
-                    .get(slot)
-                    .and_then(|(_, values)| values.get(choice.get(slot).copied().unwrap_or(0)))
-                    .copied()
-                    .unwrap_or(Value::Unknown),
-                None => patient.get(fact),
+            let (Some(digit), Some((_, values))) = (choice.get_mut(position), facts.get(position))
+            else {
+                return;
             };
-            let allowed = self.invariants.iter().all(|index| {
-                model
-                    .invariants
-                    .get(*index)
-                    .is_none_or(|i| meaning(model, &i.condition, &value_of) != Tri::False)
-            });
-            if allowed {
-                match meaning(model, condition, &value_of) {
-                    Tri::True => holds = true,
-                    Tri::False => fails = true,
-                    Tri::Unknown => return Tri::Unknown,
-                }
-                if holds && fails {
-                    return Tri::Unknown;
-                }
+            *digit += 1;
+            if *digit < values.len() {
+                break;
             }
-            // The next combination, as an odometer.
-            let mut position = 0;
-            loop {
-                let (Some(digit), Some((_, values))) =
-                    (choice.get_mut(position), unknown.get(position))
-                else {
-                    return match (holds, fails) {
-                        (true, false) => Tri::True,
-                        (false, true) => Tri::False,
-                        _ => Tri::Unknown,
-                    };
-                };
-                *digit += 1;
-                if *digit < values.len() {
-                    break;
-                }
-                *digit = 0;
-                position += 1;
-            }
+            *digit = 0;
+            position += 1;
         }
     }
 }
 
 impl Plan {
-    /// The unknown facts worth asking for when the condition is unknown:
-    /// each one that, once known, could settle it (some value of it makes
-    /// the condition true, or false, whatever the other unknown facts are).
-    /// The facts the condition reads come first: a fact the invariants tie
-    /// to them (`severe_pruritus_despite_topicals` for `pruritus`) is named
-    /// only when none of those can settle it. Empty when no single fact
-    /// can (only several together would): the caller then names the
-    /// unknown facts the condition reads.
+    /// Of the `candidates` (unknown facts), those worth asking for when
+    /// the condition is unknown: each one that, once known, could settle
+    /// it (some value of it makes the condition true, or false, whatever
+    /// the other unknown facts are). Empty when no single one can.
     pub fn settling_facts(
         &self,
         model: &Model,
         condition: &Condition,
         patient: &Patient,
+        candidates: &[FactId],
     ) -> Vec<FactId> {
-        let mut read = Vec::new();
-        collect_atoms(model, condition, &mut read);
-        let settles = |fact: FactId, values: &[Value]| {
-            let mut known = patient.clone();
-            values.iter().any(|value| {
-                known.set(fact, *value);
+        let mut known = patient.clone();
+        let mut settling = Vec::new();
+        for (fact, values) in &self.facts {
+            if !candidates.contains(fact) {
+                continue;
+            }
+            let settles = values.iter().any(|value| {
+                known.set(*fact, *value);
                 self.decide(model, condition, &known) != Tri::Unknown
-            })
-        };
-        let unknown = self
-            .facts
-            .iter()
-            .filter(|(fact, _)| patient.get(*fact) == Value::Unknown);
-        let (own, tied): (Vec<_>, Vec<_>) =
-            unknown.partition(|(fact, _)| read.iter().any(|(f, _)| f == fact));
-        for group in [own, tied] {
-            let settling: Vec<FactId> = group
-                .into_iter()
-                .filter(|(fact, values)| settles(*fact, values))
-                .map(|(fact, _)| *fact)
-                .collect();
-            if !settling.is_empty() {
-                return settling;
+            });
+            known.set(*fact, Value::Unknown);
+            if settles {
+                settling.push(*fact);
             }
         }
-        Vec::new()
+        settling
     }
+}
+
+/// Whether Kleene logic already decides a condition exactly: when it reads
+/// each atom once (a fact, or a member of a set; through definitions, each
+/// time one is used) and no invariant reads any of them. Each part of such
+/// a condition then varies on its own, so a part Kleene logic leaves
+/// unknown can really be true and really be false whatever the others are.
+/// Most conditions are like this, and cost nothing more to decide.
+pub fn kleene_is_exact(model: &Model, condition: &Condition) -> bool {
+    let mut occurrences: Vec<(FactId, Option<u32>)> = Vec::new();
+    if !count_atoms(model, condition, &mut occurrences) {
+        return false;
+    }
+    !model.invariants.iter().any(|invariant| {
+        let mut read = Vec::new();
+        collect_atoms(model, &invariant.condition, &mut read);
+        read.iter().any(|atom| occurrences.contains(atom))
+    })
+}
+
+/// Adds the atoms a condition reads, each time it reads one (through
+/// definitions, each time one is used); false as soon as one repeats.
+fn count_atoms(
+    model: &Model,
+    condition: &Condition,
+    seen: &mut Vec<(FactId, Option<u32>)>,
+) -> bool {
+    let atom = match &condition.kind {
+        ConditionKind::Fact(fact)
+        | ConditionKind::Compare { fact, .. }
+        | ConditionKind::EnumIn { fact, .. } => (*fact, None),
+        ConditionKind::SetHas { fact, value } => (*fact, Some(*value)),
+        ConditionKind::Const(_) => return true,
+        ConditionKind::Definition(id) => {
+            return model
+                .definitions
+                .get(id.index())
+                .is_some_and(|d| count_atoms(model, &d.condition, seen));
+        }
+        ConditionKind::Not(inner) => return count_atoms(model, inner, seen),
+        ConditionKind::And(parts) | ConditionKind::Or(parts) => {
+            return parts.iter().all(|part| count_atoms(model, part, seen));
+        }
+        ConditionKind::Implies(left, right) => {
+            return count_atoms(model, left, seen) && count_atoms(model, right, seen);
+        }
+    };
+    if seen.contains(&atom) {
+        return false;
+    }
+    seen.push(atom);
+    true
 }
 
 /// The atoms a condition reads, through definitions: each fact, or for a
@@ -498,9 +562,11 @@ mod tests {
                 })
                 .collect();
             for rule in &model.rules {
-                let Some(plan) = Plan::new(&model, &rule.condition) else {
+                let plan = Plan::new(&model, &rule.condition);
+                let exact_already = kleene_is_exact(&model, &rule.condition);
+                if plan.is_none() && !exact_already {
                     continue;
-                };
+                }
                 for partial in &everyone {
                     let patient = Patient::from_values(None, partial.iter().copied());
                     let (mut holds, mut fails) = (false, false);
@@ -536,10 +602,13 @@ mod tests {
                     // A value Kleene logic knows stands; the plan decides
                     // only what it leaves unknown.
                     let kleene = meaning(&model, &rule.condition, &|f| patient.get(f));
-                    let (decided, expected) = if kleene == Tri::Unknown {
-                        (plan.decide(&model, &rule.condition, &patient), expected)
-                    } else {
-                        (kleene, kleene)
+                    let (decided, expected) = match &plan {
+                        Some(plan) if kleene == Tri::Unknown => {
+                            (plan.decide(&model, &rule.condition, &patient), expected)
+                        }
+                        // Without a plan, Kleene logic must be exact.
+                        None => (kleene, expected),
+                        Some(_) => (kleene, kleene),
                     };
                     assert_eq!(
                         decided, expected,
@@ -556,8 +625,8 @@ mod tests {
 mod shipped {
     use super::*;
 
-    /// Every decision condition of the shipped guideline is decided
-    /// exactly, but one: `muscle_cyclophosphamide_after_others` reads 6
+    /// Every decision condition of the shipped guideline is decided exactly
+    /// (by Kleene logic where that is exact, by a plan otherwise), but one: `muscle_cyclophosphamide_after_others` reads 6
     /// facts and 6 members of `failed` (4,096 combinations on their own),
     /// the invariants tie more facts to them, and it keeps Kleene logic. A
     /// guideline change that loses another plan fails here.
@@ -565,15 +634,18 @@ mod shipped {
     fn every_decision_of_the_shipped_guideline_has_a_plan() {
         let text = std::fs::read_to_string("guidelines/dermatomyositis.gdl").unwrap_or_default();
         let model = crate::test_model(&text);
+        let undecided = |condition: &Condition| {
+            !kleene_is_exact(&model, condition) && Plan::new(&model, condition).is_none()
+        };
         let mut missing = Vec::new();
         for rule in &model.rules {
-            if Plan::new(&model, &rule.condition).is_none() {
+            if undecided(&rule.condition) {
                 missing.push(format!("rule {}", rule.name));
             }
         }
         for action in &model.actions {
             for clause in action.contraindications.iter().chain(&action.cautions) {
-                if Plan::new(&model, &clause.condition).is_none() {
+                if undecided(&clause.condition) {
                     missing.push(format!("a clause of {}", action.name));
                 }
             }

@@ -345,23 +345,24 @@ impl<'p, 'm> Run<'p, 'm> {
     /// is already known cannot change the result, so their facts are not
     /// asked for; once every fact listed is known, the condition is known.
     fn needs(&self, root: u32) -> Vec<FactId> {
-        // A decision decided over its unknown facts names the ones that
-        // could settle it (a fact it reads may not matter: in
-        // `a and (b or not b)` only `a` does; an invariant may tie in one it
-        // does not read).
+        // A decision decided over its unknown facts names, of the unknown
+        // facts it reads through unknown parts, the ones that could settle
+        // it: in `a and (b or not b)` only `a` does.
+        let needs = self.kleene_needs(root);
         let slot = resolve(&self.program.schedule.value_at, root);
         if let Some(exact) = self.program.exact_roots().iter().find(|r| r.slot == slot)
             && self.value_at(slot) == Tri::Unknown
             && let Some(condition) = exact.decision.condition(self.program.model)
         {
-            let settling = exact
-                .plan
-                .settling_facts(self.program.model, condition, self.patient);
+            let settling =
+                exact
+                    .plan
+                    .settling_facts(self.program.model, condition, self.patient, &needs);
             if !settling.is_empty() {
                 return settling;
             }
         }
-        self.kleene_needs(root)
+        needs
     }
 
     /// The unknown facts an unknown condition reads through unknown parts.
@@ -790,42 +791,11 @@ mod tests {
     use super::*;
     use crate::sema::{Condition, ConditionKind, Model, Type};
 
-    /// Kleene semantics read straight off the model's condition trees: the
-    /// meaning the compiled schedule must keep.
+    /// Kleene semantics read straight off the model's condition trees
+    /// (`exact::meaning`, a plain walk of the tree): the meaning the
+    /// compiled schedule must keep.
     fn meaning(model: &Model, patient: &Patient, condition: &Condition) -> Tri {
-        let all = |parts: &[Condition], start: Tri, op: fn(Tri, Tri) -> Tri| {
-            parts
-                .iter()
-                .fold(start, |acc, part| op(acc, meaning(model, patient, part)))
-        };
-        match &condition.kind {
-            ConditionKind::Const(value) => Tri::from_bool(*value),
-            ConditionKind::Fact(fact) => match patient.get(*fact) {
-                Value::Bool(b) => Tri::from_bool(b),
-                _ => Tri::Unknown,
-            },
-            ConditionKind::Definition(id) => {
-                meaning(model, patient, &model.definitions[id.0 as usize].condition)
-            }
-            ConditionKind::Not(inner) => meaning(model, patient, inner).negate(),
-            ConditionKind::And(parts) => all(parts, Tri::True, Tri::and),
-            ConditionKind::Or(parts) => all(parts, Tri::False, Tri::or),
-            ConditionKind::Implies(left, right) => {
-                meaning(model, patient, left).implies(meaning(model, patient, right))
-            }
-            ConditionKind::Compare { fact, op, value } => match patient.get(*fact) {
-                Value::Number(x) => Tri::from_bool(compare(x, *op, *value)),
-                _ => Tri::Unknown,
-            },
-            ConditionKind::EnumIn { fact, values } => match patient.get(*fact) {
-                Value::Enum(v) => Tri::from_bool(values.contains(&v)),
-                _ => Tri::Unknown,
-            },
-            ConditionKind::SetHas { fact, value } => match patient.get(*fact) {
-                Value::Set(bits) => Tri::from_bool(bits & (1u128 << value) != 0),
-                _ => Tri::Unknown,
-            },
-        }
+        crate::eval::exact::meaning(model, condition, &|fact| patient.get(fact))
     }
 
     /// The value a condition at `root` must have: its Kleene meaning, or,
