@@ -789,7 +789,7 @@ fn exclusive_conflicts(program: &Program<'_>, evaluation: &mut Evaluation) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sema::{Condition, ConditionKind, Model, Type};
+    use crate::sema::{Condition, Model, Type};
 
     /// Kleene semantics read straight off the model's condition trees
     /// (`exact::meaning`, a plain walk of the tree): the meaning the
