@@ -115,26 +115,17 @@ impl Plan {
             .filter(|(fact, _)| patient.get(*fact) == Value::Unknown)
             .map(|(fact, values)| (*fact, values.as_slice()))
             .collect();
-        let (mut holds, mut fails) = (false, false);
-        each_combination(&unknown, |assigned| {
-            let value_of = |fact: FactId| assigned(fact).unwrap_or_else(|| patient.get(fact));
-            if !self.allows(model, &value_of) {
-                return ControlFlow::Continue(());
-            }
-            match meaning(model, condition, &value_of) {
-                Tri::True => holds = true,
-                Tri::False => fails = true,
-                // Cannot happen (every fact it reads has a value); unknown
-                // is the safe answer.
-                Tri::Unknown => (holds, fails) = (true, true),
-            }
-            if holds && fails {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        });
-        match (holds, fails) {
+        let mut search = Search {
+            plan: self,
+            model,
+            condition,
+            patient,
+            unknown: &unknown,
+            assigned: vec![None; unknown.len()],
+        };
+        let can_hold = search.can_be(Tri::True, 0);
+        let can_fail = search.can_be(Tri::False, 0);
+        match (can_hold, can_fail) {
             (true, false) => Tri::True,
             (false, true) => Tri::False,
             _ => Tri::Unknown,
@@ -149,6 +140,77 @@ impl Plan {
                 .get(*index)
                 .is_none_or(|i| meaning(model, &i.condition, value_of) != Tri::False)
         })
+    }
+}
+
+/// A search for values of a patient's unknown facts, allowed by the
+/// invariants, that give a condition a value: facts are given values one
+/// after another, and a branch stops as soon as Kleene logic over the facts
+/// still unknown settles it (the condition has the other value, or an
+/// invariant fails). Gives the answer trying every combination would give,
+/// usually after a few.
+struct Search<'a> {
+    plan: &'a Plan,
+    model: &'a Model,
+    condition: &'a Condition,
+    patient: &'a Patient,
+    unknown: &'a [(FactId, &'a [Value])],
+    assigned: Vec<Option<Value>>,
+}
+
+impl Search<'_> {
+    fn value_of(&self, fact: FactId) -> Value {
+        match self.unknown.iter().position(|(f, _)| *f == fact) {
+            Some(slot) => self
+                .assigned
+                .get(slot)
+                .copied()
+                .flatten()
+                .unwrap_or(Value::Unknown),
+            None => self.patient.get(fact),
+        }
+    }
+
+    /// Whether values of the unknown facts from `next` on, allowed by the
+    /// invariants, give the condition the value `target`.
+    fn can_be(&mut self, target: Tri, next: usize) -> bool {
+        let value_of = |fact: FactId| self.value_of(fact);
+        let value = meaning(self.model, self.condition, &value_of);
+        if value != Tri::Unknown && value != target {
+            return false;
+        }
+        let mut invariants_hold = true;
+        for index in &self.plan.invariants {
+            let Some(invariant) = self.model.invariants.get(*index) else {
+                continue;
+            };
+            match meaning(self.model, &invariant.condition, &value_of) {
+                Tri::False => return false,
+                Tri::Unknown => invariants_hold = false,
+                Tri::True => {}
+            }
+        }
+        if value == target && invariants_hold {
+            return true;
+        }
+        let Some((_, values)) = self.unknown.get(next) else {
+            return false;
+        };
+        for value in values.iter() {
+            if let Some(slot) = self.assigned.get_mut(next) {
+                *slot = Some(*value);
+            }
+            if self.can_be(target, next + 1) {
+                if let Some(slot) = self.assigned.get_mut(next) {
+                    *slot = None;
+                }
+                return true;
+            }
+        }
+        if let Some(slot) = self.assigned.get_mut(next) {
+            *slot = None;
+        }
+        false
     }
 }
 
