@@ -38,6 +38,11 @@ pub struct Plan {
     pub facts: Vec<(FactId, Vec<Value>)>,
     /// The invariants that constrain them, by index.
     pub invariants: Vec<usize>,
+    /// The facts the condition itself reads.
+    own: Vec<FactId>,
+    /// The condition reads each atom once: then, for a patient whose
+    /// invariants all hold already, Kleene logic is exact for it.
+    pub read_once: bool,
 }
 
 impl Plan {
@@ -99,9 +104,20 @@ impl Plan {
             }
             domains.push((fact, values));
         }
+        let mut own: Vec<FactId> = Vec::new();
+        let mut read = Vec::new();
+        collect_atoms(model, condition, &mut read);
+        for (fact, _) in read {
+            if !own.contains(&fact) {
+                own.push(fact);
+            }
+        }
+        let read_once = count_atoms(model, condition, &mut Vec::new());
         Some(Plan {
             facts: domains,
             invariants,
+            own,
+            read_once,
         })
     }
 
@@ -109,12 +125,14 @@ impl Plan {
     /// value its unknown facts can take under the invariants makes it true
     /// (or false); unknown when both happen, or when no value is allowed.
     pub fn decide(&self, model: &Model, condition: &Condition, patient: &Patient) -> Tri {
-        let unknown: Vec<(FactId, &[Value])> = self
+        let mut unknown: Vec<(FactId, &[Value])> = self
             .facts
             .iter()
             .filter(|(fact, _)| patient.get(*fact) == Value::Unknown)
             .map(|(fact, values)| (*fact, values.as_slice()))
             .collect();
+        // The condition's own facts first: they settle it soonest.
+        unknown.sort_by_key(|(fact, _)| !self.own.contains(fact));
         let mut search = Search {
             plan: self,
             model,
@@ -159,6 +177,26 @@ struct Search<'a> {
 }
 
 impl Search<'_> {
+    /// Whether giving each fact from `next` on its first value (false, the
+    /// lowest range, …) satisfies every invariant: with the condition
+    /// already settled, one allowed completion is all that is needed, and
+    /// for invariants of the form `a implies b` this one usually is.
+    fn first_values_allowed(&mut self, next: usize) -> bool {
+        let saved = self.assigned.clone();
+        for (slot, (_, values)) in self.assigned.iter_mut().zip(self.unknown).skip(next) {
+            *slot = values.first().copied();
+        }
+        let value_of = |fact: FactId| self.value_of(fact);
+        let allowed = self.plan.invariants.iter().all(|index| {
+            self.model
+                .invariants
+                .get(*index)
+                .is_none_or(|i| meaning(self.model, &i.condition, &value_of) == Tri::True)
+        });
+        self.assigned = saved;
+        allowed
+    }
+
     fn value_of(&self, fact: FactId) -> Value {
         match self.unknown.iter().position(|(f, _)| *f == fact) {
             Some(slot) => self
@@ -190,7 +228,7 @@ impl Search<'_> {
                 Tri::True => {}
             }
         }
-        if value == target && invariants_hold {
+        if value == target && (invariants_hold || self.first_values_allowed(next)) {
             return true;
         }
         let Some((_, values)) = self.unknown.get(next) else {

@@ -275,6 +275,19 @@ impl<'p, 'm> Run<'p, 'm> {
             if run.value_at(root.slot) != Tri::Unknown {
                 continue;
             }
+            // Invariants that hold whatever the unknown facts are constrain
+            // nothing: a condition that reads each fact once is then decided
+            // by Kleene logic already.
+            let unconstrained = root.plan.read_once
+                && root.plan.invariants.iter().all(|index| {
+                    program
+                        .invariants
+                        .get(*index)
+                        .is_some_and(|invariant| run.node(invariant.root) == Tri::True)
+                });
+            if unconstrained {
+                continue;
+            }
             let Some(condition) = root.decision.condition(program.model) else {
                 continue;
             };
@@ -350,7 +363,10 @@ impl<'p, 'm> Run<'p, 'm> {
         // it: in `a and (b or not b)` only `a` does.
         let needs = self.kleene_needs(root);
         let slot = resolve(&self.program.schedule.value_at, root);
+        // A condition that reads each fact once needs every one of them
+        // that is unknown under an unknown part.
         if let Some(exact) = self.program.exact_roots().iter().find(|r| r.slot == slot)
+            && !exact.plan.read_once
             && self.value_at(slot) == Tri::Unknown
             && let Some(condition) = exact.decision.condition(self.program.model)
         {
