@@ -137,9 +137,8 @@ impl Plan {
             plan: self,
             model,
             condition,
-            patient,
             unknown: &unknown,
-            assigned: vec![None; unknown.len()],
+            values: patient.values().collect(),
         };
         let can_hold = search.can_be(Tri::True, 0);
         let can_fail = search.can_be(Tri::False, 0);
@@ -171,42 +170,57 @@ struct Search<'a> {
     plan: &'a Plan,
     model: &'a Model,
     condition: &'a Condition,
-    patient: &'a Patient,
+    /// The unknown facts, in the order they are given values.
     unknown: &'a [(FactId, &'a [Value])],
-    assigned: Vec<Option<Value>>,
+    /// Every fact's value: the patient's, with the values given so far.
+    values: Vec<Value>,
 }
 
 impl Search<'_> {
+    fn value_of(&self, fact: FactId) -> Value {
+        self.values
+            .get(fact.index())
+            .copied()
+            .unwrap_or(Value::Unknown)
+    }
+
+    fn set(&mut self, slot: usize, value: Value) {
+        if let Some(fact) = self.unknown.get(slot).map(|(fact, _)| fact.index())
+            && let Some(place) = self.values.get_mut(fact)
+        {
+            *place = value;
+        }
+    }
+
     /// Whether giving each fact from `next` on its first value (false, the
     /// lowest range, …) satisfies every invariant: with the condition
     /// already settled, one allowed completion is all that is needed, and
     /// for invariants of the form `a implies b` this one usually is.
     fn first_values_allowed(&mut self, next: usize) -> bool {
-        let saved = self.assigned.clone();
-        for (slot, (_, values)) in self.assigned.iter_mut().zip(self.unknown).skip(next) {
-            *slot = values.first().copied();
+        for slot in next..self.unknown.len() {
+            let first = self
+                .unknown
+                .get(slot)
+                .and_then(|(_, values)| values.first().copied())
+                .unwrap_or(Value::Unknown);
+            self.set(slot, first);
         }
-        let value_of = |fact: FactId| self.value_of(fact);
-        let allowed = self.plan.invariants.iter().all(|index| {
-            self.model
-                .invariants
-                .get(*index)
-                .is_none_or(|i| meaning(self.model, &i.condition, &value_of) == Tri::True)
-        });
-        self.assigned = saved;
+        let allowed = self.invariants_are(Tri::True);
+        for slot in next..self.unknown.len() {
+            self.set(slot, Value::Unknown);
+        }
         allowed
     }
 
-    fn value_of(&self, fact: FactId) -> Value {
-        match self.unknown.iter().position(|(f, _)| *f == fact) {
-            Some(slot) => self
-                .assigned
-                .get(slot)
-                .copied()
-                .flatten()
-                .unwrap_or(Value::Unknown),
-            None => self.patient.get(fact),
-        }
+    /// Whether every invariant of the plan has this value.
+    fn invariants_are(&self, value: Tri) -> bool {
+        let value_of = |fact: FactId| self.value_of(fact);
+        self.plan.invariants.iter().all(|index| {
+            self.model
+                .invariants
+                .get(*index)
+                .is_none_or(|i| meaning(self.model, &i.condition, &value_of) == value)
+        })
     }
 
     /// Whether values of the unknown facts from `next` on, allowed by the
@@ -235,19 +249,13 @@ impl Search<'_> {
             return false;
         };
         for value in values.iter() {
-            if let Some(slot) = self.assigned.get_mut(next) {
-                *slot = Some(*value);
-            }
+            self.set(next, *value);
             if self.can_be(target, next + 1) {
-                if let Some(slot) = self.assigned.get_mut(next) {
-                    *slot = None;
-                }
+                self.set(next, Value::Unknown);
                 return true;
             }
         }
-        if let Some(slot) = self.assigned.get_mut(next) {
-            *slot = None;
-        }
+        self.set(next, Value::Unknown);
         false
     }
 }
