@@ -22,33 +22,9 @@ use gdl::eval::{
 use gdl::sema::{Member, Model, Outcome};
 use proptest::prelude::*;
 
-struct Rng(u64);
+mod support;
 
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
-
-/// Thresholds as written: `-0` and `0` are one value to the interpreter.
-const THRESHOLDS: [&str; 5] = ["-10", "-0", "0", "10", "20"];
-
-fn atom(rng: &mut Rng) -> String {
-    match rng.below(5) {
-        0 => format!("b{}", rng.below(3)),
-        1 => {
-            let op = ["<", "<=", ">", ">=", "=", "!="][rng.below(6) as usize];
-            let threshold = THRESHOLDS[rng.below(THRESHOLDS.len() as u64) as usize];
-            format!("q {op} {threshold} mg")
-        }
-        2 => format!("e = v{}", rng.below(3)),
-        3 => format!("e in {{v{}, v{}}}", rng.below(3), rng.below(3)),
-        _ => format!("v{} in s", rng.below(3)),
-    }
-}
+use support::{Rng, atom};
 
 fn formula(rng: &mut Rng, depth: u32) -> String {
     if depth == 0 || rng.below(3) == 0 {

@@ -25,16 +25,16 @@ use gdl::eval::facts::parse_patient;
 use gdl::eval::{Patient, Program, Value, evaluate};
 use gdl::sema::{CmpOp, Condition, ConditionKind, FactId, Model, Outcome, Type};
 
-struct Rng(u64);
+mod support;
 
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
+use support::{Rng, THRESHOLDS, atom};
 
+/// A random element.
+trait Pick {
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T>;
+}
+
+impl Pick for Rng {
     fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
         items.get(self.below(items.len() as u64) as usize)
     }
@@ -105,22 +105,6 @@ impl Formula {
             Formula::And(a, b) => format!("({} and {})", a.text(), b.text()),
             Formula::Or(a, b) => format!("({} or {})", a.text(), b.text()),
         }
-    }
-}
-
-const THRESHOLDS: [i32; 5] = [-10, 0, 10, 20, 30];
-
-fn atom(rng: &mut Rng) -> String {
-    match rng.below(5) {
-        0 => format!("b{}", rng.below(3)),
-        1 => {
-            let op = ["<", "<=", ">", ">=", "=", "!="][rng.below(6) as usize];
-            let value = THRESHOLDS[rng.below(THRESHOLDS.len() as u64) as usize];
-            format!("q {op} {value} mg")
-        }
-        2 => format!("e = v{}", rng.below(3)),
-        3 => format!("e in {{v{}, v{}}}", rng.below(3), rng.below(3)),
-        _ => format!("v{} in s", rng.below(3)),
     }
 }
 
@@ -455,9 +439,8 @@ fn move_threshold(formula: &Formula, rng: &mut Rng) -> Formula {
         Formula::Atom(atom) if atom.starts_with("q ") => {
             let value = THRESHOLDS[rng.below(THRESHOLDS.len() as u64) as usize];
             let mut parts: Vec<&str> = atom.split(' ').collect();
-            let value = value.to_string();
             if let Some(slot) = parts.get_mut(2) {
-                *slot = &value;
+                *slot = value;
             }
             Formula::Atom(parts.join(" "))
         }

@@ -56,3 +56,36 @@ pub fn docs_example_model(doc: &str, name: &str) -> gdl::sema::Model {
         .model
         .unwrap_or_else(|| panic!("{doc}: the {name} example does not compile"))
 }
+
+/// A small deterministic generator (xorshift) for the random guidelines of
+/// the property tests.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}
+
+/// Thresholds as written: `-0` and `0` are one value to the interpreter.
+pub const THRESHOLDS: [&str; 5] = ["-10", "-0", "0", "10", "20"];
+
+/// A random test over the facts of the random guidelines (`b0`–`b2` bool,
+/// `q` in mg, `e` of `E { v0, v1, v2 }`, `s` a set of `E`).
+pub fn atom(rng: &mut Rng) -> String {
+    match rng.below(5) {
+        0 => format!("b{}", rng.below(3)),
+        1 => {
+            let op = ["<", "<=", ">", ">=", "=", "!="][rng.below(6) as usize];
+            let threshold = THRESHOLDS[rng.below(THRESHOLDS.len() as u64) as usize];
+            format!("q {op} {threshold} mg")
+        }
+        2 => format!("e = v{}", rng.below(3)),
+        3 => format!("e in {{v{}, v{}}}", rng.below(3), rng.below(3)),
+        _ => format!("v{} in s", rng.below(3)),
+    }
+}
