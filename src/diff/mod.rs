@@ -13,6 +13,7 @@
 
 pub mod cases;
 pub mod decision;
+mod exact;
 
 use std::collections::{BTreeMap, BTreeSet};
 
