@@ -86,3 +86,24 @@ fn an_escalation_names_only_the_facts_that_could_settle_it() {
     let kleene_escalations = evaluate(&kleene, &patient).escalations;
     assert_eq!(kleene_escalations.first().map(|e| e.needs.len()), Some(2));
 }
+
+/// A definition used twice at every level of a chain of 60 is 2^60 nodes
+/// when expanded: a plan would never finish, so the condition keeps Kleene
+/// logic, and the patient is evaluated at once.
+#[test]
+fn a_condition_too_large_to_expand_keeps_kleene_logic() {
+    let mut text = String::from(
+        "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nfact x: bool\nfact y: bool\ndefine d0 = x or y\n",
+    );
+    for i in 1..60 {
+        text.push_str(&format!("define d{i} = d{} and d{}\n", i - 1, i - 1));
+    }
+    text.push_str("action a\nrule r {\n  when d59 and not x\n  then recommend a\n  cite R\n}\n");
+    let model = gdl::compile(&text)
+        .model
+        .unwrap_or_else(|| panic!("does not compile"));
+    let rule = model.rules.first().unwrap_or_else(|| panic!("no rule"));
+    assert!(gdl::eval::exact::Plan::new(&model, &rule.condition).is_none());
+    let evaluation = run(&text, "{}");
+    assert_eq!(evaluation.escalations.len(), 1, "{evaluation:?}");
+}

@@ -57,7 +57,9 @@ impl Plan {
         // fact (members of an unknown set take their values independently,
         // so invariants about other members do not constrain these).
         let mut atoms: Vec<(FactId, Option<u32>)> = Vec::new();
-        collect_atoms(model, condition, &mut atoms);
+        if !collect_atoms(model, condition, &mut atoms) {
+            return None;
+        }
         let mut invariants: Vec<usize> = Vec::new();
         // Invariants that share an atom bring their other atoms in, until
         // nothing changes.
@@ -68,8 +70,11 @@ impl Plan {
                     continue;
                 }
                 let mut read = Vec::new();
-                collect_atoms(model, &invariant.condition, &mut read);
+                let small = collect_atoms(model, &invariant.condition, &mut read);
                 if read.iter().any(|a| atoms.contains(a)) {
+                    if !small {
+                        return None;
+                    }
                     invariants.push(index);
                     for atom in read {
                         if !atoms.contains(&atom) {
@@ -112,7 +117,14 @@ impl Plan {
                 own.push(fact);
             }
         }
-        let read_once = count_atoms(model, condition, &mut Vec::new());
+        let mut seen = Vec::new();
+        let mut read_once = true;
+        walk_expanded(model, condition, &mut |node| {
+            if let Some(atom) = atom_of(node) {
+                read_once &= !seen.contains(&atom);
+                seen.push(atom);
+            }
+        });
         Some(Plan {
             facts: domains,
             invariants,
@@ -331,7 +343,14 @@ impl Plan {
 /// Most conditions are like this, and cost nothing more to decide.
 pub fn kleene_is_exact(model: &Model, condition: &Condition) -> bool {
     let mut occurrences: Vec<(FactId, Option<u32>)> = Vec::new();
-    if !count_atoms(model, condition, &mut occurrences) {
+    let mut repeated = false;
+    let complete = walk_expanded(model, condition, &mut |node| {
+        if let Some(atom) = atom_of(node) {
+            repeated |= occurrences.contains(&atom);
+            occurrences.push(atom);
+        }
+    });
+    if !complete || repeated {
         return false;
     }
     !model.invariants.iter().any(|invariant| {
@@ -341,61 +360,76 @@ pub fn kleene_is_exact(model: &Model, condition: &Condition) -> bool {
     })
 }
 
-/// Adds the atoms a condition reads, each time it reads one (through
-/// definitions, each time one is used); false as soon as one repeats.
-fn count_atoms(
-    model: &Model,
-    condition: &Condition,
-    seen: &mut Vec<(FactId, Option<u32>)>,
+/// At most this many nodes, definitions expanded where they are used, in a
+/// condition (or invariant) a plan reads; a larger one keeps Kleene logic,
+/// which the interpreter computes over the compiled program, where each
+/// definition is computed once. This bounds the work of a plan, and the
+/// depth of [`meaning`], on hostile input (5,000 definitions in a chain).
+pub const NODE_LIMIT: usize = 1024;
+
+/// Calls `visit` on every node of a condition, definitions expanded where
+/// they are used; `false` when the walk stopped after [`NODE_LIMIT`]
+/// nodes. Iterative: a long chain of definitions is no deep recursion.
+fn walk_expanded<'m>(
+    model: &'m Model,
+    condition: &'m Condition,
+    visit: &mut dyn FnMut(&'m Condition),
 ) -> bool {
-    let atom = match &condition.kind {
-        ConditionKind::Fact(fact)
-        | ConditionKind::Compare { fact, .. }
-        | ConditionKind::EnumIn { fact, .. } => (*fact, None),
-        ConditionKind::SetHas { fact, value } => (*fact, Some(*value)),
-        ConditionKind::Const(_) => return true,
-        ConditionKind::Definition(id) => {
-            return model
-                .definitions
-                .get(id.index())
-                .is_some_and(|d| count_atoms(model, &d.condition, seen));
+    let mut stack = vec![condition];
+    let mut visited = 0usize;
+    while let Some(node) = stack.pop() {
+        visited += 1;
+        if visited > NODE_LIMIT {
+            return false;
         }
-        ConditionKind::Not(inner) => return count_atoms(model, inner, seen),
-        ConditionKind::And(parts) | ConditionKind::Or(parts) => {
-            return parts.iter().all(|part| count_atoms(model, part, seen));
+        visit(node);
+        match &node.kind {
+            ConditionKind::Definition(id) => {
+                if let Some(definition) = model.definitions.get(id.index()) {
+                    stack.push(&definition.condition);
+                }
+            }
+            ConditionKind::Not(inner) => stack.push(inner),
+            ConditionKind::And(parts) | ConditionKind::Or(parts) => stack.extend(parts.iter()),
+            ConditionKind::Implies(left, right) => {
+                stack.push(right);
+                stack.push(left);
+            }
+            ConditionKind::Const(_)
+            | ConditionKind::Fact(_)
+            | ConditionKind::Compare { .. }
+            | ConditionKind::EnumIn { .. }
+            | ConditionKind::SetHas { .. } => {}
         }
-        ConditionKind::Implies(left, right) => {
-            return count_atoms(model, left, seen) && count_atoms(model, right, seen);
-        }
-    };
-    if seen.contains(&atom) {
-        return false;
     }
-    seen.push(atom);
     true
 }
 
-/// The atoms a condition reads, through definitions: each fact, or for a
-/// set fact each member it tests.
-fn collect_atoms(model: &Model, condition: &Condition, atoms: &mut Vec<(FactId, Option<u32>)>) {
-    condition.walk(&mut |c| {
-        let atom = match &c.kind {
-            ConditionKind::Fact(fact)
-            | ConditionKind::Compare { fact, .. }
-            | ConditionKind::EnumIn { fact, .. } => (*fact, None),
-            ConditionKind::SetHas { fact, value } => (*fact, Some(*value)),
-            ConditionKind::Definition(id) => {
-                if let Some(definition) = model.definitions.get(id.index()) {
-                    collect_atoms(model, &definition.condition, atoms);
-                }
-                return;
-            }
-            _ => return,
-        };
-        if !atoms.contains(&atom) {
+/// The atom a leaf reads: its fact, or for a set test the fact and member.
+fn atom_of(condition: &Condition) -> Option<(FactId, Option<u32>)> {
+    match &condition.kind {
+        ConditionKind::Fact(fact)
+        | ConditionKind::Compare { fact, .. }
+        | ConditionKind::EnumIn { fact, .. } => Some((*fact, None)),
+        ConditionKind::SetHas { fact, value } => Some((*fact, Some(*value))),
+        _ => None,
+    }
+}
+
+/// Adds the atoms a condition reads (through definitions) to `atoms`, once
+/// each; `false` when it has more than [`NODE_LIMIT`] nodes.
+fn collect_atoms(
+    model: &Model,
+    condition: &Condition,
+    atoms: &mut Vec<(FactId, Option<u32>)>,
+) -> bool {
+    walk_expanded(model, condition, &mut |node| {
+        if let Some(atom) = atom_of(node)
+            && !atoms.contains(&atom)
+        {
             atoms.push(atom);
         }
-    });
+    })
 }
 
 /// The constants a fact is compared with in these conditions (through
@@ -403,47 +437,35 @@ fn collect_atoms(model: &Model, condition: &Condition, atoms: &mut Vec<(FactId, 
 pub fn constants(model: &Model, conditions: &[&Condition], fact: FactId) -> Vec<f64> {
     let mut found = Vec::new();
     for condition in conditions {
-        collect_constants(model, condition, fact, &mut found);
+        walk_expanded(model, condition, &mut |node| {
+            if let ConditionKind::Compare { fact: f, value, .. } = &node.kind
+                && *f == fact
+            {
+                // `+ 0.0` turns -0 into 0, so the two are one constant.
+                found.push(*value + 0.0);
+            }
+        });
     }
     found.sort_by(f64::total_cmp);
     found.dedup();
     found
 }
 
-fn collect_constants(model: &Model, condition: &Condition, fact: FactId, found: &mut Vec<f64>) {
-    condition.walk(&mut |c| match &c.kind {
-        // `+ 0.0` turns -0 into 0, so the two are one constant.
-        ConditionKind::Compare { fact: f, value, .. } if *f == fact => found.push(*value + 0.0),
-        ConditionKind::Definition(id) => {
-            if let Some(definition) = model.definitions.get(id.index()) {
-                collect_constants(model, &definition.condition, fact, found);
-            }
-        }
-        _ => {}
-    });
-}
-
 /// The members of a set fact these conditions test, sorted.
 pub fn tested_members(model: &Model, conditions: &[&Condition], fact: FactId) -> Vec<u32> {
     let mut found = Vec::new();
     for condition in conditions {
-        collect_members(model, condition, fact, &mut found);
+        walk_expanded(model, condition, &mut |node| {
+            if let ConditionKind::SetHas { fact: f, value } = &node.kind
+                && *f == fact
+            {
+                found.push(*value);
+            }
+        });
     }
     found.sort_unstable();
     found.dedup();
     found
-}
-
-fn collect_members(model: &Model, condition: &Condition, fact: FactId, found: &mut Vec<u32>) {
-    condition.walk(&mut |c| match &c.kind {
-        ConditionKind::SetHas { fact: f, value } if *f == fact => found.push(*value),
-        ConditionKind::Definition(id) => {
-            if let Some(definition) = model.definitions.get(id.index()) {
-                collect_members(model, &definition.condition, fact, found);
-            }
-        }
-        _ => {}
-    });
 }
 
 /// One value in each cell of a fact's domain, as far as these conditions

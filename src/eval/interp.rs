@@ -386,6 +386,9 @@ impl<'p, 'm> Run<'p, 'm> {
         // Marked in a bitset, then listed: in fact order, each once, in a
         // vector of the right size.
         let mut found = IndexSet::new(self.program.model.facts.len());
+        // Each definition once: one used twice at every level of a chain
+        // would otherwise be walked an exponential number of times.
+        let mut expanded = IndexSet::new(self.program.definitions.len());
         let mut stack = self.stack.borrow_mut();
         stack.clear();
         stack.push(root);
@@ -403,7 +406,9 @@ impl<'p, 'm> Run<'p, 'm> {
                     found.insert(*fact as usize);
                 }
                 Some(Node::Definition(id)) => {
-                    if let Some(definition) = self.program.definitions.get(*id as usize) {
+                    if let Some(definition) = self.program.definitions.get(*id as usize)
+                        && expanded.insert(*id as usize)
+                    {
                         stack.push(definition.root);
                     }
                 }
