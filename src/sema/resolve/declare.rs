@@ -304,3 +304,62 @@ fn is_doi(text: &str) -> bool {
         && !suffix.is_empty()
         && !suffix.contains(char::is_whitespace)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, found, model};
+
+    #[test]
+    fn a_file_without_a_header_is_pointed_at_its_first_item() {
+        let text = "fact x: bool\n";
+        assert_eq!(found(text), [("E0205", ""), ("W0206", "fact x: bool")]);
+        assert_eq!(found(""), [("E0106", "")]);
+    }
+
+    #[test]
+    fn a_second_header_is_an_error_at_its_name() {
+        let text = "guideline g \"G\" {}\nguideline h \"H\" {}\n";
+        assert_eq!(
+            found(text),
+            [("W0211", "guideline g \"G\" {}"), ("E0205", "h")]
+        );
+    }
+
+    #[test]
+    fn facts_and_definitions_share_one_namespace() {
+        let text = format!("{HEAD}fact x: bool\ndefine x = true\n");
+        assert!(found(&text).contains(&("E0202", "x")));
+        let text = format!("{HEAD}enum Action {{ go }}\n");
+        assert!(found(&text).contains(&("E0202", "Action")));
+    }
+
+    #[test]
+    fn a_malformed_pmid_or_doi_is_pointed_at() {
+        let text = "guideline g \"G\" {}\nreference R pmid 0123 doi \"11.1/x\" \"r\"\n";
+        let codes = found(text);
+        assert!(codes.contains(&("E0306", "0123")), "{codes:?}");
+        assert!(codes.contains(&("E0307", "\"11.1/x\"")), "{codes:?}");
+    }
+
+    #[test]
+    fn a_reference_links_to_pubmed_before_its_doi() {
+        let text = "guideline g \"G\" {}\nreference R pmid 14501840 doi \"10.1002/art.1\" \"r\"\n";
+        let references = model(text).references;
+        assert_eq!(references[0].pmid, Some(14501840));
+        assert_eq!(
+            references[0].link.as_deref(),
+            Some("https://pubmed.ncbi.nlm.nih.gov/14501840/")
+        );
+    }
+
+    #[test]
+    fn the_action_enum_lists_the_declared_actions() {
+        let text = format!("{HEAD}action b\n");
+        let model = model(&text);
+        let actions = &model.enums[model.action_enum.index()];
+        assert_eq!(
+            (actions.name.as_str(), &actions.values[..]),
+            ("Action", &["a".to_owned(), "b".to_owned()][..])
+        );
+    }
+}

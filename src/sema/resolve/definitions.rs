@@ -156,3 +156,45 @@ fn renumber(condition: &mut Condition, new_index: &[u32]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, found, model};
+    use crate::sema::model::*;
+
+    #[test]
+    fn definitions_are_ordered_so_each_uses_only_earlier_ones() {
+        let text = format!(
+            "{HEAD}fact x: bool\ndefine late = early\ndefine early = x\n\
+             rule r {{ when late then recommend a cite R }}\n"
+        );
+        let model = model(&text);
+        let names: Vec<&str> = model.definitions.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["early", "late"]);
+        // `late` is renumbered to refer to `early` at its new index, and so
+        // is the rule that uses `late`.
+        assert_eq!(
+            model.definitions[1].condition.kind,
+            ConditionKind::Definition(DefinitionId(0))
+        );
+        assert_eq!(
+            model.rules[0].condition.kind,
+            ConditionKind::Definition(DefinitionId(1))
+        );
+    }
+
+    #[test]
+    fn a_cycle_is_reported_where_its_first_definition_uses_the_next() {
+        let text = format!(
+            "{HEAD}fact x: bool\ndefine p = x and q\ndefine q = p\n\
+             rule r {{ when p then recommend a cite R }}\n"
+        );
+        assert_eq!(found(&text), [("E0203", "q")]);
+    }
+
+    #[test]
+    fn a_definition_that_uses_itself_is_a_cycle_of_one() {
+        let text = format!("{HEAD}define p = not p\nrule r {{ when p then recommend a cite R }}\n");
+        assert_eq!(found(&text), [("E0203", "p")]);
+    }
+}

@@ -149,3 +149,44 @@ impl Resolver {
         );
     }
 }
+
+/// What the passes' unit tests share: resolve a source text and show the
+/// diagnostics as code and the text under their primary label, so each
+/// test keeps the source beside what it expects.
+#[cfg(test)]
+mod test_support {
+    use super::*;
+
+    /// A header, a reference `R` and an action `a`, for a test to extend.
+    pub(super) const HEAD: &str = "guideline g \"G\" { version \"1\" }\n\
+                                   reference R pmid 1 \"r\"\n\
+                                   action a\n";
+
+    /// Resolves `text`, which must parse.
+    pub(super) fn resolved(text: &str) -> (Option<Model>, Vec<Diagnostic>) {
+        let file = crate::syntax::parse(text).unwrap_or_else(|d| panic!("{d:?}"));
+        resolve(&file)
+    }
+
+    /// Each diagnostic, in order, as its code and the source text its
+    /// primary label points at.
+    pub(super) fn found(text: &str) -> Vec<(&'static str, &str)> {
+        resolved(text)
+            .1
+            .iter()
+            .map(|diagnostic| {
+                let span = diagnostic.primary_span();
+                let start = span.start_usize();
+                (diagnostic.code.id(), &text[start..start + span.len()])
+            })
+            .collect()
+    }
+
+    /// The model of `text`, which must resolve without errors.
+    pub(super) fn model(text: &str) -> Model {
+        match resolved(text) {
+            (Some(model), _) => model,
+            (None, diagnostics) => panic!("{diagnostics:#?}"),
+        }
+    }
+}
