@@ -586,3 +586,88 @@ fn tidy_number(value: f64) -> String {
     let rounded: f64 = format!("{value:.11e}").parse().unwrap_or(value);
     format!("{rounded}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, found, model};
+    use crate::sema::model::*;
+
+    /// The condition of the only rule of `HEAD` + `declarations` + a rule
+    /// `when condition`.
+    fn rule_condition(declarations: &str, condition: &str) -> ConditionKind {
+        let text = format!(
+            "{HEAD}{declarations}\nrule r {{ when {condition} then recommend a cite R }}\n"
+        );
+        model(&text).rules[0].condition.kind.clone()
+    }
+
+    #[test]
+    fn a_threshold_is_converted_to_its_facts_unit() {
+        let kind = rule_condition("fact w: quantity kg", "w > 500 g");
+        assert_eq!(
+            kind,
+            ConditionKind::Compare {
+                fact: FactId(0),
+                op: CmpOp::Gt,
+                value: 0.5
+            }
+        );
+    }
+
+    #[test]
+    fn equality_with_false_is_a_negation() {
+        let kind = rule_condition("fact x: bool", "x = false");
+        let ConditionKind::Not(inner) = kind else {
+            panic!("{kind:?}");
+        };
+        assert_eq!(inner.kind, ConditionKind::Fact(FactId(0)));
+    }
+
+    #[test]
+    fn a_list_of_enum_values_is_sorted_without_repeats() {
+        let kind = rule_condition("enum E { p, q, s }\nfact e: E", "e in {s, p, s}");
+        assert_eq!(
+            kind,
+            ConditionKind::EnumIn {
+                fact: FactId(0),
+                values: vec![0, 2]
+            }
+        );
+    }
+
+    #[test]
+    fn each_mismatch_of_type_and_value_points_at_the_value() {
+        let cases = [
+            ("fact w: quantity kg", "w > 5", ("E0302", "5")),
+            ("fact w: quantity kg", "w > 5 mm", ("E0302", "mm")),
+            ("fact n: number", "n > 5 kg", ("E0302", "kg")),
+            ("fact x: bool", "x = 1", ("E0301", "1")),
+            ("enum E { p }\nfact e: E", "e < p", ("E0301", "p")),
+            ("enum E { p }\nfact e: E", "e = z", ("E0304", "z")),
+            ("enum E { p }\nfact s: set of E", "s = p", ("E0301", "p")),
+        ];
+        for (declarations, condition, expected) in cases {
+            let text = format!(
+                "{HEAD}{declarations}\nrule r {{ when {condition} then recommend a cite R }}\n"
+            );
+            assert_eq!(found(&text), [expected], "{condition}");
+        }
+    }
+
+    #[test]
+    fn a_fact_compared_with_another_leaves_the_other_used() {
+        let text = format!(
+            "{HEAD}fact w: quantity kg\nfact h: quantity cm\n\
+             rule r {{ when w >= h then recommend a cite R }}\n"
+        );
+        assert_eq!(found(&text), [("E0301", "h")]);
+    }
+
+    #[test]
+    fn a_name_that_is_not_a_condition_is_a_type_mismatch() {
+        let text = format!("{HEAD}fact n: number\nrule r {{ when n then recommend a cite R }}\n");
+        assert_eq!(found(&text), [("E0301", "n")]);
+        let text = format!("{HEAD}rule r {{ when nope then recommend a cite R }}\n");
+        assert_eq!(found(&text), [("E0201", "nope")]);
+    }
+}

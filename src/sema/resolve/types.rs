@@ -146,3 +146,53 @@ fn number_type_alias(name: &str) -> Option<&'static str> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{found, model};
+    use crate::sema::model::*;
+
+    /// `guideline` + `declaration`, as codes and the text they point at.
+    fn declared(declaration: &str) -> Vec<(&'static str, String)> {
+        let text = format!("guideline g \"G\" {{}}\n{declaration}\n");
+        found(&text)
+            .into_iter()
+            .filter(|(code, _)| !code.starts_with('W'))
+            .map(|(code, at)| (code, at.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn each_bad_type_is_pointed_at() {
+        let cases = [
+            ("fact d: duration kg", ("E0302", "kg")),
+            ("fact w: quantity kilos", ("E0303", "kilos")),
+            ("fact t: date", ("E0201", "date")),
+            ("fact n: int", ("E0201", "int")),
+            ("fact e: Colour", ("E0201", "Colour")),
+        ];
+        for (declaration, (code, at)) in cases {
+            assert_eq!(
+                declared(declaration),
+                [(code, at.to_owned())],
+                "{declaration}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_fact_whose_type_failed_is_not_also_unknown() {
+        let text = "guideline g \"G\" {}\nfact t: date\ndefine d = t\n";
+        let codes: Vec<&str> = found(text).into_iter().map(|(code, _)| code).collect();
+        assert_eq!(codes, ["W0211", "E0201", "W0209"]);
+    }
+
+    #[test]
+    fn a_duration_is_a_quantity_in_time() {
+        let text = "guideline g \"G\" {}\nfact d: duration wk\n";
+        let Type::Quantity(unit) = &model(text).facts[0].ty else {
+            panic!("not a quantity");
+        };
+        assert_eq!(unit.text, "wk");
+    }
+}
