@@ -313,3 +313,77 @@ impl Resolver {
         id
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, found, model};
+    use crate::sema::model::*;
+
+    #[test]
+    fn sections_nest_and_keep_source_order() {
+        let text = format!(
+            "{HEAD}fact x: bool\n\
+             rule top {{ when x then recommend a cite R }}\n\
+             section outer first-match {{\n\
+               rule one {{ when x then recommend a cite R }}\n\
+               section inner {{ rule two {{ when x then recommend a cite R }} }}\n\
+             }}\n"
+        );
+        let model = model(&text);
+        assert_eq!(
+            model.top_level,
+            [Member::Rule(RuleId(0)), Member::Section(SectionId(0))]
+        );
+        assert_eq!(
+            model.sections[0].members,
+            [Member::Rule(RuleId(1)), Member::Section(SectionId(1))]
+        );
+        assert_eq!(model.sections[1].parent, Some(SectionId(0)));
+        assert_eq!(model.rules[2].section, Some(SectionId(1)));
+    }
+
+    #[test]
+    fn a_rule_needs_a_condition_an_outcome_and_evidence() {
+        let text = format!("{HEAD}rule r {{ then recommend a cite R }}\n");
+        assert_eq!(found(&text), [("E0308", "r")]);
+        let text = format!("{HEAD}fact x: bool\nrule r {{ when x then recommend a }}\n");
+        assert_eq!(
+            found(&text),
+            [("W0208", "reference R pmid 1 \"r\""), ("E0305", "r")]
+        );
+        let text = format!("{HEAD}fact x: bool\nrule r {{ when x then recommend b cite R }}\n");
+        assert_eq!(found(&text), [("W0207", "action a"), ("E0201", "b")]);
+    }
+
+    #[test]
+    fn a_contraindication_needs_evidence_and_a_citation_a_declared_reference() {
+        let text = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nfact x: bool\n\
+                    action a { contraindicated-if x cite Q }\n\
+                    rule r { when x then recommend a cite R }\n";
+        assert_eq!(found(text), [("E0204", "Q")]);
+        let text = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nfact x: bool\n\
+                    action a { contraindicated-if x }\n\
+                    rule r { when x then recommend a cite R }\n";
+        assert_eq!(found(text), [("E0305", "x")]);
+    }
+
+    #[test]
+    fn an_expect_names_a_lint() {
+        let text = format!(
+            "{HEAD}fact x: bool\nrule r {{ when x then recommend a cite R \
+             expect unreachable-rules \"kept\" }}\n"
+        );
+        assert_eq!(found(&text), [("E0309", "unreachable-rules")]);
+        let text = format!(
+            "{HEAD}fact x: bool\nrule r {{ when x then recommend a cite R \
+             expect unreachable-rule \"kept\" }}\n"
+        );
+        assert_eq!(model(&text).rules[0].expects[0].1, "kept");
+    }
+
+    #[test]
+    fn a_guideline_without_rules_is_a_warning_at_its_header() {
+        let text = "guideline g \"G\" {}\n";
+        assert_eq!(found(text), [("W0211", "guideline g \"G\" {}")]);
+    }
+}

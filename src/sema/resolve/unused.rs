@@ -79,3 +79,43 @@ impl Resolver {
         self.diagnostics.extend(found);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::found;
+
+    #[test]
+    fn each_unused_declaration_is_a_warning_where_it_is_declared() {
+        let text = "guideline g \"G\" {}\n\
+                    reference Q pmid 2 \"q\"\n\
+                    fact unread: bool\n\
+                    define idle = true\n\
+                    action spare\n\
+                    reference R pmid 1 \"r\"\n\
+                    action a\n\
+                    rule r { when true then recommend a cite R }\n";
+        assert_eq!(
+            found(text),
+            [
+                ("W0208", "reference Q pmid 2 \"q\""),
+                ("W0206", "fact unread: bool"),
+                ("W0209", "define idle = true"),
+                ("W0207", "action spare"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_use_anywhere_counts() {
+        // In an invariant, an exclusive group (for actions only through a
+        // rule), a definition and a clause.
+        let text = "guideline g \"G\" {}\n\
+                    reference R pmid 1 \"r\"\n\
+                    fact x: bool\nfact y: bool\n\
+                    define d = y\n\
+                    invariant x implies true\n\
+                    action a { caution-if d cite R }\n\
+                    rule r { when true then recommend a cite R }\n";
+        assert_eq!(found(text), []);
+    }
+}
