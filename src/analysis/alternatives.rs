@@ -102,3 +102,24 @@ impl Analysis<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, expect, found};
+
+    #[test]
+    fn an_alternative_contraindicated_whenever_the_rule_fires_is_withheld() {
+        let text = format!(
+            "{HEAD}action a {{ contraindicated-if y cite R }}\naction b\n\
+             rule r {{ when x and y then recommend a, b cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0403", "r")]));
+    }
+
+    #[test]
+    fn an_alternative_after_one_that_is_always_given_is_never_reached() {
+        let text =
+            format!("{HEAD}action a\naction b\nrule r {{ when x then recommend a, b cite R }}\n");
+        assert_eq!(found(&text), expect(&[("W0404", "r")]));
+    }
+}

@@ -77,3 +77,28 @@ impl Analysis<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, expect, found};
+
+    #[test]
+    fn an_avoidance_that_leaves_a_recommendation_nothing_conflicts() {
+        let text = format!(
+            "{HEAD}action a\n\
+             rule give {{ when x then recommend a cite R }}\n\
+             rule keep {{ when y then avoid a cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0405", "give")]));
+    }
+
+    #[test]
+    fn an_escalation_plans_for_the_avoidance() {
+        let text = format!(
+            "{HEAD}action a\n\
+             rule give {{ when x then recommend a else-escalate \"refer\" cite R }}\n\
+             rule keep {{ when y then avoid a cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[]));
+    }
+}

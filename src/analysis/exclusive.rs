@@ -76,3 +76,28 @@ impl Analysis<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, expect, found};
+
+    #[test]
+    fn exclusive_actions_from_two_rules_for_one_patient() {
+        let text = format!(
+            "{HEAD}action a\naction b\nexclusive a, b\n\
+             rule one {{ when x then recommend a cite R }}\n\
+             rule two {{ when y then recommend b cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0406", "one")]));
+    }
+
+    #[test]
+    fn exclusive_actions_for_patients_apart_are_fine() {
+        let text = format!(
+            "{HEAD}action a\naction b\nexclusive a, b\n\
+             rule one {{ when x then recommend a cite R }}\n\
+             rule two {{ when not x then recommend b cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[]));
+    }
+}

@@ -60,3 +60,27 @@ impl Analysis<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, expect, found};
+
+    #[test]
+    fn a_complete_section_that_misses_patients_has_a_gap() {
+        let text = format!(
+            "{HEAD}action a\nsection s complete {{\n\
+               rule r {{ when x then recommend a cite R }}\n}}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0408", "r")]));
+    }
+
+    #[test]
+    fn a_complete_section_that_covers_everyone_has_none() {
+        let text = format!(
+            "{HEAD}action a\naction b\nsection s complete {{\n\
+               rule yes {{ when x then recommend a cite R }}\n\
+               rule no {{ when not x then recommend b cite R }}\n}}\n"
+        );
+        assert_eq!(found(&text), expect(&[]));
+    }
+}

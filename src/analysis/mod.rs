@@ -259,3 +259,38 @@ pub fn witness_json(model: &Model, patient: &Patient) -> String {
     out.push(b'}');
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// What the lint families' unit tests share: the findings for a source
+/// text, as code and the rule (or section) each is about.
+#[cfg(test)]
+mod test_support {
+    /// A header, a reference `R` and bool facts `x` and `y`.
+    pub(super) const HEAD: &str = "guideline g \"G\" {}\n\
+                                   reference R pmid 1 \"r\"\n\
+                                   fact x: bool\nfact y: bool\n";
+
+    /// Each finding, `expect`ed ones included, as its code and the name of
+    /// the rule it is about (else its section).
+    pub(super) fn found(text: &str) -> Vec<(&'static str, String)> {
+        let model = crate::test_model(text);
+        super::findings(&model)
+            .into_iter()
+            .map(|finding| {
+                let about = match (finding.rule, finding.section) {
+                    (Some(rule), _) => model.rules[rule.index()].name.clone(),
+                    (None, Some(section)) => model.sections[section.index()].name.clone(),
+                    (None, None) => String::new(),
+                };
+                (finding.code.id(), about)
+            })
+            .collect()
+    }
+
+    /// `found`, for a test's expected list.
+    pub(super) fn expect(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+        pairs
+            .iter()
+            .map(|(code, about)| (*code, (*about).to_owned()))
+            .collect()
+    }
+}

@@ -67,3 +67,28 @@ impl Analysis<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, expect, found};
+
+    #[test]
+    fn a_narrower_rule_with_the_same_outcome_is_redundant() {
+        let text = format!(
+            "{HEAD}action a\n\
+             rule wide {{ when x then recommend a cite R }}\n\
+             rule narrow {{ when x and y then recommend a cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0407", "narrow")]));
+    }
+
+    #[test]
+    fn of_two_equal_rules_only_the_later_is_reported() {
+        let text = format!(
+            "{HEAD}action a\n\
+             rule first {{ when x then recommend a cite R }}\n\
+             rule second {{ when x then recommend a cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0407", "second")]));
+    }
+}

@@ -91,3 +91,34 @@ fn first_match_peers(model: &Model, rule: RuleId) -> Vec<RuleId> {
     }
     peers
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, expect, found};
+
+    #[test]
+    fn a_contradiction_never_fires() {
+        let text =
+            format!("{HEAD}action a\nrule r {{ when x and not x then recommend a cite R }}\n");
+        assert_eq!(found(&text), expect(&[("W0401", "r")]));
+    }
+
+    #[test]
+    fn an_invariant_can_make_a_rule_unreachable() {
+        let text = format!(
+            "{HEAD}invariant x implies y\naction a\n\
+             rule r {{ when x and not y then recommend a cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0401", "r")]));
+    }
+
+    #[test]
+    fn a_later_rule_of_a_first_match_section_can_be_shadowed() {
+        let text = format!(
+            "{HEAD}action a\naction b\nsection s first-match {{\n\
+               rule wide {{ when x then recommend a cite R }}\n\
+               rule narrow {{ when x and y then recommend b cite R }}\n}}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0402", "narrow")]));
+    }
+}
