@@ -1,0 +1,125 @@
+//! Alternatives of a recommendation that are always withheld whenever the
+//! rule fires, and later alternatives never reached because an earlier one
+//! can always be given.
+
+use super::{Analysis, Finding};
+use crate::diagnostics::Code;
+use crate::eval::explain::{Target, explain};
+use crate::eval::{Evaluation, Patient, RuleStatus, Tri};
+use crate::sema::{ActionId, Outcome, RuleId};
+
+impl Analysis<'_> {
+    /// Whether the interpreter sees the action contraindicated or avoided
+    /// for this patient (whether or not a rule got as far as it).
+    fn blocked_for(&self, patient: &Patient, evaluation: &Evaluation, action: ActionId) -> bool {
+        let contraindicated =
+            (0..self.model.actions[action.index()].contraindications.len()).any(|clause| {
+                explain(
+                    &self.program,
+                    patient,
+                    Target::Contraindication(action.index(), clause),
+                )
+                .first()
+                .is_some_and(|root| root.value == Tri::True)
+            });
+        contraindicated || evaluation.avoided.iter().any(|a| a.action == action)
+    }
+
+    pub(super) fn alternatives(&mut self) {
+        for index in 0..self.model.rules.len() {
+            let rule = &self.model.rules[index];
+            let fires = self.fires(index);
+            let Some(patient) = self.witness(&fires) else {
+                continue; // unreachable rules are reported once, above
+            };
+            for (choice_index, choice) in rule.choices.iter().enumerate() {
+                if choice.outcome != Outcome::Recommend {
+                    continue;
+                }
+                for (position, action) in choice.actions.iter().enumerate() {
+                    let mut clear = fires.clone();
+                    clear.push(!self.blocked[action.index()]);
+                    if !self.sat(&clear) {
+                        // Any patient for whom the rule fires shows it.
+                        let witness = patient.clone();
+                        let evaluation = self.evaluate(&witness);
+                        if evaluation.rules[index] == RuleStatus::Fired
+                            && self.blocked_for(&witness, &evaluation, *action)
+                        {
+                            self.findings.push(Finding {
+                                code: Code::AlwaysWithheld,
+                                rule: Some(RuleId(index as u32)),
+                                section: None,
+                                message: format!(
+                                    "`{}` is withheld whenever rule `{}` fires: a contraindication or avoidance always holds",
+                                    self.model.actions[action.index()].name,
+                                    rule.name
+                                ),
+                                others: Vec::new(),
+                                help: "remove the alternative, or narrow the rule to patients who can receive it".to_owned(),
+                                witness: Some(witness),
+                            });
+                        }
+                        continue;
+                    }
+                    if position == 0 || self.sat(&self.gives(index, choice_index, position)) {
+                        continue;
+                    }
+                    // Prefer a witness where an earlier alternative is given.
+                    let mut witness = None;
+                    for earlier in 0..position {
+                        let assumptions = self.gives(index, choice_index, earlier);
+                        witness = self.witness(&assumptions);
+                        if witness.is_some() {
+                            break;
+                        }
+                    }
+                    let witness = witness.unwrap_or_else(|| patient.clone());
+                    let evaluation = self.evaluate(&witness);
+                    let confirmed = evaluation.rules[index] == RuleStatus::Fired
+                        && !evaluation.recommended.iter().any(|r| {
+                            r.rule.index() == index
+                                && r.choice == choice_index
+                                && r.action == *action
+                        });
+                    if confirmed {
+                        self.findings.push(Finding {
+                            code: Code::UnreachableAlternative,
+                            rule: Some(RuleId(index as u32)),
+                            section: None,
+                            message: format!(
+                                "alternative `{}` of rule `{}` is never given: an earlier alternative can always be given when the rule fires",
+                                self.model.actions[action.index()].name,
+                                rule.name
+                            ),
+                            others: Vec::new(),
+                            help: "remove the alternative, or give the earlier ones the contraindications that should make way for it".to_owned(),
+                            witness: Some(witness),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, expect, found};
+
+    #[test]
+    fn an_alternative_contraindicated_whenever_the_rule_fires_is_withheld() {
+        let text = format!(
+            "{HEAD}action a {{ contraindicated-if y cite R }}\naction b\n\
+             rule r {{ when x and y then recommend a, b cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0403", "r")]));
+    }
+
+    #[test]
+    fn an_alternative_after_one_that_is_always_given_is_never_reached() {
+        let text =
+            format!("{HEAD}action a\naction b\nrule r {{ when x then recommend a, b cite R }}\n");
+        assert_eq!(found(&text), expect(&[("W0404", "r")]));
+    }
+}

@@ -1,0 +1,104 @@
+//! Conflicts: a rule says to avoid every action another rule's choice
+//! would give, and that rule has no `else-escalate` for the case.
+
+use batsat::Lit;
+
+use super::{Analysis, Finding};
+use crate::diagnostics::Code;
+use crate::eval::{RuleStatus, Withholding};
+use crate::sema::{Outcome, RuleId};
+
+impl Analysis<'_> {
+    /// An avoiding rule defeats a whole choice of a recommending rule that
+    /// has no `else-escalate`: the choice would give something, but with the
+    /// avoidance nothing is left.
+    pub(super) fn conflicts(&mut self) {
+        for avoider in 0..self.model.rules.len() {
+            let avoid_rule = &self.model.rules[avoider];
+            for avoid in avoid_rule
+                .choices
+                .iter()
+                .filter(|c| c.outcome == Outcome::Avoid)
+            {
+                for recommender in 0..self.model.rules.len() {
+                    let rule = &self.model.rules[recommender];
+                    // A rule with `else-escalate` has planned for having
+                    // nothing to give; only unplanned ones are conflicts.
+                    if recommender == avoider || rule.escalation.is_some() {
+                        continue;
+                    }
+                    for choice in &rule.choices {
+                        if choice.outcome != Outcome::Recommend
+                            || !choice.actions.iter().any(|a| avoid.actions.contains(a))
+                        {
+                            continue;
+                        }
+                        // All blocked with the avoidance; some avoided one
+                        // free of contraindications without it.
+                        let mut assumptions =
+                            vec![self.fire[recommender], self.fire[avoider], self.plausible];
+                        assumptions.extend(choice.actions.iter().map(|a| self.blocked[a.index()]));
+                        let free: Vec<Lit> = choice
+                            .actions
+                            .iter()
+                            .filter(|a| avoid.actions.contains(a))
+                            .map(|a| !self.contraindicated[a.index()])
+                            .collect();
+                        let some_free = self.encoding.or(&free);
+                        assumptions.push(some_free);
+                        let Some(patient) = self.witness(&assumptions) else {
+                            continue;
+                        };
+                        let evaluation = self.evaluate(&patient);
+                        let confirmed = evaluation.rules[recommender] == RuleStatus::Fired
+                            && evaluation.rules[avoider] == RuleStatus::Fired
+                            && evaluation.withheld().any(|w| {
+                                w.rule.index() == recommender
+                                    && matches!(&w.why, Withholding::Avoided(rules) if rules.iter().any(|r| r.index() == avoider))
+                            });
+                        if !confirmed {
+                            continue;
+                        }
+                        self.findings.push(Finding {
+                            code: Code::Conflict,
+                            rule: Some(RuleId(recommender as u32)),
+                            section: None,
+                            message: format!(
+                                "rules `{}` and `{}` conflict: one recommends what the other says to avoid, and the patient is left without a recommendation",
+                                rule.name, avoid_rule.name
+                            ),
+                            others: vec![(RuleId(avoider as u32), "says to avoid it".to_owned())],
+                            help: "make the conditions exclusive, or add an alternative the avoiding rule allows".to_owned(),
+                            witness: Some(patient),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, expect, found};
+
+    #[test]
+    fn an_avoidance_that_leaves_a_recommendation_nothing_conflicts() {
+        let text = format!(
+            "{HEAD}action a\n\
+             rule give {{ when x then recommend a cite R }}\n\
+             rule keep {{ when y then avoid a cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0405", "give")]));
+    }
+
+    #[test]
+    fn an_escalation_plans_for_the_avoidance() {
+        let text = format!(
+            "{HEAD}action a\n\
+             rule give {{ when x then recommend a else-escalate \"refer\" cite R }}\n\
+             rule keep {{ when y then avoid a cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[]));
+    }
+}

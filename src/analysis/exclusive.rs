@@ -1,0 +1,103 @@
+//! Mutually exclusive actions (an `exclusive` group) that two rules can
+//! recommend to one patient.
+
+use batsat::Lit;
+
+use super::{Analysis, Finding};
+use crate::diagnostics::Code;
+use crate::eval::evaluate;
+use crate::sema::{ActionId, Outcome, RuleId};
+
+impl Analysis<'_> {
+    /// Two recommendations of mutually exclusive actions for one patient.
+    pub(super) fn exclusive(&mut self) {
+        let mut gives: Vec<(usize, usize, ActionId, Vec<Lit>)> = Vec::new();
+        for (index, rule) in self.model.rules.iter().enumerate() {
+            for (choice_index, choice) in rule.choices.iter().enumerate() {
+                if choice.outcome != Outcome::Recommend {
+                    continue;
+                }
+                for (position, action) in choice.actions.iter().enumerate() {
+                    if self
+                        .model
+                        .exclusives
+                        .iter()
+                        .any(|e| e.actions.contains(action))
+                    {
+                        gives.push((
+                            index,
+                            choice_index,
+                            *action,
+                            self.gives(index, choice_index, position),
+                        ));
+                    }
+                }
+            }
+        }
+        for (group_index, group) in self.model.exclusives.iter().enumerate() {
+            for (i, (rule_a, choice_a, action_a, gives_a)) in gives.iter().enumerate() {
+                for (rule_b, choice_b, action_b, gives_b) in &gives[i + 1..] {
+                    if action_a == action_b
+                        || (rule_a, choice_a) == (rule_b, choice_b)
+                        || !group.actions.contains(action_a)
+                        || !group.actions.contains(action_b)
+                    {
+                        continue;
+                    }
+                    let both: Vec<Lit> = gives_a.iter().chain(gives_b).copied().collect();
+                    let Some(patient) = self.encoding.sat(&both).then(|| self.encoding.patient())
+                    else {
+                        continue;
+                    };
+                    let evaluation = evaluate(&self.program, &patient);
+                    let confirmed = evaluation.escalations.iter().any(|e| {
+                        matches!(&e.cause, crate::eval::EscalationCause::Exclusive { group, .. } if *group == group_index)
+                    });
+                    if !confirmed {
+                        continue;
+                    }
+                    self.findings.push(Finding {
+                        code: Code::ExclusiveConflict,
+                        rule: Some(RuleId(*rule_a as u32)),
+                        section: None,
+                        message: format!(
+                            "`{}` (rule `{}`) and `{}` (rule `{}`) can be recommended together, but they are declared mutually exclusive",
+                            self.model.actions[action_a.index()].name,
+                            self.model.rules[*rule_a].name,
+                            self.model.actions[action_b.index()].name,
+                            self.model.rules[*rule_b].name
+                        ),
+                        others: vec![(RuleId(*rule_b as u32), "recommends the other".to_owned())],
+                        help: "make the rules' conditions exclusive, or put them in one first-match section".to_owned(),
+                        witness: Some(patient),
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, expect, found};
+
+    #[test]
+    fn exclusive_actions_from_two_rules_for_one_patient() {
+        let text = format!(
+            "{HEAD}action a\naction b\nexclusive a, b\n\
+             rule one {{ when x then recommend a cite R }}\n\
+             rule two {{ when y then recommend b cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0406", "one")]));
+    }
+
+    #[test]
+    fn exclusive_actions_for_patients_apart_are_fine() {
+        let text = format!(
+            "{HEAD}action a\naction b\nexclusive a, b\n\
+             rule one {{ when x then recommend a cite R }}\n\
+             rule two {{ when not x then recommend b cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[]));
+    }
+}

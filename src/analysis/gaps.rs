@@ -1,0 +1,86 @@
+//! Coverage gaps: a section marked `complete` that leaves some plausible
+//! patient without a decision.
+
+use super::{Analysis, Finding, rules_in};
+use crate::diagnostics::Code;
+use crate::eval::RuleStatus;
+use crate::sema::SectionId;
+
+impl Analysis<'_> {
+    /// Sections marked `complete` must give every plausible patient a decision.
+    pub(super) fn gaps(&mut self) {
+        for index in 0..self.model.sections.len() {
+            let section = &self.model.sections[index];
+            if !section.complete {
+                continue;
+            }
+            let rules = rules_in(self.model, SectionId(index as u32));
+            // Patients an enclosing first-match section sends elsewhere are
+            // not this section's gap: ask for no rule condition holding.
+            let applies = self.section_applies[index].unwrap_or(!self.encoding.truth());
+            let assumptions = vec![self.plausible, !applies];
+            let Some(patient) = self.witness(&assumptions) else {
+                continue;
+            };
+            let evaluation = self.evaluate(&patient);
+            if rules
+                .iter()
+                .any(|r| evaluation.rules[r.index()] == RuleStatus::Fired)
+            {
+                continue;
+            }
+            // A section with no rule at all gives no patient a decision:
+            // the finding is about the section itself.
+            let first = rules.first().copied();
+            let message = if first.is_some() {
+                format!(
+                    "section `{}` is marked complete, but some patients get no decision from it",
+                    section.name
+                )
+            } else {
+                format!(
+                    "section `{}` is marked complete, but it has no rules: no patient gets a decision from it",
+                    section.name
+                )
+            };
+            self.findings.push(Finding {
+                code: Code::CoverageGap,
+                rule: first,
+                section: Some(SectionId(index as u32)),
+                message,
+                others: Vec::new(),
+                help: if first.is_some() {
+                    "add a rule (or an else-escalate rule) for these patients, or drop `complete`"
+                } else {
+                    "add the section's rules (an else-escalate rule hands patients to a clinician), or drop `complete`"
+                }
+                .to_owned(),
+                witness: Some(patient),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, expect, found};
+
+    #[test]
+    fn a_complete_section_that_misses_patients_has_a_gap() {
+        let text = format!(
+            "{HEAD}action a\nsection s complete {{\n\
+               rule r {{ when x then recommend a cite R }}\n}}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0408", "r")]));
+    }
+
+    #[test]
+    fn a_complete_section_that_covers_everyone_has_none() {
+        let text = format!(
+            "{HEAD}action a\naction b\nsection s complete {{\n\
+               rule yes {{ when x then recommend a cite R }}\n\
+               rule no {{ when not x then recommend b cite R }}\n}}\n"
+        );
+        assert_eq!(found(&text), expect(&[]));
+    }
+}

@@ -1,0 +1,94 @@
+//! Redundant rules: another rule with the same outcome applies whenever
+//! this one does.
+
+use super::{Analysis, Finding};
+use crate::diagnostics::Code;
+use crate::eval::RuleStatus;
+use crate::sema::{ActionId, Outcome, RuleId};
+
+impl Analysis<'_> {
+    /// A rule implied by another rule with the same outcome adds nothing.
+    /// The outcome is what the clinician reads: the `then` clauses and the
+    /// `else-escalate` text, so rules that escalate with different reasons
+    /// are not redundant. Candidates are filtered by running each rule's own witness patient
+    /// through the interpreter: a rule that does not fire for it cannot
+    /// cover the rule, so only the rest get a SAT question.
+    pub(super) fn redundant(&mut self) {
+        type Signature<'r> = (Vec<(bool, Vec<ActionId>)>, Option<&'r str>);
+        let mut by_outcome: std::collections::BTreeMap<Signature<'_>, Vec<usize>> =
+            std::collections::BTreeMap::new();
+        for (index, rule) in self.model.rules.iter().enumerate() {
+            let choices = rule
+                .choices
+                .iter()
+                .map(|c| (c.outcome == Outcome::Avoid, c.actions.clone()))
+                .collect();
+            let signature = (choices, rule.escalation.as_deref());
+            by_outcome.entry(signature).or_default().push(index);
+        }
+        for rules in by_outcome.into_values().filter(|rules| rules.len() > 1) {
+            for &redundant in &rules {
+                let Some(patient) = self.witness(&self.fires(redundant)) else {
+                    continue;
+                };
+                let evaluation = self.evaluate(&patient);
+                let mut cover = None;
+                for &other in &rules {
+                    if other == redundant || evaluation.rules[other] != RuleStatus::Fired {
+                        continue;
+                    }
+                    let mut escapes = self.fires(redundant);
+                    escapes.push(!self.fire[other]);
+                    if self.sat(&escapes) {
+                        continue;
+                    }
+                    // Mutual implication: report only the later rule.
+                    let mut back = self.fires(other);
+                    back.push(!self.fire[redundant]);
+                    if other < redundant || self.sat(&back) {
+                        cover = Some(other);
+                        break;
+                    }
+                }
+                let Some(other) = cover else { continue };
+                self.findings.push(Finding {
+                    code: Code::RedundantRule,
+                    rule: Some(RuleId(redundant as u32)),
+                    section: None,
+                    message: format!(
+                        "rule `{}` is redundant: rule `{}` has the same outcome and applies whenever it does",
+                        self.model.rules[redundant].name, self.model.rules[other].name
+                    ),
+                    others: vec![(RuleId(other as u32), "covers it".to_owned())],
+                    help: "delete one of the rules, or merge their citations into one".to_owned(),
+                    witness: Some(patient),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, expect, found};
+
+    #[test]
+    fn a_narrower_rule_with_the_same_outcome_is_redundant() {
+        let text = format!(
+            "{HEAD}action a\n\
+             rule wide {{ when x then recommend a cite R }}\n\
+             rule narrow {{ when x and y then recommend a cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0407", "narrow")]));
+    }
+
+    #[test]
+    fn of_two_equal_rules_only_the_later_is_reported() {
+        let text = format!(
+            "{HEAD}action a\n\
+             rule first {{ when x then recommend a cite R }}\n\
+             rule second {{ when x then recommend a cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0407", "second")]));
+    }
+}

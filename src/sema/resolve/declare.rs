@@ -1,0 +1,365 @@
+//! The declaring passes: the header, then references, enums and actions,
+//! then facts and definitions. Each name is entered once (a second one is
+//! E0202) and checked for look-alike letters; definition bodies wait for
+//! the `definitions` pass, when every name is known.
+
+use std::collections::HashMap;
+
+use super::{ConditionName, Resolver, id32};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::sema::model::*;
+use crate::syntax::Span;
+use crate::syntax::ast;
+
+impl Resolver {
+    /// One `guideline` header: none is E0205 (E0106 for an empty file),
+    /// and so is a second one.
+    pub(super) fn declare_header(&mut self, file: &ast::File) {
+        let mut headers: Vec<&ast::Guideline> = Vec::new();
+        for item in &file.items {
+            match item {
+                ast::Item::Guideline(header) => headers.push(header),
+                ast::Item::Reference(_)
+                | ast::Item::Enum(_)
+                | ast::Item::Fact(_)
+                | ast::Item::Define(_)
+                | ast::Item::Invariant(_)
+                | ast::Item::Exclusive(_)
+                | ast::Item::Action(_)
+                | ast::Item::Rule(_)
+                | ast::Item::Section(_) => {}
+            }
+        }
+        match headers.as_slice() {
+            [] => {
+                let at = file.items.first().map_or(Span::default(), ast::Item::span);
+                let diagnostic = if file.items.is_empty() {
+                    Diagnostic::new(Code::EmptyFile, "the file declares nothing")
+                        .primary(Span::default(), "empty")
+                        .help("start with a header: guideline my_guideline \"Title\" { version \"1.0\" }")
+                } else {
+                    Diagnostic::new(Code::MissingHeader, "the file has no `guideline` header")
+                        .primary(
+                            Span::new(at.start_usize(), at.start_usize()),
+                            "expected a header before this",
+                        )
+                        .help("add a header: guideline my_guideline \"Title\" { version \"1.0\" }")
+                };
+                self.error(diagnostic);
+            }
+            [first, rest @ ..] => {
+                for extra in rest {
+                    self.error(
+                        Diagnostic::new(
+                            Code::MissingHeader,
+                            "a file has exactly one `guideline` header",
+                        )
+                        .primary(extra.id.span, "second header")
+                        .secondary(first.id.span, "first header")
+                        .help("put each guideline in its own file"),
+                    );
+                }
+                self.model.header = Header {
+                    id: first.id.node.clone(),
+                    title: first.title.node.clone(),
+                    meta: first
+                        .meta
+                        .iter()
+                        .map(|(k, v)| (k.node.clone(), v.node.clone()))
+                        .collect(),
+                    span: first.span,
+                };
+            }
+        }
+    }
+
+    /// References, enums and actions, in source order, then the built-in
+    /// `Action` enum whose values are the actions.
+    pub(super) fn declare_types_and_actions(&mut self, file: &ast::File) {
+        for item in &file.items {
+            match item {
+                ast::Item::Reference(reference) => self.declare_reference(reference),
+                ast::Item::Enum(decl) => self.declare_enum(decl),
+                ast::Item::Action(decl) => self.declare_action(decl),
+                ast::Item::Guideline(_)
+                | ast::Item::Fact(_)
+                | ast::Item::Define(_)
+                | ast::Item::Invariant(_)
+                | ast::Item::Exclusive(_)
+                | ast::Item::Rule(_)
+                | ast::Item::Section(_) => {}
+            }
+        }
+        self.declare_action_enum();
+    }
+
+    /// Facts and definitions, which share one namespace; returns each
+    /// definition declared, with its id, for the `definitions` pass.
+    pub(super) fn declare_conditions<'f>(
+        &mut self,
+        file: &'f ast::File,
+    ) -> Vec<(&'f ast::Define, DefinitionId)> {
+        let mut definitions = Vec::new();
+        for item in &file.items {
+            match item {
+                ast::Item::Fact(decl) => self.declare_fact(decl),
+                ast::Item::Define(define) => definitions.extend(self.declare_definition(define)),
+                ast::Item::Guideline(_)
+                | ast::Item::Reference(_)
+                | ast::Item::Enum(_)
+                | ast::Item::Invariant(_)
+                | ast::Item::Exclusive(_)
+                | ast::Item::Action(_)
+                | ast::Item::Rule(_)
+                | ast::Item::Section(_) => {}
+            }
+        }
+        definitions
+    }
+
+    fn declare_reference(&mut self, decl: &ast::Reference) {
+        if let Some(&first) = self.reference_names.get(&decl.key.node) {
+            let first_span = self.model.references[first.index()].span;
+            self.duplicate("reference", &decl.key, first_span);
+            return;
+        }
+        let pmid = decl.pmid.as_ref().and_then(|pmid| {
+            let valid = !pmid.node.is_empty()
+                && pmid.node.len() <= 8
+                && pmid.node.bytes().all(|b| b.is_ascii_digit())
+                && !pmid.node.starts_with('0');
+            if valid {
+                pmid.node.parse::<u32>().ok()
+            } else {
+                self.error(
+                    Diagnostic::new(Code::MalformedPmid, format!("`{}` is not a PubMed ID", pmid.node))
+                        .primary(pmid.span, "expected 1 to 8 digits, not starting with 0")
+                        .help("copy the number from the PubMed address, e.g. pubmed/14501840 → pmid 14501840"),
+                );
+                None
+            }
+        });
+        if let Some(doi) = decl.doi.as_ref().filter(|doi| !is_doi(&doi.node)) {
+            {
+                self.error(
+                    Diagnostic::new(Code::MalformedDoi, format!("`{}` is not a DOI", doi.node))
+                        .primary(doi.span, "expected `10.NNNN/suffix`")
+                        .help("write the DOI without the https://doi.org/ prefix, e.g. doi \"10.1002/art.21023\""),
+                );
+            }
+        }
+        self.check_script(&decl.key);
+        let id = ReferenceId(id32(self.model.references.len()));
+        self.reference_names.insert(decl.key.node.clone(), id);
+        self.used_references.push(false);
+        self.model.references.push(Reference {
+            key: decl.key.node.clone(),
+            pmid,
+            doi: decl.doi.as_ref().map(|d| d.node.clone()),
+            urls: decl.urls.iter().map(|u| u.node.clone()).collect(),
+            citation: decl.citation.node.clone(),
+            link: if let Some(pmid) = pmid {
+                Some(format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/"))
+            } else if let Some(doi) = &decl.doi {
+                Some(format!("https://doi.org/{}", doi.node))
+            } else {
+                decl.urls.first().map(|u| u.node.clone())
+            },
+            span: decl.span,
+        });
+    }
+
+    fn declare_enum(&mut self, decl: &ast::EnumDecl) {
+        if decl.name.node == "Action" {
+            self.error(
+                Diagnostic::new(
+                    Code::DuplicateDefinition,
+                    "`Action` is the built-in enum of declared actions",
+                )
+                .primary(decl.name.span, "cannot be redeclared")
+                .help("choose another name for this enum"),
+            );
+            return;
+        }
+        if let Some(&first) = self.enum_names.get(&decl.name.node) {
+            let first_span = self.model.enums[first.index()].span;
+            self.duplicate("enum", &decl.name, first_span);
+            return;
+        }
+        self.check_script(&decl.name);
+        let mut values: Vec<String> = Vec::new();
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for value in &decl.values {
+            self.check_script(value);
+            if let Some(&first) = seen.get(value.node.as_str()) {
+                self.duplicate("enum value", value, first);
+            } else {
+                seen.insert(&value.node, value.span);
+                values.push(value.node.clone());
+            }
+        }
+        let id = EnumId(id32(self.model.enums.len()));
+        self.enum_names.insert(decl.name.node.clone(), id);
+        self.model.enums.push(EnumType {
+            name: decl.name.node.clone(),
+            values,
+            span: decl.span,
+        });
+    }
+
+    fn declare_action(&mut self, decl: &ast::ActionDecl) {
+        if let Some(&first) = self.action_names.get(&decl.name.node) {
+            let first_span = self.model.actions[first.index()].span;
+            self.duplicate("action", &decl.name, first_span);
+            return;
+        }
+        self.check_script(&decl.name);
+        let id = ActionId(id32(self.model.actions.len()));
+        self.action_names.insert(decl.name.node.clone(), id);
+        self.used_actions.push(false);
+        self.model.actions.push(Action {
+            name: decl.name.node.clone(),
+            label: decl.label.as_ref().map(|l| l.node.clone()),
+            contraindications: Vec::new(),
+            cautions: Vec::new(),
+            span: decl.span,
+        });
+    }
+
+    fn declare_action_enum(&mut self) {
+        let values: Vec<String> = self.model.actions.iter().map(|a| a.name.clone()).collect();
+        let id = EnumId(id32(self.model.enums.len()));
+        self.model.action_enum = id;
+        self.enum_names.insert("Action".to_owned(), id);
+        self.model.enums.push(EnumType {
+            name: "Action".to_owned(),
+            values,
+            span: Span::default(),
+        });
+    }
+
+    fn declare_fact(&mut self, decl: &ast::FactDecl) {
+        if let Some(&(_, first)) = self.condition_names.get(&decl.name.node) {
+            self.duplicate("name", &decl.name, first);
+            return;
+        }
+        self.check_script(&decl.name);
+        let Some(ty) = self.fact_type(&decl.ty) else {
+            // Its type was reported; its uses are not unknown names.
+            self.untyped_facts.insert(decl.name.node.clone());
+            return;
+        };
+        let id = FactId(id32(self.model.facts.len()));
+        self.condition_names.insert(
+            decl.name.node.clone(),
+            (ConditionName::Fact(id), decl.name.span),
+        );
+        self.used_facts.push(false);
+        self.model.facts.push(Fact {
+            name: decl.name.node.clone(),
+            ty,
+            description: decl.description.as_ref().map(|d| d.node.clone()),
+            span: decl.span,
+        });
+    }
+
+    fn declare_definition<'f>(
+        &mut self,
+        define: &'f ast::Define,
+    ) -> Option<(&'f ast::Define, DefinitionId)> {
+        if let Some(&(_, first)) = self.condition_names.get(&define.name.node) {
+            self.duplicate("name", &define.name, first);
+            return None;
+        }
+        self.check_script(&define.name);
+        let id = DefinitionId(id32(self.model.definitions.len()));
+        self.condition_names.insert(
+            define.name.node.clone(),
+            (ConditionName::Definition(id), define.name.span),
+        );
+        self.used_definitions.push(false);
+        self.definition_edges.push(Vec::new());
+        self.model.definitions.push(Definition {
+            name: define.name.node.clone(),
+            condition: Condition {
+                kind: ConditionKind::Const(false),
+                span: define.body.span,
+            },
+            description: define.description.as_ref().map(|d| d.node.clone()),
+            span: define.span,
+        });
+        Some((define, id))
+    }
+}
+
+fn is_doi(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("10.") else {
+        return false;
+    };
+    let Some((registrant, suffix)) = rest.split_once('/') else {
+        return false;
+    };
+    registrant.len() >= 4
+        && registrant.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && !suffix.is_empty()
+        && !suffix.contains(char::is_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, found, model};
+
+    #[test]
+    fn a_file_without_a_header_is_pointed_at_its_first_item() {
+        let text = "fact x: bool\n";
+        assert_eq!(found(text), [("E0205", ""), ("W0206", "fact x: bool")]);
+        assert_eq!(found(""), [("E0106", "")]);
+    }
+
+    #[test]
+    fn a_second_header_is_an_error_at_its_name() {
+        let text = "guideline g \"G\" {}\nguideline h \"H\" {}\n";
+        assert_eq!(
+            found(text),
+            [("W0211", "guideline g \"G\" {}"), ("E0205", "h")]
+        );
+    }
+
+    #[test]
+    fn facts_and_definitions_share_one_namespace() {
+        let text = format!("{HEAD}fact x: bool\ndefine x = true\n");
+        assert!(found(&text).contains(&("E0202", "x")));
+        let text = format!("{HEAD}enum Action {{ go }}\n");
+        assert!(found(&text).contains(&("E0202", "Action")));
+    }
+
+    #[test]
+    fn a_malformed_pmid_or_doi_is_pointed_at() {
+        let text = "guideline g \"G\" {}\nreference R pmid 0123 doi \"11.1/x\" \"r\"\n";
+        let codes = found(text);
+        assert!(codes.contains(&("E0306", "0123")), "{codes:?}");
+        assert!(codes.contains(&("E0307", "\"11.1/x\"")), "{codes:?}");
+    }
+
+    #[test]
+    fn a_reference_links_to_pubmed_before_its_doi() {
+        let text = "guideline g \"G\" {}\nreference R pmid 14501840 doi \"10.1002/art.1\" \"r\"\n";
+        let references = model(text).references;
+        assert_eq!(references[0].pmid, Some(14501840));
+        assert_eq!(
+            references[0].link.as_deref(),
+            Some("https://pubmed.ncbi.nlm.nih.gov/14501840/")
+        );
+    }
+
+    #[test]
+    fn the_action_enum_lists_the_declared_actions() {
+        let text = format!("{HEAD}action b\n");
+        let model = model(&text);
+        let actions = &model.enums[model.action_enum.index()];
+        assert_eq!(
+            (actions.name.as_str(), &actions.values[..]),
+            ("Action", &["a".to_owned(), "b".to_owned()][..])
+        );
+    }
+}

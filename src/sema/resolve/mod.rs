@@ -1,0 +1,192 @@
+//! AST → [`Model`]: resolves names, checks types and units, orders
+//! definitions, and reports every problem it finds (not only the first).
+//!
+//! The work is a list of passes over the file's items, run in the order
+//! [`Resolver::run`] gives; each pass is a file of its own:
+//! 1. [`declare`]: the header, then references, enums and actions, then
+//!    facts and definitions (names only, so any later item may use them);
+//! 2. [`definitions`]: definition bodies, ordered so each uses only earlier
+//!    ones, with cycles reported;
+//! 3. [`rules`]: action clauses, invariants, exclusives, rules and
+//!    sections, and the warning for a guideline without rules;
+//! 4. [`unused`]: declarations nothing uses.
+//!
+//! [`condition`] resolves one condition (for any pass) and [`types`] one
+//! declared type. Every pass matches every `ast::Item` variant by name, so
+//! a new kind of item is a compile error in each pass that must decide
+//! what to do with it.
+
+mod condition;
+mod declare;
+mod definitions;
+mod rules;
+mod types;
+mod unused;
+
+use std::collections::{HashMap, HashSet};
+
+use super::model::*;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::syntax::ast;
+use crate::syntax::{Span, Spanned};
+
+/// Largest number of values the enum of a `set of` fact may have: sets are
+/// 128-bit bitsets in the evaluator, so a patient's facts stay fixed-size.
+pub const MAX_SET_VALUES: usize = 128;
+
+/// Resolves a parsed file. Returns the model when there are no errors,
+/// together with all diagnostics (warnings included).
+pub fn resolve(file: &ast::File) -> (Option<Model>, Vec<Diagnostic>) {
+    let mut resolver = Resolver::default();
+    resolver.run(file);
+    let has_errors = resolver.diagnostics.iter().any(Diagnostic::is_error);
+    let mut diagnostics = resolver.diagnostics;
+    crate::diagnostics::sort(&mut diagnostics);
+    if has_errors {
+        (None, diagnostics)
+    } else {
+        (Some(resolver.model), diagnostics)
+    }
+}
+
+/// What a condition name refers to.
+#[derive(Clone, Copy, Debug)]
+enum ConditionName {
+    Fact(FactId),
+    Definition(DefinitionId),
+}
+
+#[derive(Default)]
+struct Resolver {
+    model: Model,
+    diagnostics: Vec<Diagnostic>,
+    /// Facts and definitions share one namespace.
+    condition_names: HashMap<String, (ConditionName, Span)>,
+    enum_names: HashMap<String, EnumId>,
+    action_names: HashMap<String, ActionId>,
+    reference_names: HashMap<String, ReferenceId>,
+    /// Rules and sections share one namespace.
+    rule_names: HashMap<String, Span>,
+    /// Facts whose declared type was an error: using them is not a second one.
+    untyped_facts: HashSet<String>,
+    used_facts: Vec<bool>,
+    used_definitions: Vec<bool>,
+    used_actions: Vec<bool>,
+    used_references: Vec<bool>,
+    /// Definitions each definition refers to, for the cycle check.
+    definition_edges: Vec<Vec<(DefinitionId, Span)>>,
+}
+
+fn id32(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
+}
+
+impl Resolver {
+    /// The passes, in order. Diagnostics are sorted afterwards, but ties
+    /// keep the order they were found in, so the order matters for output.
+    fn run(&mut self, file: &ast::File) {
+        self.declare_header(file);
+        self.declare_types_and_actions(file);
+        let definitions = self.declare_conditions(file);
+        self.resolve_definitions(&definitions);
+        self.order_definitions();
+        self.resolve_action_clauses(file);
+        self.resolve_rules(file);
+        self.report_unused();
+        self.report_no_rules();
+    }
+
+    fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// W0210 for a declared name that mixes scripts with look-alike
+    /// letters. Reported where the name is declared, once; uses of it are
+    /// the same name and would only repeat the warning.
+    fn check_script(&mut self, name: &Spanned<String>) {
+        let Some(found) = super::names::confusable(&name.node) else {
+            return;
+        };
+        let message = format!(
+            "`{}` mixes {} and {} letters",
+            name.node, found.main_script, found.odd_script
+        );
+        let label = format!(
+            "`{}` (U+{:04X}) is a {} letter",
+            found.odd,
+            u32::from(found.odd),
+            found.odd_script
+        );
+        // A rename must reach every use, which one edit cannot do: the help
+        // names the spelling and leaves the edit to the author.
+        let help = match &found.lookalike {
+            Some(lookalike) => format!(
+                "it reads as `{lookalike}` but is another name; spell it in {} letters only, \
+                 here and where it is used",
+                found.main_script
+            ),
+            None => format!(
+                "spell it in {} letters only, here and where it is used",
+                found.main_script
+            ),
+        };
+        self.error(
+            Diagnostic::new(Code::ConfusableName, message)
+                .primary(name.span, label)
+                .help(help),
+        );
+    }
+
+    fn duplicate(&mut self, kind: &str, name: &Spanned<String>, first: Span) {
+        self.error(
+            Diagnostic::new(
+                Code::DuplicateDefinition,
+                format!("{kind} `{}` is declared twice", name.node),
+            )
+            .primary(name.span, "declared again here")
+            .secondary(first, "first declared here")
+            .help("rename one of them, or delete the second declaration"),
+        );
+    }
+}
+
+/// What the passes' unit tests share: resolve a source text and show the
+/// diagnostics as code and the text under their primary label, so each
+/// test keeps the source beside what it expects.
+#[cfg(test)]
+mod test_support {
+    use super::*;
+
+    /// A header, a reference `R` and an action `a`, for a test to extend.
+    pub(super) const HEAD: &str = "guideline g \"G\" { version \"1\" }\n\
+                                   reference R pmid 1 \"r\"\n\
+                                   action a\n";
+
+    /// Resolves `text`, which must parse.
+    pub(super) fn resolved(text: &str) -> (Option<Model>, Vec<Diagnostic>) {
+        let file = crate::syntax::parse(text).unwrap_or_else(|d| panic!("{d:?}"));
+        resolve(&file)
+    }
+
+    /// Each diagnostic, in order, as its code and the source text its
+    /// primary label points at.
+    pub(super) fn found(text: &str) -> Vec<(&'static str, &str)> {
+        resolved(text)
+            .1
+            .iter()
+            .map(|diagnostic| {
+                let span = diagnostic.primary_span();
+                let start = span.start_usize();
+                (diagnostic.code.id(), &text[start..start + span.len()])
+            })
+            .collect()
+    }
+
+    /// The model of `text`, which must resolve without errors.
+    pub(super) fn model(text: &str) -> Model {
+        match resolved(text) {
+            (Some(model), _) => model,
+            (None, diagnostics) => panic!("{diagnostics:#?}"),
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The unused pass: a fact, definition, action or reference that nothing
+//! uses is a warning (W0206–W0209), reported where it is declared.
+
+use super::Resolver;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::syntax::Span;
+
+/// For each kind of declaration: its code, its name in the message, what
+/// "unused" means for it, and the help.
+const UNUSED: [(Code, &str, &str, &str); 4] = [
+    (
+        Code::UnusedFact,
+        "fact",
+        "is never used",
+        "use it in a condition, or delete it",
+    ),
+    (
+        Code::UnusedDefinition,
+        "definition",
+        "is never used",
+        "use it in a condition, or delete it",
+    ),
+    (
+        Code::UnusedAction,
+        "action",
+        "is never recommended or avoided",
+        "name it in a rule's `then`, or delete it",
+    ),
+    (
+        Code::UnusedReference,
+        "reference",
+        "is never cited",
+        "cite it where it supports a rule or clause, or delete it",
+    ),
+];
+
+impl Resolver {
+    pub(super) fn report_unused(&mut self) {
+        let model = &self.model;
+        // In the order of `UNUSED`: each declaration's name, span and use.
+        let declared: [Vec<(&str, Span, bool)>; 4] = [
+            model
+                .facts
+                .iter()
+                .zip(&self.used_facts)
+                .map(|(fact, used)| (fact.name.as_str(), fact.span, *used))
+                .collect(),
+            model
+                .definitions
+                .iter()
+                .zip(&self.used_definitions)
+                .map(|(definition, used)| (definition.name.as_str(), definition.span, *used))
+                .collect(),
+            model
+                .actions
+                .iter()
+                .zip(&self.used_actions)
+                .map(|(action, used)| (action.name.as_str(), action.span, *used))
+                .collect(),
+            model
+                .references
+                .iter()
+                .zip(&self.used_references)
+                .map(|(reference, used)| (reference.key.as_str(), reference.span, *used))
+                .collect(),
+        ];
+        let mut found = Vec::new();
+        for ((code, kind, never, help), declarations) in UNUSED.iter().zip(declared) {
+            for (name, span, used) in declarations {
+                if !used {
+                    found.push(
+                        Diagnostic::new(*code, format!("{kind} `{name}` {never}"))
+                            .primary(span, "declared here")
+                            .help(*help),
+                    );
+                }
+            }
+        }
+        self.diagnostics.extend(found);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::found;
+
+    #[test]
+    fn each_unused_declaration_is_a_warning_where_it_is_declared() {
+        let text = "guideline g \"G\" {}\n\
+                    reference Q pmid 2 \"q\"\n\
+                    fact unread: bool\n\
+                    define idle = true\n\
+                    action spare\n\
+                    reference R pmid 1 \"r\"\n\
+                    action a\n\
+                    rule r { when true then recommend a cite R }\n";
+        assert_eq!(
+            found(text),
+            [
+                ("W0208", "reference Q pmid 2 \"q\""),
+                ("W0206", "fact unread: bool"),
+                ("W0209", "define idle = true"),
+                ("W0207", "action spare"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_use_anywhere_counts() {
+        // In an invariant, an exclusive group (for actions only through a
+        // rule), a definition and a clause.
+        let text = "guideline g \"G\" {}\n\
+                    reference R pmid 1 \"r\"\n\
+                    fact x: bool\nfact y: bool\n\
+                    define d = y\n\
+                    invariant x implies true\n\
+                    action a { caution-if d cite R }\n\
+                    rule r { when true then recommend a cite R }\n";
+        assert_eq!(found(text), []);
+    }
+}
