@@ -5,7 +5,8 @@
 pub mod model;
 pub mod names;
 mod resolve;
-pub mod units;
+// Imported, not re-exported: `resolve` still names `super::units`.
+use crate::units;
 
 pub use model::*;
 pub use resolve::{MAX_SET_VALUES, resolve};

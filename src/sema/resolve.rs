@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use super::model::*;
 use super::units::{parse_unit, unit_alias};
 use crate::diagnostics::{Code, Diagnostic, closest};
+use crate::span::{Span, Spanned};
 use crate::syntax::ast::{self, ExprKind, Operand, SetExpr};
-use crate::syntax::{Span, Spanned};
 
 /// Largest number of values the enum of a `set of` fact may have: sets are
 /// 128-bit bitsets in the evaluator, so a patient's facts stay fixed-size.
