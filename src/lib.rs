@@ -3,6 +3,12 @@
 //! The pipeline, one module per stage: [`syntax`] (text → AST with spans),
 //! [`sema`] (names, types, units → a resolved [`sema::Model`]),
 //! [`diagnostics`] (one model for every stage's problems), and the CLI on top.
+//!
+//! The modules are layers, each using only those below it, in the order
+//! `docs/architecture.md` gives (span → units → index_set → diagnostics →
+//! syntax → fmt → sema → eval → facts → analysis → this root → report →
+//! testing → diff → cli); `tests/architecture.rs` checks every import
+//! against it.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
