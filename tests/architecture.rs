@@ -176,10 +176,10 @@ fn use_statements(lines: &[(usize, String)]) -> Vec<(usize, String)> {
                 open = Some((*number, rest.to_owned()));
             }
         }
-        if open.as_ref().is_some_and(|(_, text)| text.ends_with(';')) {
-            if let Some((first, text)) = open.take() {
-                out.push((first, text.trim_end_matches(';').to_owned()));
-            }
+        if open.as_ref().is_some_and(|(_, text)| text.ends_with(';'))
+            && let Some((first, text)) = open.take()
+        {
+            out.push((first, text.trim_end_matches(';').to_owned()));
         }
     }
     out
