@@ -36,7 +36,8 @@ mod common;
 mod native;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use gdl::eval::{Patient, Program, Scratch, evaluate, evaluate_in, facts::parse_patient};
+use gdl::eval::{Patient, Program, Scratch, evaluate, evaluate_in};
+use gdl::facts::Reader;
 use gdl::report;
 use std::hint::black_box;
 use std::time::Duration;
@@ -49,11 +50,12 @@ const CLI_COHORT: usize = 100_000;
 /// the bytes of JSON produced (so nothing is optimised away).
 fn end_to_end(program: &Program<'_>, lines: &[String]) -> usize {
     let fragments = report::json::Fragments::new(program.model);
+    let reader = Reader::new(program);
     let mut out = Vec::with_capacity(2 << 20);
     let mut scratch = Scratch::default();
     let mut bytes = 0;
     for line in lines {
-        let patient = parse_patient(program, line).expect("valid facts");
+        let patient = reader.parse_patient(line).expect("valid facts");
         let evaluation = evaluate_in(program, &patient, &mut scratch);
         report::json::write_evaluation(program, &patient, &evaluation, &fragments, &mut out);
         scratch.recycle(evaluation);
@@ -76,6 +78,7 @@ fn evaluation(c: &mut Criterion) {
         .model
         .expect("the shipped guideline compiles");
     let program = Program::new(&model);
+    let reader = Reader::new(&program);
     // The native baseline implements Kleene logic alone: it races the
     // interpreter without exact decisions over unknown facts (`kleene`),
     // and the interpreter as `gdl run` has it runs beside both.
@@ -84,7 +87,7 @@ fn evaluation(c: &mut Criterion) {
     let lines = common::dermatomyositis_cohort(COHORT, 0x00c0_ffee, 10);
     let patients: Vec<Patient> = lines
         .iter()
-        .map(|line| parse_patient(&program, line).expect("valid facts"))
+        .map(|line| reader.parse_patient(line).expect("valid facts"))
         .collect();
     let facts: Vec<native::Facts> = patients.iter().map(native::Facts::from_patient).collect();
     // The two sides must agree on this cohort too, or the race is meaningless.
@@ -144,7 +147,7 @@ fn evaluation(c: &mut Criterion) {
     let unknown: Vec<Patient> =
         common::dermatomyositis_cohort_missing(COHORT, 0x5eed_0030, 10, 300)
             .iter()
-            .map(|line| parse_patient(&program, line).expect("valid facts"))
+            .map(|line| reader.parse_patient(line).expect("valid facts"))
             .collect();
     let mut group = c.benchmark_group("evaluate-30pct-unknown");
     group.throughput(Throughput::Elements(COHORT as u64));
@@ -218,7 +221,7 @@ fn evaluation(c: &mut Criterion) {
     group.bench_function("parse", |b| {
         b.iter(|| {
             for line in &lines {
-                black_box(parse_patient(&program, black_box(line)).expect("valid facts"));
+                black_box(reader.parse_patient(black_box(line)).expect("valid facts"));
             }
         })
     });
@@ -226,7 +229,7 @@ fn evaluation(c: &mut Criterion) {
         let mut scratch = Scratch::default();
         b.iter(|| {
             for line in &lines {
-                let patient = parse_patient(&program, black_box(line)).expect("valid facts");
+                let patient = reader.parse_patient(black_box(line)).expect("valid facts");
                 black_box(evaluate_in(&program, &patient, &mut scratch));
             }
         })
@@ -235,7 +238,7 @@ fn evaluation(c: &mut Criterion) {
         let mut scratch = Scratch::default();
         b.iter(|| {
             for line in &lines {
-                let patient = parse_patient(&program, black_box(line)).expect("valid facts");
+                let patient = reader.parse_patient(black_box(line)).expect("valid facts");
                 let evaluation = evaluate_in(&program, &patient, &mut scratch);
                 black_box(report::build(&program, &patient, &evaluation));
             }

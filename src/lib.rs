@@ -3,6 +3,12 @@
 //! The pipeline, one module per stage: [`syntax`] (text → AST with spans),
 //! [`sema`] (names, types, units → a resolved [`sema::Model`]),
 //! [`diagnostics`] (one model for every stage's problems), and the CLI on top.
+//!
+//! The modules are layers, each using only those below it, in the order
+//! `docs/architecture.md` gives (span → units → index_set → diagnostics →
+//! syntax → fmt → sema → eval → facts → analysis → this root → report →
+//! testing → diff → cli); `tests/architecture.rs` checks every import
+//! against it.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -11,14 +17,18 @@ pub mod cli;
 pub mod diagnostics;
 pub mod diff;
 pub mod eval;
+pub mod facts;
 pub mod fmt;
 mod index_set;
 pub mod report;
 pub mod sema;
+pub mod span;
 pub mod syntax;
 pub mod testing;
+pub mod units;
 
 use diagnostics::Diagnostic;
+pub use syntax::limits::{BOM, strip_bom};
 
 /// The model of a guideline that must compile, for unit tests.
 #[cfg(test)]
@@ -53,15 +63,6 @@ pub fn check_bytes(bytes: &[u8]) -> (String, Compiled) {
 /// [`check_bytes`] on text.
 pub fn check(text: &str) -> Compiled {
     check_bytes(text.as_bytes()).1
-}
-
-/// The UTF-8 byte-order mark. Editors on Windows (Notepad, Excel's "CSV
-/// UTF-8") write it at the start of a file; it says nothing but "UTF-8".
-pub const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// `bytes` without a leading [`BOM`]: every reader of a file skips it.
-pub fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(BOM).unwrap_or(bytes)
 }
 
 /// Runs the front end on raw file bytes: skip a byte-order mark, decode,

@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 
 use gdl::analysis::Encoding;
 use gdl::diff::decision::{Decision, Names, of_evaluation};
-use gdl::eval::facts::parse_patient;
 use gdl::eval::{Patient, Program, Value, evaluate};
+use gdl::facts::Reader;
 use gdl::sema::{CmpOp, Condition, ConditionKind, FactId, Model, Outcome, Type};
 
 mod support;
@@ -55,7 +55,8 @@ fn check_examples(diff: &gdl::diff::Diff, old: &Model, new: &Model, context: &st
     for example in &diff.examples {
         let facts = example.patient.to_string();
         let read = |program: &Program<'_>| {
-            parse_patient(program, &facts)
+            Reader::new(program)
+                .parse_patient(&facts)
                 .unwrap_or_else(|e| panic!("{context}\nexample not readable: {e:?}\n{facts}"))
         };
         let before = decisions(&old_program, old, &read(&old_program));
@@ -853,7 +854,7 @@ fn sampled_patients(model: &Model, program: &Program<'_>, rng: &mut Rng) -> Vec<
     let constants = constants(model);
     let mut patients = Vec::new();
     for case in cases["cases"].as_array().into_iter().flatten() {
-        let Ok(patient) = parse_patient(program, &case["facts"].to_string()) else {
+        let Ok(patient) = Reader::new(program).parse_patient(&case["facts"].to_string()) else {
             continue;
         };
         for _ in 0..4 {

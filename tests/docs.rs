@@ -145,7 +145,12 @@ fn readme_case_counts_come_from_the_cases() {
     let mut coverage = gdl::testing::Coverage::default();
     let mut failed = Vec::new();
     for case in &file.cases {
-        let result = gdl::testing::run_case(&program, &cases_text, case, &mut coverage);
+        let result = gdl::testing::run_case(
+            &gdl::facts::Reader::new(&program),
+            &cases_text,
+            case,
+            &mut coverage,
+        );
         if !result.passed() {
             failed.push(result.name);
         }

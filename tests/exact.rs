@@ -5,7 +5,8 @@
 
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
-use gdl::eval::{EscalationCause, Evaluation, Program, evaluate, facts::parse_patient};
+use gdl::eval::{EscalationCause, Evaluation, Program, evaluate};
+use gdl::facts::Reader;
 
 /// The documentation's complete example guideline with this id.
 fn docs_guideline(id: &str) -> String {
@@ -24,7 +25,9 @@ fn run(text: &str, facts: &str) -> Evaluation {
         .model
         .unwrap_or_else(|| panic!("does not compile:\n{text}"));
     let program = Program::new(&model);
-    let patient = parse_patient(&program, facts).unwrap_or_else(|e| panic!("{e:?}"));
+    let patient = Reader::new(&program)
+        .parse_patient(facts)
+        .unwrap_or_else(|e| panic!("{e:?}"));
     evaluate(&program, &patient)
 }
 
@@ -65,7 +68,9 @@ fn a_condition_true_whatever_an_unknown_fact_is_applies() {
     // Kleene logic alone would have escalated.
     let model = gdl::compile(text).model.unwrap_or_default();
     let kleene = Program::new(&model).kleene_only();
-    let patient = parse_patient(&kleene, "{}").unwrap_or_else(|e| panic!("{e:?}"));
+    let patient = Reader::new(&kleene)
+        .parse_patient("{}")
+        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(evaluate(&kleene, &patient).escalations.len(), 1);
 }
 
@@ -82,7 +87,9 @@ fn an_escalation_names_only_the_facts_that_could_settle_it() {
     assert_eq!(escalation.needs, [gdl::sema::FactId(0)], "{evaluation:?}");
     let model = gdl::compile(text).model.unwrap_or_default();
     let kleene = Program::new(&model).kleene_only();
-    let patient = parse_patient(&kleene, "{}").unwrap_or_else(|e| panic!("{e:?}"));
+    let patient = Reader::new(&kleene)
+        .parse_patient("{}")
+        .unwrap_or_else(|e| panic!("{e:?}"));
     let kleene_escalations = evaluate(&kleene, &patient).escalations;
     assert_eq!(kleene_escalations.first().map(|e| e.needs.len()), Some(2));
 }

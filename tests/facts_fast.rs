@@ -25,8 +25,8 @@
 mod common;
 
 use gdl::diagnostics::Diagnostic;
-use gdl::eval::facts::{parse_patient, parse_patient_fast, parse_patient_reference};
 use gdl::eval::{Patient, Program, Value};
+use gdl::facts::Reader;
 use gdl::sema::{Model, Type};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -113,13 +113,13 @@ fn same_result(a: &Result<Patient, Diagnostic>, b: &Result<Patient, Diagnostic>)
 /// `parse_patient` and the scanner agree with the serde reader on `text`;
 /// returns whether the scanner took it.
 fn check(program: &Program<'_>, text: &str) -> bool {
-    let serde = parse_patient_reference(program, text);
-    let new = parse_patient(program, text);
+    let serde = Reader::new(program).parse_patient_reference(text);
+    let new = Reader::new(program).parse_patient(text);
     assert!(
         same_result(&serde, &new),
         "parse_patient differs on {text:?}\nserde: {serde:?}\nnew: {new:?}"
     );
-    match parse_patient_fast(program, text) {
+    match Reader::new(program).parse_patient_fast(text) {
         Some(fast) => {
             assert!(
                 serde.as_ref().is_ok_and(|serde| same_patient(serde, &fast)),
@@ -227,7 +227,7 @@ fn number(mode: Mode) -> BoxedStrategy<String> {
 /// Units: the declared one, convertible ones; when not `valid`, also ones
 /// of another dimension and unknown ones.
 fn unit(declared: &str, mode: Mode) -> BoxedStrategy<String> {
-    let dimension = |text: &str| gdl::sema::units::parse_unit(text).ok().map(|u| u.dimension);
+    let dimension = |text: &str| gdl::units::parse_unit(text).ok().map(|u| u.dimension);
     let mut units: Vec<String> = [
         "kg",
         "g",
@@ -630,7 +630,7 @@ proptest! {
 fn the_scanner_takes_every_line_of_the_benchmark_cohort() {
     for line in common::dermatomyositis_cohort(2_000, 0x00c0_ffee, 10) {
         assert!(check(&SHIPPED, &line), "left to serde: {line}");
-        assert!(parse_patient(&SHIPPED, &line).is_ok());
+        assert!(Reader::new(&SHIPPED).parse_patient(&line).is_ok());
     }
 }
 
@@ -734,7 +734,7 @@ fn test_files_read_as_before() {
 fn oversized_documents_are_refused_as_before() {
     let text = format!(
         "{{\"ok\": true{}}}",
-        " ".repeat(gdl::eval::facts::MAX_FACTS_BYTES)
+        " ".repeat(gdl::facts::MAX_FACTS_BYTES)
     );
     assert!(!check(&EVERY_KIND, &text));
 }

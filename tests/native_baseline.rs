@@ -18,7 +18,8 @@ mod common;
 #[path = "../benches/native/mod.rs"]
 mod native;
 
-use gdl::eval::{Patient, Program, evaluate, facts::parse_patient};
+use gdl::eval::{Patient, Program, evaluate};
+use gdl::facts::Reader;
 use gdl::sema::{Model, Type};
 use native::{Cause, Decisions, Facts, Status, Why};
 
@@ -68,7 +69,9 @@ fn indices_match_the_model() {
 
 /// Compares one patient; returns the native decisions.
 fn check(program: &Program<'_>, line: &str) -> Decisions {
-    let patient: Patient = parse_patient(program, line).expect("generated facts are valid");
+    let patient: Patient = Reader::new(program)
+        .parse_patient(line)
+        .expect("generated facts are valid");
     let facts = Facts::from_patient(&patient);
     let interpreted = Decisions::from_evaluation(&evaluate(program, &patient));
     let native = native::evaluate(&facts);
@@ -204,7 +207,7 @@ fn facts_conversion_is_faithful() {
     let model = model();
     let program = Program::new(&model).kleene_only();
     let line = r#"{"time_on_azathioprine": {"value": 26, "unit": "wk"}, "failed": ["methotrexate", "ivig"], "skin_sites": ["neck"], "antibodies": [], "pregnant": false}"#;
-    let facts = Facts::from_patient(&parse_patient(&program, line).unwrap());
+    let facts = Facts::from_patient(&Reader::new(&program).parse_patient(line).unwrap());
     let months = facts.time_on_azathioprine.unwrap();
     assert!((months - 26.0 * 7.0 / 30.4375).abs() < 1e-9, "{months}");
     assert_eq!(

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 mod support;
 use support::gdl;
 
-use gdl::eval::{Program, evaluate, facts::parse_patient};
+use gdl::eval::{Program, evaluate};
+use gdl::facts::Reader;
 use gdl::sema::Model;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -66,7 +67,8 @@ fn report(model: &Model, facts_path: &Path) -> String {
     let program = Program::new(model);
     let text = std::fs::read_to_string(facts_path)
         .unwrap_or_else(|e| panic!("{}: {e}", facts_path.display()));
-    let patient = parse_patient(&program, &text)
+    let patient = Reader::new(&program)
+        .parse_patient(&text)
         .unwrap_or_else(|diagnostic| panic!("{}: {}", facts_path.display(), diagnostic.message));
     let evaluation = evaluate(&program, &patient);
     let built = gdl::report::build(&program, &patient, &evaluation);

@@ -377,7 +377,7 @@ fn rendered_every_way(name: &str, bytes: &[u8], program: Option<&Program<'_>>) -
     use gdl::diagnostics::render::{self, HumanStyle, SourceFile};
     let (text, diagnostics) = match program {
         Some(program) => {
-            let (text, read) = gdl::eval::facts::parse_patient_bytes(program, bytes);
+            let (text, read) = gdl::facts::Reader::new(program).parse_patient_bytes(bytes);
             (text, read.err().into_iter().collect::<Vec<_>>())
         }
         None => {

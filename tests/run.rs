@@ -9,8 +9,8 @@ use std::path::Path;
 
 use gdl::diagnostics::Code;
 use gdl::diagnostics::render::{self, HumanStyle, SourceFile};
-use gdl::eval::facts::{parse_patient, parse_patient_bytes};
 use gdl::eval::{Program, Scratch, evaluate, evaluate_in};
+use gdl::facts::Reader;
 use gdl::report;
 
 #[path = "../benches/common/mod.rs"]
@@ -47,7 +47,7 @@ fn golden_facts_errors() {
 
 /// The rendered error for the facts file `name` whose code is named `code`.
 fn facts_error(program: &Program<'_>, name: &str, code: &str, bytes: &[u8]) -> String {
-    let (text, parsed) = parse_patient_bytes(program, bytes);
+    let (text, parsed) = Reader::new(program).parse_patient_bytes(bytes);
     let diagnostic = match parsed {
         Ok(patient) => panic!("{name} should be rejected, got {patient:?}"),
         Err(diagnostic) => diagnostic,
@@ -82,7 +82,7 @@ fn report_for(guideline: &str, source_name: &str, facts_path: &Path) -> String {
     let model = model(guideline);
     let program = Program::new(&model);
     let text = std::fs::read_to_string(facts_path).unwrap_or_default();
-    let patient = match parse_patient(&program, &text) {
+    let patient = match Reader::new(&program).parse_patient(&text) {
         Ok(patient) => patient,
         Err(diagnostic) => panic!("{}: {}", facts_path.display(), diagnostic.message),
     };
@@ -156,7 +156,9 @@ rule second "Second line" {
     let model = gdl::compile(text).model.unwrap_or_default();
     let program = Program::new(&model);
     let facts = r#"{"pregnant": true, "renal": true, "weak": true}"#;
-    let patient = parse_patient(&program, facts).unwrap_or_else(|d| panic!("{}", d.message));
+    let patient = Reader::new(&program)
+        .parse_patient(facts)
+        .unwrap_or_else(|d| panic!("{}", d.message));
     let evaluation = evaluate(&program, &patient);
     let built = report::build(&program, &patient, &evaluation);
     assert_eq!(built.withheld.len(), 1);
@@ -187,8 +189,9 @@ fn writing_from_the_evaluation_agrees_on_exclusive_conflicts() {
             let line = format!(
                 r#"{{"@id": "p", "muscle_weakness": {weakness}, "interstitial_lung_disease": {lung}}}"#
             );
-            let patient =
-                parse_patient(&program, &line).unwrap_or_else(|d| panic!("{}", d.message));
+            let patient = Reader::new(&program)
+                .parse_patient(&line)
+                .unwrap_or_else(|d| panic!("{}", d.message));
             let evaluation = evaluate(&program, &patient);
             let plain = report::json::to_string(&report::build(&program, &patient, &evaluation));
             let mut direct = Vec::new();
@@ -226,7 +229,9 @@ fn fragments_change_no_byte() {
         .collect();
     let mut scratch = Scratch::default();
     for line in &lines {
-        let patient = parse_patient(&program, line).unwrap_or_else(|d| panic!("{}", d.message));
+        let patient = Reader::new(&program)
+            .parse_patient(line)
+            .unwrap_or_else(|d| panic!("{}", d.message));
         let evaluation = evaluate(&program, &patient);
         let recycled = evaluate_in(&program, &patient, &mut scratch);
         assert_eq!(recycled, evaluation, "{line}");

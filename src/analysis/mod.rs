@@ -23,9 +23,9 @@ use batsat::Lit;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::{Evaluation, Patient, Program, evaluate};
-use crate::report::{self, FactJson};
-use crate::sema::{FactId, Member, Model, Outcome, RuleId, SectionId};
-use crate::syntax::Span;
+use crate::facts::write::witness_json;
+use crate::sema::{Member, Model, Outcome, RuleId, SectionId};
+use crate::span::Span;
 pub use encode::{Encoding, Kleene};
 pub(crate) use firing::Firing;
 
@@ -235,29 +235,6 @@ fn rules_in(model: &Model, section: SectionId) -> Vec<RuleId> {
         }
     }
     out
-}
-
-/// A witness as one line of facts JSON, keys sorted by name.
-pub fn witness_json(model: &Model, patient: &Patient) -> String {
-    let mut facts: Vec<(&str, FactId)> = model
-        .facts
-        .iter()
-        .enumerate()
-        .map(|(index, fact)| (fact.name.as_str(), FactId(index as u32)))
-        .collect();
-    facts.sort_unstable();
-    let mut out = Vec::with_capacity(64 * facts.len());
-    out.push(b'{');
-    for (index, (name, fact)) in facts.into_iter().enumerate() {
-        if index > 0 {
-            out.push(b',');
-        }
-        let _ = serde_json::to_writer(&mut out, name);
-        out.push(b':');
-        report::json::write_fact(FactJson::new(model, fact, patient.get(fact)), &mut out);
-    }
-    out.push(b'}');
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// What the lint families' unit tests share: the findings for a source

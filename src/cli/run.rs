@@ -9,9 +9,8 @@ use clap::{Args, ValueEnum};
 
 use super::{ColourChoice, DiagnosticFormat, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::diagnostics::render::SourceFile;
-use crate::eval::facts::MAX_FACTS_BYTES;
-use crate::eval::facts::{parse_patient_bytes, parse_patient_line, unreadable_line};
 use crate::eval::{Program, Scratch, evaluate, evaluate_in};
+use crate::facts::{MAX_FACTS_BYTES, Reader, unreadable_line};
 use crate::report;
 
 #[derive(Args, Debug)]
@@ -89,7 +88,7 @@ pub fn run(args: &RunArgs) -> u8 {
         Some(bytes) => bytes,
         None => return EXIT_USAGE,
     };
-    let (facts_text, parsed) = parse_patient_bytes(&program, &facts_bytes);
+    let (facts_text, parsed) = Reader::new(&program).parse_patient_bytes(&facts_bytes);
     let facts_source = SourceFile::new(facts, facts_text);
     let patient = match parsed {
         Ok(patient) => patient,
@@ -228,6 +227,8 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
         }
     };
     let fragments = report::json::Fragments::new(program.model);
+    // Built once for the cohort: the names every line's keys are looked up in.
+    let patients = Reader::new(program);
     let input = std::sync::Mutex::new(Input {
         reader,
         line_number: 0,
@@ -248,7 +249,7 @@ fn batch(program: &Program<'_>, args: &RunArgs) -> u8 {
             let mut scratch = Scratch::default();
             while let Some(number) = read_chunk(&input, &mut chunk) {
                 process_lines(
-                    program,
+                    &patients,
                     &fragments,
                     &chunk,
                     &mut scratch,
@@ -410,20 +411,21 @@ fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>) -> Line {
 
 /// Evaluates a chunk's lines into `output`, replacing what it held.
 fn process_lines(
-    program: &Program<'_>,
+    patients: &Reader<'_>,
     fragments: &report::json::Fragments,
     chunk: &Chunk,
     scratch: &mut Scratch,
     output: &mut Output,
     file: &str,
 ) {
+    let program = patients.program;
     output.json.clear();
     output.messages.clear();
     let text = &chunk.text;
     for (line_number, line) in &chunk.lines {
         let parsed = match line {
             Ok(range) => {
-                match parse_patient_line(program, text.get(range.clone()).unwrap_or_default()) {
+                match patients.parse_patient_line(text.get(range.clone()).unwrap_or_default()) {
                     Some(parsed) => parsed,
                     None => continue,
                 }

@@ -16,6 +16,7 @@ use crate::diagnostics::Diagnostic;
 use crate::diagnostics::machine::{self, FileDiagnostics};
 use crate::diagnostics::render::{self, HumanStyle, SourceFile};
 use crate::eval::Program;
+use crate::facts::Reader;
 use crate::testing::{CaseResult, Coverage, CoverageSummary, junit, read, run_case};
 
 #[derive(Args, Debug)]
@@ -216,9 +217,10 @@ fn run_file(file: &Path, args: &TestArgs) -> FileRun {
     };
     let program = Program::new(&model);
     let mut coverage = Coverage::default();
+    let patients = Reader::new(&program);
     let mut results = Vec::new();
     for case in &cases.cases {
-        results.push(run_case(&program, text, case, &mut coverage));
+        results.push(run_case(&patients, text, case, &mut coverage));
     }
     run.cases = results;
     if args.coverage || args.coverage_threshold.is_some() {

@@ -8,7 +8,7 @@ pub mod render;
 
 pub use codes::Code;
 
-use crate::syntax::Span;
+use crate::span::Span;
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

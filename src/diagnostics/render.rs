@@ -425,7 +425,7 @@ impl miette::Diagnostic for MietteView<'_> {
 mod tests {
     use super::*;
     use crate::diagnostics::Code;
-    use crate::syntax::Span;
+    use crate::span::Span;
 
     #[test]
     fn short_lines_are_shown_as_they_are() {

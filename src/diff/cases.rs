@@ -14,7 +14,8 @@ use serde::Serialize;
 
 use super::decision::{self, Names};
 use crate::diagnostics::Diagnostic;
-use crate::eval::{Program, evaluate, facts::parse_patient};
+use crate::eval::{Program, evaluate};
+use crate::facts::Reader;
 use crate::sema::Model;
 use crate::testing::{Coverage, read, run_case};
 
@@ -59,6 +60,8 @@ pub fn compare(
     let cases = read::parse(text)?;
     let old_program = Program::new(old);
     let new_program = Program::new(new);
+    let old_patients = Reader::new(&old_program);
+    let new_patients = Reader::new(&new_program);
     let mut changes = CaseChanges {
         total: cases.cases.len(),
         ..CaseChanges::default()
@@ -67,8 +70,8 @@ pub fn compare(
     let old_names = Names::new(old, renamed);
     let new_names = Names::new(new, &no_renames);
     for case in &cases.cases {
-        let before = run_case(&old_program, text, case, &mut Coverage::default());
-        let after = run_case(&new_program, text, case, &mut Coverage::default());
+        let before = run_case(&old_patients, text, case, &mut Coverage::default());
+        let after = run_case(&new_patients, text, case, &mut Coverage::default());
         let failures = |result: &crate::testing::CaseResult| {
             let mut lines = result.failures.clone();
             lines.extend(result.diagnostics.iter().map(|d| d.message.clone()));
@@ -82,12 +85,14 @@ pub fn compare(
             (true, false) => changes.stale.push(change(failures(&after))),
             (false, true) => changes.now_pass.push(change(failures(&before))),
             (true, true) => {
-                let decisions = |program: &Program<'_>, names: &Names<'_>| {
-                    parse_patient(program, case.facts.get())
+                let decisions = |patients: &Reader<'_>, names: &Names<'_>| {
+                    let program = patients.program;
+                    patients
+                        .parse_patient(case.facts.get())
                         .ok()
                         .map(|patient| decision::of_evaluation(names, &evaluate(program, &patient)))
                 };
-                if decisions(&old_program, &old_names) != decisions(&new_program, &new_names) {
+                if decisions(&old_patients, &old_names) != decisions(&new_patients, &new_names) {
                     changes.decisions_change.push(change(Vec::new()));
                 }
             }

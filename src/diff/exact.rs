@@ -100,7 +100,7 @@ fn agrees_with(
     encoding: &mut Encoding,
     plan: &Plan,
     cuts: &[Cuts],
-    span: crate::syntax::Span,
+    span: crate::span::Span,
     value_of: &dyn Fn(FactId) -> Value,
 ) -> Lit {
     let leaf = |encoding: &mut Encoding, kind: ConditionKind| {

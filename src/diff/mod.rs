@@ -520,5 +520,5 @@ fn xor(encoding: &mut Encoding, a: Lit, b: Lit) -> Lit {
 }
 
 fn facts_json(model: &Model, patient: &Patient) -> serde_json::Value {
-    serde_json::from_str(&crate::analysis::witness_json(model, patient)).unwrap_or_default()
+    serde_json::from_str(&crate::facts::write::witness_json(model, patient)).unwrap_or_default()
 }

@@ -2,9 +2,10 @@
 //! with its three-valued result and its source span, down to the facts.
 
 use super::Tri;
-use super::interp::{Patient, Run};
+use super::interp::Run;
+use super::patient::Patient;
 use super::program::{Node, Program};
-use crate::syntax::Span;
+use crate::span::Span;
 
 /// Definitions are expanded this many levels deep; deeper ones show only
 /// their value, so explanations stay readable and bounded.

@@ -6,7 +6,7 @@
 
 use super::logic::Tri;
 use super::patient::Kind;
-pub use super::patient::{Patient, Value};
+use super::patient::{Patient, Value};
 use super::program::{Node, Program, resolve};
 use crate::index_set::IndexSet;
 use crate::sema::{ActionId, CmpOp, FactId, Member, Outcome, RuleId, SectionId};

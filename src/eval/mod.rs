@@ -1,15 +1,19 @@
-//! Evaluation: [`Program`] (the model compiled to slots and flat nodes),
-//! patient facts read from JSON ([`facts`]), and the three-valued
-//! interpreter ([`evaluate`]) producing an [`Evaluation`].
+//! Evaluation: [`Program`] (the model compiled to slots and flat nodes), a
+//! [`Patient`]'s values, and the three-valued interpreter ([`evaluate`])
+//! producing an [`Evaluation`]. Reading facts from JSON is the `facts`
+//! layer's, above this one: eval never reads JSON.
 
 pub mod exact;
 pub mod explain;
-pub mod facts;
 mod interp;
 mod logic;
 mod patient;
 mod program;
 
-pub use interp::*;
+pub use interp::{
+    Avoidance, CautionNote, Escalation, EscalationCause, Evaluation, Recommendation, RuleStatus,
+    Scratch, Withheld, Withholding, evaluate, evaluate_in,
+};
 pub use logic::Tri;
+pub use patient::{Patient, Value};
 pub use program::{Compiled, Program};

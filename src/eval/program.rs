@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use super::logic::Tri;
-use crate::sema::units::Unit;
 use crate::sema::{
     ActionId, CmpOp, Condition, ConditionKind, DefinitionId, FactId, Member, Model, RuleId,
     SectionId, Type,
 };
-use crate::syntax::Span;
+use crate::span::Span;
+use crate::units::Unit;
 
 /// A node of a compiled condition.
 #[derive(Clone, Copy, Debug)]
@@ -79,8 +79,6 @@ pub struct Program<'m> {
     pub invariants: Vec<Compiled>,
     /// Facts by name, for reading facts files.
     pub fact_slots: HashMap<String, FactId>,
-    /// Fact and enum value names by their bytes, for the facts scanner.
-    pub(crate) names: super::facts::Names,
     /// Declared unit of each quantity fact.
     pub units: Vec<Option<Unit>>,
     /// Rules with an `avoid` outcome.
@@ -434,7 +432,6 @@ impl<'m> Program<'m> {
             cautions,
             invariants,
             fact_slots,
-            names: super::facts::Names::new(model),
             units,
             avoid_rules,
             section_rules,

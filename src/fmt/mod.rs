@@ -9,7 +9,7 @@
 //! code on the same line stays at the end of that element's line.
 
 use crate::diagnostics::Diagnostic;
-use crate::syntax::Span;
+use crate::span::Span;
 use crate::syntax::ast::*;
 
 /// Lines longer than this are broken where the layout allows.

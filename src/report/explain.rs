@@ -119,7 +119,7 @@ fn lines(
         .collect()
 }
 
-fn snippet(source: &SourceFile, span: crate::syntax::Span) -> String {
+fn snippet(source: &SourceFile, span: crate::span::Span) -> String {
     let text = source
         .text
         .get(span.start_usize()..span.end as usize)

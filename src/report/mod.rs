@@ -11,11 +11,12 @@ pub mod text;
 use std::borrow::Cow;
 
 use crate::eval::{
-    Avoidance, EscalationCause, Evaluation, Patient, Program, Recommendation, Tri, Value, Withheld,
+    Avoidance, EscalationCause, Evaluation, Patient, Program, Recommendation, Tri, Withheld,
     Withholding,
 };
+use crate::facts::write::FactJson;
 use crate::index_set::IndexSet;
-use crate::sema::{ActionId, FactId, Model, Reference, ReferenceId, Rule, RuleId, Type};
+use crate::sema::{ActionId, FactId, Model, Reference, ReferenceId, Rule, RuleId};
 
 /// The JSON schema identifier; bumped on any incompatible change.
 pub const SCHEMA: &str = "gdl-report/2";
@@ -137,62 +138,6 @@ impl std::fmt::Debug for Facts<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.values()).finish()
     }
-}
-
-/// A fact's value as a report shows it: in JSON, the same shape a facts file
-/// uses (`docs/facts.md`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum FactJson<'a> {
-    /// Unknown: `null`.
-    Unknown,
-    /// A bool fact.
-    Bool(bool),
-    /// A number fact.
-    Number(f64),
-    /// A quantity in its declared unit: `{"value": x, "unit": u}`.
-    Quantity(f64, &'a str),
-    /// An enum value's name.
-    Enum(&'a str),
-    /// A set: the enum's values and which of them are in the set.
-    Set(&'a [String], u128),
-}
-
-impl<'a> FactJson<'a> {
-    /// The value of `fact` for a patient.
-    pub fn new(model: &'a Model, fact: FactId, value: Value) -> FactJson<'a> {
-        let ty = &model.facts[fact.index()].ty;
-        match (value, ty) {
-            (Value::Bool(b), _) => FactJson::Bool(b),
-            (Value::Number(x), Type::Quantity(unit)) => FactJson::Quantity(x, &unit.text),
-            (Value::Number(x), _) => FactJson::Number(x),
-            (Value::Enum(v), Type::Enum(id)) => model.enums[id.index()]
-                .values
-                .get(v as usize)
-                .map_or(FactJson::Unknown, |name| FactJson::Enum(name)),
-            (Value::Set(bits), Type::Set(id)) => {
-                FactJson::Set(&model.enums[id.index()].values, bits)
-            }
-            _ => FactJson::Unknown,
-        }
-    }
-
-    /// The names in a set value, in the enum's order. Visits only the
-    /// members, not every value of the enum.
-    pub fn set_members(values: &'a [String], bits: u128) -> impl Iterator<Item = &'a str> {
-        member_indices(bits).filter_map(|index| values.get(index).map(String::as_str))
-    }
-}
-
-/// The indices of the members of a set value, in increasing order.
-pub(crate) fn member_indices(bits: u128) -> impl Iterator<Item = usize> {
-    let mut rest = bits;
-    std::iter::from_fn(move || {
-        (rest != 0).then(|| {
-            let index = rest.trailing_zeros() as usize;
-            rest &= rest - 1;
-            index
-        })
-    })
 }
 
 /// A cited reference.

@@ -5,7 +5,6 @@
 pub mod model;
 pub mod names;
 mod resolve;
-pub mod units;
 
 pub use model::*;
 pub use resolve::{MAX_SET_VALUES, resolve};

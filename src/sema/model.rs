@@ -2,9 +2,9 @@
 //! every type known and every constant converted to its fact's unit. Later
 //! stages (analysis, evaluation, reports) work only on this.
 
-use super::units::Unit;
-use crate::syntax::Span;
+use crate::span::Span;
 pub use crate::syntax::ast::CmpOp;
+use crate::units::Unit;
 
 macro_rules! id_type {
     ($($name:ident: $doc:literal;)*) => {$(

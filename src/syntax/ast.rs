@@ -1,7 +1,7 @@
 //! The abstract syntax tree: what the author wrote, with a span on every
 //! node. Names are plain strings here; `sema` resolves them.
 
-use super::span::{Span, Spanned};
+use crate::span::{Span, Spanned};
 
 /// An identifier as written.
 pub type Ident = Spanned<String>;

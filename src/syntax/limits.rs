@@ -2,8 +2,17 @@
 //! depth. pest parses nested parentheses by recursion, so depth is bounded
 //! here, on a flat scan, before any recursion can happen.
 
-use super::Span;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::span::Span;
+
+/// The UTF-8 byte-order mark. Editors on Windows (Notepad, Excel's "CSV
+/// UTF-8") write it at the start of a file; it says nothing but "UTF-8".
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `bytes` without a leading [`BOM`]: every reader of a file skips it.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
 
 /// Largest guideline file accepted, in bytes.
 pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;

@@ -4,7 +4,5 @@
 pub mod ast;
 pub mod limits;
 mod parser;
-mod span;
 
 pub use parser::parse;
-pub use span::{Span, Spanned};

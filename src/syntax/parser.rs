@@ -10,8 +10,8 @@ use unicode_normalization::UnicodeNormalization as _;
 
 use super::ast::{self, *};
 use super::limits::{self, MAX_DEPTH};
-use super::span::{Span, Spanned};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::span::{Span, Spanned};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/gdl.pest"]
@@ -922,7 +922,7 @@ fn known_mistake(text: &str, at: usize, end: usize, expected: &[&str]) -> Option
             .find(|(_, c)| c.is_whitespace() || matches!(c, ')' | '}' | ',' | '#'))
             .map_or(rest.len(), |(i, _)| i);
         let unit = rest.get(..unit_len)?;
-        if crate::sema::units::parse_unit(unit).is_ok() {
+        if crate::units::parse_unit(unit).is_ok() {
             let number_start = before
                 .rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
                 .map_or(0, |i| i + 1);

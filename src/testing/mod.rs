@@ -19,9 +19,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::diagnostics::Diagnostic;
-use crate::eval::{Program, evaluate, facts::parse_patient};
+use crate::eval::evaluate;
+use crate::facts::Reader;
 use crate::report::{self, Report};
-use crate::syntax::Span;
+use crate::span::Span;
 
 /// A case file as written.
 #[derive(Debug, Deserialize)]
@@ -121,7 +122,7 @@ impl CaseResult {
 
 /// Runs one case.
 pub fn run_case(
-    program: &Program<'_>,
+    patients: &Reader<'_>,
     file_text: &str,
     case: &Case<'_>,
     coverage: &mut Coverage,
@@ -132,10 +133,11 @@ pub fn run_case(
         failures: Vec::new(),
         diagnostics: Vec::new(),
     };
+    let program = patients.program;
     let (expectations, unknown) = read::resolve(program.model, file_text, &case.expect);
     result.diagnostics = unknown;
     let facts_text = case.facts.get();
-    let patient = match parse_patient(program, facts_text) {
+    let patient = match patients.parse_patient(facts_text) {
         Ok(patient) => patient,
         Err(mut diagnostic) => {
             // Point into the case file: the facts text is a slice of it.

@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 use super::{CaseFile, Expect, Expectations};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::sema::Model;
-use crate::syntax::Span;
+use crate::span::Span;
 
 /// The UTF-8 byte-order mark some editors write at the start of a file.
 const BOM: &str = "\u{feff}";

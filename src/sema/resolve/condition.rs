@@ -7,9 +7,9 @@
 use super::{ConditionName, Resolver};
 use crate::diagnostics::{Code, Diagnostic, closest};
 use crate::sema::model::*;
-use crate::sema::units::{Unit, parse_unit, unit_alias};
+use crate::span::{Span, Spanned};
 use crate::syntax::ast::{self, ExprKind, Operand, SetExpr};
-use crate::syntax::{Span, Spanned};
+use crate::units::{Unit, parse_unit, unit_alias};
 
 /// What a condition that could not be resolved stands for: the file has an
 /// error, so no model is built and the value is never read.

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::{ConditionName, Resolver, id32};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::sema::model::*;
-use crate::syntax::Span;
+use crate::span::Span;
 use crate::syntax::ast;
 
 impl Resolver {

@@ -27,8 +27,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::model::*;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::span::{Span, Spanned};
 use crate::syntax::ast;
-use crate::syntax::{Span, Spanned};
 
 /// Largest number of values the enum of a `set of` fact may have: sets are
 /// 128-bit bitsets in the evaluator, so a patient's facts stay fixed-size.

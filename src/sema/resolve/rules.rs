@@ -6,7 +6,7 @@
 use super::{Resolver, id32};
 use crate::diagnostics::{Code, Diagnostic, closest};
 use crate::sema::model::*;
-use crate::syntax::Spanned;
+use crate::span::Spanned;
 use crate::syntax::ast;
 
 impl Resolver {

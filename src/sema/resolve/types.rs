@@ -5,9 +5,9 @@
 use super::{MAX_SET_VALUES, Resolver};
 use crate::diagnostics::{Code, Diagnostic, closest};
 use crate::sema::model::*;
-use crate::sema::units::{Unit, parse_unit, unit_alias};
+use crate::span::{Span, Spanned};
 use crate::syntax::ast;
-use crate::syntax::{Span, Spanned};
+use crate::units::{Unit, parse_unit, unit_alias};
 
 impl Resolver {
     fn check_set_size(&mut self, enum_id: EnumId, span: Span) -> Option<EnumId> {

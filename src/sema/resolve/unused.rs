@@ -3,7 +3,7 @@
 
 use super::Resolver;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::syntax::Span;
+use crate::span::Span;
 
 /// For each kind of declaration: its code, its name in the message, what
 /// "unused" means for it, and the help.

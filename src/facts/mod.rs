@@ -15,13 +15,13 @@
 mod fast;
 mod locate;
 mod visitor;
+pub mod write;
 
-use super::interp::Patient;
-use super::program::Program;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::eval::{Patient, Program};
 use crate::index_set::IndexSet;
 use crate::sema::FactId;
-use crate::syntax::Span;
+use crate::span::Span;
 use visitor::Shape;
 
 /// The key that carries a patient identifier; fact names cannot start with `@`.
@@ -30,33 +30,49 @@ pub const ID_KEY: &str = "@id";
 /// Largest facts document read for one patient, in bytes.
 pub const MAX_FACTS_BYTES: usize = 16 * 1024 * 1024;
 
-/// Reads one patient from JSON text. Errors carry spans into `text`.
-pub fn parse_patient(program: &Program<'_>, text: &str) -> Result<Patient, Diagnostic> {
-    check_size(text)?;
-    match fast::parse(program, text.as_bytes()) {
-        Some(patient) => Ok(patient),
-        None => visitor::parse(program, text, Shape::Document),
-    }
+/// Reads patients' facts for one [`Program`]. Build it once and read every
+/// patient of a cohort with it: it holds the names of the facts and enum
+/// values by their bytes, which both readers look keys up in.
+#[derive(Debug)]
+pub struct Reader<'p> {
+    /// The program whose facts are read.
+    pub program: &'p Program<'p>,
+    names: Names,
 }
 
-/// Reads one patient from the bytes of a facts file: a byte-order mark is
-/// skipped, and bytes that are not UTF-8 are refused, never replaced (a
-/// Latin-1 `é` in an `@id` must not become U+FFFD). Also returns the text
-/// to render diagnostics against: without the byte-order mark, so lines
-/// and columns are the editor's; when the bytes are not UTF-8, a lossy
-/// decoding, exact up to the first bad byte, where the diagnostic points.
-pub fn parse_patient_bytes(
-    program: &Program<'_>,
-    bytes: &[u8],
-) -> (String, Result<Patient, Diagnostic>) {
-    let body = crate::strip_bom(bytes);
-    match std::str::from_utf8(body) {
-        Ok(text) => (text.to_owned(), parse_patient(program, text)),
-        Err(error) => {
-            let at = error.valid_up_to();
-            let byte = body.get(at).copied().unwrap_or_default();
-            let offset = at + (bytes.len() - body.len());
-            let diagnostic = Diagnostic::new(
+impl<'p> Reader<'p> {
+    /// A reader for `program`'s facts.
+    pub fn new(program: &'p Program<'p>) -> Reader<'p> {
+        Reader {
+            program,
+            names: Names::new(program.model),
+        }
+    }
+
+    /// Reads one patient from JSON text. Errors carry spans into `text`.
+    pub fn parse_patient(&self, text: &str) -> Result<Patient, Diagnostic> {
+        check_size(text)?;
+        match fast::parse(self, text.as_bytes()) {
+            Some(patient) => Ok(patient),
+            None => visitor::parse(self, text, Shape::Document),
+        }
+    }
+
+    /// Reads one patient from the bytes of a facts file: a byte-order mark is
+    /// skipped, and bytes that are not UTF-8 are refused, never replaced (a
+    /// Latin-1 `é` in an `@id` must not become U+FFFD). Also returns the text
+    /// to render diagnostics against: without the byte-order mark, so lines
+    /// and columns are the editor's; when the bytes are not UTF-8, a lossy
+    /// decoding, exact up to the first bad byte, where the diagnostic points.
+    pub fn parse_patient_bytes(&self, bytes: &[u8]) -> (String, Result<Patient, Diagnostic>) {
+        let body = crate::syntax::limits::strip_bom(bytes);
+        match std::str::from_utf8(body) {
+            Ok(text) => (text.to_owned(), self.parse_patient(text)),
+            Err(error) => {
+                let at = error.valid_up_to();
+                let byte = body.get(at).copied().unwrap_or_default();
+                let offset = at + (bytes.len() - body.len());
+                let diagnostic = Diagnostic::new(
                 Code::MalformedFacts,
                 format!(
                     "the facts are not UTF-8 text: byte 0x{byte:02X} at offset {offset} of the file"
@@ -67,36 +83,34 @@ pub fn parse_patient_bytes(
                 "JSON is UTF-8 text: save the file as UTF-8 (a file saved as Latin-1 or \
                  Windows-1252 has bytes like this one); nothing after this byte was read",
             );
-            (String::from_utf8_lossy(body).into_owned(), Err(diagnostic))
+                (String::from_utf8_lossy(body).into_owned(), Err(diagnostic))
+            }
         }
     }
-}
 
-/// Reads one line of a cohort: `None` for a blank line. The line need not
-/// be text: most lines are read without checking it first, and a line
-/// that is not UTF-8 is an error.
-pub fn parse_patient_line(
-    program: &Program<'_>,
-    line: &[u8],
-) -> Option<Result<Patient, Diagnostic>> {
-    if line.len() <= MAX_FACTS_BYTES
-        && let Some(patient) = fast::parse(program, line)
-    {
-        return Some(Ok(patient));
-    }
-    match std::str::from_utf8(line) {
-        Ok(text) if text.trim().is_empty() => None,
-        Ok(text) => {
-            Some(check_size(text).and_then(|()| visitor::parse(program, text, Shape::Line)))
+    /// Reads one line of a cohort: `None` for a blank line. The line need not
+    /// be text: most lines are read without checking it first, and a line
+    /// that is not UTF-8 is an error.
+    pub fn parse_patient_line(&self, line: &[u8]) -> Option<Result<Patient, Diagnostic>> {
+        if line.len() <= MAX_FACTS_BYTES
+            && let Some(patient) = fast::parse(self, line)
+        {
+            return Some(Ok(patient));
         }
-        Err(error) => {
-            let at = error.valid_up_to();
-            let byte = line.get(at).copied().unwrap_or_default();
-            let problem =
-                format!("it is not UTF-8 text (byte 0x{byte:02X} at offset {at} of the line)");
-            Some(Err(
-                unreadable_line(&problem).primary(Span::new(at, at), "not UTF-8")
-            ))
+        match std::str::from_utf8(line) {
+            Ok(text) if text.trim().is_empty() => None,
+            Ok(text) => {
+                Some(check_size(text).and_then(|()| visitor::parse(self, text, Shape::Line)))
+            }
+            Err(error) => {
+                let at = error.valid_up_to();
+                let byte = line.get(at).copied().unwrap_or_default();
+                let problem =
+                    format!("it is not UTF-8 text (byte 0x{byte:02X} at offset {at} of the line)");
+                Some(Err(
+                    unreadable_line(&problem).primary(Span::new(at, at), "not UTF-8")
+                ))
+            }
         }
     }
 }
@@ -109,20 +123,22 @@ pub(crate) fn unreadable_line(problem: &str) -> Diagnostic {
     )
 }
 
-/// [`parse_patient`] with the serde reader alone, for tests that compare
-/// the two readers.
-#[doc(hidden)]
-pub fn parse_patient_reference(program: &Program<'_>, text: &str) -> Result<Patient, Diagnostic> {
-    check_size(text)?;
-    visitor::parse(program, text, Shape::Document)
-}
+impl Reader<'_> {
+    /// [`Reader::parse_patient`] with the serde reader alone, for tests that compare
+    /// the two readers.
+    #[doc(hidden)]
+    pub fn parse_patient_reference(&self, text: &str) -> Result<Patient, Diagnostic> {
+        check_size(text)?;
+        visitor::parse(self, text, Shape::Document)
+    }
 
-/// The fast scanner alone, for tests: `None` where [`parse_patient`] falls
-/// back to the serde reader.
-#[doc(hidden)]
-pub fn parse_patient_fast(program: &Program<'_>, text: &str) -> Option<Patient> {
-    check_size(text).ok()?;
-    fast::parse(program, text.as_bytes())
+    /// The fast scanner alone, for tests: `None` where [`Reader::parse_patient`] falls
+    /// back to the serde reader.
+    #[doc(hidden)]
+    pub fn parse_patient_fast(&self, text: &str) -> Option<Patient> {
+        check_size(text).ok()?;
+        fast::parse(self, text.as_bytes())
+    }
 }
 
 fn check_size(text: &str) -> Result<(), Diagnostic> {
@@ -141,14 +157,14 @@ fn check_size(text: &str) -> Result<(), Diagnostic> {
 /// key's length, with no hashing. Both readers look keys up here; the
 /// scanner only when a key or value is not the one expected next.
 #[derive(Debug, Default)]
-pub(crate) struct Names {
+struct Names {
     facts: NameTable,
     /// By enum index.
     enums: Vec<NameTable>,
 }
 
 impl Names {
-    pub(crate) fn new(model: &crate::sema::Model) -> Names {
+    fn new(model: &crate::sema::Model) -> Names {
         Names {
             facts: NameTable::new(model.facts.iter().map(|fact| fact.name.as_str())),
             enums: model
@@ -274,10 +290,13 @@ mod tests {
         let program = Program::new(&model);
         let good = r#"{"@id": "p1", "site": "scalp", "sites": ["hands"], "weight": {"value": 70, "unit": "kg"}}"#;
         assert!(matches!(
-            parse_patient_line(&program, good.as_bytes()),
+            Reader::new(&program).parse_patient_line(good.as_bytes()),
             Some(Ok(_))
         ));
-        assert!(parse_patient_line(&program, b"  \t ").is_none(), "blank");
+        assert!(
+            Reader::new(&program).parse_patient_line(b"  \t ").is_none(),
+            "blank"
+        );
         // A byte that is not UTF-8 in each kind of string the scanner reads.
         for (at, replaced) in [
             ("p1", "p\u{1}"),
@@ -289,7 +308,7 @@ mod tests {
             let mut line = good.replacen(at, replaced, 1).into_bytes();
             let marker = line.iter().position(|&b| b == 1).unwrap_or_default();
             line[marker] = 0xff;
-            let read = parse_patient_line(&program, &line);
+            let read = Reader::new(&program).parse_patient_line(&line);
             assert!(
                 matches!(&read, Some(Err(d)) if d.message.contains("not UTF-8")),
                 "{at}: {read:?}"
@@ -301,7 +320,7 @@ mod tests {
     fn a_line_that_is_not_utf8_is_refused_at_its_byte() {
         let model = crate::test_model("guideline g \"G\" {}\nfact x: bool\n");
         let program = Program::new(&model);
-        let read = parse_patient_line(&program, b"{\"@id\": \"Zo\xe9\", \"x\": true}");
+        let read = Reader::new(&program).parse_patient_line(b"{\"@id\": \"Zo\xe9\", \"x\": true}");
         let Some(Err(diagnostic)) = read else {
             panic!("{read:?}")
         };
@@ -320,15 +339,19 @@ mod tests {
         let message = |read: Result<Patient, Diagnostic>| read.err().map(|d| (d.message, d.help));
         let two = r#"{"x": true} {"x": false}"#;
         let (line, help) = message(
-            parse_patient_line(&program, two.as_bytes()).unwrap_or(Ok(Patient::unknown(&program))),
+            Reader::new(&program)
+                .parse_patient_line(two.as_bytes())
+                .unwrap_or(Ok(Patient::unknown(&program))),
         )
         .unwrap_or_default();
         assert_eq!(line, "this line holds more than one JSON object");
         assert!(help.is_some_and(|h| h.contains("a line of its own")));
-        let (document, help) = message(parse_patient(&program, two)).unwrap_or_default();
+        let (document, help) =
+            message(Reader::new(&program).parse_patient(two)).unwrap_or_default();
         assert_eq!(document, "the facts are more than one JSON object");
         assert!(help.is_some_and(|h| h.contains("--ndjson")));
-        let (other, _) = message(parse_patient(&program, r#"{"x": true} x"#)).unwrap_or_default();
+        let (other, _) =
+            message(Reader::new(&program).parse_patient(r#"{"x": true} x"#)).unwrap_or_default();
         assert_eq!(other, "facts are not valid JSON: trailing characters");
     }
 
@@ -336,10 +359,10 @@ mod tests {
     fn a_byte_order_mark_is_skipped_and_spans_follow_the_text() {
         let model = crate::test_model("guideline g \"G\" {}\nfact x: bool\n");
         let program = Program::new(&model);
-        let (text, read) = parse_patient_bytes(&program, b"\xef\xbb\xbf{\"x\": true}");
+        let (text, read) = Reader::new(&program).parse_patient_bytes(b"\xef\xbb\xbf{\"x\": true}");
         assert_eq!(text, r#"{"x": true}"#);
         assert!(read.is_ok(), "{read:?}");
-        let (text, read) = parse_patient_bytes(&program, b"\xef\xbb\xbf{\"x\": 1}");
+        let (text, read) = Reader::new(&program).parse_patient_bytes(b"\xef\xbb\xbf{\"x\": 1}");
         let span = read.err().map(|d| d.primary_span()).unwrap_or_default();
         assert_eq!(text.get(span.start_usize()..span.end as usize), Some("1"));
     }

@@ -8,20 +8,20 @@
 //! problem; it only has to read what it accepts to the values the serde
 //! reader gives, which is what `tests/facts_fast.rs` checks.
 
+use super::Reader;
 use super::{ID_KEY, Seen, same_bytes};
-use crate::eval::interp::{Patient, Value};
-use crate::eval::program::Program;
-use crate::sema::units::{Unit, parse_unit};
+use crate::eval::{Patient, Value};
 use crate::sema::{FactId, Type};
+use crate::units::{Unit, parse_unit};
 
 /// Reads `text` if it has the common shape and is valid; `None` otherwise.
 /// Bytes, not `str`: a cohort line need not be checked for UTF-8 first.
 /// What is accepted is UTF-8 all the same: outside strings only ASCII is
 /// read, keys and enum values must equal names of the model, and the
 /// identifier and units are checked where they are read.
-pub(super) fn parse(program: &Program<'_>, text: &[u8]) -> Option<Patient> {
+pub(super) fn parse(reader: &Reader<'_>, text: &[u8]) -> Option<Patient> {
     let mut scanner = Scanner { text, pos: 0 };
-    let mut patient = Patient::unknown(program);
+    let mut patient = Patient::unknown(reader.program);
     let mut seen = Seen::new(patient.len());
     let mut id_given = false;
     let mut guess = 0;
@@ -29,7 +29,7 @@ pub(super) fn parse(program: &Program<'_>, text: &[u8]) -> Option<Patient> {
     scanner.expect(b'{')?;
     scanner.skip_ws();
     if !scanner.eat(b'}') {
-        let facts = &program.model.facts;
+        let facts = &reader.program.model.facts;
         loop {
             // Facts usually come in declaration order: try the next one's
             // name in place before scanning the key.
@@ -56,7 +56,7 @@ pub(super) fn parse(program: &Program<'_>, text: &[u8]) -> Option<Patient> {
                         }
                         break;
                     }
-                    let fact = program.names.fact(key)?;
+                    let fact = reader.names.fact(key)?;
                     (fact, &facts.get(fact.index())?.ty)
                 }
             };
@@ -65,7 +65,7 @@ pub(super) fn parse(program: &Program<'_>, text: &[u8]) -> Option<Patient> {
             if !seen.insert(fact) {
                 return None;
             }
-            patient.set(fact, scanner.value(program, ty)?);
+            patient.set(fact, scanner.value(reader, ty)?);
             if !scanner.comma_or_end()? {
                 break;
             }
@@ -259,7 +259,7 @@ impl<'t> Scanner<'t> {
     }
 
     /// The value of a fact of type `ty`, if it has that type.
-    fn value(&mut self, program: &Program<'_>, ty: &Type) -> Option<Value> {
+    fn value(&mut self, reader: &Reader<'_>, ty: &Type) -> Option<Value> {
         if self.null() {
             return Some(Value::Unknown);
         }
@@ -275,8 +275,8 @@ impl<'t> Scanner<'t> {
             }
             Type::Number => self.number().map(Value::Number),
             Type::Quantity(declared) => self.quantity(declared),
-            Type::Enum(id) => self.member(program, id.index(), 0).map(Value::Enum),
-            Type::Set(id) => self.set(program, id.index()),
+            Type::Enum(id) => self.member(reader, id.index(), 0).map(Value::Enum),
+            Type::Set(id) => self.set(reader, id.index()),
         }
     }
 
@@ -324,18 +324,18 @@ impl<'t> Scanner<'t> {
     /// A value of enum `enum_index`, as its index: the value at `guess`
     /// is compared in place (set members are often listed in declaration
     /// order), any other is read and looked up by name.
-    fn member(&mut self, program: &Program<'_>, enum_index: usize, guess: usize) -> Option<u32> {
-        let values = &program.model.enums.get(enum_index)?.values;
+    fn member(&mut self, reader: &Reader<'_>, enum_index: usize, guess: usize) -> Option<u32> {
+        let values = &reader.program.model.enums.get(enum_index)?.values;
         if let Some(name) = values.get(guess)
             && self.quoted(name.as_bytes())
         {
             return u32::try_from(guess).ok();
         }
-        program.names.enum_value(enum_index, self.raw_string()?)
+        reader.names.enum_value(enum_index, self.raw_string()?)
     }
 
     /// `[STRING, …]` of values of `values`, as a bitset.
-    fn set(&mut self, program: &Program<'_>, enum_index: usize) -> Option<Value> {
+    fn set(&mut self, reader: &Reader<'_>, enum_index: usize) -> Option<Value> {
         self.expect(b'[')?;
         self.skip_ws();
         let mut bits = 0u128;
@@ -345,7 +345,7 @@ impl<'t> Scanner<'t> {
         let mut guess = 0;
         loop {
             // Members are often listed in declaration order.
-            let value = self.member(program, enum_index, guess)?;
+            let value = self.member(reader, enum_index, guess)?;
             guess = value as usize + 1;
             bits |= 1u128 << value.min(127);
             self.skip_ws();

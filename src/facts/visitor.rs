@@ -11,12 +11,12 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::locate::{locate, offset_of};
 use super::{ID_KEY, Seen};
+use super::{Names, Reader};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
-use crate::eval::interp::{Patient, Value};
-use crate::eval::program::Program;
-use crate::sema::units::parse_unit;
+use crate::eval::{Patient, Program, Value};
 use crate::sema::{EnumId, FactId, Type};
-use crate::syntax::Span;
+use crate::span::Span;
+use crate::units::parse_unit;
 
 /// A problem found while reading a value, kept until serde unwinds.
 struct Failure {
@@ -40,15 +40,12 @@ pub(super) enum Shape {
 }
 
 /// Reads one patient from JSON text. Errors carry spans into `text`.
-pub(super) fn parse(
-    program: &Program<'_>,
-    text: &str,
-    shape: Shape,
-) -> Result<Patient, Diagnostic> {
+pub(super) fn parse(reader: &Reader<'_>, text: &str, shape: Shape) -> Result<Patient, Diagnostic> {
     let failure = RefCell::new(None);
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let result = PatientSeed {
-        program,
+        program: reader.program,
+        names: &reader.names,
         failure: &failure,
     }
     .deserialize(&mut deserializer)
@@ -128,6 +125,7 @@ fn json_error(text: &str, error: &serde_json::Error, shape: Shape) -> Diagnostic
 
 struct PatientSeed<'a, 'm> {
     program: &'a Program<'m>,
+    names: &'a Names,
     failure: &'a RefCell<Option<Failure>>,
 }
 
@@ -180,6 +178,7 @@ impl<'de> Visitor<'de> for PatientSeed<'_, '_> {
         let mut seen = Seen::new(patient.len());
         while let Some(key) = map.next_key_seed(KeySeed {
             program: self.program,
+            names: self.names,
             failure: self.failure,
         })? {
             match key {
@@ -362,6 +361,7 @@ enum Key {
 
 struct KeySeed<'a, 'm> {
     program: &'a Program<'m>,
+    names: &'a Names,
     failure: &'a RefCell<Option<Failure>>,
 }
 
@@ -384,7 +384,7 @@ impl<'de> Visitor<'de> for KeySeed<'_, '_> {
         if key == ID_KEY {
             return Ok(Key::Id);
         }
-        if let Some(fact) = self.program.names.fact(key.as_bytes()) {
+        if let Some(fact) = self.names.fact(key.as_bytes()) {
             return Ok(Key::Fact(fact));
         }
         let mut names: Vec<&str> = self.program.fact_slots.keys().map(String::as_str).collect();

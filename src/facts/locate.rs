@@ -1,7 +1,7 @@
 //! Where things are in a facts text, for diagnostics: the spans of a
 //! top-level key and its value, and the offset of a line and column.
 
-use crate::syntax::Span;
+use crate::span::Span;
 
 /// The byte offset of a 1-based line and column (serde_json's position).
 pub(super) fn offset_of(text: &str, line: usize, column: usize) -> usize {
