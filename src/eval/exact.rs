@@ -40,6 +40,10 @@ pub struct Plan {
     pub invariants: Vec<usize>,
     /// The facts the condition itself reads.
     own: Vec<FactId>,
+    /// The condition, compiled for the search.
+    condition_ops: Vec<Op>,
+    /// Each of `invariants`, compiled for the search.
+    invariant_ops: Vec<Vec<Op>>,
     /// The condition reads each atom once: then, for a patient whose
     /// invariants all hold already, Kleene logic is exact for it.
     pub read_once: bool,
@@ -125,10 +129,24 @@ impl Plan {
                 seen.push(atom);
             }
         });
+        let mut condition_ops = Vec::new();
+        compile(model, condition, &mut condition_ops);
+        let invariant_ops = invariants
+            .iter()
+            .map(|index| {
+                let mut ops = Vec::new();
+                if let Some(invariant) = model.invariants.get(*index) {
+                    compile(model, &invariant.condition, &mut ops);
+                }
+                ops
+            })
+            .collect();
         Some(Plan {
             facts: domains,
             invariants,
             own,
+            condition_ops,
+            invariant_ops,
             read_once,
         })
     }
@@ -136,7 +154,7 @@ impl Plan {
     /// The condition's value for `patient`: true (or false) when every
     /// value its unknown facts can take under the invariants makes it true
     /// (or false); unknown when both happen, or when no value is allowed.
-    pub fn decide(&self, model: &Model, condition: &Condition, patient: &Patient) -> Tri {
+    pub fn decide(&self, patient: &Patient) -> Tri {
         let mut unknown: Vec<(FactId, &[Value])> = self
             .facts
             .iter()
@@ -147,10 +165,9 @@ impl Plan {
         unknown.sort_by_key(|(fact, _)| !self.own.contains(fact));
         let mut search = Search {
             plan: self,
-            model,
-            condition,
             unknown: &unknown,
             values: patient.values().collect(),
+            stack: Vec::new(),
         };
         let can_hold = search.can_be(Tri::True, 0);
         let can_fail = search.can_be(Tri::False, 0);
@@ -180,22 +197,15 @@ impl Plan {
 /// usually after a few.
 struct Search<'a> {
     plan: &'a Plan,
-    model: &'a Model,
-    condition: &'a Condition,
     /// The unknown facts, in the order they are given values.
     unknown: &'a [(FactId, &'a [Value])],
     /// Every fact's value: the patient's, with the values given so far.
     values: Vec<Value>,
+    /// The evaluation stack of [`run_ops`], kept between steps.
+    stack: Vec<Tri>,
 }
 
 impl Search<'_> {
-    fn value_of(&self, fact: FactId) -> Value {
-        self.values
-            .get(fact.index())
-            .copied()
-            .unwrap_or(Value::Unknown)
-    }
-
     fn set(&mut self, slot: usize, value: Value) {
         if let Some(fact) = self.unknown.get(slot).map(|(fact, _)| fact.index())
             && let Some(place) = self.values.get_mut(fact)
@@ -217,38 +227,28 @@ impl Search<'_> {
                 .unwrap_or(Value::Unknown);
             self.set(slot, first);
         }
-        let allowed = self.invariants_are(Tri::True);
+        let plan = self.plan;
+        let allowed = plan
+            .invariant_ops
+            .iter()
+            .all(|ops| run_ops(ops, &self.values, &mut self.stack) == Tri::True);
         for slot in next..self.unknown.len() {
             self.set(slot, Value::Unknown);
         }
         allowed
     }
 
-    /// Whether every invariant of the plan has this value.
-    fn invariants_are(&self, value: Tri) -> bool {
-        let value_of = |fact: FactId| self.value_of(fact);
-        self.plan.invariants.iter().all(|index| {
-            self.model
-                .invariants
-                .get(*index)
-                .is_none_or(|i| meaning(self.model, &i.condition, &value_of) == value)
-        })
-    }
-
     /// Whether values of the unknown facts from `next` on, allowed by the
     /// invariants, give the condition the value `target`.
     fn can_be(&mut self, target: Tri, next: usize) -> bool {
-        let value_of = |fact: FactId| self.value_of(fact);
-        let value = meaning(self.model, self.condition, &value_of);
+        let plan = self.plan;
+        let value = run_ops(&plan.condition_ops, &self.values, &mut self.stack);
         if value != Tri::Unknown && value != target {
             return false;
         }
         let mut invariants_hold = true;
-        for index in &self.plan.invariants {
-            let Some(invariant) = self.model.invariants.get(*index) else {
-                continue;
-            };
-            match meaning(self.model, &invariant.condition, &value_of) {
+        for ops in &plan.invariant_ops {
+            match run_ops(ops, &self.values, &mut self.stack) {
                 Tri::False => return false,
                 Tri::Unknown => invariants_hold = false,
                 Tri::True => {}
@@ -309,13 +309,7 @@ impl Plan {
     /// the condition is unknown: each one that, once known, could settle
     /// it (some value of it makes the condition true, or false, whatever
     /// the other unknown facts are). Empty when no single one can.
-    pub fn settling_facts(
-        &self,
-        model: &Model,
-        condition: &Condition,
-        patient: &Patient,
-        candidates: &[FactId],
-    ) -> Vec<FactId> {
+    pub fn settling_facts(&self, patient: &Patient, candidates: &[FactId]) -> Vec<FactId> {
         let mut known = patient.clone();
         let mut settling = Vec::new();
         for (fact, values) in &self.facts {
@@ -324,7 +318,7 @@ impl Plan {
             }
             let settles = values.iter().any(|value| {
                 known.set(*fact, *value);
-                self.decide(model, condition, &known) != Tri::Unknown
+                self.decide(&known) != Tri::Unknown
             });
             known.set(*fact, Value::Unknown);
             if settles {
@@ -539,6 +533,129 @@ pub fn cell_of(constants: &[f64], x: f64) -> usize {
     2 * below + usize::from(equal)
 }
 
+/// One step of a condition compiled for a plan's search: the condition in
+/// postfix order, definitions inlined, read over a vector of fact values.
+/// Evaluating it is a loop over a small stack, several times cheaper than
+/// walking the tree, which the search does at every step.
+#[derive(Clone, Debug)]
+enum Op {
+    Const(Tri),
+    Fact(FactId),
+    Compare { fact: FactId, op: CmpOp, value: f64 },
+    EnumIn { fact: FactId, values: Vec<u32> },
+    SetHas { fact: FactId, value: u32 },
+    Not,
+    And(usize),
+    Or(usize),
+    Implies,
+}
+
+/// A condition in postfix order (its size is bounded by [`NODE_LIMIT`]).
+fn compile(model: &Model, condition: &Condition, ops: &mut Vec<Op>) {
+    // (node, children done): a node is written after its children.
+    let mut stack: Vec<(&Condition, bool)> = vec![(condition, false)];
+    while let Some((node, done)) = stack.pop() {
+        if done {
+            ops.push(match &node.kind {
+                ConditionKind::Not(_) => Op::Not,
+                ConditionKind::And(parts) => Op::And(parts.len()),
+                ConditionKind::Or(parts) => Op::Or(parts.len()),
+                _ => Op::Implies,
+            });
+            continue;
+        }
+        match &node.kind {
+            ConditionKind::Const(value) => ops.push(Op::Const(Tri::from_bool(*value))),
+            ConditionKind::Fact(fact) => ops.push(Op::Fact(*fact)),
+            ConditionKind::Compare { fact, op, value } => ops.push(Op::Compare {
+                fact: *fact,
+                op: *op,
+                value: *value,
+            }),
+            ConditionKind::EnumIn { fact, values } => ops.push(Op::EnumIn {
+                fact: *fact,
+                values: values.clone(),
+            }),
+            ConditionKind::SetHas { fact, value } => ops.push(Op::SetHas {
+                fact: *fact,
+                value: *value,
+            }),
+            ConditionKind::Definition(id) => match model.definitions.get(id.index()) {
+                Some(definition) => stack.push((&definition.condition, false)),
+                None => ops.push(Op::Const(Tri::Unknown)),
+            },
+            ConditionKind::Not(inner) => {
+                stack.push((node, true));
+                stack.push((inner, false));
+            }
+            ConditionKind::And(parts) | ConditionKind::Or(parts) => {
+                stack.push((node, true));
+                stack.extend(parts.iter().rev().map(|part| (part, false)));
+            }
+            ConditionKind::Implies(left, right) => {
+                stack.push((node, true));
+                stack.push((right, false));
+                stack.push((left, false));
+            }
+        }
+    }
+}
+
+/// The Kleene value of a compiled condition over fact values (indexed by
+/// fact; a fact beyond them is unknown), in `stack`'s buffer.
+fn run_ops(ops: &[Op], values: &[Value], stack: &mut Vec<Tri>) -> Tri {
+    stack.clear();
+    let value_of = |fact: &FactId| values.get(fact.index()).copied().unwrap_or(Value::Unknown);
+    for op in ops {
+        let value = match op {
+            Op::Const(value) => *value,
+            Op::Fact(fact) => match value_of(fact) {
+                Value::Bool(b) => Tri::from_bool(b),
+                _ => Tri::Unknown,
+            },
+            Op::Compare { fact, op, value } => match value_of(fact) {
+                Value::Number(x) => Tri::from_bool(compare(x, *op, *value)),
+                _ => Tri::Unknown,
+            },
+            Op::EnumIn { fact, values } => match value_of(fact) {
+                Value::Enum(v) => Tri::from_bool(values.contains(&v)),
+                _ => Tri::Unknown,
+            },
+            Op::SetHas { fact, value } => match value_of(fact) {
+                Value::Set(bits) => Tri::from_bool(*value < 128 && bits & (1u128 << value) != 0),
+                _ => Tri::Unknown,
+            },
+            Op::Not => stack.pop().unwrap_or(Tri::Unknown).negate(),
+            Op::And(count) => {
+                let from = stack.len().saturating_sub(*count);
+                stack.drain(from..).fold(Tri::True, Tri::and)
+            }
+            Op::Or(count) => {
+                let from = stack.len().saturating_sub(*count);
+                stack.drain(from..).fold(Tri::False, Tri::or)
+            }
+            Op::Implies => {
+                let right = stack.pop().unwrap_or(Tri::Unknown);
+                let left = stack.pop().unwrap_or(Tri::Unknown);
+                left.implies(right)
+            }
+        };
+        stack.push(value);
+    }
+    stack.pop().unwrap_or(Tri::Unknown)
+}
+
+fn compare(x: f64, op: CmpOp, value: f64) -> bool {
+    match op {
+        CmpOp::Lt => x < value,
+        CmpOp::Le => x <= value,
+        CmpOp::Gt => x > value,
+        CmpOp::Ge => x >= value,
+        CmpOp::Eq => x == value,
+        CmpOp::Ne => x != value,
+    }
+}
+
 /// Kleene meaning of a condition with fact values from `value_of`.
 pub fn meaning(model: &Model, condition: &Condition, value_of: &dyn Fn(FactId) -> Value) -> Tri {
     match &condition.kind {
@@ -562,14 +679,7 @@ pub fn meaning(model: &Model, condition: &Condition, value_of: &dyn Fn(FactId) -
             meaning(model, left, value_of).implies(meaning(model, right, value_of))
         }
         ConditionKind::Compare { fact, op, value } => match value_of(*fact) {
-            Value::Number(x) => Tri::from_bool(match op {
-                CmpOp::Lt => x < *value,
-                CmpOp::Le => x <= *value,
-                CmpOp::Gt => x > *value,
-                CmpOp::Ge => x >= *value,
-                CmpOp::Eq => x == *value,
-                CmpOp::Ne => x != *value,
-            }),
+            Value::Number(x) => Tri::from_bool(compare(x, *op, *value)),
             _ => Tri::Unknown,
         },
         ConditionKind::EnumIn { fact, values } => match value_of(*fact) {
@@ -733,9 +843,7 @@ mod tests {
                     // only what it leaves unknown.
                     let kleene = meaning(&model, &rule.condition, &|f| patient.get(f));
                     let (decided, expected) = match &plan {
-                        Some(plan) if kleene == Tri::Unknown => {
-                            (plan.decide(&model, &rule.condition, &patient), expected)
-                        }
+                        Some(plan) if kleene == Tri::Unknown => (plan.decide(&patient), expected),
                         // Without a plan, Kleene logic must be exact.
                         None => (kleene, expected),
                         Some(_) => (kleene, kleene),

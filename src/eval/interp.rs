@@ -288,10 +288,7 @@ impl<'p, 'm> Run<'p, 'm> {
             if unconstrained {
                 continue;
             }
-            let Some(condition) = root.decision.condition(program.model) else {
-                continue;
-            };
-            let value = root.plan.decide(program.model, condition, patient);
+            let value = root.plan.decide(patient);
             if let Some(slot) = run.values.get_mut(root.slot as usize) {
                 *slot = value;
             }
@@ -368,12 +365,8 @@ impl<'p, 'm> Run<'p, 'm> {
         if let Some(exact) = self.program.exact_roots().iter().find(|r| r.slot == slot)
             && !exact.plan.read_once
             && self.value_at(slot) == Tri::Unknown
-            && let Some(condition) = exact.decision.condition(self.program.model)
         {
-            let settling =
-                exact
-                    .plan
-                    .settling_facts(self.program.model, condition, self.patient, &needs);
+            let settling = exact.plan.settling_facts(self.patient, &needs);
             if !settling.is_empty() {
                 return settling;
             }
@@ -826,10 +819,7 @@ mod tests {
         let kleene = meaning(program.model, patient, condition);
         let slot = resolve(&program.schedule.value_at, root);
         match program.exact_roots().iter().find(|r| r.slot == slot) {
-            Some(exact) if kleene == Tri::Unknown => {
-                let decision = exact.decision.condition(program.model);
-                decision.map_or(kleene, |d| exact.plan.decide(program.model, d, patient))
-            }
+            Some(exact) if kleene == Tri::Unknown => exact.plan.decide(patient),
             _ => kleene,
         }
     }

@@ -105,8 +105,6 @@ pub struct Program<'m> {
 pub(crate) struct ExactRoot {
     /// Where its value is (the root through the schedule's `value_at`).
     pub(crate) slot: u32,
-    /// Which condition of the model it is.
-    pub(crate) decision: Decision,
     pub(crate) plan: super::exact::Plan,
 }
 
@@ -587,11 +585,7 @@ fn exact_roots(
             continue;
         };
         if let Some(plan) = super::exact::Plan::new(model, condition) {
-            roots.push(ExactRoot {
-                slot,
-                decision,
-                plan,
-            });
+            roots.push(ExactRoot { slot, plan });
         }
     }
     roots
