@@ -561,7 +561,7 @@ fn symbolic_agrees(model: &Model, patients: &[Patient], context: &str) {
     let definitions = encoding.kleene_definitions(model);
     let renamed = BTreeMap::new();
     let names = Names::new(model, &renamed);
-    let symbolic = gdl::diff::decision::symbolic(&names, &mut encoding, &definitions);
+    let symbolic = gdl::diff::decision::symbolic(&names, &program, &mut encoding, &definitions);
     let literals: Vec<batsat::Lit> = symbolic.values().copied().collect();
     for patient in patients {
         let assumptions = encoding.assume(patient);

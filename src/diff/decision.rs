@@ -25,7 +25,7 @@ use std::fmt;
 use batsat::Lit;
 
 use crate::analysis::{Encoding, Kleene};
-use crate::eval::{EscalationCause, Evaluation, Withholding};
+use crate::eval::{EscalationCause, Evaluation, Program, Withholding};
 use crate::sema::{ActionId, Member, Model, Outcome, RuleId};
 
 /// Why an alternative was withheld, as far as a decision goes.
@@ -302,9 +302,11 @@ struct Status {
 
 /// For every decision a patient's report can contain, the literal of the
 /// patients whose report contains it. Decisions missing from the map are
-/// in no report.
+/// in no report. `program` is the model's, for its sections as the
+/// interpreter walks them.
 pub fn symbolic(
     names: &Names<'_>,
+    program: &Program<'_>,
     encoding: &mut Encoding,
     definitions: &[Kleene],
 ) -> BTreeMap<Decision, Lit> {
@@ -336,14 +338,14 @@ pub fn symbolic(
         });
     }
     let mut walker = Walker {
-        model,
+        program,
         conditions: &conditions,
         status: &mut status,
     };
-    for section in outermost_first_match(model) {
+    for section in &program.first_match_sections {
         let members = model
             .sections
-            .get(section)
+            .get(section.index())
             .map(|s| s.members.as_slice())
             .unwrap_or(&[]);
         let reached = !implausible;
@@ -530,28 +532,9 @@ impl Decisions {
     }
 }
 
-/// First-match sections not inside another first-match section, in order:
-/// the interpreter walks each of these once.
-fn outermost_first_match(model: &Model) -> Vec<usize> {
-    let mut found = Vec::new();
-    let mut stack: Vec<Member> = model.top_level.iter().rev().copied().collect();
-    while let Some(member) = stack.pop() {
-        if let Member::Section(section) = member
-            && let Some(inner) = model.sections.get(section.index())
-        {
-            if inner.first_match {
-                found.push(section.index());
-            } else {
-                stack.extend(inner.members.iter().rev());
-            }
-        }
-    }
-    found
-}
-
 /// The walk of first-match sections over literals (`interp::walk`).
 struct Walker<'a> {
-    model: &'a Model,
+    program: &'a Program<'a>,
     conditions: &'a [Kleene],
     status: &'a mut [Status],
 }
@@ -594,7 +577,7 @@ impl Walker<'_> {
                     condition
                 }
                 Member::Section(section) => {
-                    let Some(inner) = self.model.sections.get(section.index()) else {
+                    let Some(inner) = self.program.model.sections.get(section.index()) else {
                         continue;
                     };
                     let value =
@@ -603,8 +586,8 @@ impl Walker<'_> {
                     // first-match section too when the nested one is unknown.
                     if first_match {
                         let unknown = encoding.is_unknown(value);
-                        for rule in rules_under(self.model, *member) {
-                            if let Some(status) = self.status.get_mut(rule) {
+                        for rule in self.program.rules_under(member) {
+                            if let Some(status) = self.status.get_mut(rule.index()) {
                                 let stops = encoding.and(&[status.undecided, unknown]);
                                 status.stops = encoding.or(&[status.stops, stops]);
                             }
@@ -625,21 +608,4 @@ impl Walker<'_> {
         }
         any
     }
-}
-
-/// The indices of the rules under a member.
-fn rules_under(model: &Model, member: Member) -> Vec<usize> {
-    let mut rules = Vec::new();
-    let mut stack = vec![member];
-    while let Some(member) = stack.pop() {
-        match member {
-            Member::Rule(rule) => rules.push(rule.index()),
-            Member::Section(section) => {
-                if let Some(inner) = model.sections.get(section.index()) {
-                    stack.extend(inner.members.iter().copied());
-                }
-            }
-        }
-    }
-    rules
 }

@@ -60,18 +60,25 @@ pub(super) fn decided(
         .iter()
         .map(|(fact, values)| (*fact, values.as_slice()))
         .collect();
+    let mut values = vec![Value::Unknown; model.facts.len()];
     exact::each_combination(&every, |assigned| {
+        for (fact, _) in &plan.facts {
+            if let Some(place) = values.get_mut(fact.index()) {
+                *place = assigned(*fact).unwrap_or(Value::Unknown);
+            }
+        }
+        let Some(value) = plan.judge(&values) else {
+            return ControlFlow::Continue(());
+        };
         let value_of = |fact: FactId| assigned(fact).unwrap_or(Value::Unknown);
-        if plan.allows(model, &value_of) {
-            let agrees = agrees_with(encoding, &plan, &cuts, condition.span, &value_of);
-            allowed.push(agrees);
-            match exact::meaning(model, condition, &value_of) {
-                Tri::True => makes_true.push(agrees),
-                Tri::False => makes_false.push(agrees),
-                Tri::Unknown => {
-                    makes_true.push(agrees);
-                    makes_false.push(agrees);
-                }
+        let agrees = agrees_with(encoding, &plan, &cuts, condition.span, &value_of);
+        allowed.push(agrees);
+        match value {
+            Tri::True => makes_true.push(agrees),
+            Tri::False => makes_false.push(agrees),
+            Tri::Unknown => {
+                makes_true.push(agrees);
+                makes_false.push(agrees);
             }
         }
         ControlFlow::Continue(())

@@ -446,8 +446,10 @@ fn logic(
     let mut encoding = Encoding::shared(new, &[old]);
     let old_definitions = encoding.kleene_definitions(old);
     let new_definitions = encoding.kleene_definitions(new);
-    let before = decision::symbolic(&old_names, &mut encoding, &old_definitions);
-    let after = decision::symbolic(&new_names, &mut encoding, &new_definitions);
+    let old_program = Program::new(old);
+    let new_program = Program::new(new);
+    let before = decision::symbolic(&old_names, &old_program, &mut encoding, &old_definitions);
+    let after = decision::symbolic(&new_names, &new_program, &mut encoding, &new_definitions);
     let never = !encoding.truth();
     let mut subjects: BTreeMap<Subject, Vec<Lit>> = BTreeMap::new();
     let all: BTreeSet<&Decision> = before.keys().chain(after.keys()).collect();
@@ -463,8 +465,6 @@ fn logic(
             .or_default()
             .push(differs);
     }
-    let old_program = Program::new(old);
-    let new_program = Program::new(new);
     let mut found: Vec<(Subject, Patient, Vec<Decision>, Vec<Decision>)> = Vec::new();
     let mut unconfirmed = Vec::new();
     for (subject, differs) in subjects {

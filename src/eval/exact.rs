@@ -22,7 +22,7 @@
 
 use std::ops::ControlFlow;
 
-use super::logic::Tri;
+use super::logic::{Tri, compare};
 use super::patient::{Patient, Value};
 use crate::sema::{CmpOp, Condition, ConditionKind, FactId, Model, Type};
 
@@ -63,6 +63,13 @@ impl Plan {
         let mut atoms: Vec<(FactId, Option<u32>)> = Vec::new();
         if !collect_atoms(model, condition, &mut atoms) {
             return None;
+        }
+        // The condition's own facts, before the invariants add theirs.
+        let mut own: Vec<FactId> = Vec::new();
+        for (fact, _) in &atoms {
+            if !own.contains(fact) {
+                own.push(*fact);
+            }
         }
         let mut invariants: Vec<usize> = Vec::new();
         // Invariants that share an atom bring their other atoms in, until
@@ -112,14 +119,6 @@ impl Plan {
                 return None;
             }
             domains.push((fact, values));
-        }
-        let mut own: Vec<FactId> = Vec::new();
-        let mut read = Vec::new();
-        collect_atoms(model, condition, &mut read);
-        for (fact, _) in read {
-            if !own.contains(&fact) {
-                own.push(fact);
-            }
         }
         let mut seen = Vec::new();
         let mut read_once = true;
@@ -178,14 +177,15 @@ impl Plan {
         }
     }
 
-    /// Whether no invariant of the plan is false for these values.
-    pub fn allows(&self, model: &Model, value_of: &dyn Fn(FactId) -> Value) -> bool {
-        self.invariants.iter().all(|index| {
-            model
-                .invariants
-                .get(*index)
-                .is_none_or(|i| meaning(model, &i.condition, value_of) != Tri::False)
-        })
+    /// For fact values indexed by fact: `None` when an invariant of the
+    /// plan is false for them, else the condition's value.
+    pub fn judge(&self, values: &[Value]) -> Option<Tri> {
+        let mut stack = Vec::new();
+        let allowed = self
+            .invariant_ops
+            .iter()
+            .all(|ops| run_ops(ops, values, &mut stack) != Tri::False);
+        allowed.then(|| run_ops(&self.condition_ops, values, &mut stack))
     }
 }
 
@@ -645,19 +645,15 @@ fn run_ops(ops: &[Op], values: &[Value], stack: &mut Vec<Tri>) -> Tri {
     stack.pop().unwrap_or(Tri::Unknown)
 }
 
-fn compare(x: f64, op: CmpOp, value: f64) -> bool {
-    match op {
-        CmpOp::Lt => x < value,
-        CmpOp::Le => x <= value,
-        CmpOp::Gt => x > value,
-        CmpOp::Ge => x >= value,
-        CmpOp::Eq => x == value,
-        CmpOp::Ne => x != value,
-    }
-}
-
-/// Kleene meaning of a condition with fact values from `value_of`.
-pub fn meaning(model: &Model, condition: &Condition, value_of: &dyn Fn(FactId) -> Value) -> Tri {
+/// Kleene meaning of a condition with fact values from `value_of`, read
+/// straight off the tree: the oracle the compiled steps ([`run_ops`]) and
+/// the interpreter's schedule are tested against.
+#[cfg(test)]
+pub(crate) fn meaning(
+    model: &Model,
+    condition: &Condition,
+    value_of: &dyn Fn(FactId) -> Value,
+) -> Tri {
     match &condition.kind {
         ConditionKind::Const(value) => Tri::from_bool(*value),
         ConditionKind::Fact(fact) => match value_of(*fact) {

@@ -4,12 +4,12 @@
 //! from the patient's stored words, then truth-table steps in node order),
 //! with no branch on the patient's data per node.
 
-use super::logic::Tri;
+use super::logic::{Tri, compare};
 use super::patient::Kind;
 use super::patient::{Patient, Value};
 use super::program::{Node, Program, resolve};
 use crate::index_set::IndexSet;
-use crate::sema::{ActionId, CmpOp, FactId, Member, Outcome, RuleId, SectionId};
+use crate::sema::{ActionId, FactId, Member, Outcome, RuleId, SectionId};
 
 /// What happened to a rule for this patient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -419,17 +419,6 @@ impl<'p, 'm> Run<'p, 'm> {
         let mut out = Vec::with_capacity(found.len());
         out.extend(found.iter().map(|index| FactId(index as u32)));
         out
-    }
-}
-
-fn compare(x: f64, op: CmpOp, y: f64) -> bool {
-    match op {
-        CmpOp::Lt => x < y,
-        CmpOp::Le => x <= y,
-        CmpOp::Gt => x > y,
-        CmpOp::Ge => x >= y,
-        CmpOp::Eq => x == y,
-        CmpOp::Ne => x != y,
     }
 }
 

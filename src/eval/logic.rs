@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::sema::CmpOp;
+
 /// True, false, or unknown because a fact is missing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Tri {
@@ -65,6 +67,19 @@ impl Tri {
 impl fmt::Display for Tri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.word())
+    }
+}
+
+/// A comparison of a known number with a constant, as the interpreter and
+/// the exact decisions read `fact op constant`.
+pub(crate) fn compare(x: f64, op: CmpOp, y: f64) -> bool {
+    match op {
+        CmpOp::Lt => x < y,
+        CmpOp::Le => x <= y,
+        CmpOp::Gt => x > y,
+        CmpOp::Ge => x >= y,
+        CmpOp::Eq => x == y,
+        CmpOp::Ne => x != y,
     }
 }
 

@@ -110,23 +110,23 @@ pub(crate) struct ExactRoot {
 
 /// A decision condition of the model.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Decision {
+pub(crate) enum DecisionCondition {
     Rule(usize),
     Contraindication(usize, usize),
     Caution(usize, usize),
 }
 
-impl Decision {
+impl DecisionCondition {
     /// The condition in the model.
     pub(crate) fn condition(self, model: &Model) -> Option<&Condition> {
         match self {
-            Decision::Rule(rule) => model.rules.get(rule).map(|r| &r.condition),
-            Decision::Contraindication(action, clause) => model
+            DecisionCondition::Rule(rule) => model.rules.get(rule).map(|r| &r.condition),
+            DecisionCondition::Contraindication(action, clause) => model
                 .actions
                 .get(action)
                 .and_then(|a| a.contraindications.get(clause))
                 .map(|c| &c.condition),
-            Decision::Caution(action, clause) => model
+            DecisionCondition::Caution(action, clause) => model
                 .actions
                 .get(action)
                 .and_then(|a| a.cautions.get(clause))
@@ -561,18 +561,21 @@ fn exact_roots(
     contraindications: &[Vec<Compiled>],
     cautions: &[Vec<Compiled>],
 ) -> Vec<ExactRoot> {
-    let mut decisions: Vec<(u32, Decision)> = Vec::new();
+    let mut decisions: Vec<(u32, DecisionCondition)> = Vec::new();
     for (index, rule) in rules.iter().enumerate() {
-        decisions.push((rule.root, Decision::Rule(index)));
+        decisions.push((rule.root, DecisionCondition::Rule(index)));
     }
     for (action, clauses) in contraindications.iter().enumerate() {
         for (clause, compiled) in clauses.iter().enumerate() {
-            decisions.push((compiled.root, Decision::Contraindication(action, clause)));
+            decisions.push((
+                compiled.root,
+                DecisionCondition::Contraindication(action, clause),
+            ));
         }
     }
     for (action, clauses) in cautions.iter().enumerate() {
         for (clause, compiled) in clauses.iter().enumerate() {
-            decisions.push((compiled.root, Decision::Caution(action, clause)));
+            decisions.push((compiled.root, DecisionCondition::Caution(action, clause)));
         }
     }
     let mut roots: Vec<ExactRoot> = Vec::new();
