@@ -150,7 +150,7 @@ impl Lower<'_> {
     fn test(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
         let at = self.span_of(&pair);
         let mut parts = pair.into_inner();
-        let name = self.ident_in(&mut parts, at)?;
+        let name = self.read(&mut parts, at, Rule::ident, Self::ident)?;
         // The pair's own span may include blanks skipped before an absent
         // tail; the test spans from its name to its tail.
         let Some(tail) = parts.next() else {

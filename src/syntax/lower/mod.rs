@@ -107,10 +107,8 @@ impl<'t> Lower<'t> {
     }
 
     fn guideline(&mut self, pair: Pair<'_, Rule>) -> Option<Guideline> {
-        let span = self.span_of(&pair);
-        let mut inner = significant(pair);
-        let id = self.ident_in(&mut inner, span)?;
-        let title = self.string_in(&mut inner, span)?;
+        let (span, id, mut inner) = self.named(pair)?;
+        let title = self.read(&mut inner, span, Rule::string, Self::string)?;
         let mut meta = Vec::new();
         for part in inner {
             match part.as_rule() {
@@ -119,7 +117,7 @@ impl<'t> Lower<'t> {
                     let mut parts = part.into_inner();
                     let key = self.take(&mut parts, Rule::meta_key, meta_span)?;
                     let key = self.spanned_text(&key);
-                    let value = self.string_in(&mut parts, meta_span)?;
+                    let value = self.read(&mut parts, meta_span, Rule::string, Self::string)?;
                     meta.push((key, value));
                 }
                 _ => return self.unexpected(&part, "a header entry"),
@@ -134,9 +132,7 @@ impl<'t> Lower<'t> {
     }
 
     fn reference(&mut self, pair: Pair<'_, Rule>) -> Option<Reference> {
-        let span = self.span_of(&pair);
-        let mut inner = significant(pair);
-        let key = self.ident_in(&mut inner, span)?;
+        let (span, key, inner) = self.named(pair)?;
         let mut reference = Reference {
             key,
             pmid: None,
@@ -153,11 +149,19 @@ impl<'t> Lower<'t> {
                     reference.pmid = Some(self.spanned_text(&value));
                 }
                 Rule::doi => {
-                    reference.doi = Some(self.string_in(&mut significant(part), part_span)?)
+                    reference.doi = Some(self.read(
+                        &mut significant(part),
+                        part_span,
+                        Rule::string,
+                        Self::string,
+                    )?)
                 }
-                Rule::url => reference
-                    .urls
-                    .push(self.string_in(&mut significant(part), part_span)?),
+                Rule::url => reference.urls.push(self.read(
+                    &mut significant(part),
+                    part_span,
+                    Rule::string,
+                    Self::string,
+                )?),
                 Rule::string => reference.citation = self.string(&part),
                 _ => return self.unexpected(&part, "a part of a reference"),
             }
@@ -166,17 +170,13 @@ impl<'t> Lower<'t> {
     }
 
     fn enum_decl(&mut self, pair: Pair<'_, Rule>) -> Option<EnumDecl> {
-        let span = self.span_of(&pair);
-        let mut inner = significant(pair);
-        let name = self.ident_in(&mut inner, span)?;
+        let (span, name, inner) = self.named(pair)?;
         let values = self.idents(inner)?;
         Some(EnumDecl { name, values, span })
     }
 
     fn fact(&mut self, pair: Pair<'_, Rule>) -> Option<FactDecl> {
-        let span = self.span_of(&pair);
-        let mut inner = significant(pair);
-        let name = self.ident_in(&mut inner, span)?;
+        let (span, name, mut inner) = self.named(pair)?;
         let ty_pair = self.next(&mut inner, span, "a type")?;
         let ty_span = self.span_of(&ty_pair);
         let ty = match ty_pair.as_rule() {
@@ -184,8 +184,18 @@ impl<'t> Lower<'t> {
             Rule::number_type => TypeExpr::Number,
             Rule::quantity_type => TypeExpr::Quantity(self.unit_in(ty_pair)?),
             Rule::duration_type => TypeExpr::Duration(self.unit_in(ty_pair)?),
-            Rule::set_type => TypeExpr::SetOf(self.ident_in(&mut significant(ty_pair), ty_span)?),
-            Rule::named_type => TypeExpr::Named(self.ident_in(&mut ty_pair.into_inner(), ty_span)?),
+            Rule::set_type => TypeExpr::SetOf(self.read(
+                &mut significant(ty_pair),
+                ty_span,
+                Rule::ident,
+                Self::ident,
+            )?),
+            Rule::named_type => TypeExpr::Named(self.read(
+                &mut ty_pair.into_inner(),
+                ty_span,
+                Rule::ident,
+                Self::ident,
+            )?),
             _ => return self.unexpected(&ty_pair, "a type"),
         };
         let description = self.description(inner)?;
@@ -198,10 +208,8 @@ impl<'t> Lower<'t> {
     }
 
     fn define(&mut self, pair: Pair<'_, Rule>) -> Option<Define> {
-        let span = self.span_of(&pair);
-        let mut inner = significant(pair);
-        let name = self.ident_in(&mut inner, span)?;
-        let body = self.condition_in(&mut inner, span)?;
+        let (span, name, mut inner) = self.named(pair)?;
+        let body = self.read(&mut inner, span, Rule::expr, Self::condition)??;
         let description = self.description(inner)?;
         Some(Define {
             name,
@@ -214,7 +222,7 @@ impl<'t> Lower<'t> {
     fn invariant(&mut self, pair: Pair<'_, Rule>) -> Option<Invariant> {
         let span = self.span_of(&pair);
         let mut inner = significant(pair);
-        let condition = self.condition_in(&mut inner, span)?;
+        let condition = self.read(&mut inner, span, Rule::expr, Self::condition)??;
         let description = self.description(inner)?;
         Some(Invariant {
             condition,
@@ -242,9 +250,7 @@ impl<'t> Lower<'t> {
     }
 
     fn action(&mut self, pair: Pair<'_, Rule>) -> Option<ActionDecl> {
-        let span = self.span_of(&pair);
-        let mut inner = significant(pair);
-        let name = self.ident_in(&mut inner, span)?;
+        let (span, name, inner) = self.named(pair)?;
         let mut label = None;
         let mut clauses = Vec::new();
         for part in inner {
@@ -268,14 +274,19 @@ impl<'t> Lower<'t> {
     fn clause(&mut self, pair: Pair<'_, Rule>, kind: ClauseKind) -> Option<ActionClause> {
         let span = self.span_of(&pair);
         let mut inner = significant(pair);
-        let condition = self.condition_in(&mut inner, span)?;
+        let condition = self.read(&mut inner, span, Rule::expr, Self::condition)??;
         let mut because = None;
         let mut cite = Vec::new();
         for part in inner {
             let part_span = self.span_of(&part);
             match part.as_rule() {
                 Rule::because => {
-                    because = Some(self.string_in(&mut significant(part), part_span)?);
+                    because = Some(self.read(
+                        &mut significant(part),
+                        part_span,
+                        Rule::string,
+                        Self::string,
+                    )?);
                 }
                 Rule::cite => cite = self.idents(significant(part))?,
                 _ => return self.unexpected(&part, "`because` or `cite`"),
@@ -291,9 +302,7 @@ impl<'t> Lower<'t> {
     }
 
     fn section(&mut self, pair: Pair<'_, Rule>) -> Option<Section> {
-        let span = self.span_of(&pair);
-        let mut inner = significant(pair);
-        let name = self.ident_in(&mut inner, span)?;
+        let (span, name, inner) = self.named(pair)?;
         let mut section = Section {
             name,
             title: None,
@@ -321,9 +330,7 @@ impl<'t> Lower<'t> {
     }
 
     fn rule(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Rule> {
-        let span = self.span_of(&pair);
-        let mut inner = significant(pair);
-        let name = self.ident_in(&mut inner, span)?;
+        let (span, name, inner) = self.named(pair)?;
         let mut rule = ast::Rule {
             name,
             title: None,
@@ -339,18 +346,28 @@ impl<'t> Lower<'t> {
             match part.as_rule() {
                 Rule::string => rule.title = Some(self.string(&part)),
                 Rule::when => {
-                    rule.when = Some(self.condition_in(&mut significant(part), part_span)?)
+                    rule.when = Some(self.read(
+                        &mut significant(part),
+                        part_span,
+                        Rule::expr,
+                        Self::condition,
+                    )??)
                 }
                 Rule::then => rule.thens.push(self.then(part)?),
                 Rule::else_escalate => {
-                    rule.escalate = Some(self.string_in(&mut significant(part), part_span)?);
+                    rule.escalate = Some(self.read(
+                        &mut significant(part),
+                        part_span,
+                        Rule::string,
+                        Self::string,
+                    )?);
                 }
                 Rule::cite => rule.cite = self.idents(significant(part))?,
                 Rule::expect => {
                     let mut parts = significant(part);
                     let lint = self.take(&mut parts, Rule::lint_name, part_span)?;
                     let lint = self.spanned_text(&lint);
-                    let reason = self.string_in(&mut parts, part_span)?;
+                    let reason = self.read(&mut parts, part_span, Rule::string, Self::string)?;
                     rule.expects.push(Expect {
                         lint,
                         reason,
@@ -378,6 +395,18 @@ impl<'t> Lower<'t> {
             actions,
             span,
         })
+    }
+
+    /// The preamble of a named declaration: its span, its name and the
+    /// significant pairs after the name.
+    fn named<'i>(
+        &mut self,
+        pair: Pair<'i, Rule>,
+    ) -> Option<(Span, Ident, impl Iterator<Item = Pair<'i, Rule>> + use<'i>)> {
+        let span = self.span_of(&pair);
+        let mut inner = significant(pair);
+        let name = self.read(&mut inner, span, Rule::ident, Self::ident)?;
+        Some((span, name, inner))
     }
 
     /// The span of `pair` in the whole file, ending where its code ends.
@@ -430,34 +459,22 @@ impl<'t> Lower<'t> {
         }
     }
 
-    /// The next inner pair as a name.
-    fn ident_in<'i>(
+    /// The next inner pair, which must be of `grammar_rule`, read by
+    /// `read` (e.g. [`Lower::ident`]).
+    fn read<'i, T>(
         &mut self,
         pairs: &mut impl Iterator<Item = Pair<'i, Rule>>,
         at: Span,
-    ) -> Option<Ident> {
-        let pair = self.take(pairs, Rule::ident, at)?;
-        Some(self.ident(&pair))
+        grammar_rule: Rule,
+        read: impl FnOnce(&mut Self, &Pair<'i, Rule>) -> T,
+    ) -> Option<T> {
+        let pair = self.take(pairs, grammar_rule, at)?;
+        Some(read(self, &pair))
     }
 
-    /// The next inner pair as a string literal.
-    fn string_in<'i>(
-        &mut self,
-        pairs: &mut impl Iterator<Item = Pair<'i, Rule>>,
-        at: Span,
-    ) -> Option<StrLit> {
-        let pair = self.take(pairs, Rule::string, at)?;
-        Some(self.string(&pair))
-    }
-
-    /// The next inner pair as a condition.
-    fn condition_in<'i>(
-        &mut self,
-        pairs: &mut impl Iterator<Item = Pair<'i, Rule>>,
-        at: Span,
-    ) -> Option<Expr> {
-        let pair = self.take(pairs, Rule::expr, at)?;
-        self.expr(pair, 0)
+    /// A condition at the top of a declaration or clause.
+    fn condition(&mut self, pair: &Pair<'_, Rule>) -> Option<Expr> {
+        self.expr(pair.clone(), 0)
     }
 
     /// The unit of `quantity UNIT` or `duration UNIT`.
@@ -516,7 +533,7 @@ impl<'t> Lower<'t> {
     }
 
     /// A string literal, its escapes decoded.
-    fn string(&self, pair: &Pair<'_, Rule>) -> StrLit {
+    fn string(&mut self, pair: &Pair<'_, Rule>) -> StrLit {
         let raw = pair.as_str();
         let body = raw
             .strip_prefix('"')
