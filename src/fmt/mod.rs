@@ -4,9 +4,10 @@
 //! the same AST printed in the canonical layout. Invariants: formatting is
 //! idempotent, and the formatted text parses to the same AST (spans aside;
 //! nested `and`/`or` keep their parentheses so even grouping is preserved).
-//! Comments are found by a scan of the source and re-attached by position:
-//! a comment on its own line goes before the next element; a comment after
-//! code on the same line stays at the end of that element's line.
+//! Comments are found by the trivia scan ([`crate::syntax::trivia`]) and
+//! re-attached by position: a comment on its own line goes before the next
+//! element; a comment after code on the same line stays at the end of that
+//! element's line.
 
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;
