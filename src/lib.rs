@@ -101,16 +101,22 @@ pub fn compile_bytes(bytes: &[u8]) -> (String, Compiled) {
 }
 
 /// Runs the front end on text: parse, then resolve names, types and units.
+/// A lowering error (a number too large, a reserved word) does not stop
+/// the front end: the rest of the file is still resolved, so every error is
+/// reported, but such a file never gets a model.
 pub fn compile(text: &str) -> Compiled {
-    let file = match syntax::parse(text) {
-        Ok(file) => file,
-        Err(diagnostics) => {
-            return Compiled {
-                model: None,
-                diagnostics,
-            };
-        }
+    let parsed = syntax::parse_recovering(text);
+    let Some(file) = parsed.file else {
+        return Compiled {
+            model: None,
+            diagnostics: parsed.diagnostics,
+        };
     };
-    let (model, diagnostics) = sema::resolve(&file);
+    let (model, mut diagnostics) = sema::resolve(&file);
+    let model = model.filter(|_| parsed.diagnostics.is_empty());
+    if !parsed.diagnostics.is_empty() {
+        diagnostics.extend(parsed.diagnostics);
+        diagnostics::sort(&mut diagnostics);
+    }
     Compiled { model, diagnostics }
 }

@@ -629,3 +629,26 @@ fn facts_with_a_byte_order_mark_are_read_and_latin1_is_refused() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_lowering_error_alone_fails_check_and_stops_run() {
+    // Apart from its number too large this file resolves cleanly: the
+    // lowering error alone must keep it from checking clean or running.
+    let file = "tests/diagnostics/number-out-of-range.gdl";
+    let check = gdl(&["check", "--format", "short", file], None);
+    assert_eq!(check.code, Some(1), "{}", transcript(&check));
+    assert_eq!(check.stderr.lines().count(), 1, "{}", transcript(&check));
+    let run = gdl(&["run", file, "-"], Some("{}"));
+    assert_eq!(run.code, Some(1), "{}", transcript(&run));
+    assert!(run.stdout.is_empty(), "{}", transcript(&run));
+    assert!(
+        run.stderr.contains("number is too large"),
+        "{}",
+        transcript(&run)
+    );
+    assert!(
+        gdl::compile(&std::fs::read_to_string(file).unwrap_or_default())
+            .model
+            .is_none()
+    );
+}

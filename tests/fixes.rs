@@ -371,6 +371,8 @@ fn explains_without_a_single_edit(diagnostic: &Diagnostic, help: &str) -> bool {
         // A choice between alternatives the author must make.
         || help.starts_with("use it directly:")
         || help.starts_with("use `")
+        // Which way to group a chained `implies` is the author's to decide.
+        || help.starts_with("add parentheses:")
         // Keywords, and names the message already quotes, are not edits.
         || backticked(help).iter().all(|snippet| {
             KEYWORDS.contains(snippet) || diagnostic.message.contains(&format!("`{snippet}`"))

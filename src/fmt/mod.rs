@@ -4,13 +4,15 @@
 //! the same AST printed in the canonical layout. Invariants: formatting is
 //! idempotent, and the formatted text parses to the same AST (spans aside;
 //! nested `and`/`or` keep their parentheses so even grouping is preserved).
-//! Comments are found by a scan of the source and re-attached by position:
-//! a comment on its own line goes before the next element; a comment after
-//! code on the same line stays at the end of that element's line.
+//! Comments are found by the trivia scan ([`crate::syntax::trivia`]) and
+//! re-attached by position: a comment on its own line goes before the next
+//! element; a comment after code on the same line stays at the end of that
+//! element's line.
 
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;
 use crate::syntax::ast::*;
+use crate::syntax::trivia::{self, Comment};
 
 /// Lines longer than this are broken where the layout allows.
 const WIDTH: usize = 100;
@@ -46,7 +48,7 @@ fn format_lf(text: &str) -> Result<String, Vec<Diagnostic>> {
     let file = crate::syntax::parse(text)?;
     let mut printer = Printer {
         text,
-        comments: comments(text),
+        comments: trivia::scan(text).comments,
         next: 0,
         out: String::new(),
         last: 0,
@@ -131,44 +133,6 @@ pub fn declarations(text: &str, file: &File) -> Vec<(&'static str, String, Strin
     out
 }
 
-/// A `#` comment: where it starts, its text, and whether code precedes it
-/// on its line.
-struct Comment {
-    start: usize,
-    text: String,
-    trailing: bool,
-}
-
-fn comments(text: &str) -> Vec<Comment> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut index = 0;
-    let mut line_has_code = false;
-    while let Some(&byte) = bytes.get(index) {
-        match byte {
-            b'\n' => line_has_code = false,
-            b'#' => {
-                let end = text[index..].find('\n').map_or(text.len(), |n| index + n);
-                out.push(Comment {
-                    start: index,
-                    text: text[index..end].trim_end().to_owned(),
-                    trailing: line_has_code,
-                });
-                index = end;
-                continue;
-            }
-            b'"' => {
-                line_has_code = true;
-                index = crate::syntax::limits::string_end(bytes, index);
-            }
-            b' ' | b'\t' | b'\r' => {}
-            _ => line_has_code = true,
-        }
-        index += 1;
-    }
-    out
-}
-
 struct Printer<'a> {
     text: &'a str,
     comments: Vec<Comment>,
@@ -187,14 +151,13 @@ impl Printer<'_> {
             if comment.start >= position {
                 break;
             }
-            let (start, length) = (comment.start, comment.text.len());
-            let text = comment.text.clone();
+            let Comment { start, end, .. } = *comment;
             self.gap(start);
             self.out.push_str(indent);
-            self.out.push_str(&text);
+            self.out.push_str(self.text.get(start..end).unwrap_or("#"));
             self.out.push('\n');
             self.next += 1;
-            self.last = start + length;
+            self.last = end;
         }
         self.gap(position);
     }
@@ -203,12 +166,7 @@ impl Printer<'_> {
     /// printed and `position`.
     fn gap(&mut self, position: usize) {
         let between = self.text.get(self.last..position).unwrap_or("");
-        let blank = between
-            .split('\n')
-            .skip(1)
-            .take(between.matches('\n').count().saturating_sub(1))
-            .any(|l| l.trim().is_empty());
-        if blank && !self.out.is_empty() && !self.out.ends_with("\n\n") {
+        if trivia::has_blank_line(between) && !self.out.is_empty() && !self.out.ends_with("\n\n") {
             self.out.push('\n');
         }
         self.last = self.last.max(position);
@@ -223,9 +181,10 @@ impl Printer<'_> {
         if let Some(comment) = self.comments.get(self.next) {
             let between = self.text.get(anchor..comment.start).unwrap_or("\n");
             if comment.trailing && comment.start >= anchor && !between.contains('\n') {
+                let Comment { start, end, .. } = *comment;
                 self.out.push(' ');
-                self.out.push_str(&comment.text);
-                self.last = comment.start + comment.text.len();
+                self.out.push_str(self.text.get(start..end).unwrap_or("#"));
+                self.last = end;
                 self.next += 1;
             }
         }

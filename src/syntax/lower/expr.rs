@@ -1,0 +1,251 @@
+//! Lowering conditions: a flat run of operands and operators → an
+//! [`Expr`] tree, with precedence applied here rather than in the grammar
+//! (`not` > `and` > `or` > `implies`), and the tests (`x`, `x < 5 mg`,
+//! `x in s`) with their operands.
+//!
+//! Invariant: the tree is never deeper than the text's parentheses (bounded
+//! before parsing) plus [`MAX_DEPTH`] `not`s, so later stages may recurse
+//! over it; a problem is reported and a placeholder of the same type takes
+//! the part's place (see the parent module).
+
+use pest::iterators::Pair;
+
+use super::{Lower, significant};
+use crate::span::{Span, Spanned};
+use crate::syntax::ast::{CmpOp, Expr, ExprKind, Operand, SetExpr};
+use crate::syntax::error;
+use crate::syntax::limits::MAX_DEPTH;
+use crate::syntax::parse::Rule;
+
+/// Numbers must be smaller than this in magnitude: beyond it, `f64` no
+/// longer holds every integer exactly.
+const NUMBER_LIMIT: f64 = 1e15;
+
+impl Lower<'_> {
+    /// Lowers a condition. `depth` counts enclosing parentheses and `not`s;
+    /// recursion happens only through parentheses, which `limits` bounds.
+    pub(super) fn expr(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Option<Expr> {
+        let span = self.span_of(&pair);
+        match pair.as_rule() {
+            Rule::expr => self.run(pair, depth, span),
+            Rule::boolean => Some(Expr {
+                kind: ExprKind::Bool(pair.as_str() == "true"),
+                span,
+            }),
+            Rule::test => self.test(pair),
+            _ => self.unexpected(&pair, "a condition"),
+        }
+    }
+
+    /// A run of operands (each its `not`s and a primary) between operators.
+    fn run(&mut self, pair: Pair<'_, Rule>, depth: usize, span: Span) -> Option<Expr> {
+        let mut operands: Vec<Expr> = Vec::new();
+        let mut operators: Vec<(Rule, Span)> = Vec::new();
+        let mut nots: Vec<Span> = Vec::new();
+        // The operand being read: its primary, then its closing
+        // parenthesis, then the `not`s before it wrap it.
+        let mut pending: Option<Expr> = None;
+        let mut open: Option<Span> = None;
+        let flush = |pending: &mut Option<Expr>, nots: &mut Vec<Span>, operands: &mut Vec<Expr>| {
+            if let Some(mut operand) = pending.take() {
+                for not_span in nots.drain(..).rev() {
+                    operand = Expr {
+                        span: not_span.to(operand.span),
+                        kind: ExprKind::Not(Box::new(operand)),
+                    };
+                }
+                operands.push(operand);
+            }
+        };
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::kw_not => nots.push(self.span_of(&part)),
+                Rule::tok_lparen => open = Some(self.span_of(&part)),
+                Rule::tok_rparen => {
+                    if let (Some(operand), Some(start)) = (pending.as_mut(), open.take()) {
+                        operand.span = start.to(self.span_of(&part));
+                    }
+                }
+                Rule::kw_and | Rule::kw_or | Rule::kw_implies => {
+                    flush(&mut pending, &mut nots, &mut operands);
+                    operators.push((part.as_rule(), self.span_of(&part)));
+                }
+                _ => {
+                    if depth + nots.len() > MAX_DEPTH {
+                        let at = nots.last().copied().unwrap_or(span);
+                        self.diagnostics.push(error::too_deep(at));
+                        // The placeholder: the operand without its `not`s,
+                        // which keeps the tree within the limit.
+                        nots.clear();
+                    }
+                    let depth = depth + nots.len();
+                    pending = Some(self.expr(part, depth + 1)?);
+                }
+            }
+        }
+        flush(&mut pending, &mut nots, &mut operands);
+        self.combine(operands, operators, span)
+    }
+
+    /// Applies precedence to a flat run of operands and operators: `and`
+    /// binds tighter than `or`, which binds tighter than `implies`; chains
+    /// of `and` or `or` become one n-ary node; `implies` does not chain.
+    fn combine(
+        &mut self,
+        operands: Vec<Expr>,
+        operators: Vec<(Rule, Span)>,
+        span: Span,
+    ) -> Option<Expr> {
+        let mut operands = operands.into_iter();
+        let mut current = self.next(&mut operands, span, "an operand")?;
+        // Finished operands of the `and` run being read, finished `and`
+        // runs of the `or` run being read, finished sides of `implies`.
+        let mut conjuncts = Vec::new();
+        let mut disjuncts = Vec::new();
+        let mut sides = Vec::new();
+        let mut implies_spans = Vec::new();
+        for (operator, operator_span) in operators {
+            let operand = self.next(&mut operands, operator_span, "an operand")?;
+            let done = std::mem::replace(&mut current, operand);
+            match operator {
+                Rule::kw_and => conjuncts.push(done),
+                Rule::kw_or => {
+                    disjuncts.push(nary(std::mem::take(&mut conjuncts), done, ExprKind::And))
+                }
+                Rule::kw_implies => {
+                    let conjunction = nary(std::mem::take(&mut conjuncts), done, ExprKind::And);
+                    sides.push(nary(
+                        std::mem::take(&mut disjuncts),
+                        conjunction,
+                        ExprKind::Or,
+                    ));
+                    implies_spans.push(operator_span);
+                }
+                _ => {
+                    let found = Some(operator);
+                    let expected = "`and`, `or` or `implies`";
+                    self.diagnostics
+                        .push(error::internal(operator_span, expected, found));
+                    return None;
+                }
+            }
+        }
+        let conjunction = nary(conjuncts, current, ExprKind::And);
+        let last = nary(disjuncts, conjunction, ExprKind::Or);
+        if let (Some(&first), Some(&second)) = (implies_spans.first(), implies_spans.get(1)) {
+            self.diagnostics.push(error::implies_chained(second, first));
+            // The placeholder: every side, as one flat conjunction.
+            return Some(nary(sides, last, ExprKind::And));
+        }
+        Some(match sides.pop() {
+            Some(left) => Expr {
+                span: left.span.to(last.span),
+                kind: ExprKind::Implies(Box::new(left), Box::new(last)),
+            },
+            None => last,
+        })
+    }
+
+    /// `x`, `x < 5 mg` or `x in s`.
+    fn test(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let at = self.span_of(&pair);
+        let mut parts = pair.into_inner();
+        let name = self.read(&mut parts, at, Rule::ident, Self::ident)?;
+        // The pair's own span may include blanks skipped before an absent
+        // tail; the test spans from its name to its tail.
+        let Some(tail) = parts.next() else {
+            return Some(Expr {
+                span: name.span,
+                kind: ExprKind::Name(name.node),
+            });
+        };
+        let tail_span = self.span_of(&tail);
+        let span = name.span.to(tail_span);
+        let kind = match tail.as_rule() {
+            Rule::comparison => {
+                let mut tail_parts = significant(tail);
+                let op_pair = self.take(&mut tail_parts, Rule::cmp_op, tail_span)?;
+                let op = match op_pair.as_str() {
+                    "<" => CmpOp::Lt,
+                    "<=" => CmpOp::Le,
+                    ">" => CmpOp::Gt,
+                    ">=" => CmpOp::Ge,
+                    "=" => CmpOp::Eq,
+                    "!=" => CmpOp::Ne,
+                    _ => return self.unexpected(&op_pair, "a comparison operator"),
+                };
+                let operand_pair = self.next(&mut tail_parts, tail_span, "a value")?;
+                let operand = self.operand(operand_pair)?;
+                ExprKind::Compare {
+                    fact: name,
+                    op,
+                    operand,
+                }
+            }
+            Rule::membership => {
+                let set_pair = self.next(&mut significant(tail), tail_span, "a set")?;
+                let set_span = self.span_of(&set_pair);
+                let set = match set_pair.as_rule() {
+                    Rule::set_literal => SetExpr::Literal(self.idents(significant(set_pair))?),
+                    Rule::ident => SetExpr::Fact(self.ident(&set_pair)),
+                    _ => return self.unexpected(&set_pair, "a set"),
+                };
+                ExprKind::In {
+                    element: name,
+                    set: Spanned::new(set, set_span),
+                }
+            }
+            _ => return self.unexpected(&tail, "a comparison or `in`"),
+        };
+        Some(Expr { kind, span })
+    }
+
+    fn operand(&mut self, pair: Pair<'_, Rule>) -> Option<Spanned<Operand>> {
+        let span = self.span_of(&pair);
+        let operand = match pair.as_rule() {
+            Rule::quantity_literal => {
+                let mut parts = pair.into_inner();
+                let number = self.take(&mut parts, Rule::number, span)?;
+                let value = self.number(&number);
+                let unit = match parts.next() {
+                    None => None,
+                    Some(unit) if unit.as_rule() == Rule::unit => Some(self.spanned_text(&unit)),
+                    Some(other) => return self.unexpected(&other, "a unit"),
+                };
+                Operand::Number { value, unit }
+            }
+            Rule::boolean => Operand::Bool(pair.as_str() == "true"),
+            Rule::ident => Operand::Name(self.ident(&pair).node),
+            _ => return self.unexpected(&pair, "a value"),
+        };
+        Some(Spanned::new(operand, span))
+    }
+
+    /// A number's value. One too large is reported and read as `0`, the
+    /// placeholder: its unit is kept, so the comparison is still checked
+    /// like the one written, and a file with it never gets a model.
+    fn number(&mut self, pair: &Pair<'_, Rule>) -> f64 {
+        match pair.as_str().parse::<f64>() {
+            Ok(value) if value.is_finite() && value.abs() < NUMBER_LIMIT => value,
+            _ => {
+                self.diagnostics
+                    .push(error::number_too_large(self.span_of(pair)));
+                0.0
+            }
+        }
+    }
+}
+
+/// `earlier` and `last` joined by one connective; `last` alone when there
+/// is nothing earlier.
+fn nary(mut earlier: Vec<Expr>, last: Expr, kind: fn(Vec<Expr>) -> ExprKind) -> Expr {
+    let Some(first) = earlier.first() else {
+        return last;
+    };
+    let span = first.span.to(last.span);
+    earlier.push(last);
+    Expr {
+        kind: kind(earlier),
+        span,
+    }
+}

@@ -1,0 +1,576 @@
+//! Lowering: pest pairs → [`ast`]. The only code that walks pest `Pair`s;
+//! everything it returns owns its data and carries absolute `u32` spans.
+//!
+//! Input: the pairs of one piece of text, the piece's offset in the file
+//! and the file's [`Trivia`]. Output: the piece's items and diagnostics.
+//! Invariants:
+//! - A lowering error never stops lowering. It is reported and the part is
+//!   replaced by a placeholder that later stages check like the part it
+//!   replaces (a number too large reads as `0`, keeping its unit; a chained
+//!   `implies` as the conjunction of its sides; an operand with too many
+//!   `not`s as the operand alone; a reserved word stays a name), so names,
+//!   types and units in the rest of the file are still checked, and no
+//!   error follows from the placeholder itself.
+//! - A pair the grammar produced that lowering does not expect, or one it
+//!   expects and does not find, is an internal diagnostic
+//!   ([`error::internal`]); only then is an item dropped. Every `None` a
+//!   lowering function returns has pushed a diagnostic.
+
+mod expr;
+
+use pest::iterators::{Pair, Pairs};
+use unicode_normalization::UnicodeNormalization as _;
+
+use super::ast::{self, *};
+use super::error;
+use super::parse::Rule;
+use super::trivia::Trivia;
+use crate::diagnostics::Diagnostic;
+use crate::span::{Span, Spanned};
+
+/// Words that cannot be names: they would make conditions ambiguous.
+const RESERVED: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "implies",
+    "in",
+    "because",
+    "cite",
+    "when",
+    "then",
+    "true",
+    "false",
+    "recommend",
+    "avoid",
+    "expect",
+];
+
+/// The state of lowering one piece of a file.
+pub(super) struct Lower<'t> {
+    /// Byte offset, within the whole file, of the piece being lowered: a
+    /// large file is parsed in pieces, and spans stay absolute.
+    base: usize,
+    /// The whole file's trivia, to end spans before trailing comments.
+    trivia: &'t Trivia,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'t> Lower<'t> {
+    /// Lowering for the piece that starts at byte `base` of the file that
+    /// `trivia` scanned.
+    pub(super) fn new(base: usize, trivia: &'t Trivia) -> Self {
+        Lower {
+            base,
+            trivia,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Lowers a whole `file` pair: its items and every diagnostic found.
+    pub(super) fn file(mut self, mut pairs: Pairs<'_, Rule>) -> (File, Vec<Diagnostic>) {
+        let mut file = File::default();
+        match pairs.next() {
+            Some(file_pair) if file_pair.as_rule() == Rule::file => {
+                for pair in file_pair.into_inner() {
+                    if pair.as_rule() == Rule::EOI {
+                        continue;
+                    }
+                    if let Some(item) = self.item(pair) {
+                        file.items.push(item);
+                    }
+                }
+            }
+            other => {
+                let at = Span::new(self.base, self.base);
+                let found = other.map(|p| p.as_rule());
+                self.diagnostics.push(error::internal(at, "a file", found));
+            }
+        }
+        (file, self.diagnostics)
+    }
+
+    fn item(&mut self, pair: Pair<'_, Rule>) -> Option<Item> {
+        Some(match pair.as_rule() {
+            Rule::guideline => Item::Guideline(self.guideline(pair)?),
+            Rule::reference => Item::Reference(self.reference(pair)?),
+            Rule::enum_decl => Item::Enum(self.enum_decl(pair)?),
+            Rule::fact => Item::Fact(self.fact(pair)?),
+            Rule::define => Item::Define(self.define(pair)?),
+            Rule::invariant => Item::Invariant(self.invariant(pair)?),
+            Rule::exclusive => Item::Exclusive(self.exclusive(pair)?),
+            Rule::action => Item::Action(self.action(pair)?),
+            Rule::rule => Item::Rule(self.rule(pair)?),
+            Rule::section => Item::Section(self.section(pair)?),
+            _ => return self.unexpected(&pair, "a declaration"),
+        })
+    }
+
+    fn guideline(&mut self, pair: Pair<'_, Rule>) -> Option<Guideline> {
+        let (span, id, mut inner) = self.named(pair)?;
+        let title = self.read(&mut inner, span, Rule::string, Self::string)?;
+        let mut meta = Vec::new();
+        for part in inner {
+            match part.as_rule() {
+                Rule::meta => {
+                    let meta_span = self.span_of(&part);
+                    let mut parts = part.into_inner();
+                    let key = self.take(&mut parts, Rule::meta_key, meta_span)?;
+                    let key = self.spanned_text(&key);
+                    let value = self.read(&mut parts, meta_span, Rule::string, Self::string)?;
+                    meta.push((key, value));
+                }
+                _ => return self.unexpected(&part, "a header entry"),
+            }
+        }
+        Some(Guideline {
+            id,
+            title,
+            meta,
+            span,
+        })
+    }
+
+    fn reference(&mut self, pair: Pair<'_, Rule>) -> Option<Reference> {
+        let (span, key, inner) = self.named(pair)?;
+        let mut reference = Reference {
+            key,
+            pmid: None,
+            doi: None,
+            urls: Vec::new(),
+            citation: Spanned::new(String::new(), span),
+            span,
+        };
+        for part in inner {
+            let part_span = self.span_of(&part);
+            match part.as_rule() {
+                Rule::pmid => {
+                    let value = self.take(&mut significant(part), Rule::pmid_value, part_span)?;
+                    reference.pmid = Some(self.spanned_text(&value));
+                }
+                Rule::doi => {
+                    reference.doi = Some(self.read(
+                        &mut significant(part),
+                        part_span,
+                        Rule::string,
+                        Self::string,
+                    )?)
+                }
+                Rule::url => reference.urls.push(self.read(
+                    &mut significant(part),
+                    part_span,
+                    Rule::string,
+                    Self::string,
+                )?),
+                Rule::string => reference.citation = self.string(&part),
+                _ => return self.unexpected(&part, "a part of a reference"),
+            }
+        }
+        Some(reference)
+    }
+
+    fn enum_decl(&mut self, pair: Pair<'_, Rule>) -> Option<EnumDecl> {
+        let (span, name, inner) = self.named(pair)?;
+        let values = self.idents(inner)?;
+        Some(EnumDecl { name, values, span })
+    }
+
+    fn fact(&mut self, pair: Pair<'_, Rule>) -> Option<FactDecl> {
+        let (span, name, mut inner) = self.named(pair)?;
+        let ty_pair = self.next(&mut inner, span, "a type")?;
+        let ty_span = self.span_of(&ty_pair);
+        let ty = match ty_pair.as_rule() {
+            Rule::bool_type => TypeExpr::Bool,
+            Rule::number_type => TypeExpr::Number,
+            Rule::quantity_type => TypeExpr::Quantity(self.unit_in(ty_pair)?),
+            Rule::duration_type => TypeExpr::Duration(self.unit_in(ty_pair)?),
+            Rule::set_type => TypeExpr::SetOf(self.read(
+                &mut significant(ty_pair),
+                ty_span,
+                Rule::ident,
+                Self::ident,
+            )?),
+            Rule::named_type => TypeExpr::Named(self.read(
+                &mut ty_pair.into_inner(),
+                ty_span,
+                Rule::ident,
+                Self::ident,
+            )?),
+            _ => return self.unexpected(&ty_pair, "a type"),
+        };
+        let description = self.description(inner)?;
+        Some(FactDecl {
+            name,
+            ty: Spanned::new(ty, ty_span),
+            description,
+            span,
+        })
+    }
+
+    fn define(&mut self, pair: Pair<'_, Rule>) -> Option<Define> {
+        let (span, name, mut inner) = self.named(pair)?;
+        let body = self.read(&mut inner, span, Rule::expr, Self::condition)??;
+        let description = self.description(inner)?;
+        Some(Define {
+            name,
+            body,
+            description,
+            span,
+        })
+    }
+
+    fn invariant(&mut self, pair: Pair<'_, Rule>) -> Option<Invariant> {
+        let span = self.span_of(&pair);
+        let mut inner = significant(pair);
+        let condition = self.read(&mut inner, span, Rule::expr, Self::condition)??;
+        let description = self.description(inner)?;
+        Some(Invariant {
+            condition,
+            description,
+            span,
+        })
+    }
+
+    fn exclusive(&mut self, pair: Pair<'_, Rule>) -> Option<Exclusive> {
+        let span = self.span_of(&pair);
+        let mut actions = Vec::new();
+        let mut description = None;
+        for part in significant(pair) {
+            match part.as_rule() {
+                Rule::ident => actions.push(self.ident(&part)),
+                Rule::string => description = Some(self.string(&part)),
+                _ => return self.unexpected(&part, "an action or a description"),
+            }
+        }
+        Some(Exclusive {
+            actions,
+            description,
+            span,
+        })
+    }
+
+    fn action(&mut self, pair: Pair<'_, Rule>) -> Option<ActionDecl> {
+        let (span, name, inner) = self.named(pair)?;
+        let mut label = None;
+        let mut clauses = Vec::new();
+        for part in inner {
+            match part.as_rule() {
+                Rule::string => label = Some(self.string(&part)),
+                Rule::contraindication => {
+                    clauses.push(self.clause(part, ClauseKind::Contraindication)?)
+                }
+                Rule::caution => clauses.push(self.clause(part, ClauseKind::Caution)?),
+                _ => return self.unexpected(&part, "a label or a clause"),
+            }
+        }
+        Some(ActionDecl {
+            name,
+            label,
+            clauses,
+            span,
+        })
+    }
+
+    fn clause(&mut self, pair: Pair<'_, Rule>, kind: ClauseKind) -> Option<ActionClause> {
+        let span = self.span_of(&pair);
+        let mut inner = significant(pair);
+        let condition = self.read(&mut inner, span, Rule::expr, Self::condition)??;
+        let mut because = None;
+        let mut cite = Vec::new();
+        for part in inner {
+            let part_span = self.span_of(&part);
+            match part.as_rule() {
+                Rule::because => {
+                    because = Some(self.read(
+                        &mut significant(part),
+                        part_span,
+                        Rule::string,
+                        Self::string,
+                    )?);
+                }
+                Rule::cite => cite = self.idents(significant(part))?,
+                _ => return self.unexpected(&part, "`because` or `cite`"),
+            }
+        }
+        Some(ActionClause {
+            kind,
+            condition,
+            because,
+            cite,
+            span,
+        })
+    }
+
+    fn section(&mut self, pair: Pair<'_, Rule>) -> Option<Section> {
+        let (span, name, inner) = self.named(pair)?;
+        let mut section = Section {
+            name,
+            title: None,
+            first_match: false,
+            complete: false,
+            items: Vec::new(),
+            span,
+        };
+        for part in inner {
+            match part.as_rule() {
+                Rule::string => section.title = Some(self.string(&part)),
+                Rule::section_modifier => match part.as_str() {
+                    "first-match" => section.first_match = true,
+                    "complete" => section.complete = true,
+                    _ => return self.unexpected(&part, "`first-match` or `complete`"),
+                },
+                Rule::rule => section.items.push(SectionItem::Rule(self.rule(part)?)),
+                Rule::section => section
+                    .items
+                    .push(SectionItem::Section(self.section(part)?)),
+                _ => return self.unexpected(&part, "a part of a section"),
+            }
+        }
+        Some(section)
+    }
+
+    fn rule(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Rule> {
+        let (span, name, inner) = self.named(pair)?;
+        let mut rule = ast::Rule {
+            name,
+            title: None,
+            when: None,
+            thens: Vec::new(),
+            escalate: None,
+            cite: Vec::new(),
+            expects: Vec::new(),
+            span,
+        };
+        for part in inner {
+            let part_span = self.span_of(&part);
+            match part.as_rule() {
+                Rule::string => rule.title = Some(self.string(&part)),
+                Rule::when => {
+                    rule.when = Some(self.read(
+                        &mut significant(part),
+                        part_span,
+                        Rule::expr,
+                        Self::condition,
+                    )??)
+                }
+                Rule::then => rule.thens.push(self.then(part)?),
+                Rule::else_escalate => {
+                    rule.escalate = Some(self.read(
+                        &mut significant(part),
+                        part_span,
+                        Rule::string,
+                        Self::string,
+                    )?);
+                }
+                Rule::cite => rule.cite = self.idents(significant(part))?,
+                Rule::expect => {
+                    let mut parts = significant(part);
+                    let lint = self.take(&mut parts, Rule::lint_name, part_span)?;
+                    let lint = self.spanned_text(&lint);
+                    let reason = self.read(&mut parts, part_span, Rule::string, Self::string)?;
+                    rule.expects.push(Expect {
+                        lint,
+                        reason,
+                        span: part_span,
+                    });
+                }
+                _ => return self.unexpected(&part, "a part of a rule"),
+            }
+        }
+        Some(rule)
+    }
+
+    fn then(&mut self, pair: Pair<'_, Rule>) -> Option<Then> {
+        let span = self.span_of(&pair);
+        let mut parts = significant(pair);
+        let outcome_pair = self.take(&mut parts, Rule::outcome, span)?;
+        let outcome = match outcome_pair.as_str() {
+            "recommend" => Outcome::Recommend,
+            "avoid" => Outcome::Avoid,
+            _ => return self.unexpected(&outcome_pair, "`recommend` or `avoid`"),
+        };
+        let actions = self.idents(parts)?;
+        Some(Then {
+            outcome,
+            actions,
+            span,
+        })
+    }
+
+    /// The preamble of a named declaration: its span, its name and the
+    /// significant pairs after the name.
+    fn named<'i>(
+        &mut self,
+        pair: Pair<'i, Rule>,
+    ) -> Option<(Span, Ident, impl Iterator<Item = Pair<'i, Rule>> + use<'i>)> {
+        let span = self.span_of(&pair);
+        let mut inner = significant(pair);
+        let name = self.read(&mut inner, span, Rule::ident, Self::ident)?;
+        Some((span, name, inner))
+    }
+
+    /// The span of `pair` in the whole file, ending where its code ends.
+    fn span_of(&self, pair: &Pair<'_, Rule>) -> Span {
+        let start = self.base + pair.as_span().start();
+        Span::new(start, start + self.trivia.code_len(pair.as_str(), start))
+    }
+
+    fn spanned_text(&self, pair: &Pair<'_, Rule>) -> Spanned<String> {
+        Spanned::new(pair.as_str().to_owned(), self.span_of(pair))
+    }
+
+    /// Reports a pair the grammar produced where lowering expected
+    /// `expected`; `None` for the caller to pass up.
+    fn unexpected<T>(&mut self, pair: &Pair<'_, Rule>, expected: &str) -> Option<T> {
+        let span = self.span_of(pair);
+        self.diagnostics
+            .push(error::internal(span, expected, Some(pair.as_rule())));
+        None
+    }
+
+    /// The next inner pair (or operand), or an internal diagnostic at `at`
+    /// (the parent's span) when the grammar gave none.
+    fn next<T>(
+        &mut self,
+        items: &mut impl Iterator<Item = T>,
+        at: Span,
+        expected: &str,
+    ) -> Option<T> {
+        let item = items.next();
+        if item.is_none() {
+            self.diagnostics.push(error::internal(at, expected, None));
+        }
+        item
+    }
+
+    /// The next inner pair, which must be of `grammar_rule`.
+    fn take<'i>(
+        &mut self,
+        pairs: &mut impl Iterator<Item = Pair<'i, Rule>>,
+        grammar_rule: Rule,
+        at: Span,
+    ) -> Option<Pair<'i, Rule>> {
+        let expected = format!("`{grammar_rule:?}`");
+        let pair = self.next(pairs, at, &expected)?;
+        if pair.as_rule() == grammar_rule {
+            Some(pair)
+        } else {
+            self.unexpected(&pair, &expected)
+        }
+    }
+
+    /// The next inner pair, which must be of `grammar_rule`, read by
+    /// `read` (e.g. [`Lower::ident`]).
+    fn read<'i, T>(
+        &mut self,
+        pairs: &mut impl Iterator<Item = Pair<'i, Rule>>,
+        at: Span,
+        grammar_rule: Rule,
+        read: impl FnOnce(&mut Self, &Pair<'i, Rule>) -> T,
+    ) -> Option<T> {
+        let pair = self.take(pairs, grammar_rule, at)?;
+        Some(read(self, &pair))
+    }
+
+    /// A condition at the top of a declaration or clause.
+    fn condition(&mut self, pair: &Pair<'_, Rule>) -> Option<Expr> {
+        self.expr(pair.clone(), 0)
+    }
+
+    /// The unit of `quantity UNIT` or `duration UNIT`.
+    fn unit_in(&mut self, pair: Pair<'_, Rule>) -> Option<Spanned<String>> {
+        let span = self.span_of(&pair);
+        let unit = self.take(&mut significant(pair), Rule::unit, span)?;
+        Some(self.spanned_text(&unit))
+    }
+
+    /// The optional description that ends a declaration: nothing, or one
+    /// string.
+    fn description<'i>(
+        &mut self,
+        mut rest: impl Iterator<Item = Pair<'i, Rule>>,
+    ) -> Option<Option<StrLit>> {
+        let Some(pair) = rest.next() else {
+            return Some(None);
+        };
+        if pair.as_rule() != Rule::string {
+            return self.unexpected(&pair, "a description");
+        }
+        let description = self.string(&pair);
+        match rest.next() {
+            Some(extra) => self.unexpected(&extra, "the end of the declaration"),
+            None => Some(Some(description)),
+        }
+    }
+
+    /// Every remaining pair as a name.
+    fn idents<'i>(&mut self, pairs: impl Iterator<Item = Pair<'i, Rule>>) -> Option<Vec<Ident>> {
+        let mut names = Vec::new();
+        for pair in pairs {
+            if pair.as_rule() != Rule::ident {
+                return self.unexpected(&pair, "a name");
+            }
+            names.push(self.ident(&pair));
+        }
+        Some(names)
+    }
+
+    /// A name, in NFC so that two spellings of `fièvre` (precomposed `è`
+    /// or `e` and a combining accent) are one name; reserved words are
+    /// reported here, while lowering, because excluding them in the grammar
+    /// would slow every identifier down. A reserved word stays the name it
+    /// was written as, so its uses still resolve.
+    fn ident(&mut self, pair: &Pair<'_, Rule>) -> Ident {
+        let text = pair.as_str();
+        let span = self.span_of(pair);
+        if RESERVED.contains(&text) {
+            self.diagnostics.push(error::reserved_word(text, span));
+        }
+        if text.is_ascii() {
+            return Spanned::new(text.to_owned(), span);
+        }
+        Spanned::new(text.nfc().collect(), span)
+    }
+
+    /// A string literal, its escapes decoded.
+    fn string(&mut self, pair: &Pair<'_, Rule>) -> StrLit {
+        let raw = pair.as_str();
+        let body = raw
+            .strip_prefix('"')
+            .and_then(|s| s.strip_suffix('"'))
+            .unwrap_or(raw);
+        Spanned::new(unescape(body), self.span_of(pair))
+    }
+}
+
+/// Inner pairs without the punctuation and keyword tokens.
+fn significant<'i>(pair: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
+    pair.into_inner()
+        .filter(|p| error::token_word(p.as_rule()).is_none())
+}
+
+fn unescape(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('u') => {
+                let hex: String = chars.by_ref().skip(1).take_while(|&c| c != '}').collect();
+                let decoded = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
+                out.push(decoded.unwrap_or('\u{FFFD}'));
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
