@@ -2,9 +2,11 @@
 //! and units checked, constants converted to their fact's unit, and
 //! definitions ordered so that each uses only earlier ones.
 
+pub mod error;
 pub mod model;
 pub mod names;
 mod resolve;
 
+pub use error::Error;
 pub use model::*;
 pub use resolve::{MAX_SET_VALUES, resolve};

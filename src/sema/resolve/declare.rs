@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::{ConditionName, Resolver, id32};
-use crate::diagnostics::{Code, Diagnostic};
+use crate::sema::error::{Declared, Duplicate, Error, MissingHeader};
 use crate::sema::model::*;
 use crate::span::Span;
 use crate::syntax::ast;
@@ -33,31 +33,20 @@ impl Resolver {
         match headers.as_slice() {
             [] => {
                 let at = file.items.first().map_or(Span::default(), ast::Item::span);
-                let diagnostic = if file.items.is_empty() {
-                    Diagnostic::new(Code::EmptyFile, "the file declares nothing")
-                        .primary(Span::default(), "empty")
-                        .help("start with a header: guideline my_guideline \"Title\" { version \"1.0\" }")
+                self.error(if file.items.is_empty() {
+                    Error::EmptyFile
                 } else {
-                    Diagnostic::new(Code::MissingHeader, "the file has no `guideline` header")
-                        .primary(
-                            Span::new(at.start_usize(), at.start_usize()),
-                            "expected a header before this",
-                        )
-                        .help("add a header: guideline my_guideline \"Title\" { version \"1.0\" }")
-                };
-                self.error(diagnostic);
+                    Error::MissingHeader(MissingHeader::Missing {
+                        at: Span::new(at.start_usize(), at.start_usize()),
+                    })
+                });
             }
             [first, rest @ ..] => {
                 for extra in rest {
-                    self.error(
-                        Diagnostic::new(
-                            Code::MissingHeader,
-                            "a file has exactly one `guideline` header",
-                        )
-                        .primary(extra.id.span, "second header")
-                        .secondary(first.id.span, "first header")
-                        .help("put each guideline in its own file"),
-                    );
+                    self.error(Error::MissingHeader(MissingHeader::Second {
+                        at: extra.id.span,
+                        first: first.id.span,
+                    }));
                 }
                 self.model.header = Header {
                     id: first.id.node.clone(),
@@ -120,7 +109,7 @@ impl Resolver {
     fn declare_reference(&mut self, decl: &ast::Reference) {
         if let Some(&first) = self.reference_names.get(&decl.key.node) {
             let first_span = self.model.references[first.index()].span;
-            self.duplicate("reference", &decl.key, first_span);
+            self.duplicate(Declared::Reference, &decl.key, first_span);
             return;
         }
         let pmid = decl.pmid.as_ref().and_then(|pmid| {
@@ -131,22 +120,12 @@ impl Resolver {
             if valid {
                 pmid.node.parse::<u32>().ok()
             } else {
-                self.error(
-                    Diagnostic::new(Code::MalformedPmid, format!("`{}` is not a PubMed ID", pmid.node))
-                        .primary(pmid.span, "expected 1 to 8 digits, not starting with 0")
-                        .help("copy the number from the PubMed address, e.g. pubmed/14501840 → pmid 14501840"),
-                );
+                self.error(Error::MalformedPmid { pmid: pmid.clone() });
                 None
             }
         });
         if let Some(doi) = decl.doi.as_ref().filter(|doi| !is_doi(&doi.node)) {
-            {
-                self.error(
-                    Diagnostic::new(Code::MalformedDoi, format!("`{}` is not a DOI", doi.node))
-                        .primary(doi.span, "expected `10.NNNN/suffix`")
-                        .help("write the DOI without the https://doi.org/ prefix, e.g. doi \"10.1002/art.21023\""),
-                );
-            }
+            self.error(Error::MalformedDoi { doi: doi.clone() });
         }
         self.check_script(&decl.key);
         let id = ReferenceId(id32(self.model.references.len()));
@@ -171,19 +150,14 @@ impl Resolver {
 
     fn declare_enum(&mut self, decl: &ast::EnumDecl) {
         if decl.name.node == "Action" {
-            self.error(
-                Diagnostic::new(
-                    Code::DuplicateDefinition,
-                    "`Action` is the built-in enum of declared actions",
-                )
-                .primary(decl.name.span, "cannot be redeclared")
-                .help("choose another name for this enum"),
-            );
+            self.error(Error::DuplicateDefinition(Duplicate::ActionEnum {
+                span: decl.name.span,
+            }));
             return;
         }
         if let Some(&first) = self.enum_names.get(&decl.name.node) {
             let first_span = self.model.enums[first.index()].span;
-            self.duplicate("enum", &decl.name, first_span);
+            self.duplicate(Declared::Enum, &decl.name, first_span);
             return;
         }
         self.check_script(&decl.name);
@@ -192,7 +166,7 @@ impl Resolver {
         for value in &decl.values {
             self.check_script(value);
             if let Some(&first) = seen.get(value.node.as_str()) {
-                self.duplicate("enum value", value, first);
+                self.duplicate(Declared::EnumValue, value, first);
             } else {
                 seen.insert(&value.node, value.span);
                 values.push(value.node.clone());
@@ -210,7 +184,7 @@ impl Resolver {
     fn declare_action(&mut self, decl: &ast::ActionDecl) {
         if let Some(&first) = self.action_names.get(&decl.name.node) {
             let first_span = self.model.actions[first.index()].span;
-            self.duplicate("action", &decl.name, first_span);
+            self.duplicate(Declared::Action, &decl.name, first_span);
             return;
         }
         self.check_script(&decl.name);
@@ -240,7 +214,7 @@ impl Resolver {
 
     fn declare_fact(&mut self, decl: &ast::FactDecl) {
         if let Some(&(_, first)) = self.condition_names.get(&decl.name.node) {
-            self.duplicate("name", &decl.name, first);
+            self.duplicate(Declared::Name, &decl.name, first);
             return;
         }
         self.check_script(&decl.name);
@@ -268,7 +242,7 @@ impl Resolver {
         define: &'f ast::Define,
     ) -> Option<(&'f ast::Define, DefinitionId)> {
         if let Some(&(_, first)) = self.condition_names.get(&define.name.node) {
-            self.duplicate("name", &define.name, first);
+            self.duplicate(Declared::Name, &define.name, first);
             return None;
         }
         self.check_script(&define.name);

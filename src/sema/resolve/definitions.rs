@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::{ConditionName, Resolver, id32};
-use crate::diagnostics::{Code, Diagnostic};
+use crate::sema::error::{CycleStep, Error};
 use crate::sema::model::*;
 use crate::syntax::ast;
 
@@ -107,37 +107,25 @@ impl Resolver {
             path.push(next);
             current = next;
         };
-        let names: Vec<String> = cycle
+        // Each step of the cycle, with where it uses the next one.
+        let steps = cycle
             .iter()
-            .map(|&i| format!("`{}`", self.model.definitions[i].name))
-            .collect();
-        let Some(&first) = cycle.first() else { return };
-        let mut chain = names.clone();
-        chain.push(names[0].clone());
-        let mut diagnostic = Diagnostic::new(
-            Code::RecursiveDefinition,
-            format!(
-                "definition `{}` refers to itself",
-                self.model.definitions[first].name
-            ),
-        );
-        for (step, &index) in cycle.iter().enumerate() {
-            let target = cycle[(step + 1) % cycle.len()];
-            let use_span = self.definition_edges[index]
-                .iter()
-                .find(|(id, _)| id.index() == target)
-                .map_or(self.model.definitions[index].span, |(_, span)| *span);
-            let message = format!("uses `{}`", self.model.definitions[target].name);
-            diagnostic = if step == 0 {
-                diagnostic.primary(use_span, message)
-            } else {
-                diagnostic.secondary(use_span, message)
-            };
+            .enumerate()
+            .map(|(step, &index)| {
+                let next = cycle[(step + 1) % cycle.len()];
+                let definition = &self.model.definitions[index];
+                CycleStep {
+                    definition: definition.name.clone(),
+                    uses_next: self.definition_edges[index]
+                        .iter()
+                        .find(|(id, _)| id.index() == next)
+                        .map_or(definition.span, |(_, span)| *span),
+                }
+            })
+            .collect::<Vec<_>>();
+        if !steps.is_empty() {
+            self.error(Error::RecursiveDefinition { cycle: steps });
         }
-        self.error(diagnostic.help(format!(
-            "definitions cannot be recursive ({}); write the condition out in terms of facts",
-            chain.join(" → ")
-        )));
     }
 }
 
