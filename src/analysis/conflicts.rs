@@ -3,8 +3,7 @@
 
 use batsat::Lit;
 
-use super::{Analysis, Finding};
-use crate::diagnostics::Code;
+use super::{Analysis, Finding, FindingKind};
 use crate::eval::{RuleStatus, Withholding};
 use crate::sema::{Outcome, RuleId};
 
@@ -60,15 +59,10 @@ impl Analysis<'_> {
                             continue;
                         }
                         self.findings.push(Finding {
-                            code: Code::Conflict,
-                            rule: Some(RuleId(recommender as u32)),
-                            section: None,
-                            message: format!(
-                                "rules `{}` and `{}` conflict: one recommends what the other says to avoid, and the patient is left without a recommendation",
-                                rule.name, avoid_rule.name
-                            ),
-                            others: vec![(RuleId(avoider as u32), "says to avoid it".to_owned())],
-                            help: "make the conditions exclusive, or add an alternative the avoiding rule allows".to_owned(),
+                            kind: FindingKind::Conflict {
+                                rule: RuleId(recommender as u32),
+                                avoider: RuleId(avoider as u32),
+                            },
                             witness: Some(patient),
                         });
                     }

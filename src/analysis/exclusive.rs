@@ -3,8 +3,7 @@
 
 use batsat::Lit;
 
-use super::{Analysis, Finding};
-use crate::diagnostics::Code;
+use super::{Analysis, Finding, FindingKind};
 use crate::eval::evaluate;
 use crate::sema::{ActionId, Outcome, RuleId};
 
@@ -57,18 +56,13 @@ impl Analysis<'_> {
                         continue;
                     }
                     self.findings.push(Finding {
-                        code: Code::ExclusiveConflict,
-                        rule: Some(RuleId(*rule_a as u32)),
-                        section: None,
-                        message: format!(
-                            "`{}` (rule `{}`) and `{}` (rule `{}`) can be recommended together, but they are declared mutually exclusive",
-                            self.model.actions[action_a.index()].name,
-                            self.model.rules[*rule_a].name,
-                            self.model.actions[action_b.index()].name,
-                            self.model.rules[*rule_b].name
-                        ),
-                        others: vec![(RuleId(*rule_b as u32), "recommends the other".to_owned())],
-                        help: "make the rules' conditions exclusive, or put them in one first-match section".to_owned(),
+                        kind: FindingKind::ExclusiveConflict {
+                            rule: RuleId(*rule_a as u32),
+                            action: *action_a,
+                            other_rule: RuleId(*rule_b as u32),
+                            other_action: *action_b,
+                            group: group_index,
+                        },
                         witness: Some(patient),
                     });
                 }

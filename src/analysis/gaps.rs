@@ -1,8 +1,7 @@
 //! Coverage gaps: a section marked `complete` that leaves some plausible
 //! patient without a decision.
 
-use super::{Analysis, Finding, rules_in};
-use crate::diagnostics::Code;
+use super::{Analysis, Finding, FindingKind, rules_in};
 use crate::eval::RuleStatus;
 use crate::sema::SectionId;
 
@@ -31,30 +30,11 @@ impl Analysis<'_> {
             }
             // A section with no rule at all gives no patient a decision:
             // the finding is about the section itself.
-            let first = rules.first().copied();
-            let message = if first.is_some() {
-                format!(
-                    "section `{}` is marked complete, but some patients get no decision from it",
-                    section.name
-                )
-            } else {
-                format!(
-                    "section `{}` is marked complete, but it has no rules: no patient gets a decision from it",
-                    section.name
-                )
-            };
             self.findings.push(Finding {
-                code: Code::CoverageGap,
-                rule: first,
-                section: Some(SectionId(index as u32)),
-                message,
-                others: Vec::new(),
-                help: if first.is_some() {
-                    "add a rule (or an else-escalate rule) for these patients, or drop `complete`"
-                } else {
-                    "add the section's rules (an else-escalate rule hands patients to a clinician), or drop `complete`"
-                }
-                .to_owned(),
+                kind: FindingKind::CoverageGap {
+                    section: SectionId(index as u32),
+                    first_rule: rules.first().copied(),
+                },
                 witness: Some(patient),
             });
         }

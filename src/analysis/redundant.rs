@@ -1,8 +1,7 @@
 //! Redundant rules: another rule with the same outcome applies whenever
 //! this one does.
 
-use super::{Analysis, Finding};
-use crate::diagnostics::Code;
+use super::{Analysis, Finding, FindingKind};
 use crate::eval::RuleStatus;
 use crate::sema::{ActionId, Outcome, RuleId};
 
@@ -52,15 +51,10 @@ impl Analysis<'_> {
                 }
                 let Some(other) = cover else { continue };
                 self.findings.push(Finding {
-                    code: Code::RedundantRule,
-                    rule: Some(RuleId(redundant as u32)),
-                    section: None,
-                    message: format!(
-                        "rule `{}` is redundant: rule `{}` has the same outcome and applies whenever it does",
-                        self.model.rules[redundant].name, self.model.rules[other].name
-                    ),
-                    others: vec![(RuleId(other as u32), "covers it".to_owned())],
-                    help: "delete one of the rules, or merge their citations into one".to_owned(),
+                    kind: FindingKind::RedundantRule {
+                        rule: RuleId(redundant as u32),
+                        cover: RuleId(other as u32),
+                    },
                     witness: Some(patient),
                 });
             }
