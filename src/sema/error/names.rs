@@ -131,7 +131,9 @@ pub(super) fn recursive(code: Code, cycle: &[CycleStep]) -> Diagnostic {
     let mut diagnostic = Diagnostic::new(code, format!("definition `{first}` refers to itself"));
     let mut chain: Vec<String> = Vec::with_capacity(cycle.len() + 1);
     for (index, step) in cycle.iter().enumerate() {
-        let next = cycle.get(index + 1).map_or(first, |n| n.definition.as_str());
+        let next = cycle
+            .get(index + 1)
+            .map_or(first, |n| n.definition.as_str());
         let message = format!("uses `{next}`");
         diagnostic = if index == 0 {
             diagnostic.primary(step.uses_next, message)
@@ -160,7 +162,11 @@ pub(super) enum UnusedKind {
 /// the help.
 pub(super) fn unused(code: Code, kind: UnusedKind, unused: &Unused) -> Diagnostic {
     let (kind, never, help) = match kind {
-        UnusedKind::Fact => ("fact", "is never used", "use it in a condition, or delete it"),
+        UnusedKind::Fact => (
+            "fact",
+            "is never used",
+            "use it in a condition, or delete it",
+        ),
         UnusedKind::Definition => (
             "definition",
             "is never used",
