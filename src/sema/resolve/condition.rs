@@ -343,8 +343,10 @@ impl Resolver {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, found, model};
+    use super::super::test_support::{HEAD, found, model, the_error};
+    use crate::sema::error::{Error, Operand, TypeMismatch, UnitMismatch, UnknownName};
     use crate::sema::model::*;
+    use crate::span::Spanned;
 
     /// The condition of the only rule of `HEAD` + `declarations` + a rule
     /// `when condition`.
@@ -423,5 +425,208 @@ mod tests {
         assert_eq!(found(&text), [("E0301", "n")]);
         let text = format!("{HEAD}rule r {{ when nope then recommend a cite R }}\n");
         assert_eq!(found(&text), [("E0201", "nope")]);
+    }
+
+    /// The only error of a rule `when condition` after `declarations`.
+    fn condition_error(declarations: &str, condition: &str) -> Error {
+        the_error(&format!(
+            "{HEAD}{declarations}\nrule r {{ when {condition} then recommend a cite R }}\n"
+        ))
+    }
+
+    #[test]
+    fn each_value_a_type_cannot_be_compared_with_is_named() {
+        let cases = [
+            ("fact x: bool", "x = 1", CmpOp::Eq, Operand::NotTrueOrFalse),
+            (
+                "fact x: bool",
+                "x < true",
+                CmpOp::Lt,
+                Operand::NotTrueOrFalse,
+            ),
+            (
+                "enum E { p }\nfact e: E",
+                "e < p",
+                CmpOp::Lt,
+                Operand::EnumOrdered,
+            ),
+            (
+                "enum E { p }\nfact e: E",
+                "e = 3",
+                CmpOp::Eq,
+                Operand::NotAnEnumValue,
+            ),
+            (
+                "enum E { p }\nfact s: set of E",
+                "s = p",
+                CmpOp::Eq,
+                Operand::Set,
+            ),
+            (
+                "fact n: number",
+                "n >= true",
+                CmpOp::Ge,
+                Operand::NotANumber,
+            ),
+            ("fact n: number", "n >= zz", CmpOp::Ge, Operand::NotANumber),
+        ];
+        for (declarations, condition, op, with) in cases {
+            let error = condition_error(declarations, condition);
+            let Error::TypeMismatch(TypeMismatch::Compared {
+                fact,
+                op: found_op,
+                with: found_with,
+                ..
+            }) = error
+            else {
+                panic!("{condition}: {error:?}");
+            };
+            assert_eq!(
+                (fact, found_op, found_with),
+                (FactId(0), op, with),
+                "{condition}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_fact_compared_with_another_name_says_which_kind_it_is() {
+        let cases = [
+            (
+                "fact w: quantity kg\nfact h: quantity cm",
+                "w >= h",
+                "h",
+                true,
+            ),
+            ("fact n: number\ndefine d = true", "n >= d", "d", false),
+        ];
+        for (declarations, condition, name, is_fact) in cases {
+            let Error::TypeMismatch(TypeMismatch::Compared { with, .. }) =
+                condition_error(declarations, condition)
+            else {
+                panic!("{condition}");
+            };
+            let expected = Operand::OtherName {
+                name: name.to_owned(),
+                is_fact,
+            };
+            assert_eq!(with, expected);
+        }
+    }
+
+    #[test]
+    fn a_number_without_its_unit_carries_the_facts_unit() {
+        let error = condition_error("fact p: quantity %", "p > 0.92");
+        let Error::UnitMismatch(UnitMismatch::NoUnit {
+            fact,
+            expected,
+            op,
+            value,
+            ..
+        }) = error
+        else {
+            panic!("{error:?}");
+        };
+        assert_eq!(
+            (fact, expected.text.as_str(), op),
+            (FactId(0), "%", CmpOp::Gt)
+        );
+        assert_eq!(value, 0.92);
+    }
+
+    #[test]
+    fn units_of_two_dimensions_are_both_carried() {
+        let error = condition_error("fact w: quantity kg", "w > 5 mm");
+        let Error::UnitMismatch(UnitMismatch::Dimension {
+            expected,
+            unit,
+            found,
+            ..
+        }) = error
+        else {
+            panic!("{error:?}");
+        };
+        assert_eq!((expected.text.as_str(), unit.node.as_str()), ("kg", "mm"));
+        assert_ne!(expected.dimension, found.dimension);
+    }
+
+    #[test]
+    fn a_unit_on_a_plain_number_is_carried_with_the_number() {
+        let error = condition_error("fact n: number", "n > 5 kg");
+        let Error::UnitMismatch(UnitMismatch::UnitOnNumber { value, unit, .. }) = error else {
+            panic!("{error:?}");
+        };
+        assert_eq!((value, unit.node.as_str()), (5.0, "kg"));
+    }
+
+    #[test]
+    fn an_unknown_name_carries_the_names_in_scope() {
+        let error = condition_error("fact nope1: bool\ndefine other = true", "(nope)");
+        let Error::UnknownName(UnknownName::Condition {
+            name,
+            span,
+            candidates,
+        }) = error
+        else {
+            panic!("{error:?}");
+        };
+        assert_eq!(name, "nope");
+        // The span keeps the parentheses, for the fix to keep them too.
+        assert_eq!(span.len(), "(nope)".len());
+        assert_eq!(candidates, ["nope1", "other"]);
+    }
+
+    #[test]
+    fn a_name_in_the_wrong_place_is_a_type_mismatch_of_its_own_kind() {
+        let cases = [
+            ("fact n: number", "n"),
+            ("define d = true", "d > 3"),
+            ("enum E { p }\nfact e: E", "p in e"),
+            ("fact n: number", "n in {a, b}"),
+        ];
+        let found: Vec<TypeMismatch> = cases
+            .iter()
+            .map(
+                |(declarations, condition)| match condition_error(declarations, condition) {
+                    Error::TypeMismatch(mismatch) => mismatch,
+                    other => panic!("{condition}: {other:?}"),
+                },
+            )
+            .collect();
+        assert!(matches!(
+            found[0],
+            TypeMismatch::NotACondition {
+                fact: FactId(0),
+                ..
+            }
+        ));
+        assert_eq!(
+            found[1],
+            TypeMismatch::DefinitionWithValue {
+                name: Spanned::new("d".to_owned(), crate::span::Span::default())
+            }
+        );
+        assert!(
+            matches!(&found[2], TypeMismatch::NotASet { fact: FactId(0), element, .. } if element == "p")
+        );
+        assert!(matches!(
+            found[3],
+            TypeMismatch::NotAnEnum {
+                fact: FactId(0),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn an_unknown_enum_value_names_its_enum() {
+        let error = condition_error("enum E { p, q }\nfact e: E", "e in {p, zz}");
+        assert_eq!(
+            error,
+            Error::UnknownEnumValue {
+                value: Spanned::new("zz".to_owned(), crate::span::Span::default()),
+                enum_id: EnumId(0),
+            }
+        );
     }
 }

@@ -281,7 +281,9 @@ fn is_doi(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, found, model};
+    use super::super::test_support::{HEAD, errors, found, model, the_error};
+    use crate::sema::error::{Declared, Duplicate, Error, MissingHeader};
+    use crate::span::{Span, Spanned};
 
     #[test]
     fn a_file_without_a_header_is_pointed_at_its_first_item() {
@@ -335,5 +337,80 @@ mod tests {
             (actions.name.as_str(), &actions.values[..]),
             ("Action", &["a".to_owned(), "b".to_owned()][..])
         );
+    }
+
+    #[test]
+    fn the_header_errors_are_told_apart() {
+        assert_eq!(errors(""), [Error::EmptyFile]);
+        assert_eq!(
+            the_error("fact x: bool\n"),
+            Error::MissingHeader(MissingHeader::Missing {
+                at: Span::new(0, 0)
+            })
+        );
+        let Error::MissingHeader(MissingHeader::Second { at, first }) =
+            the_error("guideline g \"G\" {}\nguideline h \"H\" {}\n")
+        else {
+            panic!("not a second header");
+        };
+        assert!(first.start < at.start);
+    }
+
+    #[test]
+    fn a_duplicate_says_what_kind_of_name_it_is() {
+        let cases = [
+            ("fact x: bool\ndefine x = true", Declared::Name, "x"),
+            ("enum E { p, p }", Declared::EnumValue, "p"),
+            ("enum E { p }\nenum E { q }", Declared::Enum, "E"),
+            ("action a", Declared::Action, "a"),
+            ("reference R pmid 2 \"s\"", Declared::Reference, "R"),
+        ];
+        for (declarations, kind, name) in cases {
+            let error = the_error(&format!("{HEAD}{declarations}\n"));
+            let Error::DuplicateDefinition(Duplicate::Name {
+                kind: found,
+                name: found_name,
+                ..
+            }) = error
+            else {
+                panic!("{declarations}: {error:?}");
+            };
+            assert_eq!((found, found_name.node.as_str()), (kind, name));
+        }
+        assert!(matches!(
+            the_error(&format!("{HEAD}enum Action {{ go }}\n")),
+            Error::DuplicateDefinition(Duplicate::ActionEnum { .. })
+        ));
+    }
+
+    #[test]
+    fn a_malformed_pmid_or_doi_carries_what_was_written() {
+        let text = "guideline g \"G\" {}\nreference R pmid 0123 doi \"11.1/x\" \"r\"\n";
+        let errors = errors(text);
+        let written = |text: &str| Spanned::new(text.to_owned(), Span::default());
+        assert!(errors.contains(&Error::MalformedPmid {
+            pmid: written("0123")
+        }));
+        assert!(errors.contains(&Error::MalformedDoi {
+            doi: written("11.1/x")
+        }));
+    }
+
+    #[test]
+    fn a_name_with_a_look_alike_letter_is_reported_once_where_declared() {
+        // A Cyrillic `о` in a Latin name, declared and then used.
+        let text = format!(
+            "{HEAD}fact d\u{43e}se: bool\nrule r {{ when d\u{43e}se then recommend a cite R }}\n"
+        );
+        let found: Vec<_> = errors(&text)
+            .into_iter()
+            .filter_map(|error| match error {
+                Error::ConfusableName { name, found } => Some((name.node, found)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1.odd, '\u{43e}');
+        assert_eq!(found[0].1.lookalike.as_deref(), Some("dose"));
     }
 }

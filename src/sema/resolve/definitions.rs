@@ -147,7 +147,8 @@ fn renumber(condition: &mut Condition, new_index: &[u32]) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, found, model};
+    use super::super::test_support::{HEAD, found, model, the_error};
+    use crate::sema::error::Error;
     use crate::sema::model::*;
 
     #[test]
@@ -184,5 +185,21 @@ mod tests {
     fn a_definition_that_uses_itself_is_a_cycle_of_one() {
         let text = format!("{HEAD}define p = not p\nrule r {{ when p then recommend a cite R }}\n");
         assert_eq!(found(&text), [("E0203", "p")]);
+    }
+
+    #[test]
+    fn a_cycle_lists_each_definition_once_in_the_order_they_use_each_other() {
+        let text = format!(
+            "{HEAD}define p = q\ndefine q = s\ndefine s = p\n\
+             rule r {{ when p then recommend a cite R }}\n"
+        );
+        let Error::RecursiveDefinition { cycle } = the_error(&text) else {
+            panic!("no cycle");
+        };
+        let names: Vec<&str> = cycle.iter().map(|s| s.definition.as_str()).collect();
+        assert_eq!(names, ["p", "q", "s"]);
+        // Each step points at its use of the next: `q` in `p`'s body.
+        let at = cycle[0].uses_next.start_usize();
+        assert_eq!(&text[at..at + 1], "q");
     }
 }

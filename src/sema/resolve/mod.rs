@@ -159,6 +159,27 @@ mod test_support {
             .collect()
     }
 
+    /// The typed errors (warnings included) of `text`, which must parse,
+    /// in the order the passes found them.
+    pub(super) fn errors(text: &str) -> Vec<Error> {
+        let file = crate::syntax::parse(text).unwrap_or_else(|d| panic!("{d:?}"));
+        let mut resolver = Resolver::default();
+        resolver.run(&file);
+        resolver.errors
+    }
+
+    /// The only error of `text` that is not a warning.
+    pub(super) fn the_error(text: &str) -> Error {
+        let errors: Vec<Error> = errors(text)
+            .into_iter()
+            .filter(|e| !e.code().id().starts_with('W'))
+            .collect();
+        match <[Error; 1]>::try_from(errors) {
+            Ok([error]) => error,
+            Err(errors) => panic!("{errors:#?}"),
+        }
+    }
+
     /// The model of `text`, which must resolve without errors.
     pub(super) fn model(text: &str) -> Model {
         match resolved(text) {

@@ -266,7 +266,8 @@ impl Resolver {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, found, model};
+    use super::super::test_support::{HEAD, errors, found, model, the_error};
+    use crate::sema::error::{Declared, Duplicate, Error, MissingCitation, RuleLacks, UnknownName};
     use crate::sema::model::*;
 
     #[test]
@@ -335,5 +336,87 @@ mod tests {
     fn a_guideline_without_rules_is_a_warning_at_its_header() {
         let text = "guideline g \"G\" {}\n";
         assert_eq!(found(text), [("W0211", "guideline g \"G\" {}")]);
+    }
+
+    #[test]
+    fn an_empty_rule_says_what_it_lacks() {
+        let lacks = |body: &str| match the_error(&format!("{HEAD}rule r {{ {body} }}\n")) {
+            Error::EmptyRule { missing, .. } => missing,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(lacks("then recommend a cite R"), RuleLacks::Condition);
+        assert_eq!(lacks("when true"), RuleLacks::Outcome);
+    }
+
+    #[test]
+    fn a_missing_citation_knows_whether_the_rule_only_avoids() {
+        let avoids_only = |then: &str| {
+            let text = format!("{HEAD}rule r {{ when true {then} }}\n");
+            match the_error(&text) {
+                Error::MissingCitation(MissingCitation::Rule { avoids_only, .. }) => avoids_only,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(avoids_only("then avoid a"));
+        assert!(!avoids_only("then recommend a then avoid a"));
+        let text = "guideline g \"G\" {}\naction b { contraindicated-if true }\n";
+        assert!(matches!(
+            the_error(text),
+            Error::MissingCitation(MissingCitation::Contraindication { action, .. }) if action == "b"
+        ));
+    }
+
+    #[test]
+    fn unknown_actions_references_and_lints_carry_what_was_written() {
+        let text = format!(
+            "{HEAD}reference Q pmid 2 \"q\"\n\
+             rule r {{ when true then recommend b cite RR \
+             expect zzzz \"k\" }}\n"
+        );
+        let errors: Vec<Error> = errors(&text)
+            .into_iter()
+            .filter(|e| !e.code().id().starts_with('W'))
+            .collect();
+        let [
+            Error::UnknownName(UnknownName::Action { name, candidates }),
+            Error::UnknownReference {
+                key,
+                candidates: keys,
+            },
+            Error::UnknownLint { lint },
+        ] = &errors[..]
+        else {
+            panic!("{errors:#?}");
+        };
+        assert_eq!(
+            (name.node.as_str(), &candidates[..]),
+            ("b", &["a".to_owned()][..])
+        );
+        assert_eq!(
+            (key.node.as_str(), &keys[..]),
+            ("RR", &["Q".to_owned(), "R".to_owned()][..])
+        );
+        assert_eq!(lint.node, "zzzz");
+    }
+
+    #[test]
+    fn rules_and_sections_share_one_namespace() {
+        let text =
+            format!("{HEAD}section r {{ rule r {{ when true then recommend a cite R }} }}\n");
+        assert!(matches!(
+            the_error(&text),
+            Error::DuplicateDefinition(Duplicate::Name {
+                kind: Declared::Rule,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn no_rules_names_the_guideline() {
+        assert!(matches!(
+            &errors("guideline g \"G\" {}\n")[..],
+            [Error::NoRules { guideline, .. }] if guideline == "g"
+        ));
     }
 }

@@ -81,7 +81,9 @@ pub(super) fn sorted<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{found, model};
+    use super::super::MAX_SET_VALUES;
+    use super::super::test_support::{found, model, the_error};
+    use crate::sema::error::{Error, UnitMismatch, UnknownName};
     use crate::sema::model::*;
 
     /// `guideline` + `declaration`, as codes and the text they point at.
@@ -126,5 +128,50 @@ mod tests {
             panic!("not a quantity");
         };
         assert_eq!(unit.text, "wk");
+    }
+
+    fn type_error(declaration: &str) -> Error {
+        the_error(&format!("guideline g \"G\" {{}}\n{declaration}\n"))
+    }
+
+    #[test]
+    fn an_unknown_type_is_offered_the_enums_and_the_built_in_types() {
+        let Error::UnknownName(UnknownName::Type { name, candidates }) =
+            type_error("enum Colour { red }\nfact e: Colur")
+        else {
+            panic!("not an unknown type");
+        };
+        assert_eq!(name.node, "Colur");
+        assert_eq!(
+            candidates,
+            ["Action", "Colour", "bool", "duration", "number", "quantity"]
+        );
+    }
+
+    #[test]
+    fn a_unit_error_carries_the_part_not_understood_or_the_unit_found() {
+        assert!(matches!(
+            type_error("fact w: quantity kg/zz"),
+            Error::UnknownUnit { part, .. } if part == "zz"
+        ));
+        let Error::UnitMismatch(UnitMismatch::DurationNotTime { unit, found }) =
+            type_error("fact d: duration kg")
+        else {
+            panic!("not a duration error");
+        };
+        assert_eq!((unit.node.as_str(), found.text.as_str()), ("kg", "kg"));
+    }
+
+    #[test]
+    fn a_set_of_a_large_enum_names_the_enum() {
+        let values: Vec<String> = (0..=MAX_SET_VALUES).map(|i| format!("v{i}")).collect();
+        let text = format!("enum Big {{ {} }}\nfact s: set of Big", values.join(", "));
+        assert!(matches!(
+            type_error(&text),
+            Error::EnumTooLarge {
+                enum_id: EnumId(0),
+                ..
+            }
+        ));
     }
 }

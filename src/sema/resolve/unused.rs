@@ -65,7 +65,8 @@ impl Resolver {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::found;
+    use super::super::test_support::{errors, found};
+    use crate::sema::error::{Error, Unused};
 
     #[test]
     fn each_unused_declaration_is_a_warning_where_it_is_declared() {
@@ -100,5 +101,29 @@ mod tests {
                     action a { caution-if d cite R }\n\
                     rule r { when true then recommend a cite R }\n";
         assert_eq!(found(text), []);
+    }
+
+    #[test]
+    fn each_kind_of_unused_declaration_is_its_own_variant() {
+        let text = "guideline g \"G\" {}\nreference Q pmid 2 \"q\"\nfact u: bool\n\
+                    define d = true\naction spare\n";
+        let unused: Vec<(&str, String)> = errors(text)
+            .into_iter()
+            .filter_map(|error| match error {
+                Error::UnusedFact(Unused { name, .. }) => Some(("fact", name)),
+                Error::UnusedDefinition(Unused { name, .. }) => Some(("definition", name)),
+                Error::UnusedAction(Unused { name, .. }) => Some(("action", name)),
+                Error::UnusedReference(Unused { name, .. }) => Some(("reference", name)),
+                _ => None,
+            })
+            .collect();
+        let expected = [
+            ("fact", "u"),
+            ("definition", "d"),
+            ("action", "spare"),
+            ("reference", "Q"),
+        ]
+        .map(|(kind, name)| (kind, name.to_owned()));
+        assert_eq!(unused, expected);
     }
 }
