@@ -92,7 +92,9 @@ impl Analysis<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, expect, found};
+    use super::super::test_support::{HEAD, expect, found, kinds};
+    use crate::analysis::FindingKind;
+    use crate::sema::{ActionId, RuleId};
 
     #[test]
     fn an_alternative_contraindicated_whenever_the_rule_fires_is_withheld() {
@@ -108,5 +110,31 @@ mod tests {
         let text =
             format!("{HEAD}action a\naction b\nrule r {{ when x then recommend a, b cite R }}\n");
         assert_eq!(found(&text), expect(&[("W0404", "r")]));
+    }
+
+    #[test]
+    fn an_alternative_finding_names_its_action() {
+        let withheld = format!(
+            "{HEAD}action a {{ contraindicated-if y cite R }}\naction b\n\
+             rule r {{ when x and y then recommend a, b cite R }}\n"
+        );
+        assert_eq!(
+            kinds(&withheld),
+            [FindingKind::AlwaysWithheld {
+                rule: RuleId(0),
+                action: ActionId(0)
+            }]
+        );
+        let never =
+            format!("{HEAD}action a\naction b\nrule r {{ when x then recommend a, b cite R }}\n");
+        let found = kinds(&never);
+        assert_eq!(
+            found,
+            [FindingKind::UnreachableAlternative {
+                rule: RuleId(0),
+                action: ActionId(1)
+            }]
+        );
+        assert_eq!(found[0].alternative(), Some(ActionId(1)));
     }
 }

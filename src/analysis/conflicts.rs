@@ -74,7 +74,9 @@ impl Analysis<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, expect, found};
+    use super::super::test_support::{HEAD, expect, found, kinds};
+    use crate::analysis::FindingKind;
+    use crate::sema::RuleId;
 
     #[test]
     fn an_avoidance_that_leaves_a_recommendation_nothing_conflicts() {
@@ -94,5 +96,21 @@ mod tests {
              rule keep {{ when y then avoid a cite R }}\n"
         );
         assert_eq!(found(&text), expect(&[]));
+    }
+
+    #[test]
+    fn a_conflict_names_the_recommending_and_the_avoiding_rule() {
+        let text = format!(
+            "{HEAD}action a\n\
+             rule keep {{ when y then avoid a cite R }}\n\
+             rule give {{ when x then recommend a cite R }}\n"
+        );
+        assert_eq!(
+            kinds(&text),
+            [FindingKind::Conflict {
+                rule: RuleId(1),
+                avoider: RuleId(0)
+            }]
+        );
     }
 }

@@ -73,7 +73,9 @@ impl Analysis<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, expect, found};
+    use super::super::test_support::{HEAD, expect, found, kinds};
+    use crate::analysis::FindingKind;
+    use crate::sema::{ActionId, RuleId};
 
     #[test]
     fn exclusive_actions_from_two_rules_for_one_patient() {
@@ -93,5 +95,24 @@ mod tests {
              rule two {{ when not x then recommend b cite R }}\n"
         );
         assert_eq!(found(&text), expect(&[]));
+    }
+
+    #[test]
+    fn an_exclusive_conflict_names_both_rules_their_actions_and_the_group() {
+        let text = format!(
+            "{HEAD}action a\naction b\naction c\nexclusive a, c\nexclusive a, b\n\
+             rule one {{ when x then recommend a cite R }}\n\
+             rule two {{ when y then recommend b cite R }}\n"
+        );
+        assert_eq!(
+            kinds(&text),
+            [FindingKind::ExclusiveConflict {
+                rule: RuleId(0),
+                action: ActionId(0),
+                other_rule: RuleId(1),
+                other_action: ActionId(1),
+                group: 1,
+            }]
+        );
     }
 }

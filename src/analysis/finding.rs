@@ -370,3 +370,66 @@ impl Finding {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_code_of_its_own_among_the_logic_codes() {
+        let (rule, action) = (RuleId(0), ActionId(0));
+        let kinds = [
+            FindingKind::UnreachableRule {
+                rule,
+                only_implausible: false,
+            },
+            FindingKind::ShadowedRule {
+                rule,
+                shadowers: Vec::new(),
+            },
+            FindingKind::AlwaysWithheld { rule, action },
+            FindingKind::UnreachableAlternative { rule, action },
+            FindingKind::Conflict {
+                rule,
+                avoider: rule,
+            },
+            FindingKind::ExclusiveConflict {
+                rule,
+                action,
+                other_rule: rule,
+                other_action: action,
+                group: 0,
+            },
+            FindingKind::RedundantRule { rule, cover: rule },
+            FindingKind::CoverageGap {
+                section: SectionId(0),
+                first_rule: None,
+            },
+        ];
+        let codes: std::collections::BTreeSet<&str> =
+            kinds.iter().map(|kind| kind.code().id()).collect();
+        assert_eq!(codes.len(), kinds.len());
+        assert!(
+            codes.iter().all(|code| code.starts_with("W04")),
+            "{codes:?}"
+        );
+    }
+
+    #[test]
+    fn a_gap_in_a_section_without_rules_points_at_its_keyword() {
+        let text = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nfact x: bool\naction a\n\
+                    rule any { when x then recommend a cite R }\n\
+                    section empty complete {\n}\n";
+        let model = crate::test_model(text);
+        let finding = Finding {
+            kind: FindingKind::CoverageGap {
+                section: SectionId(0),
+                first_rule: None,
+            },
+            witness: None,
+        };
+        let span = finding.to_diagnostic(&model).primary_span();
+        let start = span.start_usize();
+        assert_eq!(&text[start..start + span.len()], "section");
+    }
+}

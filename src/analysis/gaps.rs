@@ -43,7 +43,9 @@ impl Analysis<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, expect, found};
+    use super::super::test_support::{HEAD, expect, found, kinds};
+    use crate::analysis::FindingKind;
+    use crate::sema::{RuleId, SectionId};
 
     #[test]
     fn a_complete_section_that_misses_patients_has_a_gap() {
@@ -62,5 +64,31 @@ mod tests {
                rule no {{ when not x then recommend b cite R }}\n}}\n"
         );
         assert_eq!(found(&text), expect(&[]));
+    }
+
+    #[test]
+    fn a_gap_is_about_the_sections_first_rule_or_the_section_alone() {
+        let text = format!(
+            "{HEAD}action a\nrule any {{ when y then recommend a cite R }}\n\
+             section s complete {{\n\
+               rule r {{ when x then recommend a cite R }}\n}}\n\
+             section empty complete {{\n}}\n"
+        );
+        let found = kinds(&text);
+        assert_eq!(
+            found,
+            [
+                FindingKind::CoverageGap {
+                    section: SectionId(0),
+                    first_rule: Some(RuleId(1))
+                },
+                FindingKind::CoverageGap {
+                    section: SectionId(1),
+                    first_rule: None
+                },
+            ]
+        );
+        assert_eq!(found[1].rule(), None);
+        assert_eq!(found[1].section(), Some(SectionId(1)));
     }
 }

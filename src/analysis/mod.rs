@@ -224,6 +224,15 @@ mod test_support {
             .collect()
     }
 
+    /// Each finding's kind, `expect`ed ones included, in order.
+    pub(super) fn kinds(text: &str) -> Vec<super::FindingKind> {
+        let model = crate::test_model(text);
+        super::findings(&model)
+            .into_iter()
+            .map(|finding| finding.kind)
+            .collect()
+    }
+
     /// `found`, for a test's expected list.
     pub(super) fn expect(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
         pairs

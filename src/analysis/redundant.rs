@@ -64,7 +64,9 @@ impl Analysis<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, expect, found};
+    use super::super::test_support::{HEAD, expect, found, kinds};
+    use crate::analysis::FindingKind;
+    use crate::sema::RuleId;
 
     #[test]
     fn a_narrower_rule_with_the_same_outcome_is_redundant() {
@@ -84,5 +86,21 @@ mod tests {
              rule second {{ when x then recommend a cite R }}\n"
         );
         assert_eq!(found(&text), expect(&[("W0407", "second")]));
+    }
+
+    #[test]
+    fn a_redundant_rule_names_the_rule_that_covers_it() {
+        let text = format!(
+            "{HEAD}action a\n\
+             rule narrow {{ when x and y then recommend a cite R }}\n\
+             rule wide {{ when x then recommend a cite R }}\n"
+        );
+        assert_eq!(
+            kinds(&text),
+            [FindingKind::RedundantRule {
+                rule: RuleId(0),
+                cover: RuleId(1)
+            }]
+        );
     }
 }

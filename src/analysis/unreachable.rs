@@ -76,7 +76,9 @@ fn first_match_peers(model: &Model, rule: RuleId) -> Vec<RuleId> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, expect, found};
+    use super::super::test_support::{HEAD, expect, found, kinds};
+    use crate::analysis::{FindingKind, Shadower};
+    use crate::sema::RuleId;
 
     #[test]
     fn a_contradiction_never_fires() {
@@ -102,5 +104,44 @@ mod tests {
                rule narrow {{ when x and y then recommend b cite R }}\n}}\n"
         );
         assert_eq!(found(&text), expect(&[("W0402", "narrow")]));
+    }
+
+    #[test]
+    fn an_unreachable_rule_says_whether_an_implausible_patient_satisfies_it() {
+        let contradiction =
+            format!("{HEAD}action a\nrule r {{ when x and not x then recommend a cite R }}\n");
+        let excluded = format!(
+            "{HEAD}invariant x implies y\naction a\n\
+             rule r {{ when x and not y then recommend a cite R }}\n"
+        );
+        for (text, only_implausible) in [(contradiction, false), (excluded, true)] {
+            assert_eq!(
+                kinds(&text),
+                [FindingKind::UnreachableRule {
+                    rule: RuleId(0),
+                    only_implausible
+                }]
+            );
+        }
+    }
+
+    #[test]
+    fn a_shadowed_rule_lists_the_earlier_rules_that_take_its_patients() {
+        let text = format!(
+            "{HEAD}action a\naction b\nsection s first-match {{\n\
+               rule w1 {{ when x then recommend a cite R }}\n\
+               rule w2 {{ when not x then recommend a cite R }}\n\
+               rule narrow {{ when y then recommend b cite R }}\n}}\n"
+        );
+        let [FindingKind::ShadowedRule { rule, shadowers }] = &kinds(&text)[..] else {
+            panic!("{:?}", kinds(&text));
+        };
+        assert_eq!(*rule, RuleId(2));
+        // Both earlier rules can take its patients; one of them fires for
+        // the witness patient, the other does not.
+        let rules: Vec<RuleId> = shadowers.iter().map(|s| s.rule).collect();
+        assert_eq!(rules, [RuleId(0), RuleId(1)]);
+        let firing: Vec<&Shadower> = shadowers.iter().filter(|s| s.fires_for_witness).collect();
+        assert_eq!(firing.len(), 1, "{shadowers:?}");
     }
 }
