@@ -86,6 +86,13 @@ mod tests {
              rule keep {{ when y then avoid a cite R }}\n"
         );
         assert_eq!(found(&text), expect(&[("W0405", "give")]));
+        assert_eq!(
+            kinds(&text),
+            [FindingKind::Conflict {
+                rule: RuleId(0),
+                avoider: RuleId(1)
+            }]
+        );
     }
 
     #[test]
@@ -96,21 +103,5 @@ mod tests {
              rule keep {{ when y then avoid a cite R }}\n"
         );
         assert_eq!(found(&text), expect(&[]));
-    }
-
-    #[test]
-    fn a_conflict_names_the_recommending_and_the_avoiding_rule() {
-        let text = format!(
-            "{HEAD}action a\n\
-             rule keep {{ when y then avoid a cite R }}\n\
-             rule give {{ when x then recommend a cite R }}\n"
-        );
-        assert_eq!(
-            kinds(&text),
-            [FindingKind::Conflict {
-                rule: RuleId(1),
-                avoider: RuleId(0)
-            }]
-        );
     }
 }

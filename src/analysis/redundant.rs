@@ -76,6 +76,13 @@ mod tests {
              rule narrow {{ when x and y then recommend a cite R }}\n"
         );
         assert_eq!(found(&text), expect(&[("W0407", "narrow")]));
+        assert_eq!(
+            kinds(&text),
+            [FindingKind::RedundantRule {
+                rule: RuleId(1),
+                cover: RuleId(0)
+            }]
+        );
     }
 
     #[test]
@@ -86,21 +93,5 @@ mod tests {
              rule second {{ when x then recommend a cite R }}\n"
         );
         assert_eq!(found(&text), expect(&[("W0407", "second")]));
-    }
-
-    #[test]
-    fn a_redundant_rule_names_the_rule_that_covers_it() {
-        let text = format!(
-            "{HEAD}action a\n\
-             rule narrow {{ when x and y then recommend a cite R }}\n\
-             rule wide {{ when x then recommend a cite R }}\n"
-        );
-        assert_eq!(
-            kinds(&text),
-            [FindingKind::RedundantRule {
-                rule: RuleId(0),
-                cover: RuleId(1)
-            }]
-        );
     }
 }

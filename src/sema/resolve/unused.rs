@@ -6,61 +6,56 @@ use crate::sema::error::{Error, Unused};
 use crate::span::Span;
 
 impl Resolver {
-    /// One loop per kind of declaration, in the order the warnings are
-    /// reported: facts, definitions, actions, references.
+    /// Facts, definitions, actions, then references: the order the
+    /// warnings are reported in.
     pub(super) fn report_unused(&mut self) {
         let model = &self.model;
-        let kinds: [(fn(Unused) -> Error, Vec<(&str, Span, bool)>); 4] = [
+        let kinds: [(fn(Unused) -> Error, Vec<Unused>); 4] = [
             (
                 Error::UnusedFact,
-                model
-                    .facts
-                    .iter()
-                    .zip(&self.used_facts)
-                    .map(|(fact, used)| (fact.name.as_str(), fact.span, *used))
-                    .collect(),
+                unused(&model.facts, &self.used_facts, |f| (&f.name, f.span)),
             ),
             (
                 Error::UnusedDefinition,
-                model
-                    .definitions
-                    .iter()
-                    .zip(&self.used_definitions)
-                    .map(|(definition, used)| (definition.name.as_str(), definition.span, *used))
-                    .collect(),
+                unused(&model.definitions, &self.used_definitions, |d| {
+                    (&d.name, d.span)
+                }),
             ),
             (
                 Error::UnusedAction,
-                model
-                    .actions
-                    .iter()
-                    .zip(&self.used_actions)
-                    .map(|(action, used)| (action.name.as_str(), action.span, *used))
-                    .collect(),
+                unused(&model.actions, &self.used_actions, |a| (&a.name, a.span)),
             ),
             (
                 Error::UnusedReference,
-                model
-                    .references
-                    .iter()
-                    .zip(&self.used_references)
-                    .map(|(reference, used)| (reference.key.as_str(), reference.span, *used))
-                    .collect(),
+                unused(&model.references, &self.used_references, |r| {
+                    (&r.key, r.span)
+                }),
             ),
         ];
-        let mut found = Vec::new();
         for (error, declarations) in kinds {
-            for (name, span, used) in declarations {
-                if !used {
-                    found.push(error(Unused {
-                        name: name.to_owned(),
-                        span,
-                    }));
-                }
-            }
+            self.errors.extend(declarations.into_iter().map(error));
         }
-        self.errors.extend(found);
     }
+}
+
+/// The declarations not marked used, by name and span.
+fn unused<T>(
+    declarations: &[T],
+    used: &[bool],
+    declared: impl Fn(&T) -> (&String, Span),
+) -> Vec<Unused> {
+    declarations
+        .iter()
+        .zip(used)
+        .filter(|(_, used)| !**used)
+        .map(|(declaration, _)| {
+            let (name, span) = declared(declaration);
+            Unused {
+                name: name.clone(),
+                span,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
