@@ -19,6 +19,11 @@ fn fact(model: &Model, id: FactId) -> &Fact {
     &model.facts[id.index()]
 }
 
+/// "`weight` is a quantity in kg": how a type error starts.
+fn fact_is(model: &Model, fact: &Fact) -> String {
+    format!("`{}` is {}", fact.name, describe_type(model, &fact.ty))
+}
+
 pub(super) fn type_mismatch(code: Code, model: &Model, mismatch: &TypeMismatch) -> Diagnostic {
     match mismatch {
         TypeMismatch::NotACondition { fact: id, span } => {
@@ -38,8 +43,8 @@ pub(super) fn type_mismatch(code: Code, model: &Model, mismatch: &TypeMismatch) 
                 Type::Bool | Type::Set(_) => format!("test membership, e.g. `value in {name}`"),
             };
             let message = format!(
-                "`{name}` is {}, but a condition needs a yes/no value",
-                describe_type(model, &fact.ty)
+                "{}, but a condition needs a yes/no value",
+                fact_is(model, fact)
             );
             Diagnostic::new(code, message)
                 .primary(*span, "used as a condition here")
@@ -67,9 +72,8 @@ pub(super) fn type_mismatch(code: Code, model: &Model, mismatch: &TypeMismatch) 
             let fact = fact(model, *id);
             let (expected, help) = compared(fact, *op, with);
             let message = format!(
-                "`{}` is {}, but it is compared with {expected}",
-                fact.name,
-                describe_type(model, &fact.ty)
+                "{}, but it is compared with {expected}",
+                fact_is(model, fact)
             );
             Diagnostic::new(code, message)
                 .primary(*operand, "this value")
@@ -82,11 +86,7 @@ pub(super) fn type_mismatch(code: Code, model: &Model, mismatch: &TypeMismatch) 
             element,
         } => {
             let fact = fact(model, *id);
-            let message = format!(
-                "`{}` is {}, not a set",
-                fact.name,
-                describe_type(model, &fact.ty)
-            );
+            let message = format!("{}, not a set", fact_is(model, fact));
             let help = if matches!(fact.ty, Type::Enum(_)) {
                 format!("to test one value, write `{} = {element}`", fact.name)
             } else {
@@ -99,9 +99,8 @@ pub(super) fn type_mismatch(code: Code, model: &Model, mismatch: &TypeMismatch) 
         TypeMismatch::NotAnEnum { fact: id, span } => {
             let fact = fact(model, *id);
             let message = format!(
-                "`{}` is {}; only an enum fact can be tested against a list of values",
-                fact.name,
-                describe_type(model, &fact.ty)
+                "{}; only an enum fact can be tested against a list of values",
+                fact_is(model, fact)
             );
             Diagnostic::new(code, message)
                 .primary(*span, "not an enum fact")
