@@ -10,52 +10,46 @@ impl Resolver {
     /// warnings are reported in.
     pub(super) fn report_unused(&mut self) {
         let model = &self.model;
-        let kinds: [(fn(Unused) -> Error, Vec<Unused>); 4] = [
-            (
-                Error::UnusedFact,
-                unused(&model.facts, &self.used_facts, |f| (&f.name, f.span)),
-            ),
-            (
-                Error::UnusedDefinition,
+        let found: Vec<Error> = unused(&model.facts, &self.used_facts, |f| (&f.name, f.span))
+            .map(Error::UnusedFact)
+            .chain(
                 unused(&model.definitions, &self.used_definitions, |d| {
                     (&d.name, d.span)
-                }),
-            ),
-            (
-                Error::UnusedAction,
-                unused(&model.actions, &self.used_actions, |a| (&a.name, a.span)),
-            ),
-            (
-                Error::UnusedReference,
+                })
+                .map(Error::UnusedDefinition),
+            )
+            .chain(
+                unused(&model.actions, &self.used_actions, |a| (&a.name, a.span))
+                    .map(Error::UnusedAction),
+            )
+            .chain(
                 unused(&model.references, &self.used_references, |r| {
                     (&r.key, r.span)
-                }),
-            ),
-        ];
-        for (error, declarations) in kinds {
-            self.errors.extend(declarations.into_iter().map(error));
-        }
+                })
+                .map(Error::UnusedReference),
+            )
+            .collect();
+        self.errors.extend(found);
     }
 }
 
 /// The declarations not marked used, by name and span.
-fn unused<T>(
-    declarations: &[T],
-    used: &[bool],
-    declared: impl Fn(&T) -> (&String, Span),
-) -> Vec<Unused> {
+fn unused<'m, T>(
+    declarations: &'m [T],
+    used: &'m [bool],
+    declared: impl Fn(&'m T) -> (&'m String, Span) + 'm,
+) -> impl Iterator<Item = Unused> + 'm {
     declarations
         .iter()
         .zip(used)
         .filter(|(_, used)| !**used)
-        .map(|(declaration, _)| {
+        .map(move |(declaration, _)| {
             let (name, span) = declared(declaration);
             Unused {
                 name: name.clone(),
                 span,
             }
         })
-        .collect()
 }
 
 #[cfg(test)]
