@@ -14,12 +14,13 @@
 
 use std::collections::BTreeSet;
 
+use gdl::analysis::FindingKind;
 use gdl::diagnostics::Code;
 use gdl::eval::explain::{Target, explain};
 use gdl::eval::{
     EscalationCause, Evaluation, Patient, Program, RuleStatus, Tri, Value, Withholding, evaluate,
 };
-use gdl::sema::{Member, Model, Outcome};
+use gdl::sema::{Member, Model, Outcome, SectionId};
 use proptest::prelude::*;
 
 mod support;
@@ -365,18 +366,22 @@ fn analysed(model: &Model) -> BTreeSet<(Code, usize, String)> {
     gdl::analysis::findings(model)
         .into_iter()
         .map(|f| {
-            let rule = f.rule.map_or(usize::MAX, |r| r.index());
-            match f.code {
+            let code = f.code();
+            let rule = f.rule().map_or(usize::MAX, |r| r.index());
+            match code {
                 Code::AlwaysWithheld | Code::UnreachableAlternative => {
-                    let name = f.message.split('`').nth(1).unwrap_or_default().to_owned();
-                    (f.code, rule, name)
+                    let action = f
+                        .kind
+                        .alternative()
+                        .map(|a| model.actions[a.index()].name.clone());
+                    (code, rule, action.unwrap_or_default())
                 }
                 Code::CoverageGap => {
-                    let section = f.section.map(|s| model.sections[s.index()].name.clone());
-                    (f.code, rule, section.unwrap_or_default())
+                    let section = f.section().map(|s| model.sections[s.index()].name.clone());
+                    (code, rule, section.unwrap_or_default())
                 }
-                Code::ExclusiveConflict => (f.code, usize::MAX, String::new()),
-                _ => (f.code, rule, String::new()),
+                Code::ExclusiveConflict => (code, usize::MAX, String::new()),
+                _ => (code, rule, String::new()),
             }
         })
         .collect()
@@ -479,13 +484,18 @@ fn an_empty_complete_section_is_a_coverage_gap() {
     let findings = gdl::analysis::findings(&model);
     let gaps: Vec<_> = findings
         .iter()
-        .filter(|f| f.code == Code::CoverageGap)
+        .filter(|f| f.code() == Code::CoverageGap)
         .collect();
     assert_eq!(gaps.len(), 1, "{findings:#?}");
     for gap in gaps {
-        assert!(gap.rule.is_none());
-        assert_eq!(gap.section.map(|s| s.index()), Some(0));
-        assert!(gap.message.contains("has no rules"), "{}", gap.message);
+        // A section that holds no rule at all: the finding has no rule.
+        assert_eq!(
+            gap.kind,
+            FindingKind::CoverageGap {
+                section: SectionId(0),
+                first_rule: None
+            }
+        );
         // The witness is a patient the interpreter accepts as plausible.
         let witness = gap.witness.clone().unwrap_or_else(|| panic!("no witness"));
         let evaluation = evaluate(&Program::new(&model), &witness);

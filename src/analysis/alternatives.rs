@@ -2,8 +2,7 @@
 //! rule fires, and later alternatives never reached because an earlier one
 //! can always be given.
 
-use super::{Analysis, Finding};
-use crate::diagnostics::Code;
+use super::{Analysis, Finding, FindingKind};
 use crate::eval::explain::{Target, explain};
 use crate::eval::{Evaluation, Patient, RuleStatus, Tri};
 use crate::sema::{ActionId, Outcome, RuleId};
@@ -47,16 +46,10 @@ impl Analysis<'_> {
                             && self.blocked_for(&witness, &evaluation, *action)
                         {
                             self.findings.push(Finding {
-                                code: Code::AlwaysWithheld,
-                                rule: Some(RuleId(index as u32)),
-                                section: None,
-                                message: format!(
-                                    "`{}` is withheld whenever rule `{}` fires: a contraindication or avoidance always holds",
-                                    self.model.actions[action.index()].name,
-                                    rule.name
-                                ),
-                                others: Vec::new(),
-                                help: "remove the alternative, or narrow the rule to patients who can receive it".to_owned(),
+                                kind: FindingKind::AlwaysWithheld {
+                                    rule: RuleId(index as u32),
+                                    action: *action,
+                                },
                                 witness: Some(witness),
                             });
                         }
@@ -84,16 +77,10 @@ impl Analysis<'_> {
                         });
                     if confirmed {
                         self.findings.push(Finding {
-                            code: Code::UnreachableAlternative,
-                            rule: Some(RuleId(index as u32)),
-                            section: None,
-                            message: format!(
-                                "alternative `{}` of rule `{}` is never given: an earlier alternative can always be given when the rule fires",
-                                self.model.actions[action.index()].name,
-                                rule.name
-                            ),
-                            others: Vec::new(),
-                            help: "remove the alternative, or give the earlier ones the contraindications that should make way for it".to_owned(),
+                            kind: FindingKind::UnreachableAlternative {
+                                rule: RuleId(index as u32),
+                                action: *action,
+                            },
                             witness: Some(witness),
                         });
                     }
@@ -105,7 +92,9 @@ impl Analysis<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, expect, found};
+    use super::super::test_support::{HEAD, expect, found, kinds};
+    use crate::analysis::FindingKind;
+    use crate::sema::{ActionId, RuleId};
 
     #[test]
     fn an_alternative_contraindicated_whenever_the_rule_fires_is_withheld() {
@@ -121,5 +110,31 @@ mod tests {
         let text =
             format!("{HEAD}action a\naction b\nrule r {{ when x then recommend a, b cite R }}\n");
         assert_eq!(found(&text), expect(&[("W0404", "r")]));
+    }
+
+    #[test]
+    fn an_alternative_finding_names_its_action() {
+        let withheld = format!(
+            "{HEAD}action a {{ contraindicated-if y cite R }}\naction b\n\
+             rule r {{ when x and y then recommend a, b cite R }}\n"
+        );
+        assert_eq!(
+            kinds(&withheld),
+            [FindingKind::AlwaysWithheld {
+                rule: RuleId(0),
+                action: ActionId(0)
+            }]
+        );
+        let never =
+            format!("{HEAD}action a\naction b\nrule r {{ when x then recommend a, b cite R }}\n");
+        let found = kinds(&never);
+        assert_eq!(
+            found,
+            [FindingKind::UnreachableAlternative {
+                rule: RuleId(0),
+                action: ActionId(1)
+            }]
+        );
+        assert_eq!(found[0].alternative(), Some(ActionId(1)));
     }
 }

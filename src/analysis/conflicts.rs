@@ -3,8 +3,7 @@
 
 use batsat::Lit;
 
-use super::{Analysis, Finding};
-use crate::diagnostics::Code;
+use super::{Analysis, Finding, FindingKind};
 use crate::eval::{RuleStatus, Withholding};
 use crate::sema::{Outcome, RuleId};
 
@@ -60,15 +59,10 @@ impl Analysis<'_> {
                             continue;
                         }
                         self.findings.push(Finding {
-                            code: Code::Conflict,
-                            rule: Some(RuleId(recommender as u32)),
-                            section: None,
-                            message: format!(
-                                "rules `{}` and `{}` conflict: one recommends what the other says to avoid, and the patient is left without a recommendation",
-                                rule.name, avoid_rule.name
-                            ),
-                            others: vec![(RuleId(avoider as u32), "says to avoid it".to_owned())],
-                            help: "make the conditions exclusive, or add an alternative the avoiding rule allows".to_owned(),
+                            kind: FindingKind::Conflict {
+                                rule: RuleId(recommender as u32),
+                                avoider: RuleId(avoider as u32),
+                            },
                             witness: Some(patient),
                         });
                     }
@@ -80,7 +74,9 @@ impl Analysis<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, expect, found};
+    use super::super::test_support::{HEAD, expect, found, kinds};
+    use crate::analysis::FindingKind;
+    use crate::sema::RuleId;
 
     #[test]
     fn an_avoidance_that_leaves_a_recommendation_nothing_conflicts() {
@@ -90,6 +86,13 @@ mod tests {
              rule keep {{ when y then avoid a cite R }}\n"
         );
         assert_eq!(found(&text), expect(&[("W0405", "give")]));
+        assert_eq!(
+            kinds(&text),
+            [FindingKind::Conflict {
+                rule: RuleId(0),
+                avoider: RuleId(1)
+            }]
+        );
     }
 
     #[test]

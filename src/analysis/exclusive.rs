@@ -3,8 +3,7 @@
 
 use batsat::Lit;
 
-use super::{Analysis, Finding};
-use crate::diagnostics::Code;
+use super::{Analysis, Finding, FindingKind};
 use crate::eval::evaluate;
 use crate::sema::{ActionId, Outcome, RuleId};
 
@@ -57,18 +56,13 @@ impl Analysis<'_> {
                         continue;
                     }
                     self.findings.push(Finding {
-                        code: Code::ExclusiveConflict,
-                        rule: Some(RuleId(*rule_a as u32)),
-                        section: None,
-                        message: format!(
-                            "`{}` (rule `{}`) and `{}` (rule `{}`) can be recommended together, but they are declared mutually exclusive",
-                            self.model.actions[action_a.index()].name,
-                            self.model.rules[*rule_a].name,
-                            self.model.actions[action_b.index()].name,
-                            self.model.rules[*rule_b].name
-                        ),
-                        others: vec![(RuleId(*rule_b as u32), "recommends the other".to_owned())],
-                        help: "make the rules' conditions exclusive, or put them in one first-match section".to_owned(),
+                        kind: FindingKind::ExclusiveConflict {
+                            rule: RuleId(*rule_a as u32),
+                            action: *action_a,
+                            other_rule: RuleId(*rule_b as u32),
+                            other_action: *action_b,
+                            group: group_index,
+                        },
                         witness: Some(patient),
                     });
                 }
@@ -79,7 +73,9 @@ impl Analysis<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, expect, found};
+    use super::super::test_support::{HEAD, expect, found, kinds};
+    use crate::analysis::FindingKind;
+    use crate::sema::{ActionId, RuleId};
 
     #[test]
     fn exclusive_actions_from_two_rules_for_one_patient() {
@@ -99,5 +95,24 @@ mod tests {
              rule two {{ when not x then recommend b cite R }}\n"
         );
         assert_eq!(found(&text), expect(&[]));
+    }
+
+    #[test]
+    fn an_exclusive_conflict_names_both_rules_their_actions_and_the_group() {
+        let text = format!(
+            "{HEAD}action a\naction b\naction c\nexclusive a, c\nexclusive a, b\n\
+             rule one {{ when x then recommend a cite R }}\n\
+             rule two {{ when y then recommend b cite R }}\n"
+        );
+        assert_eq!(
+            kinds(&text),
+            [FindingKind::ExclusiveConflict {
+                rule: RuleId(0),
+                action: ActionId(0),
+                other_rule: RuleId(1),
+                other_action: ActionId(1),
+                group: 1,
+            }]
+        );
     }
 }

@@ -1,8 +1,7 @@
 //! Coverage gaps: a section marked `complete` that leaves some plausible
 //! patient without a decision.
 
-use super::{Analysis, Finding, rules_in};
-use crate::diagnostics::Code;
+use super::{Analysis, Finding, FindingKind, rules_in};
 use crate::eval::RuleStatus;
 use crate::sema::SectionId;
 
@@ -31,30 +30,11 @@ impl Analysis<'_> {
             }
             // A section with no rule at all gives no patient a decision:
             // the finding is about the section itself.
-            let first = rules.first().copied();
-            let message = if first.is_some() {
-                format!(
-                    "section `{}` is marked complete, but some patients get no decision from it",
-                    section.name
-                )
-            } else {
-                format!(
-                    "section `{}` is marked complete, but it has no rules: no patient gets a decision from it",
-                    section.name
-                )
-            };
             self.findings.push(Finding {
-                code: Code::CoverageGap,
-                rule: first,
-                section: Some(SectionId(index as u32)),
-                message,
-                others: Vec::new(),
-                help: if first.is_some() {
-                    "add a rule (or an else-escalate rule) for these patients, or drop `complete`"
-                } else {
-                    "add the section's rules (an else-escalate rule hands patients to a clinician), or drop `complete`"
-                }
-                .to_owned(),
+                kind: FindingKind::CoverageGap {
+                    section: SectionId(index as u32),
+                    first_rule: rules.first().copied(),
+                },
                 witness: Some(patient),
             });
         }
@@ -63,7 +43,9 @@ impl Analysis<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, expect, found};
+    use super::super::test_support::{HEAD, expect, found, kinds};
+    use crate::analysis::FindingKind;
+    use crate::sema::{RuleId, SectionId};
 
     #[test]
     fn a_complete_section_that_misses_patients_has_a_gap() {
@@ -82,5 +64,31 @@ mod tests {
                rule no {{ when not x then recommend b cite R }}\n}}\n"
         );
         assert_eq!(found(&text), expect(&[]));
+    }
+
+    #[test]
+    fn a_gap_is_about_the_sections_first_rule_or_the_section_alone() {
+        let text = format!(
+            "{HEAD}action a\nrule any {{ when y then recommend a cite R }}\n\
+             section s complete {{\n\
+               rule r {{ when x then recommend a cite R }}\n}}\n\
+             section empty complete {{\n}}\n"
+        );
+        let found = kinds(&text);
+        assert_eq!(
+            found,
+            [
+                FindingKind::CoverageGap {
+                    section: SectionId(0),
+                    first_rule: Some(RuleId(1))
+                },
+                FindingKind::CoverageGap {
+                    section: SectionId(1),
+                    first_rule: None
+                },
+            ]
+        );
+        assert_eq!(found[1].rule(), None);
+        assert_eq!(found[1].section(), Some(SectionId(1)));
     }
 }

@@ -9,11 +9,14 @@
 //! `unreachable` (unreachable and shadowed rules), `alternatives`,
 //! `conflicts`, `exclusive`, `redundant` and `gaps`; `firing`
 //! builds the literals for when each rule fires, which they all share.
+//! A family reports a typed [`FindingKind`]; `finding` holds all the
+//! wording, so a family writes none.
 
 mod alternatives;
 mod conflicts;
 mod encode;
 mod exclusive;
+mod finding;
 mod firing;
 mod gaps;
 mod redundant;
@@ -21,12 +24,11 @@ mod unreachable;
 
 use batsat::Lit;
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::Diagnostic;
 use crate::eval::{Evaluation, Patient, Program, evaluate};
-use crate::facts::write::witness_json;
 use crate::sema::{Member, Model, Outcome, RuleId, SectionId};
-use crate::span::Span;
 pub use encode::{Encoding, Kleene};
+pub use finding::{Finding, FindingKind, Shadower};
 pub(crate) use firing::Firing;
 
 /// The lint families, in the order their findings are reported.
@@ -61,26 +63,6 @@ struct Analysis<'m> {
     /// Each action's contraindications alone.
     contraindicated: Vec<Lit>,
     findings: Vec<Finding>,
-}
-
-/// A finding, confirmed by the interpreter where it has a witness.
-#[derive(Clone, Debug)]
-pub struct Finding {
-    /// Which analysis.
-    pub code: Code,
-    /// The rule the finding is about (the primary label); `None` only for
-    /// a coverage gap of a section that holds no rule at all.
-    pub rule: Option<RuleId>,
-    /// The section a coverage gap is in.
-    pub section: Option<SectionId>,
-    /// What is wrong.
-    pub message: String,
-    /// Other rules involved, with labels.
-    pub others: Vec<(RuleId, String)>,
-    /// How to fix it.
-    pub help: String,
-    /// A patient that shows it.
-    pub witness: Option<Patient>,
 }
 
 /// Runs every analysis on a checked model; findings the author accepted
@@ -181,40 +163,19 @@ impl Analysis<'_> {
     }
 }
 
+/// The findings as diagnostics, leaving out those the author accepted
+/// with `expect` on their rule.
 fn to_diagnostics(model: &Model, findings: Vec<Finding>) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for finding in findings {
-        let rule = finding.rule.and_then(|rule| model.rules.get(rule.index()));
-        let section = finding.section.and_then(|s| model.sections.get(s.index()));
-        if rule.is_some_and(|rule| rule.expects.iter().any(|(code, _)| *code == finding.code)) {
-            continue;
-        }
-        let mut diagnostic = Diagnostic::new(finding.code, finding.message);
-        // A finding without a rule is about an empty section: point at it.
-        match (rule, section) {
-            (Some(rule), _) => diagnostic = diagnostic.primary(rule.name_span, "this rule"),
-            (None, Some(section)) => {
-                // The section's span covers its whole body; its `section`
-                // keyword is one line however long the body.
-                let start = section.span.start_usize();
-                let keyword = Span::new(start, start + "section".len());
-                diagnostic = diagnostic.primary(keyword, "this section")
-            }
-            (None, None) => {}
-        }
-        diagnostic = diagnostic.help(finding.help);
-        for (other, label) in &finding.others {
-            diagnostic = diagnostic.secondary(model.rules[other.index()].name_span, label.clone());
-        }
-        if let Some(patient) = &finding.witness {
-            diagnostic = diagnostic.note(format!(
-                "example patient (a facts file for `gdl run`): {}",
-                witness_json(model, patient)
-            ));
-        }
-        out.push(diagnostic);
-    }
-    out
+    findings
+        .iter()
+        .filter(|finding| {
+            let rule = finding
+                .rule()
+                .and_then(|rule| model.rules.get(rule.index()));
+            !rule.is_some_and(|rule| rule.expects.iter().any(|(code, _)| *code == finding.code()))
+        })
+        .map(|finding| finding.to_diagnostic(model))
+        .collect()
 }
 
 /// Every rule in a section, nested sections included, in order.
@@ -253,13 +214,22 @@ mod test_support {
         super::findings(&model)
             .into_iter()
             .map(|finding| {
-                let about = match (finding.rule, finding.section) {
+                let about = match (finding.rule(), finding.section()) {
                     (Some(rule), _) => model.rules[rule.index()].name.clone(),
                     (None, Some(section)) => model.sections[section.index()].name.clone(),
                     (None, None) => String::new(),
                 };
-                (finding.code.id(), about)
+                (finding.code().id(), about)
             })
+            .collect()
+    }
+
+    /// Each finding's kind, `expect`ed ones included, in order.
+    pub(super) fn kinds(text: &str) -> Vec<super::FindingKind> {
+        let model = crate::test_model(text);
+        super::findings(&model)
+            .into_iter()
+            .map(|finding| finding.kind)
             .collect()
     }
 

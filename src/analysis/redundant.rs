@@ -1,8 +1,7 @@
 //! Redundant rules: another rule with the same outcome applies whenever
 //! this one does.
 
-use super::{Analysis, Finding};
-use crate::diagnostics::Code;
+use super::{Analysis, Finding, FindingKind};
 use crate::eval::RuleStatus;
 use crate::sema::{ActionId, Outcome, RuleId};
 
@@ -52,15 +51,10 @@ impl Analysis<'_> {
                 }
                 let Some(other) = cover else { continue };
                 self.findings.push(Finding {
-                    code: Code::RedundantRule,
-                    rule: Some(RuleId(redundant as u32)),
-                    section: None,
-                    message: format!(
-                        "rule `{}` is redundant: rule `{}` has the same outcome and applies whenever it does",
-                        self.model.rules[redundant].name, self.model.rules[other].name
-                    ),
-                    others: vec![(RuleId(other as u32), "covers it".to_owned())],
-                    help: "delete one of the rules, or merge their citations into one".to_owned(),
+                    kind: FindingKind::RedundantRule {
+                        rule: RuleId(redundant as u32),
+                        cover: RuleId(other as u32),
+                    },
                     witness: Some(patient),
                 });
             }
@@ -70,7 +64,9 @@ impl Analysis<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, expect, found};
+    use super::super::test_support::{HEAD, expect, found, kinds};
+    use crate::analysis::FindingKind;
+    use crate::sema::RuleId;
 
     #[test]
     fn a_narrower_rule_with_the_same_outcome_is_redundant() {
@@ -80,6 +76,13 @@ mod tests {
              rule narrow {{ when x and y then recommend a cite R }}\n"
         );
         assert_eq!(found(&text), expect(&[("W0407", "narrow")]));
+        assert_eq!(
+            kinds(&text),
+            [FindingKind::RedundantRule {
+                rule: RuleId(1),
+                cover: RuleId(0)
+            }]
+        );
     }
 
     #[test]

@@ -2,8 +2,7 @@
 //! condition) and rules shadowed in first-match sections (W0402: earlier
 //! rules take every patient the rule applies to).
 
-use super::{Analysis, Finding, rules_in};
-use crate::diagnostics::Code;
+use super::{Analysis, Finding, FindingKind, Shadower, rules_in};
 use crate::eval::RuleStatus;
 use crate::sema::{Model, RuleId};
 
@@ -19,18 +18,11 @@ impl Analysis<'_> {
                 let witness = self
                     .witness(&[self.condition[index]])
                     .filter(|p| self.evaluate(p).rules[index] == RuleStatus::NotReached);
-                let detail = if witness.is_some() {
-                    "only patients who contradict an invariant satisfy its condition"
-                } else {
-                    "no patient satisfies its condition"
-                };
                 self.findings.push(Finding {
-                    code: Code::UnreachableRule,
-                    rule: Some(rule),
-                    section: None,
-                    message: format!("rule `{}` can never fire: {detail}", self.model.rules[index].name),
-                    others: Vec::new(),
-                    help: "fix the condition (a contradiction, or a threshold on the wrong side), or delete the rule".to_owned(),
+                    kind: FindingKind::UnreachableRule {
+                        rule,
+                        only_implausible: witness.is_some(),
+                    },
                     witness,
                 });
                 continue;
@@ -46,7 +38,7 @@ impl Analysis<'_> {
                 continue;
             }
             let peers = first_match_peers(self.model, rule);
-            let mut others = Vec::new();
+            let mut shadowers = Vec::new();
             for earlier in (0..index).filter(|i| peers.contains(&RuleId(*i as u32))) {
                 if !self.sat(&[
                     self.condition[earlier],
@@ -55,23 +47,13 @@ impl Analysis<'_> {
                 ]) {
                     continue;
                 }
-                let label = if evaluation.rules[earlier] == RuleStatus::Fired {
-                    "fires first for the example patient"
-                } else {
-                    "fires first for some of its patients"
-                };
-                others.push((RuleId(earlier as u32), label.to_owned()));
+                shadowers.push(Shadower {
+                    rule: RuleId(earlier as u32),
+                    fires_for_witness: evaluation.rules[earlier] == RuleStatus::Fired,
+                });
             }
             self.findings.push(Finding {
-                code: Code::ShadowedRule,
-                rule: Some(rule),
-                section: None,
-                message: format!(
-                    "rule `{}` is shadowed: in its first-match section, earlier rules apply to every patient it applies to",
-                    self.model.rules[index].name
-                ),
-                others,
-                help: "move the rule before the rules that shadow it, narrow their conditions, or delete it".to_owned(),
+                kind: FindingKind::ShadowedRule { rule, shadowers },
                 witness: Some(patient),
             });
         }
@@ -94,7 +76,9 @@ fn first_match_peers(model: &Model, rule: RuleId) -> Vec<RuleId> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, expect, found};
+    use super::super::test_support::{HEAD, expect, found, kinds};
+    use crate::analysis::{FindingKind, Shadower};
+    use crate::sema::RuleId;
 
     #[test]
     fn a_contradiction_never_fires() {
@@ -120,5 +104,44 @@ mod tests {
                rule narrow {{ when x and y then recommend b cite R }}\n}}\n"
         );
         assert_eq!(found(&text), expect(&[("W0402", "narrow")]));
+    }
+
+    #[test]
+    fn an_unreachable_rule_says_whether_an_implausible_patient_satisfies_it() {
+        let contradiction =
+            format!("{HEAD}action a\nrule r {{ when x and not x then recommend a cite R }}\n");
+        let excluded = format!(
+            "{HEAD}invariant x implies y\naction a\n\
+             rule r {{ when x and not y then recommend a cite R }}\n"
+        );
+        for (text, only_implausible) in [(contradiction, false), (excluded, true)] {
+            assert_eq!(
+                kinds(&text),
+                [FindingKind::UnreachableRule {
+                    rule: RuleId(0),
+                    only_implausible
+                }]
+            );
+        }
+    }
+
+    #[test]
+    fn a_shadowed_rule_lists_the_earlier_rules_that_take_its_patients() {
+        let text = format!(
+            "{HEAD}action a\naction b\nsection s first-match {{\n\
+               rule w1 {{ when x then recommend a cite R }}\n\
+               rule w2 {{ when not x then recommend a cite R }}\n\
+               rule narrow {{ when y then recommend b cite R }}\n}}\n"
+        );
+        let [FindingKind::ShadowedRule { rule, shadowers }] = &kinds(&text)[..] else {
+            panic!("{:?}", kinds(&text));
+        };
+        assert_eq!(*rule, RuleId(2));
+        // Both earlier rules can take its patients; one of them fires for
+        // the witness patient, the other does not.
+        let rules: Vec<RuleId> = shadowers.iter().map(|s| s.rule).collect();
+        assert_eq!(rules, [RuleId(0), RuleId(1)]);
+        let firing: Vec<&Shadower> = shadowers.iter().filter(|s| s.fires_for_witness).collect();
+        assert_eq!(firing.len(), 1, "{shadowers:?}");
     }
 }

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::analysis::Finding;
+use crate::analysis::{Finding, FindingKind};
 use crate::diagnostics::Code;
 use crate::eval::{Evaluation, RuleStatus, Withholding};
 use crate::sema::{Model, Outcome};
@@ -87,42 +87,17 @@ struct Proof {
 
 impl Proof {
     fn of(model: &Model, finding: &Finding) -> Option<Proof> {
-        let rule = model.rules.get(finding.rule?.index())?;
+        let rule = model.rules.get(finding.rule()?.index())?;
         let reason = rule
             .expects
             .iter()
-            .find(|(code, _)| *code == finding.code)
+            .find(|(code, _)| *code == finding.code())
             .map(|(_, reason)| reason.clone());
         Some(Proof {
-            code: finding.code,
+            code: finding.code(),
             reason,
         })
     }
-}
-
-/// The action an alternative finding is about: the first name in
-/// backquotes in its message that is one of the rule's alternatives (the
-/// messages of W0403 and W0404 name the action before the rule).
-fn finding_action(model: &Model, finding: &Finding) -> Option<usize> {
-    let rule = model.rules.get(finding.rule?.index())?;
-    let alternatives: Vec<usize> = rule
-        .choices
-        .iter()
-        .flat_map(|choice| choice.actions.iter().map(|a| a.index()))
-        .collect();
-    finding
-        .message
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .find_map(|quoted| {
-            alternatives.iter().copied().find(|&a| {
-                model
-                    .actions
-                    .get(a)
-                    .is_some_and(|action| action.name == quoted)
-            })
-        })
 }
 
 impl Coverage {
@@ -157,17 +132,21 @@ impl Coverage {
         let rule_proof = |index: usize| {
             findings
                 .iter()
-                .filter(|f| f.rule.is_some_and(|rule| rule.index() == index))
-                .filter(|f| matches!(f.code, Code::UnreachableRule | Code::ShadowedRule))
+                .filter(|f| f.rule().is_some_and(|rule| rule.index() == index))
+                .filter(|f| {
+                    matches!(
+                        f.kind,
+                        FindingKind::UnreachableRule { .. } | FindingKind::ShadowedRule { .. }
+                    )
+                })
                 .filter_map(|f| Proof::of(model, f))
                 .max_by_key(|p| p.reason.is_some())
         };
         let alternative_proof = |index: usize, action: usize| {
             findings
                 .iter()
-                .filter(|f| f.rule.is_some_and(|rule| rule.index() == index))
-                .filter(|f| matches!(f.code, Code::AlwaysWithheld | Code::UnreachableAlternative))
-                .filter(|f| finding_action(model, f) == Some(action))
+                .filter(|f| f.rule().is_some_and(|rule| rule.index() == index))
+                .filter(|f| f.kind.alternative().is_some_and(|a| a.index() == action))
                 .filter_map(|f| Proof::of(model, f))
                 .max_by_key(|p| p.reason.is_some())
         };

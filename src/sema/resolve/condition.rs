@@ -4,12 +4,13 @@
 //! looked up. Any pass may resolve a condition; a definition's body also
 //! records the definitions it uses, for the cycle check.
 
+use super::types::sorted;
 use super::{ConditionName, Resolver};
-use crate::diagnostics::{Code, Diagnostic, closest};
+use crate::sema::error::{Error, Operand, TypeMismatch, UnitMismatch, UnknownName};
 use crate::sema::model::*;
 use crate::span::{Span, Spanned};
-use crate::syntax::ast::{self, ExprKind, Operand, SetExpr};
-use crate::units::{Unit, parse_unit, unit_alias};
+use crate::syntax::ast::{self, ExprKind, Operand as Value, SetExpr};
+use crate::units::Unit;
 
 /// What a condition that could not be resolved stands for: the file has an
 /// error, so no model is built and the value is never read.
@@ -17,14 +18,9 @@ const UNRESOLVED: ConditionKind = ConditionKind::Const(false);
 
 /// A comparison `fact op operand` whose fact is known.
 struct Comparison<'a> {
-    fact_name: &'a Spanned<String>,
     fact: FactId,
-    /// The fact's declared type.
-    ty: Type,
-    /// Where the fact is declared.
-    fact_span: Span,
     op: CmpOp,
-    operand: &'a Spanned<Operand>,
+    operand: &'a Spanned<Value>,
     /// The whole comparison.
     span: Span,
 }
@@ -55,12 +51,14 @@ impl Comparison<'_> {
         }
     }
 
-    /// A threshold in the fact's unit, for an example in a help.
-    fn example_threshold(&self) -> String {
-        match &self.ty {
-            Type::Quantity(unit) => format!("1 {}", unit.text),
-            _ => "1".to_owned(),
-        }
+    /// E0301: the fact's type and the value it is compared with differ.
+    fn mismatch(&self, with: Operand) -> Error {
+        Error::TypeMismatch(TypeMismatch::Compared {
+            fact: self.fact,
+            op: self.op,
+            operand: self.operand.span,
+            with,
+        })
     }
 }
 
@@ -107,41 +105,19 @@ impl Resolver {
             }
             Some((ConditionName::Fact(id), _)) => {
                 self.used_facts[id.index()] = true;
-                let fact = &self.model.facts[id.index()];
-                if fact.ty == Type::Bool {
+                if self.model.facts[id.index()].ty == Type::Bool {
                     ConditionKind::Fact(id)
                 } else {
-                    let help = match &fact.ty {
-                        Type::Quantity(unit) => {
-                            format!("compare it, e.g. `{name} < 60 {}`", unit.text)
-                        }
-                        Type::Number => format!("compare it, e.g. `{name} >= 18`"),
-                        Type::Enum(e) => format!(
-                            "compare it, e.g. `{name} = {}`",
-                            self.model.enums[e.index()]
-                                .values
-                                .first()
-                                .map_or("value", String::as_str)
-                        ),
-                        _ => format!("test membership, e.g. `value in {name}`"),
-                    };
-                    let message = format!(
-                        "`{name}` is {}, but a condition needs a yes/no value",
-                        self.describe_type(&fact.ty)
-                    );
-                    let declared = fact.span;
-                    self.error(
-                        Diagnostic::new(Code::TypeMismatch, message)
-                            .primary(span, "used as a condition here")
-                            .secondary(declared, "declared here")
-                            .help(help),
-                    );
-                    ConditionKind::Const(false)
+                    self.error(Error::TypeMismatch(TypeMismatch::NotACondition {
+                        fact: id,
+                        span,
+                    }));
+                    UNRESOLVED
                 }
             }
             None => {
                 self.unknown_name(name, span);
-                ConditionKind::Const(false)
+                UNRESOLVED
             }
         }
     }
@@ -150,28 +126,12 @@ impl Resolver {
         if self.untyped_facts.contains(name) {
             return;
         }
-        let mut candidates: Vec<&str> = self.condition_names.keys().map(String::as_str).collect();
-        candidates.sort_unstable();
-        let mut diagnostic = Diagnostic::new(Code::UnknownName, format!("unknown name `{name}`"))
-            .primary(span, "not a declared fact or definition");
-        diagnostic = match closest(name, candidates) {
-            Some(candidate) => {
-                // A parenthesised name's span includes the parentheses; a
-                // name in parentheses is still a valid condition.
-                let replacement = if span.len() == name.len() {
-                    candidate.to_owned()
-                } else {
-                    format!("({candidate})")
-                };
-                diagnostic
-                    .help(format!("did you mean `{candidate}`?"))
-                    .fix(span, replacement)
-            }
-            None => diagnostic.help(format!(
-                "declare it, e.g. `fact {name}: bool \"…\"` or `define {name} = …`"
-            )),
-        };
-        self.error(diagnostic);
+        let candidates = sorted(self.condition_names.keys().map(String::as_str));
+        self.error(Error::UnknownName(UnknownName::Condition {
+            name: name.to_owned(),
+            span,
+            candidates,
+        }));
     }
 
     /// Looks up a fact used in a comparison or membership test.
@@ -182,20 +142,9 @@ impl Resolver {
                 Some(id)
             }
             Some((ConditionName::Definition(_), _)) => {
-                self.error(
-                    Diagnostic::new(
-                        Code::TypeMismatch,
-                        format!(
-                            "`{}` is a definition (a yes/no condition), not a fact with a value",
-                            name.node
-                        ),
-                    )
-                    .primary(name.span, "a definition cannot be compared")
-                    .help(format!(
-                        "use it directly: `{}` or `not {}`",
-                        name.node, name.node
-                    )),
-                );
+                self.error(Error::TypeMismatch(TypeMismatch::DefinitionWithValue {
+                    name: name.clone(),
+                }));
                 None
             }
             None => {
@@ -211,46 +160,45 @@ impl Resolver {
         &mut self,
         fact_name: &Spanned<String>,
         op: CmpOp,
-        operand: &Spanned<Operand>,
+        operand: &Spanned<Value>,
         span: Span,
     ) -> ConditionKind {
         let Some(fact) = self.fact_for_test(fact_name) else {
             return UNRESOLVED;
         };
-        let declared = &self.model.facts[fact.index()];
         let test = Comparison {
-            fact_name,
             fact,
-            ty: declared.ty.clone(),
-            fact_span: declared.span,
             op,
             operand,
             span,
         };
         let is_equality = matches!(op, CmpOp::Eq | CmpOp::Ne);
-        match (&test.ty, &operand.node) {
-            (Type::Bool, Operand::Bool(value)) if is_equality => test.bool_equality(*value),
-            (Type::Bool, _) => self.compare_type_error(
-                &test,
-                "something other than `true`/`false` using `=`/`!=`".to_owned(),
-                format!("use `{0}` or `not {0}`", fact_name.node),
-            ),
-            (Type::Number, Operand::Number { value, unit: None }) => ConditionKind::Compare {
+        let ty = self.model.facts[fact.index()].ty.clone();
+        match (&ty, &operand.node) {
+            (Type::Bool, Value::Bool(value)) if is_equality => test.bool_equality(*value),
+            (Type::Bool, _) => self.reject(test.mismatch(Operand::NotTrueOrFalse)),
+            (Type::Number, Value::Number { value, unit: None }) => ConditionKind::Compare {
                 fact,
                 op,
                 value: *value,
             },
             (
                 Type::Number,
-                Operand::Number {
+                Value::Number {
                     value,
                     unit: Some(unit),
                 },
-            ) => self.unit_on_number(&test, *value, unit),
-            (Type::Quantity(fact_unit), Operand::Number { value, unit }) => {
+            ) => self.reject(Error::UnitMismatch(UnitMismatch::UnitOnNumber {
+                fact,
+                op,
+                value: *value,
+                unit: unit.clone(),
+                operand: operand.span,
+            })),
+            (Type::Quantity(fact_unit), Value::Number { value, unit }) => {
                 self.compare_quantity(&test, fact_unit, *value, unit.as_ref())
             }
-            (Type::Enum(enum_id), Operand::Name(value)) if is_equality => {
+            (Type::Enum(enum_id), Value::Name(value)) if is_equality => {
                 match self.enum_value(*enum_id, value, operand.span) {
                     Some(index) => test.equality(ConditionKind::EnumIn {
                         fact,
@@ -259,105 +207,46 @@ impl Resolver {
                     None => UNRESOLVED,
                 }
             }
-            (Type::Enum(_), Operand::Name(_)) => self.compare_type_error(
-                &test,
-                format!("`{}`", op.symbol()),
-                "enum values have no order; compare with `=`, `!=` or `in {a, b}`".to_owned(),
-            ),
-            (Type::Enum(_), _) => self.compare_type_error(
-                &test,
-                "a value that is not in its enum".to_owned(),
-                format!(
-                    "compare with one of its values, e.g. `{} = value`",
-                    fact_name.node
-                ),
-            ),
-            (Type::Set(_), _) => self.compare_type_error(
-                &test,
-                format!("`{}`", op.symbol()),
-                format!("test membership instead: `value in {}`", fact_name.node),
-            ),
-            (Type::Number | Type::Quantity(_), Operand::Name(other))
-                if self.condition_names.contains_key(other) =>
-            {
-                self.compare_with_name(&test, other)
+            (Type::Enum(_), Value::Name(_)) => self.reject(test.mismatch(Operand::EnumOrdered)),
+            (Type::Enum(_), _) => self.reject(test.mismatch(Operand::NotAnEnumValue)),
+            (Type::Set(_), _) => self.reject(test.mismatch(Operand::Set)),
+            (Type::Number | Type::Quantity(_), Value::Name(other)) => {
+                let with = self.other_name(other);
+                self.reject(test.mismatch(with))
             }
-            (Type::Number | Type::Quantity(_), _) => self.compare_type_error(
-                &test,
-                "a value that is not a number".to_owned(),
-                format!(
-                    "compare with a number, e.g. `{} {} {}`",
-                    fact_name.node,
-                    op.symbol(),
-                    test.example_threshold()
-                ),
-            ),
+            (Type::Number | Type::Quantity(_), _) => {
+                self.reject(test.mismatch(Operand::NotANumber))
+            }
         }
     }
 
-    /// E0301: the fact's type and the value it is compared with differ.
-    fn compare_type_error(
-        &mut self,
-        test: &Comparison<'_>,
-        expected: String,
-        help: String,
-    ) -> ConditionKind {
-        let message = format!(
-            "`{}` is {}, but it is compared with {expected}",
-            test.fact_name.node,
-            self.describe_type(&test.ty)
-        );
-        self.error(
-            Diagnostic::new(Code::TypeMismatch, message)
-                .primary(test.operand.span, "this value")
-                .secondary(test.fact_span, "declared here")
-                .help(help),
-        );
+    /// Reports an error in a condition, which stands for nothing.
+    fn reject(&mut self, error: Error) -> ConditionKind {
+        self.error(error);
         UNRESOLVED
     }
 
-    /// A plain number compared with a value that has a unit.
-    fn unit_on_number(
-        &mut self,
-        test: &Comparison<'_>,
-        value: f64,
-        unit: &Spanned<String>,
-    ) -> ConditionKind {
-        let fact_name = test.fact_name;
-        // Dropping the unit is always valid; declaring a quantity is
-        // offered only in a unit gdl knows.
-        let plain = tidy_number(value);
-        let known_unit = if parse_unit(&unit.node).is_ok() {
-            Some(unit.node.clone())
-        } else {
-            unit_alias(&unit.node).map(str::to_owned)
-        };
-        let drop = format!(
-            "drop the unit: `{} {} {plain}`",
-            fact_name.node,
-            test.op.symbol()
-        );
-        let help = match known_unit {
-            Some(known) => format!(
-                "{drop}, or declare the fact as a quantity: `fact {}: quantity {known}`",
-                fact_name.node
-            ),
-            None => drop,
-        };
-        self.error(
-            Diagnostic::new(
-                Code::UnitMismatch,
-                format!(
-                    "`{}` is a plain number, but it is compared with a quantity in `{}`",
-                    fact_name.node, unit.node
-                ),
-            )
-            .primary(unit.span, "unexpected unit")
-            .secondary(test.fact_span, "declared as `number`")
-            .help(help)
-            .fix(test.operand.span, plain),
-        );
-        UNRESOLVED
+    /// A number or quantity compared with another name: a declared fact or
+    /// definition (then used: no "unused" warning for it), else the name
+    /// is no number.
+    fn other_name(&mut self, other: &str) -> Operand {
+        match self.condition_names.get(other).map(|(name, _)| *name) {
+            Some(ConditionName::Fact(id)) => {
+                self.used_facts[id.index()] = true;
+                Operand::OtherName {
+                    name: other.to_owned(),
+                    is_fact: true,
+                }
+            }
+            Some(ConditionName::Definition(id)) => {
+                self.used_definitions[id.index()] = true;
+                Operand::OtherName {
+                    name: other.to_owned(),
+                    is_fact: false,
+                }
+            }
+            None => Operand::NotANumber,
+        }
     }
 
     /// A quantity compared with a number: the number needs a unit of the
@@ -369,41 +258,25 @@ impl Resolver {
         value: f64,
         unit: Option<&Spanned<String>>,
     ) -> ConditionKind {
-        let fact_name = test.fact_name;
         let Some(unit) = unit else {
-            self.error(
-                missing_unit(fact_name, test.op, value, fact_unit, test.operand.span)
-                    .secondary(test.fact_span, "declared here"),
-            );
-            return UNRESOLVED;
+            return self.reject(Error::UnitMismatch(UnitMismatch::NoUnit {
+                fact: test.fact,
+                expected: fact_unit.clone(),
+                op: test.op,
+                value,
+                operand: test.operand.span,
+            }));
         };
         let Some(literal_unit) = self.unit(unit) else {
             return UNRESOLVED;
         };
         if literal_unit.dimension != fact_unit.dimension {
-            self.error(
-                Diagnostic::new(
-                    Code::UnitMismatch,
-                    format!(
-                        "`{}` is measured in {} ({}), which does not convert to `{}` ({})",
-                        fact_name.node,
-                        fact_unit.text,
-                        fact_unit.dimension,
-                        unit.node,
-                        literal_unit.dimension
-                    ),
-                )
-                .primary(
-                    unit.span,
-                    format!("this measures {}", literal_unit.dimension),
-                )
-                .secondary(test.fact_span, format!("declared in {}", fact_unit.text))
-                .help(format!(
-                    "compare with a value in a unit of {}, such as {}",
-                    fact_unit.dimension, fact_unit.text
-                )),
-            );
-            return UNRESOLVED;
+            return self.reject(Error::UnitMismatch(UnitMismatch::Dimension {
+                fact: test.fact,
+                expected: fact_unit.clone(),
+                unit: unit.clone(),
+                found: literal_unit,
+            }));
         }
         ConditionKind::Compare {
             fact: test.fact,
@@ -412,55 +285,14 @@ impl Resolver {
         }
     }
 
-    /// A number or quantity compared with another declared name.
-    fn compare_with_name(&mut self, test: &Comparison<'_>, other: &str) -> ConditionKind {
-        // Two facts cannot be compared with each other (yet); the
-        // example threshold carries the fact's unit, so it is valid.
-        // The other name is used here: no "unused" warning for it.
-        let kind = match self.condition_names.get(other).map(|(name, _)| *name) {
-            Some(ConditionName::Fact(id)) => {
-                self.used_facts[id.index()] = true;
-                "fact"
-            }
-            Some(ConditionName::Definition(id)) => {
-                self.used_definitions[id.index()] = true;
-                "definition"
-            }
-            None => "name",
-        };
-        self.compare_type_error(
-            test,
-            format!("the {kind} `{other}`; gdl compares a fact only with a constant"),
-            format!(
-                "compare each fact with a threshold, e.g. `{} {} {}`; \
-                 a relation between two measurements needs a fact of its own \
-                 (e.g. a ratio that the record system computes)",
-                test.fact_name.node,
-                test.op.symbol(),
-                test.example_threshold()
-            ),
-        )
-    }
-
     pub(super) fn enum_value(&mut self, enum_id: EnumId, value: &str, span: Span) -> Option<u32> {
-        let enum_type = &self.model.enums[enum_id.index()];
-        if let Some(index) = enum_type.value(value) {
+        if let Some(index) = self.model.enums[enum_id.index()].value(value) {
             return Some(index);
         }
-        let message = format!("`{value}` is not a value of `{}`", enum_type.name);
-        let help = enum_type.suggest(value);
-        let fix = enum_type.closest(value).map(str::to_owned);
-        let declared = enum_type.span;
-        let mut diagnostic = Diagnostic::new(Code::UnknownEnumValue, message)
-            .primary(span, "not in the enum")
-            .help(help);
-        if let Some(value) = fix {
-            diagnostic = diagnostic.fix(span, value);
-        }
-        if enum_id != self.model.action_enum {
-            diagnostic = diagnostic.secondary(declared, "enum declared here");
-        }
-        self.error(diagnostic);
+        self.error(Error::UnknownEnumValue {
+            value: Spanned::new(value.to_owned(), span),
+            enum_id,
+        });
         None
     }
 
@@ -470,27 +302,12 @@ impl Resolver {
                 let Some(fact) = self.fact_for_test(set_name) else {
                     return UNRESOLVED;
                 };
-                let ty = self.model.facts[fact.index()].ty.clone();
-                let Type::Set(enum_id) = ty else {
-                    let message = format!(
-                        "`{}` is {}, not a set",
-                        set_name.node,
-                        self.describe_type(&ty)
-                    );
-                    let help = if matches!(ty, Type::Enum(_)) {
-                        format!(
-                            "to test one value, write `{} = {}`",
-                            set_name.node, element.node
-                        )
-                    } else {
-                        "`in` tests membership of a `set of` fact or a `{a, b}` list".to_owned()
-                    };
-                    self.error(
-                        Diagnostic::new(Code::TypeMismatch, message)
-                            .primary(set_name.span, "not a set")
-                            .help(help),
-                    );
-                    return UNRESOLVED;
+                let Type::Set(enum_id) = self.model.facts[fact.index()].ty else {
+                    return self.reject(Error::TypeMismatch(TypeMismatch::NotASet {
+                        fact,
+                        span: set_name.span,
+                        element: element.node.clone(),
+                    }));
                 };
                 match self.enum_value(enum_id, &element.node, element.span) {
                     Some(value) => ConditionKind::SetHas { fact, value },
@@ -501,19 +318,11 @@ impl Resolver {
                 let Some(fact) = self.fact_for_test(element) else {
                     return UNRESOLVED;
                 };
-                let ty = self.model.facts[fact.index()].ty.clone();
-                let Type::Enum(enum_id) = ty else {
-                    let message = format!(
-                        "`{}` is {}; only an enum fact can be tested against a list of values",
-                        element.node,
-                        self.describe_type(&ty)
-                    );
-                    self.error(
-                        Diagnostic::new(Code::TypeMismatch, message)
-                            .primary(element.span, "not an enum fact")
-                            .help("use `value in set_fact` for sets, or comparisons for numbers"),
-                    );
-                    return UNRESOLVED;
+                let Type::Enum(enum_id) = self.model.facts[fact.index()].ty else {
+                    return self.reject(Error::TypeMismatch(TypeMismatch::NotAnEnum {
+                        fact,
+                        span: element.span,
+                    }));
                 };
                 let mut indices = Vec::new();
                 for value in values {
@@ -532,65 +341,12 @@ impl Resolver {
     }
 }
 
-/// E0302 for a number written without its fact's unit. A number between 0
-/// and 1 against a percentage is most likely a fraction (`0.92` for 92 %):
-/// writing `0.92 %` would silently mean something a hundred times smaller.
-fn missing_unit(
-    fact_name: &Spanned<String>,
-    op: CmpOp,
-    value: f64,
-    fact_unit: &Unit,
-    at: Span,
-) -> Diagnostic {
-    let diagnostic = Diagnostic::new(
-        Code::UnitMismatch,
-        format!(
-            "`{}` is a quantity in {}, but this number has no unit",
-            fact_name.node, fact_unit.text
-        ),
-    );
-    let is_fraction = fact_unit.text == "%" && value > 0.0 && value < 1.0;
-    let (label, help, replacement) = if is_fraction {
-        let percent = format!("{} %", tidy_number(value * 100.0));
-        (
-            "a fraction, not a percentage",
-            format!(
-                "a fraction is not a percentage: {} is {percent}; write `{} {} {percent}`",
-                tidy_number(value),
-                fact_name.node,
-                op.symbol()
-            ),
-            percent,
-        )
-    } else {
-        let written = format!("{} {}", tidy_number(value), fact_unit.text);
-        (
-            "no unit",
-            format!(
-                "write the unit: `{} {} {written}`",
-                fact_name.node,
-                op.symbol()
-            ),
-            written,
-        )
-    };
-    diagnostic
-        .primary(at, label)
-        .help(help)
-        .fix(at, replacement)
-}
-
-/// A number as a help text writes it: 12 significant digits, so that
-/// `0.92 * 100` reads `92`, not `92.00000000000001`.
-fn tidy_number(value: f64) -> String {
-    let rounded: f64 = format!("{value:.11e}").parse().unwrap_or(value);
-    format!("{rounded}")
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, found, model};
+    use super::super::test_support::{HEAD, found, model, the_error};
+    use crate::sema::error::{Error, Operand, TypeMismatch, UnitMismatch, UnknownName};
     use crate::sema::model::*;
+    use crate::span::Spanned;
 
     /// The condition of the only rule of `HEAD` + `declarations` + a rule
     /// `when condition`.
@@ -669,5 +425,173 @@ mod tests {
         assert_eq!(found(&text), [("E0301", "n")]);
         let text = format!("{HEAD}rule r {{ when nope then recommend a cite R }}\n");
         assert_eq!(found(&text), [("E0201", "nope")]);
+    }
+
+    /// The only error of a rule `when condition` after `declarations`.
+    fn condition_error(declarations: &str, condition: &str) -> Error {
+        the_error(&format!(
+            "{HEAD}{declarations}\nrule r {{ when {condition} then recommend a cite R }}\n"
+        ))
+    }
+
+    #[test]
+    fn each_value_a_type_cannot_be_compared_with_is_named() {
+        let cases = [
+            ("fact x: bool", "x = 1", CmpOp::Eq, Operand::NotTrueOrFalse),
+            (
+                "fact x: bool",
+                "x < true",
+                CmpOp::Lt,
+                Operand::NotTrueOrFalse,
+            ),
+            (
+                "enum E { p }\nfact e: E",
+                "e < p",
+                CmpOp::Lt,
+                Operand::EnumOrdered,
+            ),
+            (
+                "enum E { p }\nfact e: E",
+                "e = 3",
+                CmpOp::Eq,
+                Operand::NotAnEnumValue,
+            ),
+            (
+                "enum E { p }\nfact s: set of E",
+                "s = p",
+                CmpOp::Eq,
+                Operand::Set,
+            ),
+            (
+                "fact n: number",
+                "n >= true",
+                CmpOp::Ge,
+                Operand::NotANumber,
+            ),
+            ("fact n: number", "n >= zz", CmpOp::Ge, Operand::NotANumber),
+        ];
+        for (declarations, condition, op, with) in cases {
+            let error = condition_error(declarations, condition);
+            let Error::TypeMismatch(TypeMismatch::Compared {
+                fact,
+                op: found_op,
+                with: found_with,
+                ..
+            }) = error
+            else {
+                panic!("{condition}: {error:?}");
+            };
+            assert_eq!(
+                (fact, found_op, found_with),
+                (FactId(0), op, with),
+                "{condition}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_fact_compared_with_another_name_says_which_kind_it_is() {
+        let cases = [
+            (
+                "fact w: quantity kg\nfact h: quantity cm",
+                "w >= h",
+                "h",
+                true,
+            ),
+            ("fact n: number\ndefine d = true", "n >= d", "d", false),
+        ];
+        for (declarations, condition, name, is_fact) in cases {
+            let Error::TypeMismatch(TypeMismatch::Compared { with, .. }) =
+                condition_error(declarations, condition)
+            else {
+                panic!("{condition}");
+            };
+            let expected = Operand::OtherName {
+                name: name.to_owned(),
+                is_fact,
+            };
+            assert_eq!(with, expected);
+        }
+    }
+
+    #[test]
+    fn each_unit_mismatch_carries_the_number_and_the_units() {
+        let no_unit = condition_error("fact p: quantity %", "p > 0.92");
+        assert!(
+            matches!(&no_unit, Error::UnitMismatch(UnitMismatch::NoUnit { fact: FactId(0), expected, op: CmpOp::Gt, value, .. })
+                if expected.text == "%" && *value == 0.92),
+            "{no_unit:?}"
+        );
+        let dimension = condition_error("fact w: quantity kg", "w > 5 mm");
+        assert!(
+            matches!(&dimension, Error::UnitMismatch(UnitMismatch::Dimension { expected, unit, found, .. })
+                if expected.text == "kg" && unit.node == "mm" && expected.dimension != found.dimension),
+            "{dimension:?}"
+        );
+        let on_number = condition_error("fact n: number", "n > 5 kg");
+        assert!(
+            matches!(&on_number, Error::UnitMismatch(UnitMismatch::UnitOnNumber { value, unit, .. })
+                if *value == 5.0 && unit.node == "kg"),
+            "{on_number:?}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_name_carries_the_names_in_scope() {
+        let error = condition_error("fact nope1: bool\ndefine other = true", "(nope)");
+        let Error::UnknownName(UnknownName::Condition {
+            name,
+            span,
+            candidates,
+        }) = error
+        else {
+            panic!("{error:?}");
+        };
+        assert_eq!(name, "nope");
+        // The span keeps the parentheses, for the fix to keep them too.
+        assert_eq!(span.len(), "(nope)".len());
+        assert_eq!(candidates, ["nope1", "other"]);
+    }
+
+    #[test]
+    fn a_name_in_the_wrong_place_is_a_type_mismatch_of_its_own_kind() {
+        let mismatch = |declarations, condition| match condition_error(declarations, condition) {
+            Error::TypeMismatch(mismatch) => mismatch,
+            other => panic!("{condition}: {other:?}"),
+        };
+        let not_a_condition = mismatch("fact n: number", "n");
+        assert!(matches!(
+            not_a_condition,
+            TypeMismatch::NotACondition {
+                fact: FactId(0),
+                ..
+            }
+        ));
+        let definition = mismatch("define d = true", "d > 3");
+        assert!(
+            matches!(definition, TypeMismatch::DefinitionWithValue { name } if name.node == "d")
+        );
+        let not_a_set = mismatch("enum E { p }\nfact e: E", "p in e");
+        assert!(matches!(not_a_set, TypeMismatch::NotASet { element, .. } if element == "p"));
+        let not_an_enum = mismatch("fact n: number", "n in {a, b}");
+        assert!(matches!(
+            not_an_enum,
+            TypeMismatch::NotAnEnum {
+                fact: FactId(0),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn an_unknown_enum_value_names_its_enum() {
+        let error = condition_error("enum E { p, q }\nfact e: E", "e in {p, zz}");
+        assert_eq!(
+            error,
+            Error::UnknownEnumValue {
+                value: Spanned::new("zz".to_owned(), crate::span::Span::default()),
+                enum_id: EnumId(0),
+            }
+        );
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::{ConditionName, Resolver, id32};
-use crate::diagnostics::{Code, Diagnostic};
+use crate::sema::error::{Declared, Duplicate, Error, MissingHeader};
 use crate::sema::model::*;
 use crate::span::Span;
 use crate::syntax::ast;
@@ -33,31 +33,20 @@ impl Resolver {
         match headers.as_slice() {
             [] => {
                 let at = file.items.first().map_or(Span::default(), ast::Item::span);
-                let diagnostic = if file.items.is_empty() {
-                    Diagnostic::new(Code::EmptyFile, "the file declares nothing")
-                        .primary(Span::default(), "empty")
-                        .help("start with a header: guideline my_guideline \"Title\" { version \"1.0\" }")
+                self.error(if file.items.is_empty() {
+                    Error::EmptyFile
                 } else {
-                    Diagnostic::new(Code::MissingHeader, "the file has no `guideline` header")
-                        .primary(
-                            Span::new(at.start_usize(), at.start_usize()),
-                            "expected a header before this",
-                        )
-                        .help("add a header: guideline my_guideline \"Title\" { version \"1.0\" }")
-                };
-                self.error(diagnostic);
+                    Error::MissingHeader(MissingHeader::Missing {
+                        at: Span::new(at.start_usize(), at.start_usize()),
+                    })
+                });
             }
             [first, rest @ ..] => {
                 for extra in rest {
-                    self.error(
-                        Diagnostic::new(
-                            Code::MissingHeader,
-                            "a file has exactly one `guideline` header",
-                        )
-                        .primary(extra.id.span, "second header")
-                        .secondary(first.id.span, "first header")
-                        .help("put each guideline in its own file"),
-                    );
+                    self.error(Error::MissingHeader(MissingHeader::Second {
+                        at: extra.id.span,
+                        first: first.id.span,
+                    }));
                 }
                 self.model.header = Header {
                     id: first.id.node.clone(),
@@ -120,7 +109,7 @@ impl Resolver {
     fn declare_reference(&mut self, decl: &ast::Reference) {
         if let Some(&first) = self.reference_names.get(&decl.key.node) {
             let first_span = self.model.references[first.index()].span;
-            self.duplicate("reference", &decl.key, first_span);
+            self.duplicate(Declared::Reference, &decl.key, first_span);
             return;
         }
         let pmid = decl.pmid.as_ref().and_then(|pmid| {
@@ -131,22 +120,12 @@ impl Resolver {
             if valid {
                 pmid.node.parse::<u32>().ok()
             } else {
-                self.error(
-                    Diagnostic::new(Code::MalformedPmid, format!("`{}` is not a PubMed ID", pmid.node))
-                        .primary(pmid.span, "expected 1 to 8 digits, not starting with 0")
-                        .help("copy the number from the PubMed address, e.g. pubmed/14501840 → pmid 14501840"),
-                );
+                self.error(Error::MalformedPmid { pmid: pmid.clone() });
                 None
             }
         });
         if let Some(doi) = decl.doi.as_ref().filter(|doi| !is_doi(&doi.node)) {
-            {
-                self.error(
-                    Diagnostic::new(Code::MalformedDoi, format!("`{}` is not a DOI", doi.node))
-                        .primary(doi.span, "expected `10.NNNN/suffix`")
-                        .help("write the DOI without the https://doi.org/ prefix, e.g. doi \"10.1002/art.21023\""),
-                );
-            }
+            self.error(Error::MalformedDoi { doi: doi.clone() });
         }
         self.check_script(&decl.key);
         let id = ReferenceId(id32(self.model.references.len()));
@@ -171,19 +150,14 @@ impl Resolver {
 
     fn declare_enum(&mut self, decl: &ast::EnumDecl) {
         if decl.name.node == "Action" {
-            self.error(
-                Diagnostic::new(
-                    Code::DuplicateDefinition,
-                    "`Action` is the built-in enum of declared actions",
-                )
-                .primary(decl.name.span, "cannot be redeclared")
-                .help("choose another name for this enum"),
-            );
+            self.error(Error::DuplicateDefinition(Duplicate::ActionEnum {
+                span: decl.name.span,
+            }));
             return;
         }
         if let Some(&first) = self.enum_names.get(&decl.name.node) {
             let first_span = self.model.enums[first.index()].span;
-            self.duplicate("enum", &decl.name, first_span);
+            self.duplicate(Declared::Enum, &decl.name, first_span);
             return;
         }
         self.check_script(&decl.name);
@@ -192,7 +166,7 @@ impl Resolver {
         for value in &decl.values {
             self.check_script(value);
             if let Some(&first) = seen.get(value.node.as_str()) {
-                self.duplicate("enum value", value, first);
+                self.duplicate(Declared::EnumValue, value, first);
             } else {
                 seen.insert(&value.node, value.span);
                 values.push(value.node.clone());
@@ -210,7 +184,7 @@ impl Resolver {
     fn declare_action(&mut self, decl: &ast::ActionDecl) {
         if let Some(&first) = self.action_names.get(&decl.name.node) {
             let first_span = self.model.actions[first.index()].span;
-            self.duplicate("action", &decl.name, first_span);
+            self.duplicate(Declared::Action, &decl.name, first_span);
             return;
         }
         self.check_script(&decl.name);
@@ -240,7 +214,7 @@ impl Resolver {
 
     fn declare_fact(&mut self, decl: &ast::FactDecl) {
         if let Some(&(_, first)) = self.condition_names.get(&decl.name.node) {
-            self.duplicate("name", &decl.name, first);
+            self.duplicate(Declared::Name, &decl.name, first);
             return;
         }
         self.check_script(&decl.name);
@@ -268,7 +242,7 @@ impl Resolver {
         define: &'f ast::Define,
     ) -> Option<(&'f ast::Define, DefinitionId)> {
         if let Some(&(_, first)) = self.condition_names.get(&define.name.node) {
-            self.duplicate("name", &define.name, first);
+            self.duplicate(Declared::Name, &define.name, first);
             return None;
         }
         self.check_script(&define.name);
@@ -307,7 +281,9 @@ fn is_doi(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, found, model};
+    use super::super::test_support::{HEAD, errors, found, model, the_error};
+    use crate::sema::error::{Declared, Duplicate, Error, MissingHeader};
+    use crate::span::{Span, Spanned};
 
     #[test]
     fn a_file_without_a_header_is_pointed_at_its_first_item() {
@@ -361,5 +337,80 @@ mod tests {
             (actions.name.as_str(), &actions.values[..]),
             ("Action", &["a".to_owned(), "b".to_owned()][..])
         );
+    }
+
+    #[test]
+    fn the_header_errors_are_told_apart() {
+        assert_eq!(errors(""), [Error::EmptyFile]);
+        assert_eq!(
+            the_error("fact x: bool\n"),
+            Error::MissingHeader(MissingHeader::Missing {
+                at: Span::new(0, 0)
+            })
+        );
+        let Error::MissingHeader(MissingHeader::Second { at, first }) =
+            the_error("guideline g \"G\" {}\nguideline h \"H\" {}\n")
+        else {
+            panic!("not a second header");
+        };
+        assert!(first.start < at.start);
+    }
+
+    #[test]
+    fn a_duplicate_says_what_kind_of_name_it_is() {
+        let cases = [
+            ("fact x: bool\ndefine x = true", Declared::Name, "x"),
+            ("enum E { p, p }", Declared::EnumValue, "p"),
+            ("enum E { p }\nenum E { q }", Declared::Enum, "E"),
+            ("action a", Declared::Action, "a"),
+            ("reference R pmid 2 \"s\"", Declared::Reference, "R"),
+        ];
+        for (declarations, kind, name) in cases {
+            let error = the_error(&format!("{HEAD}{declarations}\n"));
+            let Error::DuplicateDefinition(Duplicate::Name {
+                kind: found,
+                name: found_name,
+                ..
+            }) = error
+            else {
+                panic!("{declarations}: {error:?}");
+            };
+            assert_eq!((found, found_name.node.as_str()), (kind, name));
+        }
+        assert!(matches!(
+            the_error(&format!("{HEAD}enum Action {{ go }}\n")),
+            Error::DuplicateDefinition(Duplicate::ActionEnum { .. })
+        ));
+    }
+
+    #[test]
+    fn a_malformed_pmid_or_doi_carries_what_was_written() {
+        let text = "guideline g \"G\" {}\nreference R pmid 0123 doi \"11.1/x\" \"r\"\n";
+        let errors = errors(text);
+        let written = |text: &str| Spanned::new(text.to_owned(), Span::default());
+        assert!(errors.contains(&Error::MalformedPmid {
+            pmid: written("0123")
+        }));
+        assert!(errors.contains(&Error::MalformedDoi {
+            doi: written("11.1/x")
+        }));
+    }
+
+    #[test]
+    fn a_name_with_a_look_alike_letter_is_reported_once_where_declared() {
+        // A Cyrillic `о` in a Latin name, declared and then used.
+        let text = format!(
+            "{HEAD}fact d\u{43e}se: bool\nrule r {{ when d\u{43e}se then recommend a cite R }}\n"
+        );
+        let found: Vec<_> = errors(&text)
+            .into_iter()
+            .filter_map(|error| match error {
+                Error::ConfusableName { name, found } => Some((name.node, found)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1.odd, '\u{43e}');
+        assert_eq!(found[0].1.lookalike.as_deref(), Some("dose"));
     }
 }

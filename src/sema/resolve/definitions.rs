@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::{ConditionName, Resolver, id32};
-use crate::diagnostics::{Code, Diagnostic};
+use crate::sema::error::{CycleStep, Error};
 use crate::sema::model::*;
 use crate::syntax::ast;
 
@@ -107,37 +107,25 @@ impl Resolver {
             path.push(next);
             current = next;
         };
-        let names: Vec<String> = cycle
+        // Each step of the cycle, with where it uses the next one.
+        let steps = cycle
             .iter()
-            .map(|&i| format!("`{}`", self.model.definitions[i].name))
-            .collect();
-        let Some(&first) = cycle.first() else { return };
-        let mut chain = names.clone();
-        chain.push(names[0].clone());
-        let mut diagnostic = Diagnostic::new(
-            Code::RecursiveDefinition,
-            format!(
-                "definition `{}` refers to itself",
-                self.model.definitions[first].name
-            ),
-        );
-        for (step, &index) in cycle.iter().enumerate() {
-            let target = cycle[(step + 1) % cycle.len()];
-            let use_span = self.definition_edges[index]
-                .iter()
-                .find(|(id, _)| id.index() == target)
-                .map_or(self.model.definitions[index].span, |(_, span)| *span);
-            let message = format!("uses `{}`", self.model.definitions[target].name);
-            diagnostic = if step == 0 {
-                diagnostic.primary(use_span, message)
-            } else {
-                diagnostic.secondary(use_span, message)
-            };
+            .enumerate()
+            .map(|(step, &index)| {
+                let next = cycle[(step + 1) % cycle.len()];
+                let definition = &self.model.definitions[index];
+                CycleStep {
+                    definition: definition.name.clone(),
+                    uses_next: self.definition_edges[index]
+                        .iter()
+                        .find(|(id, _)| id.index() == next)
+                        .map_or(definition.span, |(_, span)| *span),
+                }
+            })
+            .collect::<Vec<_>>();
+        if !steps.is_empty() {
+            self.error(Error::RecursiveDefinition { cycle: steps });
         }
-        self.error(diagnostic.help(format!(
-            "definitions cannot be recursive ({}); write the condition out in terms of facts",
-            chain.join(" → ")
-        )));
     }
 }
 
@@ -159,7 +147,8 @@ fn renumber(condition: &mut Condition, new_index: &[u32]) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, found, model};
+    use super::super::test_support::{HEAD, found, model, the_error};
+    use crate::sema::error::Error;
     use crate::sema::model::*;
 
     #[test]
@@ -196,5 +185,21 @@ mod tests {
     fn a_definition_that_uses_itself_is_a_cycle_of_one() {
         let text = format!("{HEAD}define p = not p\nrule r {{ when p then recommend a cite R }}\n");
         assert_eq!(found(&text), [("E0203", "p")]);
+    }
+
+    #[test]
+    fn a_cycle_lists_each_definition_once_in_the_order_they_use_each_other() {
+        let text = format!(
+            "{HEAD}define p = q\ndefine q = s\ndefine s = p\n\
+             rule r {{ when p then recommend a cite R }}\n"
+        );
+        let Error::RecursiveDefinition { cycle } = the_error(&text) else {
+            panic!("no cycle");
+        };
+        let names: Vec<&str> = cycle.iter().map(|s| s.definition.as_str()).collect();
+        assert_eq!(names, ["p", "q", "s"]);
+        // Each step points at its use of the next: `q` in `p`'s body.
+        let at = cycle[0].uses_next.start_usize();
+        assert_eq!(&text[at..at + 1], "q");
     }
 }

@@ -25,8 +25,9 @@ mod unused;
 
 use std::collections::{HashMap, HashSet};
 
+use super::error::{Declared, Duplicate, Error};
 use super::model::*;
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::Diagnostic;
 use crate::span::{Span, Spanned};
 use crate::syntax::ast;
 
@@ -39,8 +40,12 @@ pub const MAX_SET_VALUES: usize = 128;
 pub fn resolve(file: &ast::File) -> (Option<Model>, Vec<Diagnostic>) {
     let mut resolver = Resolver::default();
     resolver.run(file);
-    let has_errors = resolver.diagnostics.iter().any(Diagnostic::is_error);
-    let mut diagnostics = resolver.diagnostics;
+    let mut diagnostics: Vec<Diagnostic> = resolver
+        .errors
+        .iter()
+        .map(|error| error.to_diagnostic(&resolver.model))
+        .collect();
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     crate::diagnostics::sort(&mut diagnostics);
     if has_errors {
         (None, diagnostics)
@@ -59,7 +64,8 @@ enum ConditionName {
 #[derive(Default)]
 struct Resolver {
     model: Model,
-    diagnostics: Vec<Diagnostic>,
+    /// What the passes found, in the order they found it.
+    errors: Vec<Error>,
     /// Facts and definitions share one namespace.
     condition_names: HashMap<String, (ConditionName, Span)>,
     enum_names: HashMap<String, EnumId>,
@@ -96,57 +102,28 @@ impl Resolver {
         self.report_no_rules();
     }
 
-    fn error(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
+    fn error(&mut self, error: Error) {
+        self.errors.push(error);
     }
 
     /// W0210 for a declared name that mixes scripts with look-alike
     /// letters. Reported where the name is declared, once; uses of it are
     /// the same name and would only repeat the warning.
     fn check_script(&mut self, name: &Spanned<String>) {
-        let Some(found) = super::names::confusable(&name.node) else {
-            return;
-        };
-        let message = format!(
-            "`{}` mixes {} and {} letters",
-            name.node, found.main_script, found.odd_script
-        );
-        let label = format!(
-            "`{}` (U+{:04X}) is a {} letter",
-            found.odd,
-            u32::from(found.odd),
-            found.odd_script
-        );
-        // A rename must reach every use, which one edit cannot do: the help
-        // names the spelling and leaves the edit to the author.
-        let help = match &found.lookalike {
-            Some(lookalike) => format!(
-                "it reads as `{lookalike}` but is another name; spell it in {} letters only, \
-                 here and where it is used",
-                found.main_script
-            ),
-            None => format!(
-                "spell it in {} letters only, here and where it is used",
-                found.main_script
-            ),
-        };
-        self.error(
-            Diagnostic::new(Code::ConfusableName, message)
-                .primary(name.span, label)
-                .help(help),
-        );
+        if let Some(found) = super::names::confusable(&name.node) {
+            self.error(Error::ConfusableName {
+                name: name.clone(),
+                found,
+            });
+        }
     }
 
-    fn duplicate(&mut self, kind: &str, name: &Spanned<String>, first: Span) {
-        self.error(
-            Diagnostic::new(
-                Code::DuplicateDefinition,
-                format!("{kind} `{}` is declared twice", name.node),
-            )
-            .primary(name.span, "declared again here")
-            .secondary(first, "first declared here")
-            .help("rename one of them, or delete the second declaration"),
-        );
+    fn duplicate(&mut self, kind: Declared, name: &Spanned<String>, first: Span) {
+        self.error(Error::DuplicateDefinition(Duplicate::Name {
+            kind,
+            name: name.clone(),
+            first,
+        }));
     }
 }
 
@@ -180,6 +157,27 @@ mod test_support {
                 (diagnostic.code.id(), &text[start..start + span.len()])
             })
             .collect()
+    }
+
+    /// The typed errors (warnings included) of `text`, which must parse,
+    /// in the order the passes found them.
+    pub(super) fn errors(text: &str) -> Vec<Error> {
+        let file = crate::syntax::parse(text).unwrap_or_else(|d| panic!("{d:?}"));
+        let mut resolver = Resolver::default();
+        resolver.run(&file);
+        resolver.errors
+    }
+
+    /// The only error of `text` that is not a warning.
+    pub(super) fn the_error(text: &str) -> Error {
+        let errors: Vec<Error> = errors(text)
+            .into_iter()
+            .filter(|e| !e.code().id().starts_with('W'))
+            .collect();
+        match <[Error; 1]>::try_from(errors) {
+            Ok([error]) => error,
+            Err(errors) => panic!("{errors:#?}"),
+        }
     }
 
     /// The model of `text`, which must resolve without errors.

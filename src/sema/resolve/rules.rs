@@ -3,8 +3,10 @@
 //! their actions, citations and `expect`ed lints looked up; and the
 //! warning for a guideline that has no rules.
 
+use super::types::sorted;
 use super::{Resolver, id32};
-use crate::diagnostics::{Code, Diagnostic, closest};
+use crate::diagnostics::Code;
+use crate::sema::error::{Declared, Error, MissingCitation, RuleLacks, UnknownName};
 use crate::sema::model::*;
 use crate::span::Spanned;
 use crate::syntax::ast;
@@ -64,17 +66,10 @@ impl Resolver {
     /// patient "nothing applies": say so instead of passing silently.
     pub(super) fn report_no_rules(&mut self) {
         if self.model.rules.is_empty() && !self.model.header.id.is_empty() {
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::NoRules,
-                    format!(
-                        "guideline `{}` has no rules: no patient gets a decision",
-                        self.model.header.id
-                    ),
-                )
-                .primary(self.model.header.span, "this guideline")
-                .help("add at least one rule (docs/tutorial.md shows how); without rules, every patient's report says only that nothing applies"),
-            );
+            self.error(Error::NoRules {
+                guideline: self.model.header.id.clone(),
+                header: self.model.header.span,
+            });
         }
     }
 
@@ -108,17 +103,10 @@ impl Resolver {
             let condition = self.condition(&clause.condition, &mut Vec::new());
             let citations = self.citations(&clause.cite);
             if clause.kind == ast::ClauseKind::Contraindication && clause.cite.is_empty() {
-                self.error(
-                    Diagnostic::new(
-                        Code::MissingCitation,
-                        format!(
-                            "a contraindication of `{}` cites no evidence",
-                            decl.name.node
-                        ),
-                    )
-                    .primary(clause.condition.span, "this contraindication")
-                    .help("add `cite KEY` after the clause, naming the reference that supports it"),
-                );
+                self.error(Error::MissingCitation(MissingCitation::Contraindication {
+                    action: decl.name.node.clone(),
+                    condition: clause.condition.span,
+                }));
             }
             let resolved = ActionClause {
                 condition,
@@ -145,23 +133,11 @@ impl Resolver {
                     }
                 }
                 None => {
-                    let candidates: Vec<&str> =
-                        self.reference_names.keys().map(String::as_str).collect();
-                    let diagnostic = Diagnostic::new(
-                        Code::UnknownReference,
-                        format!("unknown reference `{}`", key.node),
-                    )
-                    .primary(key.span, "not a declared reference");
-                    let diagnostic = match closest(&key.node, candidates) {
-                        Some(candidate) => diagnostic
-                            .help(format!("did you mean `{candidate}`?"))
-                            .fix(key.span, candidate),
-                        None => diagnostic.help(format!(
-                            "declare it: reference {} pmid NNNNNNNN \"Author. Title. Journal. Year\"",
-                            key.node
-                        )),
-                    };
-                    self.error(diagnostic);
+                    let candidates = sorted(self.reference_names.keys().map(String::as_str));
+                    self.error(Error::UnknownReference {
+                        key: key.clone(),
+                        candidates,
+                    });
                 }
             }
         }
@@ -177,23 +153,17 @@ impl Resolver {
                 Some(id)
             }
             None => {
-                let candidates: Vec<&str> = self.action_names.keys().map(String::as_str).collect();
-                let diagnostic =
-                    Diagnostic::new(Code::UnknownName, format!("unknown action `{}`", name.node))
-                        .primary(name.span, "not a declared action");
-                let diagnostic = match closest(&name.node, candidates) {
-                    Some(candidate) => diagnostic
-                        .help(format!("did you mean `{candidate}`?"))
-                        .fix(name.span, candidate),
-                    None => diagnostic.help(format!("declare it: action {} \"…\"", name.node)),
-                };
-                self.error(diagnostic);
+                let candidates = sorted(self.action_names.keys().map(String::as_str));
+                self.error(Error::UnknownName(UnknownName::Action {
+                    name: name.clone(),
+                    candidates,
+                }));
                 None
             }
         }
     }
 
-    fn claim_rule_name(&mut self, kind: &str, name: &Spanned<String>) {
+    fn claim_rule_name(&mut self, kind: Declared, name: &Spanned<String>) {
         if let Some(&first) = self.rule_names.get(&name.node) {
             self.duplicate(kind, name, first);
         } else {
@@ -203,7 +173,7 @@ impl Resolver {
     }
 
     fn rule(&mut self, rule: &ast::Rule, section: Option<SectionId>) -> RuleId {
-        self.claim_rule_name("rule", &rule.name);
+        self.claim_rule_name(Declared::Rule, &rule.name);
         let condition = match &rule.when {
             Some(when) => self.condition(when, &mut Vec::new()),
             None => Condition {
@@ -211,17 +181,18 @@ impl Resolver {
                 span: rule.name.span,
             },
         };
-        if rule.when.is_none() || (rule.thens.is_empty() && rule.escalate.is_none()) {
-            let missing = if rule.when.is_none() {
-                "has no `when` condition"
-            } else {
-                "has no `then` and no `else-escalate`"
-            };
-            self.error(
-                Diagnostic::new(Code::EmptyRule, format!("rule `{}` {missing}", rule.name.node))
-                    .primary(rule.name.span, "this rule can never do anything")
-                    .help("a rule needs `when CONDITION` and at least one `then recommend ACTION` (or `else-escalate \"reason\"`)"),
-            );
+        let lacks = if rule.when.is_none() {
+            Some(RuleLacks::Condition)
+        } else if rule.thens.is_empty() && rule.escalate.is_none() {
+            Some(RuleLacks::Outcome)
+        } else {
+            None
+        };
+        if let Some(missing) = lacks {
+            self.error(Error::EmptyRule {
+                rule: rule.name.clone(),
+                missing,
+            });
         }
         let mut choices = Vec::new();
         for then in &rule.thens {
@@ -237,41 +208,20 @@ impl Resolver {
             });
         }
         let citations = self.citations(&rule.cite);
-        if !rule.thens.is_empty() && rule.cite.is_empty() {
-            let verb = if rule.thens.iter().all(|t| t.outcome == ast::Outcome::Avoid) {
-                "advises avoiding an action"
-            } else {
-                "recommends"
-            };
-            self.error(
-                Diagnostic::new(
-                    Code::MissingCitation,
-                    format!("rule `{}` {verb} without citing evidence", rule.name.node),
-                )
-                .primary(rule.name.span, "no `cite`")
-                .secondary(rule.thens[0].span, "this outcome needs evidence")
-                .help("add `cite KEY` naming the reference(s) that support it"),
-            );
+        if let Some(first) = rule.thens.first().filter(|_| rule.cite.is_empty()) {
+            self.error(Error::MissingCitation(MissingCitation::Rule {
+                rule: rule.name.clone(),
+                outcome: first.span,
+                avoids_only: rule.thens.iter().all(|t| t.outcome == ast::Outcome::Avoid),
+            }));
         }
         let mut expects = Vec::new();
         for expect in &rule.expects {
             match Code::from_name(&expect.lint.node) {
                 Some(code) => expects.push((code, expect.reason.node.clone())),
-                None => {
-                    let names = Code::ALL.iter().map(|c| c.name());
-                    let diagnostic = Diagnostic::new(
-                        Code::UnknownLint,
-                        format!("unknown lint `{}`", expect.lint.node),
-                    )
-                    .primary(expect.lint.span, "not a diagnostic name");
-                    let diagnostic = match closest(&expect.lint.node, names) {
-                        Some(candidate) => diagnostic
-                            .help(format!("did you mean `{candidate}`?"))
-                            .fix(expect.lint.span, candidate),
-                        None => diagnostic.help("see docs/diagnostics.md for the lint names"),
-                    };
-                    self.error(diagnostic);
-                }
+                None => self.error(Error::UnknownLint {
+                    lint: expect.lint.clone(),
+                }),
             }
         }
         let id = RuleId(id32(self.model.rules.len()));
@@ -291,7 +241,7 @@ impl Resolver {
     }
 
     fn section(&mut self, section: &ast::Section, parent: Option<SectionId>) -> SectionId {
-        self.claim_rule_name("section", &section.name);
+        self.claim_rule_name(Declared::Section, &section.name);
         let id = SectionId(id32(self.model.sections.len()));
         self.model.sections.push(Section {
             name: section.name.node.clone(),
@@ -316,7 +266,8 @@ impl Resolver {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{HEAD, found, model};
+    use super::super::test_support::{HEAD, errors, found, model, the_error};
+    use crate::sema::error::{Declared, Duplicate, Error, MissingCitation, RuleLacks, UnknownName};
     use crate::sema::model::*;
 
     #[test]
@@ -385,5 +336,87 @@ mod tests {
     fn a_guideline_without_rules_is_a_warning_at_its_header() {
         let text = "guideline g \"G\" {}\n";
         assert_eq!(found(text), [("W0211", "guideline g \"G\" {}")]);
+    }
+
+    #[test]
+    fn an_empty_rule_says_what_it_lacks() {
+        let lacks = |body: &str| match the_error(&format!("{HEAD}rule r {{ {body} }}\n")) {
+            Error::EmptyRule { missing, .. } => missing,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(lacks("then recommend a cite R"), RuleLacks::Condition);
+        assert_eq!(lacks("when true"), RuleLacks::Outcome);
+    }
+
+    #[test]
+    fn a_missing_citation_knows_whether_the_rule_only_avoids() {
+        let avoids_only = |then: &str| {
+            let text = format!("{HEAD}rule r {{ when true {then} }}\n");
+            match the_error(&text) {
+                Error::MissingCitation(MissingCitation::Rule { avoids_only, .. }) => avoids_only,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(avoids_only("then avoid a"));
+        assert!(!avoids_only("then recommend a then avoid a"));
+        let text = "guideline g \"G\" {}\naction b { contraindicated-if true }\n";
+        assert!(matches!(
+            the_error(text),
+            Error::MissingCitation(MissingCitation::Contraindication { action, .. }) if action == "b"
+        ));
+    }
+
+    #[test]
+    fn unknown_actions_references_and_lints_carry_what_was_written() {
+        let text = format!(
+            "{HEAD}reference Q pmid 2 \"q\"\n\
+             rule r {{ when true then recommend b cite RR \
+             expect zzzz \"k\" }}\n"
+        );
+        let errors: Vec<Error> = errors(&text)
+            .into_iter()
+            .filter(|e| !e.code().id().starts_with('W'))
+            .collect();
+        let [
+            Error::UnknownName(UnknownName::Action { name, candidates }),
+            Error::UnknownReference {
+                key,
+                candidates: keys,
+            },
+            Error::UnknownLint { lint },
+        ] = &errors[..]
+        else {
+            panic!("{errors:#?}");
+        };
+        assert_eq!(
+            (name.node.as_str(), &candidates[..]),
+            ("b", &["a".to_owned()][..])
+        );
+        assert_eq!(
+            (key.node.as_str(), &keys[..]),
+            ("RR", &["Q".to_owned(), "R".to_owned()][..])
+        );
+        assert_eq!(lint.node, "zzzz");
+    }
+
+    #[test]
+    fn rules_and_sections_share_one_namespace() {
+        let text =
+            format!("{HEAD}section r {{ rule r {{ when true then recommend a cite R }} }}\n");
+        assert!(matches!(
+            the_error(&text),
+            Error::DuplicateDefinition(Duplicate::Name {
+                kind: Declared::Rule,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn no_rules_names_the_guideline() {
+        assert!(matches!(
+            &errors("guideline g \"G\" {}\n")[..],
+            [Error::NoRules { guideline, .. }] if guideline == "g"
+        ));
     }
 }

@@ -1,30 +1,24 @@
 //! Declared types: a fact's type expression to a [`Type`], with unknown
 //! types and units, durations not in time and oversized `set of` enums
-//! reported; and how a type reads in a message.
+//! reported.
 
 use super::{MAX_SET_VALUES, Resolver};
-use crate::diagnostics::{Code, Diagnostic, closest};
+use crate::sema::error::{Error, UnitMismatch, UnknownName};
 use crate::sema::model::*;
 use crate::span::{Span, Spanned};
 use crate::syntax::ast;
-use crate::units::{Unit, parse_unit, unit_alias};
+use crate::units::{Unit, parse_unit};
+
+/// The built-in type names, offered with the enums for a misspelt type.
+const BUILTIN_TYPES: [&str; 4] = ["bool", "number", "quantity", "duration"];
 
 impl Resolver {
     fn check_set_size(&mut self, enum_id: EnumId, span: Span) -> Option<EnumId> {
-        let enum_type = &self.model.enums[enum_id.index()];
-        let size = enum_type.values.len();
+        let size = self.model.enums[enum_id.index()].values.len();
         if size <= MAX_SET_VALUES {
             return Some(enum_id);
         }
-        let message = format!(
-            "`{}` has {size} values; a `set of` fact holds at most {MAX_SET_VALUES}",
-            enum_type.name
-        );
-        self.error(
-            Diagnostic::new(Code::EnumTooLarge, message)
-                .primary(span, "set of a large enum")
-                .help("split the enum, or use several bool facts"),
-        );
+        self.error(Error::EnumTooLarge { enum_id, span });
         None
     }
 
@@ -36,14 +30,10 @@ impl Resolver {
             ast::TypeExpr::Duration(unit) => {
                 let parsed = self.unit(unit)?;
                 if !parsed.dimension.is_time() {
-                    self.error(
-                        Diagnostic::new(
-                            Code::UnitMismatch,
-                            format!("a duration needs a unit of time, not `{}`", unit.node),
-                        )
-                        .primary(unit.span, format!("this measures {}", parsed.dimension))
-                        .help("use d, wk, mo or a (years), or declare a `quantity` instead"),
-                    );
+                    self.error(Error::UnitMismatch(UnitMismatch::DurationNotTime {
+                        unit: unit.clone(),
+                        found: parsed,
+                    }));
                     return None;
                 }
                 Type::Quantity(parsed)
@@ -60,30 +50,11 @@ impl Resolver {
         if let Some(&id) = self.enum_names.get(&name.node) {
             return Some(id);
         }
-        let builtin = ["bool", "number", "quantity", "duration"];
-        let candidates: Vec<&str> = self
-            .enum_names
-            .keys()
-            .map(String::as_str)
-            .chain(builtin)
-            .collect();
-        let diagnostic =
-            Diagnostic::new(Code::UnknownName, format!("unknown type `{}`", name.node))
-                .primary(name.span, "not a declared enum or a built-in type");
-        let diagnostic = if let Some(help) = unsupported_type_help(&name.node) {
-            diagnostic.help(help)
-        } else if let Some(number) = number_type_alias(&name.node) {
-            diagnostic
-                .help(format!("a number is written `{number}`"))
-                .fix(name.span, number)
-        } else if let Some(candidate) = closest(&name.node, candidates) {
-            diagnostic
-                .help(format!("did you mean `{candidate}`?"))
-                .fix(name.span, candidate)
-        } else {
-            diagnostic.help("declare it with `enum Name { value, … }`")
-        };
-        self.error(diagnostic);
+        let candidates = self.enum_names.keys().map(String::as_str);
+        self.error(Error::UnknownName(UnknownName::Type {
+            name: name.clone(),
+            candidates: sorted(candidates.chain(BUILTIN_TYPES)),
+        }));
         None
     }
 
@@ -91,65 +62,28 @@ impl Resolver {
         match parse_unit(&unit.node) {
             Ok(parsed) => Some(parsed),
             Err(error) => {
-                let diagnostic =
-                    Diagnostic::new(Code::UnknownUnit, format!("unknown unit `{}`", unit.node))
-                        .primary(unit.span, format!("`{}` is not understood", error.part));
-                self.error(match unit_alias(&unit.node) {
-                    Some(ucum) => diagnostic
-                        .help(format!(
-                            "gdl writes units in UCUM style: did you mean `{ucum}` (UCUM's symbol for `{}`)?",
-                            unit.node
-                        ))
-                        .fix(unit.span, ucum),
-                    None => diagnostic.help(
-                        "write units in UCUM style: mg, g/L, mL/min/1.73m2, mm[Hg], 10*9/L, d, wk, mo, a",
-                    ),
+                self.error(Error::UnknownUnit {
+                    unit: unit.clone(),
+                    part: error.part,
                 });
                 None
             }
         }
     }
-
-    pub(super) fn describe_type(&self, ty: &Type) -> String {
-        match ty {
-            Type::Bool => "a bool".to_owned(),
-            Type::Number => "a number".to_owned(),
-            Type::Quantity(unit) => format!("a quantity in {}", unit.text),
-            Type::Enum(id) => format!("an enum `{}`", self.model.enums[id.index()].name),
-            Type::Set(id) => format!("a set of `{}`", self.model.enums[id.index()].name),
-        }
-    }
 }
 
-/// Help for a type gdl does not have yet but a newcomer may expect, such as
-/// `date`: an enum would be the wrong fix, so say what to use instead.
-fn unsupported_type_help(name: &str) -> Option<&'static str> {
-    match name.to_lowercase().as_str() {
-        "date" | "datetime" | "time" | "timestamp" | "instant" => Some(
-            "dates are not supported yet: declare the time that matters as a quantity, \
-             e.g. `fact age: quantity a` or `fact days_since_onset: quantity d`, \
-             and let the record system compute it",
-        ),
-        "string" | "str" | "text" => Some(
-            "free text cannot be tested: list the possible values with \
-             `enum Name { value, … }`, or use a bool fact",
-        ),
-        _ => None,
-    }
-}
-
-/// The built-in type for the usual names of a number type.
-fn number_type_alias(name: &str) -> Option<&'static str> {
-    match name {
-        "int" | "integer" | "float" | "double" | "real" | "decimal" | "num" => Some("number"),
-        "boolean" => Some("bool"),
-        _ => None,
-    }
+/// Names, sorted: the candidates an error carries for "did you mean".
+pub(super) fn sorted<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut names: Vec<String> = names.map(str::to_owned).collect();
+    names.sort_unstable();
+    names
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{found, model};
+    use super::super::MAX_SET_VALUES;
+    use super::super::test_support::{found, model, the_error};
+    use crate::sema::error::{Error, UnitMismatch, UnknownName};
     use crate::sema::model::*;
 
     /// `guideline` + `declaration`, as codes and the text they point at.
@@ -194,5 +128,50 @@ mod tests {
             panic!("not a quantity");
         };
         assert_eq!(unit.text, "wk");
+    }
+
+    fn type_error(declaration: &str) -> Error {
+        the_error(&format!("guideline g \"G\" {{}}\n{declaration}\n"))
+    }
+
+    #[test]
+    fn an_unknown_type_is_offered_the_enums_and_the_built_in_types() {
+        let Error::UnknownName(UnknownName::Type { name, candidates }) =
+            type_error("enum Colour { red }\nfact e: Colur")
+        else {
+            panic!("not an unknown type");
+        };
+        assert_eq!(name.node, "Colur");
+        assert_eq!(
+            candidates,
+            ["Action", "Colour", "bool", "duration", "number", "quantity"]
+        );
+    }
+
+    #[test]
+    fn a_unit_error_carries_the_part_not_understood_or_the_unit_found() {
+        assert!(matches!(
+            type_error("fact w: quantity kg/zz"),
+            Error::UnknownUnit { part, .. } if part == "zz"
+        ));
+        let Error::UnitMismatch(UnitMismatch::DurationNotTime { unit, found }) =
+            type_error("fact d: duration kg")
+        else {
+            panic!("not a duration error");
+        };
+        assert_eq!((unit.node.as_str(), found.text.as_str()), ("kg", "kg"));
+    }
+
+    #[test]
+    fn a_set_of_a_large_enum_names_the_enum() {
+        let values: Vec<String> = (0..=MAX_SET_VALUES).map(|i| format!("v{i}")).collect();
+        let text = format!("enum Big {{ {} }}\nfact s: set of Big", values.join(", "));
+        assert!(matches!(
+            type_error(&text),
+            Error::EnumTooLarge {
+                enum_id: EnumId(0),
+                ..
+            }
+        ));
     }
 }

@@ -2,87 +2,60 @@
 //! uses is a warning (W0206–W0209), reported where it is declared.
 
 use super::Resolver;
-use crate::diagnostics::{Code, Diagnostic};
+use crate::sema::error::{Error, Unused};
 use crate::span::Span;
 
-/// For each kind of declaration: its code, its name in the message, what
-/// "unused" means for it, and the help.
-const UNUSED: [(Code, &str, &str, &str); 4] = [
-    (
-        Code::UnusedFact,
-        "fact",
-        "is never used",
-        "use it in a condition, or delete it",
-    ),
-    (
-        Code::UnusedDefinition,
-        "definition",
-        "is never used",
-        "use it in a condition, or delete it",
-    ),
-    (
-        Code::UnusedAction,
-        "action",
-        "is never recommended or avoided",
-        "name it in a rule's `then`, or delete it",
-    ),
-    (
-        Code::UnusedReference,
-        "reference",
-        "is never cited",
-        "cite it where it supports a rule or clause, or delete it",
-    ),
-];
-
 impl Resolver {
+    /// Facts, definitions, actions, then references: the order the
+    /// warnings are reported in.
     pub(super) fn report_unused(&mut self) {
         let model = &self.model;
-        // In the order of `UNUSED`: each declaration's name, span and use.
-        let declared: [Vec<(&str, Span, bool)>; 4] = [
-            model
-                .facts
-                .iter()
-                .zip(&self.used_facts)
-                .map(|(fact, used)| (fact.name.as_str(), fact.span, *used))
-                .collect(),
-            model
-                .definitions
-                .iter()
-                .zip(&self.used_definitions)
-                .map(|(definition, used)| (definition.name.as_str(), definition.span, *used))
-                .collect(),
-            model
-                .actions
-                .iter()
-                .zip(&self.used_actions)
-                .map(|(action, used)| (action.name.as_str(), action.span, *used))
-                .collect(),
-            model
-                .references
-                .iter()
-                .zip(&self.used_references)
-                .map(|(reference, used)| (reference.key.as_str(), reference.span, *used))
-                .collect(),
-        ];
-        let mut found = Vec::new();
-        for ((code, kind, never, help), declarations) in UNUSED.iter().zip(declared) {
-            for (name, span, used) in declarations {
-                if !used {
-                    found.push(
-                        Diagnostic::new(*code, format!("{kind} `{name}` {never}"))
-                            .primary(span, "declared here")
-                            .help(*help),
-                    );
-                }
-            }
-        }
-        self.diagnostics.extend(found);
+        let found: Vec<Error> = unused(&model.facts, &self.used_facts, |f| (&f.name, f.span))
+            .map(Error::UnusedFact)
+            .chain(
+                unused(&model.definitions, &self.used_definitions, |d| {
+                    (&d.name, d.span)
+                })
+                .map(Error::UnusedDefinition),
+            )
+            .chain(
+                unused(&model.actions, &self.used_actions, |a| (&a.name, a.span))
+                    .map(Error::UnusedAction),
+            )
+            .chain(
+                unused(&model.references, &self.used_references, |r| {
+                    (&r.key, r.span)
+                })
+                .map(Error::UnusedReference),
+            )
+            .collect();
+        self.errors.extend(found);
     }
+}
+
+/// The declarations not marked used, by name and span.
+fn unused<'m, T>(
+    declarations: &'m [T],
+    used: &'m [bool],
+    declared: impl Fn(&'m T) -> (&'m String, Span) + 'm,
+) -> impl Iterator<Item = Unused> + 'm {
+    declarations
+        .iter()
+        .zip(used)
+        .filter(|(_, used)| !**used)
+        .map(move |(declaration, _)| {
+            let (name, span) = declared(declaration);
+            Unused {
+                name: name.clone(),
+                span,
+            }
+        })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::found;
+    use super::super::test_support::{errors, found};
+    use crate::sema::error::{Error, Unused};
 
     #[test]
     fn each_unused_declaration_is_a_warning_where_it_is_declared() {
@@ -117,5 +90,29 @@ mod tests {
                     action a { caution-if d cite R }\n\
                     rule r { when true then recommend a cite R }\n";
         assert_eq!(found(text), []);
+    }
+
+    #[test]
+    fn each_kind_of_unused_declaration_is_its_own_variant() {
+        let text = "guideline g \"G\" {}\nreference Q pmid 2 \"q\"\nfact u: bool\n\
+                    define d = true\naction spare\n";
+        let unused: Vec<(&str, String)> = errors(text)
+            .into_iter()
+            .filter_map(|error| match error {
+                Error::UnusedFact(Unused { name, .. }) => Some(("fact", name)),
+                Error::UnusedDefinition(Unused { name, .. }) => Some(("definition", name)),
+                Error::UnusedAction(Unused { name, .. }) => Some(("action", name)),
+                Error::UnusedReference(Unused { name, .. }) => Some(("reference", name)),
+                _ => None,
+            })
+            .collect();
+        let expected = [
+            ("fact", "u"),
+            ("definition", "d"),
+            ("action", "spare"),
+            ("reference", "Q"),
+        ]
+        .map(|(kind, name)| (kind, name.to_owned()));
+        assert_eq!(unused, expected);
     }
 }

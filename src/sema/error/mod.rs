@@ -1,0 +1,463 @@
+//! What `sema` finds wrong, as data: one [`Error`] variant per diagnostic
+//! code the resolver reports, carrying the spans, ids, names, candidates
+//! and units involved, and nothing worded. All the prose is here and in
+//! the two family files beside it ([`names`] for E01xx/E02xx, [`values`]
+//! for E03xx), reached through one [`Error::to_diagnostic`].
+//!
+//! Input: what a pass saw. Output: a [`Diagnostic`]. Invariant: the passes
+//! write no user-facing words; a test asserts on a variant, and the
+//! rendered text is checked once, by the goldens.
+
+mod names;
+mod values;
+
+use names::UnusedKind;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::sema::model::{CmpOp, EnumId, FactId, Model, Type};
+use crate::sema::names::Confusable;
+use crate::span::{Span, Spanned};
+use crate::units::Unit;
+
+/// A problem in a guideline found while resolving it. Each variant is one
+/// diagnostic code; a code with several causes has a sub-enum of them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Error {
+    /// E0106: the file declares nothing.
+    EmptyFile,
+    /// E0201: a name that is not declared.
+    UnknownName(UnknownName),
+    /// E0202: a name declared twice.
+    DuplicateDefinition(Duplicate),
+    /// E0203: definitions that use each other in a cycle, in the order
+    /// each uses the next (the last uses the first).
+    RecursiveDefinition {
+        /// The cycle, from the definition declared first.
+        cycle: Vec<CycleStep>,
+    },
+    /// E0204: a citation of a reference key that is not declared.
+    UnknownReference {
+        /// The key as cited.
+        key: Spanned<String>,
+        /// The declared keys, for "did you mean".
+        candidates: Vec<String>,
+    },
+    /// E0205: no `guideline` header, or a second one.
+    MissingHeader(MissingHeader),
+    /// W0206: a fact nothing reads.
+    UnusedFact(Unused),
+    /// W0207: an action no rule recommends or avoids.
+    UnusedAction(Unused),
+    /// W0208: a reference nothing cites.
+    UnusedReference(Unused),
+    /// W0209: a definition no condition uses.
+    UnusedDefinition(Unused),
+    /// W0210: a declared name that mixes scripts with look-alike letters.
+    ConfusableName {
+        /// The name where it is declared.
+        name: Spanned<String>,
+        /// The odd letter and the scripts.
+        found: Confusable,
+    },
+    /// W0211: a guideline with no rules.
+    NoRules {
+        /// The guideline's id.
+        guideline: String,
+        /// Its header.
+        header: Span,
+    },
+    /// E0301: a value used where another type is needed.
+    TypeMismatch(TypeMismatch),
+    /// E0302: a quantity in a unit of another dimension, or without one.
+    UnitMismatch(UnitMismatch),
+    /// E0303: a unit gdl does not know.
+    UnknownUnit {
+        /// The unit as written.
+        unit: Spanned<String>,
+        /// The part of it that was not understood.
+        part: String,
+    },
+    /// E0304: a value that is not in its enum.
+    UnknownEnumValue {
+        /// The value as written.
+        value: Spanned<String>,
+        /// The enum it should be in (its values are the candidates).
+        enum_id: EnumId,
+    },
+    /// E0305: evidence missing where it is required.
+    MissingCitation(MissingCitation),
+    /// E0306: a PubMed ID that is not 1 to 8 digits.
+    MalformedPmid {
+        /// The PMID as written.
+        pmid: Spanned<String>,
+    },
+    /// E0307: a DOI that does not look like `10.NNNN/suffix`.
+    MalformedDoi {
+        /// The DOI as written.
+        doi: Spanned<String>,
+    },
+    /// E0308: a rule without a `when` or without any outcome.
+    EmptyRule {
+        /// The rule's name.
+        rule: Spanned<String>,
+        /// What it lacks.
+        missing: RuleLacks,
+    },
+    /// E0309: an `expect` naming a lint that does not exist (the lint
+    /// names are the candidates).
+    UnknownLint {
+        /// The lint as written.
+        lint: Spanned<String>,
+    },
+    /// E0310: a `set of` an enum with more values than a set can hold.
+    EnumTooLarge {
+        /// The enum.
+        enum_id: EnumId,
+        /// The `set of` type.
+        span: Span,
+    },
+}
+
+/// E0201: what kind of name was not found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UnknownName {
+    /// A name in a condition that is neither a fact nor a definition.
+    Condition {
+        /// The name.
+        name: String,
+        /// Where it is used (parentheses around it included).
+        span: Span,
+        /// The declared facts and definitions, sorted.
+        candidates: Vec<String>,
+    },
+    /// A type that is neither an enum nor a built-in type.
+    Type {
+        /// The type as written.
+        name: Spanned<String>,
+        /// The declared enums and the built-in types, sorted.
+        candidates: Vec<String>,
+    },
+    /// An action a rule or an `exclusive` names.
+    Action {
+        /// The action as written.
+        name: Spanned<String>,
+        /// The declared actions, sorted.
+        candidates: Vec<String>,
+    },
+}
+
+/// E0202: which declaration came twice.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Duplicate {
+    /// A name already declared in its namespace.
+    Name {
+        /// The kind of declaration, as the namespace calls it.
+        kind: Declared,
+        /// The second declaration's name.
+        name: Spanned<String>,
+        /// The first declaration's name.
+        first: Span,
+    },
+    /// An enum named `Action`, the built-in enum of the actions.
+    ActionEnum {
+        /// Its name.
+        span: Span,
+    },
+}
+
+/// The kinds of declaration a duplicate can be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Declared {
+    /// A fact or definition (one namespace).
+    Name,
+    /// A reference.
+    Reference,
+    /// An enum.
+    Enum,
+    /// A value within one enum.
+    EnumValue,
+    /// An action.
+    Action,
+    /// A rule (rules and sections share a namespace).
+    Rule,
+    /// A section.
+    Section,
+}
+
+/// One definition of a cycle and where it uses the next.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CycleStep {
+    /// The definition.
+    pub definition: String,
+    /// Where its body uses the next definition of the cycle.
+    pub uses_next: Span,
+}
+
+/// E0205: the header missing or repeated.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MissingHeader {
+    /// No header; an empty span where the first item starts.
+    Missing {
+        /// Before the first item.
+        at: Span,
+    },
+    /// A second header.
+    Second {
+        /// Its name.
+        at: Span,
+        /// The first header's name.
+        first: Span,
+    },
+}
+
+/// W0206–W0209: a declaration nothing uses.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unused {
+    /// Its name.
+    pub name: String,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// E0301: where a type did not fit.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeMismatch {
+    /// A fact that is not a bool, used as a condition.
+    NotACondition {
+        /// The fact.
+        fact: FactId,
+        /// Where it is used.
+        span: Span,
+    },
+    /// A definition compared or tested as if it had a value.
+    DefinitionWithValue {
+        /// The definition's name where it is used.
+        name: Spanned<String>,
+    },
+    /// A fact compared with a value its type cannot be compared with.
+    Compared {
+        /// The fact.
+        fact: FactId,
+        /// The comparison.
+        op: CmpOp,
+        /// The value it is compared with.
+        operand: Span,
+        /// What the value is.
+        with: Operand,
+    },
+    /// `value in fact` where the fact is not a set.
+    NotASet {
+        /// The fact.
+        fact: FactId,
+        /// Where it is used.
+        span: Span,
+        /// The value tested.
+        element: String,
+    },
+    /// `fact in {a, b}` where the fact is not an enum.
+    NotAnEnum {
+        /// The fact.
+        fact: FactId,
+        /// Where it is used.
+        span: Span,
+    },
+}
+
+/// What a fact was compared with, when its type does not allow it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Operand {
+    /// A bool fact ordered, or compared with something but `true`/`false`.
+    NotTrueOrFalse,
+    /// An enum fact ordered (`<`, `>=`, …) with one of its values.
+    EnumOrdered,
+    /// An enum fact compared with something that is not a name.
+    NotAnEnumValue,
+    /// A `set of` fact compared at all.
+    Set,
+    /// A number or quantity compared with another declared name.
+    OtherName {
+        /// That name.
+        name: String,
+        /// Whether it is a fact (else a definition).
+        is_fact: bool,
+    },
+    /// A number or quantity compared with something that is not a number.
+    NotANumber,
+}
+
+/// E0302: how the units did not fit.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UnitMismatch {
+    /// A plain number fact compared with a value that has a unit.
+    UnitOnNumber {
+        /// The fact.
+        fact: FactId,
+        /// The comparison.
+        op: CmpOp,
+        /// The number written.
+        value: f64,
+        /// The unit written after it.
+        unit: Spanned<String>,
+        /// The whole value (number and unit).
+        operand: Span,
+    },
+    /// A quantity fact compared with a number without a unit.
+    NoUnit {
+        /// The fact.
+        fact: FactId,
+        /// The fact's unit.
+        expected: Unit,
+        /// The comparison.
+        op: CmpOp,
+        /// The number written.
+        value: f64,
+        /// Where.
+        operand: Span,
+    },
+    /// A quantity fact compared in a unit of another dimension.
+    Dimension {
+        /// The fact.
+        fact: FactId,
+        /// The fact's unit.
+        expected: Unit,
+        /// The unit written.
+        unit: Spanned<String>,
+        /// What that unit is.
+        found: Unit,
+    },
+    /// A `duration` in a unit that is not a time.
+    DurationNotTime {
+        /// The unit written.
+        unit: Spanned<String>,
+        /// What that unit is.
+        found: Unit,
+    },
+}
+
+/// E0305: what lacks a citation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MissingCitation {
+    /// A contraindication of an action.
+    Contraindication {
+        /// The action's name.
+        action: String,
+        /// The clause's condition.
+        condition: Span,
+    },
+    /// A rule with an outcome.
+    Rule {
+        /// The rule's name.
+        rule: Spanned<String>,
+        /// Its first outcome.
+        outcome: Span,
+        /// Whether every outcome says to avoid (rather than recommend).
+        avoids_only: bool,
+    },
+}
+
+/// E0308: what an empty rule lacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleLacks {
+    /// It has no `when`.
+    Condition,
+    /// It has a `when` but no `then` and no `else-escalate`.
+    Outcome,
+}
+
+impl Error {
+    /// The diagnostic code of this error.
+    pub fn code(&self) -> Code {
+        match self {
+            Error::EmptyFile => Code::EmptyFile,
+            Error::UnknownName(_) => Code::UnknownName,
+            Error::DuplicateDefinition(_) => Code::DuplicateDefinition,
+            Error::RecursiveDefinition { .. } => Code::RecursiveDefinition,
+            Error::UnknownReference { .. } => Code::UnknownReference,
+            Error::MissingHeader(_) => Code::MissingHeader,
+            Error::UnusedFact(_) => Code::UnusedFact,
+            Error::UnusedAction(_) => Code::UnusedAction,
+            Error::UnusedReference(_) => Code::UnusedReference,
+            Error::UnusedDefinition(_) => Code::UnusedDefinition,
+            Error::ConfusableName { .. } => Code::ConfusableName,
+            Error::NoRules { .. } => Code::NoRules,
+            Error::TypeMismatch(_) => Code::TypeMismatch,
+            Error::UnitMismatch(_) => Code::UnitMismatch,
+            Error::UnknownUnit { .. } => Code::UnknownUnit,
+            Error::UnknownEnumValue { .. } => Code::UnknownEnumValue,
+            Error::MissingCitation(_) => Code::MissingCitation,
+            Error::MalformedPmid { .. } => Code::MalformedPmid,
+            Error::MalformedDoi { .. } => Code::MalformedDoi,
+            Error::EmptyRule { .. } => Code::EmptyRule,
+            Error::UnknownLint { .. } => Code::UnknownLint,
+            Error::EnumTooLarge { .. } => Code::EnumTooLarge,
+        }
+    }
+
+    /// The diagnostic, worded: the model names the facts, enums and types
+    /// the error refers to by id.
+    pub fn to_diagnostic(&self, model: &Model) -> Diagnostic {
+        let code = self.code();
+        match self {
+            Error::EmptyFile => names::empty_file(code),
+            Error::UnknownName(unknown) => names::unknown_name(code, unknown),
+            Error::DuplicateDefinition(duplicate) => names::duplicate(code, duplicate),
+            Error::RecursiveDefinition { cycle } => names::recursive(code, cycle),
+            Error::UnknownReference { key, candidates } => {
+                names::unknown_reference(code, key, candidates)
+            }
+            Error::MissingHeader(missing) => names::missing_header(code, missing),
+            Error::UnusedFact(unused) => names::unused(code, UnusedKind::Fact, unused),
+            Error::UnusedAction(unused) => names::unused(code, UnusedKind::Action, unused),
+            Error::UnusedReference(unused) => names::unused(code, UnusedKind::Reference, unused),
+            Error::UnusedDefinition(unused) => names::unused(code, UnusedKind::Definition, unused),
+            Error::ConfusableName { name, found } => names::confusable(code, name, found),
+            Error::NoRules { guideline, header } => names::no_rules(code, guideline, *header),
+            Error::TypeMismatch(mismatch) => values::type_mismatch(code, model, mismatch),
+            Error::UnitMismatch(mismatch) => values::unit_mismatch(code, model, mismatch),
+            Error::UnknownUnit { unit, part } => values::unknown_unit(code, unit, part),
+            Error::UnknownEnumValue { value, enum_id } => {
+                values::unknown_enum_value(code, model, value, *enum_id)
+            }
+            Error::MissingCitation(missing) => values::missing_citation(code, missing),
+            Error::MalformedPmid { pmid } => values::malformed_pmid(code, pmid),
+            Error::MalformedDoi { doi } => values::malformed_doi(code, doi),
+            Error::EmptyRule { rule, missing } => values::empty_rule(code, rule, *missing),
+            Error::UnknownLint { lint } => values::unknown_lint(code, lint),
+            Error::EnumTooLarge { enum_id, span } => {
+                values::enum_too_large(code, model, *enum_id, *span)
+            }
+        }
+    }
+}
+
+/// How a type reads in a message: "a bool", "a quantity in kg", "an enum
+/// `Stage`".
+fn describe_type(model: &Model, ty: &Type) -> String {
+    match ty {
+        Type::Bool => "a bool".to_owned(),
+        Type::Number => "a number".to_owned(),
+        Type::Quantity(unit) => format!("a quantity in {}", unit.text),
+        Type::Enum(id) => format!("an enum `{}`", enum_name(model, *id)),
+        Type::Set(id) => format!("a set of `{}`", enum_name(model, *id)),
+    }
+}
+
+fn enum_name(model: &Model, id: EnumId) -> &str {
+    model.enums.get(id.index()).map_or("?", |e| e.name.as_str())
+}
+
+/// "did you mean" with its fix when a candidate is close, else `otherwise`.
+fn suggest<'a>(
+    diagnostic: Diagnostic,
+    name: &str,
+    at: Span,
+    candidates: impl IntoIterator<Item = &'a str>,
+    otherwise: impl FnOnce(Diagnostic) -> Diagnostic,
+) -> Diagnostic {
+    match crate::diagnostics::closest(name, candidates) {
+        Some(candidate) => diagnostic
+            .help(format!("did you mean `{candidate}`?"))
+            .fix(at, candidate),
+        None => otherwise(diagnostic),
+    }
+}

@@ -1,0 +1,404 @@
+//! The wording of the type, unit and evidence errors (E03xx): a value that
+//! does not fit its fact, units that do not convert, unknown units and
+//! enum values, missing citations, malformed identifiers, empty rules,
+//! unknown lints. Each function turns one [`super::Error`] variant's data
+//! into its diagnostic.
+
+use super::{
+    MissingCitation, Operand, RuleLacks, TypeMismatch, UnitMismatch, describe_type, suggest,
+};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::sema::MAX_SET_VALUES;
+use crate::sema::model::{CmpOp, EnumId, Fact, FactId, Model, Type};
+use crate::span::{Span, Spanned};
+use crate::units::{Unit, parse_unit, unit_alias};
+
+/// The fact an error refers to. Its id was minted by the resolver for this
+/// very model, so it indexes the model's facts.
+fn fact(model: &Model, id: FactId) -> &Fact {
+    &model.facts[id.index()]
+}
+
+/// "`weight` is a quantity in kg": how a type error starts.
+fn fact_is(model: &Model, fact: &Fact) -> String {
+    format!("`{}` is {}", fact.name, describe_type(model, &fact.ty))
+}
+
+pub(super) fn type_mismatch(code: Code, model: &Model, mismatch: &TypeMismatch) -> Diagnostic {
+    match mismatch {
+        TypeMismatch::NotACondition { fact: id, span } => {
+            let fact = fact(model, *id);
+            let name = &fact.name;
+            let help = match &fact.ty {
+                Type::Quantity(unit) => format!("compare it, e.g. `{name} < 60 {}`", unit.text),
+                Type::Number => format!("compare it, e.g. `{name} >= 18`"),
+                Type::Enum(e) => format!(
+                    "compare it, e.g. `{name} = {}`",
+                    model
+                        .enums
+                        .get(e.index())
+                        .and_then(|e| e.values.first())
+                        .map_or("value", String::as_str)
+                ),
+                Type::Bool | Type::Set(_) => format!("test membership, e.g. `value in {name}`"),
+            };
+            let message = format!(
+                "{}, but a condition needs a yes/no value",
+                fact_is(model, fact)
+            );
+            Diagnostic::new(code, message)
+                .primary(*span, "used as a condition here")
+                .secondary(fact.span, "declared here")
+                .help(help)
+        }
+        TypeMismatch::DefinitionWithValue { name } => Diagnostic::new(
+            code,
+            format!(
+                "`{}` is a definition (a yes/no condition), not a fact with a value",
+                name.node
+            ),
+        )
+        .primary(name.span, "a definition cannot be compared")
+        .help(format!(
+            "use it directly: `{}` or `not {}`",
+            name.node, name.node
+        )),
+        TypeMismatch::Compared {
+            fact: id,
+            op,
+            operand,
+            with,
+        } => {
+            let fact = fact(model, *id);
+            let (expected, help) = compared(fact, *op, with);
+            let message = format!(
+                "{}, but it is compared with {expected}",
+                fact_is(model, fact)
+            );
+            Diagnostic::new(code, message)
+                .primary(*operand, "this value")
+                .secondary(fact.span, "declared here")
+                .help(help)
+        }
+        TypeMismatch::NotASet {
+            fact: id,
+            span,
+            element,
+        } => {
+            let fact = fact(model, *id);
+            let message = format!("{}, not a set", fact_is(model, fact));
+            let help = if matches!(fact.ty, Type::Enum(_)) {
+                format!("to test one value, write `{} = {element}`", fact.name)
+            } else {
+                "`in` tests membership of a `set of` fact or a `{a, b}` list".to_owned()
+            };
+            Diagnostic::new(code, message)
+                .primary(*span, "not a set")
+                .help(help)
+        }
+        TypeMismatch::NotAnEnum { fact: id, span } => {
+            let fact = fact(model, *id);
+            let message = format!(
+                "{}; only an enum fact can be tested against a list of values",
+                fact_is(model, fact)
+            );
+            Diagnostic::new(code, message)
+                .primary(*span, "not an enum fact")
+                .help("use `value in set_fact` for sets, or comparisons for numbers")
+        }
+    }
+}
+
+/// What a comparison's value was, in words, and the help for it.
+fn compared(fact: &Fact, op: CmpOp, with: &Operand) -> (String, String) {
+    let name = &fact.name;
+    let op = op.symbol();
+    // A threshold in the fact's unit, for an example: it is valid as is.
+    let example = match &fact.ty {
+        Type::Quantity(unit) => format!("1 {}", unit.text),
+        Type::Bool | Type::Number | Type::Enum(_) | Type::Set(_) => "1".to_owned(),
+    };
+    match with {
+        Operand::NotTrueOrFalse => (
+            "something other than `true`/`false` using `=`/`!=`".to_owned(),
+            format!("use `{name}` or `not {name}`"),
+        ),
+        Operand::EnumOrdered => (
+            format!("`{op}`"),
+            "enum values have no order; compare with `=`, `!=` or `in {a, b}`".to_owned(),
+        ),
+        Operand::NotAnEnumValue => (
+            "a value that is not in its enum".to_owned(),
+            format!("compare with one of its values, e.g. `{name} = value`"),
+        ),
+        Operand::Set => (
+            format!("`{op}`"),
+            format!("test membership instead: `value in {name}`"),
+        ),
+        // Two facts cannot be compared with each other (yet).
+        Operand::OtherName {
+            name: other,
+            is_fact,
+        } => (
+            format!(
+                "the {} `{other}`; gdl compares a fact only with a constant",
+                if *is_fact { "fact" } else { "definition" }
+            ),
+            format!(
+                "compare each fact with a threshold, e.g. `{name} {op} {example}`; \
+                 a relation between two measurements needs a fact of its own \
+                 (e.g. a ratio that the record system computes)"
+            ),
+        ),
+        Operand::NotANumber => (
+            "a value that is not a number".to_owned(),
+            format!("compare with a number, e.g. `{name} {op} {example}`"),
+        ),
+    }
+}
+
+pub(super) fn unit_mismatch(code: Code, model: &Model, mismatch: &UnitMismatch) -> Diagnostic {
+    match mismatch {
+        UnitMismatch::UnitOnNumber {
+            fact: id,
+            op,
+            value,
+            unit,
+            operand,
+        } => {
+            let fact = fact(model, *id);
+            // Dropping the unit is always valid; declaring a quantity is
+            // offered only in a unit gdl knows.
+            let plain = tidy_number(*value);
+            let known_unit = if parse_unit(&unit.node).is_ok() {
+                Some(unit.node.as_str())
+            } else {
+                unit_alias(&unit.node)
+            };
+            let drop = format!("drop the unit: `{} {} {plain}`", fact.name, op.symbol());
+            let help = match known_unit {
+                Some(known) => format!(
+                    "{drop}, or declare the fact as a quantity: `fact {}: quantity {known}`",
+                    fact.name
+                ),
+                None => drop,
+            };
+            Diagnostic::new(
+                code,
+                format!(
+                    "`{}` is a plain number, but it is compared with a quantity in `{}`",
+                    fact.name, unit.node
+                ),
+            )
+            .primary(unit.span, "unexpected unit")
+            .secondary(fact.span, "declared as `number`")
+            .help(help)
+            .fix(*operand, plain)
+        }
+        UnitMismatch::NoUnit {
+            fact: id,
+            expected,
+            op,
+            value,
+            operand,
+        } => {
+            let fact = fact(model, *id);
+            no_unit(code, &fact.name, *op, *value, expected, *operand)
+                .secondary(fact.span, "declared here")
+        }
+        UnitMismatch::Dimension {
+            fact: id,
+            expected,
+            unit,
+            found,
+        } => {
+            let fact = fact(model, *id);
+            Diagnostic::new(
+                code,
+                format!(
+                    "`{}` is measured in {} ({}), which does not convert to `{}` ({})",
+                    fact.name, expected.text, expected.dimension, unit.node, found.dimension
+                ),
+            )
+            .primary(unit.span, format!("this measures {}", found.dimension))
+            .secondary(fact.span, format!("declared in {}", expected.text))
+            .help(format!(
+                "compare with a value in a unit of {}, such as {}",
+                expected.dimension, expected.text
+            ))
+        }
+        UnitMismatch::DurationNotTime { unit, found } => Diagnostic::new(
+            code,
+            format!("a duration needs a unit of time, not `{}`", unit.node),
+        )
+        .primary(unit.span, format!("this measures {}", found.dimension))
+        .help("use d, wk, mo or a (years), or declare a `quantity` instead"),
+    }
+}
+
+/// E0302 for a number written without its fact's unit. A number between 0
+/// and 1 against a percentage is most likely a fraction (`0.92` for 92 %):
+/// writing `0.92 %` would silently mean something a hundred times smaller.
+fn no_unit(
+    code: Code,
+    fact_name: &str,
+    op: CmpOp,
+    value: f64,
+    fact_unit: &Unit,
+    at: Span,
+) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        code,
+        format!(
+            "`{fact_name}` is a quantity in {}, but this number has no unit",
+            fact_unit.text
+        ),
+    );
+    let is_fraction = fact_unit.text == "%" && value > 0.0 && value < 1.0;
+    let op = op.symbol();
+    let (label, help, replacement) = if is_fraction {
+        let percent = format!("{} %", tidy_number(value * 100.0));
+        (
+            "a fraction, not a percentage",
+            format!(
+                "a fraction is not a percentage: {} is {percent}; write `{fact_name} {op} {percent}`",
+                tidy_number(value),
+            ),
+            percent,
+        )
+    } else {
+        let written = format!("{} {}", tidy_number(value), fact_unit.text);
+        (
+            "no unit",
+            format!("write the unit: `{fact_name} {op} {written}`"),
+            written,
+        )
+    };
+    diagnostic
+        .primary(at, label)
+        .help(help)
+        .fix(at, replacement)
+}
+
+/// A number as a help text writes it: 12 significant digits, so that
+/// `0.92 * 100` reads `92`, not `92.00000000000001`.
+fn tidy_number(value: f64) -> String {
+    let rounded: f64 = format!("{value:.11e}").parse().unwrap_or(value);
+    format!("{rounded}")
+}
+
+pub(super) fn unknown_unit(code: Code, unit: &Spanned<String>, part: &str) -> Diagnostic {
+    let diagnostic = Diagnostic::new(code, format!("unknown unit `{}`", unit.node))
+        .primary(unit.span, format!("`{part}` is not understood"));
+    match unit_alias(&unit.node) {
+        Some(ucum) => diagnostic
+            .help(format!(
+                "gdl writes units in UCUM style: did you mean `{ucum}` (UCUM's symbol for `{}`)?",
+                unit.node
+            ))
+            .fix(unit.span, ucum),
+        None => diagnostic.help(
+            "write units in UCUM style: mg, g/L, mL/min/1.73m2, mm[Hg], 10*9/L, d, wk, mo, a",
+        ),
+    }
+}
+
+/// The help names the closest value, or lists the first ones; the enum's
+/// declaration is shown unless it is the built-in `Action`.
+pub(super) fn unknown_enum_value(
+    code: Code,
+    model: &Model,
+    value: &Spanned<String>,
+    enum_id: EnumId,
+) -> Diagnostic {
+    let Some(enum_type) = model.enums.get(enum_id.index()) else {
+        return Diagnostic::new(code, format!("`{}` is not a value", value.node))
+            .primary(value.span, "not in the enum");
+    };
+    let mut diagnostic = Diagnostic::new(
+        code,
+        format!("`{}` is not a value of `{}`", value.node, enum_type.name),
+    )
+    .primary(value.span, "not in the enum")
+    .help(enum_type.suggest(&value.node));
+    if let Some(closest) = enum_type.closest(&value.node) {
+        diagnostic = diagnostic.fix(value.span, closest);
+    }
+    if enum_id != model.action_enum {
+        diagnostic = diagnostic.secondary(enum_type.span, "enum declared here");
+    }
+    diagnostic
+}
+
+pub(super) fn missing_citation(code: Code, missing: &MissingCitation) -> Diagnostic {
+    match missing {
+        MissingCitation::Contraindication { action, condition } => Diagnostic::new(
+            code,
+            format!("a contraindication of `{action}` cites no evidence"),
+        )
+        .primary(*condition, "this contraindication")
+        .help("add `cite KEY` after the clause, naming the reference that supports it"),
+        MissingCitation::Rule {
+            rule,
+            outcome,
+            avoids_only,
+        } => {
+            let verb = if *avoids_only {
+                "advises avoiding an action"
+            } else {
+                "recommends"
+            };
+            Diagnostic::new(
+                code,
+                format!("rule `{}` {verb} without citing evidence", rule.node),
+            )
+            .primary(rule.span, "no `cite`")
+            .secondary(*outcome, "this outcome needs evidence")
+            .help("add `cite KEY` naming the reference(s) that support it")
+        }
+    }
+}
+
+pub(super) fn malformed_pmid(code: Code, pmid: &Spanned<String>) -> Diagnostic {
+    Diagnostic::new(code, format!("`{}` is not a PubMed ID", pmid.node))
+        .primary(pmid.span, "expected 1 to 8 digits, not starting with 0")
+        .help("copy the number from the PubMed address, e.g. pubmed/14501840 → pmid 14501840")
+}
+
+pub(super) fn malformed_doi(code: Code, doi: &Spanned<String>) -> Diagnostic {
+    Diagnostic::new(code, format!("`{}` is not a DOI", doi.node))
+        .primary(doi.span, "expected `10.NNNN/suffix`")
+        .help("write the DOI without the https://doi.org/ prefix, e.g. doi \"10.1002/art.21023\"")
+}
+
+pub(super) fn empty_rule(code: Code, rule: &Spanned<String>, missing: RuleLacks) -> Diagnostic {
+    let missing = match missing {
+        RuleLacks::Condition => "has no `when` condition",
+        RuleLacks::Outcome => "has no `then` and no `else-escalate`",
+    };
+    Diagnostic::new(code, format!("rule `{}` {missing}", rule.node))
+        .primary(rule.span, "this rule can never do anything")
+        .help("a rule needs `when CONDITION` and at least one `then recommend ACTION` (or `else-escalate \"reason\"`)")
+}
+
+pub(super) fn unknown_lint(code: Code, lint: &Spanned<String>) -> Diagnostic {
+    let diagnostic = Diagnostic::new(code, format!("unknown lint `{}`", lint.node))
+        .primary(lint.span, "not a diagnostic name");
+    let names = Code::ALL.iter().map(|c| c.name());
+    suggest(diagnostic, &lint.node, lint.span, names, |d| {
+        d.help("see docs/diagnostics.md for the lint names")
+    })
+}
+
+pub(super) fn enum_too_large(code: Code, model: &Model, enum_id: EnumId, span: Span) -> Diagnostic {
+    let (name, size) = model
+        .enums
+        .get(enum_id.index())
+        .map_or(("?", 0), |e| (e.name.as_str(), e.values.len()));
+    Diagnostic::new(
+        code,
+        format!("`{name}` has {size} values; a `set of` fact holds at most {MAX_SET_VALUES}"),
+    )
+    .primary(span, "set of a large enum")
+    .help("split the enum, or use several bool facts")
+}
