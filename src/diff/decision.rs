@@ -25,21 +25,9 @@ use std::fmt;
 use batsat::Lit;
 
 use crate::analysis::{Encoding, Kleene};
-use crate::eval::{EscalationCause, Evaluation, Program, Withholding};
+pub use crate::eval::WithheldBecause;
+use crate::eval::{Evaluation, Program, decision as plain};
 use crate::sema::{ActionId, Member, Model, Outcome, RuleId};
-
-/// Why an alternative was withheld, as far as a decision goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum WithheldBecause {
-    /// A contraindication holds.
-    Contraindicated,
-    /// A rule that applies says to avoid it.
-    Avoided,
-    /// A contraindication may hold (unknown facts).
-    MayBeContraindicated,
-    /// A rule that may apply says to avoid it.
-    MayBeAvoided,
-}
 
 /// One decision of a patient's report.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -133,12 +121,7 @@ impl fmt::Display for Decision {
                 action,
                 because,
             } => {
-                let because = match because {
-                    WithheldBecause::Contraindicated => "contraindicated",
-                    WithheldBecause::Avoided => "avoided by a rule",
-                    WithheldBecause::MayBeContraindicated => "may be contraindicated",
-                    WithheldBecause::MayBeAvoided => "may be avoided by a rule",
-                };
+                let because = because.words();
                 write!(f, "withhold {action}: {because} (rule {rule})")
             }
             Decision::Avoid { rule, action } => write!(f, "avoid {action} (rule {rule})"),
@@ -233,59 +216,45 @@ impl<'m> Names<'m> {
     }
 }
 
-fn because(why: &Withholding) -> WithheldBecause {
-    match why {
-        Withholding::Contraindicated(_) => WithheldBecause::Contraindicated,
-        Withholding::Avoided(_) => WithheldBecause::Avoided,
-        Withholding::Unsettled { .. } => WithheldBecause::MayBeContraindicated,
-        Withholding::MaybeAvoided { .. } => WithheldBecause::MayBeAvoided,
-    }
-}
-
 /// The decisions the interpreter reached for one patient.
 pub fn of_evaluation(names: &Names<'_>, evaluation: &Evaluation) -> Vec<Decision> {
-    let mut decisions = Vec::new();
-    for recommendation in &evaluation.recommended {
-        decisions.push(Decision::Recommend {
-            rule: names.rule(recommendation.rule),
-            action: names.action(recommendation.action),
-        });
-    }
-    for withheld in evaluation.withheld() {
-        decisions.push(Decision::Withhold {
-            rule: names.rule(withheld.rule),
-            action: names.action(withheld.action),
-            because: because(&withheld.why),
-        });
-    }
-    for avoidance in &evaluation.avoided {
-        decisions.push(Decision::Avoid {
-            rule: names.rule(avoidance.rule),
-            action: names.action(avoidance.action),
-        });
-    }
-    for escalation in &evaluation.escalations {
-        decisions.push(match &escalation.cause {
-            EscalationCause::UnknownCondition { rule, .. } => Decision::Undecided {
-                rule: names.rule(*rule),
+    let mut decisions: Vec<Decision> = plain::decisions(evaluation)
+        .into_iter()
+        .map(|decision| match decision {
+            plain::Decision::Recommend { rule, action } => Decision::Recommend {
+                rule: names.rule(rule),
+                action: names.action(action),
             },
-            EscalationCause::NoAlternative { rule, choice, .. } => {
-                names.no_alternative(*rule, *choice)
-            }
-            EscalationCause::Exclusive { group, .. } => Decision::Exclusive {
+            plain::Decision::Withhold {
+                rule,
+                action,
+                because,
+            } => Decision::Withhold {
+                rule: names.rule(rule),
+                action: names.action(action),
+                because,
+            },
+            plain::Decision::Avoid { rule, action } => Decision::Avoid {
+                rule: names.rule(rule),
+                action: names.action(action),
+            },
+            plain::Decision::Undecided { rule } => Decision::Undecided {
+                rule: names.rule(rule),
+            },
+            plain::Decision::NoAlternative { rule, choice } => names.no_alternative(rule, choice),
+            plain::Decision::Exclusive { group } => Decision::Exclusive {
                 actions: names
                     .model
                     .exclusives
-                    .get(*group)
+                    .get(group)
                     .map(|g| names.exclusive(&g.actions))
                     .unwrap_or_default(),
             },
-            EscalationCause::ImplausibleFacts { .. } => Decision::Implausible,
-        });
-    }
-    if evaluation.nothing_applies() {
-        decisions.push(Decision::NothingApplies);
-    }
+            plain::Decision::Implausible => Decision::Implausible,
+            plain::Decision::NothingApplies => Decision::NothingApplies,
+        })
+        .collect();
+    // Names can make two decisions one (rules renamed alike).
     decisions.sort();
     decisions.dedup();
     decisions

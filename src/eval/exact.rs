@@ -47,13 +47,66 @@ pub struct Plan {
     /// The condition reads each atom once: then, for a patient whose
     /// invariants all hold already, Kleene logic is exact for it.
     pub read_once: bool,
+    /// Every answer, precomputed: see [`Table`]. `None` when it would be
+    /// larger than [`TABLE_LIMIT`] or the program's room for tables; the
+    /// search answers instead.
+    table: Option<Table>,
 }
+
+/// At most this many entries in a plan's [`Table`] (a byte each).
+pub const TABLE_LIMIT: usize = 1 << 20;
+
+/// At most this many table entries for all the plans of one program, so
+/// that a hostile guideline with many large plans cannot take gigabytes:
+/// plans beyond it search instead (the shipped guideline needs 330,000).
+pub const PROGRAM_TABLE_LIMIT: usize = 1 << 23;
+
+/// A plan's answers for every patient, computed the first time one is
+/// needed (a program is built for one patient as often as for a cohort,
+/// and most plans are never consulted for one patient). Each atom the plan
+/// reads is a digit: a fact's cell (bool, enum value, number range), or
+/// one member of a set fact (absent or present), with one more digit
+/// value for unknown, so a set known member by member is read as exactly
+/// as one known whole. An entry holds which values the condition can take
+/// over the completions the invariants allow (bit 0 true, bit 1 false):
+/// deciding is one lookup instead of a search, and the cohorts with
+/// unknown facts pay almost nothing for exactness.
+#[derive(Clone, Debug)]
+struct Table {
+    /// The atoms, each with its number of known values.
+    digits: Vec<(FactId, Digit, usize)>,
+    /// The number of entries: the product of each digit's values and one.
+    size: usize,
+    /// One entry per index (digits in order, least significant first),
+    /// filled on first use; shared by the threads of a cohort run.
+    entries: std::sync::OnceLock<Vec<u8>>,
+}
+
+/// How an atom's value is read from a patient's value.
+#[derive(Clone, Debug)]
+enum Digit {
+    Bool,
+    /// The cell among sorted constants ([`cell_of`]).
+    Number(Vec<f64>),
+    Enum,
+    /// Whether this member is in the set.
+    Member(u32),
+}
+
+const CAN_HOLD: u8 = 1;
+const CAN_FAIL: u8 = 2;
 
 impl Plan {
     /// The plan for a condition, or `None` when it needs none (Kleene logic
     /// is exact for it: see [`kleene_is_exact`]) or when its facts have
     /// more than [`BUDGET`] combinations of values.
     pub fn new(model: &Model, condition: &Condition) -> Option<Plan> {
+        Plan::within(model, condition, &mut TABLE_LIMIT.clone())
+    }
+
+    /// [`Plan::new`], its table counted against `table_budget` (entries
+    /// left for the program's tables): without room, the plan searches.
+    pub fn within(model: &Model, condition: &Condition, table_budget: &mut usize) -> Option<Plan> {
         if kleene_is_exact(model, condition) {
             return None;
         }
@@ -140,20 +193,35 @@ impl Plan {
                 ops
             })
             .collect();
-        Some(Plan {
+        let mut plan = Plan {
             facts: domains,
             invariants,
             own,
             condition_ops,
             invariant_ops,
             read_once,
-        })
+            table: None,
+        };
+        plan.table = Table::new(model, &conditions, &plan, *table_budget);
+        if let Some(table) = &plan.table {
+            *table_budget -= table.size;
+        }
+        Some(plan)
     }
 
     /// The condition's value for `patient`: true (or false) when every
     /// value its unknown facts can take under the invariants makes it true
     /// (or false); unknown when both happen, or when no value is allowed.
     pub fn decide(&self, patient: &Patient) -> Tri {
+        if let Some(table) = &self.table {
+            return table.decide(self, patient);
+        }
+        self.search(patient)
+    }
+
+    /// [`Plan::decide`] by searching the completions (the table's oracle,
+    /// and the way for plans too large for one).
+    fn search(&self, patient: &Patient) -> Tri {
         let mut unknown: Vec<(FactId, &[Value])> = self
             .facts
             .iter()
@@ -186,6 +254,153 @@ impl Plan {
             .iter()
             .all(|ops| run_ops(ops, values, &mut stack) != Tri::False);
         allowed.then(|| run_ops(&self.condition_ops, values, &mut stack))
+    }
+}
+
+impl Table {
+    /// The table of a plan whose facts are read by `conditions` (the
+    /// plan's condition and invariants); `None` beyond [`TABLE_LIMIT`] or
+    /// `room` entries.
+    fn new(model: &Model, conditions: &[&Condition], plan: &Plan, room: usize) -> Option<Table> {
+        let mut digits = Vec::new();
+        let mut size = 1usize;
+        for (fact, cells) in &plan.facts {
+            let ty = &model.facts.get(fact.index())?.ty;
+            let fact_digits = match ty {
+                Type::Bool => vec![(*fact, Digit::Bool, 2)],
+                Type::Number | Type::Quantity(_) => {
+                    vec![(
+                        *fact,
+                        Digit::Number(constants(model, conditions, *fact)),
+                        cells.len(),
+                    )]
+                }
+                Type::Enum(_) => vec![(*fact, Digit::Enum, cells.len())],
+                Type::Set(_) => tested_members(model, conditions, *fact)
+                    .into_iter()
+                    .map(|member| (*fact, Digit::Member(member), 2))
+                    .collect(),
+            };
+            for digit in fact_digits {
+                size = size.checked_mul(digit.2 + 1)?;
+                if size > TABLE_LIMIT.min(room) {
+                    return None;
+                }
+                digits.push(digit);
+            }
+        }
+        Some(Table {
+            digits,
+            size,
+            entries: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// Every entry, lowest index first. An index with an unknown digit
+    /// merges the entries with that digit set to each known value: lower
+    /// indices (unknown is a digit's highest value), so already filled.
+    fn fill(&self, plan: &Plan) -> Vec<u8> {
+        let mut entries = vec![0u8; self.size];
+        let facts = self.digits.iter().map(|(fact, _, _)| fact.index());
+        let mut values: Vec<Value> = vec![Value::Unknown; facts.max().map_or(0, |m| m + 1)];
+        let mut stack = Vec::new();
+        // The digits of the current index, counted up as the index is.
+        let mut digit_values = vec![0usize; self.digits.len()];
+        for index in 0..self.size {
+            let mut stride = 1;
+            let mut unknown = None;
+            for ((_, _, count), value) in self.digits.iter().zip(&digit_values) {
+                if value == count {
+                    unknown = Some((stride, *count));
+                    break;
+                }
+                stride *= count + 1;
+            }
+            let entry = match unknown {
+                Some((stride, count)) => {
+                    let first = index - count * stride;
+                    (0..count)
+                        .filter_map(|value| entries.get(first + value * stride))
+                        .fold(0, |merged, entry| merged | entry)
+                }
+                None => {
+                    for (fact, digit, _) in &self.digits {
+                        if let (Digit::Member(_), Some(place)) =
+                            (digit, values.get_mut(fact.index()))
+                        {
+                            *place = Value::Set(0);
+                        }
+                    }
+                    for ((fact, digit, _), value) in self.digits.iter().zip(&digit_values) {
+                        if let Some(place) = values.get_mut(fact.index()) {
+                            *place = match (digit, *place) {
+                                (Digit::Bool, _) => Value::Bool(*value == 1),
+                                (Digit::Number(constants), _) => {
+                                    Value::Number(cell_value(constants, *value))
+                                }
+                                (Digit::Enum, _) => Value::Enum(*value as u32),
+                                (Digit::Member(member), Value::Set(bits)) => Value::Set(
+                                    bits | (u128::from(*value == 1) << (*member).min(127)),
+                                ),
+                                (Digit::Member(_), other) => other,
+                            };
+                        }
+                    }
+                    let allowed = plan
+                        .invariant_ops
+                        .iter()
+                        .all(|ops| run_ops(ops, &values, &mut stack) == Tri::True);
+                    match run_ops(&plan.condition_ops, &values, &mut stack) {
+                        _ if !allowed => 0,
+                        Tri::True => CAN_HOLD,
+                        Tri::False => CAN_FAIL,
+                        Tri::Unknown => CAN_HOLD | CAN_FAIL,
+                    }
+                }
+            };
+            if let Some(place) = entries.get_mut(index) {
+                *place = entry;
+            }
+            // The next index's digits.
+            for ((_, _, count), value) in self.digits.iter().zip(digit_values.iter_mut()) {
+                *value += 1;
+                if *value <= *count {
+                    break;
+                }
+                *value = 0;
+            }
+        }
+        entries
+    }
+
+    /// The plan's decision for a patient: one lookup.
+    fn decide(&self, plan: &Plan, patient: &Patient) -> Tri {
+        let mut index = 0;
+        let mut stride = 1;
+        for (fact, digit, count) in &self.digits {
+            let value = match (digit, patient.get(*fact)) {
+                (Digit::Bool, Value::Bool(b)) => usize::from(b),
+                (Digit::Number(constants), Value::Number(x)) => cell_of(constants, x),
+                (Digit::Enum, Value::Enum(v)) => v as usize,
+                (Digit::Member(member), Value::Set(bits)) => {
+                    usize::from(*member < 128 && bits & (1u128 << member) != 0)
+                }
+                (Digit::Member(member), Value::Unknown) => {
+                    patient.member(*fact, *member).map_or(*count, usize::from)
+                }
+                // Unknown, or a value of the wrong kind (which the facts
+                // reader never gives): unknown, which escalates.
+                _ => *count,
+            };
+            index += value.min(*count) * stride;
+            stride *= count + 1;
+        }
+        let entries = self.entries.get_or_init(|| self.fill(plan));
+        match entries.get(index).copied().unwrap_or(0) {
+            CAN_HOLD => Tri::True,
+            CAN_FAIL => Tri::False,
+            _ => Tri::Unknown,
+        }
     }
 }
 
@@ -839,7 +1054,12 @@ mod tests {
                     // only what it leaves unknown.
                     let kleene = meaning(&model, &rule.condition, &|f| patient.get(f));
                     let (decided, expected) = match &plan {
-                        Some(plan) if kleene == Tri::Unknown => (plan.decide(&patient), expected),
+                        Some(plan) if kleene == Tri::Unknown => {
+                            // The table and the search it replaces agree.
+                            assert!(plan.table.is_some(), "seed {seed}: no table");
+                            assert_eq!(plan.search(&patient), expected, "seed {seed}: search");
+                            (plan.decide(&patient), expected)
+                        }
                         // Without a plan, Kleene logic must be exact.
                         None => (kleene, expected),
                         Some(_) => (kleene, kleene),
@@ -889,5 +1109,33 @@ mod shipped {
             ["rule muscle_cyclophosphamide_after_others"],
             "the decisions without a plan"
         );
+    }
+
+    /// Every plan of the shipped guideline decides by table lookup, so its
+    /// cohorts never pay for a search.
+    #[test]
+    fn every_plan_of_the_shipped_guideline_has_a_table() {
+        let text = std::fs::read_to_string("guidelines/dermatomyositis.gdl").unwrap_or_default();
+        let model = crate::test_model(&text);
+        let conditions = model.rules.iter().map(|r| (&r.name, &r.condition)).chain(
+            model.actions.iter().flat_map(|a| {
+                a.contraindications
+                    .iter()
+                    .chain(&a.cautions)
+                    .map(move |c| (&a.name, &c.condition))
+            }),
+        );
+        let mut plans = 0;
+        for (name, condition) in conditions {
+            if let Some(plan) = Plan::new(&model, condition) {
+                plans += 1;
+                let entries = plan.table.as_ref().map_or(0, |t| t.size);
+                if std::env::var_os("GDL_TABLE_STATS").is_some() {
+                    eprintln!("{name}: {} facts, {entries} entries", plan.facts.len());
+                }
+                assert!(plan.table.is_some(), "{name}: no table");
+            }
+        }
+        assert!(plans > 20, "{plans} plans");
     }
 }

@@ -256,6 +256,17 @@ impl<'p, 'm> Run<'p, 'm> {
                 *slot = Tri::select(kind == Kind::Set, (word >> (bit % 64)) & 1 == 1);
             }
         }
+        // Sets known member by member (only when asking what an answer
+        // leads to): their known members, read one by one.
+        if patient.has_partial_sets() {
+            for &(node, index, bit) in &schedule.set_leaves {
+                if let Some(present) = patient.member(FactId(index), bit)
+                    && let Some(slot) = run.values.get_mut(node as usize)
+                {
+                    *slot = Tri::from_bool(present);
+                }
+            }
+        }
         for &node in &schedule.other_leaves {
             let value = run.leaf(node);
             if let Some(slot) = run.values.get_mut(node as usize) {
@@ -379,6 +390,36 @@ impl<'p, 'm> Run<'p, 'm> {
         // Marked in a bitset, then listed: in fact order, each once, in a
         // vector of the right size.
         let mut found = IndexSet::new(self.program.model.facts.len());
+        self.unknown_leaves(root, |leaf| {
+            if let Some(fact) = leaf_fact(leaf) {
+                found.insert(fact as usize);
+            }
+        });
+        let mut out = Vec::with_capacity(found.len());
+        out.extend(found.iter().map(|index| FactId(index as u32)));
+        out
+    }
+
+    /// The unknown atoms an unknown condition reads through unknown parts:
+    /// a fact, or one member of a set fact (added to `atoms` once each).
+    pub(crate) fn unknown_atoms(&self, root: u32, atoms: &mut Vec<(FactId, Option<u32>)>) {
+        self.unknown_leaves(root, |leaf| {
+            let atom = match leaf {
+                Node::SetHas { fact, bit } => Some((FactId(*fact), Some(*bit))),
+                other => leaf_fact(other).map(|fact| (FactId(fact), None)),
+            };
+            if let Some(atom) = atom
+                && !atoms.contains(&atom)
+            {
+                atoms.push(atom);
+            }
+        });
+    }
+
+    /// Calls `visit` on each unknown leaf reached from `root` through
+    /// unknown nodes only: parts whose value is known cannot change the
+    /// result.
+    fn unknown_leaves(&self, root: u32, mut visit: impl FnMut(&Node)) {
         // Each definition once: one used twice at every level of a chain
         // would otherwise be walked an exponential number of times.
         let mut expanded = IndexSet::new(self.program.definitions.len());
@@ -389,37 +430,88 @@ impl<'p, 'm> Run<'p, 'm> {
             if self.node(index) != Tri::Unknown {
                 continue;
             }
-            match self.program.nodes.get(index as usize) {
-                Some(
-                    Node::Fact(fact)
-                    | Node::Compare { fact, .. }
-                    | Node::EnumIn { fact, .. }
-                    | Node::SetHas { fact, .. },
-                ) => {
-                    found.insert(*fact as usize);
-                }
-                Some(Node::Definition(id)) => {
+            let Some(node) = self.program.nodes.get(index as usize) else {
+                continue;
+            };
+            match node {
+                Node::Fact(_)
+                | Node::Compare { .. }
+                | Node::EnumIn { .. }
+                | Node::SetHas { .. } => visit(node),
+                Node::Definition(id) => {
                     if let Some(definition) = self.program.definitions.get(*id as usize)
                         && expanded.insert(*id as usize)
                     {
                         stack.push(definition.root);
                     }
                 }
-                Some(Node::Not(inner)) => stack.push(*inner),
-                Some(Node::And { start, len } | Node::Or { start, len }) => {
+                Node::Not(inner) => stack.push(*inner),
+                Node::And { start, len } | Node::Or { start, len } => {
                     stack.extend_from_slice(self.children(*start, *len))
                 }
-                Some(Node::Implies(left, right)) => {
+                Node::Implies(left, right) => {
                     stack.push(*left);
                     stack.push(*right);
                 }
-                Some(Node::Const(_)) | None => {}
+                Node::Const(_) => {}
             }
         }
-        let mut out = Vec::with_capacity(found.len());
-        out.extend(found.iter().map(|index| FactId(index as u32)));
-        out
     }
+}
+
+/// The fact a leaf reads.
+fn leaf_fact(leaf: &Node) -> Option<u32> {
+    match leaf {
+        Node::Fact(fact)
+        | Node::Compare { fact, .. }
+        | Node::EnumIn { fact, .. }
+        | Node::SetHas { fact, .. } => Some(*fact),
+        _ => None,
+    }
+}
+
+/// The unknown atoms (a fact, or one member of a set fact) an escalation
+/// turns on, among the facts it needs: those its undecided condition, or
+/// the unsettled withholdings of its alternatives, read through unknown
+/// parts. Empty for a conflict or implausible facts, which no answer
+/// about an unknown fact settles.
+pub(crate) fn escalation_atoms(
+    program: &Program<'_>,
+    patient: &Patient,
+    escalation: &Escalation,
+) -> Vec<(FactId, Option<u32>)> {
+    let run = Run::new(program, patient);
+    let mut roots = Vec::new();
+    match &escalation.cause {
+        EscalationCause::UnknownCondition { rule, .. } => {
+            roots.extend(program.rules.get(rule.index()).map(|r| r.root));
+        }
+        EscalationCause::NoAlternative { withheld, .. } => {
+            for item in withheld {
+                match &item.why {
+                    Withholding::Unsettled { clauses, .. } => {
+                        let compiled = program.contraindications.get(item.action.index());
+                        roots.extend(clauses.iter().filter_map(|clause| {
+                            compiled.and_then(|c| c.get(*clause)).map(|c| c.root)
+                        }));
+                    }
+                    Withholding::MaybeAvoided { rules, .. } => roots.extend(
+                        rules
+                            .iter()
+                            .filter_map(|rule| program.rules.get(rule.index()).map(|r| r.root)),
+                    ),
+                    Withholding::Contraindicated(_) | Withholding::Avoided(_) => {}
+                }
+            }
+        }
+        EscalationCause::Exclusive { .. } | EscalationCause::ImplausibleFacts { .. } => {}
+    }
+    let mut atoms = Vec::new();
+    for root in roots {
+        run.unknown_atoms(root, &mut atoms);
+    }
+    atoms.retain(|(fact, _)| escalation.needs.contains(fact));
+    atoms
 }
 
 /// Evaluates the guideline for one patient.

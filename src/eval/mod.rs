@@ -3,6 +3,8 @@
 //! producing an [`Evaluation`]. Reading facts from JSON is the `facts`
 //! layer's, above this one: eval never reads JSON.
 
+pub mod answers;
+pub mod decision;
 pub mod exact;
 pub mod explain;
 mod interp;
@@ -10,6 +12,7 @@ mod logic;
 mod patient;
 mod program;
 
+pub use decision::WithheldBecause;
 pub use interp::{
     Avoidance, CautionNote, Escalation, EscalationCause, Evaluation, Recommendation, RuleStatus,
     Scratch, Withheld, Withholding, evaluate, evaluate_in,

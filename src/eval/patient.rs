@@ -49,6 +49,10 @@ pub struct Patient {
     words: Vec<u64>,
     /// Members 64..128 of set values, by fact; empty until one is stored.
     high: Vec<u64>,
+    /// Sets known member by member: (fact, members known, members present).
+    /// Their facts are unknown as a whole. Empty except when `gdl` asks
+    /// what answering one question would lead to (`eval::answers`).
+    partial: Vec<(FactId, u128, u128)>,
 }
 
 impl Patient {
@@ -64,6 +68,7 @@ impl Patient {
             kinds: vec![Kind::Unknown; facts],
             words: vec![0; facts],
             high: Vec::new(),
+            partial: Vec::new(),
         }
     }
 
@@ -122,6 +127,9 @@ impl Patient {
         else {
             return;
         };
+        if !self.partial.is_empty() {
+            self.partial.retain(|(f, _, _)| *f != fact);
+        }
         *slot_kind = kind;
         *slot_word = word;
         if high != 0 && self.high.is_empty() {
@@ -130,6 +138,55 @@ impl Patient {
         if let Some(slot) = self.high.get_mut(index) {
             *slot = high;
         }
+    }
+
+    /// Whether `member` is in set fact `fact`: `None` when unknown. A set
+    /// known whole answers for every member; an unknown one for the members
+    /// given by [`Patient::set_member`].
+    pub fn member(&self, fact: FactId, member: u32) -> Option<bool> {
+        let bit = 1u128.checked_shl(member)?;
+        match self.get(fact) {
+            Value::Set(bits) => Some(bits & bit != 0),
+            Value::Unknown => self
+                .partial
+                .iter()
+                .find(|(f, known, _)| *f == fact && known & bit != 0)
+                .map(|(_, _, present)| present & bit != 0),
+            _ => None,
+        }
+    }
+
+    /// Makes one member of a set fact known, present or not, leaving the
+    /// others as they were. On a set known whole it changes that member.
+    pub fn set_member(&mut self, fact: FactId, member: u32, present: bool) {
+        let Some(bit) = 1u128.checked_shl(member) else {
+            return;
+        };
+        match self.get(fact) {
+            Value::Set(bits) => {
+                let bits = if present { bits | bit } else { bits & !bit };
+                self.set(fact, Value::Set(bits));
+            }
+            Value::Unknown if fact.index() < self.len() => {
+                match self.partial.iter_mut().find(|(f, _, _)| *f == fact) {
+                    Some((_, known, bits)) => {
+                        *known |= bit;
+                        *bits = if present { *bits | bit } else { *bits & !bit };
+                    }
+                    None => self
+                        .partial
+                        .push((fact, bit, if present { bit } else { 0 })),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether some set is known member by member (the interpreter then
+    /// reads those members one by one).
+    #[inline]
+    pub(crate) fn has_partial_sets(&self) -> bool {
+        !self.partial.is_empty()
     }
 
     /// Every fact's value, by fact index.
@@ -156,16 +213,27 @@ impl Patient {
 /// Patients are equal when their ids and values are (however stored).
 impl PartialEq for Patient {
     fn eq(&self, other: &Patient) -> bool {
-        self.id == other.id && self.len() == other.len() && self.values().eq(other.values())
+        let mut mine = self.partial.clone();
+        let mut theirs = other.partial.clone();
+        mine.sort_by_key(|(fact, _, _)| *fact);
+        theirs.sort_by_key(|(fact, _, _)| *fact);
+        self.id == other.id
+            && self.len() == other.len()
+            && self.values().eq(other.values())
+            && mine == theirs
     }
 }
 
 impl fmt::Debug for Patient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Patient")
+        let mut debug = f.debug_struct("Patient");
+        debug
             .field("id", &self.id)
-            .field("values", &self.values().collect::<Vec<_>>())
-            .finish()
+            .field("values", &self.values().collect::<Vec<_>>());
+        if !self.partial.is_empty() {
+            debug.field("partial", &self.partial);
+        }
+        debug.finish()
     }
 }
 
@@ -199,6 +267,29 @@ mod tests {
         assert_eq!(patient.get(FactId(10)), Value::Set(2));
         patient.set(FactId(10), Value::Unknown);
         assert_eq!(patient.get(FactId(10)), Value::Unknown);
+    }
+
+    #[test]
+    fn a_set_can_be_known_member_by_member() {
+        let mut patient = Patient::with_unknown(2);
+        let set = FactId(1);
+        assert_eq!(patient.member(set, 3), None);
+        patient.set_member(set, 3, true);
+        patient.set_member(set, 5, false);
+        assert_eq!(patient.get(set), Value::Unknown);
+        assert_eq!(patient.member(set, 3), Some(true));
+        assert_eq!(patient.member(set, 5), Some(false));
+        assert_eq!(patient.member(set, 4), None);
+        assert!(patient.has_partial_sets());
+        // Knowing the whole set replaces what was known of its members.
+        patient.set(set, Value::Set(1 << 4));
+        assert!(!patient.has_partial_sets());
+        assert_eq!(patient.member(set, 3), Some(false));
+        patient.set_member(set, 3, true);
+        assert_eq!(patient.get(set), Value::Set(1 << 4 | 1 << 3));
+        // A fact outside the model stays unknown.
+        patient.set_member(FactId(9), 0, true);
+        assert_eq!(patient.member(FactId(9), 0), None);
     }
 
     #[test]

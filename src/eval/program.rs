@@ -579,6 +579,7 @@ fn exact_roots(
         }
     }
     let mut roots: Vec<ExactRoot> = Vec::new();
+    let mut table_room = super::exact::PROGRAM_TABLE_LIMIT;
     for (root, decision) in decisions {
         let slot = resolve(&schedule.value_at, root);
         if roots.iter().any(|r| r.slot == slot) {
@@ -587,7 +588,7 @@ fn exact_roots(
         let Some(condition) = decision.condition(model) else {
             continue;
         };
-        if let Some(plan) = super::exact::Plan::new(model, condition) {
+        if let Some(plan) = super::exact::Plan::within(model, condition, &mut table_room) {
             roots.push(ExactRoot { slot, plan });
         }
     }

@@ -13,8 +13,8 @@
 //! serde_json.
 
 use super::{
-    AvoidItem, Builder, CautionItem, Citation, EscalationItem, EscalationReason, FactJson, Facts,
-    RecommendedItem, Report, RuleInfo, WithheldItem,
+    AvoidItem, BranchItem, Builder, CautionItem, Citation, EscalationItem, EscalationReason,
+    FactJson, Facts, RecommendedItem, Report, RuleInfo, WithheldItem,
 };
 use std::io::Write as _;
 
@@ -294,7 +294,7 @@ pub fn write_evaluation(
     w.list(&evaluation.avoided, |w, a| w.avoidance(&builder, a));
     w.raw(",\"escalations\":");
     w.list(&evaluation.escalations, |w, e| {
-        w.escalation(&builder.escalation(&e.cause, &e.needs));
+        w.escalation(&builder.escalation(e));
     });
     w.tail(evaluation.nothing_applies());
     let cited = builder.cited.borrow();
@@ -791,6 +791,35 @@ impl<'o> Writer<'o> {
         self.names(&item.needs);
         self.raw(",\"values\":");
         self.values(&item.values);
+        self.raw(",\"answers\":");
+        self.list(&item.answers, Writer::branch);
+        self.raw("}");
+    }
+
+    /// `{"if":[{"fact":…,"member":…,"condition":…}],"then":[{"decision":…,…}]}`
+    fn branch(&mut self, branch: &BranchItem<'_>) {
+        self.raw("{\"if\":");
+        self.list(&branch.answers, |w, answer| {
+            w.raw("{\"fact\":");
+            w.string(answer.fact);
+            w.raw(",\"member\":");
+            w.optional_string(answer.member);
+            w.raw(",\"condition\":");
+            w.string(&answer.condition);
+            w.raw("}");
+        });
+        self.raw(",\"then\":");
+        self.list(&branch.decisions, |w, decision| {
+            w.raw("{\"decision\":");
+            w.string(decision.decision);
+            w.raw(",\"rule\":");
+            w.optional_string(decision.rule);
+            w.raw(",\"action\":");
+            w.optional_string(decision.action);
+            w.raw(",\"because\":");
+            w.optional_string(decision.because);
+            w.raw("}");
+        });
         self.raw("}");
     }
 

@@ -4,6 +4,7 @@
 //! `docs/report.md`). A report borrows its strings from the model, the
 //! patient and the evaluation: building one copies no text.
 
+pub mod answers;
 pub mod explain;
 pub mod json;
 pub mod text;
@@ -11,12 +12,13 @@ pub mod text;
 use std::borrow::Cow;
 
 use crate::eval::{
-    Avoidance, EscalationCause, Evaluation, Patient, Program, Recommendation, Tri, Withheld,
-    Withholding,
+    Avoidance, Escalation, EscalationCause, Evaluation, Patient, Program, Recommendation, Tri,
+    Withheld, Withholding,
 };
 use crate::facts::write::FactJson;
 use crate::index_set::IndexSet;
 use crate::sema::{ActionId, FactId, Model, Reference, ReferenceId, Rule, RuleId};
+pub use answers::{AnswerItem, BranchItem, DecisionItem};
 
 /// The JSON schema identifier; bumped on any incompatible change.
 pub const SCHEMA: &str = "gdl-report/2";
@@ -281,6 +283,9 @@ pub struct EscalationItem<'a> {
     pub needs: Facts<'a>,
     /// Known values of the facts involved.
     pub values: Facts<'a>,
+    /// What each answer to the unknown facts it turns on leads to; empty
+    /// when it turns on none (or on too many to list).
+    pub answers: Vec<BranchItem<'a>>,
 }
 
 /// Why a decision goes to a clinician: words (see its `Display`), kept in
@@ -474,7 +479,7 @@ impl<'a, 'm> Builder<'a, 'm> {
         evaluation
             .escalations
             .iter()
-            .map(|e| self.escalation(&e.cause, &e.needs))
+            .map(|e| self.escalation(e))
             .collect()
     }
 
@@ -609,9 +614,12 @@ impl<'a, 'm> Builder<'a, 'm> {
         }
     }
 
-    fn escalation(&self, cause: &EscalationCause, needs: &'a [FactId]) -> EscalationItem<'a> {
-        let needs_names = self.facts(needs);
-        match cause {
+    fn escalation(&self, escalation: &'a Escalation) -> EscalationItem<'a> {
+        let needs_names = self.facts(&escalation.needs);
+        let answers = crate::eval::answers::answers(self.program, self.patient, escalation)
+            .map(|found| answers::branches(self.model, &found))
+            .unwrap_or_default();
+        match &escalation.cause {
             EscalationCause::UnknownCondition { rule, stops } => EscalationItem {
                 kind: "unknown-condition",
                 rule: Some(self.rule(*rule)),
@@ -622,6 +630,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                 },
                 needs: needs_names,
                 values: self.facts(&self.program.rules[rule.index()].facts),
+                answers,
             },
             EscalationCause::NoAlternative { rule, withheld, .. } => {
                 let model_rule = &self.model.rules[rule.index()];
@@ -651,6 +660,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                     reason: EscalationReason::Text(reason),
                     needs: needs_names,
                     values: self.facts(&self.program.rules[rule.index()].facts),
+                    answers,
                 }
             }
             EscalationCause::Exclusive { group, actions } => {
@@ -678,6 +688,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                     reason: EscalationReason::Text(Cow::Owned(reason)),
                     needs: self.facts(&[]),
                     values: self.facts(&[]),
+                    answers,
                 }
             }
             EscalationCause::ImplausibleFacts { invariant } => {
@@ -697,6 +708,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                     reason: EscalationReason::Text(Cow::Owned(reason)),
                     needs: self.facts(&[]),
                     values: self.facts(facts),
+                    answers,
                 }
             }
         }

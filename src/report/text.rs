@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{FactJson, Facts, Report, RuleInfo};
+use super::{BranchItem, FactJson, Facts, Report, RuleInfo};
 use crate::sema::ReferenceId;
 
 /// Renders a report as text, sections in a fixed order.
@@ -94,9 +94,37 @@ pub fn render(report: &Report) -> String {
             if !item.values.is_empty() {
                 let _ = writeln!(out, "      values: {}", values(&item.values));
             }
+            answers(&mut out, &item.answers);
         }
     }
     out
+}
+
+/// `what each answer leads to:` and a line per branch.
+fn answers(out: &mut String, branches: &[BranchItem]) {
+    if branches.is_empty() {
+        return;
+    }
+    out.push_str("      what each answer leads to:\n");
+    for branch in branches {
+        let answers: Vec<&str> = branch
+            .answers
+            .iter()
+            .map(|a| a.condition.as_str())
+            .collect();
+        let condition = if answers.is_empty() {
+            "whatever the answers".to_owned()
+        } else {
+            format!("if {}", answers.join(" and "))
+        };
+        let decisions: Vec<String> = branch.decisions.iter().map(|d| d.to_string()).collect();
+        let decisions = if decisions.is_empty() {
+            "nothing more is decided".to_owned()
+        } else {
+            decisions.join("; ")
+        };
+        let _ = writeln!(out, "        {condition}: {decisions}");
+    }
 }
 
 fn label(label: Option<&str>) -> String {
@@ -142,7 +170,7 @@ fn value(value: FactJson<'_>) -> String {
 }
 
 /// Integral values without a decimal point.
-fn number(x: f64) -> String {
+pub(crate) fn number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
     } else {

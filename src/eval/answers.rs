@@ -1,0 +1,636 @@
+//! What each answer leads to: for an escalation that waits on unknown
+//! facts, the questions it turns on and, for every way they can be
+//! answered, the decisions that follow ("methotrexate, unless it has
+//! already failed — then azathioprine").
+//!
+//! Input: a program, a patient and one of its escalations. The questions
+//! are the unknown atoms the escalation turns on ([`Question`]: a bool fact,
+//! an enum fact, a number fact by the ranges the guideline's constants cut,
+//! or one member of a set fact, the others left unknown). Every
+//! combination of answers is run through the interpreter; combinations
+//! whose facts contradict an invariant are left out. Output: the branches
+//! of the smallest decision tree that tells the outcomes apart, each with
+//! the answers on its path and the decisions that differ from branch to
+//! branch ([`Answers`]). Decisions every branch shares are not repeated:
+//! they are the rest of the report, or follow whatever the answers are.
+//!
+//! Bounded: at most [`ANSWER_LIMIT`] combinations; beyond that there are
+//! no answers, and the report keeps the facts it needs.
+
+use super::decision::{Decision, WithheldBecause, decisions};
+use super::exact::{cell_of, cell_value, constants};
+use super::interp::{Escalation, EscalationCause, Scratch, escalation_atoms, evaluate_in};
+use super::patient::{Patient, Value};
+use super::program::Program;
+use crate::sema::{Condition, FactId, Member, RuleId, Type};
+
+/// At most this many combinations of answers are run for one escalation.
+pub const ANSWER_LIMIT: usize = 64;
+
+/// A question an escalation turns on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Question {
+    /// The fact.
+    pub fact: FactId,
+    /// For a set fact: the member asked about.
+    pub member: Option<u32>,
+}
+
+/// One answer to a question.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Answer {
+    /// A bool fact is true, or a set has the member.
+    Yes,
+    /// A bool fact is false, or a set lacks the member.
+    No,
+    /// An enum fact has this value.
+    Enum(u32),
+    /// A number fact lies in this range of the constants the guideline
+    /// compares it with (in the fact's unit).
+    Number(Range),
+}
+
+/// A range of numbers: each bound a constant the guideline compares the
+/// fact with, and whether the range includes it; `None` for no bound.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Range {
+    /// The lower bound, and whether it is included.
+    pub low: Option<(f64, bool)>,
+    /// The upper bound, and whether it is included.
+    pub high: Option<(f64, bool)>,
+}
+
+/// One way the answers can go, and the decisions it leads to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Branch {
+    /// The answers on this branch's path, in the order they are asked.
+    pub answers: Vec<(Question, Answer)>,
+    /// The decisions of this branch that not every branch shares.
+    pub decisions: Vec<Decision>,
+}
+
+/// What each answer to an escalation's questions leads to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answers {
+    /// The branches, in the order of the answers (no before yes, lower
+    /// ranges first). A single branch with no answers: every answer leads
+    /// to the same decisions.
+    pub branches: Vec<Branch>,
+}
+
+/// The answers to an escalation's questions and where each leads; `None`
+/// when it turns on no unknown fact, when the combinations number more
+/// than [`ANSWER_LIMIT`], or when none is allowed by the invariants.
+pub fn answers(
+    program: &Program<'_>,
+    patient: &Patient,
+    escalation: &Escalation,
+) -> Option<Answers> {
+    if matches!(
+        escalation.cause,
+        EscalationCause::Exclusive { .. } | EscalationCause::ImplausibleFacts { .. }
+    ) {
+        return None;
+    }
+    let questions: Vec<(Question, Vec<(Answer, Value)>)> =
+        escalation_atoms(program, patient, escalation)
+            .into_iter()
+            .map(|(fact, member)| {
+                let question = Question { fact, member };
+                let answers = possible_answers(program, question);
+                (question, answers)
+            })
+            .collect();
+    if questions.is_empty() {
+        return None;
+    }
+    let mut combinations = 1usize;
+    for (_, answers) in &questions {
+        combinations = combinations.checked_mul(answers.len())?;
+        if combinations > ANSWER_LIMIT || answers.is_empty() {
+            return None;
+        }
+    }
+    let scope = scope(program, &escalation.cause);
+    // Every combination, as an odometer turns (the first question fastest),
+    // with the decisions it leads to.
+    let mut outcomes: Vec<(Vec<usize>, Vec<Decision>)> = Vec::new();
+    let mut scratch = Scratch::default();
+    let mut choice = vec![0usize; questions.len()];
+    for _ in 0..combinations {
+        let mut completed = patient.clone();
+        for ((question, answers), picked) in questions.iter().zip(&choice) {
+            if let Some((_, value)) = answers.get(*picked) {
+                match (question.member, value) {
+                    (Some(member), Value::Bool(present)) => {
+                        completed.set_member(question.fact, member, *present)
+                    }
+                    _ => completed.set(question.fact, *value),
+                }
+            }
+        }
+        let evaluation = evaluate_in(program, &completed, &mut scratch);
+        let mut found = decisions(&evaluation);
+        if !found.contains(&Decision::Implausible) {
+            found.retain(|decision| in_scope(decision, &scope));
+            outcomes.push((choice.clone(), found));
+        }
+        for (digit, (_, answers)) in choice.iter_mut().zip(&questions) {
+            *digit += 1;
+            if *digit < answers.len() {
+                break;
+            }
+            *digit = 0;
+        }
+    }
+    let (first, rest) = outcomes.split_first()?;
+    let shared: Vec<Decision> = first
+        .1
+        .iter()
+        .filter(|d| rest.iter().all(|(_, other)| other.contains(d)))
+        .copied()
+        .collect();
+    for (_, found) in &mut outcomes {
+        found.retain(|d| !shared.contains(d));
+    }
+    let all: Vec<&(Vec<usize>, Vec<Decision>)> = outcomes.iter().collect();
+    let mut branches = Vec::new();
+    tree(&questions, &all, &mut Vec::new()).branches(&questions, &mut Vec::new(), &mut branches);
+    Some(Answers { branches })
+}
+
+/// The rules whose decisions an escalation is about: its rule and, when
+/// it stops a first-match section, the rules of that section after it.
+fn scope(program: &Program<'_>, cause: &EscalationCause) -> Vec<RuleId> {
+    match cause {
+        EscalationCause::UnknownCondition { rule, stops } => {
+            let mut rules = vec![*rule];
+            if let Some(section) = stops {
+                let member = Member::Section(*section);
+                let under = program.rules_under(&member);
+                rules.extend(under.iter().skip_while(|r| *r != rule).skip(1));
+            }
+            rules
+        }
+        EscalationCause::NoAlternative { rule, .. } => vec![*rule],
+        EscalationCause::Exclusive { .. } | EscalationCause::ImplausibleFacts { .. } => Vec::new(),
+    }
+}
+
+/// Whether a decision is one an answer is about: a decision of a rule in
+/// scope, other than an alternative that may be withheld (the branch's
+/// own escalation says what is still unknown).
+fn in_scope(decision: &Decision, scope: &[RuleId]) -> bool {
+    match decision {
+        Decision::Withhold {
+            because: WithheldBecause::MayBeAvoided | WithheldBecause::MayBeContraindicated,
+            ..
+        } => false,
+        Decision::Recommend { rule, .. }
+        | Decision::Withhold { rule, .. }
+        | Decision::Avoid { rule, .. }
+        | Decision::Undecided { rule }
+        | Decision::NoAlternative { rule, .. } => scope.contains(rule),
+        Decision::Exclusive { .. } | Decision::Implausible | Decision::NothingApplies => false,
+    }
+}
+
+/// The possible answers to a question, each with the value it gives the
+/// fact (for a set member, whether it is present).
+fn possible_answers(program: &Program<'_>, question: Question) -> Vec<(Answer, Value)> {
+    let model = program.model;
+    let Some(fact) = model.facts.get(question.fact.index()) else {
+        return Vec::new();
+    };
+    if question.member.is_some() {
+        return vec![
+            (Answer::No, Value::Bool(false)),
+            (Answer::Yes, Value::Bool(true)),
+        ];
+    }
+    match &fact.ty {
+        Type::Bool => vec![
+            (Answer::No, Value::Bool(false)),
+            (Answer::Yes, Value::Bool(true)),
+        ],
+        Type::Enum(id) => {
+            let size = model.enums.get(id.index()).map_or(0, |e| e.values.len());
+            (0..size as u32)
+                .map(|value| (Answer::Enum(value), Value::Enum(value)))
+                .collect()
+        }
+        Type::Number | Type::Quantity(_) => {
+            // The ranges every condition of the guideline cuts, so that an
+            // answer means the same to every rule.
+            let conditions = every_condition(program);
+            let constants = constants(model, &conditions, question.fact);
+            (0..=2 * constants.len())
+                .map(|cell| (range_of(&constants, cell), cell_value(&constants, cell)))
+                // A range between adjacent floats holds no number.
+                .filter(|(range, x)| range_of(&constants, cell_of(&constants, *x)) == *range)
+                .map(|(range, x)| (Answer::Number(range), Value::Number(x)))
+                .collect()
+        }
+        // A whole set is never a question: its members are.
+        Type::Set(_) => Vec::new(),
+    }
+}
+
+/// The range of cell `cell` among sorted constants (see
+/// `exact::cell_value`): odd cells are the constants, even ones the gaps.
+fn range_of(constants: &[f64], cell: usize) -> Range {
+    if cell % 2 == 1 {
+        let bound = constants.get(cell / 2).map(|c| (*c, true));
+        return Range {
+            low: bound,
+            high: bound,
+        };
+    }
+    Range {
+        low: cell
+            .checked_sub(1)
+            .and_then(|c| constants.get(c / 2))
+            .map(|c| (*c, false)),
+        high: constants.get(cell / 2).map(|c| (*c, false)),
+    }
+}
+
+/// Every condition of the model: rules, clauses, invariants, definitions.
+fn every_condition<'m>(program: &Program<'m>) -> Vec<&'m Condition> {
+    let model = program.model;
+    let mut conditions: Vec<&Condition> = model.rules.iter().map(|r| &r.condition).collect();
+    for action in &model.actions {
+        conditions.extend(action.contraindications.iter().map(|c| &c.condition));
+        conditions.extend(action.cautions.iter().map(|c| &c.condition));
+    }
+    conditions.extend(model.invariants.iter().map(|i| &i.condition));
+    conditions.extend(model.definitions.iter().map(|d| &d.condition));
+    conditions
+}
+
+/// A tree of questions over some combinations: a leaf when they all lead
+/// to the same decisions, else a question and a subtree per answer.
+enum Tree {
+    Leaf(Vec<Decision>),
+    Ask(usize, Vec<(Answer, Tree)>),
+}
+
+impl Tree {
+    fn leaves(&self) -> usize {
+        match self {
+            Tree::Leaf(_) => 1,
+            Tree::Ask(_, branches) => branches.iter().map(|(_, t)| t.leaves()).sum(),
+        }
+    }
+
+    /// Adds a branch per leaf, with the answers on its path.
+    fn branches(
+        &self,
+        questions: &[(Question, Vec<(Answer, Value)>)],
+        path: &mut Vec<(Question, Answer)>,
+        out: &mut Vec<Branch>,
+    ) {
+        match self {
+            Tree::Leaf(decisions) => out.push(Branch {
+                answers: path.clone(),
+                decisions: decisions.clone(),
+            }),
+            Tree::Ask(slot, subtrees) => {
+                let Some((question, _)) = questions.get(*slot) else {
+                    return;
+                };
+                for (answer, subtree) in subtrees {
+                    path.push((*question, *answer));
+                    subtree.branches(questions, path, out);
+                    path.pop();
+                }
+            }
+        }
+    }
+}
+
+/// The tree with the fewest leaves that tells the combinations' outcomes
+/// apart (ties go to the question asked first), neighbouring number
+/// ranges with one outcome merged into one range. At most
+/// [`ANSWER_LIMIT`] combinations, so trying every order is cheap.
+fn tree(
+    questions: &[(Question, Vec<(Answer, Value)>)],
+    outcomes: &[&(Vec<usize>, Vec<Decision>)],
+    asked: &mut Vec<usize>,
+) -> Tree {
+    let first = outcomes.first().map(|(_, found)| found);
+    if outcomes.iter().all(|(_, found)| Some(found) == first) {
+        return Tree::Leaf(first.cloned().unwrap_or_default());
+    }
+    let mut best: Option<Tree> = None;
+    for (slot, (_, answers)) in questions.iter().enumerate() {
+        if asked.contains(&slot) {
+            continue;
+        }
+        let mut subtrees: Vec<(Answer, Tree)> = Vec::new();
+        asked.push(slot);
+        for (index, (answer, _)) in answers.iter().enumerate() {
+            let group: Vec<&(Vec<usize>, Vec<Decision>)> = outcomes
+                .iter()
+                .filter(|(choice, _)| choice.get(slot) == Some(&index))
+                .copied()
+                .collect();
+            if group.is_empty() {
+                continue;
+            }
+            let subtree = tree(questions, &group, asked);
+            // Neighbouring ranges leading to the same decisions: one range.
+            if let (
+                Some((Answer::Number(range), Tree::Leaf(before))),
+                Answer::Number(next),
+                Tree::Leaf(now),
+            ) = (subtrees.last_mut(), answer, &subtree)
+                && before == now
+            {
+                range.high = next.high;
+                continue;
+            }
+            subtrees.push((*answer, subtree));
+        }
+        asked.pop();
+        if subtrees.len() < 2 {
+            continue;
+        }
+        let candidate = Tree::Ask(slot, subtrees);
+        if best
+            .as_ref()
+            .is_none_or(|b| candidate.leaves() < b.leaves())
+        {
+            best = Some(candidate);
+        }
+    }
+    // Every question asked and still different cannot happen (a
+    // combination is one patient); kept as the first outcome.
+    best.unwrap_or_else(|| Tree::Leaf(first.cloned().unwrap_or_default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::evaluate;
+
+    const GUIDELINE: &str = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\n\
+        enum Drug { mtx, aza, other }\n\
+        fact weak: bool\nfact failed: set of Drug\nfact months: quantity mo\n\
+        action mtx\naction aza\naction wait\n\
+        section lines first-match {\n\
+          rule second {\n  when weak and not (mtx in failed and aza in failed)\n  then recommend mtx, aza\n  cite R\n}\n\
+          rule third {\n  when weak\n  else-escalate \"refer\"\n}\n\
+        }\n\
+        rule no_mtx {\n  when mtx in failed\n  then avoid mtx\n  cite R\n}\n\
+        rule no_aza {\n  when aza in failed\n  then avoid aza\n  cite R\n}\n\
+        rule early {\n  when months < 6 mo\n  then recommend wait\n  cite R\n}\n";
+
+    fn patient(model: &crate::sema::Model, weak: Option<bool>) -> Patient {
+        let mut patient = Patient::with_unknown(model.facts.len());
+        if let Some(weak) = weak {
+            patient.set(FactId(0), Value::Bool(weak));
+        }
+        patient
+    }
+
+    fn answers_for(text: &str, weak: Option<bool>, rule: &str) -> Answers {
+        let model = crate::test_model(text);
+        let program = Program::new(&model);
+        let patient = patient(&model, weak);
+        let evaluation = evaluate(&program, &patient);
+        let escalation = evaluation
+            .escalations
+            .iter()
+            .find(|e| match &e.cause {
+                EscalationCause::UnknownCondition { rule: r, .. }
+                | EscalationCause::NoAlternative { rule: r, .. } => {
+                    model.rules.get(r.index()).is_some_and(|m| m.name == rule)
+                }
+                _ => false,
+            })
+            .cloned();
+        let Some(escalation) = escalation else {
+            panic!("no escalation of {rule}: {evaluation:?}");
+        };
+        answers(&program, &patient, &escalation).unwrap_or(Answers { branches: vec![] })
+    }
+
+    /// "methotrexate, unless it has already failed — then azathioprine":
+    /// the unknown set is asked member by member, methotrexate first, as
+    /// that tree has fewest leaves.
+    #[test]
+    fn an_unknown_history_gives_one_branch_per_line() {
+        let found = answers_for(GUIDELINE, Some(true), "second");
+        let paths: Vec<Vec<(Option<u32>, Answer)>> = found
+            .branches
+            .iter()
+            .map(|b| b.answers.iter().map(|(q, a)| (q.member, *a)).collect())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                vec![(Some(0), Answer::No)],
+                vec![(Some(0), Answer::Yes), (Some(1), Answer::No)],
+                vec![(Some(0), Answer::Yes), (Some(1), Answer::Yes)],
+            ]
+        );
+        let (mtx, aza) = (crate::sema::ActionId(0), crate::sema::ActionId(1));
+        let (second, third) = (RuleId(0), RuleId(1));
+        let decisions: Vec<&[Decision]> = found
+            .branches
+            .iter()
+            .map(|b| b.decisions.as_slice())
+            .collect();
+        assert_eq!(
+            decisions[0],
+            [Decision::Recommend {
+                rule: second,
+                action: mtx
+            }]
+        );
+        assert!(decisions[1].contains(&Decision::Recommend {
+            rule: second,
+            action: aza
+        }));
+        assert_eq!(
+            decisions[2],
+            [Decision::NoAlternative {
+                rule: third,
+                choice: 0
+            }]
+        );
+    }
+
+    /// Neighbouring number ranges that lead to one outcome are one range;
+    /// a known fact is not asked about.
+    #[test]
+    fn ranges_with_one_outcome_merge() {
+        let found = answers_for(GUIDELINE, Some(false), "early");
+        let ranges: Vec<Answer> = found
+            .branches
+            .iter()
+            .flat_map(|b| b.answers.iter().map(|(_, a)| *a))
+            .collect();
+        assert_eq!(
+            ranges,
+            [
+                Answer::Number(Range {
+                    low: None,
+                    high: Some((6.0, false))
+                }),
+                Answer::Number(Range {
+                    low: Some((6.0, true)),
+                    high: None
+                }),
+            ]
+        );
+    }
+
+    /// Every allowed combination of answers follows exactly one branch, and
+    /// leads to that branch's decisions (beyond those all share), checked
+    /// by evaluating each combination again, for every partial patient of
+    /// a guideline with an invariant.
+    #[test]
+    fn branches_partition_the_answers_and_say_where_each_leads() {
+        let text = format!("{GUIDELINE}invariant aza in failed implies weak\n");
+        let model = crate::test_model(&text);
+        let program = Program::new(&model);
+        let weak = [None, Some(false), Some(true)];
+        let failed = [None, Some(0u128), Some(1), Some(2), Some(3)];
+        let months = [None, Some(3.0), Some(6.0), Some(9.0)];
+        let mut checked = 0;
+        for w in weak {
+            for f in failed {
+                for m in months {
+                    let mut patient = patient(&model, w);
+                    if let Some(bits) = f {
+                        patient.set(FactId(1), Value::Set(bits));
+                    }
+                    if let Some(x) = m {
+                        patient.set(FactId(2), Value::Number(x));
+                    }
+                    let evaluation = evaluate(&program, &patient);
+                    for escalation in &evaluation.escalations {
+                        let Some(found) = answers(&program, &patient, escalation) else {
+                            continue;
+                        };
+                        checked += check_branches(&program, &patient, escalation, &found);
+                    }
+                }
+            }
+        }
+        assert!(checked > 20, "{checked} combinations checked");
+    }
+
+    fn check_branches(
+        program: &Program<'_>,
+        patient: &Patient,
+        escalation: &Escalation,
+        found: &Answers,
+    ) -> usize {
+        let scope = scope(program, &escalation.cause);
+        let mut questions: Vec<Question> = Vec::new();
+        for branch in &found.branches {
+            for (question, _) in &branch.answers {
+                if !questions.contains(question) {
+                    questions.push(*question);
+                }
+            }
+        }
+        let answers: Vec<Vec<(Answer, Value)>> = questions
+            .iter()
+            .map(|q| possible_answers(program, *q))
+            .collect();
+        let mut outcomes: Vec<(Vec<Answer>, Vec<Decision>)> = Vec::new();
+        let mut choice = vec![0usize; questions.len()];
+        loop {
+            let mut completed = patient.clone();
+            let mut picked = Vec::new();
+            for ((question, options), index) in questions.iter().zip(&answers).zip(&choice) {
+                let Some((answer, value)) = options.get(*index) else {
+                    continue;
+                };
+                picked.push(*answer);
+                match (question.member, value) {
+                    (Some(member), Value::Bool(b)) => {
+                        completed.set_member(question.fact, member, *b)
+                    }
+                    _ => completed.set(question.fact, *value),
+                }
+            }
+            let mut found_decisions = decisions(&evaluate(program, &completed));
+            if !found_decisions.contains(&Decision::Implausible) {
+                found_decisions.retain(|d| in_scope(d, &scope));
+                outcomes.push((picked, found_decisions));
+            }
+            let mut position = 0;
+            while let (Some(digit), Some(options)) =
+                (choice.get_mut(position), answers.get(position))
+            {
+                *digit += 1;
+                if *digit < options.len() {
+                    break;
+                }
+                *digit = 0;
+                position += 1;
+            }
+            if position >= questions.len() {
+                break;
+            }
+        }
+        let shared: Vec<Decision> = outcomes
+            .first()
+            .map(|(_, d)| d.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|d| outcomes.iter().all(|(_, o)| o.contains(d)))
+            .collect();
+        for (picked, decisions) in &outcomes {
+            let within = |range: &Range, answer: &Answer| match answer {
+                Answer::Number(r) => {
+                    let above_low = match (range.low, r.low) {
+                        (None, _) => true,
+                        (Some(_), None) => false,
+                        (Some((a, ai)), Some((b, bi))) => a < b || (a == b && (ai || !bi)),
+                    };
+                    let below_high = match (range.high, r.high) {
+                        (None, _) => true,
+                        (Some(_), None) => false,
+                        (Some((a, ai)), Some((b, bi))) => a > b || (a == b && (ai || !bi)),
+                    };
+                    above_low && below_high
+                }
+                _ => false,
+            };
+            let matching: Vec<&Branch> = found
+                .branches
+                .iter()
+                .filter(|branch| {
+                    branch.answers.iter().all(|(question, answer)| {
+                        let slot = questions.iter().position(|q| q == question);
+                        let given = slot.and_then(|s| picked.get(s));
+                        match (answer, given) {
+                            (Answer::Number(range), Some(given)) => within(range, given),
+                            (answer, Some(given)) => answer == given,
+                            (_, None) => false,
+                        }
+                    })
+                })
+                .collect();
+            assert_eq!(
+                matching.len(),
+                1,
+                "{picked:?} follows {} branches",
+                matching.len()
+            );
+            let expected: Vec<Decision> = decisions
+                .iter()
+                .filter(|d| !shared.contains(d))
+                .copied()
+                .collect();
+            assert_eq!(matching[0].decisions, expected, "{picked:?}");
+        }
+        outcomes.len()
+    }
+}
