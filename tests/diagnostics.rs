@@ -1,53 +1,19 @@
 //! Golden tests: every diagnostic code has an input under
-//! `tests/diagnostics/<lint-name>.gdl` (further cases of one lint in
-//! `<lint-name>.<case>.gdl`, or a generated input below) whose
-//! rendered output is an insta snapshot. Regenerate with
-//! `INSTA_UPDATE=always cargo test --test diagnostics` and review the diff.
+//! `tests/diagnostics/<lint-name>.gdl`, and each further way of producing
+//! it (another trigger, another wording) has its own
+//! `<lint-name>.<case>.gdl` (or a generated input below). Each snapshot
+//! holds the input's source and then its rendered diagnostics
+//! (`assert_diagnostics!`, in `tests/support/golden.rs`). Regenerate with
+//! `INSTA_UPDATE=always cargo test --test diagnostics` (or
+//! `cargo insta review`) and review the diff.
 
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use std::path::Path;
 
 use gdl::diagnostics::Code;
-use gdl::diagnostics::render::{self, HumanStyle, SourceFile};
 
-/// Renders every diagnostic for `bytes` both ways, as the CLI would.
-fn render_all(name: &str, bytes: &[u8]) -> (String, Vec<Code>) {
-    let (text, compiled) = gdl::check_bytes(bytes);
-    let source = SourceFile::new(name, text);
-    let mut out = String::new();
-    for diagnostic in &compiled.diagnostics {
-        out.push_str(&render::human(diagnostic, &source, HumanStyle::PLAIN));
-        out.push('\n');
-    }
-    out.push_str("----- SHORT\n");
-    for diagnostic in &compiled.diagnostics {
-        out.push_str(&render::short(diagnostic, &source));
-        out.push('\n');
-    }
-    // The edits help texts propose, as data (tests/fixes.rs applies them).
-    let fixes: Vec<_> = compiled
-        .diagnostics
-        .iter()
-        .filter_map(|d| d.fix.as_ref())
-        .collect();
-    if !fixes.is_empty() {
-        out.push_str("----- FIXES\n");
-        for fix in fixes {
-            let (line, column) = source.line_col(fix.span.start_usize());
-            let old = source
-                .text
-                .get(fix.span.start_usize()..fix.span.end as usize);
-            out.push_str(&format!(
-                "{line}:{column}: replace {:?} with {:?}\n",
-                old.unwrap_or(""),
-                fix.replacement
-            ));
-        }
-    }
-    let codes = compiled.diagnostics.iter().map(|d| d.code).collect();
-    (out, codes)
-}
+mod support;
 
 #[test]
 fn golden_diagnostics() {
@@ -57,7 +23,7 @@ fn golden_diagnostics() {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("input.gdl");
-        let (rendered, codes) = render_all(name, &bytes);
+        let codes = assert_diagnostics!(name, &bytes);
         // `<lint-name>.<case>.gdl` holds a further case of the same lint.
         let stem = name.trim_end_matches(".gdl");
         let stem = stem.split_once('.').map_or(stem, |(lint, _)| lint);
@@ -66,12 +32,11 @@ fn golden_diagnostics() {
             expected.is_some_and(|code| codes.contains(&code)),
             "{name} should produce diagnostic `{stem}`, got {codes:?}"
         );
-        insta::assert_snapshot!(rendered);
     });
 }
 
-/// Inputs too large or too regular to keep as files.
-fn generated_inputs() -> Vec<(Code, Vec<u8>)> {
+/// Inputs too large or too regular to keep as files, with what each is.
+fn generated_inputs() -> Vec<(Code, &'static str, Vec<u8>)> {
     let header = "guideline demo \"Demo\" { version \"1.0\" }\n";
     let mut too_large = header.as_bytes().to_vec();
     while too_large.len() <= gdl::syntax::limits::MAX_FILE_BYTES {
@@ -85,22 +50,39 @@ fn generated_inputs() -> Vec<(Code, Vec<u8>)> {
         values.join(", ")
     );
     vec![
-        (Code::FileTooLarge, too_large),
-        (Code::EnumTooLarge, big_enum.into_bytes()),
+        (
+            Code::FileTooLarge,
+            "a guideline header, then comment lines up to one byte over MAX_FILE_BYTES",
+            too_large,
+        ),
+        (
+            Code::EnumTooLarge,
+            "enum Big { v0, v1, ... } with MAX_SET_VALUES + 1 values, and fact picks: set of Big",
+            big_enum.into_bytes(),
+        ),
     ]
 }
 
 #[test]
 fn golden_generated_inputs() {
-    for (code, bytes) in generated_inputs() {
-        let (rendered, codes) = render_all("generated.gdl", &bytes);
+    for (code, what, bytes) in generated_inputs() {
+        let (rendered, codes) = support::golden::rendered_diagnostics("generated.gdl", &bytes);
         assert!(codes.contains(&code), "{code:?} not produced: {codes:?}");
-        // Keep snapshots readable: the enum line is thousands of characters.
+        // Keep snapshots readable: the input is described, not shown, and
+        // the enum line is thousands of characters.
         let rendered: String = rendered
             .lines()
             .map(|line| line.chars().take(120).collect::<String>() + "\n")
             .collect();
-        insta::assert_snapshot!(code.name(), rendered);
+        let snapshot = format!(
+            "----- SOURCE CODE: generated.gdl (generated: {what})\n----- DIAGNOSTICS\n{rendered}"
+        );
+        insta::with_settings!({
+            description => support::golden::REGENERATE_DIAGNOSTICS,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(code.name(), snapshot);
+        });
     }
 }
 
@@ -132,7 +114,7 @@ fn has_golden(code: Code) -> bool {
             .join("cases/errors")
             .join(format!("{}.cases.json", code.name()))
             .exists()
-        || generated_inputs().iter().any(|(c, _)| *c == code)
+        || generated_inputs().iter().any(|(c, _, _)| *c == code)
         || code == Code::Io
 }
 
