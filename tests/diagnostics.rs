@@ -137,3 +137,59 @@ fn every_code_has_a_golden_test_and_documentation() {
         );
     }
 }
+
+/// Codes with more than one trigger (another check, another place that
+/// emits it, another wording), and how many: each trigger has its own
+/// golden, `<lint-name>.gdl` and `<lint-name>.<case>.gdl` under
+/// `tests/diagnostics/` (or `.json` under `tests/facts/`). Raise the count
+/// with the case when a code gains a trigger.
+const SEVERAL_TRIGGERS: &[(Code, usize)] = &[
+    // expected token, arithmetic, chained `implies`, not a name, unit
+    // without a space, reserved word
+    (Code::SyntaxError, 6),
+    // a byte that is not UTF-8, a NUL byte
+    (Code::NotText, 2),
+    // parentheses, `not`
+    (Code::NestingTooDeep, 2),
+    // a name in a condition, a type, an action
+    (Code::UnknownName, 3),
+    // a name declared twice, the built-in `Action` redeclared
+    (Code::DuplicateDefinition, 2),
+    // no header, two headers
+    (Code::MissingHeader, 2),
+    // set compared with `=`, two facts compared, not a yes/no value, a
+    // definition compared, `in` over a non-set, a list over a non-enum
+    (Code::TypeMismatch, 6),
+    // another dimension, no unit (two wordings), a plain number with a
+    // unit, a duration not in time
+    (Code::UnitMismatch, 5),
+    // a rule, a contraindication
+    (Code::MissingCitation, 2),
+    // contraindicated, avoided
+    (Code::AlwaysWithheld, 2),
+    // a number without its unit, no `unit`, an unknown unit, another
+    // dimension
+    (Code::FactUnitMismatch, 4),
+];
+
+#[test]
+fn codes_with_several_triggers_have_a_golden_per_trigger() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let names: Vec<String> = ["diagnostics", "facts"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(root.join(dir)).into_iter().flatten())
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .collect();
+    for &(code, triggers) in SEVERAL_TRIGGERS {
+        let cases = names
+            .iter()
+            .filter(|name| name.split('.').next() == Some(code.name()))
+            .count();
+        assert!(
+            cases >= triggers,
+            "{} ({}) has {triggers} triggers but {cases} goldens",
+            code.id(),
+            code.name()
+        );
+    }
+}
