@@ -35,6 +35,16 @@ fn golden_diagnostics() {
     });
 }
 
+/// A byte-order mark before the header (as some editors on Windows write)
+/// is skipped: lines and columns are those an editor shows.
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    let codes = assert_diagnostics!(
+        "\u{feff}guideline demo \"Demo\" { version \"1.0\" }\nfact weak: bool \"Weak\"\n"
+    );
+    assert!(codes.contains(&Code::UnusedFact), "{codes:?}");
+}
+
 /// Inputs too large or too regular to keep as files, with what each is.
 fn generated_inputs() -> Vec<(Code, &'static str, Vec<u8>)> {
     let header = "guideline demo \"Demo\" { version \"1.0\" }\n";
