@@ -157,7 +157,8 @@ fn golden_reports_for_shipped_examples() {
 #[test]
 fn reports_are_byte_for_byte_deterministic() {
     let guideline = "tests/eval/alternatives/guideline.gdl";
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/alternatives/all-withheld.json");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/alternatives/all-withheld.json");
     let first = report_for(guideline, guideline, &path);
     for _ in 0..3 {
         assert_eq!(first, report_for(guideline, guideline, &path));
