@@ -1,53 +1,19 @@
 //! Golden tests: every diagnostic code has an input under
-//! `tests/diagnostics/<lint-name>.gdl` (further cases of one lint in
-//! `<lint-name>.<case>.gdl`, or a generated input below) whose
-//! rendered output is an insta snapshot. Regenerate with
-//! `INSTA_UPDATE=always cargo test --test diagnostics` and review the diff.
+//! `tests/diagnostics/<lint-name>.gdl`, and each further way of producing
+//! it (another trigger, another wording) has its own
+//! `<lint-name>.<case>.gdl` (or a generated input below). Each snapshot
+//! holds the input's source and then its rendered diagnostics
+//! (`assert_diagnostics!`, in `tests/support/golden.rs`). Regenerate with
+//! `INSTA_UPDATE=always cargo test --test diagnostics` (or
+//! `cargo insta review`) and review the diff.
 
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use std::path::Path;
 
 use gdl::diagnostics::Code;
-use gdl::diagnostics::render::{self, HumanStyle, SourceFile};
 
-/// Renders every diagnostic for `bytes` both ways, as the CLI would.
-fn render_all(name: &str, bytes: &[u8]) -> (String, Vec<Code>) {
-    let (text, compiled) = gdl::check_bytes(bytes);
-    let source = SourceFile::new(name, text);
-    let mut out = String::new();
-    for diagnostic in &compiled.diagnostics {
-        out.push_str(&render::human(diagnostic, &source, HumanStyle::PLAIN));
-        out.push('\n');
-    }
-    out.push_str("----- SHORT\n");
-    for diagnostic in &compiled.diagnostics {
-        out.push_str(&render::short(diagnostic, &source));
-        out.push('\n');
-    }
-    // The edits help texts propose, as data (tests/fixes.rs applies them).
-    let fixes: Vec<_> = compiled
-        .diagnostics
-        .iter()
-        .filter_map(|d| d.fix.as_ref())
-        .collect();
-    if !fixes.is_empty() {
-        out.push_str("----- FIXES\n");
-        for fix in fixes {
-            let (line, column) = source.line_col(fix.span.start_usize());
-            let old = source
-                .text
-                .get(fix.span.start_usize()..fix.span.end as usize);
-            out.push_str(&format!(
-                "{line}:{column}: replace {:?} with {:?}\n",
-                old.unwrap_or(""),
-                fix.replacement
-            ));
-        }
-    }
-    let codes = compiled.diagnostics.iter().map(|d| d.code).collect();
-    (out, codes)
-}
+mod support;
 
 #[test]
 fn golden_diagnostics() {
@@ -57,7 +23,7 @@ fn golden_diagnostics() {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("input.gdl");
-        let (rendered, codes) = render_all(name, &bytes);
+        let codes = assert_diagnostics!(name, &bytes);
         // `<lint-name>.<case>.gdl` holds a further case of the same lint.
         let stem = name.trim_end_matches(".gdl");
         let stem = stem.split_once('.').map_or(stem, |(lint, _)| lint);
@@ -66,12 +32,21 @@ fn golden_diagnostics() {
             expected.is_some_and(|code| codes.contains(&code)),
             "{name} should produce diagnostic `{stem}`, got {codes:?}"
         );
-        insta::assert_snapshot!(rendered);
     });
 }
 
-/// Inputs too large or too regular to keep as files.
-fn generated_inputs() -> Vec<(Code, Vec<u8>)> {
+/// A byte-order mark before the header (as some editors on Windows write)
+/// is skipped: lines and columns are those an editor shows.
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    let codes = assert_diagnostics!(
+        "\u{feff}guideline demo \"Demo\" { version \"1.0\" }\nfact weak: bool \"Weak\"\n"
+    );
+    assert!(codes.contains(&Code::UnusedFact), "{codes:?}");
+}
+
+/// Inputs too large or too regular to keep as files, with what each is.
+fn generated_inputs() -> Vec<(Code, &'static str, Vec<u8>)> {
     let header = "guideline demo \"Demo\" { version \"1.0\" }\n";
     let mut too_large = header.as_bytes().to_vec();
     while too_large.len() <= gdl::syntax::limits::MAX_FILE_BYTES {
@@ -85,22 +60,39 @@ fn generated_inputs() -> Vec<(Code, Vec<u8>)> {
         values.join(", ")
     );
     vec![
-        (Code::FileTooLarge, too_large),
-        (Code::EnumTooLarge, big_enum.into_bytes()),
+        (
+            Code::FileTooLarge,
+            "a guideline header, then comment lines up to one byte over MAX_FILE_BYTES",
+            too_large,
+        ),
+        (
+            Code::EnumTooLarge,
+            "enum Big { v0, v1, ... } with MAX_SET_VALUES + 1 values, and fact picks: set of Big",
+            big_enum.into_bytes(),
+        ),
     ]
 }
 
 #[test]
 fn golden_generated_inputs() {
-    for (code, bytes) in generated_inputs() {
-        let (rendered, codes) = render_all("generated.gdl", &bytes);
+    for (code, what, bytes) in generated_inputs() {
+        let (rendered, codes) = support::golden::rendered_diagnostics("generated.gdl", &bytes);
         assert!(codes.contains(&code), "{code:?} not produced: {codes:?}");
-        // Keep snapshots readable: the enum line is thousands of characters.
+        // Keep snapshots readable: the input is described, not shown, and
+        // the enum line is thousands of characters.
         let rendered: String = rendered
             .lines()
             .map(|line| line.chars().take(120).collect::<String>() + "\n")
             .collect();
-        insta::assert_snapshot!(code.name(), rendered);
+        let snapshot = format!(
+            "----- SOURCE CODE: generated.gdl (generated: {what})\n----- DIAGNOSTICS\n{rendered}"
+        );
+        insta::with_settings!({
+            description => support::golden::REGENERATE_DIAGNOSTICS,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(code.name(), snapshot);
+        });
     }
 }
 
@@ -132,7 +124,7 @@ fn has_golden(code: Code) -> bool {
             .join("cases/errors")
             .join(format!("{}.cases.json", code.name()))
             .exists()
-        || generated_inputs().iter().any(|(c, _)| *c == code)
+        || generated_inputs().iter().any(|(c, _, _)| *c == code)
         || code == Code::Io
 }
 
@@ -152,6 +144,62 @@ fn every_code_has_a_golden_test_and_documentation() {
         assert!(
             docs.contains(&heading),
             "docs/diagnostics.md lacks `{heading}`"
+        );
+    }
+}
+
+/// Codes with more than one trigger (another check, another place that
+/// emits it, another wording), and how many: each trigger has its own
+/// golden, `<lint-name>.gdl` and `<lint-name>.<case>.gdl` under
+/// `tests/diagnostics/` (or `.json` under `tests/facts/`). Raise the count
+/// with the case when a code gains a trigger.
+const SEVERAL_TRIGGERS: &[(Code, usize)] = &[
+    // expected token, arithmetic, chained `implies`, not a name, unit
+    // without a space, reserved word
+    (Code::SyntaxError, 6),
+    // a byte that is not UTF-8, a NUL byte
+    (Code::NotText, 2),
+    // parentheses, `not`
+    (Code::NestingTooDeep, 2),
+    // a name in a condition, a type, an action
+    (Code::UnknownName, 3),
+    // a name declared twice, the built-in `Action` redeclared
+    (Code::DuplicateDefinition, 2),
+    // no header, two headers
+    (Code::MissingHeader, 2),
+    // set compared with `=`, two facts compared, not a yes/no value, a
+    // definition compared, `in` over a non-set, a list over a non-enum
+    (Code::TypeMismatch, 6),
+    // another dimension, no unit (two wordings), a plain number with a
+    // unit, a duration not in time
+    (Code::UnitMismatch, 5),
+    // a rule, a contraindication
+    (Code::MissingCitation, 2),
+    // contraindicated, avoided
+    (Code::AlwaysWithheld, 2),
+    // a number without its unit, no `unit`, an unknown unit, another
+    // dimension
+    (Code::FactUnitMismatch, 4),
+];
+
+#[test]
+fn codes_with_several_triggers_have_a_golden_per_trigger() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let names: Vec<String> = ["diagnostics", "facts"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(root.join(dir)).into_iter().flatten())
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .collect();
+    for &(code, triggers) in SEVERAL_TRIGGERS {
+        let cases = names
+            .iter()
+            .filter(|name| name.split('.').next() == Some(code.name()))
+            .count();
+        assert!(
+            cases >= triggers,
+            "{} ({}) has {triggers} triggers but {cases} goldens",
+            code.id(),
+            code.name()
         );
     }
 }

@@ -170,3 +170,122 @@ fn readme_case_counts_come_from_the_cases() {
         "README.md should say `{expected}` (the numbers `gdl test --coverage guidelines/dermatomyositis.cases.json` gives)"
     );
 }
+
+/// Every `$ gdl …` transcript in the docs (and the README) whose files are
+/// in the repository is run, and must print what the block shows: standard
+/// output and error interleaved as on a terminal, each `...` line standing
+/// for any number of lines. Commands with pipes or redirections, and those
+/// naming files that exist only in the reader's directory (`patient.json`),
+/// are left out; so are commands shown without output.
+#[test]
+fn console_transcripts_are_real() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut docs: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("docs"))
+        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    docs.retain(|p| p.extension().is_some_and(|e| e == "md"));
+    docs.push(root.join("README.md"));
+    docs.sort();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for path in &docs {
+        let doc = std::fs::read_to_string(path).unwrap_or_default();
+        for (command, expected) in transcripts(&doc) {
+            if expected.is_empty() || !runnable(root, &command) {
+                continue;
+            }
+            let actual = run_combined(root, &command);
+            let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+            let actual_lines: Vec<&str> = actual.lines().collect();
+            if !matches(&expected, &actual_lines) {
+                failures.push(format!(
+                    "$ {command}\n--- {}\n{}\n--- gdl\n{actual}",
+                    path.display(),
+                    expected.join("\n")
+                ));
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 15,
+        "only {checked} transcripts found in the docs"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Whether a transcript's command can run here: `gdl …`, no shell syntax,
+/// and every file it names is in the repository.
+fn runnable(root: &Path, command: &str) -> bool {
+    let Some(args) = command.strip_prefix("gdl ") else {
+        return false;
+    };
+    if args.contains(['|', '>', '<', '\'', '"', '*', '$', ';', '&']) {
+        return false;
+    }
+    args.split_whitespace().all(|arg| {
+        let names_a_file = [".gdl", ".json", ".ndjson"]
+            .iter()
+            .any(|ext| arg.ends_with(ext));
+        !names_a_file || root.join(arg).exists()
+    })
+}
+
+/// Each `$ command` of the ```console blocks, with the lines it shows.
+fn transcripts(doc: &str) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let mut inside = false;
+    for line in doc.lines() {
+        if line.starts_with("```") {
+            inside = line == "```console";
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        if let Some(command) = line.strip_prefix("$ ") {
+            let command = command.split(" #").next().unwrap_or_default().trim();
+            out.push((command.to_owned(), Vec::new()));
+        } else if let Some((_, lines)) = out.last_mut() {
+            lines.push(line.to_owned());
+        }
+    }
+    out
+}
+
+/// Runs a `gdl` command line of the docs in the project root, standard
+/// output and error interleaved as on a terminal (both go to one file).
+fn run_combined(root: &Path, command: &str) -> String {
+    let file = std::env::temp_dir().join(format!(
+        "gdl-docs-{}-{}.txt",
+        std::process::id(),
+        command.len()
+    ));
+    let out = std::fs::File::create(&file).unwrap_or_else(|e| panic!("{e}"));
+    let err = out.try_clone().unwrap_or_else(|e| panic!("{e}"));
+    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    let _ = std::process::Command::new(env!("CARGO_BIN_EXE_gdl"))
+        .args(&args)
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .stdout(out)
+        .stderr(err)
+        .status();
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    let _ = std::fs::remove_file(&file);
+    text
+}
+
+/// Whether `actual` is `expected` with each `...` line standing for any
+/// number of lines.
+fn matches(expected: &[&str], actual: &[&str]) -> bool {
+    match expected.split_first() {
+        None => actual.is_empty(),
+        Some((first, rest)) if first.trim() == "..." => {
+            (0..=actual.len()).any(|skip| matches(rest, actual.get(skip..).unwrap_or_default()))
+        }
+        Some((first, rest)) => actual
+            .split_first()
+            .is_some_and(|(line, tail)| line.trim_end() == first.trim_end() && matches(rest, tail)),
+    }
+}

@@ -1,5 +1,5 @@
 //! JSON reports validate against `docs/report.schema.json` (schema
-//! `gdl-report/2`): the reports of the demo patients (`tests/run/`), of the
+//! `gdl-report/2`): the reports of the feature goldens (`tests/eval/`), of the
 //! shipped examples (`guidelines/examples/`), every line of the shipped
 //! cohort and of a cohort with unreadable lines, and the JSON shown in
 //! `docs/report.md` and `docs/facts.md`. What JSON Schema cannot say is
@@ -208,14 +208,26 @@ fn assert_valid(validator: &jsonschema::Validator, model: &Model, what: &str, co
 }
 
 #[test]
-fn demo_patient_reports_validate() {
+fn feature_patient_reports_validate() {
     let validator = validator();
-    let model = model("tests/guidelines/demo.gdl");
-    // tests/run/ holds only readable patients (the rejected ones are in
-    // tests/facts/), so every file must give a report.
-    for path in json_files("tests/run") {
-        let compact = report(&model, &path);
-        assert_valid(&validator, &model, &path.display().to_string(), &compact);
+    let mut features: Vec<PathBuf> = std::fs::read_dir(root().join("tests/eval"))
+        .unwrap_or_else(|e| panic!("tests/eval: {e}"))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_dir())
+        .collect();
+    features.sort();
+    assert!(features.len() >= 10, "{features:?}");
+    for feature in features {
+        let Some(name) = feature.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let model = model(&format!("tests/eval/{name}/guideline.gdl"));
+        // tests/eval/ holds only readable patients (the rejected ones are
+        // in tests/facts/), so every file must give a report.
+        for path in json_files(&format!("tests/eval/{name}")) {
+            let compact = report(&model, &path);
+            assert_valid(&validator, &model, &path.display().to_string(), &compact);
+        }
     }
 }
 

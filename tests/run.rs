@@ -1,7 +1,11 @@
-//! Golden tests of `gdl run`: facts errors (one per E05xx code, inputs under
-//! `tests/facts/<lint-name>.json`) and text + JSON reports for the example
-//! patients under `tests/run/` and `guidelines/examples/`. Regenerate with
-//! `INSTA_UPDATE=always cargo test --test run` and review the diff.
+//! Golden tests of `gdl run`: facts errors (one per E05xx code and trigger,
+//! inputs under `tests/facts/<lint-name>.json`); reports per feature, one
+//! directory each under `tests/eval/<feature>/` with its own small
+//! `guideline.gdl` and its patients (`*.json`), each snapshot holding the
+//! guideline, the facts and then the text, explanation and JSON report;
+//! and the reports of the shipped examples (`guidelines/examples/`).
+//! Regenerate with `INSTA_UPDATE=always cargo test --test run` (or
+//! `cargo insta review`) and review the diff.
 
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
@@ -101,10 +105,41 @@ fn report_for(guideline: &str, source_name: &str, facts_path: &Path) -> String {
     )
 }
 
+/// One snapshot per patient of each `tests/eval/<feature>/`: the
+/// feature's guideline, the patient's facts, then the report. Every
+/// guideline there checks clean, lints included, so the goldens show
+/// behaviour and not a warning's consequences.
 #[test]
-fn golden_reports_for_demo_patients() {
-    insta::glob!("run/*.json", |path| {
-        insta::assert_snapshot!(report_for("tests/guidelines/demo.gdl", "demo.gdl", path));
+fn golden_reports_per_feature() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    insta::glob!("eval/*/*.json", |path| {
+        let Some(dir) = path.parent() else {
+            panic!("{} has no directory", path.display())
+        };
+        let relative = |p: &Path| {
+            p.strip_prefix(root)
+                .map_or_else(|_| p.display().to_string(), |p| p.display().to_string())
+        };
+        let guideline = relative(&dir.join("guideline.gdl"));
+        let source = std::fs::read_to_string(root.join(&guideline)).unwrap_or_default();
+        let checked = gdl::check(&source);
+        assert!(
+            checked.diagnostics.is_empty(),
+            "{guideline} should check clean: {:#?}",
+            checked.diagnostics
+        );
+        let facts = std::fs::read_to_string(path).unwrap_or_default();
+        let snapshot = format!(
+            "----- GUIDELINE: {guideline}\n{source}----- FACTS: {}\n{facts}----- REPORT\n{}",
+            relative(path),
+            report_for(&guideline, &guideline, path)
+        );
+        insta::with_settings!({
+            description => support::golden::REGENERATE_REPORTS,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(snapshot);
+        });
     });
 }
 
@@ -121,14 +156,12 @@ fn golden_reports_for_shipped_examples() {
 
 #[test]
 fn reports_are_byte_for_byte_deterministic() {
+    let guideline = "tests/eval/alternatives/guideline.gdl";
     let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/run/all-alternatives-withheld.json");
-    let first = report_for("tests/guidelines/demo.gdl", "demo.gdl", &path);
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/alternatives/all-withheld.json");
+    let first = report_for(guideline, guideline, &path);
     for _ in 0..3 {
-        assert_eq!(
-            first,
-            report_for("tests/guidelines/demo.gdl", "demo.gdl", &path)
-        );
+        assert_eq!(first, report_for(guideline, guideline, &path));
     }
 }
 

@@ -1,15 +1,14 @@
 //! `gdl test` end to end: case-file errors (goldens under
 //! `tests/cases/errors/`, one per file, named after the diagnostic they
 //! produce when there is one), coverage of items `gdl check` proves
-//! unreachable, the JSON and JUnit formats, and the transcripts quoted in
-//! `docs/testing.md`, run for real so that they cannot drift.
+//! unreachable, and the JSON and JUnit formats (the transcripts quoted in
+//! `docs/testing.md` are run by `tests/docs.rs`, with every other one).
 //! Regenerate snapshots with `INSTA_UPDATE=always cargo test --test testing`
 //! and review them.
 
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use std::path::Path;
-use std::process::Command;
 
 use gdl::diagnostics::Code;
 
@@ -300,105 +299,6 @@ fn junit_escapes_every_name_and_message() {
         "{:?}",
         failure.text
     );
-}
-
-/// The ```console transcripts of `gdl test` in docs/ (testing.md, and the
-/// case-file errors of diagnostics.md) are the output of the real command
-/// (`...` stands for any number of lines), so that no quoted count or
-/// percentage can drift from what gdl prints.
-#[test]
-fn docs_testing_transcripts_are_real() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut docs: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("docs"))
-        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    docs.retain(|p| p.extension().is_some_and(|e| e == "md"));
-    docs.sort();
-    let all: Vec<(String, Vec<String>)> = docs
-        .iter()
-        .flat_map(|path| transcripts(&std::fs::read_to_string(path).unwrap_or_default()))
-        .collect();
-    let mut checked = 0;
-    let mut failures = Vec::new();
-    for (command, expected) in all {
-        if expected.is_empty() || !command.starts_with("gdl test ") {
-            continue;
-        }
-        let actual = run_combined(root, &command);
-        let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
-        let actual_lines: Vec<&str> = actual.lines().collect();
-        if !matches(&expected, &actual_lines) {
-            failures.push(format!(
-                "$ {command}\n--- docs/testing.md\n{}\n--- gdl\n{actual}",
-                expected.join("\n")
-            ));
-        }
-        checked += 1;
-    }
-    assert!(
-        checked >= 4,
-        "only {checked} transcripts found in docs/testing.md"
-    );
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
-
-/// Each `$ command` of the ```console blocks, with the lines it shows.
-fn transcripts(doc: &str) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    let mut inside = false;
-    for line in doc.lines() {
-        if line.starts_with("```") {
-            inside = line == "```console";
-            continue;
-        }
-        if !inside {
-            continue;
-        }
-        if let Some(command) = line.strip_prefix("$ ") {
-            let command = command.split(" #").next().unwrap_or_default().trim();
-            out.push((command.to_owned(), Vec::new()));
-        } else if let Some((_, lines)) = out.last_mut() {
-            lines.push(line.to_owned());
-        }
-    }
-    out
-}
-
-/// Runs a `gdl` command line of the docs in the project root, standard
-/// output and error interleaved as on a terminal (both go to one file).
-fn run_combined(root: &Path, command: &str) -> String {
-    let file = std::env::temp_dir().join(format!(
-        "gdl-docs-{}-{}.txt",
-        std::process::id(),
-        command.len()
-    ));
-    let out = std::fs::File::create(&file).unwrap_or_else(|e| panic!("{e}"));
-    let err = out.try_clone().unwrap_or_else(|e| panic!("{e}"));
-    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
-    let _ = Command::new(env!("CARGO_BIN_EXE_gdl"))
-        .args(&args)
-        .current_dir(root)
-        .env("NO_COLOR", "1")
-        .stdout(out)
-        .stderr(err)
-        .status();
-    let text = std::fs::read_to_string(&file).unwrap_or_default();
-    let _ = std::fs::remove_file(&file);
-    text
-}
-
-/// Whether `actual` is `expected` with each `...` line standing for any
-/// number of lines.
-fn matches(expected: &[&str], actual: &[&str]) -> bool {
-    match expected.split_first() {
-        None => actual.is_empty(),
-        Some((first, rest)) if first.trim() == "..." => {
-            (0..=actual.len()).any(|skip| matches(rest, actual.get(skip..).unwrap_or_default()))
-        }
-        Some((first, rest)) => actual
-            .split_first()
-            .is_some_and(|(line, tail)| line.trim_end() == first.trim_end() && matches(rest, tail)),
-    }
 }
 
 /// A small XML reader, enough to show that the JUnit output is well

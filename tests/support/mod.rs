@@ -1,6 +1,9 @@
-//! Running the `gdl` binary from integration tests, and the guidelines
-//! of the documentation's examples.
+//! Running the `gdl` binary from integration tests, the guidelines of
+//! the documentation's examples, and golden snapshots that hold their
+//! source (`golden`).
 #![allow(dead_code, reason = "each test file uses part of this module")]
+
+pub mod golden;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
