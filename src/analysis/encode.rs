@@ -156,7 +156,7 @@ impl Encoding {
                     }
                 }
                 Type::Enum(id) => {
-                    let size = model.enums[id.index()].values.len() as u32;
+                    let size = model.enums.at(*id).values.len() as u32;
                     let bits = (0..bits_for(size as usize))
                         .map(|_| encoding.fact_var(index))
                         .collect();

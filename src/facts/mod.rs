@@ -20,7 +20,7 @@ pub mod write;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::{Patient, Program};
 use crate::index_set::IndexSet;
-use crate::sema::FactId;
+use crate::sema::{EnumId, FactId};
 use crate::span::Span;
 use visitor::Shape;
 
@@ -181,8 +181,8 @@ impl Names {
     }
 
     /// The index of the value named `key` in enum `enum_index`.
-    fn enum_value(&self, enum_index: usize, key: &[u8]) -> Option<u32> {
-        self.enums.get(enum_index)?.find(key)
+    fn enum_value(&self, enum_id: EnumId, key: &[u8]) -> Option<u32> {
+        self.enums.get(enum_id.index())?.find(key)
     }
 }
 

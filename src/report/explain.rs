@@ -41,14 +41,14 @@ pub fn build(
 ) -> Vec<Explanation> {
     let model = program.model;
     let mut out = Vec::new();
-    for (index, status) in evaluation.rules.iter().enumerate() {
+    for (index, status) in evaluation.rules.iter_enumerated() {
         let word = match status {
             RuleStatus::Fired => "applies",
             RuleStatus::Undecided => "cannot be decided",
             _ => continue,
         };
         out.push(Explanation {
-            subject: format!("rule `{}` {word}", model.rules[index].name),
+            subject: format!("rule `{}` {word}", model.rules.at(index).name),
             steps: lines(program, patient, Target::Rule(index), source),
         });
     }
@@ -59,8 +59,8 @@ pub fn build(
             _ => continue,
         };
         for &clause in clauses {
-            let action = withheld.action.index();
-            let subject = format!("contraindication of `{}`", model.actions[action].name);
+            let action = withheld.action;
+            let subject = format!("contraindication of `{}`", model.actions.at(action).name);
             if out.iter().any(|e: &Explanation| e.subject == subject) {
                 continue;
             }

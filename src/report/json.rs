@@ -19,6 +19,7 @@ use super::{
 use std::io::Write as _;
 
 use crate::eval::{Avoidance, Evaluation, Patient, Program, Recommendation, Value};
+use crate::id_vec::Id;
 use crate::sema::{ActionId, FactId, Model, ReferenceId, RuleId, Type};
 
 /// JSON text that is the same in every report of one guideline, rendered
@@ -82,7 +83,7 @@ impl Fragments {
             ids: ids.into(),
             json: render(&|w| {
                 w.list(ids, |w, id| {
-                    let key = model.references.get(id.index()).map(|r| r.key.as_str());
+                    let key = model.references.get(*id).map(|r| r.key.as_str());
                     w.optional_string(key);
                 })
             }),
@@ -122,7 +123,7 @@ impl Fragments {
                     match &fact.ty {
                         Type::Bool => values.extend([Value::Bool(false), Value::Bool(true)]),
                         Type::Enum(e) => values.extend(
-                            (0..model.enums[e.index()].values.len() as u32).map(Value::Enum),
+                            (0..model.enums.at(*e).values.len() as u32).map(Value::Enum),
                         ),
                         _ => {}
                     }
@@ -180,7 +181,7 @@ impl Fragments {
                     actions
                         .into_iter()
                         .map(|id| {
-                            let action = &model.actions[id.index()];
+                            let action = &model.actions.at(id);
                             let head = render(&|w| {
                                 w.item_head(id, &action.name, action.label.as_deref(), &info);
                             });
@@ -302,9 +303,9 @@ pub fn write_evaluation(
     w.sequence(b'{', b'}', cited.iter(), |w, index| {
         let fragment = w.fragments.references.get(index).map(|b| &**b);
         if !w.copied(fragment)
-            && let Some(reference) = model.references.get(index)
+            && let Some(reference) = model.references.get(ReferenceId::from_index(index))
         {
-            w.reference(&Citation::of(ReferenceId(index as u32), reference));
+            w.reference(&Citation::of(ReferenceId::from_index(index), reference));
         }
     });
     w.raw("}");
@@ -577,7 +578,7 @@ impl<'o> Writer<'o> {
             return;
         }
         let start = self.out.len();
-        let fact = &facts.model.facts[id.index()];
+        let fact = &facts.model.facts.at(id);
         let members = match (&fact.ty, value) {
             (Type::Set(e), Value::Set(bits)) => self
                 .fragments

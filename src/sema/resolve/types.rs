@@ -14,7 +14,7 @@ const BUILTIN_TYPES: [&str; 4] = ["bool", "number", "quantity", "duration"];
 
 impl Resolver {
     fn check_set_size(&mut self, enum_id: EnumId, span: Span) -> Option<EnumId> {
-        let size = self.model.enums[enum_id.index()].values.len();
+        let size = self.model.enums.at(enum_id).values.len();
         if size <= MAX_SET_VALUES {
             return Some(enum_id);
         }

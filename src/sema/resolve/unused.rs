@@ -3,6 +3,7 @@
 
 use super::Resolver;
 use crate::sema::error::{Error, Unused};
+use crate::id_vec::{Id, IdVec};
 use crate::span::Span;
 
 impl Resolver {
@@ -34,9 +35,9 @@ impl Resolver {
 }
 
 /// The declarations not marked used, by name and span.
-fn unused<'m, T>(
-    declarations: &'m [T],
-    used: &'m [bool],
+fn unused<'m, I: Id, T>(
+    declarations: &'m IdVec<I, T>,
+    used: &'m IdVec<I, bool>,
     declared: impl Fn(&'m T) -> (&'m String, Span) + 'm,
 ) -> impl Iterator<Item = Unused> + 'm {
     declarations
