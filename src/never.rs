@@ -80,7 +80,7 @@ impl<T> OrNever<T> for Option<T> {
 
 #[cfg(test)]
 mod tests {
-    use super::{OrNever, never};
+    use super::OrNever;
 
     #[test]
     fn a_held_invariant_passes_through() {

@@ -51,8 +51,8 @@ fn indices_match_the_model() {
         names(model.rules.iter().map(|r| r.name.as_str()).collect()),
         names(native::RULE_NAMES.to_vec())
     );
-    let enum_of = |fact: u32| match model.facts[fact as usize].ty {
-        Type::Set(id) => model.enums[id.index()].values.clone(),
+    let enum_of = |fact: u32| match model.facts.as_slice()[fact as usize].ty {
+        Type::Set(id) => model.enums.at(id).values.clone(),
         _ => panic!("not a set"),
     };
     assert_eq!(

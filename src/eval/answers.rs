@@ -405,7 +405,7 @@ mod tests {
             .find(|e| match &e.cause {
                 EscalationCause::UnknownCondition { rule: r, .. }
                 | EscalationCause::NoAlternative { rule: r, .. } => {
-                    model.rules.get(r).is_some_and(|m| m.name == rule)
+                    model.rules.get(*r).is_some_and(|m| m.name == rule)
                 }
                 _ => false,
             })

@@ -877,7 +877,7 @@ pub(crate) fn meaning(
         },
         ConditionKind::Definition(id) => model
             .definitions
-            .get(id.index())
+            .get(*id)
             .map_or(Tri::Unknown, |d| meaning(model, &d.condition, value_of)),
         ConditionKind::Not(inner) => meaning(model, inner, value_of).negate(),
         ConditionKind::And(parts) => parts.iter().fold(Tri::True, |acc, part| {

@@ -897,7 +897,7 @@ mod tests {
     /// The value a condition at `root` must have: its Kleene meaning, or,
     /// where that is unknown and the root is a decision with an exact plan,
     /// the plan's decision (`exact`).
-    fn decided(program: &Program<'_>, patient: &Patient, condition: &Condition, root: u32) -> Tri {
+    fn decided(program: &Program<'_>, patient: &Patient, condition: &Condition, root: NodeId) -> Tri {
         let kleene = meaning(program.model, patient, condition);
         let slot = resolve(&program.schedule.value_at, root);
         match program.exact_roots().iter().find(|r| r.slot == slot) {
@@ -923,10 +923,10 @@ mod tests {
                 Type::Bool => Value::Bool(r % 2 == 0),
                 Type::Number | Type::Quantity(_) => Value::Number((r % 2000) as f64 / 10.0),
                 Type::Enum(id) => {
-                    Value::Enum((r % model.enums.at(id).values.len() as u64) as u32)
+                    Value::Enum((r % model.enums.at(*id).values.len() as u64) as u32)
                 }
                 Type::Set(id) => {
-                    let len = model.enums.at(id).values.len().min(127);
+                    let len = model.enums.at(*id).values.len().min(127);
                     let bits = u128::from(r) << 64 | u128::from(next());
                     Value::Set(bits & ((1u128 << len) - 1))
                 }

@@ -376,16 +376,16 @@ mod tests {
         for (index, fact) in model.facts.iter().enumerate() {
             assert_eq!(names.fact(fact.name.as_bytes()), Some(FactId(index as u32)));
         }
-        for (e, values) in model.enums.iter().enumerate() {
+        for (e, values) in model.enums.iter_enumerated() {
             for (index, value) in values.values.iter().enumerate() {
                 assert_eq!(names.enum_value(e, value.as_bytes()), Some(index as u32));
             }
         }
         for missing in ["", "b", "abc", "sites ", "Site", "scalpx"] {
             assert_eq!(names.fact(missing.as_bytes()), None, "{missing}");
-            assert_eq!(names.enum_value(0, missing.as_bytes()), None, "{missing}");
+            assert_eq!(names.enum_value(EnumId(0), missing.as_bytes()), None, "{missing}");
         }
-        assert_eq!(names.enum_value(7, b"scalp"), None, "no such enum");
+        assert_eq!(names.enum_value(EnumId(7), b"scalp"), None, "no such enum");
     }
 
     #[test]

@@ -354,7 +354,7 @@ mod tests {
         let text = format!(
             "{HEAD}{declarations}\nrule r {{ when {condition} then recommend a cite R }}\n"
         );
-        model(&text).rules[0].condition.kind.clone()
+        model(&text).rules.as_slice()[0].condition.kind.clone()
     }
 
     #[test]

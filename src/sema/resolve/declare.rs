@@ -315,9 +315,9 @@ mod tests {
     fn a_reference_links_to_pubmed_before_its_doi() {
         let text = "guideline g \"G\" {}\nreference R pmid 14501840 doi \"10.1002/art.1\" \"r\"\n";
         let references = model(text).references;
-        assert_eq!(references[0].pmid, Some(14501840));
+        assert_eq!(references.as_slice()[0].pmid, Some(14501840));
         assert_eq!(
-            references[0].link.as_deref(),
+            references.as_slice()[0].link.as_deref(),
             Some("https://pubmed.ncbi.nlm.nih.gov/14501840/")
         );
     }

@@ -287,11 +287,11 @@ mod tests {
             [Member::Rule(RuleId(0)), Member::Section(SectionId(0))]
         );
         assert_eq!(
-            model.sections[0].members,
+            model.sections.as_slice()[0].members,
             [Member::Rule(RuleId(1)), Member::Section(SectionId(1))]
         );
-        assert_eq!(model.sections[1].parent, Some(SectionId(0)));
-        assert_eq!(model.rules[2].section, Some(SectionId(1)));
+        assert_eq!(model.sections.as_slice()[1].parent, Some(SectionId(0)));
+        assert_eq!(model.rules.as_slice()[2].section, Some(SectionId(1)));
     }
 
     #[test]
@@ -330,7 +330,7 @@ mod tests {
             "{HEAD}fact x: bool\nrule r {{ when x then recommend a cite R \
              expect unreachable-rule \"kept\" }}\n"
         );
-        assert_eq!(model(&text).rules[0].expects[0].1, "kept");
+        assert_eq!(model(&text).rules.as_slice()[0].expects[0].1, "kept");
     }
 
     #[test]

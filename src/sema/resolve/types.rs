@@ -124,7 +124,8 @@ mod tests {
     #[test]
     fn a_duration_is_a_quantity_in_time() {
         let text = "guideline g \"G\" {}\nfact d: duration wk\n";
-        let Type::Quantity(unit) = &model(text).facts[0].ty else {
+        let model = model(text);
+        let Type::Quantity(unit) = &model.facts.as_slice()[0].ty else {
             panic!("not a quantity");
         };
         assert_eq!(unit.text, "wk");
