@@ -92,6 +92,37 @@ impl Placeholder for bool {
     const PLACEHOLDER: &'static Self = &false;
 }
 
+/// [`IdVec::at`] for a plain slice, for positions that cannot miss (a
+/// clause of an action, an invariant named by an escalation): a miss is a
+/// broken invariant, then the [`Placeholder`].
+pub(crate) trait SliceAt<T> {
+    /// The item at `index`, which is always there.
+    fn at(&self, index: usize) -> &T
+    where
+        T: Placeholder;
+    /// Sets the item at `index`, which is always there.
+    fn set(&mut self, index: usize, item: T);
+}
+
+impl<T> SliceAt<T> for [T] {
+    #[inline]
+    #[track_caller]
+    fn at(&self, index: usize) -> &T
+    where
+        T: Placeholder,
+    {
+        crate::never::OrNever::or_never(self.get(index), T::PLACEHOLDER)
+    }
+
+    #[inline]
+    #[track_caller]
+    fn set(&mut self, index: usize, item: T) {
+        if let Some(place) = crate::never::OrNever::never_none(self.get_mut(index)) {
+            *place = item;
+        }
+    }
+}
+
 /// A vector of `T` addressed by ids of type `I`.
 pub struct IdVec<I, T> {
     items: Vec<T>,

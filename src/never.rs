@@ -37,7 +37,7 @@ macro_rules! never {
     };
     ($cond:expr, $($fmt:tt)+) => {{
         let holds: bool = $cond;
-        if holds {
+        if cfg!(debug_assertions) && holds {
             $crate::never::broken(format_args!($($fmt)+));
         }
         holds
@@ -45,7 +45,9 @@ macro_rules! never {
 }
 pub(crate) use never;
 
-/// `Option`s that are always `Some` when the program is right.
+/// `Option`s that are always `Some`, and `Result`s always `Ok`, when the
+/// program is right (serialising a `serde_json::Value`, reading back JSON
+/// gdl wrote itself).
 pub(crate) trait OrNever<T> {
     /// The value; when there is none, reports a broken invariant and
     /// returns `fallback`.
@@ -62,7 +64,9 @@ impl<T> OrNever<T> for Option<T> {
         match self {
             Some(value) => value,
             None => {
-                broken(format_args!("no {}", std::any::type_name::<T>()));
+                if cfg!(debug_assertions) {
+                    broken(format_args!("no {}", std::any::type_name::<T>()));
+                }
                 fallback
             }
         }
@@ -71,10 +75,40 @@ impl<T> OrNever<T> for Option<T> {
     #[inline]
     #[track_caller]
     fn never_none(self) -> Option<T> {
-        if self.is_none() {
+        if cfg!(debug_assertions) && self.is_none() {
             broken(format_args!("no {}", std::any::type_name::<T>()));
         }
         self
+    }
+}
+
+impl<T, E: std::fmt::Debug> OrNever<T> for Result<T, E> {
+    #[inline]
+    #[track_caller]
+    fn or_never(self, fallback: T) -> T {
+        match self {
+            Ok(value) => value,
+            Err(error) => {
+                if cfg!(debug_assertions) {
+                    broken(format_args!("{error:?}"));
+                }
+                fallback
+            }
+        }
+    }
+
+    #[inline]
+    #[track_caller]
+    fn never_none(self) -> Option<T> {
+        match self {
+            Ok(value) => Some(value),
+            Err(error) => {
+                if cfg!(debug_assertions) {
+                    broken(format_args!("{error:?}"));
+                }
+                None
+            }
+        }
     }
 }
 

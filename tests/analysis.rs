@@ -9,7 +9,10 @@
 //! kind left empty, nested or not (coverage gaps), and rules that repeat an
 //! earlier rule's `then` with a narrower condition and another
 //! `else-escalate` reason (redundancy).
-
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a test may index: a panic is a failed test"
+)]
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use std::collections::BTreeSet;
@@ -211,11 +214,16 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
         .collect();
     let mut expected = BTreeSet::new();
     let blocked = |patient: &Patient, evaluation: &Evaluation, action: usize| {
-        let contraindicated = (0..model.actions.as_slice()[action].contraindications.len()).any(|clause| {
-            explain(program, patient, Target::Contraindication(ActionId(action as u32), clause))
+        let contraindicated =
+            (0..model.actions.as_slice()[action].contraindications.len()).any(|clause| {
+                explain(
+                    program,
+                    patient,
+                    Target::Contraindication(ActionId(action as u32), clause),
+                )
                 .first()
                 .is_some_and(|root| root.value == Tri::True)
-        });
+            });
         contraindicated
             || evaluation
                 .avoided
@@ -297,7 +305,8 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
                 && covered_by(other)
                 && (other < index
                     || runs.iter().any(|(_, e)| {
-                        e.rules.as_slice()[other] == RuleStatus::Fired && e.rules.as_slice()[index] != RuleStatus::Fired
+                        e.rules.as_slice()[other] == RuleStatus::Fired
+                            && e.rules.as_slice()[index] != RuleStatus::Fired
                     }))
         });
         if found {
@@ -459,7 +468,11 @@ fn minus_zero_and_zero_are_one_threshold() {
     for weight in [0.0, -0.0] {
         let patient = Patient::from_values(None, [Value::Number(weight)]);
         let evaluation = evaluate(&program, &patient);
-        assert_eq!(evaluation.rules.as_slice()[0], RuleStatus::Fired, "{weight}");
+        assert_eq!(
+            evaluation.rules.as_slice()[0],
+            RuleStatus::Fired,
+            "{weight}"
+        );
     }
 }
 

@@ -13,6 +13,10 @@
 //! `cargo test` runs tests): the test can be compiled on its own with
 //! `rustc --edition 2024 --test tests/architecture.rs` and run in any
 //! checkout, to count the edges of an older tree.
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a test may index: a panic is a failed test"
+)]
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -14,7 +14,10 @@
 //!
 //! `GDL_DIFF_STATS=1 cargo test --test diff_mutations -- --nocapture`
 //! prints the mutation counts and diff's recall.
-
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a test may index: a panic is a failed test"
+)]
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use std::collections::BTreeMap;
@@ -736,7 +739,12 @@ fn mutate_model(model: &Model, rng: &mut Rng) -> Option<(Model, &'static str)> {
                 })
                 .collect();
             let (rule, choice) = *rng.pick(&candidates)?;
-            let actions = &mut model.rules.get_mut(RuleId(rule as u32))?.choices.get_mut(choice)?.actions;
+            let actions = &mut model
+                .rules
+                .get_mut(RuleId(rule as u32))?
+                .choices
+                .get_mut(choice)?
+                .actions;
             let first = rng.below(actions.len() as u64 - 1) as usize;
             actions.swap(first, first + 1);
             "reorder alternatives"
@@ -824,9 +832,7 @@ fn random_value(model: &Model, constants: &[Vec<f64>], fact: usize, rng: &mut Rn
             let offset = [-1.0, -0.5, 0.0, 0.0, 0.5, 1.0][rng.below(6) as usize];
             Value::Number(base + offset)
         }
-        Type::Enum(id) => {
-            Value::Enum(rng.below(model.enums.at(*id).values.len() as u64) as u32)
-        }
+        Type::Enum(id) => Value::Enum(rng.below(model.enums.at(*id).values.len() as u64) as u32),
         Type::Set(id) => {
             let size = model.enums.at(*id).values.len().min(128);
             let mut bits = 0u128;

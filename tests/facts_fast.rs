@@ -18,8 +18,16 @@
 //! order, any JSON whitespace, escaped strings, convertible units, null)
 //! and broken ones (unknown keys, wrong types, keys given twice, bad units,
 //! bad numbers, truncations, random edits).
-
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a test may index: a panic is a failed test"
+)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops on a broken setup or a wrong result"
+)]
 
 #[path = "../benches/common/mod.rs"]
 mod common;

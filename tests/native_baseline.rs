@@ -11,7 +11,12 @@
 //! brute force in `src/eval/exact.rs` and against `gdl diff`'s encoding in
 //! `tests/diff_mutations.rs`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops on a broken setup or a wrong result"
+)]
 
 #[path = "../benches/common/mod.rs"]
 mod common;

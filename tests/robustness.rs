@@ -1,6 +1,9 @@
 //! The front end and the interpreter never panic, hang or fail silently on
 //! hostile input, and evaluation obeys its laws under three-valued logic.
-
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a test may index: a panic is a failed test"
+)]
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use std::path::Path;

@@ -5,6 +5,10 @@
 //! `rules / 10` actions, each with one contraindication; rules in sections
 //! of 20 (every other section first-match), each rule a conjunction of 2-4
 //! random comparisons, recommending 1-3 alternatives and citing a reference.
+#![allow(
+    clippy::indexing_slicing,
+    reason = "test and benchmark helpers may index: a panic there is a failed run"
+)]
 #![allow(dead_code, reason = "each bench uses part of this module")]
 
 /// A small deterministic generator (xorshift64*).

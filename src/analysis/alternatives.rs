@@ -70,9 +70,7 @@ impl Analysis<'_> {
                     let evaluation = self.evaluate(&witness);
                     let confirmed = *evaluation.rules.at(index) == RuleStatus::Fired
                         && !evaluation.recommended.iter().any(|r| {
-                            r.rule == index
-                                && r.choice == choice_index
-                                && r.action == *action
+                            r.rule == index && r.choice == choice_index && r.action == *action
                         });
                     if confirmed {
                         self.findings.push(Finding {

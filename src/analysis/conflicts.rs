@@ -32,8 +32,11 @@ impl Analysis<'_> {
                         }
                         // All blocked with the avoidance; some avoided one
                         // free of contraindications without it.
-                        let mut assumptions =
-                            vec![*self.fire.at(recommender), *self.fire.at(avoider), self.plausible];
+                        let mut assumptions = vec![
+                            *self.fire.at(recommender),
+                            *self.fire.at(avoider),
+                            self.plausible,
+                        ];
                         assumptions.extend(choice.actions.iter().map(|a| *self.blocked.at(*a)));
                         let free: Vec<Lit> = choice
                             .actions

@@ -14,7 +14,10 @@ impl Analysis<'_> {
             let rules = rules_in(self.model, index);
             // Patients an enclosing first-match section sends elsewhere are
             // not this section's gap: ask for no rule condition holding.
-            let applies = self.section_applies.at(index).unwrap_or(!self.encoding.truth());
+            let applies = self
+                .section_applies
+                .at(index)
+                .unwrap_or(!self.encoding.truth());
             let assumptions = vec![self.plausible, !applies];
             let Some(patient) = self.witness(&assumptions) else {
                 continue;

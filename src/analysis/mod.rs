@@ -189,9 +189,7 @@ fn to_diagnostics(model: &Model, findings: Vec<Finding>) -> Vec<Diagnostic> {
     findings
         .iter()
         .filter(|finding| {
-            let rule = finding
-                .rule()
-                .and_then(|rule| model.rules.get(rule));
+            let rule = finding.rule().and_then(|rule| model.rules.get(rule));
             !rule.is_some_and(|rule| rule.expects.iter().any(|(code, _)| *code == finding.code()))
         })
         .map(|finding| finding.to_diagnostic(model))
@@ -201,7 +199,9 @@ fn to_diagnostics(model: &Model, findings: Vec<Finding>) -> Vec<Diagnostic> {
 /// Every rule in a section, nested sections included, in order.
 fn rules_in(model: &Model, section: SectionId) -> Vec<RuleId> {
     let mut out = Vec::new();
-    let mut stack: Vec<Member> = model.sections.at(section)
+    let mut stack: Vec<Member> = model
+        .sections
+        .at(section)
         .members
         .iter()
         .rev()
@@ -210,9 +210,7 @@ fn rules_in(model: &Model, section: SectionId) -> Vec<RuleId> {
     while let Some(member) = stack.pop() {
         match member {
             Member::Rule(rule) => out.push(rule),
-            Member::Section(inner) => {
-                stack.extend(model.sections.at(inner).members.iter().rev())
-            }
+            Member::Section(inner) => stack.extend(model.sections.at(inner).members.iter().rev()),
         }
     }
     out

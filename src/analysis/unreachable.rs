@@ -39,7 +39,11 @@ impl Analysis<'_> {
             }
             let peers = first_match_peers(self.model, rule);
             let mut shadowers = Vec::new();
-            let earlier_rules = self.model.rules.ids().take_while(|&earlier| earlier < index);
+            let earlier_rules = self
+                .model
+                .rules
+                .ids()
+                .take_while(|&earlier| earlier < index);
             for earlier in earlier_rules.filter(|earlier| peers.contains(earlier)) {
                 if !self.sat(&[
                     *self.condition.at(earlier),

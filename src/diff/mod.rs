@@ -190,19 +190,24 @@ fn structural(
         .map(|c| c.name.clone())
         .collect();
     for old_name in removed {
-        let old_text = &before[&("rule", old_name.clone())];
+        // A removed rule is one `before` lists, an added one one `after` lists.
+        let Some(old_text) = before.get(&("rule", old_name.clone())).never_none() else {
+            continue;
+        };
         let partner = changes.iter().position(|c| {
             c.kind == "rule"
                 && c.change == "added"
-                && after[&("rule", c.name.clone())]
-                    == old_text.replacen(
+                && after.get(&("rule", c.name.clone())).never_none()
+                    == Some(&old_text.replacen(
                         &format!("rule {old_name}"),
                         &format!("rule {}", c.name),
                         1,
-                    )
+                    ))
         });
-        if let Some(index) = partner {
-            let new_name = changes[index].name.clone();
+        if let Some(new_name) = partner
+            .and_then(|index| changes.get(index))
+            .map(|c| c.name.clone())
+        {
             changes.retain(|c| !(c.kind == "rule" && (c.name == old_name || c.name == new_name)));
             changes.push(Change {
                 kind: "rule",
@@ -528,5 +533,7 @@ fn xor(encoding: &mut Encoding, a: Lit, b: Lit) -> Lit {
 }
 
 fn facts_json(model: &Model, patient: &Patient) -> serde_json::Value {
-    serde_json::from_str(&crate::facts::write::witness_json(model, patient)).unwrap_or_default()
+    // A witness is a facts document gdl has just written.
+    serde_json::from_str(&crate::facts::write::witness_json(model, patient))
+        .or_never(serde_json::Value::Null)
 }

@@ -59,11 +59,7 @@ pub fn explain(program: &Program<'_>, patient: &Patient, target: Target) -> Vec<
     // Explicit stack: (node, depth, definitions expanded so far).
     let mut stack = vec![(root, 0usize, 0usize)];
     while let Some((index, depth, expanded)) = stack.pop() {
-        let span = program
-            .spans
-            .get(index)
-            .copied()
-            .unwrap_or_default();
+        let span = program.spans.get(index).copied().unwrap_or_default();
         let value = run.node(index);
         let mut definition = None;
         let mut children: Vec<(NodeId, usize)> = Vec::new();

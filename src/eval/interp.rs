@@ -10,6 +10,7 @@ use super::patient::{Patient, Value};
 use super::program::{Node, NodeId, Program, resolve};
 use crate::id_vec::IdVec;
 use crate::index_set::IndexSet;
+use crate::never::OrNever;
 use crate::sema::{ActionId, DefinitionId, FactId, Member, Outcome, RuleId, SectionId};
 
 /// What happened to a rule for this patient.
@@ -37,7 +38,10 @@ impl RuleStatus {
             RuleStatus::Undecided,
             RuleStatus::Fired,
         ];
-        STATUS[value as usize]
+        STATUS
+            .get(value as usize)
+            .copied()
+            .or_never(RuleStatus::Undecided)
     }
 }
 
@@ -326,7 +330,7 @@ impl<'p, 'm> Run<'p, 'm> {
         self.values
             .get(index as usize)
             .copied()
-            .unwrap_or(Tri::Unknown)
+            .or_never(Tri::Unknown)
     }
 
     /// A comparison or enum test (the leaves not read branch-free).
@@ -646,11 +650,16 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
                     let mut given = None;
                     for &action in &choice.actions {
                         match withholding(run, action, avoids) {
-                            Some(why) => evaluation.recommended[index].skipped.push(Withheld {
-                                action,
-                                rule: rule_id,
-                                why,
-                            }),
+                            Some(why) => {
+                                if let Some(r) = evaluation.recommended.get_mut(index).never_none()
+                                {
+                                    r.skipped.push(Withheld {
+                                        action,
+                                        rule: rule_id,
+                                        why,
+                                    });
+                                }
+                            }
                             None => {
                                 given = Some(action);
                                 break;
@@ -659,9 +668,10 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
                     }
                     match given {
                         Some(action) => {
-                            let recommendation = &mut evaluation.recommended[index];
-                            recommendation.action = action;
-                            add_cautions(run, action, &mut recommendation.cautions);
+                            if let Some(r) = evaluation.recommended.get_mut(index).never_none() {
+                                r.action = action;
+                                add_cautions(run, action, &mut r.cautions);
+                            }
                         }
                         None => {
                             let withheld = evaluation
@@ -762,7 +772,12 @@ fn walk(
 }
 
 /// Marks every rule under `member` with `value`.
-fn mark(run: &Run<'_, '_>, member: &Member, value: RuleStatus, status: &mut IdVec<RuleId, RuleStatus>) {
+fn mark(
+    run: &Run<'_, '_>,
+    member: &Member,
+    value: RuleStatus,
+    status: &mut IdVec<RuleId, RuleStatus>,
+) {
     for rule in run.program.rules_under(member) {
         status.set(*rule, value);
     }
@@ -897,7 +912,12 @@ mod tests {
     /// The value a condition at `root` must have: its Kleene meaning, or,
     /// where that is unknown and the root is a decision with an exact plan,
     /// the plan's decision (`exact`).
-    fn decided(program: &Program<'_>, patient: &Patient, condition: &Condition, root: NodeId) -> Tri {
+    fn decided(
+        program: &Program<'_>,
+        patient: &Patient,
+        condition: &Condition,
+        root: NodeId,
+    ) -> Tri {
         let kleene = meaning(program.model, patient, condition);
         let slot = resolve(&program.schedule.value_at, root);
         match program.exact_roots().iter().find(|r| r.slot == slot) {
@@ -922,9 +942,7 @@ mod tests {
             let value = match &fact.ty {
                 Type::Bool => Value::Bool(r % 2 == 0),
                 Type::Number | Type::Quantity(_) => Value::Number((r % 2000) as f64 / 10.0),
-                Type::Enum(id) => {
-                    Value::Enum((r % model.enums.at(*id).values.len() as u64) as u32)
-                }
+                Type::Enum(id) => Value::Enum((r % model.enums.at(*id).values.len() as u64) as u32),
                 Type::Set(id) => {
                     let len = model.enums.at(*id).values.len().min(127);
                     let bits = u128::from(r) << 64 | u128::from(next());

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use super::logic::Tri;
-use crate::id_vec::{IdVec, Placeholder, id_type};
+use crate::id_vec::{IdVec, Placeholder, SliceAt, id_type};
+use crate::never::{OrNever, never};
 use crate::sema::{
     ActionId, CmpOp, Condition, ConditionKind, DefinitionId, FactId, Member, Model, RuleId,
     SectionId, Type,
@@ -169,7 +170,7 @@ impl DecisionCondition {
 #[derive(Debug, Default)]
 pub(crate) struct Schedule {
     pub(crate) initial: Vec<Tri>,
-    pub(crate) value_at: Vec<u32>,
+    pub(crate) value_at: IdVec<NodeId, u32>,
     pub(crate) bool_leaves: Vec<(u32, u32)>,
     pub(crate) set_leaves: Vec<(u32, u32, u32)>,
     pub(crate) other_leaves: Vec<NodeId>,
@@ -178,8 +179,8 @@ pub(crate) struct Schedule {
 
 /// Where `node`'s value is held, by the schedule's `value_at`.
 #[inline]
-pub(crate) fn resolve(value_at: &[u32], node: NodeId) -> u32 {
-    value_at.get(node.index()).copied().unwrap_or(node.0)
+pub(crate) fn resolve(value_at: &IdVec<NodeId, u32>, node: NodeId) -> u32 {
+    value_at.get(node).copied().or_never(node.0)
 }
 
 /// What a node computes, over the nodes its operands' values are at: two
@@ -231,7 +232,8 @@ impl Step {
     pub(crate) fn apply(&self, left: Tri, right: Tri) -> Tri {
         const BY_CODE: [Tri; 4] = [Tri::False, Tri::Unknown, Tri::True, Tri::Unknown];
         let code = (self.table >> (2 * (3 * left as u32 + right as u32))) & 3;
-        BY_CODE[code as usize]
+        // Below 4: the bounds check is compiled away.
+        BY_CODE.get(code as usize).copied().or_never(Tri::Unknown)
     }
 }
 
@@ -243,7 +245,7 @@ impl Schedule {
     ) -> Schedule {
         let mut schedule = Schedule {
             initial: vec![Tri::Unknown; nodes.len()],
-            value_at: (0..nodes.len() as u32).collect(),
+            value_at: nodes.ids().map(|id| id.0).collect(),
             ..Schedule::default()
         };
         // The first node of each shape (over operands already resolved): a
@@ -276,7 +278,7 @@ impl Schedule {
             if let Some(shape) = shape {
                 match first.entry(shape) {
                     Entry::Occupied(same) => {
-                        schedule.value_at[index] = *same.get();
+                        schedule.value_at.set(id, *same.get());
                         continue;
                     }
                     Entry::Vacant(slot) => {
@@ -287,13 +289,11 @@ impl Schedule {
             match *node {
                 Node::Fact(fact) => schedule.bool_leaves.push((node_index, fact)),
                 Node::SetHas { fact, bit } => schedule.set_leaves.push((node_index, fact, bit)),
-                Node::Compare { .. } | Node::EnumIn { .. } => {
-                    schedule.other_leaves.push(id)
-                }
-                Node::Const(value) => schedule.initial[index] = value,
-                Node::Definition(id) => {
-                    if let Some(definition) = definitions.get(DefinitionId(id)) {
-                        schedule.value_at[index] = at(definition.root);
+                Node::Compare { .. } | Node::EnumIn { .. } => schedule.other_leaves.push(id),
+                Node::Const(value) => schedule.initial.set(index, value),
+                Node::Definition(used) => {
+                    if let Some(definition) = definitions.get(DefinitionId(used)) {
+                        schedule.value_at.set(id, at(definition.root));
                     }
                 }
                 Node::Not(inner) => {
@@ -308,8 +308,8 @@ impl Schedule {
                 Node::And { start, len } | Node::Or { start, len } => {
                     let is_and = matches!(node, Node::And { .. });
                     match parts(start, len) {
-                        [] => schedule.initial[index] = Tri::from_bool(is_and),
-                        [only] => schedule.value_at[index] = at(*only),
+                        [] => schedule.initial.set(index, Tri::from_bool(is_and)),
+                        [only] => schedule.value_at.set(id, at(*only)),
                         [first, rest @ ..] => {
                             let op = if is_and { Tri::and } else { Tri::or };
                             let mut left = at(*first);
@@ -560,10 +560,13 @@ impl Builder {
             }
             ConditionKind::SetHas { fact, value } => {
                 facts.push(*fact);
-                Node::SetHas {
-                    fact: fact.0,
-                    bit: (*value).min(127),
-                }
+                // Sets have at most 128 values (E0310).
+                let bit = if never!(*value > 127, "set value {value} past 127") {
+                    127
+                } else {
+                    *value
+                };
+                Node::SetHas { fact: fact.0, bit }
             }
         };
         self.spans.push(condition.span);

@@ -35,9 +35,7 @@ pub(super) fn parse(reader: &Reader<'_>, text: &[u8]) -> Option<Patient> {
             // Facts usually come in declaration order: try the next one's
             // name in place before scanning the key.
             let (fact, ty) = match facts.get(guess) {
-                Some(fact) if scanner.quoted(fact.name.as_bytes()) => {
-                    (guess, &fact.ty)
-                }
+                Some(fact) if scanner.quoted(fact.name.as_bytes()) => (guess, &fact.ty),
                 _ => {
                     let key = scanner.raw_string()?;
                     if same_bytes(key, ID_KEY.as_bytes()) {

@@ -383,7 +383,11 @@ mod tests {
         }
         for missing in ["", "b", "abc", "sites ", "Site", "scalpx"] {
             assert_eq!(names.fact(missing.as_bytes()), None, "{missing}");
-            assert_eq!(names.enum_value(EnumId(0), missing.as_bytes()), None, "{missing}");
+            assert_eq!(
+                names.enum_value(EnumId(0), missing.as_bytes()),
+                None,
+                "{missing}"
+            );
         }
         assert_eq!(names.enum_value(EnumId(7), b"scalp"), None, "no such enum");
     }

@@ -33,13 +33,13 @@ impl<'a> FactJson<'a> {
             (Value::Bool(b), _) => FactJson::Bool(b),
             (Value::Number(x), Type::Quantity(unit)) => FactJson::Quantity(x, &unit.text),
             (Value::Number(x), _) => FactJson::Number(x),
-            (Value::Enum(v), Type::Enum(id)) => model.enums.at(*id)
+            (Value::Enum(v), Type::Enum(id)) => model
+                .enums
+                .at(*id)
                 .values
                 .get(v as usize)
                 .map_or(FactJson::Unknown, |name| FactJson::Enum(name)),
-            (Value::Set(bits), Type::Set(id)) => {
-                FactJson::Set(&model.enums.at(*id).values, bits)
-            }
+            (Value::Set(bits), Type::Set(id)) => FactJson::Set(&model.enums.at(*id).values, bits),
             _ => FactJson::Unknown,
         }
     }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::diagnostics::render::SourceFile;
 use crate::eval::explain::{Target, explain};
 use crate::eval::{EscalationCause, Evaluation, Patient, Program, RuleStatus, Withholding};
+use crate::id_vec::SliceAt;
 
 /// The proof tree of one decision.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -77,7 +78,7 @@ pub fn build(
     }
     for escalation in &evaluation.escalations {
         if let EscalationCause::ImplausibleFacts { invariant } = escalation.cause {
-            let span = model.invariants[invariant].condition.span;
+            let span = model.invariants.at(invariant).condition.span;
             let (line, column) = source.line_col(span.start_usize());
             out.push(Explanation {
                 subject: "invariant violated".to_owned(),

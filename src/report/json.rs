@@ -122,9 +122,8 @@ impl Fragments {
                     let mut values = vec![Value::Unknown];
                     match &fact.ty {
                         Type::Bool => values.extend([Value::Bool(false), Value::Bool(true)]),
-                        Type::Enum(e) => values.extend(
-                            (0..model.enums.at(*e).values.len() as u32).map(Value::Enum),
-                        ),
+                        Type::Enum(e) => values
+                            .extend((0..model.enums.at(*e).values.len() as u32).map(Value::Enum)),
                         _ => {}
                     }
                     values
@@ -550,7 +549,9 @@ impl<'o> Writer<'o> {
         let start = self.out.len();
         self.list(ids, |w, &id| w.fact_value_of(facts, id));
         if copy && !ids.is_empty() && ids.len() <= Written::LIST {
-            self.written.list[..ids.len()].copy_from_slice(ids);
+            if let Some(list) = self.written.list.get_mut(..ids.len()) {
+                list.copy_from_slice(ids);
+            }
             self.written.list_len = ids.len();
             self.written.list_at = start..self.out.len();
         }
@@ -572,8 +573,11 @@ impl<'o> Writer<'o> {
         }
         let bit = 1u64.checked_shl(id.0).unwrap_or(0);
         let memo = self.fragments.copy_written && bit != 0;
-        if memo && self.written.facts & bit != 0 {
-            let (start, end) = self.written.fact_at[id.index()];
+        // `bit` is not 0: the id is below 64, in `fact_at`.
+        if memo
+            && self.written.facts & bit != 0
+            && let Some(&(start, end)) = self.written.fact_at.get(id.index())
+        {
             self.out.extend_from_within(start as usize..end as usize);
             return;
         }
@@ -600,9 +604,10 @@ impl<'o> Writer<'o> {
         }
         if let (true, Ok(start), Ok(end)) =
             (memo, u32::try_from(start), u32::try_from(self.out.len()))
+            && let Some(at) = self.written.fact_at.get_mut(id.index())
         {
             self.written.facts |= bit;
-            self.written.fact_at[id.index()] = (start, end);
+            *at = (start, end);
         }
     }
 

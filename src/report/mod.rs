@@ -16,8 +16,8 @@ use crate::eval::{
     Withheld, Withholding,
 };
 use crate::facts::write::FactJson;
+use crate::id_vec::{Id, SliceAt};
 use crate::index_set::IndexSet;
-use crate::id_vec::Id;
 use crate::sema::{ActionId, FactId, Model, Reference, ReferenceId, Rule, RuleId};
 pub use answers::{AnswerItem, BranchItem, DecisionItem};
 
@@ -448,7 +448,7 @@ impl<'a, 'm> Builder<'a, 'm> {
         r.cautions
             .iter()
             .map(|note| {
-                let clause = &clauses[note.clause];
+                let clause = clauses.at(note.clause);
                 CautionItem {
                     status: if note.value == Tri::True {
                         "applies"
@@ -493,7 +493,7 @@ impl<'a, 'm> Builder<'a, 'm> {
     }
 
     fn rule(&self, rule_id: RuleId) -> RuleInfo<'a> {
-        RuleInfo::of(rule_id, &self.model.rules.at(rule_id))
+        RuleInfo::of(rule_id, self.model.rules.at(rule_id))
     }
 
     fn facts(&self, ids: &'a [FactId]) -> Facts<'a> {
@@ -541,11 +541,11 @@ impl<'a, 'm> Builder<'a, 'm> {
             let mut facts = Vec::new();
             let mut references = Vec::new();
             for &index in clauses {
-                let clause = &action.contraindications[index];
+                let clause = action.contraindications.at(index);
                 because.push(Cow::Borrowed(
                     clause.because.as_deref().unwrap_or("contraindicated"),
                 ));
-                facts.extend_from_slice(&compiled[index].facts);
+                facts.extend_from_slice(&compiled.at(index).facts);
                 references.extend_from_slice(&clause.citations);
             }
             facts.sort_unstable();
@@ -665,7 +665,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                 }
             }
             EscalationCause::Exclusive { group, actions } => {
-                let exclusive = &self.model.exclusives[*group];
+                let exclusive = self.model.exclusives.at(*group);
                 let listed: Vec<String> = actions
                     .iter()
                     .map(|(action, rule)| {
@@ -693,8 +693,8 @@ impl<'a, 'm> Builder<'a, 'm> {
                 }
             }
             EscalationCause::ImplausibleFacts { invariant } => {
-                let invariant_model = &self.model.invariants[*invariant];
-                let facts = &self.program.invariants[*invariant].facts;
+                let invariant_model = self.model.invariants.at(*invariant);
+                let facts = &self.program.invariants.at(*invariant).facts;
                 let reason = format!(
                     "the facts contradict an invariant of the guideline{}; no rule was evaluated",
                     invariant_model

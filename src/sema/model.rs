@@ -69,6 +69,28 @@ impl Placeholder for Action {
         span: NO_SPAN,
     };
 }
+impl Placeholder for ActionClause {
+    const PLACEHOLDER: &'static Self = &ActionClause {
+        condition: NO_CONDITION,
+        because: None,
+        citations: Vec::new(),
+        span: NO_SPAN,
+    };
+}
+impl Placeholder for Invariant {
+    const PLACEHOLDER: &'static Self = &Invariant {
+        condition: NO_CONDITION,
+        description: None,
+        span: NO_SPAN,
+    };
+}
+impl Placeholder for Exclusive {
+    const PLACEHOLDER: &'static Self = &Exclusive {
+        actions: Vec::new(),
+        description: None,
+        span: NO_SPAN,
+    };
+}
 impl Placeholder for Rule {
     const PLACEHOLDER: &'static Self = &Rule {
         name: String::new(),

@@ -16,7 +16,7 @@ use crate::units::{Unit, parse_unit, unit_alias};
 /// The fact an error refers to. Its id was minted by the resolver for this
 /// very model, so it indexes the model's facts.
 fn fact(model: &Model, id: FactId) -> &Fact {
-    &model.facts.at(id)
+    model.facts.at(id)
 }
 
 /// "`weight` is a quantity in kg": how a type error starts.

@@ -3,10 +3,10 @@
 //! their actions, citations and `expect`ed lints looked up; and the
 //! warning for a guideline that has no rules.
 
-use super::types::sorted;
 use super::Resolver;
-use crate::never::OrNever;
+use super::types::sorted;
 use crate::diagnostics::Code;
+use crate::never::OrNever;
 use crate::sema::error::{Declared, Error, MissingCitation, RuleLacks, UnknownName};
 use crate::sema::model::*;
 use crate::span::Spanned;

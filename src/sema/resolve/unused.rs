@@ -2,8 +2,8 @@
 //! uses is a warning (W0206–W0209), reported where it is declared.
 
 use super::Resolver;
-use crate::sema::error::{Error, Unused};
 use crate::id_vec::{Id, IdVec};
+use crate::sema::error::{Error, Unused};
 use crate::span::Span;
 
 impl Resolver {
