@@ -37,9 +37,7 @@ macro_rules! id_type {
         impl $crate::id_vec::Id for $name {
             #[inline]
             fn from_index(index: usize) -> Self {
-                // Tables are bounded by the size of a source file, far
-                // below 2^32 entries.
-                $name($crate::never::OrNever::or_never(u32::try_from(index).ok(), u32::MAX))
+                $name::from_index(index)
             }
 
             #[inline]
@@ -54,6 +52,14 @@ macro_rules! id_type {
         }
 
         impl $name {
+            /// The id of position `index`.
+            #[inline]
+            pub fn from_index(index: usize) -> Self {
+                // Tables are bounded by the size of a source file, far
+                // below 2^32 entries.
+                $name($crate::never::OrNever::or_never(u32::try_from(index).ok(), u32::MAX))
+            }
+
             /// The position it stands for.
             #[inline]
             pub fn index(self) -> usize {
@@ -320,7 +326,7 @@ impl<I, T: fmt::Debug> fmt::Debug for IdVec<I, T> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Id, IdVec};
+    use super::IdVec;
     use crate::never::OrNever;
 
     id_type! {

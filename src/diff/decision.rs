@@ -317,14 +317,14 @@ pub fn symbolic(
     // Avoidances, and what withholds each action.
     let mut avoided_by: Vec<Vec<Lit>> = vec![Vec::new(); model.actions.len()];
     let mut maybe_avoided_by: Vec<Vec<Lit>> = vec![Vec::new(); model.actions.len()];
-    for (index, rule) in model.rules.iter().enumerate() {
-        let Some(rule_status) = status.get(index).copied() else {
+    for (rule_id, rule) in model.rules.iter_enumerated() {
+        let Some(rule_status) = status.get(rule_id.index()).copied() else {
             continue;
         };
         for choice in rule.choices.iter().filter(|c| c.outcome == Outcome::Avoid) {
             for action in &choice.actions {
                 let avoid = Decision::Avoid {
-                    rule: names.rule(RuleId(index as u32)),
+                    rule: names.rule(rule_id),
                     action: names.action(*action),
                 };
                 decisions.add(encoding, avoid, rule_status.fired);
@@ -374,11 +374,10 @@ pub fn symbolic(
 
     // Escalations and recommendations, rule by rule.
     let mut recommended: Vec<Vec<Lit>> = vec![Vec::new(); model.actions.len()];
-    for (index, rule) in model.rules.iter().enumerate() {
-        let Some(rule_status) = status.get(index).copied() else {
+    for (rule_id, rule) in model.rules.iter_enumerated() {
+        let Some(rule_status) = status.get(rule_id.index()).copied() else {
             continue;
         };
-        let rule_id = RuleId(index as u32);
         let avoid_only = rule.escalation.is_none()
             && !rule.choices.is_empty()
             && rule.choices.iter().all(|c| c.outcome == Outcome::Avoid);

@@ -401,7 +401,7 @@ impl<'p, 'm> Run<'p, 'm> {
             }
         });
         let mut out = Vec::with_capacity(found.len());
-        out.extend(found.iter().map(|index| FactId(index as u32)));
+        out.extend(found.iter().map(FactId::from_index));
         out
     }
 
@@ -949,7 +949,7 @@ mod tests {
                     Value::Set(bits & ((1u128 << len) - 1))
                 }
             };
-            patient.set(FactId(index as u32), value);
+            patient.set(FactId::from_index(index), value);
         }
         patient
     }

@@ -11,7 +11,6 @@
 use super::Reader;
 use super::{ID_KEY, Seen, same_bytes};
 use crate::eval::{Patient, Value};
-use crate::id_vec::Id;
 use crate::sema::{EnumId, FactId, Type};
 use crate::units::{Unit, parse_unit};
 

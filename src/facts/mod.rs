@@ -373,8 +373,8 @@ mod tests {
             "guideline g \"G\" {}\nenum Site { scalp, hands, feet, ab, ba }\nfact site: Site\nfact sites: set of Site\nfact a: bool\nfact ab: bool\n",
         );
         let names = Names::new(&model);
-        for (index, fact) in model.facts.iter().enumerate() {
-            assert_eq!(names.fact(fact.name.as_bytes()), Some(FactId(index as u32)));
+        for (id, fact) in model.facts.iter_enumerated() {
+            assert_eq!(names.fact(fact.name.as_bytes()), Some(id));
         }
         for (e, values) in model.enums.iter_enumerated() {
             for (index, value) in values.values.iter().enumerate() {

@@ -100,9 +100,8 @@ pub fn write_fact(value: FactJson<'_>, out: &mut Vec<u8>) {
 pub fn witness_json(model: &Model, patient: &Patient) -> String {
     let mut facts: Vec<(&str, FactId)> = model
         .facts
-        .iter()
-        .enumerate()
-        .map(|(index, fact)| (fact.name.as_str(), FactId(index as u32)))
+        .iter_enumerated()
+        .map(|(id, fact)| (fact.name.as_str(), id))
         .collect();
     facts.sort_unstable();
     let mut out = Vec::with_capacity(64 * facts.len());

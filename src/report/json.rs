@@ -19,7 +19,6 @@ use super::{
 use std::io::Write as _;
 
 use crate::eval::{Avoidance, Evaluation, Patient, Program, Recommendation, Value};
-use crate::id_vec::Id;
 use crate::sema::{ActionId, FactId, Model, ReferenceId, RuleId, Type};
 
 /// JSON text that is the same in every report of one guideline, rendered
@@ -91,34 +90,28 @@ impl Fragments {
         Fragments {
             actions: model
                 .actions
-                .iter()
-                .enumerate()
-                .map(|(index, action)| {
-                    let id = ActionId(index as u32);
+                .iter_enumerated()
+                .map(|(id, action)| {
                     render(&|w| w.action(id, &action.name, action.label.as_deref()))
                 })
                 .collect(),
             rules: model
                 .rules
-                .iter()
-                .enumerate()
+                .iter_enumerated()
                 .map(|(index, rule)| {
-                    let info = RuleInfo::of(RuleId(index as u32), rule);
+                    let info = RuleInfo::of(index, rule);
                     render(&|w| w.rule(&info))
                 })
                 .collect(),
             facts: model
                 .facts
-                .iter()
-                .enumerate()
-                .map(|(index, fact)| render(&|w| w.fact_name(FactId(index as u32), &fact.name)))
+                .iter_enumerated()
+                .map(|(index, fact)| render(&|w| w.fact_name(index, &fact.name)))
                 .collect(),
             fact_values: model
                 .facts
-                .iter()
-                .enumerate()
-                .map(|(index, fact)| {
-                    let id = FactId(index as u32);
+                .iter_enumerated()
+                .map(|(id, fact)| {
                     let mut values = vec![Value::Unknown];
                     match &fact.ty {
                         Type::Bool => values.extend([Value::Bool(false), Value::Bool(true)]),
@@ -139,10 +132,9 @@ impl Fragments {
             copy_written: true,
             references: model
                 .references
-                .iter()
-                .enumerate()
+                .iter_enumerated()
                 .map(|(index, reference)| {
-                    let citation = Citation::of(ReferenceId(index as u32), reference);
+                    let citation = Citation::of(index, reference);
                     render(&|w| w.reference(&citation))
                 })
                 .collect(),
@@ -166,10 +158,9 @@ impl Fragments {
                 .collect(),
             item_heads: model
                 .rules
-                .iter()
-                .enumerate()
+                .iter_enumerated()
                 .map(|(index, rule)| {
-                    let info = RuleInfo::of(RuleId(index as u32), rule);
+                    let info = RuleInfo::of(index, rule);
                     let mut actions: Vec<ActionId> = rule
                         .choices
                         .iter()

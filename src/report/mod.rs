@@ -16,7 +16,7 @@ use crate::eval::{
     Withheld, Withholding,
 };
 use crate::facts::write::FactJson;
-use crate::id_vec::{Id, SliceAt};
+use crate::id_vec::SliceAt;
 use crate::index_set::IndexSet;
 use crate::sema::{ActionId, FactId, Model, Reference, ReferenceId, Rule, RuleId};
 pub use answers::{AnswerItem, BranchItem, DecisionItem};

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::{ConditionName, Resolver};
-use crate::id_vec::{Id, IdVec};
+use crate::id_vec::IdVec;
 use crate::never::OrNever;
 use crate::sema::error::{CycleStep, Error};
 use crate::sema::model::*;
