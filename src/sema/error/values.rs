@@ -391,10 +391,8 @@ pub(super) fn unknown_lint(code: Code, lint: &Spanned<String>) -> Diagnostic {
 }
 
 pub(super) fn enum_too_large(code: Code, model: &Model, enum_id: EnumId, span: Span) -> Diagnostic {
-    let (name, size) = model
-        .enums
-        .get(enum_id)
-        .map_or(("?", 0), |e| (e.name.as_str(), e.values.len()));
+    let enum_type = model.enums.at(enum_id);
+    let (name, size) = (enum_type.name.as_str(), enum_type.values.len());
     Diagnostic::new(
         code,
         format!("`{name}` has {size} values; a `set of` fact holds at most {MAX_SET_VALUES}"),
