@@ -1,19 +1,21 @@
 //! `IdVec<I, T>`: a vector addressed by a typed id, so a `FactId` can only
 //! look up facts and a `NodeId` only nodes, and ids are minted by `push`
-//! rather than by `Id(i as u32)` casts.
+//! rather than by casting a position to `u32`.
 //!
-//! Our own, about a hundred lines, rather than `la-arena`, `index_vec` or
-//! `typed-index-collections`: each of those makes `v[id]` the way to read,
-//! and that indexing panics on an id from elsewhere (clippy's
-//! `indexing_slicing` does not see through a custom `Index`). gdl's library
-//! never panics, so there is deliberately no `Index` here: [`IdVec::get`]
-//! returns an `Option`, and a caller for whom `None` cannot happen says so
-//! with [`IdVec::at`], which reports a miss through `crate::never` and
-//! returns a [`Placeholder`] in release. Ids are `u32` newtypes (half the size of
-//! `usize` in the compiled program's nodes), made by [`id_type!`].
+//! Our own (a few hundred lines with its tests, no dependency) rather than
+//! `la-arena`, `index_vec` or `typed-index-collections`: each of those
+//! makes `v[id]` the way to read, and that indexing panics on an id from
+//! elsewhere, which clippy's `indexing_slicing` does not see through a
+//! custom `Index`. gdl's library never panics, so there is deliberately no
+//! `Index` here: [`IdVec::get`] returns an `Option`, and a caller for whom
+//! `None` cannot happen says so with [`IdVec::at`], which reports a miss
+//! through `crate::never` (a panic in debug and test builds) and returns
+//! the type's [`Placeholder`] in release. Ids are `u32` newtypes (half the
+//! size of `usize` in the compiled program's nodes), declared with
+//! `id_type!`, which gives each its `index` and `from_index`.
 //!
-//! Invariant: an id returned by `push` or `iter_enumerated` indexes the
-//! vector it came from; nothing here panics.
+//! Invariant: an id returned by `push`, `ids` or `iter_enumerated` indexes
+//! the vector it came from; nothing here panics.
 
 use std::fmt;
 use std::marker::PhantomData;
