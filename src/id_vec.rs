@@ -20,10 +20,14 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use crate::never::OrNever;
+
 /// A typed index into an [`IdVec`]: a `u32` newtype.
 pub trait Id: Copy {
     /// The id of position `index`.
     fn from_index(index: usize) -> Self;
+    /// The id whose `u32` is `raw`.
+    fn from_raw(raw: u32) -> Self;
     /// The position it stands for.
     fn index(self) -> usize;
 }
@@ -40,6 +44,11 @@ macro_rules! id_type {
             #[inline]
             fn from_index(index: usize) -> Self {
                 $name::from_index(index)
+            }
+
+            #[inline]
+            fn from_raw(raw: u32) -> Self {
+                $name(raw)
             }
 
             #[inline]
@@ -216,17 +225,25 @@ impl<I: Id, T> IdVec<I, T> {
         self.items.iter_mut()
     }
 
-    /// The items in order, each with its id.
+    /// The items in order, each with its id. The ids count up as `u32`s
+    /// beside the items, with no conversion per item (the interpreter
+    /// walks the rules this way for every patient).
     pub fn iter_enumerated(&self) -> impl DoubleEndedIterator<Item = (I, &T)> + ExactSizeIterator {
-        self.items
-            .iter()
-            .enumerate()
-            .map(|(index, item)| (I::from_index(index), item))
+        (0..self.raw_len())
+            .zip(&self.items)
+            .map(|(raw, item)| (I::from_raw(raw), item))
     }
 
     /// The ids in order.
     pub fn ids(&self) -> impl DoubleEndedIterator<Item = I> + ExactSizeIterator + use<I, T> {
-        (0..self.items.len()).map(I::from_index)
+        (0..self.raw_len()).map(I::from_raw)
+    }
+
+    /// The length as a `u32`: the id one past the last (tables are bounded
+    /// by the size of a source file, far below 2^32 entries).
+    #[inline]
+    fn raw_len(&self) -> u32 {
+        u32::try_from(self.items.len()).ok().or_never(u32::MAX)
     }
 
     /// The items as a slice, in id order.

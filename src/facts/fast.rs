@@ -59,7 +59,7 @@ pub(super) fn parse(reader: &Reader<'_>, text: &[u8]) -> Option<Patient> {
                 }
             };
             scanner.colon()?;
-            guess = FactId::from_index(fact.index() + 1);
+            guess = FactId(fact.0.saturating_add(1));
             if !seen.insert(fact) {
                 return None;
             }
