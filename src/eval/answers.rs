@@ -9,7 +9,7 @@
 //! or one member of a set fact, the others left unknown). Every
 //! combination of answers is run through the interpreter; combinations
 //! whose facts contradict an invariant are left out. Output: the branches
-//! of the smallest decision tree that tells the outcomes apart, each with
+//! of a decision tree that tells the outcomes apart, each with
 //! the answers on its path and the decisions that differ from branch to
 //! branch ([`Answers`]). Decisions every branch shares are not repeated:
 //! they are the rest of the report, or follow whatever the answers are.
@@ -18,8 +18,13 @@
 //! no answers, and the report keeps the facts it needs.
 
 use super::decision::{Decision, WithheldBecause, decisions};
-use super::exact::{cell_of, cell_value, constants};
-use super::interp::{Escalation, EscalationCause, Scratch, escalation_atoms, evaluate_in};
+use super::exact::{cell_of, cell_value, constants, tested_members};
+use super::interp::{
+    Escalation, EscalationCause, Scratch, escalation_atoms, evaluate_decisions_in,
+};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use super::patient::{Patient, Value};
 use super::program::Program;
 use crate::sema::{Condition, FactId, Member, RuleId, Type};
@@ -86,12 +91,29 @@ pub fn answers(
     patient: &Patient,
     escalation: &Escalation,
 ) -> Option<Answers> {
-    if matches!(
-        escalation.cause,
-        EscalationCause::Exclusive { .. } | EscalationCause::ImplausibleFacts { .. }
-    ) {
+    let identity = match &escalation.cause {
+        EscalationCause::UnknownCondition { rule, .. } => [0, u64::from(rule.0), 0],
+        EscalationCause::NoAlternative { rule, choice, .. } => [1, u64::from(rule.0), *choice as u64],
+        EscalationCause::Exclusive { .. } | EscalationCause::ImplausibleFacts { .. } => {
+            return None;
+        }
+    };
+    // Nothing unknown to ask about (a refusal, a definite withholding).
+    if escalation.needs.is_empty() {
         return None;
     }
+    let cache = &program.answer_cache;
+    let key = cache.key(program, patient, identity);
+    if let Some(found) = cache.get(&key) {
+        return found;
+    }
+    let found = work_out(program, patient, escalation);
+    cache.insert(key, found.clone());
+    found
+}
+
+/// [`answers`], worked out.
+fn work_out(program: &Program<'_>, patient: &Patient, escalation: &Escalation) -> Option<Answers> {
     let questions: Vec<(Question, Vec<(Answer, Value)>)> =
         escalation_atoms(program, patient, escalation)
             .into_iter()
@@ -129,8 +151,9 @@ pub fn answers(
                 }
             }
         }
-        let evaluation = evaluate_in(program, &completed, &mut scratch);
+        let evaluation = evaluate_decisions_in(program, &completed, &mut scratch);
         let mut found = decisions(&evaluation);
+        scratch.recycle(evaluation);
         if !found.contains(&Decision::Implausible) {
             found.retain(|decision| in_scope(decision, &scope));
             outcomes.push((choice.clone(), found));
@@ -157,6 +180,182 @@ pub fn answers(
     let mut branches = Vec::new();
     tree(&questions, &all, &mut Vec::new()).branches(&questions, &mut Vec::new(), &mut branches);
     Some(Answers { branches })
+}
+
+/// Answers already worked out, shared by the patients of a cohort (and
+/// its threads). Patients with the same values of the facts an
+/// escalation's answers can depend on ([`AnswerCache::context`]), as far as
+/// the guideline can tell values apart, get the same answers; a cache
+/// changes no output, only how often the work is done.
+#[derive(Debug, Default)]
+pub(crate) struct AnswerCache {
+    /// Answers by escalation and context values.
+    entries: Mutex<HashMap<Vec<u64>, Option<Answers>>>,
+    /// The context facts of each escalation (kind, rule, `then` clause).
+    contexts: Mutex<HashMap<[u64; 3], Vec<FactId>>>,
+    /// What the guideline can tell apart in each fact's values.
+    telling: OnceLock<Telling>,
+}
+
+/// At most this many cached answers; then the cache starts again, so a
+/// long cohort of all-different patients holds bounded memory.
+const CACHE_LIMIT: usize = 1 << 16;
+
+/// What the conditions of a guideline can tell apart in each fact's
+/// values, by fact: the constants a number is compared with (its value
+/// matters only as the range they cut), and the members of a set that are
+/// tested (the others never matter).
+#[derive(Debug)]
+struct Telling {
+    constants: Vec<Vec<f64>>,
+    members: Vec<u128>,
+}
+
+impl Telling {
+    fn of(program: &Program<'_>) -> Telling {
+        let model = program.model;
+        let conditions = every_condition(program);
+        let facts = (0..model.facts.len() as u32).map(FactId);
+        Telling {
+            constants: facts
+                .clone()
+                .map(|fact| constants(model, &conditions, fact))
+                .collect(),
+            members: facts
+                .map(|fact| {
+                    tested_members(model, &conditions, fact)
+                        .iter()
+                        .filter_map(|m| 1u128.checked_shl(*m))
+                        .fold(0, |mask, bit| mask | bit)
+                })
+                .collect(),
+        }
+    }
+
+    fn constants(&self, fact: FactId) -> &[f64] {
+        self.constants.get(fact.index()).map_or(&[], Vec::as_slice)
+    }
+}
+
+impl AnswerCache {
+    fn telling(&self, program: &Program<'_>) -> &Telling {
+        self.telling.get_or_init(|| Telling::of(program))
+    }
+
+    /// The key of an escalation for a patient: the escalation, and the
+    /// patient's values of its context facts, as far as the guideline can
+    /// tell them apart (a number's range, a set's tested members).
+    fn key(&self, program: &Program<'_>, patient: &Patient, identity: [u64; 3]) -> Vec<u64> {
+        let facts = {
+            let mut contexts = self.contexts.lock().unwrap_or_else(|e| e.into_inner());
+            contexts
+                .entry(identity)
+                .or_insert_with(|| Self::context(program, identity))
+                .clone()
+        };
+        let telling = self.telling(program);
+        let mut key = identity.to_vec();
+        for fact in facts {
+            let (tag, word) = match patient.get(fact) {
+                Value::Unknown => (0, 0),
+                Value::Bool(b) => (1, u128::from(b)),
+                Value::Number(x) => (2, cell_of(telling.constants(fact), x) as u128),
+                Value::Enum(v) => (3, u128::from(v)),
+                Value::Set(bits) => {
+                    let tested = telling.members.get(fact.index()).copied().unwrap_or(!0);
+                    (4, bits & tested)
+                }
+            };
+            key.extend([tag, word as u64, (word >> 64) as u64]);
+        }
+        key
+    }
+
+    /// The facts an escalation's answers can depend on: those read by the
+    /// rules whose decisions it is about, the rules of their outermost
+    /// first-match sections (whose order decides which applies), the
+    /// contraindications of their actions and the rules that avoid them
+    /// (with their sections), every fact the exact plans of those
+    /// conditions read, and the facts of every invariant that reads one of
+    /// them (which can rule a combination of answers out).
+    fn context(program: &Program<'_>, identity: [u64; 3]) -> Vec<FactId> {
+        let model = program.model;
+        let mut rules: Vec<RuleId> = vec![RuleId(identity[1] as u32)];
+        let mut facts: Vec<FactId> = Vec::new();
+        let mut roots: Vec<u32> = Vec::new();
+        let mut next = 0;
+        while let Some(rule) = rules.get(next).copied() {
+            next += 1;
+            for section in &program.first_match_sections {
+                let member = Member::Section(*section);
+                let under = program.rules_under(&member);
+                if under.contains(&rule) {
+                    for other in under {
+                        if !rules.contains(other) {
+                            rules.push(*other);
+                        }
+                    }
+                }
+            }
+            if let Some(compiled) = program.rules.get(rule.index()) {
+                facts.extend(&compiled.facts);
+                roots.push(compiled.root);
+            }
+            let actions = model
+                .rules
+                .get(rule.index())
+                .into_iter()
+                .flat_map(|r| r.choices.iter().flat_map(|c| c.actions.iter().copied()));
+            for action in actions {
+                for clause in program.contraindications.get(action.index()).into_iter().flatten() {
+                    facts.extend(&clause.facts);
+                    roots.push(clause.root);
+                }
+                for avoid in &program.avoid_rules {
+                    let avoids = model.rules.get(*avoid as usize).is_some_and(|r| {
+                        r.choices.iter().any(|c| {
+                            c.outcome == crate::sema::Outcome::Avoid && c.actions.contains(&action)
+                        })
+                    });
+                    if avoids && !rules.contains(&RuleId(*avoid)) {
+                        rules.push(RuleId(*avoid));
+                    }
+                }
+            }
+        }
+        let slots: Vec<u32> = roots
+            .iter()
+            .map(|root| super::program::resolve(&program.schedule.value_at, *root))
+            .collect();
+        for exact in program.exact_roots() {
+            if slots.contains(&exact.slot) {
+                facts.extend(exact.plan.facts.iter().map(|(fact, _)| *fact));
+            }
+        }
+        // Invariants that read one of them can rule a combination out.
+        let read: Vec<FactId> = facts.clone();
+        for invariant in &program.invariants {
+            if invariant.facts.iter().any(|fact| read.contains(fact)) {
+                facts.extend(&invariant.facts);
+            }
+        }
+        facts.sort_unstable();
+        facts.dedup();
+        facts
+    }
+
+    fn get(&self, key: &[u64]) -> Option<Option<Answers>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.get(key).cloned()
+    }
+
+    fn insert(&self, key: Vec<u64>, answers: Option<Answers>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= CACHE_LIMIT {
+            entries.clear();
+        }
+        entries.insert(key, answers);
+    }
 }
 
 /// The rules whose decisions an escalation is about: its rule and, when
@@ -222,12 +421,11 @@ fn possible_answers(program: &Program<'_>, question: Question) -> Vec<(Answer, V
         Type::Number | Type::Quantity(_) => {
             // The ranges every condition of the guideline cuts, so that an
             // answer means the same to every rule.
-            let conditions = every_condition(program);
-            let constants = constants(model, &conditions, question.fact);
+            let constants = program.answer_cache.telling(program).constants(question.fact);
             (0..=2 * constants.len())
-                .map(|cell| (range_of(&constants, cell), cell_value(&constants, cell)))
+                .map(|cell| (range_of(constants, cell), cell_value(constants, cell)))
                 // A range between adjacent floats holds no number.
-                .filter(|(range, x)| range_of(&constants, cell_of(&constants, *x)) == *range)
+                .filter(|(range, x)| range_of(constants, cell_of(constants, *x)) == *range)
                 .map(|(range, x)| (Answer::Number(range), Value::Number(x)))
                 .collect()
         }
@@ -276,13 +474,6 @@ enum Tree {
 }
 
 impl Tree {
-    fn leaves(&self) -> usize {
-        match self {
-            Tree::Leaf(_) => 1,
-            Tree::Ask(_, branches) => branches.iter().map(|(_, t)| t.leaves()).sum(),
-        }
-    }
-
     /// Adds a branch per leaf, with the answers on its path.
     fn branches(
         &self,
@@ -309,10 +500,11 @@ impl Tree {
     }
 }
 
-/// The tree with the fewest leaves that tells the combinations' outcomes
-/// apart (ties go to the question asked first), neighbouring number
-/// ranges with one outcome merged into one range. At most
-/// [`ANSWER_LIMIT`] combinations, so trying every order is cheap.
+/// A tree that tells the combinations' outcomes apart, asking first the
+/// question whose answers split them into groups with the fewest distinct
+/// outcomes in all (ties go to the question asked first), with
+/// neighbouring number ranges that lead to one outcome merged into one
+/// range.
 fn tree(
     questions: &[(Question, Vec<(Answer, Value)>)],
     outcomes: &[&(Vec<usize>, Vec<Decision>)],
@@ -322,51 +514,66 @@ fn tree(
     if outcomes.iter().all(|(_, found)| Some(found) == first) {
         return Tree::Leaf(first.cloned().unwrap_or_default());
     }
-    let mut best: Option<Tree> = None;
-    for (slot, (_, answers)) in questions.iter().enumerate() {
-        if asked.contains(&slot) {
+    let groups = |slot: usize| -> Vec<(usize, Vec<&(Vec<usize>, Vec<Decision>)>)> {
+        let count = questions.get(slot).map_or(0, |(_, answers)| answers.len());
+        (0..count)
+            .map(|index| {
+                let group = outcomes
+                    .iter()
+                    .filter(|(choice, _)| choice.get(slot) == Some(&index))
+                    .copied()
+                    .collect();
+                (index, group)
+            })
+            .collect()
+    };
+    let distinct = |group: &[&(Vec<usize>, Vec<Decision>)]| {
+        let mut seen: Vec<&Vec<Decision>> = Vec::new();
+        for (_, found) in group {
+            if !seen.contains(&found) {
+                seen.push(found);
+            }
+        }
+        seen.len()
+    };
+    let best = (0..questions.len())
+        .filter(|slot| !asked.contains(slot))
+        .filter_map(|slot| {
+            let groups = groups(slot);
+            let split = groups.iter().filter(|(_, g)| !g.is_empty()).count() > 1;
+            split.then(|| (groups.iter().map(|(_, g)| distinct(g)).sum::<usize>(), slot))
+        })
+        .min_by_key(|(score, slot)| (*score, *slot));
+    let Some((_, slot)) = best else {
+        // Every question asked and still different cannot happen (a
+        // combination is one patient); kept as the first outcome.
+        return Tree::Leaf(first.cloned().unwrap_or_default());
+    };
+    let mut subtrees: Vec<(Answer, Tree)> = Vec::new();
+    asked.push(slot);
+    for (index, group) in groups(slot) {
+        let Some((answer, _)) = questions.get(slot).and_then(|(_, a)| a.get(index)) else {
+            continue;
+        };
+        if group.is_empty() {
             continue;
         }
-        let mut subtrees: Vec<(Answer, Tree)> = Vec::new();
-        asked.push(slot);
-        for (index, (answer, _)) in answers.iter().enumerate() {
-            let group: Vec<&(Vec<usize>, Vec<Decision>)> = outcomes
-                .iter()
-                .filter(|(choice, _)| choice.get(slot) == Some(&index))
-                .copied()
-                .collect();
-            if group.is_empty() {
-                continue;
-            }
-            let subtree = tree(questions, &group, asked);
-            // Neighbouring ranges leading to the same decisions: one range.
-            if let (
-                Some((Answer::Number(range), Tree::Leaf(before))),
-                Answer::Number(next),
-                Tree::Leaf(now),
-            ) = (subtrees.last_mut(), answer, &subtree)
-                && before == now
-            {
-                range.high = next.high;
-                continue;
-            }
-            subtrees.push((*answer, subtree));
-        }
-        asked.pop();
-        if subtrees.len() < 2 {
-            continue;
-        }
-        let candidate = Tree::Ask(slot, subtrees);
-        if best
-            .as_ref()
-            .is_none_or(|b| candidate.leaves() < b.leaves())
+        let subtree = tree(questions, &group, asked);
+        // Neighbouring ranges leading to the same decisions: one range.
+        if let (
+            Some((Answer::Number(range), Tree::Leaf(before))),
+            Answer::Number(next),
+            Tree::Leaf(now),
+        ) = (subtrees.last_mut(), answer, &subtree)
+            && before == now
         {
-            best = Some(candidate);
+            range.high = next.high;
+            continue;
         }
+        subtrees.push((*answer, subtree));
     }
-    // Every question asked and still different cannot happen (a
-    // combination is one patient); kept as the first outcome.
-    best.unwrap_or_else(|| Tree::Leaf(first.cloned().unwrap_or_default()))
+    asked.pop();
+    Tree::Ask(slot, subtrees)
 }
 
 #[cfg(test)]

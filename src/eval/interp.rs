@@ -212,6 +212,9 @@ pub(crate) struct Run<'p, 'm> {
     values: Vec<Tri>,
     /// Work list reused by [`Run::needs`].
     stack: std::cell::RefCell<Vec<u32>>,
+    /// Whether escalations and withholdings list the facts they need
+    /// (not when only the decisions are wanted: [`evaluate_decisions_in`]).
+    list_needs: bool,
 }
 
 impl<'p, 'm> Run<'p, 'm> {
@@ -236,6 +239,7 @@ impl<'p, 'm> Run<'p, 'm> {
             patient,
             values,
             stack: std::cell::RefCell::new(stack),
+            list_needs: true,
         };
         // No branch on whether a fact is known: that varies from patient to
         // patient, and a mispredicted branch per leaf was once the
@@ -366,6 +370,9 @@ impl<'p, 'm> Run<'p, 'm> {
     /// is already known cannot change the result, so their facts are not
     /// asked for; once every fact listed is known, the condition is known.
     fn needs(&self, root: u32) -> Vec<FactId> {
+        if !self.list_needs {
+            return Vec::new();
+        }
         // A decision decided over its unknown facts names, of the unknown
         // facts it reads through unknown parts, the ones that could settle
         // it: in `a and (b or not b)` only `a` does.
@@ -522,6 +529,22 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
 /// [`evaluate`], working in buffers kept from earlier patients.
 pub fn evaluate_in(program: &Program<'_>, patient: &Patient, scratch: &mut Scratch) -> Evaluation {
     let run = Run::in_scratch(program, patient, scratch);
+    let evaluation = evaluate_run(&run, scratch);
+    run.into_scratch(scratch);
+    evaluation
+}
+
+/// [`evaluate_in`] for the decisions alone: escalations and withholdings
+/// do not list the facts they need, which is most of the cost of a
+/// patient with unknown facts. For `answers`, which evaluates many
+/// completions of one patient and compares their decisions.
+pub(crate) fn evaluate_decisions_in(
+    program: &Program<'_>,
+    patient: &Patient,
+    scratch: &mut Scratch,
+) -> Evaluation {
+    let mut run = Run::in_scratch(program, patient, scratch);
+    run.list_needs = false;
     let evaluation = evaluate_run(&run, scratch);
     run.into_scratch(scratch);
     evaluation

@@ -98,6 +98,8 @@ pub struct Program<'m> {
     /// Decision conditions decided exactly when Kleene logic leaves them
     /// unknown (`exact`), each by where its value is.
     pub(crate) exact: Vec<ExactRoot>,
+    /// What each answer leads to, for escalations already worked out.
+    pub(crate) answer_cache: super::answers::AnswerCache,
 }
 
 /// A decision condition with a plan to decide it exactly.
@@ -416,6 +418,7 @@ impl<'m> Program<'m> {
         let exact = exact_roots(model, &schedule, &rules, &contraindications, &cautions);
         Program {
             exact,
+            answer_cache: super::answers::AnswerCache::default(),
             rule_values,
             first_match_sections,
             model,
