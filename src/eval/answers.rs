@@ -93,7 +93,9 @@ pub fn answers(
 ) -> Option<Answers> {
     let identity = match &escalation.cause {
         EscalationCause::UnknownCondition { rule, .. } => [0, u64::from(rule.0), 0],
-        EscalationCause::NoAlternative { rule, choice, .. } => [1, u64::from(rule.0), *choice as u64],
+        EscalationCause::NoAlternative { rule, choice, .. } => {
+            [1, u64::from(rule.0), *choice as u64]
+        }
         EscalationCause::Exclusive { .. } | EscalationCause::ImplausibleFacts { .. } => {
             return None;
         }
@@ -136,7 +138,7 @@ fn work_out(program: &Program<'_>, patient: &Patient, escalation: &Escalation) -
     let scope = scope(program, &escalation.cause);
     // Every combination, as an odometer turns (the first question fastest),
     // with the decisions it leads to.
-    let mut outcomes: Vec<(Vec<usize>, Vec<Decision>)> = Vec::new();
+    let mut outcomes: Vec<Combination> = Vec::new();
     let mut scratch = Scratch::default();
     let mut choice = vec![0usize; questions.len()];
     for _ in 0..combinations {
@@ -176,7 +178,7 @@ fn work_out(program: &Program<'_>, patient: &Patient, escalation: &Escalation) -
     for (_, found) in &mut outcomes {
         found.retain(|d| !shared.contains(d));
     }
-    let all: Vec<&(Vec<usize>, Vec<Decision>)> = outcomes.iter().collect();
+    let all: Vec<&Combination> = outcomes.iter().collect();
     let mut branches = Vec::new();
     tree(&questions, &all, &mut Vec::new()).branches(&questions, &mut Vec::new(), &mut branches);
     Some(Answers { branches })
@@ -307,7 +309,12 @@ impl AnswerCache {
                 .into_iter()
                 .flat_map(|r| r.choices.iter().flat_map(|c| c.actions.iter().copied()));
             for action in actions {
-                for clause in program.contraindications.get(action.index()).into_iter().flatten() {
+                for clause in program
+                    .contraindications
+                    .get(action.index())
+                    .into_iter()
+                    .flatten()
+                {
                     facts.extend(&clause.facts);
                     roots.push(clause.root);
                 }
@@ -421,7 +428,10 @@ fn possible_answers(program: &Program<'_>, question: Question) -> Vec<(Answer, V
         Type::Number | Type::Quantity(_) => {
             // The ranges every condition of the guideline cuts, so that an
             // answer means the same to every rule.
-            let constants = program.answer_cache.telling(program).constants(question.fact);
+            let constants = program
+                .answer_cache
+                .telling(program)
+                .constants(question.fact);
             (0..=2 * constants.len())
                 .map(|cell| (range_of(constants, cell), cell_value(constants, cell)))
                 // A range between adjacent floats holds no number.
@@ -466,6 +476,10 @@ fn every_condition<'m>(program: &Program<'m>) -> Vec<&'m Condition> {
     conditions
 }
 
+/// A combination of answers (the index of each question's answer) and the
+/// decisions it leads to.
+type Combination = (Vec<usize>, Vec<Decision>);
+
 /// A tree of questions over some combinations: a leaf when they all lead
 /// to the same decisions, else a question and a subtree per answer.
 enum Tree {
@@ -507,14 +521,14 @@ impl Tree {
 /// range.
 fn tree(
     questions: &[(Question, Vec<(Answer, Value)>)],
-    outcomes: &[&(Vec<usize>, Vec<Decision>)],
+    outcomes: &[&Combination],
     asked: &mut Vec<usize>,
 ) -> Tree {
     let first = outcomes.first().map(|(_, found)| found);
     if outcomes.iter().all(|(_, found)| Some(found) == first) {
         return Tree::Leaf(first.cloned().unwrap_or_default());
     }
-    let groups = |slot: usize| -> Vec<(usize, Vec<&(Vec<usize>, Vec<Decision>)>)> {
+    let groups = |slot: usize| -> Vec<(usize, Vec<&Combination>)> {
         let count = questions.get(slot).map_or(0, |(_, answers)| answers.len());
         (0..count)
             .map(|index| {
@@ -527,7 +541,7 @@ fn tree(
             })
             .collect()
     };
-    let distinct = |group: &[&(Vec<usize>, Vec<Decision>)]| {
+    let distinct = |group: &[&Combination]| {
         let mut seen: Vec<&Vec<Decision>> = Vec::new();
         for (_, found) in group {
             if !seen.contains(&found) {
