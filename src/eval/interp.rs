@@ -229,6 +229,17 @@ impl<'p, 'm> Run<'p, 'm> {
     /// definitions before their uses). Takes its buffers from `scratch`;
     /// [`Run::into_scratch`] gives them back.
     fn in_scratch(program: &'p Program<'m>, patient: &'p Patient, scratch: &mut Scratch) -> Self {
+        let mut run = Run::kleene_in_scratch(program, patient, scratch);
+        run.decide_exact();
+        run
+    }
+
+    /// [`Run::in_scratch`] before exact decisions: every node's Kleene value.
+    fn kleene_in_scratch(
+        program: &'p Program<'m>,
+        patient: &'p Patient,
+        scratch: &mut Scratch,
+    ) -> Self {
         let mut values = std::mem::take(&mut scratch.values);
         values.clear();
         values.extend_from_slice(&program.schedule.initial);
@@ -283,11 +294,18 @@ impl<'p, 'm> Run<'p, 'm> {
                 *slot = value;
             }
         }
+        run
+    }
+
+    /// Decides over their unknown facts the decision conditions Kleene
+    /// logic leaves unknown.
+    fn decide_exact(&mut self) {
+        let program = self.program;
         // Decisions Kleene logic leaves unknown are decided over the values
         // their unknown facts can take (`exact`); a patient with every fact
         // known has none.
         for root in program.exact_roots() {
-            if run.value_at(root.slot) != Tri::Unknown {
+            if self.value_at(root.slot) != Tri::Unknown {
                 continue;
             }
             // Invariants that hold whatever the unknown facts are constrain
@@ -298,16 +316,89 @@ impl<'p, 'm> Run<'p, 'm> {
                     program
                         .invariants
                         .get(*index)
-                        .is_some_and(|invariant| run.node(invariant.root) == Tri::True)
+                        .is_some_and(|invariant| self.node(invariant.root) == Tri::True)
                 });
             if unconstrained {
                 continue;
             }
-            let value = root.plan.decide(patient);
-            if let Some(slot) = run.values.get_mut(root.slot as usize) {
+            let value = root.plan.decide(self.patient);
+            if let Some(slot) = self.values.get_mut(root.slot as usize) {
                 *slot = value;
             }
         }
+    }
+
+    /// The run of a completion of a patient: `patient` is the patient with
+    /// some `facts` given values, and `base` the original patient's Kleene
+    /// values ([`kleene_values`]). Only the leaves of those facts and the
+    /// steps of their `cone` ([`Program::cone`]) are computed again; every
+    /// other node has the value it had. The same values as a run of
+    /// `patient` from scratch, at a fraction of the work.
+    pub(crate) fn completion(
+        program: &'p Program<'m>,
+        patient: &'p Patient,
+        base: &[Tri],
+        facts: &[FactId],
+        cone: &[u32],
+        scratch: &mut Scratch,
+    ) -> Self {
+        let mut values = std::mem::take(&mut scratch.values);
+        values.clear();
+        values.extend_from_slice(base);
+        let mut stack = std::mem::take(&mut scratch.stack);
+        stack.clear();
+        let mut run = Run {
+            program,
+            patient,
+            values,
+            stack: std::cell::RefCell::new(stack),
+            list_needs: false,
+        };
+        let schedule = &program.schedule;
+        let given = |fact: u32| facts.contains(&FactId(fact));
+        for &(node, index) in &schedule.bool_leaves {
+            if given(index) {
+                let value = match patient.get(FactId(index)) {
+                    Value::Bool(b) => Tri::from_bool(b),
+                    _ => Tri::Unknown,
+                };
+                if let Some(slot) = run.values.get_mut(node as usize) {
+                    *slot = value;
+                }
+            }
+        }
+        for &(node, index, bit) in &schedule.set_leaves {
+            if given(index) {
+                let value = patient
+                    .member(FactId(index), bit)
+                    .map_or(Tri::Unknown, Tri::from_bool);
+                if let Some(slot) = run.values.get_mut(node as usize) {
+                    *slot = value;
+                }
+            }
+        }
+        for &node in &schedule.other_leaves {
+            let reads_given = match program.nodes.get(node as usize) {
+                Some(Node::Compare { fact, .. } | Node::EnumIn { fact, .. }) => given(*fact),
+                _ => false,
+            };
+            if reads_given {
+                let value = run.leaf(node);
+                if let Some(slot) = run.values.get_mut(node as usize) {
+                    *slot = value;
+                }
+            }
+        }
+        for step in cone
+            .iter()
+            .filter_map(|index| schedule.steps.get(*index as usize))
+        {
+            let value = step.apply(run.value_at(step.left), run.value_at(step.right));
+            if let Some(slot) = run.values.get_mut(step.target as usize) {
+                *slot = value;
+            }
+        }
+        run.decide_exact();
         run
     }
 
@@ -534,10 +625,40 @@ pub fn evaluate_in(program: &Program<'_>, patient: &Patient, scratch: &mut Scrat
     evaluation
 }
 
+/// Every node's Kleene value for `patient`, before exact decisions: the
+/// base that [`evaluate_completion`] computes completions from.
+pub(crate) fn kleene_values(
+    program: &Program<'_>,
+    patient: &Patient,
+    scratch: &mut Scratch,
+) -> Vec<Tri> {
+    let run = Run::kleene_in_scratch(program, patient, scratch);
+    let values = run.values.clone();
+    run.into_scratch(scratch);
+    values
+}
+
+/// The decisions (needs not listed) for `patient`, a completion of the
+/// patient whose Kleene values are `base`: only the nodes in the `cone` of
+/// the `facts` it gives values to are computed again ([`Run::completion`]).
+pub(crate) fn evaluate_completion(
+    program: &Program<'_>,
+    patient: &Patient,
+    base: &[Tri],
+    facts: &[FactId],
+    cone: &[u32],
+    scratch: &mut Scratch,
+) -> Evaluation {
+    let run = Run::completion(program, patient, base, facts, cone, scratch);
+    let evaluation = evaluate_run(&run, scratch);
+    run.into_scratch(scratch);
+    evaluation
+}
+
 /// [`evaluate_in`] for the decisions alone: escalations and withholdings
-/// do not list the facts they need, which is most of the cost of a
-/// patient with unknown facts. For `answers`, which evaluates many
-/// completions of one patient and compares their decisions.
+/// do not list the facts they need. The oracle [`evaluate_completion`] is
+/// tested against.
+#[cfg(test)]
 pub(crate) fn evaluate_decisions_in(
     program: &Program<'_>,
     patient: &Patient,

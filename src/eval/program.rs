@@ -449,6 +449,57 @@ impl<'m> Program<'m> {
         self
     }
 
+    /// The steps of the schedule (by index, in order) whose value can
+    /// change when the values of `facts` change: those reading, directly
+    /// or through other steps, a leaf of one of them, and every step of a
+    /// connective any of whose steps does (an `and` of n parts is n - 1
+    /// steps into one node, computed from the first).
+    pub(crate) fn cone(&self, facts: &[FactId]) -> Vec<u32> {
+        let schedule = &self.schedule;
+        let mut affected = vec![false; self.nodes.len()];
+        let mut mark = |node: u32| {
+            if let Some(flag) = affected.get_mut(node as usize) {
+                *flag = true;
+            }
+        };
+        let given = |fact: u32| facts.contains(&FactId(fact));
+        for &(node, fact) in &schedule.bool_leaves {
+            if given(fact) {
+                mark(node);
+            }
+        }
+        for &(node, fact, _) in &schedule.set_leaves {
+            if given(fact) {
+                mark(node);
+            }
+        }
+        for &node in &schedule.other_leaves {
+            if let Some(Node::Compare { fact, .. } | Node::EnumIn { fact, .. }) =
+                self.nodes.get(node as usize)
+                && given(*fact)
+            {
+                mark(node);
+            }
+        }
+        let is =
+            |affected: &[bool], node: u32| affected.get(node as usize).copied().unwrap_or(false);
+        for step in &schedule.steps {
+            if (is(&affected, step.left) || is(&affected, step.right))
+                && let Some(flag) = affected.get_mut(step.target as usize)
+            {
+                *flag = true;
+            }
+        }
+        (0..schedule.steps.len() as u32)
+            .filter(|index| {
+                schedule
+                    .steps
+                    .get(*index as usize)
+                    .is_some_and(|step| is(&affected, step.target))
+            })
+            .collect()
+    }
+
     /// The decision conditions decided exactly when Kleene logic leaves
     /// them unknown.
     pub(crate) fn exact_roots(&self) -> &[ExactRoot] {
