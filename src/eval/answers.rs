@@ -20,7 +20,7 @@
 use super::decision::{Decision, WithheldBecause, decisions};
 use super::exact::{cell_of, cell_value, constants, tested_members};
 use super::interp::{
-    Escalation, EscalationCause, Scratch, escalation_atoms, evaluate_completion, kleene_values,
+    Escalation, EscalationCause, Scratch, base_values, escalation_atoms, evaluate_completion,
 };
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -116,8 +116,12 @@ pub fn answers(
 
 /// [`answers`], worked out.
 fn work_out(program: &Program<'_>, patient: &Patient, escalation: &Escalation) -> Option<Answers> {
+    let mut scratch = Scratch::default();
+    // Each combination changes only the questions' facts: its run starts
+    // from this patient's values and computes again only what they reach.
+    let base = base_values(program, patient, &mut scratch);
     let questions: Vec<(Question, Vec<(Answer, Value)>)> =
-        escalation_atoms(program, patient, escalation)
+        escalation_atoms(program, patient, &base, escalation)
             .into_iter()
             .map(|(fact, member)| {
                 let question = Question { fact, member };
@@ -138,11 +142,7 @@ fn work_out(program: &Program<'_>, patient: &Patient, escalation: &Escalation) -
     let scope = scope(program, &escalation.cause);
     // Every combination, as an odometer turns (the first question fastest),
     // with the decisions it leads to.
-    let mut outcomes: Vec<Combination> = Vec::new();
-    let mut scratch = Scratch::default();
-    // Each combination changes only the questions' facts: its run starts
-    // from this patient's values and computes again only what they reach.
-    let base = kleene_values(program, patient, &mut scratch);
+    let mut found_outcomes: Vec<(Vec<usize>, Vec<Decision>)> = Vec::new();
     let mut facts: Vec<FactId> = questions.iter().map(|(q, _)| q.fact).collect();
     facts.dedup();
     let cone = program.cone(&facts);
@@ -159,13 +159,20 @@ fn work_out(program: &Program<'_>, patient: &Patient, escalation: &Escalation) -
                 }
             }
         }
-        let evaluation =
-            evaluate_completion(program, &completed, &base, &facts, &cone, &mut scratch);
+        let evaluation = evaluate_completion(
+            program,
+            &completed,
+            &base,
+            &facts,
+            &cone,
+            &scope,
+            &mut scratch,
+        );
         let mut found = decisions(&evaluation);
         scratch.recycle(evaluation);
         if !found.contains(&Decision::Implausible) {
             found.retain(|decision| in_scope(decision, &scope));
-            outcomes.push((choice.clone(), found));
+            found_outcomes.push((choice.clone(), found));
         }
         for (digit, (_, answers)) in choice.iter_mut().zip(&questions) {
             *digit += 1;
@@ -175,19 +182,35 @@ fn work_out(program: &Program<'_>, patient: &Patient, escalation: &Escalation) -
             *digit = 0;
         }
     }
-    let (first, rest) = outcomes.split_first()?;
+    let (first, rest) = found_outcomes.split_first()?;
     let shared: Vec<Decision> = first
         .1
         .iter()
         .filter(|d| rest.iter().all(|(_, other)| other.contains(d)))
         .copied()
         .collect();
-    for (_, found) in &mut outcomes {
+    // Each distinct outcome once, the combinations pointing at it.
+    let mut distinct: Vec<Vec<Decision>> = Vec::new();
+    let mut outcomes: Vec<Combination> = Vec::new();
+    for (choice, mut found) in found_outcomes {
         found.retain(|d| !shared.contains(d));
+        let id = match distinct.iter().position(|d| *d == found) {
+            Some(id) => id,
+            None => {
+                distinct.push(found);
+                distinct.len() - 1
+            }
+        };
+        outcomes.push((choice, id));
     }
     let all: Vec<&Combination> = outcomes.iter().collect();
     let mut branches = Vec::new();
-    tree(&questions, &all, &mut Vec::new()).branches(&questions, &mut Vec::new(), &mut branches);
+    tree(&questions, &all, &mut Vec::new()).branches(
+        &questions,
+        &distinct,
+        &mut Vec::new(),
+        &mut branches,
+    );
     Some(Answers { branches })
 }
 
@@ -482,13 +505,13 @@ fn every_condition<'m>(program: &Program<'m>) -> Vec<&'m Condition> {
 }
 
 /// A combination of answers (the index of each question's answer) and the
-/// decisions it leads to.
-type Combination = (Vec<usize>, Vec<Decision>);
+/// decisions it leads to (an index into the distinct outcomes).
+type Combination = (Vec<usize>, usize);
 
 /// A tree of questions over some combinations: a leaf when they all lead
 /// to the same decisions, else a question and a subtree per answer.
 enum Tree {
-    Leaf(Vec<Decision>),
+    Leaf(usize),
     Ask(usize, Vec<(Answer, Tree)>),
 }
 
@@ -497,13 +520,14 @@ impl Tree {
     fn branches(
         &self,
         questions: &[(Question, Vec<(Answer, Value)>)],
+        outcomes: &[Vec<Decision>],
         path: &mut Vec<(Question, Answer)>,
         out: &mut Vec<Branch>,
     ) {
         match self {
-            Tree::Leaf(decisions) => out.push(Branch {
+            Tree::Leaf(id) => out.push(Branch {
                 answers: path.clone(),
-                decisions: decisions.clone(),
+                decisions: outcomes.get(*id).cloned().unwrap_or_default(),
             }),
             Tree::Ask(slot, subtrees) => {
                 let Some((question, _)) = questions.get(*slot) else {
@@ -511,7 +535,7 @@ impl Tree {
                 };
                 for (answer, subtree) in subtrees {
                     path.push((*question, *answer));
-                    subtree.branches(questions, path, out);
+                    subtree.branches(questions, outcomes, path, out);
                     path.pop();
                 }
             }
@@ -531,7 +555,7 @@ fn tree(
 ) -> Tree {
     let first = outcomes.first().map(|(_, found)| found);
     if outcomes.iter().all(|(_, found)| Some(found) == first) {
-        return Tree::Leaf(first.cloned().unwrap_or_default());
+        return Tree::Leaf(first.copied().unwrap_or_default());
     }
     let groups = |slot: usize| -> Vec<(usize, Vec<&Combination>)> {
         let count = questions.get(slot).map_or(0, |(_, answers)| answers.len());
@@ -547,10 +571,10 @@ fn tree(
             .collect()
     };
     let distinct = |group: &[&Combination]| {
-        let mut seen: Vec<&Vec<Decision>> = Vec::new();
+        let mut seen: Vec<usize> = Vec::new();
         for (_, found) in group {
-            if !seen.contains(&found) {
-                seen.push(found);
+            if !seen.contains(found) {
+                seen.push(*found);
             }
         }
         seen.len()
@@ -566,7 +590,7 @@ fn tree(
     let Some((_, slot)) = best else {
         // Every question asked and still different cannot happen (a
         // combination is one patient); kept as the first outcome.
-        return Tree::Leaf(first.cloned().unwrap_or_default());
+        return Tree::Leaf(first.copied().unwrap_or_default());
     };
     let mut subtrees: Vec<(Answer, Tree)> = Vec::new();
     asked.push(slot);
@@ -598,7 +622,7 @@ fn tree(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::evaluate;
+    use crate::eval::{Evaluation, evaluate};
 
     const GUIDELINE: &str = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\n\
         enum Drug { mtx, aza, other }\n\
@@ -972,9 +996,9 @@ mod tests {
                 };
                 patient.set(id, value);
             }
-            let base = kleene_values(&program, &patient, &mut scratch);
+            let base = base_values(&program, &patient, &mut scratch);
             for escalation in &evaluate(&program, &patient).escalations {
-                let atoms = escalation_atoms(&program, &patient, escalation);
+                let atoms = escalation_atoms(&program, &patient, &base, escalation);
                 let mut facts: Vec<FactId> = atoms.iter().map(|(f, _)| *f).collect();
                 facts.dedup();
                 let cone = program.cone(&facts);
@@ -992,16 +1016,35 @@ mod tests {
                             ),
                         }
                     }
+                    let every: Vec<RuleId> = (0..model.rules.len() as u32).map(RuleId).collect();
                     let fast = evaluate_completion(
                         &program,
                         &completed,
                         &base,
                         &facts,
                         &cone,
+                        &every,
                         &mut scratch,
                     );
                     let slow = evaluate_decisions_in(&program, &completed, &mut scratch);
                     assert_eq!(fast, slow, "{completed:?}");
+                    // Working out some rules gives their decisions as all do.
+                    let scope = scope(&program, &escalation.cause);
+                    let scoped = evaluate_completion(
+                        &program,
+                        &completed,
+                        &base,
+                        &facts,
+                        &cone,
+                        &scope,
+                        &mut scratch,
+                    );
+                    let of_scope = |evaluation: &Evaluation| {
+                        let mut found = decisions(evaluation);
+                        found.retain(|d| in_scope(d, &scope));
+                        found
+                    };
+                    assert_eq!(of_scope(&scoped), of_scope(&slow), "{completed:?}");
                     compared += 1;
                 }
             }

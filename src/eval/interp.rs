@@ -213,8 +213,11 @@ pub(crate) struct Run<'p, 'm> {
     /// Work list reused by [`Run::needs`].
     stack: std::cell::RefCell<Vec<u32>>,
     /// Whether escalations and withholdings list the facts they need
-    /// (not when only the decisions are wanted: [`evaluate_decisions_in`]).
+    /// (not when only the decisions are wanted: [`evaluate_completion`]).
     list_needs: bool,
+    /// When set, only these rules' recommendations and escalations are
+    /// worked out (what a completion's answers are about).
+    only: Option<&'p [RuleId]>,
 }
 
 impl<'p, 'm> Run<'p, 'm> {
@@ -251,6 +254,7 @@ impl<'p, 'm> Run<'p, 'm> {
             values,
             stack: std::cell::RefCell::new(stack),
             list_needs: true,
+            only: None,
         };
         // No branch on whether a fact is known: that varies from patient to
         // patient, and a mispredicted branch per leaf was once the
@@ -300,12 +304,17 @@ impl<'p, 'm> Run<'p, 'm> {
     /// Decides over their unknown facts the decision conditions Kleene
     /// logic leaves unknown.
     fn decide_exact(&mut self) {
+        self.decide_exact_where(|_| true);
+    }
+
+    /// [`Run::decide_exact`] for the decisions whose plans `wanted` picks.
+    fn decide_exact_where(&mut self, wanted: impl Fn(&super::exact::Plan) -> bool) {
         let program = self.program;
         // Decisions Kleene logic leaves unknown are decided over the values
         // their unknown facts can take (`exact`); a patient with every fact
         // known has none.
         for root in program.exact_roots() {
-            if self.value_at(root.slot) != Tri::Unknown {
+            if self.value_at(root.slot) != Tri::Unknown || !wanted(&root.plan) {
                 continue;
             }
             // Invariants that hold whatever the unknown facts are constrain
@@ -330,21 +339,24 @@ impl<'p, 'm> Run<'p, 'm> {
 
     /// The run of a completion of a patient: `patient` is the patient with
     /// some `facts` given values, and `base` the original patient's Kleene
-    /// values ([`kleene_values`]). Only the leaves of those facts and the
-    /// steps of their `cone` ([`Program::cone`]) are computed again; every
-    /// other node has the value it had. The same values as a run of
-    /// `patient` from scratch, at a fraction of the work.
+    /// values ([`base_values`]). Only the leaves of those facts and the
+    /// steps of their `cone` ([`Program::cone`]) are computed again, and
+    /// only the exact decisions whose plans read those facts; every other
+    /// node has the value it had. The same values as a run of `patient`
+    /// from scratch, at a fraction of the work; its evaluation works out
+    /// the decisions of the rules `only`.
     pub(crate) fn completion(
         program: &'p Program<'m>,
         patient: &'p Patient,
-        base: &[Tri],
+        base: &Base,
         facts: &[FactId],
         cone: &[u32],
+        only: &'p [RuleId],
         scratch: &mut Scratch,
     ) -> Self {
         let mut values = std::mem::take(&mut scratch.values);
         values.clear();
-        values.extend_from_slice(base);
+        values.extend_from_slice(&base.kleene);
         let mut stack = std::mem::take(&mut scratch.stack);
         stack.clear();
         let mut run = Run {
@@ -353,6 +365,7 @@ impl<'p, 'm> Run<'p, 'm> {
             values,
             stack: std::cell::RefCell::new(stack),
             list_needs: false,
+            only: Some(only),
         };
         let schedule = &program.schedule;
         let given = |fact: u32| facts.contains(&FactId(fact));
@@ -398,7 +411,18 @@ impl<'p, 'm> Run<'p, 'm> {
                 *slot = value;
             }
         }
-        run.decide_exact();
+        run.decide_exact_where(|plan| plan.facts.iter().any(|(fact, _)| facts.contains(fact)));
+        // A decision whose plan reads none of them is the patient's.
+        for root in program.exact_roots() {
+            if !root.plan.facts.iter().any(|(fact, _)| facts.contains(fact))
+                && let (Some(slot), Some(decided)) = (
+                    run.values.get_mut(root.slot as usize),
+                    base.decided.get(root.slot as usize),
+                )
+            {
+                *slot = *decided;
+            }
+        }
         run
     }
 
@@ -576,9 +600,18 @@ fn leaf_fact(leaf: &Node) -> Option<u32> {
 pub(crate) fn escalation_atoms(
     program: &Program<'_>,
     patient: &Patient,
+    base: &Base,
     escalation: &Escalation,
 ) -> Vec<(FactId, Option<u32>)> {
-    let run = Run::new(program, patient);
+    // The patient's run, its values already computed.
+    let run = Run {
+        program,
+        patient,
+        values: base.decided.clone(),
+        stack: std::cell::RefCell::new(Vec::new()),
+        list_needs: true,
+        only: None,
+    };
     let mut roots = Vec::new();
     match &escalation.cause {
         EscalationCause::UnknownCondition { rule, .. } => {
@@ -625,31 +658,39 @@ pub fn evaluate_in(program: &Program<'_>, patient: &Patient, scratch: &mut Scrat
     evaluation
 }
 
-/// Every node's Kleene value for `patient`, before exact decisions: the
-/// base that [`evaluate_completion`] computes completions from.
-pub(crate) fn kleene_values(
-    program: &Program<'_>,
-    patient: &Patient,
-    scratch: &mut Scratch,
-) -> Vec<Tri> {
-    let run = Run::kleene_in_scratch(program, patient, scratch);
-    let values = run.values.clone();
-    run.into_scratch(scratch);
-    values
+/// A patient's node values, that [`evaluate_completion`] computes its
+/// completions from.
+pub(crate) struct Base {
+    /// Every node's Kleene value.
+    kleene: Vec<Tri>,
+    /// The same after the exact decisions.
+    decided: Vec<Tri>,
 }
 
-/// The decisions (needs not listed) for `patient`, a completion of the
-/// patient whose Kleene values are `base`: only the nodes in the `cone` of
-/// the `facts` it gives values to are computed again ([`Run::completion`]).
+/// The [`Base`] of `patient`.
+pub(crate) fn base_values(program: &Program<'_>, patient: &Patient, scratch: &mut Scratch) -> Base {
+    let mut run = Run::kleene_in_scratch(program, patient, scratch);
+    let kleene = run.values.clone();
+    run.decide_exact();
+    let decided = run.values.clone();
+    run.into_scratch(scratch);
+    Base { kleene, decided }
+}
+
+/// The decisions of the rules `only` (needs not listed) for `patient`, a
+/// completion of the patient whose values are `base`: only the
+/// nodes in the `cone` of the `facts` it gives values to are computed
+/// again ([`Run::completion`]). Avoidances and rule statuses are all there.
 pub(crate) fn evaluate_completion(
     program: &Program<'_>,
     patient: &Patient,
-    base: &[Tri],
+    base: &Base,
     facts: &[FactId],
     cone: &[u32],
+    only: &[RuleId],
     scratch: &mut Scratch,
 ) -> Evaluation {
-    let run = Run::completion(program, patient, base, facts, cone, scratch);
+    let run = Run::completion(program, patient, base, facts, cone, only, scratch);
     let evaluation = evaluate_run(&run, scratch);
     run.into_scratch(scratch);
     evaluation
@@ -751,6 +792,9 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
     let statuses = std::mem::take(&mut evaluation.rules);
     for (rule_index, &status) in statuses.iter().enumerate() {
         let rule_id = RuleId(rule_index as u32);
+        if run.only.is_some_and(|only| !only.contains(&rule_id)) {
+            continue;
+        }
         let rule = &model.rules[rule_index];
         match status {
             RuleStatus::Undecided => {
