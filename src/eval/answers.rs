@@ -147,8 +147,11 @@ fn work_out(program: &Program<'_>, patient: &Patient, escalation: &Escalation) -
     facts.dedup();
     let cone = program.cone(&facts);
     let mut choice = vec![0usize; questions.len()];
+    let mut completed = patient.clone();
     for _ in 0..combinations {
-        let mut completed = patient.clone();
+        for fact in &facts {
+            completed.set(*fact, patient.get(*fact));
+        }
         for ((question, answers), picked) in questions.iter().zip(&choice) {
             if let Some((_, value)) = answers.get(*picked) {
                 match (question.member, value) {
@@ -570,22 +573,26 @@ fn tree(
             })
             .collect()
     };
-    let distinct = |group: &[&Combination]| {
-        let mut seen: Vec<usize> = Vec::new();
-        for (_, found) in group {
-            if !seen.contains(found) {
-                seen.push(*found);
+    // A question's score: the distinct outcomes in each group its answers
+    // make, added up (outcome ids as bits: at most ANSWER_LIMIT of them).
+    let score = |slot: usize| {
+        let count = questions.get(slot).map_or(0, |(_, answers)| answers.len());
+        let mut seen = vec![0u64; count];
+        for (choice, id) in outcomes {
+            if let Some(bits) = choice.get(slot).and_then(|index| seen.get_mut(*index)) {
+                *bits |= 1u64.checked_shl(*id as u32).unwrap_or(0);
             }
         }
-        seen.len()
+        let groups = seen.iter().filter(|bits| **bits != 0).count();
+        (groups > 1).then(|| {
+            seen.iter()
+                .map(|bits| bits.count_ones() as usize)
+                .sum::<usize>()
+        })
     };
     let best = (0..questions.len())
         .filter(|slot| !asked.contains(slot))
-        .filter_map(|slot| {
-            let groups = groups(slot);
-            let split = groups.iter().filter(|(_, g)| !g.is_empty()).count() > 1;
-            split.then(|| (groups.iter().map(|(_, g)| distinct(g)).sum::<usize>(), slot))
-        })
+        .filter_map(|slot| score(slot).map(|score| (score, slot)))
         .min_by_key(|(score, slot)| (*score, *slot));
     let Some((_, slot)) = best else {
         // Every question asked and still different cannot happen (a
