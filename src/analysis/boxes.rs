@@ -357,10 +357,8 @@ impl Boxes {
                             outside.push(Side::Cells((b_high + 1).max(low), high));
                         }
                     }
-                    (Side::Values(have), Side::Values(take)) => {
-                        if have & !take != 0 {
-                            outside.push(Side::Values(have & !take));
-                        }
+                    (Side::Values(have), Side::Values(take)) if have & !take != 0 => {
+                        outside.push(Side::Values(have & !take));
                     }
                     _ => {}
                 }
