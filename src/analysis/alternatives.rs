@@ -27,6 +27,9 @@ impl Analysis<'_> {
     pub(super) fn alternatives(&mut self) {
         for index in 0..self.model.rules.len() {
             let rule = &self.model.rules[index];
+            if self.rule_undecided(index) {
+                continue;
+            }
             let fires = self.fires(index);
             let Some(patient) = self.witness(&fires) else {
                 continue; // unreachable rules are reported once, above

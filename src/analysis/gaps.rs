@@ -10,7 +10,7 @@ impl Analysis<'_> {
     pub(super) fn gaps(&mut self) {
         for index in 0..self.model.sections.len() {
             let section = &self.model.sections[index];
-            if !section.complete {
+            if !section.complete || self.section_undecided(index) {
                 continue;
             }
             let rules = rules_in(self.model, SectionId(index as u32));

@@ -10,6 +10,9 @@ impl Analysis<'_> {
     pub(super) fn unreachable_and_shadowed(&mut self) {
         for index in 0..self.model.rules.len() {
             let rule = RuleId(index as u32);
+            if self.rule_undecided(index) {
+                continue;
+            }
             let own = vec![self.condition[index], self.plausible];
             if !self.sat(&own) {
                 // No plausible patient satisfies the condition. When some
