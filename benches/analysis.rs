@@ -2,6 +2,12 @@
 //! benches/common/mod.rs; the numeric-only variant below): 100 to 10,000
 //! rules over 30 facts, and 5,000 rules over 7 numeric facts, the size of the
 //! largest published DMN table-analysis experiments. One core.
+//!
+//! `table/…`: one first-match section of N rows over 7 numeric and enum
+//! columns (`common::decision_table`, the shape of a DMN decision table),
+//! with and without `complete`; select sizes with criterion's filter, e.g.
+//! `cargo bench --bench analysis -- 'table/first-match/1000$'`; `table/sat-only/…`
+//! answers the same questions by SAT alone (the times before the box search).
 
 mod common;
 
@@ -75,5 +81,37 @@ fn analysis(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, analysis);
+/// First-match decision tables of 100 to 10,000 rows × 7 columns.
+fn tables(c: &mut Criterion) {
+    let mut group = c.benchmark_group("table");
+    group.sample_size(10);
+    for rules in [100usize, 200, 400, 1_000, 5_000, 10_000] {
+        for complete in [false, true] {
+            let name = if complete {
+                "first-match-complete"
+            } else {
+                "first-match"
+            };
+            let model = gdl::compile(&common::decision_table(rules, complete))
+                .model
+                .unwrap_or_default();
+            group.bench_with_input(BenchmarkId::new(name, rules), &model, |b, model| {
+                b.iter(|| gdl::analysis::findings(black_box(model)))
+            });
+        }
+    }
+    // The same tables by SAT alone (a budget of 0 turns the box search
+    // off): the times before the box search, at the sizes it can afford.
+    for rules in [100usize, 200, 400] {
+        let model = gdl::compile(&common::decision_table(rules, false))
+            .model
+            .unwrap_or_default();
+        group.bench_with_input(BenchmarkId::new("sat-only", rules), &model, |b, model| {
+            b.iter(|| gdl::analysis::findings_within(black_box(model), 0))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, analysis, tables);
 criterion_main!(benches);

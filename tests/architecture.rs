@@ -6,8 +6,9 @@
 //! document, so the two cannot drift; a new top-level module must be given
 //! its place there first.
 //!
-//! Unit tests (`#[cfg(test)] mod … { … }`) may use the whole crate: they
-//! drive the pipeline from text. Comments are not read.
+//! Unit tests (`#[cfg(test)] mod … { … }`, or a file declared
+//! `#[cfg(test)] mod …;`) may use the whole crate: they drive the pipeline
+//! from text. Comments are not read.
 //!
 //! Plain `std`, no dependencies, paths relative to the package root (where
 //! `cargo test` runs tests): the test can be compiled on its own with
@@ -80,6 +81,33 @@ fn module_path(relative: &Path) -> Vec<String> {
         }
     }
     parts
+}
+
+/// Whether a file is a module its parent declares `#[cfg(test)] mod NAME;`
+/// (the parent: `mod.rs` beside it, or `NAME.rs`'s directory's own file).
+fn is_test_file(file: &Path) -> bool {
+    let Some(name) = file.file_stem().and_then(|s| s.to_str()) else {
+        return false;
+    };
+    let Some(dir) = file.parent() else {
+        return false;
+    };
+    let parents = [
+        dir.join("mod.rs"),
+        dir.with_extension("rs"),
+        dir.join("lib.rs"),
+    ];
+    let declaration = format!("mod {name};");
+    parents
+        .iter()
+        .filter(|p| p.as_path() != file)
+        .any(|parent| {
+            let text = fs::read_to_string(parent).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().map(str::trim).collect();
+            lines
+                .windows(2)
+                .any(|pair| pair[0] == "#[cfg(test)]" && pair[1].ends_with(&declaration))
+        })
 }
 
 /// The lines of `text` outside comments and unit-test modules, with their
@@ -275,6 +303,11 @@ fn edges() -> Vec<Edge> {
         };
         // `main.rs` is the binary, its own crate: it sees the library as `gdl`.
         if relative == Path::new("main.rs") {
+            continue;
+        }
+        // A unit-test module in a file of its own (`#[cfg(test)] mod tests;`)
+        // is test code like one written inline.
+        if is_test_file(file) {
             continue;
         }
         let here = module_path(relative);

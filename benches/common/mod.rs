@@ -5,6 +5,11 @@
 //! `rules / 10` actions, each with one contraindication; rules in sections
 //! of 20 (every other section first-match), each rule a conjunction of 2-4
 //! random comparisons, recommending 1-3 alternatives and citing a reference.
+//!
+//! `decision_table(rules, complete)`: one first-match section (marked
+//! `complete` or not) of `rules` rows over 7 columns, the shape of a DMN
+//! decision table: 5 quantity facts and 2 enum facts, each row an interval
+//! (or a set of enum values) on 1 to 7 of them.
 #![allow(
     clippy::indexing_slicing,
     reason = "test and benchmark helpers may index: a panic there is a failed run"
@@ -98,6 +103,65 @@ pub fn guideline(rules: usize, facts: usize) -> String {
         out.push_str("}\n");
         section += 1;
     }
+    out
+}
+
+/// A first-match table of `rules` rows over 5 quantity columns (`n0`-`n4`,
+/// in mg, thresholds multiples of 10 from 0 to 250) and 2 enum columns
+/// (`e5`, `e6`, of 5 values); each row tests 1 to 7 distinct columns, an
+/// interval `low <= n < high` or a membership `e in {…}`, and recommends
+/// one of 10 actions. `complete` marks the section `complete` (W0408).
+pub fn decision_table(rules: usize, complete: bool) -> String {
+    let mut rng = Rng::new(0xd3a);
+    let mut out = String::from("guideline table \"Decision table\" { version \"1\" }\n");
+    out.push_str("reference R1 pmid 14501840 \"Synthetic reference\"\n");
+    out.push_str("enum Level { v0, v1, v2, v3, v4 }\n");
+    for column in 0..5 {
+        out.push_str(&format!(
+            "fact n{column}: quantity mg \"Column {column}\"\n"
+        ));
+    }
+    for column in 5..7 {
+        out.push_str(&format!("fact e{column}: Level \"Column {column}\"\n"));
+    }
+    for action in 0..10 {
+        out.push_str(&format!("action a{action} \"Action {action}\"\n"));
+    }
+    let modifiers = if complete {
+        "first-match complete"
+    } else {
+        "first-match"
+    };
+    out.push_str(&format!("section table \"Table\" {modifiers} {{\n"));
+    for rule in 0..rules {
+        let mut columns: Vec<u64> = (0..7).collect();
+        let mut tests = Vec::new();
+        for _ in 0..1 + rng.below(7) {
+            let column = columns.remove(rng.below(columns.len() as u64) as usize);
+            if column < 5 {
+                let low = 10 * rng.below(20);
+                let high = low + 10 * (1 + rng.below(6));
+                tests.push(format!("n{column} >= {low} mg and n{column} < {high} mg"));
+            } else {
+                let values: Vec<String> = (0..5)
+                    .filter(|_| rng.below(2) == 0)
+                    .map(|v| format!("v{v}"))
+                    .collect();
+                let values = if values.is_empty() {
+                    vec![format!("v{}", rng.below(5))]
+                } else {
+                    values
+                };
+                tests.push(format!("e{column} in {{{}}}", values.join(", ")));
+            }
+        }
+        out.push_str(&format!(
+            "  rule r{rule} {{\n    when {}\n    then recommend a{}\n    cite R1\n  }}\n",
+            tests.join(" and "),
+            rng.below(10)
+        ));
+    }
+    out.push_str("}\n");
     out
 }
 

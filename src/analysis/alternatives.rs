@@ -26,6 +26,9 @@ impl Analysis<'_> {
 
     pub(super) fn alternatives(&mut self) {
         for (index, rule) in self.model.rules.iter_enumerated() {
+            if self.rule_undecided(index) {
+                continue;
+            }
             let fires = self.fires(index);
             let Some(patient) = self.witness(&fires) else {
                 continue; // unreachable rules are reported once, above

@@ -15,7 +15,9 @@
 //! exactly when it is true for some fully known patient.
 
 mod kleene;
+mod points;
 pub use kleene::Kleene;
+pub(crate) use points::Shape;
 
 use std::collections::HashMap;
 

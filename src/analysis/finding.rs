@@ -95,6 +95,15 @@ pub enum FindingKind {
         /// Its first rule; `None` when it holds no rule at all.
         first_rule: Option<RuleId>,
     },
+    /// W0409: the analysis ran out of its budget before deciding the
+    /// rule's first-match question (or the section's coverage): none of
+    /// its findings were looked for.
+    NotAnalysed {
+        /// The rule, when a rule's question was left undecided.
+        rule: Option<RuleId>,
+        /// The section, when its coverage was left undecided.
+        section: Option<SectionId>,
+    },
 }
 
 /// An earlier rule that shadows a rule of its first-match section.
@@ -119,6 +128,7 @@ impl FindingKind {
             FindingKind::ExclusiveConflict { .. } => Code::ExclusiveConflict,
             FindingKind::RedundantRule { .. } => Code::RedundantRule,
             FindingKind::CoverageGap { .. } => Code::CoverageGap,
+            FindingKind::NotAnalysed { .. } => Code::NotAnalysed,
         }
     }
 
@@ -135,6 +145,7 @@ impl FindingKind {
             | FindingKind::ExclusiveConflict { rule, .. }
             | FindingKind::RedundantRule { rule, .. } => Some(*rule),
             FindingKind::CoverageGap { first_rule, .. } => *first_rule,
+            FindingKind::NotAnalysed { rule, .. } => *rule,
         }
     }
 
@@ -142,6 +153,7 @@ impl FindingKind {
     pub fn section(&self) -> Option<SectionId> {
         match self {
             FindingKind::CoverageGap { section, .. } => Some(*section),
+            FindingKind::NotAnalysed { section, .. } => *section,
             FindingKind::UnreachableRule { .. }
             | FindingKind::ShadowedRule { .. }
             | FindingKind::AlwaysWithheld { .. }
@@ -162,7 +174,8 @@ impl FindingKind {
             | FindingKind::Conflict { .. }
             | FindingKind::ExclusiveConflict { .. }
             | FindingKind::RedundantRule { .. }
-            | FindingKind::CoverageGap { .. } => None,
+            | FindingKind::CoverageGap { .. }
+            | FindingKind::NotAnalysed { .. } => None,
         }
     }
 }
@@ -243,6 +256,16 @@ impl FindingKind {
                     )
                 }
             }
+            FindingKind::NotAnalysed { rule: Some(id), .. } => format!(
+                "rule `{}` was not analysed: budget exceeded (whether earlier rules of its first-match section take all its patients is undecided)",
+                rule(id)
+            ),
+            FindingKind::NotAnalysed { section, .. } => format!(
+                "section `{}` was not analysed: budget exceeded (whether it gives every patient a decision is undecided)",
+                section
+                    .and_then(|s| model.sections.get(s))
+                    .map_or("?", |s| s.name.as_str())
+            ),
         }
     }
 
@@ -278,6 +301,9 @@ impl FindingKind {
             } => {
                 "add the section's rules (an else-escalate rule hands patients to a clinician), or drop `complete`"
             }
+            FindingKind::NotAnalysed { .. } => {
+                "split the first-match section into smaller ones, or check this part by tests (`gdl test`); nothing was proved about it"
+            }
         }
     }
 
@@ -303,7 +329,8 @@ impl FindingKind {
             FindingKind::UnreachableRule { .. }
             | FindingKind::AlwaysWithheld { .. }
             | FindingKind::UnreachableAlternative { .. }
-            | FindingKind::CoverageGap { .. } => Vec::new(),
+            | FindingKind::CoverageGap { .. }
+            | FindingKind::NotAnalysed { .. } => Vec::new(),
         }
     }
 }
@@ -396,6 +423,10 @@ mod tests {
             FindingKind::CoverageGap {
                 section: SectionId(0),
                 first_rule: None,
+            },
+            FindingKind::NotAnalysed {
+                rule: Some(rule),
+                section: None,
             },
         ];
         let codes: std::collections::BTreeSet<&str> =

@@ -8,7 +8,7 @@ impl Analysis<'_> {
     /// Sections marked `complete` must give every plausible patient a decision.
     pub(super) fn gaps(&mut self) {
         for (index, section) in self.model.sections.iter_enumerated() {
-            if !section.complete {
+            if !section.complete || self.section_undecided(index) {
                 continue;
             }
             let rules = rules_in(self.model, index);

@@ -13,6 +13,8 @@
 //! wording, so a family writes none.
 
 mod alternatives;
+mod boxes;
+mod budget;
 mod conflicts;
 mod encode;
 mod exclusive;
@@ -65,6 +67,8 @@ struct Analysis<'m> {
     /// Each action's contraindications alone.
     contraindicated: IdVec<ActionId, Lit>,
     findings: Vec<Finding>,
+    /// First-match questions decided by interval boxes (`boxes`).
+    boxes: Option<boxes::Boxes>,
 }
 
 // What `IdVec::at` gives in release for a rule, section or action id that
@@ -81,6 +85,15 @@ pub fn analyze(model: &Model) -> Vec<Diagnostic> {
 
 /// Runs every analysis and returns the findings, `expect`ed ones included.
 pub fn findings(model: &Model) -> Vec<Finding> {
+    findings_within(model, boxes::DEFAULT_BUDGET)
+}
+
+/// [`findings`], with `budget` pieces for each first-match question the
+/// box analysis decides (`boxes::DEFAULT_BUDGET` by default); the rules and
+/// sections it cannot decide within it are reported not analysed (W0409).
+/// A budget of 0 turns the box analysis off: every question is one SAT
+/// call, however long (the reference the box analysis is tested against).
+pub fn findings_within(model: &Model, budget: u64) -> Vec<Finding> {
     let mut encoding = Encoding::new(model);
     let invariants: Vec<Lit> = model
         .invariants
@@ -116,14 +129,17 @@ pub fn findings(model: &Model) -> Vec<Finding> {
         contraindicated,
         encoding,
         findings: Vec::new(),
+        boxes: None,
     };
     let structure = Firing::of(model, &mut analysis.encoding, &analysis.condition);
     analysis.fire = structure.fire;
     analysis.section_applies = structure.section_applies;
     analysis.compute_blocked();
+    analysis.decide_boxes(budget);
     for lint in lints() {
         lint(&mut analysis);
     }
+    analysis.not_analysed();
     analysis.findings
 }
 
@@ -131,11 +147,17 @@ impl Analysis<'_> {
     /// Whether the assumptions can hold together; on success the solver
     /// keeps the model for [`Analysis::witness`].
     fn sat(&mut self, assumptions: &[Lit]) -> bool {
+        if let Some(answer) = self.box_answer(assumptions) {
+            return answer.is_some();
+        }
         self.encoding.sat(assumptions)
     }
 
     /// A witness patient for the assumptions, if they can hold.
     fn witness(&mut self, assumptions: &[Lit]) -> Option<Patient> {
+        if let Some(answer) = self.box_answer(assumptions) {
+            return answer.map(|point| self.encoding.patient_at(&point));
+        }
         self.sat(assumptions).then(|| self.encoding.patient())
     }
 

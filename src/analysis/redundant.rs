@@ -27,6 +27,9 @@ impl Analysis<'_> {
         }
         for rules in by_outcome.into_values().filter(|rules| rules.len() > 1) {
             for &redundant in &rules {
+                if self.rule_undecided(redundant) {
+                    continue;
+                }
                 let Some(patient) = self.witness(&self.fires(redundant)) else {
                     continue;
                 };

@@ -10,6 +10,9 @@ impl Analysis<'_> {
     pub(super) fn unreachable_and_shadowed(&mut self) {
         for rule in self.model.rules.ids() {
             let index = rule;
+            if self.rule_undecided(index) {
+                continue;
+            }
             let own = vec![*self.condition.at(index), self.plausible];
             if !self.sat(&own) {
                 // No plausible patient satisfies the condition. When some

@@ -79,6 +79,7 @@ codes! {
     ExclusiveConflict = "W0406", "exclusive-conflict", Warning, "Mutually exclusive actions recommended together for some patient.";
     RedundantRule = "W0407", "redundant-rule", Warning, "A rule implied by another rule with the same outcome.";
     CoverageGap = "W0408", "coverage-gap", Warning, "Patients a `complete` section gives no decision.";
+    NotAnalysed = "W0409", "not-analysed", Warning, "A rule or section the logic analysis could not decide within its budget.";
     // E05xx: patient facts
     MalformedFacts = "E0501", "malformed-facts", Error, "The facts file is not valid JSON of the expected shape.";
     UnknownFact = "E0502", "unknown-fact", Error, "A facts key the guideline does not declare.";

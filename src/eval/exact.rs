@@ -58,7 +58,7 @@ pub const TABLE_LIMIT: usize = 1 << 20;
 
 /// At most this many table entries for all the plans of one program, so
 /// that a hostile guideline with many large plans cannot take gigabytes:
-/// plans beyond it search instead (the shipped guideline needs 330,000).
+/// plans beyond it search instead (the shipped guideline needs 386,793).
 pub const PROGRAM_TABLE_LIMIT: usize = 1 << 23;
 
 /// A plan's answers for every patient, computed the first time one is

@@ -217,6 +217,12 @@ pub(crate) struct Run<'p, 'm> {
     values: Vec<Tri>,
     /// Work list reused by [`Run::needs`].
     stack: std::cell::RefCell<Vec<NodeId>>,
+    /// Whether escalations and withholdings list the facts they need
+    /// (not when only the decisions are wanted: [`evaluate_completion`]).
+    list_needs: bool,
+    /// When set, only these rules' recommendations and escalations are
+    /// worked out (what a completion's answers are about).
+    only: Option<&'p [RuleId]>,
 }
 
 impl<'p, 'm> Run<'p, 'm> {
@@ -231,6 +237,17 @@ impl<'p, 'm> Run<'p, 'm> {
     /// definitions before their uses). Takes its buffers from `scratch`;
     /// [`Run::into_scratch`] gives them back.
     fn in_scratch(program: &'p Program<'m>, patient: &'p Patient, scratch: &mut Scratch) -> Self {
+        let mut run = Run::kleene_in_scratch(program, patient, scratch);
+        run.decide_exact();
+        run
+    }
+
+    /// [`Run::in_scratch`] before exact decisions: every node's Kleene value.
+    fn kleene_in_scratch(
+        program: &'p Program<'m>,
+        patient: &'p Patient,
+        scratch: &mut Scratch,
+    ) -> Self {
         let mut values = std::mem::take(&mut scratch.values);
         values.clear();
         values.extend_from_slice(&program.schedule.initial);
@@ -241,6 +258,8 @@ impl<'p, 'm> Run<'p, 'm> {
             patient,
             values,
             stack: std::cell::RefCell::new(stack),
+            list_needs: true,
+            only: None,
         };
         // No branch on whether a fact is known: that varies from patient to
         // patient, and a mispredicted branch per leaf was once the
@@ -284,11 +303,23 @@ impl<'p, 'm> Run<'p, 'm> {
                 *slot = value;
             }
         }
+        run
+    }
+
+    /// Decides over their unknown facts the decision conditions Kleene
+    /// logic leaves unknown.
+    fn decide_exact(&mut self) {
+        self.decide_exact_where(|_| true);
+    }
+
+    /// [`Run::decide_exact`] for the decisions whose plans `wanted` picks.
+    fn decide_exact_where(&mut self, wanted: impl Fn(&super::exact::Plan) -> bool) {
+        let program = self.program;
         // Decisions Kleene logic leaves unknown are decided over the values
         // their unknown facts can take (`exact`); a patient with every fact
         // known has none.
         for root in program.exact_roots() {
-            if run.value_at(root.slot) != Tri::Unknown {
+            if self.value_at(root.slot) != Tri::Unknown || !wanted(&root.plan) {
                 continue;
             }
             // Invariants that hold whatever the unknown facts are constrain
@@ -299,14 +330,102 @@ impl<'p, 'm> Run<'p, 'm> {
                     program
                         .invariants
                         .get(*index)
-                        .is_some_and(|invariant| run.node(invariant.root) == Tri::True)
+                        .is_some_and(|invariant| self.node(invariant.root) == Tri::True)
                 });
             if unconstrained {
                 continue;
             }
-            let value = root.plan.decide(patient);
-            if let Some(slot) = run.values.get_mut(root.slot as usize) {
+            let value = root.plan.decide(self.patient);
+            if let Some(slot) = self.values.get_mut(root.slot as usize) {
                 *slot = value;
+            }
+        }
+    }
+
+    /// The run of a completion of a patient: `patient` is the patient with
+    /// some `facts` given values, and `base` the original patient's Kleene
+    /// values ([`base_values`]). Only the leaves of those facts and the
+    /// steps of their `cone` ([`Program::cone`]) are computed again, and
+    /// only the exact decisions whose plans read those facts; every other
+    /// node has the value it had. The same values as a run of `patient`
+    /// from scratch, at a fraction of the work; its evaluation works out
+    /// the decisions of the rules `only`.
+    pub(crate) fn completion(
+        program: &'p Program<'m>,
+        patient: &'p Patient,
+        base: &Base,
+        facts: &[FactId],
+        cone: &[u32],
+        only: &'p [RuleId],
+        scratch: &mut Scratch,
+    ) -> Self {
+        let mut values = std::mem::take(&mut scratch.values);
+        values.clear();
+        values.extend_from_slice(&base.kleene);
+        let mut stack = std::mem::take(&mut scratch.stack);
+        stack.clear();
+        let mut run = Run {
+            program,
+            patient,
+            values,
+            stack: std::cell::RefCell::new(stack),
+            list_needs: false,
+            only: Some(only),
+        };
+        let schedule = &program.schedule;
+        let given = |fact: u32| facts.contains(&FactId(fact));
+        for &(node, index) in &schedule.bool_leaves {
+            if given(index) {
+                let value = match patient.get(FactId(index)) {
+                    Value::Bool(b) => Tri::from_bool(b),
+                    _ => Tri::Unknown,
+                };
+                if let Some(slot) = run.values.get_mut(node as usize) {
+                    *slot = value;
+                }
+            }
+        }
+        for &(node, index, bit) in &schedule.set_leaves {
+            if given(index) {
+                let value = patient
+                    .member(FactId(index), bit)
+                    .map_or(Tri::Unknown, Tri::from_bool);
+                if let Some(slot) = run.values.get_mut(node as usize) {
+                    *slot = value;
+                }
+            }
+        }
+        for &node in &schedule.other_leaves {
+            let reads_given = match program.nodes.get(node) {
+                Some(Node::Compare { fact, .. } | Node::EnumIn { fact, .. }) => given(*fact),
+                _ => false,
+            };
+            if reads_given {
+                let value = run.leaf(node);
+                if let Some(slot) = run.values.get_mut(node.index()) {
+                    *slot = value;
+                }
+            }
+        }
+        for step in cone
+            .iter()
+            .filter_map(|index| schedule.steps.get(*index as usize))
+        {
+            let value = step.apply(run.value_at(step.left), run.value_at(step.right));
+            if let Some(slot) = run.values.get_mut(step.target as usize) {
+                *slot = value;
+            }
+        }
+        run.decide_exact_where(|plan| plan.facts.iter().any(|(fact, _)| facts.contains(fact)));
+        // A decision whose plan reads none of them is the patient's.
+        for root in program.exact_roots() {
+            if !root.plan.facts.iter().any(|(fact, _)| facts.contains(fact))
+                && let (Some(slot), Some(decided)) = (
+                    run.values.get_mut(root.slot as usize),
+                    base.decided.get(root.slot as usize),
+                )
+            {
+                *slot = *decided;
             }
         }
         run
@@ -371,6 +490,9 @@ impl<'p, 'm> Run<'p, 'm> {
     /// is already known cannot change the result, so their facts are not
     /// asked for; once every fact listed is known, the condition is known.
     fn needs(&self, root: NodeId) -> Vec<FactId> {
+        if !self.list_needs {
+            return Vec::new();
+        }
         // A decision decided over its unknown facts names, of the unknown
         // facts it reads through unknown parts, the ones that could settle
         // it: in `a and (b or not b)` only `a` does.
@@ -483,9 +605,18 @@ fn leaf_fact(leaf: &Node) -> Option<u32> {
 pub(crate) fn escalation_atoms(
     program: &Program<'_>,
     patient: &Patient,
+    base: &Base,
     escalation: &Escalation,
 ) -> Vec<(FactId, Option<u32>)> {
-    let run = Run::new(program, patient);
+    // The patient's run, its values already computed.
+    let run = Run {
+        program,
+        patient,
+        values: base.decided.clone(),
+        stack: std::cell::RefCell::new(Vec::new()),
+        list_needs: true,
+        only: None,
+    };
     let mut roots = Vec::new();
     match &escalation.cause {
         EscalationCause::UnknownCondition { rule, .. } => {
@@ -527,6 +658,60 @@ pub fn evaluate(program: &Program<'_>, patient: &Patient) -> Evaluation {
 /// [`evaluate`], working in buffers kept from earlier patients.
 pub fn evaluate_in(program: &Program<'_>, patient: &Patient, scratch: &mut Scratch) -> Evaluation {
     let run = Run::in_scratch(program, patient, scratch);
+    let evaluation = evaluate_run(&run, scratch);
+    run.into_scratch(scratch);
+    evaluation
+}
+
+/// A patient's node values, that [`evaluate_completion`] computes its
+/// completions from.
+pub(crate) struct Base {
+    /// Every node's Kleene value.
+    kleene: Vec<Tri>,
+    /// The same after the exact decisions.
+    decided: Vec<Tri>,
+}
+
+/// The [`Base`] of `patient`.
+pub(crate) fn base_values(program: &Program<'_>, patient: &Patient, scratch: &mut Scratch) -> Base {
+    let mut run = Run::kleene_in_scratch(program, patient, scratch);
+    let kleene = run.values.clone();
+    run.decide_exact();
+    let decided = run.values.clone();
+    run.into_scratch(scratch);
+    Base { kleene, decided }
+}
+
+/// The decisions of the rules `only` (needs not listed) for `patient`, a
+/// completion of the patient whose values are `base`: only the
+/// nodes in the `cone` of the `facts` it gives values to are computed
+/// again ([`Run::completion`]). Avoidances and rule statuses are all there.
+pub(crate) fn evaluate_completion(
+    program: &Program<'_>,
+    patient: &Patient,
+    base: &Base,
+    facts: &[FactId],
+    cone: &[u32],
+    only: &[RuleId],
+    scratch: &mut Scratch,
+) -> Evaluation {
+    let run = Run::completion(program, patient, base, facts, cone, only, scratch);
+    let evaluation = evaluate_run(&run, scratch);
+    run.into_scratch(scratch);
+    evaluation
+}
+
+/// [`evaluate_in`] for the decisions alone: escalations and withholdings
+/// do not list the facts they need. The oracle [`evaluate_completion`] is
+/// tested against.
+#[cfg(test)]
+pub(crate) fn evaluate_decisions_in(
+    program: &Program<'_>,
+    patient: &Patient,
+    scratch: &mut Scratch,
+) -> Evaluation {
+    let mut run = Run::in_scratch(program, patient, scratch);
+    run.list_needs = false;
     let evaluation = evaluate_run(&run, scratch);
     run.into_scratch(scratch);
     evaluation
@@ -611,6 +796,9 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
     // Taken out while the loop adds to the evaluation, put back after.
     let statuses = std::mem::take(&mut evaluation.rules);
     for (rule_id, &status) in statuses.iter_enumerated() {
+        if run.only.is_some_and(|only| !only.contains(&rule_id)) {
+            continue;
+        }
         let rule = model.rules.at(rule_id);
         match status {
             RuleStatus::Undecided => {

@@ -112,9 +112,13 @@ impl Patient {
 
     /// Sets the value of a fact. A fact outside the model has no slot, and
     /// [`Patient::get`] reads it as unknown whatever is set.
-    #[inline]
+    // Always inlined: the facts reader calls it for every fact it reads.
+    #[inline(always)]
     pub fn set(&mut self, fact: FactId, value: Value) {
         let index = fact.index();
+        if !self.partial.is_empty() {
+            self.forget_members(fact);
+        }
         let (kind, word, high) = match value {
             Value::Unknown => (Kind::Unknown, 0, 0),
             Value::Bool(b) => (Kind::Bool, u64::from(b), 0),
@@ -127,9 +131,7 @@ impl Patient {
         else {
             return;
         };
-        if !self.partial.is_empty() {
-            self.partial.retain(|(f, _, _)| *f != fact);
-        }
+
         *slot_kind = kind;
         *slot_word = word;
         if high != 0 && self.high.is_empty() {
@@ -138,6 +140,15 @@ impl Patient {
         if let Some(slot) = self.high.get_mut(index) {
             *slot = high;
         }
+    }
+
+    /// Drops what was known of a set's members one by one (its whole value
+    /// is being set). Out of line: only `answers` ever has such sets, and
+    /// [`Patient::set`] is on every fact of every patient read.
+    #[cold]
+    #[inline(never)]
+    fn forget_members(&mut self, fact: FactId) {
+        self.partial.retain(|(f, _, _)| *f != fact);
     }
 
     /// Whether `member` is in set fact `fact`: `None` when unknown. A set

@@ -116,6 +116,8 @@ pub struct Program<'m> {
     /// Decision conditions decided exactly when Kleene logic leaves them
     /// unknown (`exact`), each by where its value is.
     pub(crate) exact: Vec<ExactRoot>,
+    /// What each answer leads to, for escalations already worked out.
+    pub(crate) answer_cache: super::answers::AnswerCache,
 }
 
 /// A decision condition with a plan to decide it exactly.
@@ -435,6 +437,7 @@ impl<'m> Program<'m> {
         let exact = exact_roots(model, &schedule, &rules, &contraindications, &cautions);
         Program {
             exact,
+            answer_cache: super::answers::AnswerCache::default(),
             rule_values,
             first_match_sections,
             model,
@@ -463,6 +466,57 @@ impl<'m> Program<'m> {
     pub fn kleene_only(mut self) -> Self {
         self.exact.clear();
         self
+    }
+
+    /// The steps of the schedule (by index, in order) whose value can
+    /// change when the values of `facts` change: those reading, directly
+    /// or through other steps, a leaf of one of them, and every step of a
+    /// connective any of whose steps does (an `and` of n parts is n - 1
+    /// steps into one node, computed from the first).
+    pub(crate) fn cone(&self, facts: &[FactId]) -> Vec<u32> {
+        let schedule = &self.schedule;
+        let mut affected = vec![false; self.nodes.len()];
+        let mut mark = |node: u32| {
+            if let Some(flag) = affected.get_mut(node as usize) {
+                *flag = true;
+            }
+        };
+        let given = |fact: u32| facts.contains(&FactId(fact));
+        for &(node, fact) in &schedule.bool_leaves {
+            if given(fact) {
+                mark(node);
+            }
+        }
+        for &(node, fact, _) in &schedule.set_leaves {
+            if given(fact) {
+                mark(node);
+            }
+        }
+        for &node in &schedule.other_leaves {
+            if let Some(Node::Compare { fact, .. } | Node::EnumIn { fact, .. }) =
+                self.nodes.get(node)
+                && given(*fact)
+            {
+                mark(node.0);
+            }
+        }
+        let is =
+            |affected: &[bool], node: u32| affected.get(node as usize).copied().unwrap_or(false);
+        for step in &schedule.steps {
+            if (is(&affected, step.left) || is(&affected, step.right))
+                && let Some(flag) = affected.get_mut(step.target as usize)
+            {
+                *flag = true;
+            }
+        }
+        (0..schedule.steps.len() as u32)
+            .filter(|index| {
+                schedule
+                    .steps
+                    .get(*index as usize)
+                    .is_some_and(|step| is(&affected, step.target))
+            })
+            .collect()
     }
 
     /// The decision conditions decided exactly when Kleene logic leaves

@@ -1,0 +1,461 @@
+//! Interval-box reasoning for first-match decision tables: when every rule
+//! of a top-level first-match section is a conjunction of intervals and
+//! enum (or bool) values, each rule's condition is a box over the cells of
+//! the encoding, and "rule r fires for some patient" is "the box of r is
+//! not covered by the boxes of the rules before it" — decided by box
+//! subtraction, without a SAT call whose cone holds every earlier rule.
+//!
+//! Input: the model, its [`Encoding`] and the firing literals. Output: for
+//! each such rule, a point where it fires, or that it never fires, or that
+//! the search ran out of its budget (then the rule is *not analysed*, W0409,
+//! never silently passed); the same for the coverage of `complete`
+//! sections; and the intersection of any two box conditions.
+//! Invariant: an answer here equals the SAT answer to the same question
+//! over the same cells (`tests/analysis.rs` holds the two together); only
+//! questions with no invariants are answered (else every question assumes
+//! them, and they are not boxes).
+
+use std::collections::HashMap;
+
+use batsat::Lit;
+
+use super::encode::{Encoding, Shape};
+use crate::id_vec::IdVec;
+use crate::sema::{CmpOp, Condition, ConditionKind, Member, Model, RuleId, SectionId};
+
+/// How many pieces one question may look at before it gives up: a rule is
+/// then reported as not analysed. A piece costs about a microsecond.
+pub const DEFAULT_BUDGET: u64 = 2_000_000;
+
+/// One side of a box: a range of cells (a number), or a set of values
+/// (an enum or a bool, one bit each; a set fact keeps its one value 0).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Side {
+    Cells(u32, u32),
+    Values(u64),
+}
+
+/// A box: one side per fact.
+type Cuboid = Vec<Side>;
+
+/// What the search says about one question.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Answer {
+    /// Satisfiable, at this point (a cell or value index per fact).
+    At(Vec<u32>),
+    /// Unsatisfiable.
+    Never,
+    /// The budget ran out.
+    Undecided,
+}
+
+/// The box answers of one analysis run.
+pub(super) struct Boxes {
+    shapes: Vec<Shape>,
+    budget: u64,
+    /// Each box-section rule's firing literal, and its answer.
+    fires: HashMap<Lit, Answer>,
+    /// Each box condition's literal (of any rule), and its box.
+    conditions: HashMap<Lit, Cuboid>,
+    /// Each complete box section's "some rule applies" literal, and
+    /// whether some patient escapes them all.
+    gaps: HashMap<Lit, Answer>,
+    /// Rules and sections whose question ran out of budget.
+    pub(super) undecided_rules: Vec<RuleId>,
+    pub(super) undecided_sections: Vec<SectionId>,
+}
+
+impl Boxes {
+    /// Decides every first-match question that boxes can decide. Nothing
+    /// is decided when invariants exist (`plausible` is not the constant).
+    pub(super) fn build(
+        model: &Model,
+        encoding: &Encoding,
+        condition: &IdVec<RuleId, Lit>,
+        fire: &IdVec<RuleId, Lit>,
+        section_applies: &IdVec<SectionId, Option<Lit>>,
+        plausible: Lit,
+        budget: u64,
+    ) -> Boxes {
+        let mut boxes = Boxes {
+            shapes: encoding.shapes(),
+            budget,
+            fires: HashMap::new(),
+            conditions: HashMap::new(),
+            gaps: HashMap::new(),
+            undecided_rules: Vec::new(),
+            undecided_sections: Vec::new(),
+        };
+        if plausible != encoding.truth() {
+            return boxes;
+        }
+        let cuboids: IdVec<RuleId, Option<Cuboid>> = model
+            .rules
+            .iter()
+            .map(|rule| boxes.cuboid(model, encoding, &rule.condition, true))
+            .collect();
+        for (literal, cuboid) in condition.iter().zip(&cuboids) {
+            if let Some(cuboid) = cuboid {
+                boxes.conditions.insert(*literal, cuboid.clone());
+            }
+        }
+        for (index, section) in model.sections.iter_enumerated() {
+            let rules: Option<Vec<(RuleId, &Cuboid)>> = section
+                .members
+                .iter()
+                .map(|member| match member {
+                    Member::Rule(rule) => cuboids
+                        .get(*rule)
+                        .and_then(Option::as_ref)
+                        .map(|c| (*rule, c)),
+                    Member::Section(_) => None,
+                })
+                .collect();
+            let Some(rules) = rules else { continue };
+            if section.first_match && section.parent.is_none() {
+                boxes.decide_section(&rules, fire);
+            }
+            if let (true, Some(Some(applies))) = (section.complete, section_applies.get(index)) {
+                let all: Vec<&Cuboid> = rules.iter().map(|(_, c)| *c).collect();
+                let mut left = budget;
+                let answer = boxes.uncovered(boxes.full(), &all, &mut left);
+                if answer == Answer::Undecided {
+                    boxes.undecided_sections.push(index);
+                }
+                boxes.gaps.insert(*applies, answer);
+            }
+        }
+        boxes
+    }
+
+    /// Whether each rule of a first-match section fires somewhere: its box
+    /// minus the boxes of the rules before it that meet it.
+    fn decide_section(&mut self, rules: &[(RuleId, &Cuboid)], fire: &IdVec<RuleId, Lit>) {
+        for (position, (rule, cuboid)) in rules.iter().enumerate() {
+            let Some(literal) = fire.get(*rule) else {
+                continue;
+            };
+            let earlier: Vec<&Cuboid> = rules
+                .iter()
+                .take(position)
+                .map(|(_, c)| *c)
+                .filter(|c| self.meet(c, cuboid).is_some())
+                .collect();
+            let mut left = self.budget;
+            let answer = match self.normal((*cuboid).clone()) {
+                Some(region) => self.uncovered(region, &earlier, &mut left),
+                None => Answer::Never,
+            };
+            if answer == Answer::Undecided {
+                self.undecided_rules.push(*rule);
+            }
+            self.fires.insert(*literal, answer);
+        }
+    }
+}
+
+/// Boxes over the shapes: building them from conditions, and the search.
+impl Boxes {
+    /// The box of a condition (`positive`) or of its negation, when it is
+    /// one: conjunctions of comparisons with constants, enum memberships,
+    /// bool facts and constants, with `not` pushed inwards.
+    fn cuboid(
+        &self,
+        model: &Model,
+        encoding: &Encoding,
+        condition: &Condition,
+        positive: bool,
+    ) -> Option<Cuboid> {
+        let single = |fact: usize, side: Side| -> Option<Cuboid> {
+            let mut cuboid = self.everything();
+            *cuboid.get_mut(fact)? = side;
+            Some(cuboid)
+        };
+        match &condition.kind {
+            ConditionKind::Const(value) => {
+                if *value == positive {
+                    Some(self.everything())
+                } else {
+                    Some(self.nothing())
+                }
+            }
+            ConditionKind::Fact(fact) => {
+                let Some(Shape::Values(2)) = self.shapes.get(fact.index()) else {
+                    return None;
+                };
+                single(
+                    fact.index(),
+                    Side::Values(if positive { 0b10 } else { 0b01 }),
+                )
+            }
+            ConditionKind::Definition(id) => {
+                let definition = model.definitions.get(*id)?;
+                self.cuboid(model, encoding, &definition.condition, positive)
+            }
+            ConditionKind::Not(inner) => self.cuboid(model, encoding, inner, !positive),
+            ConditionKind::And(parts) | ConditionKind::Or(parts) => {
+                let conjunction = matches!(condition.kind, ConditionKind::And(_)) == positive;
+                if !conjunction && parts.len() != 1 {
+                    return None;
+                }
+                let mut cuboid = self.everything();
+                for part in parts {
+                    let other = self.cuboid(model, encoding, part, positive)?;
+                    cuboid = self.intersect(&cuboid, &other);
+                }
+                Some(cuboid)
+            }
+            ConditionKind::Implies(left, right) => {
+                if positive {
+                    return None;
+                }
+                let left = self.cuboid(model, encoding, left, true)?;
+                let right = self.cuboid(model, encoding, right, false)?;
+                Some(self.intersect(&left, &right))
+            }
+            ConditionKind::Compare { fact, op, value } => {
+                let Some(Shape::Cells { last, .. }) = self.shapes.get(fact.index()) else {
+                    return None;
+                };
+                let last = *last;
+                let Some(point) = encoding.cell_of_constant(fact.index(), *value) else {
+                    // A constant the encoder does not know is false.
+                    return self.cuboid_const(!positive);
+                };
+                let op = if positive { *op } else { negate(*op) };
+                let side = match op {
+                    CmpOp::Lt if point == 0 => return Some(self.nothing()),
+                    CmpOp::Lt => Side::Cells(0, point - 1),
+                    CmpOp::Le => Side::Cells(0, point),
+                    CmpOp::Gt => Side::Cells(point + 1, last),
+                    CmpOp::Ge => Side::Cells(point, last),
+                    CmpOp::Eq => Side::Cells(point, point),
+                    CmpOp::Ne => return None,
+                };
+                single(fact.index(), side)
+            }
+            ConditionKind::EnumIn { fact, values } => {
+                let Some(Shape::Values(size)) = self.shapes.get(fact.index()) else {
+                    return None;
+                };
+                let mut mask = 0u64;
+                for value in values {
+                    if *value >= *size {
+                        return None;
+                    }
+                    mask |= 1 << value;
+                }
+                if !positive {
+                    mask = full_mask(*size) & !mask;
+                }
+                single(fact.index(), Side::Values(mask))
+            }
+            ConditionKind::SetHas { .. } => None,
+        }
+    }
+
+    fn cuboid_const(&self, value: bool) -> Option<Cuboid> {
+        Some(if value {
+            self.everything()
+        } else {
+            self.nothing()
+        })
+    }
+
+    /// The whole space (not normalised: empty end cells kept).
+    fn everything(&self) -> Cuboid {
+        self.shapes
+            .iter()
+            .map(|shape| match shape {
+                Shape::Cells { last, .. } => Side::Cells(0, *last),
+                Shape::Values(size) => Side::Values(full_mask(*size)),
+                Shape::Other => Side::Values(1),
+            })
+            .collect()
+    }
+
+    fn nothing(&self) -> Cuboid {
+        self.shapes.iter().map(|_| Side::Values(0)).collect()
+    }
+
+    /// The whole space, normalised.
+    fn full(&self) -> Cuboid {
+        self.normal(self.everything()).unwrap_or_default()
+    }
+
+    fn intersect(&self, a: &Cuboid, b: &Cuboid) -> Cuboid {
+        a.iter()
+            .zip(b)
+            .map(|pair| match pair {
+                (Side::Cells(a0, a1), Side::Cells(b0, b1)) => Side::Cells(*a0.max(b0), *a1.min(b1)),
+                (Side::Values(a), Side::Values(b)) => Side::Values(a & b),
+                _ => Side::Values(0),
+            })
+            .collect()
+    }
+
+    /// The box with each range's ends moved off cells that hold no number;
+    /// `None` when it is empty.
+    fn normal(&self, mut cuboid: Cuboid) -> Option<Cuboid> {
+        for (side, shape) in cuboid.iter_mut().zip(&self.shapes) {
+            match (side, shape) {
+                (Side::Cells(low, high), Shape::Cells { empty, .. }) => {
+                    if empty.contains(low) {
+                        *low += 1;
+                    }
+                    if *high > 0 && empty.contains(high) {
+                        *high -= 1;
+                    }
+                    if low > high {
+                        return None;
+                    }
+                }
+                (Side::Values(0), _) => return None,
+                (Side::Values(_), _) => {}
+                (Side::Cells(..), _) => return None,
+            }
+        }
+        Some(cuboid)
+    }
+
+    /// The non-empty intersection of two boxes.
+    fn meet(&self, a: &Cuboid, b: &Cuboid) -> Option<Cuboid> {
+        self.normal(self.intersect(a, b))
+    }
+
+    /// A point of `region` (normalised) outside every box of `cover`, by
+    /// subtracting the boxes one after another, depth first; each piece
+    /// looked at costs one unit of `budget`.
+    fn uncovered(&self, region: Cuboid, cover: &[&Cuboid], budget: &mut u64) -> Answer {
+        let mut stack: Vec<(Cuboid, usize)> = vec![(region, 0)];
+        while let Some((region, mut next)) = stack.pop() {
+            if *budget == 0 {
+                return Answer::Undecided;
+            }
+            *budget -= 1;
+            while next < cover.len()
+                && cover
+                    .get(next)
+                    .is_none_or(|b| self.meet(b, &region).is_none())
+            {
+                next += 1;
+            }
+            let Some(taken) = cover.get(next) else {
+                return Answer::At(point(&region));
+            };
+            let mut rest = region;
+            let mut pieces = Vec::new();
+            for (fact, side) in taken.iter().enumerate() {
+                let Some(current) = rest.get(fact).copied() else {
+                    continue;
+                };
+                let mut outside = Vec::new();
+                match (current, *side) {
+                    (Side::Cells(low, high), Side::Cells(b_low, b_high)) => {
+                        if b_low > low {
+                            outside.push(Side::Cells(low, (b_low - 1).min(high)));
+                        }
+                        if b_high < high {
+                            outside.push(Side::Cells((b_high + 1).max(low), high));
+                        }
+                    }
+                    (Side::Values(have), Side::Values(take)) if have & !take != 0 => {
+                        outside.push(Side::Values(have & !take));
+                    }
+                    _ => {}
+                }
+                for side in outside {
+                    let mut piece = rest.clone();
+                    if let Some(slot) = piece.get_mut(fact) {
+                        *slot = side;
+                    }
+                    if let Some(piece) = self.normal(piece) {
+                        pieces.push(piece);
+                    }
+                }
+                rest = match self.meet(&rest, &single_side(&rest, fact, *side)) {
+                    Some(inside) => inside,
+                    None => break,
+                };
+            }
+            // The first piece is searched first.
+            stack.extend(pieces.into_iter().rev().map(|piece| (piece, next + 1)));
+        }
+        Answer::Never
+    }
+
+    /// The answer to a question (its assumptions), when boxes decide it:
+    /// `Some(Some(point))` satisfiable, `Some(None)` not, `None` ask SAT.
+    pub(super) fn answer(&self, assumptions: &[Lit], truth: Lit) -> Option<Option<Vec<u32>>> {
+        if self.fires.is_empty() && self.gaps.is_empty() {
+            return None;
+        }
+        let mut rest: Vec<Lit> = Vec::with_capacity(2);
+        for literal in assumptions {
+            if *literal == !truth {
+                return Some(None);
+            }
+            if *literal != truth && !rest.contains(literal) {
+                rest.push(*literal);
+            }
+        }
+        let decided = |answer: &Answer| match answer {
+            Answer::At(point) => Some(Some(point.clone())),
+            Answer::Never => Some(None),
+            Answer::Undecided => None,
+        };
+        match rest.as_slice() {
+            [one] => {
+                if let Some(answer) = self.fires.get(one) {
+                    return decided(answer);
+                }
+                self.gaps.get(&!*one).and_then(decided)
+            }
+            [a, b] => {
+                let (a, b) = (self.conditions.get(a)?, self.conditions.get(b)?);
+                Some(self.meet(a, b).map(|both| point(&both)))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The box that is `side` on `fact` and everything elsewhere, shaped as
+/// `like` (only the one side matters to an intersection with `like`).
+fn single_side(like: &Cuboid, fact: usize, side: Side) -> Cuboid {
+    let mut out = like.clone();
+    if let Some(slot) = out.get_mut(fact) {
+        *slot = side;
+    }
+    out
+}
+
+/// The lowest corner of a normalised box.
+fn point(region: &Cuboid) -> Vec<u32> {
+    region
+        .iter()
+        .map(|side| match side {
+            Side::Cells(low, _) => *low,
+            Side::Values(mask) => mask.trailing_zeros().min(63),
+        })
+        .collect()
+}
+
+fn full_mask(size: u32) -> u64 {
+    if size >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << size) - 1
+    }
+}
+
+fn negate(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Ge,
+        CmpOp::Le => CmpOp::Gt,
+        CmpOp::Gt => CmpOp::Le,
+        CmpOp::Ge => CmpOp::Lt,
+        CmpOp::Eq => CmpOp::Ne,
+        CmpOp::Ne => CmpOp::Eq,
+    }
+}
