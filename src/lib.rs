@@ -5,7 +5,7 @@
 //! [`diagnostics`] (one model for every stage's problems), and the CLI on top.
 //!
 //! The modules are layers, each using only those below it, in the order
-//! `docs/architecture.md` gives (span → units → index_set → diagnostics →
+//! `docs/architecture.md` gives (never → id_vec → span → units → index_set → diagnostics →
 //! syntax → fmt → sema → eval → facts → analysis → this root → report →
 //! testing → diff → cli); `tests/architecture.rs` checks every import
 //! against it.
@@ -19,7 +19,9 @@ pub mod diff;
 pub mod eval;
 pub mod facts;
 pub mod fmt;
+pub mod id_vec;
 mod index_set;
+mod never;
 pub mod report;
 pub mod sema;
 pub mod span;

@@ -9,7 +9,10 @@
 //! kind left empty, nested or not (coverage gaps), and rules that repeat an
 //! earlier rule's `then` with a narrower condition and another
 //! `else-escalate` reason (redundancy).
-
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a test may index: a panic is a failed test"
+)]
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use std::collections::BTreeSet;
@@ -20,7 +23,7 @@ use gdl::eval::explain::{Target, explain};
 use gdl::eval::{
     EscalationCause, Evaluation, Patient, Program, RuleStatus, Tri, Value, Withholding, evaluate,
 };
-use gdl::sema::{Member, Model, Outcome, SectionId};
+use gdl::sema::{ActionId, Member, Model, Outcome, RuleId, SectionId};
 use proptest::prelude::*;
 
 mod support;
@@ -211,11 +214,16 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
         .collect();
     let mut expected = BTreeSet::new();
     let blocked = |patient: &Patient, evaluation: &Evaluation, action: usize| {
-        let contraindicated = (0..model.actions[action].contraindications.len()).any(|clause| {
-            explain(program, patient, Target::Contraindication(action, clause))
+        let contraindicated =
+            (0..model.actions.as_slice()[action].contraindications.len()).any(|clause| {
+                explain(
+                    program,
+                    patient,
+                    Target::Contraindication(ActionId(action as u32), clause),
+                )
                 .first()
                 .is_some_and(|root| root.value == Tri::True)
-        });
+            });
         contraindicated
             || evaluation
                 .avoided
@@ -225,13 +233,13 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
     for (index, rule) in model.rules.iter().enumerate() {
         // Shadowed rules are not evaluated, so ask for the condition itself.
         let applies = runs.iter().any(|(p, _)| {
-            explain(program, p, Target::Rule(index))
+            explain(program, p, Target::Rule(RuleId(index as u32)))
                 .first()
                 .is_some_and(|root| root.value == Tri::True)
         });
         let fired: Vec<&(Patient, Evaluation)> = runs
             .iter()
-            .filter(|(_, e)| e.rules[index] == RuleStatus::Fired)
+            .filter(|(_, e)| e.rules.as_slice()[index] == RuleStatus::Fired)
             .collect();
         if !applies {
             expected.insert((Code::UnreachableRule, index, String::new()));
@@ -246,7 +254,7 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
                 continue;
             }
             for (position, action) in choice.actions.iter().enumerate() {
-                let name = model.actions[action.index()].name.clone();
+                let name = model.actions.at(*action).name.clone();
                 let always = fired.iter().all(|(p, e)| blocked(p, e, action.index()));
                 if always {
                     expected.insert((Code::AlwaysWithheld, index, name));
@@ -266,7 +274,7 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
     // Redundancy: same outcome signature, fires whenever the other fires.
     for (index, rule) in model.rules.iter().enumerate() {
         let fired_here: Vec<usize> = (0..runs.len())
-            .filter(|&i| runs[i].1.rules[index] == RuleStatus::Fired)
+            .filter(|&i| runs[i].1.rules.as_slice()[index] == RuleStatus::Fired)
             .collect();
         if fired_here.is_empty() {
             continue;
@@ -289,15 +297,16 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
         let covered_by = |other: usize| {
             fired_here
                 .iter()
-                .all(|&i| runs[i].1.rules[other] == RuleStatus::Fired)
+                .all(|&i| runs[i].1.rules.as_slice()[other] == RuleStatus::Fired)
         };
         let found = (0..model.rules.len()).any(|other| {
             other != index
-                && signature(&model.rules[other]) == signature(rule)
+                && signature(&model.rules.as_slice()[other]) == signature(rule)
                 && covered_by(other)
                 && (other < index
                     || runs.iter().any(|(_, e)| {
-                        e.rules[other] == RuleStatus::Fired && e.rules[index] != RuleStatus::Fired
+                        e.rules.as_slice()[other] == RuleStatus::Fired
+                            && e.rules.as_slice()[index] != RuleStatus::Fired
                     }))
         });
         if found {
@@ -315,7 +324,7 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
         let rules = rules_in(model, index);
         let gap = runs.iter().any(|(p, _)| {
             rules.iter().all(|&r| {
-                explain(program, p, Target::Rule(r))
+                explain(program, p, Target::Rule(RuleId(r as u32)))
                     .first()
                     .is_none_or(|root| root.value != Tri::True)
             })
@@ -335,7 +344,7 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
     for (_, e) in &runs {
         for escalation in &e.escalations {
             if let EscalationCause::NoAlternative { rule, withheld, .. } = &escalation.cause {
-                if model.rules[rule.index()].escalation.is_some() {
+                if model.rules.at(*rule).escalation.is_some() {
                     continue;
                 }
                 let by_avoid = withheld
@@ -353,7 +362,7 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
 /// Every rule of a section, nested sections included.
 fn rules_in(model: &Model, section: usize) -> Vec<usize> {
     let mut out = Vec::new();
-    for member in &model.sections[section].members {
+    for member in &model.sections.as_slice()[section].members {
         match member {
             Member::Rule(rule) => out.push(rule.index()),
             Member::Section(inner) => out.extend(rules_in(model, inner.index())),
@@ -373,11 +382,11 @@ fn analysed(model: &Model) -> BTreeSet<(Code, usize, String)> {
                     let action = f
                         .kind
                         .alternative()
-                        .map(|a| model.actions[a.index()].name.clone());
+                        .map(|a| model.actions.at(a).name.clone());
                     (code, rule, action.unwrap_or_default())
                 }
                 Code::CoverageGap => {
-                    let section = f.section().map(|s| model.sections[s.index()].name.clone());
+                    let section = f.section().map(|s| model.sections.at(s).name.clone());
                     (code, rule, section.unwrap_or_default())
                 }
                 Code::ExclusiveConflict => (code, usize::MAX, String::new()),
@@ -459,7 +468,11 @@ fn minus_zero_and_zero_are_one_threshold() {
     for weight in [0.0, -0.0] {
         let patient = Patient::from_values(None, [Value::Number(weight)]);
         let evaluation = evaluate(&program, &patient);
-        assert_eq!(evaluation.rules[0], RuleStatus::Fired, "{weight}");
+        assert_eq!(
+            evaluation.rules.as_slice()[0],
+            RuleStatus::Fired,
+            "{weight}"
+        );
     }
 }
 
@@ -499,7 +512,7 @@ fn an_empty_complete_section_is_a_coverage_gap() {
         // The witness is a patient the interpreter accepts as plausible.
         let witness = gap.witness.clone().unwrap_or_else(|| panic!("no witness"));
         let evaluation = evaluate(&Program::new(&model), &witness);
-        assert_ne!(evaluation.rules[0], RuleStatus::NotReached);
+        assert_ne!(evaluation.rules.as_slice()[0], RuleStatus::NotReached);
     }
     assert!(codes(&text).contains(&Code::CoverageGap));
 }

@@ -15,7 +15,10 @@
 //!   same findings on the smaller tables;
 //! - a budget too small to decide reports rules not analysed (W0409)
 //!   instead of passing them.
-
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a test may index: a panic is a failed test"
+)]
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use std::collections::BTreeSet;

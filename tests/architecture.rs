@@ -14,6 +14,10 @@
 //! `cargo test` runs tests): the test can be compiled on its own with
 //! `rustc --edition 2024 --test tests/architecture.rs` and run in any
 //! checkout, to count the edges of an older tree.
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a test may index: a panic is a failed test"
+)]
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -94,13 +98,16 @@ fn is_test_file(file: &Path) -> bool {
         dir.join("lib.rs"),
     ];
     let declaration = format!("mod {name};");
-    parents.iter().filter(|p| p.as_path() != file).any(|parent| {
-        let text = fs::read_to_string(parent).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().map(str::trim).collect();
-        lines
-            .windows(2)
-            .any(|pair| pair[0] == "#[cfg(test)]" && pair[1].ends_with(&declaration))
-    })
+    parents
+        .iter()
+        .filter(|p| p.as_path() != file)
+        .any(|parent| {
+            let text = fs::read_to_string(parent).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().map(str::trim).collect();
+            lines
+                .windows(2)
+                .any(|pair| pair[0] == "#[cfg(test)]" && pair[1].ends_with(&declaration))
+        })
 }
 
 /// The lines of `text` outside comments and unit-test modules, with their

@@ -14,7 +14,10 @@
 //!
 //! `GDL_DIFF_STATS=1 cargo test --test diff_mutations -- --nocapture`
 //! prints the mutation counts and diff's recall.
-
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a test may index: a panic is a failed test"
+)]
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use std::collections::BTreeMap;
@@ -23,7 +26,7 @@ use gdl::analysis::Encoding;
 use gdl::diff::decision::{Decision, Names, of_evaluation};
 use gdl::eval::{Patient, Program, Value, evaluate};
 use gdl::facts::Reader;
-use gdl::sema::{CmpOp, Condition, ConditionKind, FactId, Model, Outcome, Type};
+use gdl::sema::{CmpOp, Condition, ConditionKind, FactId, Model, Outcome, RuleId, SectionId, Type};
 
 mod support;
 
@@ -614,7 +617,7 @@ fn conditions_mut(model: &mut Model) -> Vec<&mut Condition> {
 fn bool_facts(model: &Model) -> Vec<FactId> {
     (0..model.facts.len() as u32)
         .map(FactId)
-        .filter(|f| matches!(model.facts[f.index()].ty, Type::Bool))
+        .filter(|f| matches!(model.facts.at(*f).ty, Type::Bool))
         .collect()
 }
 
@@ -736,7 +739,12 @@ fn mutate_model(model: &Model, rng: &mut Rng) -> Option<(Model, &'static str)> {
                 })
                 .collect();
             let (rule, choice) = *rng.pick(&candidates)?;
-            let actions = &mut model.rules.get_mut(rule)?.choices.get_mut(choice)?.actions;
+            let actions = &mut model
+                .rules
+                .get_mut(RuleId(rule as u32))?
+                .choices
+                .get_mut(choice)?
+                .actions;
             let first = rng.below(actions.len() as u64 - 1) as usize;
             actions.swap(first, first + 1);
             "reorder alternatives"
@@ -744,13 +752,13 @@ fn mutate_model(model: &Model, rng: &mut Rng) -> Option<(Model, &'static str)> {
         4 => {
             // Deleting a rule: no patient satisfies it any more.
             let pick = rng.below(model.rules.len() as u64) as usize;
-            let rule = model.rules.get_mut(pick)?;
+            let rule = model.rules.get_mut(RuleId(pick as u32))?;
             rule.condition.kind = ConditionKind::Const(false);
             "delete a rule"
         }
         5 => {
             let pick = rng.below(model.sections.len() as u64) as usize;
-            let section = model.sections.get_mut(pick)?;
+            let section = model.sections.get_mut(SectionId(pick as u32))?;
             section.first_match = !section.first_match;
             "switch first-match"
         }
@@ -763,7 +771,7 @@ fn mutate_model(model: &Model, rng: &mut Rng) -> Option<(Model, &'static str)> {
                 .map(|(i, _)| i)
                 .collect();
             let pick = *rng.pick(&avoiding)?;
-            for choice in &mut model.rules.get_mut(pick)?.choices {
+            for choice in &mut model.rules.get_mut(RuleId(pick as u32))?.choices {
                 choice.outcome = match choice.outcome {
                     Outcome::Avoid => Outcome::Recommend,
                     Outcome::Recommend => Outcome::Avoid,
@@ -773,7 +781,7 @@ fn mutate_model(model: &Model, rng: &mut Rng) -> Option<(Model, &'static str)> {
         }
         _ => {
             let pick = rng.below(model.rules.len() as u64) as usize;
-            let rule = model.rules.get_mut(pick)?;
+            let rule = model.rules.get_mut(RuleId(pick as u32))?;
             rule.escalation = match rule.escalation.take() {
                 Some(reason) => Some(format!("{reason} (reworded)")),
                 None => Some("Refer to a specialist".to_owned()),
@@ -814,7 +822,7 @@ fn random_value(model: &Model, constants: &[Vec<f64>], fact: usize, rng: &mut Rn
     if rng.below(4) == 0 {
         return Value::Unknown;
     }
-    match &model.facts[fact].ty {
+    match &model.facts.as_slice()[fact].ty {
         Type::Bool => Value::Bool(rng.below(2) == 0),
         Type::Number | Type::Quantity(_) => {
             let base = constants
@@ -824,11 +832,9 @@ fn random_value(model: &Model, constants: &[Vec<f64>], fact: usize, rng: &mut Rn
             let offset = [-1.0, -0.5, 0.0, 0.0, 0.5, 1.0][rng.below(6) as usize];
             Value::Number(base + offset)
         }
-        Type::Enum(id) => {
-            Value::Enum(rng.below(model.enums[id.index()].values.len() as u64) as u32)
-        }
+        Type::Enum(id) => Value::Enum(rng.below(model.enums.at(*id).values.len() as u64) as u32),
         Type::Set(id) => {
-            let size = model.enums[id.index()].values.len().min(128);
+            let size = model.enums.at(*id).values.len().min(128);
             let mut bits = 0u128;
             for value in 0..size {
                 if rng.below(5) == 0 {

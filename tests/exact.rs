@@ -109,7 +109,11 @@ fn a_condition_too_large_to_expand_keeps_kleene_logic() {
     let model = gdl::compile(&text)
         .model
         .unwrap_or_else(|| panic!("does not compile"));
-    let rule = model.rules.first().unwrap_or_else(|| panic!("no rule"));
+    let rule = model
+        .rules
+        .as_slice()
+        .first()
+        .unwrap_or_else(|| panic!("no rule"));
     assert!(gdl::eval::exact::Plan::new(&model, &rule.condition).is_none());
     let evaluation = run(&text, "{}");
     assert_eq!(evaluation.escalations.len(), 1, "{evaluation:?}");

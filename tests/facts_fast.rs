@@ -18,8 +18,16 @@
 //! order, any JSON whitespace, escaped strings, convertible units, null)
 //! and broken ones (unknown keys, wrong types, keys given twice, bad units,
 //! bad numbers, truncations, random edits).
-
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a test may index: a panic is a failed test"
+)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops on a broken setup or a wrong result"
+)]
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -332,6 +340,7 @@ fn list(values: Vec<String>, mode: Mode) -> BoxedStrategy<String> {
 fn any_value(model: &Model) -> BoxedStrategy<String> {
     let values = model
         .enums
+        .as_slice()
         .first()
         .map_or_else(|| vec!["x".to_owned()], |e| e.values.clone());
     prop_oneof![
@@ -349,8 +358,8 @@ fn any_value(model: &Model) -> BoxedStrategy<String> {
 /// A value of the fact's type, or null; when not `valid`, sometimes any
 /// value at all.
 fn value(model: &Model, fact: usize, mode: Mode) -> BoxedStrategy<String> {
-    let enum_values = |id: gdl::sema::EnumId| model.enums[id.index()].values.clone();
-    let typed = match &model.facts[fact].ty {
+    let enum_values = |id: gdl::sema::EnumId| model.enums.at(id).values.clone();
+    let typed = match &model.facts.as_slice()[fact].ty {
         Type::Bool => select(vec!["true", "false"])
             .prop_map(str::to_owned)
             .boxed(),
@@ -378,7 +387,7 @@ fn value(model: &Model, fact: usize, mode: Mode) -> BoxedStrategy<String> {
 /// A key: the fact's name, sometimes escaped; when not `valid`, sometimes
 /// misspelled.
 fn key(model: &Model, fact: usize, mode: Mode) -> BoxedStrategy<String> {
-    let name = model.facts[fact].name.clone();
+    let name = model.facts.as_slice()[fact].name.clone();
     let misspelled = format!("\"{name}x\"");
     let named = prop_oneof![10 => Just(format!("\"{name}\"")), 1 => quoted(name, mode)];
     match mode.valid {

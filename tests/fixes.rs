@@ -8,7 +8,10 @@
 //! help shows the text the fix writes; every help that shows code in
 //! backticks either carries a fix or is of a kind listed below as not a
 //! single edit (an example with placeholders, a rename, a choice).
-
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a test may index: a panic is a failed test"
+)]
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use std::collections::HashMap;

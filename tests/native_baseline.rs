@@ -11,7 +11,12 @@
 //! brute force in `src/eval/exact.rs` and against `gdl diff`'s encoding in
 //! `tests/diff_mutations.rs`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops on a broken setup or a wrong result"
+)]
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -51,8 +56,8 @@ fn indices_match_the_model() {
         names(model.rules.iter().map(|r| r.name.as_str()).collect()),
         names(native::RULE_NAMES.to_vec())
     );
-    let enum_of = |fact: u32| match model.facts[fact as usize].ty {
-        Type::Set(id) => model.enums[id.index()].values.clone(),
+    let enum_of = |fact: u32| match model.facts.as_slice()[fact as usize].ty {
+        Type::Set(id) => model.enums.at(id).values.clone(),
         _ => panic!("not a set"),
     };
     assert_eq!(

@@ -6,7 +6,10 @@
 //! checked here too: every key an item cites is in the report's
 //! `references`, and `references` holds exactly the cited references, once
 //! each, in declaration order, with the guideline's data.
-
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a test may index: a panic is a failed test"
+)]
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use std::collections::BTreeSet;

@@ -1,6 +1,9 @@
 //! The front end and the interpreter never panic, hang or fail silently on
 //! hostile input, and evaluation obeys its laws under three-valued logic.
-
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a test may index: a panic is a failed test"
+)]
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use std::path::Path;
@@ -241,10 +244,10 @@ fn patient_from(model: &Model, seed: &[u8], known: bool) -> Patient {
             Type::Bool => Value::Bool(b % 2 == 1),
             Type::Number | Type::Quantity(_) => Value::Number(f64::from(b % 128)),
             Type::Enum(e) => {
-                Value::Enum(u32::from(b) % model.enums[e.index()].values.len().max(1) as u32)
+                Value::Enum(u32::from(b) % model.enums.at(*e).values.len().max(1) as u32)
             }
             Type::Set(e) => {
-                let size = model.enums[e.index()].values.len().min(128);
+                let size = model.enums.at(*e).values.len().min(128);
                 let bits = u128::from(b) | (u128::from(byte(i + 7)) << 8);
                 Value::Set(if size >= 128 {
                     bits
@@ -273,7 +276,7 @@ proptest! {
             let unsettled = matches!(withheld.why, Withholding::Unsettled { .. } | Withholding::MaybeAvoided { .. });
             prop_assert!(!unsettled);
         }
-        prop_assert!(!evaluation.rules.contains(&RuleStatus::Undecided));
+        prop_assert!(!evaluation.rules.iter().any(|s| *s == RuleStatus::Undecided));
     }
 
     /// Learning a fact never silently turns a recommendation into its
@@ -323,7 +326,7 @@ proptest! {
                 learned.set(*fact, values.get(*fact));
             }
             let after = evaluate(&program, &learned);
-            prop_assert_ne!(after.rules[rule.index()], RuleStatus::Undecided);
+            prop_assert_ne!(*after.rules.at(rule), RuleStatus::Undecided);
         }
     }
 
@@ -337,8 +340,8 @@ proptest! {
         for recommendation in &evaluation.recommended {
             let avoided = evaluation.avoided.iter().any(|a| a.action == recommendation.action);
             prop_assert!(!avoided);
-            let action = recommendation.action.index();
-            for clause in 0..program.contraindications[action].len() {
+            let action = recommendation.action;
+            for clause in 0..program.contraindications.at(action).len() {
                 let steps = explain(&program, &patient, Target::Contraindication(action, clause));
                 prop_assert!(steps.first().is_some_and(|root| root.value != Tri::True));
             }
@@ -365,7 +368,7 @@ fn undecided_rule_in_nested_section_stops_the_outer_first_match_section() {
         e.cause,
         EscalationCause::UnknownCondition { stops: Some(_), .. }
     )));
-    assert_eq!(evaluation.rules[1], RuleStatus::NotReached);
+    assert_eq!(evaluation.rules.as_slice()[1], RuleStatus::NotReached);
 }
 
 // ---- the size of diagnostics ------------------------------------------

@@ -10,6 +10,10 @@
 //! `complete` or not) of `rules` rows over 7 columns, the shape of a DMN
 //! decision table: 5 quantity facts and 2 enum facts, each row an interval
 //! (or a set of enum values) on 1 to 7 of them.
+#![allow(
+    clippy::indexing_slicing,
+    reason = "test and benchmark helpers may index: a panic there is a failed run"
+)]
 #![allow(dead_code, reason = "each bench uses part of this module")]
 
 /// A small deterministic generator (xorshift64*).

@@ -5,18 +5,18 @@
 use super::{Analysis, Finding, FindingKind};
 use crate::eval::explain::{Target, explain};
 use crate::eval::{Evaluation, Patient, RuleStatus, Tri};
-use crate::sema::{ActionId, Outcome, RuleId};
+use crate::sema::{ActionId, Outcome};
 
 impl Analysis<'_> {
     /// Whether the interpreter sees the action contraindicated or avoided
     /// for this patient (whether or not a rule got as far as it).
     fn blocked_for(&self, patient: &Patient, evaluation: &Evaluation, action: ActionId) -> bool {
         let contraindicated =
-            (0..self.model.actions[action.index()].contraindications.len()).any(|clause| {
+            (0..self.model.actions.at(action).contraindications.len()).any(|clause| {
                 explain(
                     &self.program,
                     patient,
-                    Target::Contraindication(action.index(), clause),
+                    Target::Contraindication(action, clause),
                 )
                 .first()
                 .is_some_and(|root| root.value == Tri::True)
@@ -25,8 +25,7 @@ impl Analysis<'_> {
     }
 
     pub(super) fn alternatives(&mut self) {
-        for index in 0..self.model.rules.len() {
-            let rule = &self.model.rules[index];
+        for (index, rule) in self.model.rules.iter_enumerated() {
             if self.rule_undecided(index) {
                 continue;
             }
@@ -40,17 +39,17 @@ impl Analysis<'_> {
                 }
                 for (position, action) in choice.actions.iter().enumerate() {
                     let mut clear = fires.clone();
-                    clear.push(!self.blocked[action.index()]);
+                    clear.push(!*self.blocked.at(*action));
                     if !self.sat(&clear) {
                         // Any patient for whom the rule fires shows it.
                         let witness = patient.clone();
                         let evaluation = self.evaluate(&witness);
-                        if evaluation.rules[index] == RuleStatus::Fired
+                        if *evaluation.rules.at(index) == RuleStatus::Fired
                             && self.blocked_for(&witness, &evaluation, *action)
                         {
                             self.findings.push(Finding {
                                 kind: FindingKind::AlwaysWithheld {
-                                    rule: RuleId(index as u32),
+                                    rule: index,
                                     action: *action,
                                 },
                                 witness: Some(witness),
@@ -72,16 +71,14 @@ impl Analysis<'_> {
                     }
                     let witness = witness.unwrap_or_else(|| patient.clone());
                     let evaluation = self.evaluate(&witness);
-                    let confirmed = evaluation.rules[index] == RuleStatus::Fired
+                    let confirmed = *evaluation.rules.at(index) == RuleStatus::Fired
                         && !evaluation.recommended.iter().any(|r| {
-                            r.rule.index() == index
-                                && r.choice == choice_index
-                                && r.action == *action
+                            r.rule == index && r.choice == choice_index && r.action == *action
                         });
                     if confirmed {
                         self.findings.push(Finding {
                             kind: FindingKind::UnreachableAlternative {
-                                rule: RuleId(index as u32),
+                                rule: index,
                                 action: *action,
                             },
                             witness: Some(witness),

@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use batsat::Lit;
 
 use super::encode::{Encoding, Shape};
+use crate::id_vec::IdVec;
 use crate::sema::{CmpOp, Condition, ConditionKind, Member, Model, RuleId, SectionId};
 
 /// How many pieces one question may look at before it gives up: a rule is
@@ -70,9 +71,9 @@ impl Boxes {
     pub(super) fn build(
         model: &Model,
         encoding: &Encoding,
-        condition: &[Lit],
-        fire: &[Lit],
-        section_applies: &[Option<Lit>],
+        condition: &IdVec<RuleId, Lit>,
+        fire: &IdVec<RuleId, Lit>,
+        section_applies: &IdVec<SectionId, Option<Lit>>,
         plausible: Lit,
         budget: u64,
     ) -> Boxes {
@@ -88,7 +89,7 @@ impl Boxes {
         if plausible != encoding.truth() {
             return boxes;
         }
-        let cuboids: Vec<Option<Cuboid>> = model
+        let cuboids: IdVec<RuleId, Option<Cuboid>> = model
             .rules
             .iter()
             .map(|rule| boxes.cuboid(model, encoding, &rule.condition, true))
@@ -98,15 +99,15 @@ impl Boxes {
                 boxes.conditions.insert(*literal, cuboid.clone());
             }
         }
-        for (index, section) in model.sections.iter().enumerate() {
-            let rules: Option<Vec<(usize, &Cuboid)>> = section
+        for (index, section) in model.sections.iter_enumerated() {
+            let rules: Option<Vec<(RuleId, &Cuboid)>> = section
                 .members
                 .iter()
                 .map(|member| match member {
                     Member::Rule(rule) => cuboids
-                        .get(rule.index())
+                        .get(*rule)
                         .and_then(Option::as_ref)
-                        .map(|c| (rule.index(), c)),
+                        .map(|c| (*rule, c)),
                     Member::Section(_) => None,
                 })
                 .collect();
@@ -119,7 +120,7 @@ impl Boxes {
                 let mut left = budget;
                 let answer = boxes.uncovered(boxes.full(), &all, &mut left);
                 if answer == Answer::Undecided {
-                    boxes.undecided_sections.push(SectionId(index as u32));
+                    boxes.undecided_sections.push(index);
                 }
                 boxes.gaps.insert(*applies, answer);
             }
@@ -129,13 +130,14 @@ impl Boxes {
 
     /// Whether each rule of a first-match section fires somewhere: its box
     /// minus the boxes of the rules before it that meet it.
-    fn decide_section(&mut self, rules: &[(usize, &Cuboid)], fire: &[Lit]) {
+    fn decide_section(&mut self, rules: &[(RuleId, &Cuboid)], fire: &IdVec<RuleId, Lit>) {
         for (position, (rule, cuboid)) in rules.iter().enumerate() {
             let Some(literal) = fire.get(*rule) else {
                 continue;
             };
-            let earlier: Vec<&Cuboid> = rules[..position]
+            let earlier: Vec<&Cuboid> = rules
                 .iter()
+                .take(position)
                 .map(|(_, c)| *c)
                 .filter(|c| self.meet(c, cuboid).is_some())
                 .collect();
@@ -145,7 +147,7 @@ impl Boxes {
                 None => Answer::Never,
             };
             if answer == Answer::Undecided {
-                self.undecided_rules.push(RuleId(*rule as u32));
+                self.undecided_rules.push(*rule);
             }
             self.fires.insert(*literal, answer);
         }
@@ -187,7 +189,7 @@ impl Boxes {
                 )
             }
             ConditionKind::Definition(id) => {
-                let definition = model.definitions.get(id.index())?;
+                let definition = model.definitions.get(*id)?;
                 self.cuboid(model, encoding, &definition.condition, positive)
             }
             ConditionKind::Not(inner) => self.cuboid(model, encoding, inner, !positive),

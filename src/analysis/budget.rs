@@ -39,17 +39,17 @@ impl Analysis<'_> {
 
     /// Whether the rule's first-match question ran out of budget: the lint
     /// families leave it alone, and it is reported not analysed.
-    pub(super) fn rule_undecided(&self, rule: usize) -> bool {
+    pub(super) fn rule_undecided(&self, rule: RuleId) -> bool {
         self.boxes
             .as_ref()
-            .is_some_and(|b| b.undecided_rules.contains(&RuleId(rule as u32)))
+            .is_some_and(|b| b.undecided_rules.contains(&rule))
     }
 
     /// Whether the section's coverage question ran out of budget.
-    pub(super) fn section_undecided(&self, section: usize) -> bool {
+    pub(super) fn section_undecided(&self, section: SectionId) -> bool {
         self.boxes
             .as_ref()
-            .is_some_and(|b| b.undecided_sections.contains(&SectionId(section as u32)))
+            .is_some_and(|b| b.undecided_sections.contains(&section))
     }
 
     /// A W0409 finding for each rule and section left undecided.

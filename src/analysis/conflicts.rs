@@ -5,22 +5,20 @@ use batsat::Lit;
 
 use super::{Analysis, Finding, FindingKind};
 use crate::eval::{RuleStatus, Withholding};
-use crate::sema::{Outcome, RuleId};
+use crate::sema::Outcome;
 
 impl Analysis<'_> {
     /// An avoiding rule defeats a whole choice of a recommending rule that
     /// has no `else-escalate`: the choice would give something, but with the
     /// avoidance nothing is left.
     pub(super) fn conflicts(&mut self) {
-        for avoider in 0..self.model.rules.len() {
-            let avoid_rule = &self.model.rules[avoider];
+        for (avoider, avoid_rule) in self.model.rules.iter_enumerated() {
             for avoid in avoid_rule
                 .choices
                 .iter()
                 .filter(|c| c.outcome == Outcome::Avoid)
             {
-                for recommender in 0..self.model.rules.len() {
-                    let rule = &self.model.rules[recommender];
+                for (recommender, rule) in self.model.rules.iter_enumerated() {
                     // A rule with `else-escalate` has planned for having
                     // nothing to give; only unplanned ones are conflicts.
                     if recommender == avoider || rule.escalation.is_some() {
@@ -34,14 +32,17 @@ impl Analysis<'_> {
                         }
                         // All blocked with the avoidance; some avoided one
                         // free of contraindications without it.
-                        let mut assumptions =
-                            vec![self.fire[recommender], self.fire[avoider], self.plausible];
-                        assumptions.extend(choice.actions.iter().map(|a| self.blocked[a.index()]));
+                        let mut assumptions = vec![
+                            *self.fire.at(recommender),
+                            *self.fire.at(avoider),
+                            self.plausible,
+                        ];
+                        assumptions.extend(choice.actions.iter().map(|a| *self.blocked.at(*a)));
                         let free: Vec<Lit> = choice
                             .actions
                             .iter()
                             .filter(|a| avoid.actions.contains(a))
-                            .map(|a| !self.contraindicated[a.index()])
+                            .map(|a| !*self.contraindicated.at(*a))
                             .collect();
                         let some_free = self.encoding.or(&free);
                         assumptions.push(some_free);
@@ -49,19 +50,19 @@ impl Analysis<'_> {
                             continue;
                         };
                         let evaluation = self.evaluate(&patient);
-                        let confirmed = evaluation.rules[recommender] == RuleStatus::Fired
-                            && evaluation.rules[avoider] == RuleStatus::Fired
+                        let confirmed = *evaluation.rules.at(recommender) == RuleStatus::Fired
+                            && *evaluation.rules.at(avoider) == RuleStatus::Fired
                             && evaluation.withheld().any(|w| {
-                                w.rule.index() == recommender
-                                    && matches!(&w.why, Withholding::Avoided(rules) if rules.iter().any(|r| r.index() == avoider))
+                                w.rule == recommender
+                                    && matches!(&w.why, Withholding::Avoided(rules) if rules.contains(&avoider))
                             });
                         if !confirmed {
                             continue;
                         }
                         self.findings.push(Finding {
                             kind: FindingKind::Conflict {
-                                rule: RuleId(recommender as u32),
-                                avoider: RuleId(avoider as u32),
+                                rule: recommender,
+                                avoider,
                             },
                             witness: Some(patient),
                         });

@@ -24,6 +24,8 @@ use std::collections::HashMap;
 use batsat::{BasicSolver, Lit, SolverInterface, Var, lbool};
 
 use crate::eval::{Patient, Value};
+use crate::id_vec::IdVec;
+use crate::never::OrNever;
 use crate::sema::{CmpOp, Condition, ConditionKind, FactId, Model, Type};
 
 /// How one fact is encoded.
@@ -89,15 +91,21 @@ impl Encoding {
     /// names, types and enum values, in the same order): conditions of all
     /// of them can then be compared in one question (`gdl diff`).
     pub fn shared(model: &Model, others: &[&Model]) -> Encoding {
-        let mut constants: Vec<Vec<f64>> = vec![Vec::new(); model.facts.len()];
-        let mut tested: Vec<Vec<u32>> = vec![Vec::new(); model.facts.len()];
+        let mut constants: IdVec<FactId, Vec<f64>> = IdVec::filled(Vec::new(), model.facts.len());
+        let mut tested: IdVec<FactId, Vec<u32>> = IdVec::filled(Vec::new(), model.facts.len());
         for model in std::iter::once(model).chain(others.iter().copied()) {
             let mut collect = |condition: &Condition| {
                 condition.walk(&mut |c| match &c.kind {
                     ConditionKind::Compare { fact, value, .. } => {
-                        constants[fact.index()].push(canonical(*value))
+                        if let Some(list) = constants.get_mut(*fact).never_none() {
+                            list.push(canonical(*value));
+                        }
                     }
-                    ConditionKind::SetHas { fact, value } => tested[fact.index()].push(*value),
+                    ConditionKind::SetHas { fact, value } => {
+                        if let Some(list) = tested.get_mut(*fact).never_none() {
+                            list.push(*value);
+                        }
+                    }
                     _ => {}
                 })
             };
@@ -126,12 +134,16 @@ impl Encoding {
             model: HashMap::new(),
             known: Vec::new(),
         };
-        for (index, fact) in model.facts.iter().enumerate() {
+        for (id, fact) in model.facts.iter_enumerated() {
+            let index = id.index();
             let mut domain = Vec::new();
             let encoded = match &fact.ty {
                 Type::Bool => FactVars::Bool(encoding.fact_var(index)),
                 Type::Number | Type::Quantity(_) => {
-                    let mut list = std::mem::take(&mut constants[index]);
+                    let mut list = constants
+                        .get_mut(id)
+                        .map(std::mem::take)
+                        .or_never(Vec::new());
                     list.sort_by(f64::total_cmp);
                     list.dedup_by(|a, b| a.total_cmp(b).is_eq());
                     let order: Vec<Lit> = (0..2 * list.len())
@@ -139,7 +151,9 @@ impl Encoding {
                         .collect();
                     for pair in order.windows(2) {
                         // cell ≥ i+1 implies cell ≥ i
-                        domain.push(vec![!pair[1], pair[0]]);
+                        if let [lower, higher] = pair {
+                            domain.push(vec![!*higher, *lower]);
+                        }
                     }
                     // A gap between two adjacent floats holds no number
                     // (constants converted between units can land there):
@@ -158,7 +172,7 @@ impl Encoding {
                     }
                 }
                 Type::Enum(id) => {
-                    let size = model.enums[id.index()].values.len() as u32;
+                    let size = model.enums.at(*id).values.len() as u32;
                     let bits = (0..bits_for(size as usize))
                         .map(|_| encoding.fact_var(index))
                         .collect();
@@ -169,7 +183,7 @@ impl Encoding {
                     encoded
                 }
                 Type::Set(_) => {
-                    let mut list = std::mem::take(&mut tested[index]);
+                    let mut list = tested.get_mut(id).map(std::mem::take).or_never(Vec::new());
                     list.sort_unstable();
                     list.dedup();
                     FactVars::Set(
@@ -291,9 +305,12 @@ impl Encoding {
                         stack.push(input.var().idx());
                     }
                 }
-                Some(Definition::Fact(fact)) if !facts_seen[*fact] => {
-                    facts_seen[*fact] = true;
-                    for clause in &self.domain[*fact] {
+                Some(Definition::Fact(fact))
+                    if facts_seen
+                        .get_mut(*fact)
+                        .is_some_and(|seen| !std::mem::replace(seen, true)) =>
+                {
+                    for clause in self.domain.get(*fact).never_none().into_iter().flatten() {
                         stack.extend(clause.iter().map(|l| l.var().idx()));
                         clauses.push(clause.clone());
                     }
@@ -311,7 +328,16 @@ impl Encoding {
                 _ => solver.new_var_default(),
             })
             .collect();
-        let map = |l: &Lit| Lit::new(vars[renumber[&l.var().idx()] as usize], l.sign());
+        // Every variable of a clause or an assumption was renumbered and
+        // given a solver variable above.
+        let map = |l: &Lit| {
+            let var = renumber
+                .get(&l.var().idx())
+                .and_then(|&new| vars.get(new as usize))
+                .copied()
+                .or_never(Var::UNDEF);
+            Lit::new(var, l.sign())
+        };
         for clause in &clauses {
             let mut mapped: Vec<Lit> = clause.iter().map(map).collect();
             solver.add_clause_reuse(&mut mapped);
@@ -381,8 +407,8 @@ impl Encoding {
         match &condition.kind {
             ConditionKind::Const(true) => self.truth,
             ConditionKind::Const(false) => !self.truth,
-            ConditionKind::Fact(fact) => match &self.facts[fact.index()] {
-                FactVars::Bool(l) => *l,
+            ConditionKind::Fact(fact) => match self.facts.get(fact.index()).never_none() {
+                Some(FactVars::Bool(l)) => *l,
                 _ => !self.truth,
             },
             ConditionKind::Definition(id) => self
@@ -406,22 +432,27 @@ impl Encoding {
             }
             ConditionKind::Compare { fact, op, value } => self.compare(*fact, *op, *value),
             ConditionKind::EnumIn { fact, values } => {
-                let encoded = self.facts[fact.index()].clone();
+                let Some(encoded) = self.facts.get(fact.index()).never_none().cloned() else {
+                    return !self.truth;
+                };
                 let codes: Vec<Lit> = values.iter().map(|v| self.code(&encoded, *v)).collect();
                 self.or(&codes)
             }
-            ConditionKind::SetHas { fact, value } => match &self.facts[fact.index()] {
-                FactVars::Set(tested) => tested
-                    .iter()
-                    .find(|(v, _)| v == value)
-                    .map_or(!self.truth, |(_, l)| *l),
-                _ => !self.truth,
-            },
+            ConditionKind::SetHas { fact, value } => {
+                match self.facts.get(fact.index()).never_none() {
+                    Some(FactVars::Set(tested)) => tested
+                        .iter()
+                        .find(|(v, _)| v == value)
+                        .map_or(!self.truth, |(_, l)| *l),
+                    _ => !self.truth,
+                }
+            }
         }
     }
 
     fn compare(&mut self, fact: FactId, op: CmpOp, value: f64) -> Lit {
-        let FactVars::Number { constants, order } = &self.facts[fact.index()] else {
+        let Some(FactVars::Number { constants, order }) = self.facts.get(fact.index()).never_none()
+        else {
             return !self.truth;
         };
         let value = canonical(value);
@@ -539,7 +570,7 @@ fn representative(constants: &[f64], cell: usize) -> f64 {
         return 0.0;
     };
     if cell % 2 == 1 {
-        return constants[cell / 2];
+        return constants.get(cell / 2).copied().or_never(first);
     }
     if cell == 0 {
         return if first > 0.0 {
@@ -548,7 +579,7 @@ fn representative(constants: &[f64], cell: usize) -> f64 {
             first - 1.0
         };
     }
-    let below = constants[cell / 2 - 1];
+    let below = constants.get(cell / 2 - 1).copied().or_never(first);
     match constants.get(cell / 2) {
         Some(&above) => roundest_between(below, above),
         None => below + below.abs().max(1.0),

@@ -10,8 +10,8 @@ use crate::sema::{ActionId, Outcome, RuleId};
 impl Analysis<'_> {
     /// Two recommendations of mutually exclusive actions for one patient.
     pub(super) fn exclusive(&mut self) {
-        let mut gives: Vec<(usize, usize, ActionId, Vec<Lit>)> = Vec::new();
-        for (index, rule) in self.model.rules.iter().enumerate() {
+        let mut gives: Vec<(RuleId, usize, ActionId, Vec<Lit>)> = Vec::new();
+        for (index, rule) in self.model.rules.iter_enumerated() {
             for (choice_index, choice) in rule.choices.iter().enumerate() {
                 if choice.outcome != Outcome::Recommend {
                     continue;
@@ -35,7 +35,7 @@ impl Analysis<'_> {
         }
         for (group_index, group) in self.model.exclusives.iter().enumerate() {
             for (i, (rule_a, choice_a, action_a, gives_a)) in gives.iter().enumerate() {
-                for (rule_b, choice_b, action_b, gives_b) in &gives[i + 1..] {
+                for (rule_b, choice_b, action_b, gives_b) in gives.iter().skip(i + 1) {
                     if action_a == action_b
                         || (rule_a, choice_a) == (rule_b, choice_b)
                         || !group.actions.contains(action_a)
@@ -57,9 +57,9 @@ impl Analysis<'_> {
                     }
                     self.findings.push(Finding {
                         kind: FindingKind::ExclusiveConflict {
-                            rule: RuleId(*rule_a as u32),
+                            rule: *rule_a,
                             action: *action_a,
-                            other_rule: RuleId(*rule_b as u32),
+                            other_rule: *rule_b,
                             other_action: *action_b,
                             group: group_index,
                         },

@@ -184,13 +184,8 @@ impl FindingKind {
 /// the other rules involved.
 impl FindingKind {
     fn message(&self, model: &Model) -> String {
-        let rule = |id: &RuleId| model.rules.get(id.index()).map_or("?", |r| r.name.as_str());
-        let action = |id: &ActionId| {
-            model
-                .actions
-                .get(id.index())
-                .map_or("?", |a| a.name.as_str())
-        };
+        let rule = |id: &RuleId| model.rules.at(*id).name.as_str();
+        let action = |id: &ActionId| model.actions.at(*id).name.as_str();
         match self {
             FindingKind::UnreachableRule {
                 rule: id,
@@ -250,10 +245,7 @@ impl FindingKind {
                 section,
                 first_rule,
             } => {
-                let name = model
-                    .sections
-                    .get(section.index())
-                    .map_or("?", |s| s.name.as_str());
+                let name = model.sections.at(*section).name.as_str();
                 if first_rule.is_some() {
                     format!(
                         "section `{name}` is marked complete, but some patients get no decision from it"
@@ -271,7 +263,7 @@ impl FindingKind {
             FindingKind::NotAnalysed { section, .. } => format!(
                 "section `{}` was not analysed: budget exceeded (whether it gives every patient a decision is undecided)",
                 section
-                    .and_then(|s| model.sections.get(s.index()))
+                    .and_then(|s| model.sections.get(s))
                     .map_or("?", |s| s.name.as_str())
             ),
         }
@@ -366,7 +358,7 @@ impl Finding {
         let diagnostic = Diagnostic::new(self.code(), self.kind.message(model));
         let mut diagnostic = self.about(model, diagnostic).help(self.kind.help());
         for (other, label) in self.kind.others() {
-            if let Some(rule) = model.rules.get(other.index()) {
+            if let Some(rule) = model.rules.get(other) {
                 diagnostic = diagnostic.secondary(rule.name_span, label);
             }
         }
@@ -382,8 +374,8 @@ impl Finding {
     /// The primary label: the rule the finding is about, else (a coverage
     /// gap in a section without rules) the section.
     fn about(&self, model: &Model, diagnostic: Diagnostic) -> Diagnostic {
-        let rule = self.rule().and_then(|rule| model.rules.get(rule.index()));
-        let section = self.section().and_then(|s| model.sections.get(s.index()));
+        let rule = self.rule().and_then(|rule| model.rules.get(rule));
+        let section = self.section().and_then(|s| model.sections.get(s));
         match (rule, section) {
             (Some(rule), _) => diagnostic.primary(rule.name_span, "this rule"),
             (None, Some(section)) => {

@@ -4,32 +4,37 @@
 use batsat::Lit;
 
 use super::Encoding;
-use crate::sema::{Member, Model, SectionId};
+use crate::id_vec::IdVec;
+use crate::sema::{Member, Model, RuleId, SectionId};
 
 /// When each rule fires, as literals: its condition, and no earlier member
 /// of an enclosing first-match section applying. Shared by the analyses and
 /// by `gdl diff`, which builds it for two versions of a guideline.
 pub(crate) struct Firing {
     /// By rule.
-    pub(crate) fire: Vec<Lit>,
+    pub(crate) fire: IdVec<RuleId, Lit>,
     /// Whether some rule of each section has a condition that holds.
-    pub(crate) section_applies: Vec<Option<Lit>>,
+    pub(crate) section_applies: IdVec<SectionId, Option<Lit>>,
 }
 
 impl Firing {
-    pub(crate) fn of(model: &Model, encoding: &mut Encoding, condition: &[Lit]) -> Firing {
+    pub(crate) fn of(
+        model: &Model,
+        encoding: &mut Encoding,
+        condition: &IdVec<RuleId, Lit>,
+    ) -> Firing {
         let mut builder = FiringBuilder {
             model,
             encoding,
             condition,
-            fire: condition.to_vec(),
-            section_applies: vec![None; model.sections.len()],
+            fire: condition.clone(),
+            section_applies: IdVec::filled(None, model.sections.len()),
         };
         let none = !builder.encoding.truth();
         builder.members(&model.top_level, None, none);
         // Every section's "applies" literal, for the coverage-gap question.
-        for index in 0..model.sections.len() {
-            builder.member_condition(Member::Section(SectionId(index as u32)));
+        for section in model.sections.ids() {
+            builder.member_condition(Member::Section(section));
         }
         Firing {
             fire: builder.fire,
@@ -41,9 +46,9 @@ impl Firing {
 struct FiringBuilder<'a> {
     model: &'a Model,
     encoding: &'a mut Encoding,
-    condition: &'a [Lit],
-    fire: Vec<Lit>,
-    section_applies: Vec<Option<Lit>>,
+    condition: &'a IdVec<RuleId, Lit>,
+    fire: IdVec<RuleId, Lit>,
+    section_applies: IdVec<SectionId, Option<Lit>>,
 }
 
 impl FiringBuilder<'_> {
@@ -51,18 +56,18 @@ impl FiringBuilder<'_> {
     /// (a section fires when any rule in it does, first-match or not).
     fn member_condition(&mut self, member: Member) -> Lit {
         match member {
-            Member::Rule(rule) => self.condition[rule.index()],
+            Member::Rule(rule) => *self.condition.at(rule),
             Member::Section(section) => {
-                if let Some(known) = self.section_applies[section.index()] {
+                if let Some(known) = *self.section_applies.at(section) {
                     return known;
                 }
-                let members = self.model.sections[section.index()].members.clone();
+                let members = self.model.sections.at(section).members.clone();
                 let parts: Vec<Lit> = members
                     .into_iter()
                     .map(|m| self.member_condition(m))
                     .collect();
                 let applies = self.encoding.or(&parts);
-                self.section_applies[section.index()] = Some(applies);
+                self.section_applies.set(section, Some(applies));
                 applies
             }
         }
@@ -82,11 +87,12 @@ impl FiringBuilder<'_> {
             };
             match *member {
                 Member::Rule(rule) => {
-                    let own = self.condition[rule.index()];
-                    self.fire[rule.index()] = self.encoding.and(&[own, !blocked]);
+                    let own = *self.condition.at(rule);
+                    let fire = self.encoding.and(&[own, !blocked]);
+                    self.fire.set(rule, fire);
                 }
                 Member::Section(section) => {
-                    let inner = &self.model.sections[section.index()];
+                    let inner = &self.model.sections.at(section);
                     let scope = inner.first_match.then_some(section);
                     self.members(&inner.members, scope, blocked);
                 }

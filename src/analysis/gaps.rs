@@ -3,20 +3,21 @@
 
 use super::{Analysis, Finding, FindingKind, rules_in};
 use crate::eval::RuleStatus;
-use crate::sema::SectionId;
 
 impl Analysis<'_> {
     /// Sections marked `complete` must give every plausible patient a decision.
     pub(super) fn gaps(&mut self) {
-        for index in 0..self.model.sections.len() {
-            let section = &self.model.sections[index];
+        for (index, section) in self.model.sections.iter_enumerated() {
             if !section.complete || self.section_undecided(index) {
                 continue;
             }
-            let rules = rules_in(self.model, SectionId(index as u32));
+            let rules = rules_in(self.model, index);
             // Patients an enclosing first-match section sends elsewhere are
             // not this section's gap: ask for no rule condition holding.
-            let applies = self.section_applies[index].unwrap_or(!self.encoding.truth());
+            let applies = self
+                .section_applies
+                .at(index)
+                .unwrap_or(!self.encoding.truth());
             let assumptions = vec![self.plausible, !applies];
             let Some(patient) = self.witness(&assumptions) else {
                 continue;
@@ -24,7 +25,7 @@ impl Analysis<'_> {
             let evaluation = self.evaluate(&patient);
             if rules
                 .iter()
-                .any(|r| evaluation.rules[r.index()] == RuleStatus::Fired)
+                .any(|r| *evaluation.rules.at(*r) == RuleStatus::Fired)
             {
                 continue;
             }
@@ -32,7 +33,7 @@ impl Analysis<'_> {
             // the finding is about the section itself.
             self.findings.push(Finding {
                 kind: FindingKind::CoverageGap {
-                    section: SectionId(index as u32),
+                    section: index,
                     first_rule: rules.first().copied(),
                 },
                 witness: Some(patient),

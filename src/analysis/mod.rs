@@ -28,7 +28,9 @@ use batsat::Lit;
 
 use crate::diagnostics::Diagnostic;
 use crate::eval::{Evaluation, Patient, Program, evaluate};
-use crate::sema::{Member, Model, Outcome, RuleId, SectionId};
+use crate::id_vec::{IdVec, Placeholder};
+use crate::never::OrNever;
+use crate::sema::{ActionId, Member, Model, Outcome, RuleId, SectionId};
 pub use encode::{Encoding, Kleene};
 pub use finding::{Finding, FindingKind, Shadower};
 pub(crate) use firing::Firing;
@@ -54,19 +56,25 @@ struct Analysis<'m> {
     /// All invariants hold (assumed in every question about real patients).
     plausible: Lit,
     /// Each rule's own condition.
-    condition: Vec<Lit>,
+    condition: IdVec<RuleId, Lit>,
     /// Each rule fires: its condition, and no earlier member of an
     /// enclosing first-match section fires.
-    fire: Vec<Lit>,
+    fire: IdVec<RuleId, Lit>,
     /// Whether each section has some rule whose condition holds.
-    section_applies: Vec<Option<Lit>>,
+    section_applies: IdVec<SectionId, Option<Lit>>,
     /// Each action is withheld by a contraindication or an avoiding rule.
-    blocked: Vec<Lit>,
+    blocked: IdVec<ActionId, Lit>,
     /// Each action's contraindications alone.
-    contraindicated: Vec<Lit>,
+    contraindicated: IdVec<ActionId, Lit>,
     findings: Vec<Finding>,
     /// First-match questions decided by interval boxes (`boxes`).
     boxes: Option<boxes::Boxes>,
+}
+
+// What `IdVec::at` gives in release for a rule, section or action id that
+// is not the model's, which cannot happen (debug and test builds stop).
+impl Placeholder for Lit {
+    const PLACEHOLDER: &'static Self = &Lit::UNDEF;
 }
 
 /// Runs every analysis on a checked model; findings the author accepted
@@ -93,7 +101,7 @@ pub fn findings_within(model: &Model, budget: u64) -> Vec<Finding> {
         .map(|invariant| encoding.condition(&invariant.condition))
         .collect();
     let plausible = encoding.and(&invariants);
-    let condition: Vec<Lit> = model
+    let condition: IdVec<RuleId, Lit> = model
         .rules
         .iter()
         .map(|rule| encoding.condition(&rule.condition))
@@ -116,8 +124,8 @@ pub fn findings_within(model: &Model, budget: u64) -> Vec<Finding> {
         plausible,
         fire: condition.clone(),
         condition,
-        section_applies: vec![None; model.sections.len()],
-        blocked: Vec::new(),
+        section_applies: IdVec::filled(None, model.sections.len()),
+        blocked: IdVec::new(),
         contraindicated,
         encoding,
         findings: Vec::new(),
@@ -158,11 +166,14 @@ impl Analysis<'_> {
     }
 
     fn compute_blocked(&mut self) {
-        let mut parts: Vec<Vec<Lit>> = self.contraindicated.iter().map(|c| vec![*c]).collect();
-        for (index, rule) in self.model.rules.iter().enumerate() {
+        let mut parts: IdVec<ActionId, Vec<Lit>> =
+            self.contraindicated.iter().map(|c| vec![*c]).collect();
+        for (id, rule) in self.model.rules.iter_enumerated() {
             for choice in rule.choices.iter().filter(|c| c.outcome == Outcome::Avoid) {
                 for action in &choice.actions {
-                    parts[action.index()].push(self.fire[index]);
+                    if let Some(part) = parts.get_mut(*action).never_none() {
+                        part.push(*self.fire.at(id));
+                    }
                 }
             }
         }
@@ -170,17 +181,26 @@ impl Analysis<'_> {
     }
 
     /// Assumptions for "a plausible patient for whom the rule fires".
-    fn fires(&self, rule: usize) -> Vec<Lit> {
-        vec![self.fire[rule], self.plausible]
+    fn fires(&self, rule: RuleId) -> Vec<Lit> {
+        vec![*self.fire.at(rule), self.plausible]
     }
 
     /// Assumptions for "the rule fires and gives alternative `position` of
     /// `choice`": every earlier alternative is blocked and this one is not.
-    fn gives(&self, rule: usize, choice: usize, position: usize) -> Vec<Lit> {
-        let actions = &self.model.rules[rule].choices[choice].actions;
+    fn gives(&self, rule: RuleId, choice: usize, position: usize) -> Vec<Lit> {
+        let actions = self
+            .model
+            .rules
+            .at(rule)
+            .choices
+            .get(choice)
+            .map_or(&[][..], |c| &c.actions);
         let mut assumptions = self.fires(rule);
-        assumptions.extend(actions[..position].iter().map(|a| self.blocked[a.index()]));
-        assumptions.push(!self.blocked[actions[position].index()]);
+        let (earlier, this) = actions.split_at_checked(position).unwrap_or((actions, &[]));
+        assumptions.extend(earlier.iter().map(|a| *self.blocked.at(*a)));
+        if let Some(action) = this.first().never_none() {
+            assumptions.push(!*self.blocked.at(*action));
+        }
         assumptions
     }
 }
@@ -191,9 +211,7 @@ fn to_diagnostics(model: &Model, findings: Vec<Finding>) -> Vec<Diagnostic> {
     findings
         .iter()
         .filter(|finding| {
-            let rule = finding
-                .rule()
-                .and_then(|rule| model.rules.get(rule.index()));
+            let rule = finding.rule().and_then(|rule| model.rules.get(rule));
             !rule.is_some_and(|rule| rule.expects.iter().any(|(code, _)| *code == finding.code()))
         })
         .map(|finding| finding.to_diagnostic(model))
@@ -203,7 +221,9 @@ fn to_diagnostics(model: &Model, findings: Vec<Finding>) -> Vec<Diagnostic> {
 /// Every rule in a section, nested sections included, in order.
 fn rules_in(model: &Model, section: SectionId) -> Vec<RuleId> {
     let mut out = Vec::new();
-    let mut stack: Vec<Member> = model.sections[section.index()]
+    let mut stack: Vec<Member> = model
+        .sections
+        .at(section)
         .members
         .iter()
         .rev()
@@ -212,9 +232,7 @@ fn rules_in(model: &Model, section: SectionId) -> Vec<RuleId> {
     while let Some(member) = stack.pop() {
         match member {
             Member::Rule(rule) => out.push(rule),
-            Member::Section(inner) => {
-                stack.extend(model.sections[inner.index()].members.iter().rev())
-            }
+            Member::Section(inner) => stack.extend(model.sections.at(inner).members.iter().rev()),
         }
     }
     out
@@ -237,8 +255,8 @@ mod test_support {
             .into_iter()
             .map(|finding| {
                 let about = match (finding.rule(), finding.section()) {
-                    (Some(rule), _) => model.rules[rule.index()].name.clone(),
-                    (None, Some(section)) => model.sections[section.index()].name.clone(),
+                    (Some(rule), _) => model.rules.at(rule).name.clone(),
+                    (None, Some(section)) => model.sections.at(section).name.clone(),
                     (None, None) => String::new(),
                 };
                 (finding.code().id(), about)

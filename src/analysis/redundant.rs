@@ -14,9 +14,9 @@ impl Analysis<'_> {
     /// cover the rule, so only the rest get a SAT question.
     pub(super) fn redundant(&mut self) {
         type Signature<'r> = (Vec<(bool, Vec<ActionId>)>, Option<&'r str>);
-        let mut by_outcome: std::collections::BTreeMap<Signature<'_>, Vec<usize>> =
+        let mut by_outcome: std::collections::BTreeMap<Signature<'_>, Vec<RuleId>> =
             std::collections::BTreeMap::new();
-        for (index, rule) in self.model.rules.iter().enumerate() {
+        for (index, rule) in self.model.rules.iter_enumerated() {
             let choices = rule
                 .choices
                 .iter()
@@ -36,17 +36,17 @@ impl Analysis<'_> {
                 let evaluation = self.evaluate(&patient);
                 let mut cover = None;
                 for &other in &rules {
-                    if other == redundant || evaluation.rules[other] != RuleStatus::Fired {
+                    if other == redundant || *evaluation.rules.at(other) != RuleStatus::Fired {
                         continue;
                     }
                     let mut escapes = self.fires(redundant);
-                    escapes.push(!self.fire[other]);
+                    escapes.push(!*self.fire.at(other));
                     if self.sat(&escapes) {
                         continue;
                     }
                     // Mutual implication: report only the later rule.
                     let mut back = self.fires(other);
-                    back.push(!self.fire[redundant]);
+                    back.push(!*self.fire.at(redundant));
                     if other < redundant || self.sat(&back) {
                         cover = Some(other);
                         break;
@@ -55,8 +55,8 @@ impl Analysis<'_> {
                 let Some(other) = cover else { continue };
                 self.findings.push(Finding {
                     kind: FindingKind::RedundantRule {
-                        rule: RuleId(redundant as u32),
-                        cover: RuleId(other as u32),
+                        rule: redundant,
+                        cover: other,
                     },
                     witness: Some(patient),
                 });

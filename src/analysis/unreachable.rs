@@ -8,19 +8,19 @@ use crate::sema::{Model, RuleId};
 
 impl Analysis<'_> {
     pub(super) fn unreachable_and_shadowed(&mut self) {
-        for index in 0..self.model.rules.len() {
-            let rule = RuleId(index as u32);
+        for rule in self.model.rules.ids() {
+            let index = rule;
             if self.rule_undecided(index) {
                 continue;
             }
-            let own = vec![self.condition[index], self.plausible];
+            let own = vec![*self.condition.at(index), self.plausible];
             if !self.sat(&own) {
                 // No plausible patient satisfies the condition. When some
                 // implausible one does, it is the witness: the interpreter
                 // stops at the invariant it violates.
                 let witness = self
-                    .witness(&[self.condition[index]])
-                    .filter(|p| self.evaluate(p).rules[index] == RuleStatus::NotReached);
+                    .witness(&[*self.condition.at(index)])
+                    .filter(|p| *self.evaluate(p).rules.at(index) == RuleStatus::NotReached);
                 self.findings.push(Finding {
                     kind: FindingKind::UnreachableRule {
                         rule,
@@ -37,22 +37,27 @@ impl Analysis<'_> {
                 continue;
             };
             let evaluation = self.evaluate(&patient);
-            if evaluation.rules[index] != RuleStatus::Shadowed {
+            if *evaluation.rules.at(index) != RuleStatus::Shadowed {
                 continue;
             }
             let peers = first_match_peers(self.model, rule);
             let mut shadowers = Vec::new();
-            for earlier in (0..index).filter(|i| peers.contains(&RuleId(*i as u32))) {
+            let earlier_rules = self
+                .model
+                .rules
+                .ids()
+                .take_while(|&earlier| earlier < index);
+            for earlier in earlier_rules.filter(|earlier| peers.contains(earlier)) {
                 if !self.sat(&[
-                    self.condition[earlier],
-                    self.condition[index],
+                    *self.condition.at(earlier),
+                    *self.condition.at(index),
                     self.plausible,
                 ]) {
                     continue;
                 }
                 shadowers.push(Shadower {
-                    rule: RuleId(earlier as u32),
-                    fires_for_witness: evaluation.rules[earlier] == RuleStatus::Fired,
+                    rule: earlier,
+                    fires_for_witness: *evaluation.rules.at(earlier) == RuleStatus::Fired,
                 });
             }
             self.findings.push(Finding {
@@ -66,9 +71,9 @@ impl Analysis<'_> {
 /// Rules that share a first-match section with `rule` (at any level).
 fn first_match_peers(model: &Model, rule: RuleId) -> Vec<RuleId> {
     let mut peers = Vec::new();
-    let mut section = model.rules[rule.index()].section;
+    let mut section = model.rules.at(rule).section;
     while let Some(id) = section {
-        let current = &model.sections[id.index()];
+        let current = &model.sections.at(id);
         if current.first_match {
             peers.extend(rules_in(model, id));
         }

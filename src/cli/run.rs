@@ -11,6 +11,7 @@ use super::{ColourChoice, DiagnosticFormat, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::diagnostics::render::SourceFile;
 use crate::eval::{Program, Scratch, evaluate, evaluate_in};
 use crate::facts::{MAX_FACTS_BYTES, Reader, unreadable_line};
+use crate::never::OrNever;
 use crate::report;
 
 #[derive(Args, Debug)]
@@ -386,7 +387,7 @@ fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>) -> Line {
             break;
         }
         let (piece, ended) = match memchr::memchr(b'\n', available) {
-            Some(end) => (&available[..end], true),
+            Some(end) => (available.get(..end).or_never(available), true),
             None => (available, false),
         };
         let used = piece.len() + usize::from(ended);

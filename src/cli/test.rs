@@ -17,6 +17,7 @@ use crate::diagnostics::machine::{self, FileDiagnostics};
 use crate::diagnostics::render::{self, HumanStyle, SourceFile};
 use crate::eval::Program;
 use crate::facts::Reader;
+use crate::never::OrNever;
 use crate::testing::{CaseResult, Coverage, CoverageSummary, junit, read, run_case};
 
 #[derive(Args, Debug)]
@@ -428,7 +429,8 @@ fn json_document(runs: &[FileRun]) -> String {
             "below_threshold_files": runs.iter().filter(|r| r.below_threshold).count(),
         },
     });
-    serde_json::to_string_pretty(&document).unwrap_or_default()
+    // A `Value` always serialises.
+    serde_json::to_string_pretty(&document).or_never(String::new())
 }
 
 /// Diagnostics rendered as text without colour, for the body of a JUnit

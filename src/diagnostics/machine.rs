@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::render::SourceFile;
 use super::{Code, Diagnostic, Severity};
+use crate::never::OrNever;
 
 /// The JSON schema identifier for `gdl check --format json`.
 pub const SCHEMA: &str = "gdl-diagnostics/1";
@@ -73,7 +74,8 @@ pub fn json(files: &[FileDiagnostics<'_>]) -> String {
         "files": files,
         "summary": {"errors": errors, "warnings": warnings},
     });
-    serde_json::to_string_pretty(&document).unwrap_or_default()
+    // A `Value` always serialises.
+    serde_json::to_string_pretty(&document).or_never(String::new())
 }
 
 /// `gdl check --format sarif`: a SARIF 2.1.0 log with one run.
@@ -120,8 +122,10 @@ pub fn sarif(files: &[FileDiagnostics<'_>]) -> String {
                 .enumerate()
                 .map(|(i, l)| {
                     let mut location = physical(l.span.start_usize(), l.span.end as usize);
-                    location["id"] = json!(i);
-                    location["message"] = json!({"text": l.message});
+                    if let Value::Object(fields) = &mut location {
+                        fields.insert("id".to_owned(), json!(i));
+                        fields.insert("message".to_owned(), json!({"text": l.message}));
+                    }
                     location
                 })
                 .collect();
@@ -132,8 +136,10 @@ pub fn sarif(files: &[FileDiagnostics<'_>]) -> String {
                 "message": {"text": text},
                 "locations": [physical(primary.start_usize(), primary.end as usize)],
             });
-            if !related.is_empty() {
-                result["relatedLocations"] = json!(related);
+            if !related.is_empty()
+                && let Value::Object(fields) = &mut result
+            {
+                fields.insert("relatedLocations".to_owned(), json!(related));
             }
             results.push(result);
         }
@@ -151,7 +157,7 @@ pub fn sarif(files: &[FileDiagnostics<'_>]) -> String {
             "results": results,
         }],
     });
-    serde_json::to_string_pretty(&log).unwrap_or_default()
+    serde_json::to_string_pretty(&log).or_never(String::new())
 }
 
 fn level(severity: Severity) -> &'static str {

@@ -173,11 +173,7 @@ impl<'m> Names<'m> {
     }
 
     fn rule(&self, rule: RuleId) -> String {
-        let name = self
-            .model
-            .rules
-            .get(rule.index())
-            .map_or("?", |r| r.name.as_str());
+        let name = self.model.rules.at(rule).name.as_str();
         self.renamed
             .get(name)
             .cloned()
@@ -185,10 +181,7 @@ impl<'m> Names<'m> {
     }
 
     fn action(&self, action: ActionId) -> String {
-        self.model
-            .actions
-            .get(action.index())
-            .map_or_else(|| "?".to_owned(), |a| a.name.clone())
+        self.model.actions.at(action).name.clone()
     }
 
     fn actions(&self, actions: &[ActionId]) -> Vec<String> {
@@ -203,7 +196,7 @@ impl<'m> Names<'m> {
     }
 
     fn no_alternative(&self, rule: RuleId, choice: usize) -> Decision {
-        let model_rule = self.model.rules.get(rule.index());
+        let model_rule = self.model.rules.get(rule);
         let alternatives = model_rule
             .and_then(|r| r.choices.get(choice))
             .map(|c| self.actions(&c.actions))
@@ -314,7 +307,7 @@ pub fn symbolic(
     for section in &program.first_match_sections {
         let members = model
             .sections
-            .get(section.index())
+            .get(*section)
             .map(|s| s.members.as_slice())
             .unwrap_or(&[]);
         let reached = !implausible;
@@ -324,14 +317,14 @@ pub fn symbolic(
     // Avoidances, and what withholds each action.
     let mut avoided_by: Vec<Vec<Lit>> = vec![Vec::new(); model.actions.len()];
     let mut maybe_avoided_by: Vec<Vec<Lit>> = vec![Vec::new(); model.actions.len()];
-    for (index, rule) in model.rules.iter().enumerate() {
-        let Some(rule_status) = status.get(index).copied() else {
+    for (rule_id, rule) in model.rules.iter_enumerated() {
+        let Some(rule_status) = status.get(rule_id.index()).copied() else {
             continue;
         };
         for choice in rule.choices.iter().filter(|c| c.outcome == Outcome::Avoid) {
             for action in &choice.actions {
                 let avoid = Decision::Avoid {
-                    rule: names.rule(RuleId(index as u32)),
+                    rule: names.rule(rule_id),
                     action: names.action(*action),
                 };
                 decisions.add(encoding, avoid, rule_status.fired);
@@ -381,11 +374,10 @@ pub fn symbolic(
 
     // Escalations and recommendations, rule by rule.
     let mut recommended: Vec<Vec<Lit>> = vec![Vec::new(); model.actions.len()];
-    for (index, rule) in model.rules.iter().enumerate() {
-        let Some(rule_status) = status.get(index).copied() else {
+    for (rule_id, rule) in model.rules.iter_enumerated() {
+        let Some(rule_status) = status.get(rule_id.index()).copied() else {
             continue;
         };
-        let rule_id = RuleId(index as u32);
         let avoid_only = rule.escalation.is_none()
             && !rule.choices.is_empty()
             && rule.choices.iter().all(|c| c.outcome == Outcome::Avoid);
@@ -546,7 +538,7 @@ impl Walker<'_> {
                     condition
                 }
                 Member::Section(section) => {
-                    let Some(inner) = self.program.model.sections.get(section.index()) else {
+                    let Some(inner) = self.program.model.sections.get(section) else {
                         continue;
                     };
                     let value =

@@ -22,7 +22,9 @@ use serde::Serialize;
 
 use crate::analysis::Encoding;
 use crate::eval::{Patient, Program, evaluate};
-use crate::sema::{Condition, ConditionKind, EnumId, Fact, FactId, Model, Type};
+use crate::id_vec::IdVec;
+use crate::never::OrNever;
+use crate::sema::{Condition, ConditionKind, Fact, FactId, Model, Type};
 use crate::syntax::ast::File;
 use decision::{Decision, Names};
 
@@ -188,19 +190,24 @@ fn structural(
         .map(|c| c.name.clone())
         .collect();
     for old_name in removed {
-        let old_text = &before[&("rule", old_name.clone())];
+        // A removed rule is one `before` lists, an added one one `after` lists.
+        let Some(old_text) = before.get(&("rule", old_name.clone())).never_none() else {
+            continue;
+        };
         let partner = changes.iter().position(|c| {
             c.kind == "rule"
                 && c.change == "added"
-                && after[&("rule", c.name.clone())]
-                    == old_text.replacen(
+                && after.get(&("rule", c.name.clone())).never_none()
+                    == Some(&old_text.replacen(
                         &format!("rule {old_name}"),
                         &format!("rule {}", c.name),
                         1,
-                    )
+                    ))
         });
-        if let Some(index) = partner {
-            let new_name = changes[index].name.clone();
+        if let Some(new_name) = partner
+            .and_then(|index| changes.get(index))
+            .map(|c| c.name.clone())
+        {
             changes.retain(|c| !(c.kind == "rule" && (c.name == old_name || c.name == new_name)));
             changes.push(Change {
                 kind: "rule",
@@ -218,24 +225,23 @@ fn structural(
 /// the old version declares. Enum values are matched by name (the new
 /// version may add values). `Err` names a fact whose type changed.
 fn align(old: &Model, new: &Model) -> Result<(Model, Model), String> {
-    let mut merged: Vec<Fact> = new.facts.clone();
+    let mut merged: IdVec<FactId, Fact> = new.facts.clone();
     for fact in &old.facts {
         if merged.iter().any(|f| f.name == fact.name) {
             continue;
         }
         let ty = match &fact.ty {
             Type::Enum(id) | Type::Set(id) => {
-                let values = &old.enums[id.index()];
-                let same = new.enums.iter().position(|e| {
+                let values = &old.enums.at(*id);
+                let same = new.enums.iter_enumerated().find(|(_, e)| {
                     e.name == values.name && values.values.iter().all(|v| e.values.contains(v))
                 });
-                let Some(index) = same else {
+                let Some((id, _)) = same else {
                     return Err(format!(
                         "enum `{}` of fact `{}` differs between the versions",
                         values.name, fact.name
                     ));
                 };
-                let id = EnumId(index as u32);
                 if matches!(fact.ty, Type::Enum(_)) {
                     Type::Enum(id)
                 } else {
@@ -247,17 +253,17 @@ fn align(old: &Model, new: &Model) -> Result<(Model, Model), String> {
         merged.push(Fact { ty, ..fact.clone() });
     }
     // Old fact index → merged index, and old enum value → new enum value.
-    let mut fact_map = Vec::with_capacity(old.facts.len());
-    let mut value_maps: Vec<Vec<u32>> = Vec::with_capacity(old.facts.len());
+    let mut fact_map: IdVec<FactId, FactId> = IdVec::with_capacity(old.facts.len());
+    let mut value_maps: IdVec<FactId, Vec<u32>> = IdVec::with_capacity(old.facts.len());
     for fact in &old.facts {
-        let Some(index) = merged.iter().position(|f| f.name == fact.name) else {
+        let Some((index, target)) = merged.iter_enumerated().find(|(_, f)| f.name == fact.name)
+        else {
             return Err(format!("fact `{}` cannot be aligned", fact.name));
         };
-        let target = &merged[index];
         let values = match (&fact.ty, &target.ty) {
             (Type::Enum(a), Type::Enum(b)) | (Type::Set(a), Type::Set(b)) => {
-                let from = &old.enums[a.index()];
-                let to = &new.enums[b.index()];
+                let from = &old.enums.at(*a);
+                let to = &new.enums.at(*b);
                 let mut map = Vec::with_capacity(from.values.len());
                 for value in &from.values {
                     let Some(v) = to.value(value) else {
@@ -279,7 +285,7 @@ fn align(old: &Model, new: &Model) -> Result<(Model, Model), String> {
             }
             _ => return Err(format!("the type of fact `{}` changed", fact.name)),
         };
-        fact_map.push(index as u32);
+        fact_map.push(index);
         value_maps.push(values);
     }
     let mut new_aligned = new.clone();
@@ -311,15 +317,22 @@ fn align(old: &Model, new: &Model) -> Result<(Model, Model), String> {
 }
 
 /// Rewrites a condition's fact and enum-value indices.
-fn remap_condition(condition: &mut Condition, facts: &[u32], values: &[Vec<u32>]) {
+/// `facts` and `values` map every old fact and every value of its enum
+/// (`align` returns an error otherwise).
+fn remap_condition(
+    condition: &mut Condition,
+    facts: &IdVec<FactId, FactId>,
+    values: &IdVec<FactId, Vec<u32>>,
+) {
     let value_of = |fact: FactId, value: u32| {
-        values
-            .get(fact.index())
-            .and_then(|map| map.get(value as usize))
-            .copied()
-            .unwrap_or(value)
+        let map = values.at(fact);
+        // A bool, number or quantity fact has no values to map.
+        if map.is_empty() {
+            return value;
+        }
+        map.get(value as usize).copied().or_never(value)
     };
-    let fact_of = |fact: FactId| FactId(facts.get(fact.index()).copied().unwrap_or(fact.0));
+    let fact_of = |fact: FactId| *facts.at(fact);
     let mut stack = vec![condition];
     while let Some(condition) = stack.pop() {
         match &mut condition.kind {
@@ -520,5 +533,7 @@ fn xor(encoding: &mut Encoding, a: Lit, b: Lit) -> Lit {
 }
 
 fn facts_json(model: &Model, patient: &Patient) -> serde_json::Value {
-    serde_json::from_str(&crate::facts::write::witness_json(model, patient)).unwrap_or_default()
+    // A witness is a facts document gdl has just written.
+    serde_json::from_str(&crate::facts::write::witness_json(model, patient))
+        .or_never(serde_json::Value::Null)
 }

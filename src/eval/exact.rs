@@ -265,7 +265,7 @@ impl Table {
         let mut digits = Vec::new();
         let mut size = 1usize;
         for (fact, cells) in &plan.facts {
-            let ty = &model.facts.get(fact.index())?.ty;
+            let ty = &model.facts.get(*fact)?.ty;
             let fact_digits = match ty {
                 Type::Bool => vec![(*fact, Digit::Bool, 2)],
                 Type::Number | Type::Quantity(_) => {
@@ -594,7 +594,7 @@ fn walk_expanded<'m>(
         visit(node);
         match &node.kind {
             ConditionKind::Definition(id) => {
-                if let Some(definition) = model.definitions.get(id.index()) {
+                if let Some(definition) = model.definitions.get(*id) {
                     stack.push(&definition.condition);
                 }
             }
@@ -680,7 +680,7 @@ pub fn tested_members(model: &Model, conditions: &[&Condition], fact: FactId) ->
 /// One value in each cell of a fact's domain, as far as these conditions
 /// can tell values apart; `None` when there are too many.
 fn domain(model: &Model, conditions: &[&Condition], fact: FactId) -> Option<Vec<Value>> {
-    let ty = &model.facts.get(fact.index())?.ty;
+    let ty = &model.facts.get(fact)?.ty;
     Some(match ty {
         Type::Bool => vec![Value::Bool(false), Value::Bool(true)],
         Type::Number | Type::Quantity(_) => {
@@ -690,7 +690,7 @@ fn domain(model: &Model, conditions: &[&Condition], fact: FactId) -> Option<Vec<
                 .collect()
         }
         Type::Enum(id) => {
-            let size = model.enums.get(id.index())?.values.len() as u32;
+            let size = model.enums.get(*id)?.values.len() as u32;
             (0..size).map(Value::Enum).collect()
         }
         Type::Set(_) => {
@@ -795,7 +795,7 @@ fn compile(model: &Model, condition: &Condition, ops: &mut Vec<Op>) {
                 fact: *fact,
                 value: *value,
             }),
-            ConditionKind::Definition(id) => match model.definitions.get(id.index()) {
+            ConditionKind::Definition(id) => match model.definitions.get(*id) {
                 Some(definition) => stack.push((&definition.condition, false)),
                 None => ops.push(Op::Const(Tri::Unknown)),
             },
@@ -877,7 +877,7 @@ pub(crate) fn meaning(
         },
         ConditionKind::Definition(id) => model
             .definitions
-            .get(id.index())
+            .get(*id)
             .map_or(Tri::Unknown, |d| meaning(model, &d.condition, value_of)),
         ConditionKind::Not(inner) => meaning(model, inner, value_of).negate(),
         ConditionKind::And(parts) => parts.iter().fold(Tri::True, |acc, part| {

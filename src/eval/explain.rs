@@ -4,7 +4,8 @@
 use super::Tri;
 use super::interp::Run;
 use super::patient::Patient;
-use super::program::{Node, Program};
+use super::program::{Node, NodeId, Program};
+use crate::sema::{ActionId, DefinitionId, RuleId};
 use crate::span::Span;
 
 /// Definitions are expanded this many levels deep; deeper ones show only
@@ -28,11 +29,11 @@ pub struct Step {
 #[derive(Clone, Copy, Debug)]
 pub enum Target {
     /// A rule's `when`.
-    Rule(usize),
+    Rule(RuleId),
     /// An action's contraindication clause: (action, clause).
-    Contraindication(usize, usize),
+    Contraindication(ActionId, usize),
     /// An action's caution clause: (action, clause).
-    Caution(usize, usize),
+    Caution(ActionId, usize),
 }
 
 /// The proof tree of a condition, pre-order.
@@ -58,15 +59,11 @@ pub fn explain(program: &Program<'_>, patient: &Patient, target: Target) -> Vec<
     // Explicit stack: (node, depth, definitions expanded so far).
     let mut stack = vec![(root, 0usize, 0usize)];
     while let Some((index, depth, expanded)) = stack.pop() {
-        let span = program
-            .spans
-            .get(index as usize)
-            .copied()
-            .unwrap_or_default();
+        let span = program.spans.get(index).copied().unwrap_or_default();
         let value = run.node(index);
         let mut definition = None;
-        let mut children: Vec<(u32, usize)> = Vec::new();
-        match program.nodes.get(index as usize) {
+        let mut children: Vec<(NodeId, usize)> = Vec::new();
+        match program.nodes.get(index) {
             Some(Node::Not(inner)) => children.push((*inner, expanded)),
             Some(Node::And { start, len }) | Some(Node::Or { start, len }) => {
                 children.extend(run.children(*start, *len).iter().map(|&c| (c, expanded)));
@@ -76,9 +73,9 @@ pub fn explain(program: &Program<'_>, patient: &Patient, target: Target) -> Vec<
                 children.push((*right, expanded));
             }
             Some(Node::Definition(id)) => {
-                let model_definition = program.model.definitions.get(*id as usize);
+                let model_definition = program.model.definitions.get(DefinitionId(*id));
                 definition = model_definition.map(|d| d.name.clone());
-                let compiled = program.definitions.get(*id as usize);
+                let compiled = program.definitions.get(DefinitionId(*id));
                 if let Some(compiled) = compiled.filter(|_| expanded < MAX_DEFINITION_DEPTH) {
                     children.push((compiled.root, expanded + 1));
                 }

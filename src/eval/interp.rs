@@ -7,9 +7,11 @@
 use super::logic::{Tri, compare};
 use super::patient::Kind;
 use super::patient::{Patient, Value};
-use super::program::{Node, Program, resolve};
+use super::program::{Node, NodeId, Program, resolve};
+use crate::id_vec::IdVec;
 use crate::index_set::IndexSet;
-use crate::sema::{ActionId, FactId, Member, Outcome, RuleId, SectionId};
+use crate::never::OrNever;
+use crate::sema::{ActionId, DefinitionId, FactId, Member, Outcome, RuleId, SectionId};
 
 /// What happened to a rule for this patient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +38,10 @@ impl RuleStatus {
             RuleStatus::Undecided,
             RuleStatus::Fired,
         ];
-        STATUS[value as usize]
+        STATUS
+            .get(value as usize)
+            .copied()
+            .or_never(RuleStatus::Undecided)
     }
 }
 
@@ -162,7 +167,7 @@ pub struct Evaluation {
     /// Decisions for a clinician.
     pub escalations: Vec<Escalation>,
     /// Status of each rule, by rule index.
-    pub rules: Vec<RuleStatus>,
+    pub rules: IdVec<RuleId, RuleStatus>,
 }
 
 impl Evaluation {
@@ -189,8 +194,8 @@ impl Evaluation {
 #[derive(Debug, Default)]
 pub struct Scratch {
     values: Vec<Tri>,
-    stack: Vec<u32>,
-    stopped: Vec<Option<SectionId>>,
+    stack: Vec<NodeId>,
+    stopped: IdVec<RuleId, Option<SectionId>>,
     avoids: Vec<(ActionId, RuleId, bool)>,
     /// A finished evaluation whose vectors the next one reuses.
     spare: Option<Evaluation>,
@@ -211,7 +216,7 @@ pub(crate) struct Run<'p, 'm> {
     /// The value of every node for this patient, by node index.
     values: Vec<Tri>,
     /// Work list reused by [`Run::needs`].
-    stack: std::cell::RefCell<Vec<u32>>,
+    stack: std::cell::RefCell<Vec<NodeId>>,
     /// Whether escalations and withholdings list the facts they need
     /// (not when only the decisions are wanted: [`evaluate_completion`]).
     list_needs: bool,
@@ -288,7 +293,7 @@ impl<'p, 'm> Run<'p, 'm> {
         }
         for &node in &schedule.other_leaves {
             let value = run.leaf(node);
-            if let Some(slot) = run.values.get_mut(node as usize) {
+            if let Some(slot) = run.values.get_mut(node.index()) {
                 *slot = value;
             }
         }
@@ -391,13 +396,13 @@ impl<'p, 'm> Run<'p, 'm> {
             }
         }
         for &node in &schedule.other_leaves {
-            let reads_given = match program.nodes.get(node as usize) {
+            let reads_given = match program.nodes.get(node) {
                 Some(Node::Compare { fact, .. } | Node::EnumIn { fact, .. }) => given(*fact),
                 _ => false,
             };
             if reads_given {
                 let value = run.leaf(node);
-                if let Some(slot) = run.values.get_mut(node as usize) {
+                if let Some(slot) = run.values.get_mut(node.index()) {
                     *slot = value;
                 }
             }
@@ -434,7 +439,7 @@ impl<'p, 'm> Run<'p, 'm> {
 
     /// The value of a node.
     #[inline]
-    pub(crate) fn node(&self, index: u32) -> Tri {
+    pub(crate) fn node(&self, index: NodeId) -> Tri {
         self.value_at(resolve(&self.program.schedule.value_at, index))
     }
 
@@ -444,12 +449,12 @@ impl<'p, 'm> Run<'p, 'm> {
         self.values
             .get(index as usize)
             .copied()
-            .unwrap_or(Tri::Unknown)
+            .or_never(Tri::Unknown)
     }
 
     /// A comparison or enum test (the leaves not read branch-free).
-    fn leaf(&self, index: u32) -> Tri {
-        match self.program.nodes.get(index as usize) {
+    fn leaf(&self, index: NodeId) -> Tri {
+        match self.program.nodes.get(index) {
             Some(&Node::Compare { fact, op, value }) => match self.value(fact) {
                 Value::Number(x) => Tri::from_bool(compare(x, op, value)),
                 _ => Tri::Unknown,
@@ -469,7 +474,7 @@ impl<'p, 'm> Run<'p, 'm> {
         }
     }
 
-    pub(crate) fn children(&self, start: u32, len: u32) -> &[u32] {
+    pub(crate) fn children(&self, start: u32, len: u32) -> &[NodeId] {
         self.program
             .children
             .get(start as usize..(start + len) as usize)
@@ -484,7 +489,7 @@ impl<'p, 'm> Run<'p, 'm> {
     /// reached from its root through unknown nodes only. Parts whose value
     /// is already known cannot change the result, so their facts are not
     /// asked for; once every fact listed is known, the condition is known.
-    fn needs(&self, root: u32) -> Vec<FactId> {
+    fn needs(&self, root: NodeId) -> Vec<FactId> {
         if !self.list_needs {
             return Vec::new();
         }
@@ -508,7 +513,7 @@ impl<'p, 'm> Run<'p, 'm> {
     }
 
     /// The unknown facts an unknown condition reads through unknown parts.
-    fn kleene_needs(&self, root: u32) -> Vec<FactId> {
+    fn kleene_needs(&self, root: NodeId) -> Vec<FactId> {
         // Marked in a bitset, then listed: in fact order, each once, in a
         // vector of the right size.
         let mut found = IndexSet::new(self.program.model.facts.len());
@@ -518,13 +523,13 @@ impl<'p, 'm> Run<'p, 'm> {
             }
         });
         let mut out = Vec::with_capacity(found.len());
-        out.extend(found.iter().map(|index| FactId(index as u32)));
+        out.extend(found.iter().map(FactId::from_index));
         out
     }
 
     /// The unknown atoms an unknown condition reads through unknown parts:
     /// a fact, or one member of a set fact (added to `atoms` once each).
-    pub(crate) fn unknown_atoms(&self, root: u32, atoms: &mut Vec<(FactId, Option<u32>)>) {
+    pub(crate) fn unknown_atoms(&self, root: NodeId, atoms: &mut Vec<(FactId, Option<u32>)>) {
         self.unknown_leaves(root, |leaf| {
             let atom = match leaf {
                 Node::SetHas { fact, bit } => Some((FactId(*fact), Some(*bit))),
@@ -541,7 +546,7 @@ impl<'p, 'm> Run<'p, 'm> {
     /// Calls `visit` on each unknown leaf reached from `root` through
     /// unknown nodes only: parts whose value is known cannot change the
     /// result.
-    fn unknown_leaves(&self, root: u32, mut visit: impl FnMut(&Node)) {
+    fn unknown_leaves(&self, root: NodeId, mut visit: impl FnMut(&Node)) {
         // Each definition once: one used twice at every level of a chain
         // would otherwise be walked an exponential number of times.
         let mut expanded = IndexSet::new(self.program.definitions.len());
@@ -552,7 +557,7 @@ impl<'p, 'm> Run<'p, 'm> {
             if self.node(index) != Tri::Unknown {
                 continue;
             }
-            let Some(node) = self.program.nodes.get(index as usize) else {
+            let Some(node) = self.program.nodes.get(index) else {
                 continue;
             };
             match node {
@@ -561,7 +566,7 @@ impl<'p, 'm> Run<'p, 'm> {
                 | Node::EnumIn { .. }
                 | Node::SetHas { .. } => visit(node),
                 Node::Definition(id) => {
-                    if let Some(definition) = self.program.definitions.get(*id as usize)
+                    if let Some(definition) = self.program.definitions.get(DefinitionId(*id))
                         && expanded.insert(*id as usize)
                     {
                         stack.push(definition.root);
@@ -615,13 +620,13 @@ pub(crate) fn escalation_atoms(
     let mut roots = Vec::new();
     match &escalation.cause {
         EscalationCause::UnknownCondition { rule, .. } => {
-            roots.extend(program.rules.get(rule.index()).map(|r| r.root));
+            roots.extend(program.rules.get(*rule).map(|r| r.root));
         }
         EscalationCause::NoAlternative { withheld, .. } => {
             for item in withheld {
                 match &item.why {
                     Withholding::Unsettled { clauses, .. } => {
-                        let compiled = program.contraindications.get(item.action.index());
+                        let compiled = program.contraindications.get(item.action);
                         roots.extend(clauses.iter().filter_map(|clause| {
                             compiled.and_then(|c| c.get(*clause)).map(|c| c.root)
                         }));
@@ -629,7 +634,7 @@ pub(crate) fn escalation_atoms(
                     Withholding::MaybeAvoided { rules, .. } => roots.extend(
                         rules
                             .iter()
-                            .filter_map(|rule| program.rules.get(rule.index()).map(|r| r.root)),
+                            .filter_map(|rule| program.rules.get(*rule).map(|r| r.root)),
                     ),
                     Withholding::Contraindicated(_) | Withholding::Avoided(_) => {}
                 }
@@ -727,7 +732,7 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
             spare
         }
         None => Evaluation {
-            rules: vec![RuleStatus::NotApplicable; model.rules.len()],
+            rules: IdVec::filled(RuleStatus::NotApplicable, model.rules.len()),
             recommended: Vec::with_capacity(16),
             escalations: Vec::with_capacity(8),
             ..Evaluation::default()
@@ -757,7 +762,7 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
     stopped.clear();
     stopped.resize(model.rules.len(), None);
     for &section in &program.first_match_sections {
-        let members = &model.sections[section.index()].members;
+        let members = &model.sections.at(section).members;
         walk(run, members, Some(section), &mut evaluation.rules, stopped);
     }
 
@@ -767,13 +772,13 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
     avoids.clear();
     for &rule_index in &program.avoid_rules {
         let rule_id = RuleId(rule_index);
-        let status = evaluation.rules[rule_id.index()];
+        let status = *evaluation.rules.at(rule_id);
         let fired = match status {
             RuleStatus::Fired => true,
             RuleStatus::Undecided => false,
             _ => continue,
         };
-        for choice in &model.rules[rule_id.index()].choices {
+        for choice in &model.rules.at(rule_id).choices {
             if choice.outcome == Outcome::Avoid {
                 for action in &choice.actions {
                     avoids.push((*action, rule_id, fired));
@@ -790,12 +795,11 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
 
     // Taken out while the loop adds to the evaluation, put back after.
     let statuses = std::mem::take(&mut evaluation.rules);
-    for (rule_index, &status) in statuses.iter().enumerate() {
-        let rule_id = RuleId(rule_index as u32);
+    for (rule_id, &status) in statuses.iter_enumerated() {
         if run.only.is_some_and(|only| !only.contains(&rule_id)) {
             continue;
         }
-        let rule = &model.rules[rule_index];
+        let rule = model.rules.at(rule_id);
         match status {
             RuleStatus::Undecided => {
                 // An undecided avoid-only rule matters only where it withholds
@@ -803,14 +807,14 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
                 let avoid_only = rule.escalation.is_none()
                     && !rule.choices.is_empty()
                     && rule.choices.iter().all(|c| c.outcome == Outcome::Avoid);
-                if avoid_only && stopped[rule_index].is_none() {
+                if avoid_only && stopped.at(rule_id).is_none() {
                     continue;
                 }
-                let needs = run.needs(program.rules[rule_index].root);
+                let needs = run.needs(program.rules.at(rule_id).root);
                 evaluation.escalations.push(Escalation {
                     cause: EscalationCause::UnknownCondition {
                         rule: rule_id,
-                        stops: stopped[rule_index],
+                        stops: *stopped.at(rule_id),
                     },
                     needs,
                 });
@@ -834,11 +838,16 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
                     let mut given = None;
                     for &action in &choice.actions {
                         match withholding(run, action, avoids) {
-                            Some(why) => evaluation.recommended[index].skipped.push(Withheld {
-                                action,
-                                rule: rule_id,
-                                why,
-                            }),
+                            Some(why) => {
+                                if let Some(r) = evaluation.recommended.get_mut(index).never_none()
+                                {
+                                    r.skipped.push(Withheld {
+                                        action,
+                                        rule: rule_id,
+                                        why,
+                                    });
+                                }
+                            }
                             None => {
                                 given = Some(action);
                                 break;
@@ -847,9 +856,10 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
                     }
                     match given {
                         Some(action) => {
-                            let recommendation = &mut evaluation.recommended[index];
-                            recommendation.action = action;
-                            add_cautions(run, action, &mut recommendation.cautions);
+                            if let Some(r) = evaluation.recommended.get_mut(index).never_none() {
+                                r.action = action;
+                                add_cautions(run, action, &mut r.cautions);
+                            }
                         }
                         None => {
                             let withheld = evaluation
@@ -904,8 +914,8 @@ fn walk(
     run: &Run<'_, '_>,
     members: &[Member],
     first_match: Option<SectionId>,
-    status: &mut [RuleStatus],
-    stopped: &mut [Option<SectionId>],
+    status: &mut IdVec<RuleId, RuleStatus>,
+    stopped: &mut IdVec<RuleId, Option<SectionId>>,
 ) -> Tri {
     let mut any = Tri::False;
     for member in members {
@@ -920,23 +930,24 @@ fn walk(
         }
         let fired = match *member {
             Member::Rule(rule) => {
-                let value = run.value_at(run.program.rule_values[rule.index()]);
-                status[rule.index()] = RuleStatus::of(value);
+                let value = run.value_at(*run.program.rule_values.at(rule));
+                status.set(rule, RuleStatus::of(value));
                 let unknown = value == Tri::Unknown;
-                let slot = &mut stopped[rule.index()];
-                *slot = if unknown { first_match } else { *slot };
+                if unknown {
+                    stopped.set(rule, first_match);
+                }
                 value
             }
             Member::Section(section) => {
-                let inner = &run.program.model.sections[section.index()];
+                let inner = &run.program.model.sections.at(section);
                 let scope = inner.first_match.then_some(section);
                 let value = walk(run, &inner.members, scope, status, stopped);
                 // An undecided rule in a nested section stops this
                 // first-match section too: name the outermost one it stops.
                 if let (Some(outer), Tri::Unknown) = (first_match, value) {
                     for rule in run.program.rules_under(member) {
-                        if status[rule.index()] == RuleStatus::Undecided {
-                            stopped[rule.index()] = Some(outer);
+                        if *status.at(*rule) == RuleStatus::Undecided {
+                            stopped.set(*rule, Some(outer));
                         }
                     }
                 }
@@ -949,9 +960,14 @@ fn walk(
 }
 
 /// Marks every rule under `member` with `value`.
-fn mark(run: &Run<'_, '_>, member: &Member, value: RuleStatus, status: &mut [RuleStatus]) {
+fn mark(
+    run: &Run<'_, '_>,
+    member: &Member,
+    value: RuleStatus,
+    status: &mut IdVec<RuleId, RuleStatus>,
+) {
     for rule in run.program.rules_under(member) {
-        status[rule.index()] = value;
+        status.set(*rule, value);
     }
 }
 
@@ -960,7 +976,7 @@ fn withholding(
     action: ActionId,
     avoids: &[(ActionId, RuleId, bool)],
 ) -> Option<Withholding> {
-    let clauses = &run.program.contraindications[action.index()];
+    let clauses = &run.program.contraindications.at(action);
     let mut holds = Vec::new();
     let mut unsettled = Vec::new();
     let mut needs = Vec::new();
@@ -1005,7 +1021,7 @@ fn withholding(
     if !maybe.is_empty() {
         let mut needs: Vec<FactId> = maybe
             .iter()
-            .flat_map(|rule| run.needs(run.program.rules[rule.index()].root))
+            .flat_map(|rule| run.needs(run.program.rules.at(*rule).root))
             .collect();
         needs.sort_unstable();
         needs.dedup();
@@ -1018,7 +1034,7 @@ fn withholding(
 }
 
 fn add_cautions(run: &Run<'_, '_>, action: ActionId, notes: &mut Vec<CautionNote>) {
-    for (clause, compiled) in run.program.cautions[action.index()].iter().enumerate() {
+    for (clause, compiled) in run.program.cautions.at(action).iter().enumerate() {
         let value = run.node(compiled.root);
         if value != Tri::False {
             let needs = if value == Tri::Unknown {
@@ -1084,7 +1100,12 @@ mod tests {
     /// The value a condition at `root` must have: its Kleene meaning, or,
     /// where that is unknown and the root is a decision with an exact plan,
     /// the plan's decision (`exact`).
-    fn decided(program: &Program<'_>, patient: &Patient, condition: &Condition, root: u32) -> Tri {
+    fn decided(
+        program: &Program<'_>,
+        patient: &Patient,
+        condition: &Condition,
+        root: NodeId,
+    ) -> Tri {
         let kleene = meaning(program.model, patient, condition);
         let slot = resolve(&program.schedule.value_at, root);
         match program.exact_roots().iter().find(|r| r.slot == slot) {
@@ -1109,16 +1130,14 @@ mod tests {
             let value = match &fact.ty {
                 Type::Bool => Value::Bool(r % 2 == 0),
                 Type::Number | Type::Quantity(_) => Value::Number((r % 2000) as f64 / 10.0),
-                Type::Enum(id) => {
-                    Value::Enum((r % model.enums[id.index()].values.len() as u64) as u32)
-                }
+                Type::Enum(id) => Value::Enum((r % model.enums.at(*id).values.len() as u64) as u32),
                 Type::Set(id) => {
-                    let len = model.enums[id.index()].values.len().min(127);
+                    let len = model.enums.at(*id).values.len().min(127);
                     let bits = u128::from(r) << 64 | u128::from(next());
                     Value::Set(bits & ((1u128 << len) - 1))
                 }
             };
-            patient.set(FactId(index as u32), value);
+            patient.set(FactId::from_index(index), value);
         }
         patient
     }

@@ -51,7 +51,8 @@ impl Tri {
         const BY_INDEX: [Tri; 3] = [Tri::False, Tri::Unknown, Tri::True];
         // unknown → 1, false → 0, true → 2 (`truth` only counts when known).
         let index = 1 - known as usize + 2 * (known & truth) as usize;
-        BY_INDEX[index]
+        // At most 2: the bounds check is compiled away.
+        crate::never::OrNever::or_never(BY_INDEX.get(index).copied(), Tri::Unknown)
     }
 
     /// Lower-case word for reports.

@@ -82,7 +82,7 @@ impl Patient {
                 patient.kinds.push(Kind::Unknown);
                 patient.words.push(0);
             }
-            patient.set(FactId(index as u32), value);
+            patient.set(FactId::from_index(index), value);
         }
         patient
     }
@@ -202,7 +202,7 @@ impl Patient {
 
     /// Every fact's value, by fact index.
     pub fn values(&self) -> impl ExactSizeIterator<Item = Value> + '_ {
-        (0..self.len()).map(|index| self.get(FactId(index as u32)))
+        (0..self.len()).map(|index| self.get(FactId::from_index(index)))
     }
 
     /// A fact's kind and word, as stored (sets: members 0..64).
@@ -269,7 +269,7 @@ mod tests {
         ];
         let mut patient = Patient::with_unknown(values.len());
         for (index, value) in values.iter().enumerate() {
-            patient.set(FactId(index as u32), *value);
+            patient.set(FactId::from_index(index), *value);
         }
         assert_eq!(patient.values().collect::<Vec<_>>(), values);
         assert_eq!(Patient::from_values(None, values), patient);

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use super::logic::Tri;
+use crate::id_vec::{IdVec, Placeholder, SliceAt, id_type};
+use crate::never::{OrNever, never};
 use crate::sema::{
     ActionId, CmpOp, Condition, ConditionKind, DefinitionId, FactId, Member, Model, RuleId,
     SectionId, Type,
@@ -14,13 +16,17 @@ use crate::sema::{
 use crate::span::Span;
 use crate::units::Unit;
 
+id_type! {
+    pub NodeId: "Index of a node in the program's flat node vector.";
+}
+
 /// A node of a compiled condition.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Node {
     Const(Tri),
     Fact(u32),
     Definition(u32),
-    Not(u32),
+    Not(NodeId),
     And {
         start: u32,
         len: u32,
@@ -29,7 +35,7 @@ pub(crate) enum Node {
         start: u32,
         len: u32,
     },
-    Implies(u32, u32),
+    Implies(NodeId, NodeId),
     Compare {
         fact: u32,
         op: CmpOp,
@@ -52,9 +58,21 @@ pub(crate) enum Node {
 /// through definitions), sorted.
 #[derive(Clone, Debug)]
 pub struct Compiled {
-    pub(crate) root: u32,
+    pub(crate) root: NodeId,
     /// Facts this condition depends on.
     pub facts: Vec<FactId>,
+}
+
+impl Placeholder for Compiled {
+    // A root no program has: every read of it finds no node.
+    const PLACEHOLDER: &'static Self = &Compiled {
+        root: NodeId(u32::MAX),
+        facts: Vec::new(),
+    };
+}
+
+impl Placeholder for super::interp::RuleStatus {
+    const PLACEHOLDER: &'static Self = &super::interp::RuleStatus::NotApplicable;
 }
 
 /// A guideline compiled for evaluation. Borrow it from many threads.
@@ -62,25 +80,25 @@ pub struct Compiled {
 pub struct Program<'m> {
     /// The model it was compiled from.
     pub model: &'m Model,
-    pub(crate) nodes: Vec<Node>,
+    pub(crate) nodes: IdVec<NodeId, Node>,
     /// Source span of each node, for explanations.
-    pub(crate) spans: Vec<Span>,
-    pub(crate) children: Vec<u32>,
+    pub(crate) spans: IdVec<NodeId, Span>,
+    pub(crate) children: Vec<NodeId>,
     pub(crate) enum_values: Vec<u32>,
     /// Definitions, in evaluation order (the model's order).
-    pub definitions: Vec<Compiled>,
-    /// Rule conditions, by rule index.
-    pub rules: Vec<Compiled>,
+    pub definitions: IdVec<DefinitionId, Compiled>,
+    /// Rule conditions, by rule.
+    pub rules: IdVec<RuleId, Compiled>,
     /// Contraindication conditions, by action then clause.
-    pub contraindications: Vec<Vec<Compiled>>,
+    pub contraindications: IdVec<ActionId, Vec<Compiled>>,
     /// Caution conditions, by action then clause.
-    pub cautions: Vec<Vec<Compiled>>,
+    pub cautions: IdVec<ActionId, Vec<Compiled>>,
     /// Invariants.
     pub invariants: Vec<Compiled>,
     /// Facts by name, for reading facts files.
     pub fact_slots: HashMap<String, FactId>,
     /// Declared unit of each quantity fact.
-    pub units: Vec<Option<Unit>>,
+    pub units: IdVec<FactId, Option<Unit>>,
     /// Rules with an `avoid` outcome.
     pub(crate) avoid_rules: Vec<u32>,
     /// The rules under each section, nested ones included, in order:
@@ -91,7 +109,7 @@ pub struct Program<'m> {
     pub(crate) schedule: Schedule,
     /// Where the value of each rule's condition is (its root, through the
     /// schedule's `value_at`), by rule index.
-    pub(crate) rule_values: Vec<u32>,
+    pub(crate) rule_values: IdVec<RuleId, u32>,
     /// First-match sections not nested in another first-match section, in
     /// order.
     pub(crate) first_match_sections: Vec<SectionId>,
@@ -113,9 +131,9 @@ pub(crate) struct ExactRoot {
 /// A decision condition of the model.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum DecisionCondition {
-    Rule(usize),
-    Contraindication(usize, usize),
-    Caution(usize, usize),
+    Rule(RuleId),
+    Contraindication(ActionId, usize),
+    Caution(ActionId, usize),
 }
 
 impl DecisionCondition {
@@ -154,17 +172,17 @@ impl DecisionCondition {
 #[derive(Debug, Default)]
 pub(crate) struct Schedule {
     pub(crate) initial: Vec<Tri>,
-    pub(crate) value_at: Vec<u32>,
+    pub(crate) value_at: IdVec<NodeId, u32>,
     pub(crate) bool_leaves: Vec<(u32, u32)>,
     pub(crate) set_leaves: Vec<(u32, u32, u32)>,
-    pub(crate) other_leaves: Vec<u32>,
+    pub(crate) other_leaves: Vec<NodeId>,
     pub(crate) steps: Vec<Step>,
 }
 
 /// Where `node`'s value is held, by the schedule's `value_at`.
 #[inline]
-pub(crate) fn resolve(value_at: &[u32], node: u32) -> u32 {
-    value_at.get(node as usize).copied().unwrap_or(node)
+pub(crate) fn resolve(value_at: &IdVec<NodeId, u32>, node: NodeId) -> u32 {
+    value_at.get(node).copied().or_never(node.0)
 }
 
 /// What a node computes, over the nodes its operands' values are at: two
@@ -216,25 +234,30 @@ impl Step {
     pub(crate) fn apply(&self, left: Tri, right: Tri) -> Tri {
         const BY_CODE: [Tri; 4] = [Tri::False, Tri::Unknown, Tri::True, Tri::Unknown];
         let code = (self.table >> (2 * (3 * left as u32 + right as u32))) & 3;
-        BY_CODE[code as usize]
+        // Below 4: the bounds check is compiled away.
+        BY_CODE.get(code as usize).copied().or_never(Tri::Unknown)
     }
 }
 
 impl Schedule {
-    fn new(nodes: &[Node], children: &[u32], definitions: &[Compiled]) -> Schedule {
+    fn new(
+        nodes: &IdVec<NodeId, Node>,
+        children: &[NodeId],
+        definitions: &IdVec<DefinitionId, Compiled>,
+    ) -> Schedule {
         let mut schedule = Schedule {
             initial: vec![Tri::Unknown; nodes.len()],
-            value_at: (0..nodes.len() as u32).collect(),
+            value_at: nodes.ids().map(|id| id.0).collect(),
             ..Schedule::default()
         };
         // The first node of each shape (over operands already resolved): a
         // later one has the same value, so it is sent there and takes no
         // work. Authors repeat tests of a fact, and even whole conditions.
         let mut first: HashMap<Shape, u32> = HashMap::new();
-        for (index, node) in nodes.iter().enumerate() {
-            let node_index = index as u32;
+        for (id, node) in nodes.iter_enumerated() {
+            let (index, node_index) = (id.index(), id.0);
             // Children and definitions come first: already resolved.
-            let at = |node: u32| resolve(&schedule.value_at, node);
+            let at = |node: NodeId| resolve(&schedule.value_at, node);
             let parts = |start: u32, len: u32| {
                 children
                     .get(start as usize..(start + len) as usize)
@@ -257,7 +280,7 @@ impl Schedule {
             if let Some(shape) = shape {
                 match first.entry(shape) {
                     Entry::Occupied(same) => {
-                        schedule.value_at[index] = *same.get();
+                        schedule.value_at.set(id, *same.get());
                         continue;
                     }
                     Entry::Vacant(slot) => {
@@ -268,13 +291,11 @@ impl Schedule {
             match *node {
                 Node::Fact(fact) => schedule.bool_leaves.push((node_index, fact)),
                 Node::SetHas { fact, bit } => schedule.set_leaves.push((node_index, fact, bit)),
-                Node::Compare { .. } | Node::EnumIn { .. } => {
-                    schedule.other_leaves.push(node_index)
-                }
-                Node::Const(value) => schedule.initial[index] = value,
-                Node::Definition(id) => {
-                    if let Some(definition) = definitions.get(id as usize) {
-                        schedule.value_at[index] = at(definition.root);
+                Node::Compare { .. } | Node::EnumIn { .. } => schedule.other_leaves.push(id),
+                Node::Const(value) => schedule.initial.set(index, value),
+                Node::Definition(used) => {
+                    if let Some(definition) = definitions.get(DefinitionId(used)) {
+                        schedule.value_at.set(id, at(definition.root));
                     }
                 }
                 Node::Not(inner) => {
@@ -289,8 +310,8 @@ impl Schedule {
                 Node::And { start, len } | Node::Or { start, len } => {
                     let is_and = matches!(node, Node::And { .. });
                     match parts(start, len) {
-                        [] => schedule.initial[index] = Tri::from_bool(is_and),
-                        [only] => schedule.value_at[index] = at(*only),
+                        [] => schedule.initial.set(index, Tri::from_bool(is_and)),
+                        [only] => schedule.value_at.set(id, at(*only)),
                         [first, rest @ ..] => {
                             let op = if is_and { Tri::and } else { Tri::or };
                             let mut left = at(*first);
@@ -312,24 +333,24 @@ impl<'m> Program<'m> {
     /// Compiles a model. Never fails: the model is already checked.
     pub fn new(model: &'m Model) -> Program<'m> {
         let mut builder = Builder {
-            nodes: Vec::new(),
-            spans: Vec::new(),
+            nodes: IdVec::new(),
+            spans: IdVec::new(),
             children: Vec::new(),
             enum_values: Vec::new(),
             definition_facts: Vec::new(),
         };
-        let mut definitions = Vec::new();
+        let mut definitions = IdVec::with_capacity(model.definitions.len());
         for definition in &model.definitions {
             let compiled = builder.compile(&definition.condition);
             builder.definition_facts.push(compiled.facts.clone());
             definitions.push(compiled);
         }
-        let rules: Vec<Compiled> = model
+        let rules: IdVec<RuleId, Compiled> = model
             .rules
             .iter()
             .map(|rule| builder.compile(&rule.condition))
             .collect();
-        let contraindications: Vec<Vec<Compiled>> = model
+        let contraindications: IdVec<ActionId, Vec<Compiled>> = model
             .actions
             .iter()
             .map(|action| {
@@ -340,7 +361,7 @@ impl<'m> Program<'m> {
                     .collect()
             })
             .collect();
-        let cautions: Vec<Vec<Compiled>> = model
+        let cautions: IdVec<ActionId, Vec<Compiled>> = model
             .actions
             .iter()
             .map(|action| {
@@ -358,9 +379,8 @@ impl<'m> Program<'m> {
             .collect();
         let fact_slots = model
             .facts
-            .iter()
-            .enumerate()
-            .map(|(i, fact)| (fact.name.clone(), FactId(i as u32)))
+            .iter_enumerated()
+            .map(|(id, fact)| (fact.name.clone(), id))
             .collect();
         let units = model
             .facts
@@ -372,25 +392,24 @@ impl<'m> Program<'m> {
             .collect();
         let avoid_rules = model
             .rules
-            .iter()
-            .enumerate()
+            .iter_enumerated()
             .filter(|(_, rule)| {
                 rule.choices
                     .iter()
                     .any(|c| c.outcome == crate::sema::Outcome::Avoid)
             })
-            .map(|(i, _)| i as u32)
+            .map(|(id, _)| id.0)
             .collect();
         let mut section_rules = Vec::new();
         let mut section_ranges = Vec::with_capacity(model.sections.len());
-        for section in 0..model.sections.len() {
+        for section in model.sections.ids() {
             let start = section_rules.len() as u32;
-            let mut stack = vec![Member::Section(SectionId(section as u32))];
+            let mut stack = vec![Member::Section(section)];
             while let Some(member) = stack.pop() {
                 match member {
                     Member::Rule(rule) => section_rules.push(rule),
                     Member::Section(inner) => {
-                        stack.extend(model.sections[inner.index()].members.iter().rev())
+                        stack.extend(model.sections.at(inner).members.iter().rev())
                     }
                 }
             }
@@ -402,7 +421,7 @@ impl<'m> Program<'m> {
         let mut stack: Vec<Member> = model.top_level.iter().rev().copied().collect();
         while let Some(member) = stack.pop() {
             if let Member::Section(section) = member {
-                let inner = &model.sections[section.index()];
+                let inner = &model.sections.at(section);
                 if inner.first_match {
                     first_match_sections.push(section);
                 } else {
@@ -475,10 +494,10 @@ impl<'m> Program<'m> {
         }
         for &node in &schedule.other_leaves {
             if let Some(Node::Compare { fact, .. } | Node::EnumIn { fact, .. }) =
-                self.nodes.get(node as usize)
+                self.nodes.get(node)
                 && given(*fact)
             {
-                mark(node);
+                mark(node.0);
             }
         }
         let is =
@@ -521,15 +540,15 @@ impl<'m> Program<'m> {
 
     /// The label of an action, or its name.
     pub fn action_label(&self, action: ActionId) -> &str {
-        let action = &self.model.actions[action.index()];
+        let action = &self.model.actions.at(action);
         action.label.as_deref().unwrap_or(&action.name)
     }
 }
 
 struct Builder {
-    nodes: Vec<Node>,
-    spans: Vec<Span>,
-    children: Vec<u32>,
+    nodes: IdVec<NodeId, Node>,
+    spans: IdVec<NodeId, Span>,
+    children: Vec<NodeId>,
     enum_values: Vec<u32>,
     definition_facts: Vec<Vec<FactId>>,
 }
@@ -545,7 +564,7 @@ impl Builder {
 
     /// Recursion depth is bounded by the parser's nesting limit; definitions
     /// are referenced by index, not inlined, so chains of them add nothing.
-    fn node(&mut self, condition: &Condition, facts: &mut Vec<FactId>) -> u32 {
+    fn node(&mut self, condition: &Condition, facts: &mut Vec<FactId>) -> NodeId {
         let node = match &condition.kind {
             ConditionKind::Const(value) => Node::Const(Tri::from_bool(*value)),
             ConditionKind::Fact(fact) => {
@@ -560,7 +579,7 @@ impl Builder {
             }
             ConditionKind::Not(inner) => Node::Not(self.node(inner, facts)),
             ConditionKind::And(parts) | ConditionKind::Or(parts) => {
-                let ids: Vec<u32> = parts.iter().map(|p| self.node(p, facts)).collect();
+                let ids: Vec<NodeId> = parts.iter().map(|p| self.node(p, facts)).collect();
                 let start = self.children.len() as u32;
                 self.children.extend_from_slice(&ids);
                 let len = ids.len() as u32;
@@ -595,15 +614,17 @@ impl Builder {
             }
             ConditionKind::SetHas { fact, value } => {
                 facts.push(*fact);
-                Node::SetHas {
-                    fact: fact.0,
-                    bit: (*value).min(127),
-                }
+                // Sets have at most 128 values (E0310).
+                let bit = if never!(*value > 127, "set value {value} past 127") {
+                    127
+                } else {
+                    *value
+                };
+                Node::SetHas { fact: fact.0, bit }
             }
         };
-        self.nodes.push(node);
         self.spans.push(condition.span);
-        (self.nodes.len() - 1) as u32
+        self.nodes.push(node)
     }
 }
 
@@ -611,15 +632,15 @@ impl Builder {
 fn exact_roots(
     model: &Model,
     schedule: &Schedule,
-    rules: &[Compiled],
-    contraindications: &[Vec<Compiled>],
-    cautions: &[Vec<Compiled>],
+    rules: &IdVec<RuleId, Compiled>,
+    contraindications: &IdVec<ActionId, Vec<Compiled>>,
+    cautions: &IdVec<ActionId, Vec<Compiled>>,
 ) -> Vec<ExactRoot> {
-    let mut decisions: Vec<(u32, DecisionCondition)> = Vec::new();
-    for (index, rule) in rules.iter().enumerate() {
-        decisions.push((rule.root, DecisionCondition::Rule(index)));
+    let mut decisions: Vec<(NodeId, DecisionCondition)> = Vec::new();
+    for (rule, compiled) in rules.iter_enumerated() {
+        decisions.push((compiled.root, DecisionCondition::Rule(rule)));
     }
-    for (action, clauses) in contraindications.iter().enumerate() {
+    for (action, clauses) in contraindications.iter_enumerated() {
         for (clause, compiled) in clauses.iter().enumerate() {
             decisions.push((
                 compiled.root,
@@ -627,7 +648,7 @@ fn exact_roots(
             ));
         }
     }
-    for (action, clauses) in cautions.iter().enumerate() {
+    for (action, clauses) in cautions.iter_enumerated() {
         for (clause, compiled) in clauses.iter().enumerate() {
             decisions.push((compiled.root, DecisionCondition::Caution(action, clause)));
         }

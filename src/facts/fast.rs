@@ -11,7 +11,7 @@
 use super::Reader;
 use super::{ID_KEY, Seen, same_bytes};
 use crate::eval::{Patient, Value};
-use crate::sema::{FactId, Type};
+use crate::sema::{EnumId, FactId, Type};
 use crate::units::{Unit, parse_unit};
 
 /// Reads `text` if it has the common shape and is valid; `None` otherwise.
@@ -24,7 +24,7 @@ pub(super) fn parse(reader: &Reader<'_>, text: &[u8]) -> Option<Patient> {
     let mut patient = Patient::unknown(reader.program);
     let mut seen = Seen::new(patient.len());
     let mut id_given = false;
-    let mut guess = 0;
+    let mut guess = FactId(0);
     scanner.skip_ws();
     scanner.expect(b'{')?;
     scanner.skip_ws();
@@ -34,9 +34,7 @@ pub(super) fn parse(reader: &Reader<'_>, text: &[u8]) -> Option<Patient> {
             // Facts usually come in declaration order: try the next one's
             // name in place before scanning the key.
             let (fact, ty) = match facts.get(guess) {
-                Some(fact) if scanner.quoted(fact.name.as_bytes()) => {
-                    (FactId(u32::try_from(guess).ok()?), &fact.ty)
-                }
+                Some(fact) if scanner.quoted(fact.name.as_bytes()) => (guess, &fact.ty),
                 _ => {
                     let key = scanner.raw_string()?;
                     if same_bytes(key, ID_KEY.as_bytes()) {
@@ -57,11 +55,11 @@ pub(super) fn parse(reader: &Reader<'_>, text: &[u8]) -> Option<Patient> {
                         break;
                     }
                     let fact = reader.names.fact(key)?;
-                    (fact, &facts.get(fact.index())?.ty)
+                    (fact, &facts.get(fact)?.ty)
                 }
             };
             scanner.colon()?;
-            guess = fact.index() + 1;
+            guess = FactId(fact.0.saturating_add(1));
             if !seen.insert(fact) {
                 return None;
             }
@@ -275,8 +273,8 @@ impl<'t> Scanner<'t> {
             }
             Type::Number => self.number().map(Value::Number),
             Type::Quantity(declared) => self.quantity(declared),
-            Type::Enum(id) => self.member(reader, id.index(), 0).map(Value::Enum),
-            Type::Set(id) => self.set(reader, id.index()),
+            Type::Enum(id) => self.member(reader, *id, 0).map(Value::Enum),
+            Type::Set(id) => self.set(reader, *id),
         }
     }
 
@@ -324,7 +322,7 @@ impl<'t> Scanner<'t> {
     /// A value of enum `enum_index`, as its index: the value at `guess`
     /// is compared in place (set members are often listed in declaration
     /// order), any other is read and looked up by name.
-    fn member(&mut self, reader: &Reader<'_>, enum_index: usize, guess: usize) -> Option<u32> {
+    fn member(&mut self, reader: &Reader<'_>, enum_index: EnumId, guess: usize) -> Option<u32> {
         let values = &reader.program.model.enums.get(enum_index)?.values;
         if let Some(name) = values.get(guess)
             && self.quoted(name.as_bytes())
@@ -335,7 +333,7 @@ impl<'t> Scanner<'t> {
     }
 
     /// `[STRING, …]` of values of `values`, as a bitset.
-    fn set(&mut self, reader: &Reader<'_>, enum_index: usize) -> Option<Value> {
+    fn set(&mut self, reader: &Reader<'_>, enum_index: EnumId) -> Option<Value> {
         self.expect(b'[')?;
         self.skip_ws();
         let mut bits = 0u128;

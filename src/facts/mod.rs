@@ -20,7 +20,7 @@ pub mod write;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::{Patient, Program};
 use crate::index_set::IndexSet;
-use crate::sema::FactId;
+use crate::sema::{EnumId, FactId};
 use crate::span::Span;
 use visitor::Shape;
 
@@ -181,8 +181,8 @@ impl Names {
     }
 
     /// The index of the value named `key` in enum `enum_index`.
-    fn enum_value(&self, enum_index: usize, key: &[u8]) -> Option<u32> {
-        self.enums.get(enum_index)?.find(key)
+    fn enum_value(&self, enum_id: EnumId, key: &[u8]) -> Option<u32> {
+        self.enums.get(enum_id.index())?.find(key)
     }
 }
 
@@ -373,19 +373,23 @@ mod tests {
             "guideline g \"G\" {}\nenum Site { scalp, hands, feet, ab, ba }\nfact site: Site\nfact sites: set of Site\nfact a: bool\nfact ab: bool\n",
         );
         let names = Names::new(&model);
-        for (index, fact) in model.facts.iter().enumerate() {
-            assert_eq!(names.fact(fact.name.as_bytes()), Some(FactId(index as u32)));
+        for (id, fact) in model.facts.iter_enumerated() {
+            assert_eq!(names.fact(fact.name.as_bytes()), Some(id));
         }
-        for (e, values) in model.enums.iter().enumerate() {
+        for (e, values) in model.enums.iter_enumerated() {
             for (index, value) in values.values.iter().enumerate() {
                 assert_eq!(names.enum_value(e, value.as_bytes()), Some(index as u32));
             }
         }
         for missing in ["", "b", "abc", "sites ", "Site", "scalpx"] {
             assert_eq!(names.fact(missing.as_bytes()), None, "{missing}");
-            assert_eq!(names.enum_value(0, missing.as_bytes()), None, "{missing}");
+            assert_eq!(
+                names.enum_value(EnumId(0), missing.as_bytes()),
+                None,
+                "{missing}"
+            );
         }
-        assert_eq!(names.enum_value(7, b"scalp"), None, "no such enum");
+        assert_eq!(names.enum_value(EnumId(7), b"scalp"), None, "no such enum");
     }
 
     #[test]

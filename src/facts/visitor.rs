@@ -189,7 +189,7 @@ impl<'de> Visitor<'de> for PatientSeed<'_, '_> {
                 }
                 Key::Fact(fact) => {
                     if !seen.insert(fact) {
-                        let name = &self.program.model.facts[fact.index()].name;
+                        let name = &self.program.model.facts.at(fact).name;
                         return Err(self.fail(Failure {
                             code: Code::MalformedFacts,
                             key: Some(name.clone()),
@@ -413,11 +413,11 @@ struct ValueSeed<'a, 'm> {
 
 impl ValueSeed<'_, '_> {
     fn name(&self) -> &str {
-        &self.program.model.facts[self.fact.index()].name
+        &self.program.model.facts.at(self.fact).name
     }
 
     fn ty(&self) -> &Type {
-        &self.program.model.facts[self.fact.index()].ty
+        &self.program.model.facts.at(self.fact).ty
     }
 
     fn expected(&self) -> String {
@@ -437,7 +437,7 @@ impl ValueSeed<'_, '_> {
     }
 
     fn enum_name(&self, id: EnumId) -> &str {
-        &self.program.model.enums[id.index()].name
+        &self.program.model.enums.at(id).name
     }
 
     fn fail<E: de::Error>(
@@ -484,7 +484,7 @@ impl ValueSeed<'_, '_> {
     }
 
     fn enum_value<E: de::Error>(&self, id: EnumId, text: &str) -> Result<u32, E> {
-        let enum_type = &self.program.model.enums[id.index()];
+        let enum_type = &self.program.model.enums.at(id);
         enum_type.value(text).ok_or_else(|| {
             let help = enum_type.suggest(text);
             self.fail(

@@ -28,18 +28,18 @@ pub enum FactJson<'a> {
 impl<'a> FactJson<'a> {
     /// The value of `fact` for a patient.
     pub fn new(model: &'a Model, fact: FactId, value: Value) -> FactJson<'a> {
-        let ty = &model.facts[fact.index()].ty;
+        let ty = &model.facts.at(fact).ty;
         match (value, ty) {
             (Value::Bool(b), _) => FactJson::Bool(b),
             (Value::Number(x), Type::Quantity(unit)) => FactJson::Quantity(x, &unit.text),
             (Value::Number(x), _) => FactJson::Number(x),
-            (Value::Enum(v), Type::Enum(id)) => model.enums[id.index()]
+            (Value::Enum(v), Type::Enum(id)) => model
+                .enums
+                .at(*id)
                 .values
                 .get(v as usize)
                 .map_or(FactJson::Unknown, |name| FactJson::Enum(name)),
-            (Value::Set(bits), Type::Set(id)) => {
-                FactJson::Set(&model.enums[id.index()].values, bits)
-            }
+            (Value::Set(bits), Type::Set(id)) => FactJson::Set(&model.enums.at(*id).values, bits),
             _ => FactJson::Unknown,
         }
     }
@@ -100,9 +100,8 @@ pub fn write_fact(value: FactJson<'_>, out: &mut Vec<u8>) {
 pub fn witness_json(model: &Model, patient: &Patient) -> String {
     let mut facts: Vec<(&str, FactId)> = model
         .facts
-        .iter()
-        .enumerate()
-        .map(|(index, fact)| (fact.name.as_str(), FactId(index as u32)))
+        .iter_enumerated()
+        .map(|(id, fact)| (fact.name.as_str(), id))
         .collect();
     facts.sort_unstable();
     let mut out = Vec::with_capacity(64 * facts.len());

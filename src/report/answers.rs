@@ -75,13 +75,13 @@ pub fn branches<'a>(model: &'a Model, answers: &Answers) -> Vec<BranchItem<'a>> 
                 .answers
                 .iter()
                 .map(|(question, answer)| {
-                    let fact = model.facts.get(question.fact.index());
+                    let fact = model.facts.get(question.fact);
                     let fact_name = fact.map_or("?", |f| f.name.as_str());
                     let member = question.member.and_then(|member| {
                         let Some(Type::Set(id)) = fact.map(|f| &f.ty) else {
                             return None;
                         };
-                        model.enums.get(id.index())?.values.get(member as usize)
+                        model.enums.get(*id)?.values.get(member as usize)
                     });
                     let condition = match (answer, member) {
                         (Answer::Yes, Some(member)) => format!("{member} in {fact_name}"),
@@ -92,7 +92,7 @@ pub fn branches<'a>(model: &'a Model, answers: &Answers) -> Vec<BranchItem<'a>> 
                             let value = match fact.map(|f| &f.ty) {
                                 Some(Type::Enum(id)) => model
                                     .enums
-                                    .get(id.index())
+                                    .get(*id)
                                     .and_then(|e| e.values.get(*value as usize))
                                     .map_or("?", String::as_str),
                                 _ => "?",
@@ -145,8 +145,8 @@ pub fn branches<'a>(model: &'a Model, answers: &Answers) -> Vec<BranchItem<'a>> 
 
 /// A decision with the model's names.
 fn named<'a>(model: &'a Model, decision: &Decision) -> DecisionItem<'a> {
-    let rule = |id: crate::sema::RuleId| model.rules.get(id.index()).map(|r| r.name.as_str());
-    let action = |id: crate::sema::ActionId| model.actions.get(id.index()).map(|a| a.name.as_str());
+    let rule = |id: crate::sema::RuleId| model.rules.get(id).map(|r| r.name.as_str());
+    let action = |id: crate::sema::ActionId| model.actions.get(id).map(|a| a.name.as_str());
     let item = |decision, rule, action, because| DecisionItem {
         decision,
         rule,

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::diagnostics::render::SourceFile;
 use crate::eval::explain::{Target, explain};
 use crate::eval::{EscalationCause, Evaluation, Patient, Program, RuleStatus, Withholding};
+use crate::id_vec::SliceAt;
 
 /// The proof tree of one decision.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -41,14 +42,14 @@ pub fn build(
 ) -> Vec<Explanation> {
     let model = program.model;
     let mut out = Vec::new();
-    for (index, status) in evaluation.rules.iter().enumerate() {
+    for (index, status) in evaluation.rules.iter_enumerated() {
         let word = match status {
             RuleStatus::Fired => "applies",
             RuleStatus::Undecided => "cannot be decided",
             _ => continue,
         };
         out.push(Explanation {
-            subject: format!("rule `{}` {word}", model.rules[index].name),
+            subject: format!("rule `{}` {word}", model.rules.at(index).name),
             steps: lines(program, patient, Target::Rule(index), source),
         });
     }
@@ -59,8 +60,8 @@ pub fn build(
             _ => continue,
         };
         for &clause in clauses {
-            let action = withheld.action.index();
-            let subject = format!("contraindication of `{}`", model.actions[action].name);
+            let action = withheld.action;
+            let subject = format!("contraindication of `{}`", model.actions.at(action).name);
             if out.iter().any(|e: &Explanation| e.subject == subject) {
                 continue;
             }
@@ -77,7 +78,7 @@ pub fn build(
     }
     for escalation in &evaluation.escalations {
         if let EscalationCause::ImplausibleFacts { invariant } = escalation.cause {
-            let span = model.invariants[invariant].condition.span;
+            let span = model.invariants.at(invariant).condition.span;
             let (line, column) = source.line_col(span.start_usize());
             out.push(Explanation {
                 subject: "invariant violated".to_owned(),

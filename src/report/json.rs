@@ -82,7 +82,7 @@ impl Fragments {
             ids: ids.into(),
             json: render(&|w| {
                 w.list(ids, |w, id| {
-                    let key = model.references.get(id.index()).map(|r| r.key.as_str());
+                    let key = model.references.get(*id).map(|r| r.key.as_str());
                     w.optional_string(key);
                 })
             }),
@@ -90,40 +90,33 @@ impl Fragments {
         Fragments {
             actions: model
                 .actions
-                .iter()
-                .enumerate()
-                .map(|(index, action)| {
-                    let id = ActionId(index as u32);
+                .iter_enumerated()
+                .map(|(id, action)| {
                     render(&|w| w.action(id, &action.name, action.label.as_deref()))
                 })
                 .collect(),
             rules: model
                 .rules
-                .iter()
-                .enumerate()
+                .iter_enumerated()
                 .map(|(index, rule)| {
-                    let info = RuleInfo::of(RuleId(index as u32), rule);
+                    let info = RuleInfo::of(index, rule);
                     render(&|w| w.rule(&info))
                 })
                 .collect(),
             facts: model
                 .facts
-                .iter()
-                .enumerate()
-                .map(|(index, fact)| render(&|w| w.fact_name(FactId(index as u32), &fact.name)))
+                .iter_enumerated()
+                .map(|(index, fact)| render(&|w| w.fact_name(index, &fact.name)))
                 .collect(),
             fact_values: model
                 .facts
-                .iter()
-                .enumerate()
-                .map(|(index, fact)| {
-                    let id = FactId(index as u32);
+                .iter_enumerated()
+                .map(|(id, fact)| {
                     let mut values = vec![Value::Unknown];
                     match &fact.ty {
                         Type::Bool => values.extend([Value::Bool(false), Value::Bool(true)]),
-                        Type::Enum(e) => values.extend(
-                            (0..model.enums[e.index()].values.len() as u32).map(Value::Enum),
-                        ),
+                        Type::Enum(e) => values
+                            .extend((0..model.enums.at(*e).values.len() as u32).map(Value::Enum)),
                         _ => {}
                     }
                     values
@@ -139,10 +132,9 @@ impl Fragments {
             copy_written: true,
             references: model
                 .references
-                .iter()
-                .enumerate()
+                .iter_enumerated()
                 .map(|(index, reference)| {
-                    let citation = Citation::of(ReferenceId(index as u32), reference);
+                    let citation = Citation::of(index, reference);
                     render(&|w| w.reference(&citation))
                 })
                 .collect(),
@@ -166,10 +158,9 @@ impl Fragments {
                 .collect(),
             item_heads: model
                 .rules
-                .iter()
-                .enumerate()
+                .iter_enumerated()
                 .map(|(index, rule)| {
-                    let info = RuleInfo::of(RuleId(index as u32), rule);
+                    let info = RuleInfo::of(index, rule);
                     let mut actions: Vec<ActionId> = rule
                         .choices
                         .iter()
@@ -180,7 +171,7 @@ impl Fragments {
                     actions
                         .into_iter()
                         .map(|id| {
-                            let action = &model.actions[id.index()];
+                            let action = &model.actions.at(id);
                             let head = render(&|w| {
                                 w.item_head(id, &action.name, action.label.as_deref(), &info);
                             });
@@ -302,9 +293,9 @@ pub fn write_evaluation(
     w.sequence(b'{', b'}', cited.iter(), |w, index| {
         let fragment = w.fragments.references.get(index).map(|b| &**b);
         if !w.copied(fragment)
-            && let Some(reference) = model.references.get(index)
+            && let Some(reference) = model.references.get(ReferenceId::from_index(index))
         {
-            w.reference(&Citation::of(ReferenceId(index as u32), reference));
+            w.reference(&Citation::of(ReferenceId::from_index(index), reference));
         }
     });
     w.raw("}");
@@ -549,7 +540,9 @@ impl<'o> Writer<'o> {
         let start = self.out.len();
         self.list(ids, |w, &id| w.fact_value_of(facts, id));
         if copy && !ids.is_empty() && ids.len() <= Written::LIST {
-            self.written.list[..ids.len()].copy_from_slice(ids);
+            if let Some(list) = self.written.list.get_mut(..ids.len()) {
+                list.copy_from_slice(ids);
+            }
             self.written.list_len = ids.len();
             self.written.list_at = start..self.out.len();
         }
@@ -571,13 +564,16 @@ impl<'o> Writer<'o> {
         }
         let bit = 1u64.checked_shl(id.0).unwrap_or(0);
         let memo = self.fragments.copy_written && bit != 0;
-        if memo && self.written.facts & bit != 0 {
-            let (start, end) = self.written.fact_at[id.index()];
+        // `bit` is not 0: the id is below 64, in `fact_at`.
+        if memo
+            && self.written.facts & bit != 0
+            && let Some(&(start, end)) = self.written.fact_at.get(id.index())
+        {
             self.out.extend_from_within(start as usize..end as usize);
             return;
         }
         let start = self.out.len();
-        let fact = &facts.model.facts[id.index()];
+        let fact = &facts.model.facts.at(id);
         let members = match (&fact.ty, value) {
             (Type::Set(e), Value::Set(bits)) => self
                 .fragments
@@ -599,9 +595,10 @@ impl<'o> Writer<'o> {
         }
         if let (true, Ok(start), Ok(end)) =
             (memo, u32::try_from(start), u32::try_from(self.out.len()))
+            && let Some(at) = self.written.fact_at.get_mut(id.index())
         {
             self.written.facts |= bit;
-            self.written.fact_at[id.index()] = (start, end);
+            *at = (start, end);
         }
     }
 

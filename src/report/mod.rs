@@ -16,6 +16,7 @@ use crate::eval::{
     Withheld, Withholding,
 };
 use crate::facts::write::FactJson;
+use crate::id_vec::SliceAt;
 use crate::index_set::IndexSet;
 use crate::sema::{ActionId, FactId, Model, Reference, ReferenceId, Rule, RuleId};
 pub use answers::{AnswerItem, BranchItem, DecisionItem};
@@ -106,7 +107,7 @@ impl<'a> Facts<'a> {
         let model = self.model;
         self.ids
             .iter()
-            .map(move |fact| model.facts[fact.index()].name.as_str())
+            .map(move |fact| model.facts.at(*fact).name.as_str())
     }
 
     /// The names, separated by `separator`.
@@ -124,7 +125,7 @@ impl<'a> Facts<'a> {
         let (model, patient) = (self.model, self.patient);
         self.ids.iter().map(move |&fact| FactValue {
             id: fact,
-            fact: &model.facts[fact.index()].name,
+            fact: &model.facts.at(fact).name,
             value: FactJson::new(model, fact, patient.get(fact)),
         })
     }
@@ -431,23 +432,23 @@ impl<'a, 'm> Builder<'a, 'm> {
 
     /// The facts a rule's condition reads, with their values.
     fn rule_facts(&self, rule: RuleId) -> Facts<'a> {
-        self.facts(&self.program.rules[rule.index()].facts)
+        self.facts(&self.program.rules.at(rule).facts)
     }
 
     /// A rule's citations, noted for the report's table.
     fn rule_citations(&self, rule: RuleId) -> &'a [ReferenceId] {
-        let ids = &self.model.rules[rule.index()].citations;
+        let ids = &self.model.rules.at(rule).citations;
         self.note_cited(ids);
         ids
     }
 
     /// The cautions that hold or may hold on a recommendation's action.
     fn cautions(&self, r: &'a Recommendation) -> Vec<CautionItem<'a>> {
-        let clauses = &self.model.actions[r.action.index()].cautions;
+        let clauses = &self.model.actions.at(r.action).cautions;
         r.cautions
             .iter()
             .map(|note| {
-                let clause = &clauses[note.clause];
+                let clause = clauses.at(note.clause);
                 CautionItem {
                     status: if note.value == Tri::True {
                         "applies"
@@ -484,15 +485,15 @@ impl<'a, 'm> Builder<'a, 'm> {
     }
 
     fn action_name(&self, action: ActionId) -> &'a str {
-        &self.model.actions[action.index()].name
+        &self.model.actions.at(action).name
     }
 
     fn action_label(&self, action: ActionId) -> Option<&'a str> {
-        self.model.actions[action.index()].label.as_deref()
+        self.model.actions.at(action).label.as_deref()
     }
 
     fn rule(&self, rule_id: RuleId) -> RuleInfo<'a> {
-        RuleInfo::of(rule_id, &self.model.rules[rule_id.index()])
+        RuleInfo::of(rule_id, self.model.rules.at(rule_id))
     }
 
     fn facts(&self, ids: &'a [FactId]) -> Facts<'a> {
@@ -526,25 +527,25 @@ impl<'a, 'm> Builder<'a, 'm> {
         // Sized first: a filtered collect would grow the vector step by step.
         let mut references = Vec::with_capacity(cited.len());
         references.extend(cited.iter().filter_map(|index| {
-            let reference = self.model.references.get(index)?;
-            Some(Citation::of(ReferenceId(index as u32), reference))
+            let id = ReferenceId::from_index(index);
+            Some(Citation::of(id, self.model.references.get(id)?))
         }));
         references
     }
 
     fn withheld(&self, withheld: &'a Withheld) -> WithheldItem<'a> {
-        let action = &self.model.actions[withheld.action.index()];
-        let compiled = &self.program.contraindications[withheld.action.index()];
+        let action = &self.model.actions.at(withheld.action);
+        let compiled = &self.program.contraindications.at(withheld.action);
         let clause_details = |clauses: &[usize]| {
             let mut because = Vec::new();
             let mut facts = Vec::new();
             let mut references = Vec::new();
             for &index in clauses {
-                let clause = &action.contraindications[index];
+                let clause = action.contraindications.at(index);
                 because.push(Cow::Borrowed(
                     clause.because.as_deref().unwrap_or("contraindicated"),
                 ));
-                facts.extend_from_slice(&compiled[index].facts);
+                facts.extend_from_slice(&compiled.at(index).facts);
                 references.extend_from_slice(&clause.citations);
             }
             facts.sort_unstable();
@@ -556,7 +557,7 @@ impl<'a, 'm> Builder<'a, 'm> {
             let mut facts = Vec::new();
             let mut references = Vec::new();
             for rule in rules {
-                let model_rule = &self.model.rules[rule.index()];
+                let model_rule = &self.model.rules.at(*rule);
                 // "rule `name` says to avoid it (title)", built with pushes:
                 // one for each avoided alternative of a cohort's patients.
                 let title = model_rule.title.as_deref();
@@ -571,7 +572,7 @@ impl<'a, 'm> Builder<'a, 'm> {
                     text.push(')');
                 }
                 because.push(Cow::Owned(text));
-                facts.extend_from_slice(&self.program.rules[rule.index()].facts);
+                facts.extend_from_slice(&self.program.rules.at(*rule).facts);
                 references.extend_from_slice(&model_rule.citations);
             }
             facts.sort_unstable();
@@ -624,16 +625,16 @@ impl<'a, 'm> Builder<'a, 'm> {
                 kind: "unknown-condition",
                 rule: Some(self.rule(*rule)),
                 reason: EscalationReason::Undecided {
-                    rule: &self.model.rules[rule.index()].name,
+                    rule: &self.model.rules.at(*rule).name,
                     needs: needs_names.clone(),
-                    section: stops.map(|s| self.model.sections[s.index()].name.as_str()),
+                    section: stops.map(|s| self.model.sections.at(s).name.as_str()),
                 },
                 needs: needs_names,
-                values: self.facts(&self.program.rules[rule.index()].facts),
+                values: self.facts(&self.program.rules.at(*rule).facts),
                 answers,
             },
             EscalationCause::NoAlternative { rule, withheld, .. } => {
-                let model_rule = &self.model.rules[rule.index()];
+                let model_rule = &self.model.rules.at(*rule);
                 // The rule's own reason when it declares one; the default
                 // is written only when it does not.
                 let reason = match model_rule.escalation.as_deref() {
@@ -659,19 +660,19 @@ impl<'a, 'm> Builder<'a, 'm> {
                     rule: Some(self.rule(*rule)),
                     reason: EscalationReason::Text(reason),
                     needs: needs_names,
-                    values: self.facts(&self.program.rules[rule.index()].facts),
+                    values: self.facts(&self.program.rules.at(*rule).facts),
                     answers,
                 }
             }
             EscalationCause::Exclusive { group, actions } => {
-                let exclusive = &self.model.exclusives[*group];
+                let exclusive = self.model.exclusives.at(*group);
                 let listed: Vec<String> = actions
                     .iter()
                     .map(|(action, rule)| {
                         format!(
                             "`{}` (rule `{}`)",
                             self.action_name(*action),
-                            self.model.rules[rule.index()].name
+                            self.model.rules.at(*rule).name
                         )
                     })
                     .collect();
@@ -692,8 +693,8 @@ impl<'a, 'm> Builder<'a, 'm> {
                 }
             }
             EscalationCause::ImplausibleFacts { invariant } => {
-                let invariant_model = &self.model.invariants[*invariant];
-                let facts = &self.program.invariants[*invariant].facts;
+                let invariant_model = self.model.invariants.at(*invariant);
+                let facts = &self.program.invariants.at(*invariant).facts;
                 let reason = format!(
                     "the facts contradict an invariant of the guideline{}; no rule was evaluated",
                     invariant_model

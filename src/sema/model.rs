@@ -6,29 +6,115 @@ use crate::span::Span;
 pub use crate::syntax::ast::CmpOp;
 use crate::units::Unit;
 
-macro_rules! id_type {
-    ($($name:ident: $doc:literal;)*) => {$(
-        #[doc = $doc]
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub u32);
-
-        impl $name {
-            /// The index into the model's vector.
-            pub fn index(self) -> usize {
-                self.0 as usize
-            }
-        }
-    )*};
-}
+use crate::id_vec::{IdVec, Placeholder, id_type};
 
 id_type! {
-    FactId: "Index of a fact in [`Model::facts`].";
-    DefinitionId: "Index of a definition in [`Model::definitions`].";
-    ActionId: "Index of an action in [`Model::actions`].";
-    ReferenceId: "Index of a reference in [`Model::references`].";
-    EnumId: "Index of an enum in [`Model::enums`].";
-    RuleId: "Index of a rule in [`Model::rules`].";
-    SectionId: "Index of a section in [`Model::sections`].";
+    pub FactId: "Index of a fact in [`Model::facts`].";
+    pub DefinitionId: "Index of a definition in [`Model::definitions`].";
+    pub ActionId: "Index of an action in [`Model::actions`].";
+    pub ReferenceId: "Index of a reference in [`Model::references`].";
+    pub EnumId: "Index of an enum in [`Model::enums`].";
+    pub RuleId: "Index of a rule in [`Model::rules`].";
+    pub SectionId: "Index of a section in [`Model::sections`].";
+}
+
+const NO_SPAN: Span = Span { start: 0, end: 0 };
+const NO_CONDITION: Condition = Condition {
+    kind: ConditionKind::Const(false),
+    span: NO_SPAN,
+};
+
+// What `IdVec::at` returns in release for an id that broke the model's
+// invariant (every id indexes its own table): nameless and empty.
+impl Placeholder for Reference {
+    const PLACEHOLDER: &'static Self = &Reference {
+        key: String::new(),
+        pmid: None,
+        doi: None,
+        urls: Vec::new(),
+        citation: String::new(),
+        link: None,
+        span: NO_SPAN,
+    };
+}
+impl Placeholder for EnumType {
+    const PLACEHOLDER: &'static Self = &EnumType {
+        name: String::new(),
+        values: Vec::new(),
+        span: NO_SPAN,
+    };
+}
+impl Placeholder for Fact {
+    const PLACEHOLDER: &'static Self = &Fact {
+        name: String::new(),
+        ty: Type::Bool,
+        description: None,
+        span: NO_SPAN,
+    };
+}
+impl Placeholder for Definition {
+    const PLACEHOLDER: &'static Self = &Definition {
+        name: String::new(),
+        condition: NO_CONDITION,
+        description: None,
+        span: NO_SPAN,
+    };
+}
+impl Placeholder for Action {
+    const PLACEHOLDER: &'static Self = &Action {
+        name: String::new(),
+        label: None,
+        contraindications: Vec::new(),
+        cautions: Vec::new(),
+        span: NO_SPAN,
+    };
+}
+impl Placeholder for ActionClause {
+    const PLACEHOLDER: &'static Self = &ActionClause {
+        condition: NO_CONDITION,
+        because: None,
+        citations: Vec::new(),
+        span: NO_SPAN,
+    };
+}
+impl Placeholder for Invariant {
+    const PLACEHOLDER: &'static Self = &Invariant {
+        condition: NO_CONDITION,
+        description: None,
+        span: NO_SPAN,
+    };
+}
+impl Placeholder for Exclusive {
+    const PLACEHOLDER: &'static Self = &Exclusive {
+        actions: Vec::new(),
+        description: None,
+        span: NO_SPAN,
+    };
+}
+impl Placeholder for Rule {
+    const PLACEHOLDER: &'static Self = &Rule {
+        name: String::new(),
+        title: None,
+        condition: NO_CONDITION,
+        choices: Vec::new(),
+        escalation: None,
+        citations: Vec::new(),
+        section: None,
+        expects: Vec::new(),
+        span: NO_SPAN,
+        name_span: NO_SPAN,
+    };
+}
+impl Placeholder for Section {
+    const PLACEHOLDER: &'static Self = &Section {
+        name: String::new(),
+        title: None,
+        first_match: false,
+        complete: false,
+        parent: None,
+        members: Vec::new(),
+        span: NO_SPAN,
+    };
 }
 
 /// A resolved guideline.
@@ -37,25 +123,25 @@ pub struct Model {
     /// The `guideline` header.
     pub header: Header,
     /// Evidence, in declaration order.
-    pub references: Vec<Reference>,
+    pub references: IdVec<ReferenceId, Reference>,
     /// Enum types; [`Model::action_enum`] is the built-in `Action`.
-    pub enums: Vec<EnumType>,
+    pub enums: IdVec<EnumId, EnumType>,
     /// The built-in enum whose values are the declared actions.
     pub action_enum: EnumId,
     /// Patient facts.
-    pub facts: Vec<Fact>,
+    pub facts: IdVec<FactId, Fact>,
     /// Named conditions, in an order where each only uses earlier ones.
-    pub definitions: Vec<Definition>,
+    pub definitions: IdVec<DefinitionId, Definition>,
     /// Actions.
-    pub actions: Vec<Action>,
+    pub actions: IdVec<ActionId, Action>,
     /// Conditions every real patient satisfies.
     pub invariants: Vec<Invariant>,
     /// Sets of actions never to recommend together.
     pub exclusives: Vec<Exclusive>,
     /// Rules in source order.
-    pub rules: Vec<Rule>,
+    pub rules: IdVec<RuleId, Rule>,
     /// Sections in source order.
-    pub sections: Vec<Section>,
+    pub sections: IdVec<SectionId, Section>,
     /// Rules and sections outside any section, in source order.
     pub top_level: Vec<Member>,
 }

@@ -87,7 +87,7 @@ struct Proof {
 
 impl Proof {
     fn of(model: &Model, finding: &Finding) -> Option<Proof> {
-        let rule = model.rules.get(finding.rule()?.index())?;
+        let rule = model.rules.get(finding.rule()?)?;
         let reason = rule
             .expects
             .iter()
@@ -168,10 +168,7 @@ impl Coverage {
                 for action in &choice.actions {
                     let item = format!(
                         "alternative `{}` of rule `{}` is never the one recommended",
-                        model
-                            .actions
-                            .get(action.index())
-                            .map_or("?", |a| a.name.as_str()),
+                        model.actions.at(*action).name,
                         rule.name
                     );
                     // An alternative of a rule that never fires is never

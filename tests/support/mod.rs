@@ -1,6 +1,10 @@
 //! Running the `gdl` binary from integration tests, the guidelines of
 //! the documentation's examples, and golden snapshots that hold their
 //! source (`golden`).
+#![allow(
+    clippy::indexing_slicing,
+    reason = "test and benchmark helpers may index: a panic there is a failed run"
+)]
 #![allow(dead_code, reason = "each test file uses part of this module")]
 
 pub mod golden;

@@ -159,7 +159,7 @@ impl Encoding {
             let Some(Some(known)) = self.known.get(index).copied() else {
                 continue;
             };
-            let value = patient.get(FactId(index as u32));
+            let value = patient.get(FactId::from_index(index));
             if value == Value::Unknown {
                 assumptions.push(!known);
                 continue;

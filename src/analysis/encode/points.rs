@@ -37,7 +37,9 @@ impl Encoding {
                     empty: constants
                         .windows(2)
                         .enumerate()
-                        .filter(|(_, pair)| pair[0].next_up() >= pair[1])
+                        .filter(
+                            |(_, pair)| matches!(pair, [below, above] if below.next_up() >= *above),
+                        )
                         .map(|(k, _)| 2 * k as u32 + 2)
                         .collect(),
                 },

@@ -130,25 +130,20 @@ impl AnswerCache {
                     }
                 }
             }
-            if let Some(compiled) = program.rules.get(rule.index()) {
+            if let Some(compiled) = program.rules.get(rule) {
                 facts.extend(&compiled.facts);
             }
             let actions = model
                 .rules
-                .get(rule.index())
+                .get(rule)
                 .into_iter()
                 .flat_map(|r| r.choices.iter().flat_map(|c| c.actions.iter().copied()));
             for action in actions {
-                for clause in program
-                    .contraindications
-                    .get(action.index())
-                    .into_iter()
-                    .flatten()
-                {
+                for clause in program.contraindications.get(action).into_iter().flatten() {
                     facts.extend(&clause.facts);
                 }
                 for avoid in &program.avoid_rules {
-                    let avoids = model.rules.get(*avoid as usize).is_some_and(|r| {
+                    let avoids = model.rules.get(RuleId(*avoid)).is_some_and(|r| {
                         r.choices.iter().any(|c| {
                             c.outcome == crate::sema::Outcome::Avoid && c.actions.contains(&action)
                         })

@@ -262,7 +262,7 @@ fn in_scope(decision: &Decision, scope: &[RuleId]) -> bool {
 /// fact (for a set member, whether it is present).
 fn possible_answers(program: &Program<'_>, question: Question) -> Vec<(Answer, Value)> {
     let model = program.model;
-    let Some(fact) = model.facts.get(question.fact.index()) else {
+    let Some(fact) = model.facts.get(question.fact) else {
         return Vec::new();
     };
     if question.member.is_some() {
@@ -277,7 +277,7 @@ fn possible_answers(program: &Program<'_>, question: Question) -> Vec<(Answer, V
             (Answer::Yes, Value::Bool(true)),
         ],
         Type::Enum(id) => {
-            let size = model.enums.get(id.index()).map_or(0, |e| e.values.len());
+            let size = model.enums.get(*id).map_or(0, |e| e.values.len());
             (0..size as u32)
                 .map(|value| (Answer::Enum(value), Value::Enum(value)))
                 .collect()

@@ -37,7 +37,7 @@ fn answers_for(text: &str, weak: Option<bool>, rule: &str) -> Answers {
         .find(|e| match &e.cause {
             EscalationCause::UnknownCondition { rule: r, .. }
             | EscalationCause::NoAlternative { rule: r, .. } => {
-                model.rules.get(r.index()).is_some_and(|m| m.name == rule)
+                model.rules.get(*r).is_some_and(|m| m.name == rule)
             }
             _ => false,
         })
@@ -284,7 +284,7 @@ fn cached_answers_are_the_answers_worked_out() {
     for _ in 0..400 {
         let mut patient = Patient::with_unknown(model.facts.len());
         for (index, fact) in model.facts.iter().enumerate() {
-            let id = FactId(index as u32);
+            let id = FactId::from_index(index);
             if next(10) < 3 {
                 continue;
             }
@@ -296,7 +296,7 @@ fn cached_answers_are_the_answers_worked_out() {
                     Value::Number(cell_value(constants, cell))
                 }
                 Type::Enum(e) => {
-                    let size = model.enums.get(e.index()).map_or(1, |e| e.values.len());
+                    let size = model.enums.get(*e).map_or(1, |e| e.values.len());
                     Value::Enum(next(size as u64) as u32)
                 }
                 Type::Set(_) => {
@@ -352,7 +352,7 @@ fn completions_are_runs_from_scratch() {
     for _ in 0..150 {
         let mut patient = Patient::with_unknown(model.facts.len());
         for (index, fact) in model.facts.iter().enumerate() {
-            let id = FactId(index as u32);
+            let id = FactId::from_index(index);
             if next(10) < 4 {
                 continue;
             }
@@ -386,7 +386,7 @@ fn completions_are_runs_from_scratch() {
                         Some(member) => completed.set_member(*fact, *member, answer),
                         None => completed.set(
                             *fact,
-                            match model.facts[fact.index()].ty {
+                            match model.facts.at(*fact).ty {
                                 Type::Bool => Value::Bool(answer),
                                 _ => Value::Number(if answer { 1e9 } else { -1e9 }),
                             },

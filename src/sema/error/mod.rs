@@ -443,7 +443,7 @@ fn describe_type(model: &Model, ty: &Type) -> String {
 }
 
 fn enum_name(model: &Model, id: EnumId) -> &str {
-    model.enums.get(id.index()).map_or("?", |e| e.name.as_str())
+    model.enums.at(id).name.as_str()
 }
 
 /// "did you mean" with its fix when a candidate is close, else `otherwise`.

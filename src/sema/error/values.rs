@@ -16,7 +16,7 @@ use crate::units::{Unit, parse_unit, unit_alias};
 /// The fact an error refers to. Its id was minted by the resolver for this
 /// very model, so it indexes the model's facts.
 fn fact(model: &Model, id: FactId) -> &Fact {
-    &model.facts[id.index()]
+    model.facts.at(id)
 }
 
 /// "`weight` is a quantity in kg": how a type error starts.
@@ -36,7 +36,7 @@ pub(super) fn type_mismatch(code: Code, model: &Model, mismatch: &TypeMismatch) 
                     "compare it, e.g. `{name} = {}`",
                     model
                         .enums
-                        .get(e.index())
+                        .get(*e)
                         .and_then(|e| e.values.first())
                         .map_or("value", String::as_str)
                 ),
@@ -311,7 +311,7 @@ pub(super) fn unknown_enum_value(
     value: &Spanned<String>,
     enum_id: EnumId,
 ) -> Diagnostic {
-    let Some(enum_type) = model.enums.get(enum_id.index()) else {
+    let Some(enum_type) = model.enums.get(enum_id) else {
         return Diagnostic::new(code, format!("`{}` is not a value", value.node))
             .primary(value.span, "not in the enum");
     };
@@ -391,10 +391,8 @@ pub(super) fn unknown_lint(code: Code, lint: &Spanned<String>) -> Diagnostic {
 }
 
 pub(super) fn enum_too_large(code: Code, model: &Model, enum_id: EnumId, span: Span) -> Diagnostic {
-    let (name, size) = model
-        .enums
-        .get(enum_id.index())
-        .map_or(("?", 0), |e| (e.name.as_str(), e.values.len()));
+    let enum_type = model.enums.at(enum_id);
+    let (name, size) = (enum_type.name.as_str(), enum_type.values.len());
     Diagnostic::new(
         code,
         format!("`{name}` has {size} values; a `set of` fact holds at most {MAX_SET_VALUES}"),

@@ -99,13 +99,13 @@ impl Resolver {
     ) -> ConditionKind {
         match self.condition_names.get(name).copied() {
             Some((ConditionName::Definition(id), _)) => {
-                self.used_definitions[id.index()] = true;
+                self.used_definitions.set(id, true);
                 edges.push((id, span));
                 ConditionKind::Definition(id)
             }
             Some((ConditionName::Fact(id), _)) => {
-                self.used_facts[id.index()] = true;
-                if self.model.facts[id.index()].ty == Type::Bool {
+                self.used_facts.set(id, true);
+                if self.model.facts.at(id).ty == Type::Bool {
                     ConditionKind::Fact(id)
                 } else {
                     self.error(Error::TypeMismatch(TypeMismatch::NotACondition {
@@ -138,7 +138,7 @@ impl Resolver {
     fn fact_for_test(&mut self, name: &Spanned<String>) -> Option<FactId> {
         match self.condition_names.get(&name.node).copied() {
             Some((ConditionName::Fact(id), _)) => {
-                self.used_facts[id.index()] = true;
+                self.used_facts.set(id, true);
                 Some(id)
             }
             Some((ConditionName::Definition(_), _)) => {
@@ -173,7 +173,7 @@ impl Resolver {
             span,
         };
         let is_equality = matches!(op, CmpOp::Eq | CmpOp::Ne);
-        let ty = self.model.facts[fact.index()].ty.clone();
+        let ty = self.model.facts.at(fact).ty.clone();
         match (&ty, &operand.node) {
             (Type::Bool, Value::Bool(value)) if is_equality => test.bool_equality(*value),
             (Type::Bool, _) => self.reject(test.mismatch(Operand::NotTrueOrFalse)),
@@ -232,14 +232,14 @@ impl Resolver {
     fn other_name(&mut self, other: &str) -> Operand {
         match self.condition_names.get(other).map(|(name, _)| *name) {
             Some(ConditionName::Fact(id)) => {
-                self.used_facts[id.index()] = true;
+                self.used_facts.set(id, true);
                 Operand::OtherName {
                     name: other.to_owned(),
                     is_fact: true,
                 }
             }
             Some(ConditionName::Definition(id)) => {
-                self.used_definitions[id.index()] = true;
+                self.used_definitions.set(id, true);
                 Operand::OtherName {
                     name: other.to_owned(),
                     is_fact: false,
@@ -286,7 +286,7 @@ impl Resolver {
     }
 
     pub(super) fn enum_value(&mut self, enum_id: EnumId, value: &str, span: Span) -> Option<u32> {
-        if let Some(index) = self.model.enums[enum_id.index()].value(value) {
+        if let Some(index) = self.model.enums.at(enum_id).value(value) {
             return Some(index);
         }
         self.error(Error::UnknownEnumValue {
@@ -302,7 +302,7 @@ impl Resolver {
                 let Some(fact) = self.fact_for_test(set_name) else {
                     return UNRESOLVED;
                 };
-                let Type::Set(enum_id) = self.model.facts[fact.index()].ty else {
+                let Type::Set(enum_id) = self.model.facts.at(fact).ty else {
                     return self.reject(Error::TypeMismatch(TypeMismatch::NotASet {
                         fact,
                         span: set_name.span,
@@ -318,7 +318,7 @@ impl Resolver {
                 let Some(fact) = self.fact_for_test(element) else {
                     return UNRESOLVED;
                 };
-                let Type::Enum(enum_id) = self.model.facts[fact.index()].ty else {
+                let Type::Enum(enum_id) = self.model.facts.at(fact).ty else {
                     return self.reject(Error::TypeMismatch(TypeMismatch::NotAnEnum {
                         fact,
                         span: element.span,
@@ -354,7 +354,7 @@ mod tests {
         let text = format!(
             "{HEAD}{declarations}\nrule r {{ when {condition} then recommend a cite R }}\n"
         );
-        model(&text).rules[0].condition.kind.clone()
+        model(&text).rules.as_slice()[0].condition.kind.clone()
     }
 
     #[test]

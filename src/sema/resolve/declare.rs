@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::{ConditionName, Resolver, id32};
+use super::{ConditionName, Resolver};
 use crate::sema::error::{Declared, Duplicate, Error, MissingHeader};
 use crate::sema::model::*;
 use crate::span::Span;
@@ -108,7 +108,7 @@ impl Resolver {
 
     fn declare_reference(&mut self, decl: &ast::Reference) {
         if let Some(&first) = self.reference_names.get(&decl.key.node) {
-            let first_span = self.model.references[first.index()].span;
+            let first_span = self.model.references.at(first).span;
             self.duplicate(Declared::Reference, &decl.key, first_span);
             return;
         }
@@ -128,10 +128,8 @@ impl Resolver {
             self.error(Error::MalformedDoi { doi: doi.clone() });
         }
         self.check_script(&decl.key);
-        let id = ReferenceId(id32(self.model.references.len()));
-        self.reference_names.insert(decl.key.node.clone(), id);
         self.used_references.push(false);
-        self.model.references.push(Reference {
+        let id = self.model.references.push(Reference {
             key: decl.key.node.clone(),
             pmid,
             doi: decl.doi.as_ref().map(|d| d.node.clone()),
@@ -146,6 +144,7 @@ impl Resolver {
             },
             span: decl.span,
         });
+        self.reference_names.insert(decl.key.node.clone(), id);
     }
 
     fn declare_enum(&mut self, decl: &ast::EnumDecl) {
@@ -156,7 +155,7 @@ impl Resolver {
             return;
         }
         if let Some(&first) = self.enum_names.get(&decl.name.node) {
-            let first_span = self.model.enums[first.index()].span;
+            let first_span = self.model.enums.at(first).span;
             self.duplicate(Declared::Enum, &decl.name, first_span);
             return;
         }
@@ -172,44 +171,41 @@ impl Resolver {
                 values.push(value.node.clone());
             }
         }
-        let id = EnumId(id32(self.model.enums.len()));
-        self.enum_names.insert(decl.name.node.clone(), id);
-        self.model.enums.push(EnumType {
+        let id = self.model.enums.push(EnumType {
             name: decl.name.node.clone(),
             values,
             span: decl.span,
         });
+        self.enum_names.insert(decl.name.node.clone(), id);
     }
 
     fn declare_action(&mut self, decl: &ast::ActionDecl) {
         if let Some(&first) = self.action_names.get(&decl.name.node) {
-            let first_span = self.model.actions[first.index()].span;
+            let first_span = self.model.actions.at(first).span;
             self.duplicate(Declared::Action, &decl.name, first_span);
             return;
         }
         self.check_script(&decl.name);
-        let id = ActionId(id32(self.model.actions.len()));
-        self.action_names.insert(decl.name.node.clone(), id);
         self.used_actions.push(false);
-        self.model.actions.push(Action {
+        let id = self.model.actions.push(Action {
             name: decl.name.node.clone(),
             label: decl.label.as_ref().map(|l| l.node.clone()),
             contraindications: Vec::new(),
             cautions: Vec::new(),
             span: decl.span,
         });
+        self.action_names.insert(decl.name.node.clone(), id);
     }
 
     fn declare_action_enum(&mut self) {
         let values: Vec<String> = self.model.actions.iter().map(|a| a.name.clone()).collect();
-        let id = EnumId(id32(self.model.enums.len()));
-        self.model.action_enum = id;
-        self.enum_names.insert("Action".to_owned(), id);
-        self.model.enums.push(EnumType {
+        let id = self.model.enums.push(EnumType {
             name: "Action".to_owned(),
             values,
             span: Span::default(),
         });
+        self.model.action_enum = id;
+        self.enum_names.insert("Action".to_owned(), id);
     }
 
     fn declare_fact(&mut self, decl: &ast::FactDecl) {
@@ -223,18 +219,17 @@ impl Resolver {
             self.untyped_facts.insert(decl.name.node.clone());
             return;
         };
-        let id = FactId(id32(self.model.facts.len()));
-        self.condition_names.insert(
-            decl.name.node.clone(),
-            (ConditionName::Fact(id), decl.name.span),
-        );
         self.used_facts.push(false);
-        self.model.facts.push(Fact {
+        let id = self.model.facts.push(Fact {
             name: decl.name.node.clone(),
             ty,
             description: decl.description.as_ref().map(|d| d.node.clone()),
             span: decl.span,
         });
+        self.condition_names.insert(
+            decl.name.node.clone(),
+            (ConditionName::Fact(id), decl.name.span),
+        );
     }
 
     fn declare_definition<'f>(
@@ -246,14 +241,9 @@ impl Resolver {
             return None;
         }
         self.check_script(&define.name);
-        let id = DefinitionId(id32(self.model.definitions.len()));
-        self.condition_names.insert(
-            define.name.node.clone(),
-            (ConditionName::Definition(id), define.name.span),
-        );
         self.used_definitions.push(false);
         self.definition_edges.push(Vec::new());
-        self.model.definitions.push(Definition {
+        let id = self.model.definitions.push(Definition {
             name: define.name.node.clone(),
             condition: Condition {
                 kind: ConditionKind::Const(false),
@@ -262,6 +252,10 @@ impl Resolver {
             description: define.description.as_ref().map(|d| d.node.clone()),
             span: define.span,
         });
+        self.condition_names.insert(
+            define.name.node.clone(),
+            (ConditionName::Definition(id), define.name.span),
+        );
         Some((define, id))
     }
 }
@@ -321,9 +315,9 @@ mod tests {
     fn a_reference_links_to_pubmed_before_its_doi() {
         let text = "guideline g \"G\" {}\nreference R pmid 14501840 doi \"10.1002/art.1\" \"r\"\n";
         let references = model(text).references;
-        assert_eq!(references[0].pmid, Some(14501840));
+        assert_eq!(references.as_slice()[0].pmid, Some(14501840));
         assert_eq!(
-            references[0].link.as_deref(),
+            references.as_slice()[0].link.as_deref(),
             Some("https://pubmed.ncbi.nlm.nih.gov/14501840/")
         );
     }
@@ -332,7 +326,7 @@ mod tests {
     fn the_action_enum_lists_the_declared_actions() {
         let text = format!("{HEAD}action b\n");
         let model = model(&text);
-        let actions = &model.enums[model.action_enum.index()];
+        let actions = &model.enums.at(model.action_enum);
         assert_eq!(
             (actions.name.as_str(), &actions.values[..]),
             ("Action", &["a".to_owned(), "b".to_owned()][..])

@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-use super::{ConditionName, Resolver, id32};
+use super::{ConditionName, Resolver};
+use crate::id_vec::IdVec;
+use crate::never::OrNever;
 use crate::sema::error::{CycleStep, Error};
 use crate::sema::model::*;
 use crate::syntax::ast;
@@ -17,12 +19,10 @@ impl Resolver {
         for &(define, id) in definitions {
             let mut edges = Vec::new();
             let condition = self.condition(&define.body, &mut edges);
-            if let Some(slot) = self.model.definitions.get_mut(id.index()) {
+            if let Some(slot) = self.model.definitions.get_mut(id).never_none() {
                 slot.condition = condition;
             }
-            if let Some(slot) = self.definition_edges.get_mut(id.index()) {
-                *slot = edges;
-            }
+            self.definition_edges.set(id, edges);
         }
     }
 
@@ -30,26 +30,33 @@ impl Resolver {
     /// cycles. Iterative (Kahn's algorithm): no recursion on hostile input.
     pub(super) fn order_definitions(&mut self) {
         let count = self.model.definitions.len();
-        let mut users: Vec<Vec<usize>> = vec![Vec::new(); count];
-        let mut pending: Vec<usize> = vec![0; count];
-        for (user, edges) in self.definition_edges.iter().enumerate() {
+        let mut users: IdVec<DefinitionId, Vec<DefinitionId>> = IdVec::filled(Vec::new(), count);
+        let mut pending: IdVec<DefinitionId, usize> = IdVec::filled(0, count);
+        for (user, edges) in self.definition_edges.iter_enumerated() {
             for (used, _) in edges {
-                if let Some(list) = users.get_mut(used.index()) {
+                if let Some(list) = users.get_mut(*used).never_none() {
                     list.push(user);
                 }
-                if let Some(p) = pending.get_mut(user) {
+                if let Some(p) = pending.get_mut(user).never_none() {
                     *p += 1;
                 }
             }
         }
-        let mut ready: Vec<usize> = (0..count).filter(|&i| pending[i] == 0).rev().collect();
+        let mut ready: Vec<DefinitionId> = pending
+            .iter_enumerated()
+            .filter(|&(_, &p)| p == 0)
+            .map(|(id, _)| id)
+            .rev()
+            .collect();
         let mut order = Vec::with_capacity(count);
         while let Some(next) = ready.pop() {
             order.push(next);
-            for &user in &users[next] {
-                pending[user] -= 1;
-                if pending[user] == 0 {
-                    ready.push(user);
+            for &user in users.at(next) {
+                if let Some(p) = pending.get_mut(user).never_none() {
+                    *p -= 1;
+                    if *p == 0 {
+                        ready.push(user);
+                    }
                 }
             }
         }
@@ -57,51 +64,55 @@ impl Resolver {
             self.report_cycles(&pending);
             return;
         }
-        // Renumber: old index → new index.
-        let mut new_index = vec![0u32; count];
+        // Renumber: old id → new id.
+        let mut new_id: IdVec<DefinitionId, DefinitionId> =
+            IdVec::filled(DefinitionId::default(), count);
         for (new, &old) in order.iter().enumerate() {
-            new_index[old] = id32(new);
+            new_id.set(old, DefinitionId::from_index(new));
         }
-        let mut old_definitions: Vec<Option<Definition>> =
+        let mut old_definitions: IdVec<DefinitionId, Option<Definition>> =
             std::mem::take(&mut self.model.definitions)
                 .into_iter()
                 .map(Some)
                 .collect();
         for &old in &order {
-            if let Some(mut definition) = old_definitions[old].take() {
-                renumber(&mut definition.condition, &new_index);
+            if let Some(mut definition) = old_definitions.get_mut(old).and_then(Option::take) {
+                renumber(&mut definition.condition, &new_id);
                 self.model.definitions.push(definition);
             }
         }
-        let mut used = vec![false; count];
-        for (old, &new) in new_index.iter().enumerate() {
-            used[new as usize] = self.used_definitions[old];
+        let mut used = IdVec::filled(false, count);
+        for (old, &new) in new_id.iter_enumerated() {
+            used.set(new, *self.used_definitions.at(old));
         }
         self.used_definitions = used;
         for (_, entry) in self.condition_names.iter_mut() {
             if let ConditionName::Definition(id) = &mut entry.0 {
-                *id = DefinitionId(new_index[id.index()]);
+                *id = *new_id.at(*id);
             }
         }
     }
 
-    fn report_cycles(&mut self, pending: &[usize]) {
+    fn report_cycles(&mut self, pending: &IdVec<DefinitionId, usize>) {
         // Every definition still pending is on or behind a cycle; report
         // one cycle by walking edges among pending definitions.
-        let Some(start) = pending.iter().position(|&p| p > 0) else {
+        let is_pending = |id: DefinitionId| pending.get(id).is_some_and(|&p| p > 0);
+        let Some(start) = pending.ids().find(|&id| is_pending(id)) else {
             return;
         };
         let mut path = vec![start];
-        let mut position: HashMap<usize, usize> = HashMap::from([(start, 0)]);
+        let mut position: HashMap<DefinitionId, usize> = HashMap::from([(start, 0)]);
         let mut current = start;
         let cycle = loop {
-            let next = self.definition_edges[current]
+            let next = self
+                .definition_edges
+                .at(current)
                 .iter()
-                .map(|(id, _)| id.index())
-                .find(|&n| pending[n] > 0);
+                .map(|(id, _)| *id)
+                .find(|&n| is_pending(n));
             let Some(next) = next else { break Vec::new() };
             if let Some(&at) = position.get(&next) {
-                break path[at..].to_vec();
+                break path.get(at..).unwrap_or_default().to_vec();
             }
             position.insert(next, path.len());
             path.push(next);
@@ -110,15 +121,16 @@ impl Resolver {
         // Each step of the cycle, with where it uses the next one.
         let steps = cycle
             .iter()
-            .enumerate()
-            .map(|(step, &index)| {
-                let next = cycle[(step + 1) % cycle.len()];
-                let definition = &self.model.definitions[index];
+            .zip(cycle.iter().cycle().skip(1))
+            .map(|(&id, &next)| {
+                let definition = self.model.definitions.at(id);
                 CycleStep {
                     definition: definition.name.clone(),
-                    uses_next: self.definition_edges[index]
+                    uses_next: self
+                        .definition_edges
+                        .at(id)
                         .iter()
-                        .find(|(id, _)| id.index() == next)
+                        .find(|(used, _)| *used == next)
                         .map_or(definition.span, |(_, span)| *span),
                 }
             })
@@ -129,11 +141,11 @@ impl Resolver {
     }
 }
 
-fn renumber(condition: &mut Condition, new_index: &[u32]) {
+fn renumber(condition: &mut Condition, new_id: &IdVec<DefinitionId, DefinitionId>) {
     let mut stack = vec![condition];
     while let Some(condition) = stack.pop() {
         match &mut condition.kind {
-            ConditionKind::Definition(id) => *id = DefinitionId(new_index[id.index()]),
+            ConditionKind::Definition(id) => *id = *new_id.at(*id),
             ConditionKind::Not(inner) => stack.push(inner),
             ConditionKind::And(parts) | ConditionKind::Or(parts) => stack.extend(parts.iter_mut()),
             ConditionKind::Implies(left, right) => {
@@ -163,11 +175,11 @@ mod tests {
         // `late` is renumbered to refer to `early` at its new index, and so
         // is the rule that uses `late`.
         assert_eq!(
-            model.definitions[1].condition.kind,
+            model.definitions.at(DefinitionId(1)).condition.kind,
             ConditionKind::Definition(DefinitionId(0))
         );
         assert_eq!(
-            model.rules[0].condition.kind,
+            model.rules.at(RuleId(0)).condition.kind,
             ConditionKind::Definition(DefinitionId(1))
         );
     }

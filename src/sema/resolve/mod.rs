@@ -28,6 +28,7 @@ use std::collections::{HashMap, HashSet};
 use super::error::{Declared, Duplicate, Error};
 use super::model::*;
 use crate::diagnostics::Diagnostic;
+use crate::id_vec::IdVec;
 use crate::span::{Span, Spanned};
 use crate::syntax::ast;
 
@@ -75,16 +76,12 @@ struct Resolver {
     rule_names: HashMap<String, Span>,
     /// Facts whose declared type was an error: using them is not a second one.
     untyped_facts: HashSet<String>,
-    used_facts: Vec<bool>,
-    used_definitions: Vec<bool>,
-    used_actions: Vec<bool>,
-    used_references: Vec<bool>,
+    used_facts: IdVec<FactId, bool>,
+    used_definitions: IdVec<DefinitionId, bool>,
+    used_actions: IdVec<ActionId, bool>,
+    used_references: IdVec<ReferenceId, bool>,
     /// Definitions each definition refers to, for the cycle check.
-    definition_edges: Vec<Vec<(DefinitionId, Span)>>,
-}
-
-fn id32(index: usize) -> u32 {
-    u32::try_from(index).unwrap_or(u32::MAX)
+    definition_edges: IdVec<DefinitionId, Vec<(DefinitionId, Span)>>,
 }
 
 impl Resolver {

@@ -3,9 +3,10 @@
 //! their actions, citations and `expect`ed lints looked up; and the
 //! warning for a guideline that has no rules.
 
+use super::Resolver;
 use super::types::sorted;
-use super::{Resolver, id32};
 use crate::diagnostics::Code;
+use crate::never::OrNever;
 use crate::sema::error::{Declared, Error, MissingCitation, RuleLacks, UnknownName};
 use crate::sema::model::*;
 use crate::span::Spanned;
@@ -16,14 +17,13 @@ impl Resolver {
     /// item goes with the n-th declared action while there are some: a
     /// duplicate declaration is skipped by [`Resolver::action_clauses`].
     pub(super) fn resolve_action_clauses(&mut self, file: &ast::File) {
-        let mut index = 0;
+        let mut ids = self.model.actions.ids();
         for item in &file.items {
             match item {
                 ast::Item::Action(decl) => {
-                    if index < self.model.actions.len() {
-                        self.action_clauses(ActionId(id32(index)), decl);
+                    if let Some(id) = ids.next() {
+                        self.action_clauses(id, decl);
                     }
-                    index += 1;
                 }
                 ast::Item::Guideline(_)
                 | ast::Item::Reference(_)
@@ -114,7 +114,9 @@ impl Resolver {
                 citations,
                 span: clause.span,
             };
-            let action = &mut self.model.actions[id.index()];
+            let Some(action) = self.model.actions.get_mut(id).never_none() else {
+                return;
+            };
             match clause.kind {
                 ast::ClauseKind::Contraindication => action.contraindications.push(resolved),
                 ast::ClauseKind::Caution => action.cautions.push(resolved),
@@ -127,7 +129,7 @@ impl Resolver {
         for key in keys {
             match self.reference_names.get(&key.node).copied() {
                 Some(id) => {
-                    self.used_references[id.index()] = true;
+                    self.used_references.set(id, true);
                     if !out.contains(&id) {
                         out.push(id);
                     }
@@ -148,7 +150,7 @@ impl Resolver {
         match self.action_names.get(&name.node).copied() {
             Some(id) => {
                 if mark_used {
-                    self.used_actions[id.index()] = true;
+                    self.used_actions.set(id, true);
                 }
                 Some(id)
             }
@@ -224,7 +226,6 @@ impl Resolver {
                 }),
             }
         }
-        let id = RuleId(id32(self.model.rules.len()));
         self.model.rules.push(Rule {
             name: rule.name.node.clone(),
             title: rule.title.as_ref().map(|t| t.node.clone()),
@@ -236,14 +237,12 @@ impl Resolver {
             expects,
             span: rule.span,
             name_span: rule.name.span,
-        });
-        id
+        })
     }
 
     fn section(&mut self, section: &ast::Section, parent: Option<SectionId>) -> SectionId {
         self.claim_rule_name(Declared::Section, &section.name);
-        let id = SectionId(id32(self.model.sections.len()));
-        self.model.sections.push(Section {
+        let id = self.model.sections.push(Section {
             name: section.name.node.clone(),
             title: section.title.as_ref().map(|t| t.node.clone()),
             first_match: section.first_match,
@@ -259,7 +258,9 @@ impl Resolver {
                 ast::SectionItem::Section(inner) => Member::Section(self.section(inner, Some(id))),
             });
         }
-        self.model.sections[id.index()].members = members;
+        if let Some(section) = self.model.sections.get_mut(id).never_none() {
+            section.members = members;
+        }
         id
     }
 }
@@ -286,11 +287,11 @@ mod tests {
             [Member::Rule(RuleId(0)), Member::Section(SectionId(0))]
         );
         assert_eq!(
-            model.sections[0].members,
+            model.sections.as_slice()[0].members,
             [Member::Rule(RuleId(1)), Member::Section(SectionId(1))]
         );
-        assert_eq!(model.sections[1].parent, Some(SectionId(0)));
-        assert_eq!(model.rules[2].section, Some(SectionId(1)));
+        assert_eq!(model.sections.as_slice()[1].parent, Some(SectionId(0)));
+        assert_eq!(model.rules.as_slice()[2].section, Some(SectionId(1)));
     }
 
     #[test]
@@ -329,7 +330,7 @@ mod tests {
             "{HEAD}fact x: bool\nrule r {{ when x then recommend a cite R \
              expect unreachable-rule \"kept\" }}\n"
         );
-        assert_eq!(model(&text).rules[0].expects[0].1, "kept");
+        assert_eq!(model(&text).rules.as_slice()[0].expects[0].1, "kept");
     }
 
     #[test]

@@ -14,7 +14,7 @@ const BUILTIN_TYPES: [&str; 4] = ["bool", "number", "quantity", "duration"];
 
 impl Resolver {
     fn check_set_size(&mut self, enum_id: EnumId, span: Span) -> Option<EnumId> {
-        let size = self.model.enums[enum_id.index()].values.len();
+        let size = self.model.enums.at(enum_id).values.len();
         if size <= MAX_SET_VALUES {
             return Some(enum_id);
         }
@@ -124,7 +124,8 @@ mod tests {
     #[test]
     fn a_duration_is_a_quantity_in_time() {
         let text = "guideline g \"G\" {}\nfact d: duration wk\n";
-        let Type::Quantity(unit) = &model(text).facts[0].ty else {
+        let model = model(text);
+        let Type::Quantity(unit) = &model.facts.as_slice()[0].ty else {
             panic!("not a quantity");
         };
         assert_eq!(unit.text, "wk");

@@ -2,6 +2,7 @@
 //! uses is a warning (W0206–W0209), reported where it is declared.
 
 use super::Resolver;
+use crate::id_vec::{Id, IdVec};
 use crate::sema::error::{Error, Unused};
 use crate::span::Span;
 
@@ -34,9 +35,9 @@ impl Resolver {
 }
 
 /// The declarations not marked used, by name and span.
-fn unused<'m, T>(
-    declarations: &'m [T],
-    used: &'m [bool],
+fn unused<'m, I: Id, T>(
+    declarations: &'m IdVec<I, T>,
+    used: &'m IdVec<I, bool>,
     declared: impl Fn(&'m T) -> (&'m String, Span) + 'm,
 ) -> impl Iterator<Item = Unused> + 'm {
     declarations
