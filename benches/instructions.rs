@@ -11,7 +11,8 @@
 //! of facts unknown). Parsing the cohort is counted too, the same for both
 //! programs; `--toggle-collect=gdl::eval::interp::evaluate_in` counts the
 //! evaluation alone. PROGRAM `print` writes the cohort as NDJSON instead,
-//! for timing `gdl run` on it.
+//! for timing `gdl run` on it, and `table N` (or `table-complete N`) writes
+//! the benchmarks' decision table of N rows, for timing `gdl check` on it.
 #![allow(clippy::expect_used, reason = "a benchmark may stop on a broken setup")]
 
 mod common;
@@ -32,6 +33,11 @@ fn main() {
         eprintln!("usage: instructions kleene|exact standard|complete|unknown30");
         std::process::exit(2);
     };
+    if let Some(complete) = which.strip_prefix("table") {
+        let rows = cohort.parse().unwrap_or(100);
+        print!("{}", common::decision_table(rows, complete == "-complete"));
+        return;
+    }
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/guidelines/dermatomyositis.gdl"
