@@ -27,8 +27,10 @@ use super::patient::{Patient, Value};
 use crate::sema::{CmpOp, Condition, ConditionKind, FactId, Model, Type};
 
 /// At most this many combinations of fact values are tried for one
-/// condition.
-pub const BUDGET: usize = 4096;
+/// condition: enough for every decision of the shipped guideline (the
+/// largest, `muscle_cyclophosphamide_after_others`, has between 2^14 and
+/// 2^15), and a bound on the search for a plan too large for a table.
+pub const BUDGET: usize = 1 << 15;
 
 /// How one condition is decided exactly.
 #[derive(Clone, Debug)]
@@ -1080,10 +1082,8 @@ mod shipped {
     use super::*;
 
     /// Every decision condition of the shipped guideline is decided exactly
-    /// (by Kleene logic where that is exact, by a plan otherwise), but one: `muscle_cyclophosphamide_after_others` reads 6
-    /// facts and 6 members of `failed` (4,096 combinations on their own),
-    /// the invariants tie more facts to them, and it keeps Kleene logic. A
-    /// guideline change that loses another plan fails here.
+    /// (by Kleene logic where that is exact, by a plan otherwise). A
+    /// guideline change that loses a plan fails here.
     #[test]
     fn every_decision_of_the_shipped_guideline_has_a_plan() {
         let text = std::fs::read_to_string("guidelines/dermatomyositis.gdl").unwrap_or_default();
@@ -1104,15 +1104,13 @@ mod shipped {
                 }
             }
         }
-        assert_eq!(
-            missing,
-            ["rule muscle_cyclophosphamide_after_others"],
-            "the decisions without a plan"
-        );
+        assert_eq!(missing, Vec::<String>::new(), "the decisions without a plan");
     }
 
     /// Every plan of the shipped guideline decides by table lookup, so its
-    /// cohorts never pay for a search.
+    /// cohorts never pay for a search, but one: `muscle_cyclophosphamide_after_others`
+    /// reads 6 facts and 6 members of `failed`, and the invariants tie more
+    /// facts to them; its table would pass [`TABLE_LIMIT`], and it searches.
     #[test]
     fn every_plan_of_the_shipped_guideline_has_a_table() {
         let text = std::fs::read_to_string("guidelines/dermatomyositis.gdl").unwrap_or_default();
@@ -1126,6 +1124,7 @@ mod shipped {
             }),
         );
         let mut plans = 0;
+        let mut searched: Vec<String> = Vec::new();
         for (name, condition) in conditions {
             if let Some(plan) = Plan::new(&model, condition) {
                 plans += 1;
@@ -1133,9 +1132,12 @@ mod shipped {
                 if std::env::var_os("GDL_TABLE_STATS").is_some() {
                     eprintln!("{name}: {} facts, {entries} entries", plan.facts.len());
                 }
-                assert!(plan.table.is_some(), "{name}: no table");
+                if plan.table.is_none() {
+                    searched.push(name.clone());
+                }
             }
         }
+        assert_eq!(searched, ["muscle_cyclophosphamide_after_others"], "plans without a table");
         assert!(plans > 20, "{plans} plans");
     }
 }
