@@ -1104,7 +1104,11 @@ mod shipped {
                 }
             }
         }
-        assert_eq!(missing, Vec::<String>::new(), "the decisions without a plan");
+        assert_eq!(
+            missing,
+            Vec::<String>::new(),
+            "the decisions without a plan"
+        );
     }
 
     /// Every plan of the shipped guideline decides by table lookup, so its
@@ -1137,7 +1141,11 @@ mod shipped {
                 }
             }
         }
-        assert_eq!(searched, ["muscle_cyclophosphamide_after_others"], "plans without a table");
+        assert_eq!(
+            searched,
+            ["muscle_cyclophosphamide_after_others"],
+            "plans without a table"
+        );
         assert!(plans > 20, "{plans} plans");
     }
 }
