@@ -7,7 +7,7 @@
 use super::logic::{Tri, compare};
 use super::patient::Kind;
 use super::patient::{Patient, Value};
-use super::program::{Node, NodeId, Program, resolve};
+use super::program::{ExactRoot, Node, NodeId, Program, resolve};
 use crate::id_vec::IdVec;
 use crate::index_set::IndexSet;
 use crate::never::OrNever;
@@ -242,25 +242,37 @@ impl<'p, 'm> Run<'p, 'm> {
         run
     }
 
+    /// A run whose node values start as `values`, in `scratch`'s buffers;
+    /// it lists needs and works out every rule until told otherwise.
+    #[inline]
+    fn starting_from(
+        program: &'p Program<'m>,
+        patient: &'p Patient,
+        values: &[Tri],
+        scratch: &mut Scratch,
+    ) -> Self {
+        let mut buffer = std::mem::take(&mut scratch.values);
+        buffer.clear();
+        buffer.extend_from_slice(values);
+        let mut stack = std::mem::take(&mut scratch.stack);
+        stack.clear();
+        Run {
+            program,
+            patient,
+            values: buffer,
+            stack: std::cell::RefCell::new(stack),
+            list_needs: true,
+            only: None,
+        }
+    }
+
     /// [`Run::in_scratch`] before exact decisions: every node's Kleene value.
     fn kleene_in_scratch(
         program: &'p Program<'m>,
         patient: &'p Patient,
         scratch: &mut Scratch,
     ) -> Self {
-        let mut values = std::mem::take(&mut scratch.values);
-        values.clear();
-        values.extend_from_slice(&program.schedule.initial);
-        let mut stack = std::mem::take(&mut scratch.stack);
-        stack.clear();
-        let mut run = Run {
-            program,
-            patient,
-            values,
-            stack: std::cell::RefCell::new(stack),
-            list_needs: true,
-            only: None,
-        };
+        let mut run = Run::starting_from(program, patient, &program.schedule.initial, scratch);
         // No branch on whether a fact is known: that varies from patient to
         // patient, and a mispredicted branch per leaf was once the
         // interpreter's main cost.
@@ -307,38 +319,36 @@ impl<'p, 'm> Run<'p, 'm> {
     }
 
     /// Decides over their unknown facts the decision conditions Kleene
-    /// logic leaves unknown.
+    /// logic leaves unknown; a patient with every fact known has none.
     fn decide_exact(&mut self) {
-        self.decide_exact_where(|_| true);
+        for root in self.program.exact_roots() {
+            self.decide_root(root);
+        }
     }
 
-    /// [`Run::decide_exact`] for the decisions whose plans `wanted` picks.
-    fn decide_exact_where(&mut self, wanted: impl Fn(&super::exact::Plan) -> bool) {
+    /// Decides one decision condition over its unknown facts (`exact`),
+    /// when Kleene logic leaves it unknown.
+    fn decide_root(&mut self, root: &ExactRoot) {
+        if self.value_at(root.slot) != Tri::Unknown {
+            return;
+        }
+        // Invariants that hold whatever the unknown facts are constrain
+        // nothing: a condition that reads each fact once is then decided by
+        // Kleene logic already.
         let program = self.program;
-        // Decisions Kleene logic leaves unknown are decided over the values
-        // their unknown facts can take (`exact`); a patient with every fact
-        // known has none.
-        for root in program.exact_roots() {
-            if self.value_at(root.slot) != Tri::Unknown || !wanted(&root.plan) {
-                continue;
-            }
-            // Invariants that hold whatever the unknown facts are constrain
-            // nothing: a condition that reads each fact once is then decided
-            // by Kleene logic already.
-            let unconstrained = root.plan.read_once
-                && root.plan.invariants.iter().all(|index| {
-                    program
-                        .invariants
-                        .get(*index)
-                        .is_some_and(|invariant| self.node(invariant.root) == Tri::True)
-                });
-            if unconstrained {
-                continue;
-            }
-            let value = root.plan.decide(self.patient);
-            if let Some(slot) = self.values.get_mut(root.slot as usize) {
-                *slot = value;
-            }
+        let unconstrained = root.plan.read_once
+            && root.plan.invariants.iter().all(|index| {
+                program
+                    .invariants
+                    .get(*index)
+                    .is_some_and(|invariant| self.node(invariant.root) == Tri::True)
+            });
+        if unconstrained {
+            return;
+        }
+        let value = root.plan.decide(self.patient);
+        if let Some(slot) = self.values.get_mut(root.slot as usize) {
+            *slot = value;
         }
     }
 
@@ -359,19 +369,9 @@ impl<'p, 'm> Run<'p, 'm> {
         only: &'p [RuleId],
         scratch: &mut Scratch,
     ) -> Self {
-        let mut values = std::mem::take(&mut scratch.values);
-        values.clear();
-        values.extend_from_slice(&base.kleene);
-        let mut stack = std::mem::take(&mut scratch.stack);
-        stack.clear();
-        let mut run = Run {
-            program,
-            patient,
-            values,
-            stack: std::cell::RefCell::new(stack),
-            list_needs: false,
-            only: Some(only),
-        };
+        let mut run = Run::starting_from(program, patient, &base.kleene, scratch);
+        run.list_needs = false;
+        run.only = Some(only);
         let schedule = &program.schedule;
         let given = |fact: u32| facts.contains(&FactId(fact));
         for &(node, index) in &schedule.bool_leaves {
@@ -416,15 +416,14 @@ impl<'p, 'm> Run<'p, 'm> {
                 *slot = value;
             }
         }
-        run.decide_exact_where(|plan| plan.facts.iter().any(|(fact, _)| facts.contains(fact)));
-        // A decision whose plan reads none of them is the patient's.
+        // A decision whose plan reads none of the facts is the patient's.
         for root in program.exact_roots() {
-            if !root.plan.facts.iter().any(|(fact, _)| facts.contains(fact))
-                && let (Some(slot), Some(decided)) = (
-                    run.values.get_mut(root.slot as usize),
-                    base.decided.get(root.slot as usize),
-                )
-            {
+            if root.plan.facts.iter().any(|(fact, _)| facts.contains(fact)) {
+                run.decide_root(root);
+            } else if let (Some(slot), Some(decided)) = (
+                run.values.get_mut(root.slot as usize),
+                base.decided.get(root.slot as usize),
+            ) {
                 *slot = *decided;
             }
         }
@@ -609,14 +608,7 @@ pub(crate) fn escalation_atoms(
     escalation: &Escalation,
 ) -> Vec<(FactId, Option<u32>)> {
     // The patient's run, its values already computed.
-    let run = Run {
-        program,
-        patient,
-        values: base.decided.clone(),
-        stack: std::cell::RefCell::new(Vec::new()),
-        list_needs: true,
-        only: None,
-    };
+    let run = Run::starting_from(program, patient, &base.decided, &mut Scratch::default());
     let mut roots = Vec::new();
     match &escalation.cause {
         EscalationCause::UnknownCondition { rule, .. } => {

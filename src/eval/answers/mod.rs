@@ -159,12 +159,7 @@ fn work_out(program: &Program<'_>, patient: &Patient, escalation: &Escalation) -
         }
         for ((question, answers), picked) in questions.iter().zip(&choice) {
             if let Some((_, value)) = answers.get(*picked) {
-                match (question.member, value) {
-                    (Some(member), Value::Bool(present)) => {
-                        completed.set_member(question.fact, member, *present)
-                    }
-                    _ => completed.set(question.fact, *value),
-                }
+                give(&mut completed, *question, *value);
             }
         }
         let evaluation = evaluate_completion(
@@ -255,6 +250,15 @@ fn in_scope(decision: &Decision, scope: &[RuleId]) -> bool {
         | Decision::Undecided { rule }
         | Decision::NoAlternative { rule, .. } => scope.contains(rule),
         Decision::Exclusive { .. } | Decision::Implausible | Decision::NothingApplies => false,
+    }
+}
+
+/// Gives a patient one answer: the fact's value, or for a set member
+/// whether it is present (`Value::Bool`), the other members as they were.
+fn give(patient: &mut Patient, question: Question, value: Value) {
+    match (question.member, value) {
+        (Some(member), Value::Bool(present)) => patient.set_member(question.fact, member, present),
+        _ => patient.set(question.fact, value),
     }
 }
 

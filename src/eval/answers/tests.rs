@@ -184,10 +184,7 @@ fn check_branches(
                 continue;
             };
             picked.push(*answer);
-            match (question.member, value) {
-                (Some(member), Value::Bool(b)) => completed.set_member(question.fact, member, *b),
-                _ => completed.set(question.fact, *value),
-            }
+            give(&mut completed, *question, *value);
         }
         let mut found_decisions = decisions(&evaluate(program, &completed));
         if !found_decisions.contains(&Decision::Implausible) {
