@@ -269,17 +269,18 @@ fn possible_answers(program: &Program<'_>, question: Question) -> Vec<(Answer, V
     let Some(fact) = model.facts.get(question.fact) else {
         return Vec::new();
     };
-    if question.member.is_some() {
-        return vec![
+    // A bool fact, or a set's member: present or not.
+    let yes_or_no = || {
+        vec![
             (Answer::No, Value::Bool(false)),
             (Answer::Yes, Value::Bool(true)),
-        ];
+        ]
+    };
+    if question.member.is_some() {
+        return yes_or_no();
     }
     match &fact.ty {
-        Type::Bool => vec![
-            (Answer::No, Value::Bool(false)),
-            (Answer::Yes, Value::Bool(true)),
-        ],
+        Type::Bool => yes_or_no(),
         Type::Enum(id) => {
             let size = model.enums.get(*id).map_or(0, |e| e.values.len());
             (0..size as u32)
