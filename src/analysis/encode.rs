@@ -79,6 +79,16 @@ pub struct Encoding {
     known: Vec<Option<Lit>>,
 }
 
+/// What [`Encoding::solve`] asks of a model beyond satisfying the
+/// assumptions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unknowns {
+    /// Any model will do.
+    Any,
+    /// As many facts known as the assumptions allow.
+    Few,
+}
+
 impl Encoding {
     /// Encodes the facts of a model, collecting the constants each numeric
     /// fact is compared with and the set values conditions test.
@@ -271,17 +281,17 @@ impl Encoding {
     /// variables renumbered densely. On success the model is kept for
     /// [`Encoding::patient`].
     pub fn sat(&mut self, assumptions: &[Lit]) -> bool {
-        self.solve(assumptions, false)
+        self.solve(assumptions, Unknowns::Any)
     }
 
     /// [`Encoding::sat`], and then as many facts known as the assumptions
     /// allow (one fact after another, in the order they were encoded):
     /// an example patient reads best with only the unknowns that matter.
     pub fn sat_with_few_unknowns(&mut self, assumptions: &[Lit]) -> bool {
-        self.solve(assumptions, true)
+        self.solve(assumptions, Unknowns::Few)
     }
 
-    fn solve(&mut self, assumptions: &[Lit], few_unknowns: bool) -> bool {
+    fn solve(&mut self, assumptions: &[Lit], unknowns: Unknowns) -> bool {
         let mut renumber: HashMap<u32, u32> = HashMap::new();
         let mut order: Vec<u32> = Vec::new();
         let mut facts_seen: Vec<bool> = vec![false; self.facts.len()];
@@ -344,7 +354,7 @@ impl Encoding {
         }
         let mut mapped: Vec<Lit> = assumptions.iter().map(map).collect();
         let satisfiable = solver.solve_limited(&mapped) == lbool::TRUE;
-        if satisfiable && few_unknowns {
+        if satisfiable && unknowns == Unknowns::Few {
             let mut known: Vec<(u32, Var)> = order
                 .iter()
                 .zip(&vars)

@@ -7,7 +7,7 @@
 use super::logic::{Tri, compare};
 use super::patient::Kind;
 use super::patient::{Patient, Value};
-use super::program::{Node, NodeId, Program, resolve};
+use super::program::{Node, NodeId, Program, slot_of};
 use crate::id_vec::IdVec;
 use crate::index_set::IndexSet;
 use crate::never::OrNever;
@@ -440,7 +440,7 @@ impl<'p, 'm> Run<'p, 'm> {
     /// The value of a node.
     #[inline]
     pub(crate) fn node(&self, index: NodeId) -> Tri {
-        self.value_at(resolve(&self.program.schedule.value_at, index))
+        self.value_at(slot_of(&self.program.schedule.value_at, index))
     }
 
     /// The value held at a node's own index (see the schedule's `value_at`).
@@ -497,7 +497,7 @@ impl<'p, 'm> Run<'p, 'm> {
         // facts it reads through unknown parts, the ones that could settle
         // it: in `a and (b or not b)` only `a` does.
         let needs = self.kleene_needs(root);
-        let slot = resolve(&self.program.schedule.value_at, root);
+        let slot = slot_of(&self.program.schedule.value_at, root);
         // A condition that reads each fact once needs every one of them
         // that is unknown under an unknown part.
         if let Some(exact) = self.program.exact_roots().iter().find(|r| r.slot == slot)
@@ -1107,7 +1107,7 @@ mod tests {
         root: NodeId,
     ) -> Tri {
         let kleene = meaning(program.model, patient, condition);
-        let slot = resolve(&program.schedule.value_at, root);
+        let slot = slot_of(&program.schedule.value_at, root);
         match program.exact_roots().iter().find(|r| r.slot == slot) {
             Some(exact) if kleene == Tri::Unknown => exact.plan.decide(patient),
             _ => kleene,

@@ -57,15 +57,15 @@ pub(crate) enum Node {
 /// A compiled condition together with the facts it reads (transitively,
 /// through definitions), sorted.
 #[derive(Clone, Debug)]
-pub struct Compiled {
+pub struct CompiledCondition {
     pub(crate) root: NodeId,
     /// Facts this condition depends on.
     pub facts: Vec<FactId>,
 }
 
-impl Placeholder for Compiled {
+impl Placeholder for CompiledCondition {
     // A root no program has: every read of it finds no node.
-    const PLACEHOLDER: &'static Self = &Compiled {
+    const PLACEHOLDER: &'static Self = &CompiledCondition {
         root: NodeId(u32::MAX),
         facts: Vec::new(),
     };
@@ -86,15 +86,15 @@ pub struct Program<'m> {
     pub(crate) children: Vec<NodeId>,
     pub(crate) enum_values: Vec<u32>,
     /// Definitions, in evaluation order (the model's order).
-    pub definitions: IdVec<DefinitionId, Compiled>,
+    pub definitions: IdVec<DefinitionId, CompiledCondition>,
     /// Rule conditions, by rule.
-    pub rules: IdVec<RuleId, Compiled>,
+    pub rules: IdVec<RuleId, CompiledCondition>,
     /// Contraindication conditions, by action then clause.
-    pub contraindications: IdVec<ActionId, Vec<Compiled>>,
+    pub contraindications: IdVec<ActionId, Vec<CompiledCondition>>,
     /// Caution conditions, by action then clause.
-    pub cautions: IdVec<ActionId, Vec<Compiled>>,
+    pub cautions: IdVec<ActionId, Vec<CompiledCondition>>,
     /// Invariants.
-    pub invariants: Vec<Compiled>,
+    pub invariants: Vec<CompiledCondition>,
     /// Facts by name, for reading facts files.
     pub fact_slots: HashMap<String, FactId>,
     /// Declared unit of each quantity fact.
@@ -181,7 +181,7 @@ pub(crate) struct Schedule {
 
 /// Where `node`'s value is held, by the schedule's `value_at`.
 #[inline]
-pub(crate) fn resolve(value_at: &IdVec<NodeId, u32>, node: NodeId) -> u32 {
+pub(crate) fn slot_of(value_at: &IdVec<NodeId, u32>, node: NodeId) -> u32 {
     value_at.get(node).copied().or_never(node.0)
 }
 
@@ -243,7 +243,7 @@ impl Schedule {
     fn new(
         nodes: &IdVec<NodeId, Node>,
         children: &[NodeId],
-        definitions: &IdVec<DefinitionId, Compiled>,
+        definitions: &IdVec<DefinitionId, CompiledCondition>,
     ) -> Schedule {
         let mut schedule = Schedule {
             initial: vec![Tri::Unknown; nodes.len()],
@@ -257,7 +257,7 @@ impl Schedule {
         for (id, node) in nodes.iter_enumerated() {
             let (index, node_index) = (id.index(), id.0);
             // Children and definitions come first: already resolved.
-            let at = |node: NodeId| resolve(&schedule.value_at, node);
+            let at = |node: NodeId| slot_of(&schedule.value_at, node);
             let parts = |start: u32, len: u32| {
                 children
                     .get(start as usize..(start + len) as usize)
@@ -345,12 +345,12 @@ impl<'m> Program<'m> {
             builder.definition_facts.push(compiled.facts.clone());
             definitions.push(compiled);
         }
-        let rules: IdVec<RuleId, Compiled> = model
+        let rules: IdVec<RuleId, CompiledCondition> = model
             .rules
             .iter()
             .map(|rule| builder.compile(&rule.condition))
             .collect();
-        let contraindications: IdVec<ActionId, Vec<Compiled>> = model
+        let contraindications: IdVec<ActionId, Vec<CompiledCondition>> = model
             .actions
             .iter()
             .map(|action| {
@@ -361,7 +361,7 @@ impl<'m> Program<'m> {
                     .collect()
             })
             .collect();
-        let cautions: IdVec<ActionId, Vec<Compiled>> = model
+        let cautions: IdVec<ActionId, Vec<CompiledCondition>> = model
             .actions
             .iter()
             .map(|action| {
@@ -432,7 +432,7 @@ impl<'m> Program<'m> {
         let schedule = Schedule::new(&builder.nodes, &builder.children, &definitions);
         let rule_values = rules
             .iter()
-            .map(|rule| resolve(&schedule.value_at, rule.root))
+            .map(|rule| slot_of(&schedule.value_at, rule.root))
             .collect();
         let exact = exact_roots(model, &schedule, &rules, &contraindications, &cautions);
         Program {
@@ -554,12 +554,12 @@ struct Builder {
 }
 
 impl Builder {
-    fn compile(&mut self, condition: &Condition) -> Compiled {
+    fn compile(&mut self, condition: &Condition) -> CompiledCondition {
         let mut facts = Vec::new();
         let root = self.node(condition, &mut facts);
         facts.sort_unstable();
         facts.dedup();
-        Compiled { root, facts }
+        CompiledCondition { root, facts }
     }
 
     /// Recursion depth is bounded by the parser's nesting limit; definitions
@@ -632,9 +632,9 @@ impl Builder {
 fn exact_roots(
     model: &Model,
     schedule: &Schedule,
-    rules: &IdVec<RuleId, Compiled>,
-    contraindications: &IdVec<ActionId, Vec<Compiled>>,
-    cautions: &IdVec<ActionId, Vec<Compiled>>,
+    rules: &IdVec<RuleId, CompiledCondition>,
+    contraindications: &IdVec<ActionId, Vec<CompiledCondition>>,
+    cautions: &IdVec<ActionId, Vec<CompiledCondition>>,
 ) -> Vec<ExactRoot> {
     let mut decisions: Vec<(NodeId, DecisionCondition)> = Vec::new();
     for (rule, compiled) in rules.iter_enumerated() {
@@ -656,7 +656,7 @@ fn exact_roots(
     let mut roots: Vec<ExactRoot> = Vec::new();
     let mut table_room = super::exact::PROGRAM_TABLE_LIMIT;
     for (root, decision) in decisions {
-        let slot = resolve(&schedule.value_at, root);
+        let slot = slot_of(&schedule.value_at, root);
         if roots.iter().any(|r| r.slot == slot) {
             continue;
         }
