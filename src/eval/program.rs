@@ -10,8 +10,8 @@ use super::logic::Tri;
 use crate::id_vec::{IdVec, Placeholder, SliceAt, id_type};
 use crate::never::{OrNever, never};
 use crate::sema::{
-    ActionId, CmpOp, Condition, ConditionKind, DefinitionId, FactId, Member, Model, RuleId,
-    SectionId, Type,
+    Action, ActionClause, ActionId, CmpOp, Condition, ConditionKind, DefinitionId, FactId, Member,
+    Model, RuleId, SectionId, Type,
 };
 use crate::span::Span;
 use crate::units::Unit;
@@ -329,6 +329,71 @@ impl Schedule {
     }
 }
 
+/// The unit each quantity fact's values are in; `None` for other facts.
+fn fact_units(model: &Model) -> IdVec<FactId, Option<Unit>> {
+    model
+        .facts
+        .iter()
+        .map(|fact| match &fact.ty {
+            Type::Quantity(unit) => Some(unit.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The rules with an `avoid` choice, by index.
+fn avoid_rules(model: &Model) -> Vec<u32> {
+    model
+        .rules
+        .iter_enumerated()
+        .filter(|(_, rule)| {
+            rule.choices
+                .iter()
+                .any(|c| c.outcome == crate::sema::Outcome::Avoid)
+        })
+        .map(|(id, _)| id.0)
+        .collect()
+}
+
+/// Every section's rules, nested ones included, in order: one list, and
+/// each section's range in it.
+fn section_rules(model: &Model) -> (Vec<RuleId>, Vec<(u32, u32)>) {
+    let mut section_rules = Vec::new();
+    let mut section_ranges = Vec::with_capacity(model.sections.len());
+    for section in model.sections.ids() {
+        let start = section_rules.len() as u32;
+        let mut stack = vec![Member::Section(section)];
+        while let Some(member) = stack.pop() {
+            match member {
+                Member::Rule(rule) => section_rules.push(rule),
+                Member::Section(inner) => {
+                    stack.extend(model.sections.at(inner).members.iter().rev())
+                }
+            }
+        }
+        section_ranges.push((start, section_rules.len() as u32));
+    }
+    (section_rules, section_ranges)
+}
+
+/// The first-match sections not inside another: only these need the
+/// in-order walk; every other rule's status is its condition's value.
+fn outermost_first_match_sections(model: &Model) -> Vec<SectionId> {
+    let mut first_match_sections = Vec::new();
+    let mut stack: Vec<Member> = model.top_level.iter().rev().copied().collect();
+    while let Some(member) = stack.pop() {
+        if let Member::Section(section) = member {
+            let inner = &model.sections.at(section);
+            if inner.first_match {
+                first_match_sections.push(section);
+            } else {
+                stack.extend(inner.members.iter().rev());
+            }
+        }
+    }
+    first_match_sections
+}
+
 impl<'m> Program<'m> {
     /// Compiles a model. Never fails: the model is already checked.
     pub fn new(model: &'m Model) -> Program<'m> {
@@ -339,39 +404,16 @@ impl<'m> Program<'m> {
             enum_values: Vec::new(),
             definition_facts: Vec::new(),
         };
-        let mut definitions = IdVec::with_capacity(model.definitions.len());
-        for definition in &model.definitions {
-            let compiled = builder.compile(&definition.condition);
-            builder.definition_facts.push(compiled.facts.clone());
-            definitions.push(compiled);
-        }
+        // The order of compiling fixes the node ids: definitions first, so
+        // a rule's nodes come after those of the definitions it reads.
+        let definitions = builder.compile_definitions(model);
         let rules: IdVec<RuleId, CompiledCondition> = model
             .rules
             .iter()
             .map(|rule| builder.compile(&rule.condition))
             .collect();
-        let contraindications: IdVec<ActionId, Vec<CompiledCondition>> = model
-            .actions
-            .iter()
-            .map(|action| {
-                action
-                    .contraindications
-                    .iter()
-                    .map(|clause| builder.compile(&clause.condition))
-                    .collect()
-            })
-            .collect();
-        let cautions: IdVec<ActionId, Vec<CompiledCondition>> = model
-            .actions
-            .iter()
-            .map(|action| {
-                action
-                    .cautions
-                    .iter()
-                    .map(|clause| builder.compile(&clause.condition))
-                    .collect()
-            })
-            .collect();
+        let contraindications = builder.compile_clauses(model, |action| &action.contraindications);
+        let cautions = builder.compile_clauses(model, |action| &action.cautions);
         let invariants = model
             .invariants
             .iter()
@@ -382,53 +424,7 @@ impl<'m> Program<'m> {
             .iter_enumerated()
             .map(|(id, fact)| (fact.name.clone(), id))
             .collect();
-        let units = model
-            .facts
-            .iter()
-            .map(|fact| match &fact.ty {
-                Type::Quantity(unit) => Some(unit.clone()),
-                _ => None,
-            })
-            .collect();
-        let avoid_rules = model
-            .rules
-            .iter_enumerated()
-            .filter(|(_, rule)| {
-                rule.choices
-                    .iter()
-                    .any(|c| c.outcome == crate::sema::Outcome::Avoid)
-            })
-            .map(|(id, _)| id.0)
-            .collect();
-        let mut section_rules = Vec::new();
-        let mut section_ranges = Vec::with_capacity(model.sections.len());
-        for section in model.sections.ids() {
-            let start = section_rules.len() as u32;
-            let mut stack = vec![Member::Section(section)];
-            while let Some(member) = stack.pop() {
-                match member {
-                    Member::Rule(rule) => section_rules.push(rule),
-                    Member::Section(inner) => {
-                        stack.extend(model.sections.at(inner).members.iter().rev())
-                    }
-                }
-            }
-            section_ranges.push((start, section_rules.len() as u32));
-        }
-        // The first-match sections not inside another: only these need the
-        // in-order walk; every other rule's status is its condition's value.
-        let mut first_match_sections = Vec::new();
-        let mut stack: Vec<Member> = model.top_level.iter().rev().copied().collect();
-        while let Some(member) = stack.pop() {
-            if let Member::Section(section) = member {
-                let inner = &model.sections.at(section);
-                if inner.first_match {
-                    first_match_sections.push(section);
-                } else {
-                    stack.extend(inner.members.iter().rev());
-                }
-            }
-        }
+        let (section_rules, section_ranges) = section_rules(model);
         let schedule = Schedule::new(&builder.nodes, &builder.children, &definitions);
         let rule_values = rules
             .iter()
@@ -439,7 +435,7 @@ impl<'m> Program<'m> {
             exact,
             answer_cache: super::answers::AnswerCache::default(),
             rule_values,
-            first_match_sections,
+            first_match_sections: outermost_first_match_sections(model),
             model,
             schedule,
             nodes: builder.nodes,
@@ -452,8 +448,8 @@ impl<'m> Program<'m> {
             cautions,
             invariants,
             fact_slots,
-            units,
-            avoid_rules,
+            units: fact_units(model),
+            avoid_rules: avoid_rules(model),
             section_rules,
             section_ranges,
         }
@@ -554,6 +550,36 @@ struct Builder {
 }
 
 impl Builder {
+    /// Compiles every definition, keeping the facts each reads for the
+    /// conditions that use it.
+    fn compile_definitions(&mut self, model: &Model) -> IdVec<DefinitionId, CompiledCondition> {
+        let mut definitions = IdVec::with_capacity(model.definitions.len());
+        for definition in &model.definitions {
+            let compiled = self.compile(&definition.condition);
+            self.definition_facts.push(compiled.facts.clone());
+            definitions.push(compiled);
+        }
+        definitions
+    }
+
+    /// Compiles one kind of clause (`clauses` picks it) of every action.
+    fn compile_clauses(
+        &mut self,
+        model: &Model,
+        clauses: impl Fn(&Action) -> &Vec<ActionClause>,
+    ) -> IdVec<ActionId, Vec<CompiledCondition>> {
+        model
+            .actions
+            .iter()
+            .map(|action| {
+                clauses(action)
+                    .iter()
+                    .map(|clause| self.compile(&clause.condition))
+                    .collect()
+            })
+            .collect()
+    }
+
     fn compile(&mut self, condition: &Condition) -> CompiledCondition {
         let mut facts = Vec::new();
         let root = self.node(condition, &mut facts);
