@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 
 use gdl::analysis::FindingKind;
 use gdl::diagnostics::Code;
-use gdl::eval::explain::{Target, explain};
+use gdl::eval::proof::{Target, proof_tree};
 use gdl::eval::{
     EscalationCause, Evaluation, Patient, Program, RuleStatus, Tri, Value, Withholding, evaluate,
 };
@@ -216,7 +216,7 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
     let blocked = |patient: &Patient, evaluation: &Evaluation, action: usize| {
         let contraindicated =
             (0..model.actions.as_slice()[action].contraindications.len()).any(|clause| {
-                explain(
+                proof_tree(
                     program,
                     patient,
                     Target::Contraindication(ActionId(action as u32), clause),
@@ -233,7 +233,7 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
     for (index, rule) in model.rules.iter().enumerate() {
         // Shadowed rules are not evaluated, so ask for the condition itself.
         let applies = runs.iter().any(|(p, _)| {
-            explain(program, p, Target::Rule(RuleId(index as u32)))
+            proof_tree(program, p, Target::Rule(RuleId(index as u32)))
                 .first()
                 .is_some_and(|root| root.value == Tri::True)
         });
@@ -324,7 +324,7 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
         let rules = rules_in(model, index);
         let gap = runs.iter().any(|(p, _)| {
             rules.iter().all(|&r| {
-                explain(program, p, Target::Rule(RuleId(r as u32)))
+                proof_tree(program, p, Target::Rule(RuleId(r as u32)))
                     .first()
                     .is_none_or(|root| root.value != Tri::True)
             })

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use gdl::diagnostics::Code;
-use gdl::eval::explain::{Target, explain};
+use gdl::eval::proof::{Target, proof_tree};
 use gdl::eval::{EscalationCause, Patient, Program, RuleStatus, Tri, Value, Withholding, evaluate};
 use gdl::sema::{FactId, Model, Type};
 use proptest::prelude::*;
@@ -342,7 +342,7 @@ proptest! {
             prop_assert!(!avoided);
             let action = recommendation.action;
             for clause in 0..program.contraindications.at(action).len() {
-                let steps = explain(&program, &patient, Target::Contraindication(action, clause));
+                let steps = proof_tree(&program, &patient, Target::Contraindication(action, clause));
                 prop_assert!(steps.first().is_some_and(|root| root.value != Tri::True));
             }
         }

@@ -3,7 +3,7 @@
 //! can always be given.
 
 use super::{Analysis, Finding, FindingKind};
-use crate::eval::explain::{Target, explain};
+use crate::eval::proof::{Target, proof_tree};
 use crate::eval::{Evaluation, Patient, RuleStatus, Tri};
 use crate::sema::{ActionId, Outcome};
 
@@ -13,7 +13,7 @@ impl Analysis<'_> {
     fn blocked_for(&self, patient: &Patient, evaluation: &Evaluation, action: ActionId) -> bool {
         let contraindicated =
             (0..self.model.actions.at(action).contraindications.len()).any(|clause| {
-                explain(
+                proof_tree(
                     &self.program,
                     patient,
                     Target::Contraindication(action, clause),

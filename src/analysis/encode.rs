@@ -79,6 +79,67 @@ pub struct Encoding {
     known: Vec<Option<Lit>>,
 }
 
+/// By fact, every constant a comparison compares it with and every value a
+/// set test tests, over `model` and `others` (unsorted, with repeats).
+fn compared_values(
+    model: &Model,
+    others: &[&Model],
+) -> (IdVec<FactId, Vec<f64>>, IdVec<FactId, Vec<u32>>) {
+    let mut constants: IdVec<FactId, Vec<f64>> = IdVec::filled(Vec::new(), model.facts.len());
+    let mut tested: IdVec<FactId, Vec<u32>> = IdVec::filled(Vec::new(), model.facts.len());
+    for model in std::iter::once(model).chain(others.iter().copied()) {
+        let mut collect = |condition: &Condition| {
+            condition.walk(&mut |c| match &c.kind {
+                ConditionKind::Compare { fact, value, .. } => {
+                    if let Some(list) = constants.get_mut(*fact).never_none() {
+                        list.push(canonical(*value));
+                    }
+                }
+                ConditionKind::SetHas { fact, value } => {
+                    if let Some(list) = tested.get_mut(*fact).never_none() {
+                        list.push(*value);
+                    }
+                }
+                _ => {}
+            })
+        };
+        for definition in &model.definitions {
+            collect(&definition.condition);
+        }
+        for rule in &model.rules {
+            collect(&rule.condition);
+        }
+        for action in &model.actions {
+            for clause in action.contraindications.iter().chain(&action.cautions) {
+                collect(&clause.condition);
+            }
+        }
+        for invariant in &model.invariants {
+            collect(&invariant.condition);
+        }
+    }
+    (constants, tested)
+}
+
+/// The clauses [`Encoding::solve`] gives a fresh solver, and the
+/// variables they use: `order` lists them as found, and `renumber` maps
+/// each to its place there.
+struct Cone {
+    renumber: HashMap<u32, u32>,
+    order: Vec<u32>,
+    clauses: Vec<Vec<Lit>>,
+}
+
+/// What [`Encoding::solve`] asks of a model beyond satisfying the
+/// assumptions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unknowns {
+    /// Any model will do.
+    Any,
+    /// As many facts known as the assumptions allow.
+    Few,
+}
+
 impl Encoding {
     /// Encodes the facts of a model, collecting the constants each numeric
     /// fact is compared with and the set values conditions test.
@@ -91,39 +152,7 @@ impl Encoding {
     /// names, types and enum values, in the same order): conditions of all
     /// of them can then be compared in one question (`gdl diff`).
     pub fn shared(model: &Model, others: &[&Model]) -> Encoding {
-        let mut constants: IdVec<FactId, Vec<f64>> = IdVec::filled(Vec::new(), model.facts.len());
-        let mut tested: IdVec<FactId, Vec<u32>> = IdVec::filled(Vec::new(), model.facts.len());
-        for model in std::iter::once(model).chain(others.iter().copied()) {
-            let mut collect = |condition: &Condition| {
-                condition.walk(&mut |c| match &c.kind {
-                    ConditionKind::Compare { fact, value, .. } => {
-                        if let Some(list) = constants.get_mut(*fact).never_none() {
-                            list.push(canonical(*value));
-                        }
-                    }
-                    ConditionKind::SetHas { fact, value } => {
-                        if let Some(list) = tested.get_mut(*fact).never_none() {
-                            list.push(*value);
-                        }
-                    }
-                    _ => {}
-                })
-            };
-            for definition in &model.definitions {
-                collect(&definition.condition);
-            }
-            for rule in &model.rules {
-                collect(&rule.condition);
-            }
-            for action in &model.actions {
-                for clause in action.contraindications.iter().chain(&action.cautions) {
-                    collect(&clause.condition);
-                }
-            }
-            for invariant in &model.invariants {
-                collect(&invariant.condition);
-            }
-        }
+        let (mut constants, mut tested) = compared_values(model, others);
         let mut encoding = Encoding {
             truth: Lit::new(Var::unsafe_from_idx(0), true),
             facts: Vec::with_capacity(model.facts.len()),
@@ -271,17 +300,65 @@ impl Encoding {
     /// variables renumbered densely. On success the model is kept for
     /// [`Encoding::patient`].
     pub fn sat(&mut self, assumptions: &[Lit]) -> bool {
-        self.solve(assumptions, false)
+        self.solve(assumptions, Unknowns::Any)
     }
 
     /// [`Encoding::sat`], and then as many facts known as the assumptions
     /// allow (one fact after another, in the order they were encoded):
     /// an example patient reads best with only the unknowns that matter.
     pub fn sat_with_few_unknowns(&mut self, assumptions: &[Lit]) -> bool {
-        self.solve(assumptions, true)
+        self.solve(assumptions, Unknowns::Few)
     }
 
-    fn solve(&mut self, assumptions: &[Lit], few_unknowns: bool) -> bool {
+    fn solve(&mut self, assumptions: &[Lit], unknowns: Unknowns) -> bool {
+        let Cone {
+            renumber,
+            order,
+            clauses,
+        } = self.cone(assumptions);
+        let mut solver = BasicSolver::default();
+        // Example patients read best with few unknown facts: the solver
+        // tries "known" first.
+        let vars: Vec<Var> = order
+            .iter()
+            .map(|var| match self.defined.get(*var as usize) {
+                Some(Definition::Known) => solver.new_var(lbool::TRUE, true),
+                _ => solver.new_var_default(),
+            })
+            .collect();
+        // Every variable of a clause or an assumption was renumbered and
+        // given a solver variable above.
+        let map = |l: &Lit| {
+            let var = renumber
+                .get(&l.var().idx())
+                .and_then(|&new| vars.get(new as usize))
+                .copied()
+                .or_never(Var::UNDEF);
+            Lit::new(var, l.sign())
+        };
+        for clause in &clauses {
+            let mut mapped: Vec<Lit> = clause.iter().map(map).collect();
+            solver.add_clause_reuse(&mut mapped);
+        }
+        let mapped: Vec<Lit> = assumptions.iter().map(map).collect();
+        let satisfiable = solver.solve_limited(&mapped) == lbool::TRUE;
+        if satisfiable && unknowns == Unknowns::Few {
+            self.fewest_unknowns(&mut solver, &order, &vars, mapped);
+        }
+        self.model.clear();
+        if satisfiable {
+            for (old, new) in order.iter().zip(&vars) {
+                self.model
+                    .insert(*old, solver.value_var(*new) == lbool::TRUE);
+            }
+        }
+        satisfiable
+    }
+
+    /// The clauses in the cone of the assumptions: the gates they are
+    /// built from and the domain clauses of the facts they read, with
+    /// their variables in the order found.
+    fn cone(&self, assumptions: &[Lit]) -> Cone {
         let mut renumber: HashMap<u32, u32> = HashMap::new();
         let mut order: Vec<u32> = Vec::new();
         let mut facts_seen: Vec<bool> = vec![false; self.facts.len()];
@@ -318,88 +395,67 @@ impl Encoding {
                 _ => {}
             }
         }
-        let mut solver = BasicSolver::default();
-        // Example patients read best with few unknown facts: the solver
-        // tries "known" first.
-        let vars: Vec<Var> = order
+        Cone {
+            renumber,
+            order,
+            clauses,
+        }
+    }
+
+    /// After a model is found: as many facts known as the assumptions
+    /// allow, kept in `solver`'s last model. `order` and `vars` are the
+    /// old variables and their solver variables.
+    fn fewest_unknowns(
+        &self,
+        solver: &mut BasicSolver,
+        order: &[u32],
+        vars: &[Var],
+        mut mapped: Vec<Lit>,
+    ) {
+        let mut known: Vec<(u32, Var)> = order
             .iter()
-            .map(|var| match self.defined.get(*var as usize) {
-                Some(Definition::Known) => solver.new_var(lbool::TRUE, true),
-                _ => solver.new_var_default(),
-            })
+            .zip(vars)
+            .filter(|(var, _)| matches!(self.defined.get(**var as usize), Some(Definition::Known)))
+            .map(|(var, new)| (*var, *new))
             .collect();
-        // Every variable of a clause or an assumption was renumbered and
-        // given a solver variable above.
-        let map = |l: &Lit| {
-            let var = renumber
-                .get(&l.var().idx())
-                .and_then(|&new| vars.get(new as usize))
-                .copied()
-                .or_never(Var::UNDEF);
-            Lit::new(var, l.sign())
-        };
-        for clause in &clauses {
-            let mut mapped: Vec<Lit> = clause.iter().map(map).collect();
-            solver.add_clause_reuse(&mut mapped);
-        }
-        let mut mapped: Vec<Lit> = assumptions.iter().map(map).collect();
-        let satisfiable = solver.solve_limited(&mapped) == lbool::TRUE;
-        if satisfiable && few_unknowns {
-            let mut known: Vec<(u32, Var)> = order
-                .iter()
-                .zip(&vars)
-                .filter(|(var, _)| {
-                    matches!(self.defined.get(**var as usize), Some(Definition::Known))
-                })
-                .map(|(var, new)| (*var, *new))
-                .collect();
-            known.sort_unstable_by_key(|(var, _)| *var);
-            let known_now: Vec<bool> = known
-                .iter()
-                .map(|(_, var)| solver.value_var(*var) == lbool::TRUE)
-                .collect();
-            // Known in the current model: keep them known from here on.
-            for ((_, var), now) in known.iter().zip(&known_now) {
-                if *now {
-                    mapped.push(Lit::new(*var, true));
-                }
-            }
-            // The others, as many at once as can be: a group that cannot be
-            // known together is split in halves (a few calls, not one per
-            // fact, on guidelines with many facts).
-            let rest: Vec<Var> = known
-                .iter()
-                .zip(&known_now)
-                .filter(|(_, now)| !**now)
-                .map(|((_, var), _)| *var)
-                .collect();
-            let mut groups: Vec<&[Var]> = vec![rest.as_slice()];
-            while let Some(group) = groups.pop() {
-                let before = mapped.len();
-                mapped.extend(group.iter().map(|var| Lit::new(*var, true)));
-                if solver.solve_limited(&mapped) == lbool::TRUE {
-                    continue;
-                }
-                mapped.truncate(before);
-                if group.len() > 1 {
-                    let (first, second) = group.split_at(group.len() / 2);
-                    // First half first: facts are tried in the order they
-                    // were encoded.
-                    groups.push(second);
-                    groups.push(first);
-                }
-            }
-            // The last call may have failed: solve again under what was kept.
-            let _ = solver.solve_limited(&mapped);
-        }
-        self.model.clear();
-        if satisfiable {
-            for (old, new) in order.iter().zip(&vars) {
-                self.model
-                    .insert(*old, solver.value_var(*new) == lbool::TRUE);
+        known.sort_unstable_by_key(|(var, _)| *var);
+        let known_now: Vec<bool> = known
+            .iter()
+            .map(|(_, var)| solver.value_var(*var) == lbool::TRUE)
+            .collect();
+        // Known in the current model: keep them known from here on.
+        for ((_, var), now) in known.iter().zip(&known_now) {
+            if *now {
+                mapped.push(Lit::new(*var, true));
             }
         }
-        satisfiable
+        // The others, as many at once as can be: a group that cannot be
+        // known together is split in halves (a few calls, not one per
+        // fact, on guidelines with many facts).
+        let rest: Vec<Var> = known
+            .iter()
+            .zip(&known_now)
+            .filter(|(_, now)| !**now)
+            .map(|((_, var), _)| *var)
+            .collect();
+        let mut groups: Vec<&[Var]> = vec![rest.as_slice()];
+        while let Some(group) = groups.pop() {
+            let before = mapped.len();
+            mapped.extend(group.iter().map(|var| Lit::new(*var, true)));
+            if solver.solve_limited(&mapped) == lbool::TRUE {
+                continue;
+            }
+            mapped.truncate(before);
+            if group.len() > 1 {
+                let (first, second) = group.split_at(group.len() / 2);
+                // First half first: facts are tried in the order they
+                // were encoded.
+                groups.push(second);
+                groups.push(first);
+            }
+        }
+        // The last call may have failed: solve again under what was kept.
+        let _ = solver.solve_limited(&mapped);
     }
 
     /// The literal of a condition (definitions by their literals).

@@ -276,6 +276,7 @@ pub fn symbolic(
     let mut decisions = Decisions {
         map: BTreeMap::new(),
     };
+    // The order of the steps is the order literals are made in: keep it.
     let invariants: Vec<Lit> = model
         .invariants
         .iter()
@@ -283,8 +284,34 @@ pub fn symbolic(
         .collect();
     let implausible = encoding.or(&invariants);
     decisions.add(encoding, Decision::Implausible, implausible);
+    let status = rule_statuses(model, program, encoding, definitions, implausible);
+    let avoiding = decisions.avoidances(names, encoding, &status);
+    let withheld = withholdings(model, encoding, definitions, &avoiding);
+    let recommended = decisions.recommendations(names, encoding, &status, &withheld);
+    decisions.exclusive_conflicts(names, encoding, &recommended);
 
-    // Rule statuses: a rule's condition, except in first-match sections.
+    // Nothing applies: no recommendation, avoidance or escalation.
+    let something: Vec<Lit> = decisions
+        .map
+        .iter()
+        .filter(|(d, _)| !matches!(d, Decision::Withhold { .. }))
+        .map(|(_, l)| *l)
+        .collect();
+    let something = encoding.or(&something);
+    decisions.add(encoding, Decision::NothingApplies, !something);
+    decisions.map
+}
+
+/// Rule statuses: a rule's condition, except in first-match sections,
+/// walked as the interpreter walks them; nothing is reached when the facts
+/// are implausible.
+fn rule_statuses(
+    model: &Model,
+    program: &Program<'_>,
+    encoding: &mut Encoding,
+    definitions: &[Kleene],
+    implausible: Lit,
+) -> Vec<Status> {
     let conditions: Vec<Kleene> = model
         .rules
         .iter()
@@ -313,32 +340,43 @@ pub fn symbolic(
         let reached = !implausible;
         walker.walk(encoding, members, true, reached);
     }
+    status
+}
 
-    // Avoidances, and what withholds each action.
-    let mut avoided_by: Vec<Vec<Lit>> = vec![Vec::new(); model.actions.len()];
-    let mut maybe_avoided_by: Vec<Vec<Lit>> = vec![Vec::new(); model.actions.len()];
-    for (rule_id, rule) in model.rules.iter_enumerated() {
-        let Some(rule_status) = status.get(rule_id.index()).copied() else {
-            continue;
-        };
-        for choice in rule.choices.iter().filter(|c| c.outcome == Outcome::Avoid) {
-            for action in &choice.actions {
-                let avoid = Decision::Avoid {
-                    rule: names.rule(rule_id),
-                    action: names.action(*action),
-                };
-                decisions.add(encoding, avoid, rule_status.fired);
-                if let Some(list) = avoided_by.get_mut(action.index()) {
-                    list.push(rule_status.fired);
-                }
-                if let Some(list) = maybe_avoided_by.get_mut(action.index()) {
-                    list.push(rule_status.undecided);
-                }
-            }
-        }
-    }
-    let mut withheld_because: Vec<[Lit; 4]> = Vec::with_capacity(model.actions.len());
-    let mut withheld: Vec<Lit> = Vec::with_capacity(model.actions.len());
+/// By action, the literals of the rules that avoid it: when each fired,
+/// and when each is undecided.
+struct Avoiding {
+    avoided_by: Vec<Vec<Lit>>,
+    maybe_avoided_by: Vec<Vec<Lit>>,
+}
+
+/// By action, why it is withheld (one literal per [`KINDS`], at most one
+/// of them true) and whether it is.
+struct Withholdings {
+    because: Vec<[Lit; 4]>,
+    any: Vec<Lit>,
+}
+
+const KINDS: [WithheldBecause; 4] = [
+    WithheldBecause::Contraindicated,
+    WithheldBecause::Avoided,
+    WithheldBecause::MayBeContraindicated,
+    WithheldBecause::MayBeAvoided,
+];
+
+/// What withholds each action, in the interpreter's order: a
+/// contraindication that holds, then an avoidance that applies, then one
+/// that may hold, then one that may apply.
+fn withholdings(
+    model: &Model,
+    encoding: &mut Encoding,
+    definitions: &[Kleene],
+    avoiding: &Avoiding,
+) -> Withholdings {
+    let mut withheld = Withholdings {
+        because: Vec::with_capacity(model.actions.len()),
+        any: Vec::with_capacity(model.actions.len()),
+    };
     for (index, action) in model.actions.iter().enumerate() {
         let clauses: Vec<Kleene> = action
             .contraindications
@@ -349,129 +387,26 @@ pub fn symbolic(
         let contraindicated = encoding.or(&holds);
         let unsettled: Vec<Lit> = clauses.iter().map(|c| encoding.is_unknown(*c)).collect();
         let unsettled = encoding.or(&unsettled);
-        let avoided = encoding.or(avoided_by.get(index).map_or(&[][..], |l| l.as_slice()));
-        let maybe = encoding.or(maybe_avoided_by
+        let avoided = encoding.or(avoiding
+            .avoided_by
             .get(index)
             .map_or(&[][..], |l| l.as_slice()));
-        // The interpreter's order: a contraindication that holds, then an
-        // avoidance that applies, then one that may hold, then one that may
-        // apply.
+        let maybe = encoding.or(avoiding
+            .maybe_avoided_by
+            .get(index)
+            .map_or(&[][..], |l| l.as_slice()));
         let kinds = [
             contraindicated,
             encoding.and(&[!contraindicated, avoided]),
             encoding.and(&[!contraindicated, !avoided, unsettled]),
             encoding.and(&[!contraindicated, !avoided, !unsettled, maybe]),
         ];
-        withheld.push(encoding.or(&[contraindicated, avoided, unsettled, maybe]));
-        withheld_because.push(kinds);
+        withheld
+            .any
+            .push(encoding.or(&[contraindicated, avoided, unsettled, maybe]));
+        withheld.because.push(kinds);
     }
-    const KINDS: [WithheldBecause; 4] = [
-        WithheldBecause::Contraindicated,
-        WithheldBecause::Avoided,
-        WithheldBecause::MayBeContraindicated,
-        WithheldBecause::MayBeAvoided,
-    ];
-
-    // Escalations and recommendations, rule by rule.
-    let mut recommended: Vec<Vec<Lit>> = vec![Vec::new(); model.actions.len()];
-    for (rule_id, rule) in model.rules.iter_enumerated() {
-        let Some(rule_status) = status.get(rule_id.index()).copied() else {
-            continue;
-        };
-        let avoid_only = rule.escalation.is_none()
-            && !rule.choices.is_empty()
-            && rule.choices.iter().all(|c| c.outcome == Outcome::Avoid);
-        let escalates = if avoid_only {
-            encoding.and(&[rule_status.undecided, rule_status.stops])
-        } else {
-            rule_status.undecided
-        };
-        let undecided = Decision::Undecided {
-            rule: names.rule(rule_id),
-        };
-        decisions.add(encoding, undecided, escalates);
-        for (choice_index, choice) in rule.choices.iter().enumerate() {
-            if choice.outcome != Outcome::Recommend {
-                continue;
-            }
-            let mut reached = rule_status.fired;
-            for action in &choice.actions {
-                let (Some(kinds), Some(blocked)) = (
-                    withheld_because.get(action.index()),
-                    withheld.get(action.index()),
-                ) else {
-                    continue;
-                };
-                let given = encoding.and(&[reached, !*blocked]);
-                let recommend = Decision::Recommend {
-                    rule: names.rule(rule_id),
-                    action: names.action(*action),
-                };
-                decisions.add(encoding, recommend, given);
-                if let Some(list) = recommended.get_mut(action.index()) {
-                    list.push(given);
-                }
-                for (kind, literal) in KINDS.iter().zip(kinds) {
-                    let skipped = encoding.and(&[reached, *literal]);
-                    let withhold = Decision::Withhold {
-                        rule: names.rule(rule_id),
-                        action: names.action(*action),
-                        because: *kind,
-                    };
-                    decisions.add(encoding, withhold, skipped);
-                }
-                reached = encoding.and(&[reached, *blocked]);
-            }
-            decisions.add(
-                encoding,
-                names.no_alternative(rule_id, choice_index),
-                reached,
-            );
-        }
-        if rule.choices.is_empty() {
-            decisions.add(
-                encoding,
-                names.no_alternative(rule_id, 0),
-                rule_status.fired,
-            );
-        }
-    }
-
-    // Exclusive actions recommended together.
-    for exclusive in &model.exclusives {
-        let mut members: Vec<ActionId> = exclusive.actions.clone();
-        members.sort_unstable();
-        members.dedup();
-        let given: Vec<Lit> = members
-            .iter()
-            .map(|a| {
-                let by = recommended.get(a.index()).map_or(&[][..], |l| l.as_slice());
-                encoding.or(by)
-            })
-            .collect();
-        let mut pairs = Vec::new();
-        for (i, first) in given.iter().enumerate() {
-            for second in given.iter().skip(i + 1) {
-                pairs.push(encoding.and(&[*first, *second]));
-            }
-        }
-        let conflict = encoding.or(&pairs);
-        let decision = Decision::Exclusive {
-            actions: names.exclusive(&exclusive.actions),
-        };
-        decisions.add(encoding, decision, conflict);
-    }
-
-    // Nothing applies: no recommendation, avoidance or escalation.
-    let something: Vec<Lit> = decisions
-        .map
-        .iter()
-        .filter(|(d, _)| !matches!(d, Decision::Withhold { .. }))
-        .map(|(_, l)| *l)
-        .collect();
-    let something = encoding.or(&something);
-    decisions.add(encoding, Decision::NothingApplies, !something);
-    decisions.map
+    withheld
 }
 
 /// Decisions gathered with their literals; one decision reached in several
@@ -490,6 +425,149 @@ impl Decisions {
             None => literal,
         };
         self.map.insert(decision, literal);
+    }
+
+    /// Every avoidance, and by action the rules that avoid it.
+    fn avoidances(
+        &mut self,
+        names: &Names<'_>,
+        encoding: &mut Encoding,
+        status: &[Status],
+    ) -> Avoiding {
+        let model = names.model;
+        let mut avoiding = Avoiding {
+            avoided_by: vec![Vec::new(); model.actions.len()],
+            maybe_avoided_by: vec![Vec::new(); model.actions.len()],
+        };
+        for (rule_id, rule) in model.rules.iter_enumerated() {
+            let Some(rule_status) = status.get(rule_id.index()).copied() else {
+                continue;
+            };
+            for choice in rule.choices.iter().filter(|c| c.outcome == Outcome::Avoid) {
+                for action in &choice.actions {
+                    let avoid = Decision::Avoid {
+                        rule: names.rule(rule_id),
+                        action: names.action(*action),
+                    };
+                    self.add(encoding, avoid, rule_status.fired);
+                    if let Some(list) = avoiding.avoided_by.get_mut(action.index()) {
+                        list.push(rule_status.fired);
+                    }
+                    if let Some(list) = avoiding.maybe_avoided_by.get_mut(action.index()) {
+                        list.push(rule_status.undecided);
+                    }
+                }
+            }
+        }
+        avoiding
+    }
+
+    /// Escalations and recommendations, rule by rule; returns, by action,
+    /// the literals of its being recommended.
+    fn recommendations(
+        &mut self,
+        names: &Names<'_>,
+        encoding: &mut Encoding,
+        status: &[Status],
+        withheld: &Withholdings,
+    ) -> Vec<Vec<Lit>> {
+        let model = names.model;
+        let mut recommended: Vec<Vec<Lit>> = vec![Vec::new(); model.actions.len()];
+        for (rule_id, rule) in model.rules.iter_enumerated() {
+            let Some(rule_status) = status.get(rule_id.index()).copied() else {
+                continue;
+            };
+            let avoid_only = rule.escalation.is_none()
+                && !rule.choices.is_empty()
+                && rule.choices.iter().all(|c| c.outcome == Outcome::Avoid);
+            let escalates = if avoid_only {
+                encoding.and(&[rule_status.undecided, rule_status.stops])
+            } else {
+                rule_status.undecided
+            };
+            let undecided = Decision::Undecided {
+                rule: names.rule(rule_id),
+            };
+            self.add(encoding, undecided, escalates);
+            for (choice_index, choice) in rule.choices.iter().enumerate() {
+                if choice.outcome != Outcome::Recommend {
+                    continue;
+                }
+                let mut reached = rule_status.fired;
+                for action in &choice.actions {
+                    let (Some(kinds), Some(blocked)) = (
+                        withheld.because.get(action.index()),
+                        withheld.any.get(action.index()),
+                    ) else {
+                        continue;
+                    };
+                    let given = encoding.and(&[reached, !*blocked]);
+                    let recommend = Decision::Recommend {
+                        rule: names.rule(rule_id),
+                        action: names.action(*action),
+                    };
+                    self.add(encoding, recommend, given);
+                    if let Some(list) = recommended.get_mut(action.index()) {
+                        list.push(given);
+                    }
+                    for (kind, literal) in KINDS.iter().zip(kinds) {
+                        let skipped = encoding.and(&[reached, *literal]);
+                        let withhold = Decision::Withhold {
+                            rule: names.rule(rule_id),
+                            action: names.action(*action),
+                            because: *kind,
+                        };
+                        self.add(encoding, withhold, skipped);
+                    }
+                    reached = encoding.and(&[reached, *blocked]);
+                }
+                self.add(
+                    encoding,
+                    names.no_alternative(rule_id, choice_index),
+                    reached,
+                );
+            }
+            if rule.choices.is_empty() {
+                self.add(
+                    encoding,
+                    names.no_alternative(rule_id, 0),
+                    rule_status.fired,
+                );
+            }
+        }
+        recommended
+    }
+
+    /// Exclusive actions recommended together.
+    fn exclusive_conflicts(
+        &mut self,
+        names: &Names<'_>,
+        encoding: &mut Encoding,
+        recommended: &[Vec<Lit>],
+    ) {
+        for exclusive in &names.model.exclusives {
+            let mut members: Vec<ActionId> = exclusive.actions.clone();
+            members.sort_unstable();
+            members.dedup();
+            let given: Vec<Lit> = members
+                .iter()
+                .map(|a| {
+                    let by = recommended.get(a.index()).map_or(&[][..], |l| l.as_slice());
+                    encoding.or(by)
+                })
+                .collect();
+            let mut pairs = Vec::new();
+            for (i, first) in given.iter().enumerate() {
+                for second in given.iter().skip(i + 1) {
+                    pairs.push(encoding.and(&[*first, *second]));
+                }
+            }
+            let conflict = encoding.or(&pairs);
+            let decision = Decision::Exclusive {
+                actions: names.exclusive(&exclusive.actions),
+            };
+            self.add(encoding, decision, conflict);
+        }
     }
 }
 

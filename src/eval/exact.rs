@@ -98,6 +98,54 @@ enum Digit {
 const CAN_HOLD: u8 = 1;
 const CAN_FAIL: u8 = 2;
 
+/// The invariants that share an atom with `atoms`, by index: each brings
+/// its other atoms into `atoms`, until nothing changes. `None` when one of
+/// them reads too much to plan for.
+fn related_invariants(model: &Model, atoms: &mut Vec<(FactId, Option<u32>)>) -> Option<Vec<usize>> {
+    let mut invariants: Vec<usize> = Vec::new();
+    // Invariants that share an atom bring their other atoms in, until
+    // nothing changes.
+    loop {
+        let before = (atoms.len(), invariants.len());
+        for (index, invariant) in model.invariants.iter().enumerate() {
+            if invariants.contains(&index) {
+                continue;
+            }
+            let mut read = Vec::new();
+            let small = collect_atoms(model, &invariant.condition, &mut read);
+            if read.iter().any(|a| atoms.contains(a)) {
+                if !small {
+                    return None;
+                }
+                invariants.push(index);
+                for atom in read {
+                    if !atoms.contains(&atom) {
+                        atoms.push(atom);
+                    }
+                }
+            }
+        }
+        if (atoms.len(), invariants.len()) == before {
+            break;
+        }
+    }
+    Some(invariants)
+}
+
+/// Whether the condition, definitions expanded, reads each atom at most
+/// once.
+fn reads_atoms_once(model: &Model, condition: &Condition) -> bool {
+    let mut seen = Vec::new();
+    let mut read_once = true;
+    walk_expanded(model, condition, &mut |node| {
+        if let Some(atom) = atom_of(node) {
+            read_once &= !seen.contains(&atom);
+            seen.push(atom);
+        }
+    });
+    read_once
+}
+
 impl Plan {
     /// The plan for a condition, or `None` when it needs none (Kleene logic
     /// is exact for it: see [`kleene_is_exact`]) or when its facts have
@@ -126,33 +174,7 @@ impl Plan {
                 own.push(*fact);
             }
         }
-        let mut invariants: Vec<usize> = Vec::new();
-        // Invariants that share an atom bring their other atoms in, until
-        // nothing changes.
-        loop {
-            let before = (atoms.len(), invariants.len());
-            for (index, invariant) in model.invariants.iter().enumerate() {
-                if invariants.contains(&index) {
-                    continue;
-                }
-                let mut read = Vec::new();
-                let small = collect_atoms(model, &invariant.condition, &mut read);
-                if read.iter().any(|a| atoms.contains(a)) {
-                    if !small {
-                        return None;
-                    }
-                    invariants.push(index);
-                    for atom in read {
-                        if !atoms.contains(&atom) {
-                            atoms.push(atom);
-                        }
-                    }
-                }
-            }
-            if (atoms.len(), invariants.len()) == before {
-                break;
-            }
-        }
+        let mut invariants = related_invariants(model, &mut atoms)?;
         let mut facts: Vec<FactId> = atoms.iter().map(|(fact, _)| *fact).collect();
         facts.dedup();
         facts.sort_unstable();
@@ -175,14 +197,7 @@ impl Plan {
             }
             domains.push((fact, values));
         }
-        let mut seen = Vec::new();
-        let mut read_once = true;
-        walk_expanded(model, condition, &mut |node| {
-            if let Some(atom) = atom_of(node) {
-                read_once &= !seen.contains(&atom);
-                seen.push(atom);
-            }
-        });
+        let read_once = reads_atoms_once(model, condition);
         let mut condition_ops = Vec::new();
         compile(model, condition, &mut condition_ops);
         let invariant_ops = invariants

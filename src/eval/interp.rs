@@ -7,7 +7,7 @@
 use super::logic::{Tri, compare};
 use super::patient::Kind;
 use super::patient::{Patient, Value};
-use super::program::{ExactRoot, Node, NodeId, Program, resolve};
+use super::program::{ExactRoot, Node, NodeId, Program, slot_of};
 use crate::id_vec::IdVec;
 use crate::index_set::IndexSet;
 use crate::never::OrNever;
@@ -439,7 +439,7 @@ impl<'p, 'm> Run<'p, 'm> {
     /// The value of a node.
     #[inline]
     pub(crate) fn node(&self, index: NodeId) -> Tri {
-        self.value_at(resolve(&self.program.schedule.value_at, index))
+        self.value_at(slot_of(&self.program.schedule.value_at, index))
     }
 
     /// The value held at a node's own index (see the schedule's `value_at`).
@@ -496,7 +496,7 @@ impl<'p, 'm> Run<'p, 'm> {
         // facts it reads through unknown parts, the ones that could settle
         // it: in `a and (b or not b)` only `a` does.
         let needs = self.kleene_needs(root);
-        let slot = resolve(&self.program.schedule.value_at, root);
+        let slot = slot_of(&self.program.schedule.value_at, root);
         // A condition that reads each fact once needs every one of them
         // that is unknown under an unknown part.
         if let Some(exact) = self.program.exact_roots().iter().find(|r| r.slot == slot)
@@ -711,28 +711,63 @@ pub(crate) fn evaluate_decisions_in(
 
 fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
     let program = run.program;
-    let model = program.model;
-    let mut evaluation = match scratch.spare.take() {
+    let mut evaluation = reuse_evaluation(scratch.spare.take(), program.model.rules.len());
+    if escalate_implausible_facts(run, &mut evaluation) {
+        return evaluation;
+    }
+    let stopped = &mut scratch.stopped;
+    rule_statuses(run, &mut evaluation.rules, stopped);
+    // Avoidances first: a contraindication always beats a recommendation,
+    // whatever the order of the rules.
+    let avoids = &mut scratch.avoids;
+    avoidances(run, &mut evaluation, avoids);
+
+    // Taken out while the loop adds to the evaluation, put back after.
+    let statuses = std::mem::take(&mut evaluation.rules);
+    for (rule_id, &status) in statuses.iter_enumerated() {
+        if run.only.is_some_and(|only| !only.contains(&rule_id)) {
+            continue;
+        }
+        match status {
+            RuleStatus::Undecided => escalate_undecided(run, rule_id, stopped, &mut evaluation),
+            RuleStatus::Fired => recommend_fired(run, rule_id, avoids, &mut evaluation),
+            _ => {}
+        }
+    }
+
+    evaluation.rules = statuses;
+    exclusive_conflicts(program, &mut evaluation);
+    evaluation
+}
+
+/// An empty evaluation for `rules` rules, every one not applicable: the
+/// spare one's vectors cleared, or new ones.
+#[inline]
+fn reuse_evaluation(spare: Option<Evaluation>, rules: usize) -> Evaluation {
+    match spare {
         Some(mut spare) => {
             spare.recommended.clear();
             spare.avoided.clear();
             spare.escalations.clear();
             spare.rules.clear();
-            spare
-                .rules
-                .resize(model.rules.len(), RuleStatus::NotApplicable);
+            spare.rules.resize(rules, RuleStatus::NotApplicable);
             spare
         }
         None => Evaluation {
-            rules: IdVec::filled(RuleStatus::NotApplicable, model.rules.len()),
+            rules: IdVec::filled(RuleStatus::NotApplicable, rules),
             recommended: Vec::with_capacity(16),
             escalations: Vec::with_capacity(8),
             ..Evaluation::default()
         },
-    };
+    }
+}
 
-    // Facts that contradict an invariant make every rule suspect.
-    for (index, invariant) in program.invariants.iter().enumerate() {
+/// Facts that contradict an invariant make every rule suspect: escalates
+/// each such invariant, marks every rule not reached, and returns whether
+/// there was one.
+#[inline]
+fn escalate_implausible_facts(run: &Run<'_, '_>, evaluation: &mut Evaluation) -> bool {
+    for (index, invariant) in run.program.invariants.iter().enumerate() {
         if run.node(invariant.root) == Tri::False {
             evaluation.escalations.push(Escalation {
                 cause: EscalationCause::ImplausibleFacts { invariant: index },
@@ -740,27 +775,43 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
             });
         }
     }
-    if !evaluation.escalations.is_empty() {
-        evaluation.rules.fill(RuleStatus::NotReached);
-        return evaluation;
+    if evaluation.escalations.is_empty() {
+        return false;
     }
+    evaluation.rules.fill(RuleStatus::NotReached);
+    true
+}
 
-    // A rule's status is its condition's value, except in first-match
-    // sections, walked in order after.
-    for (status, &at) in evaluation.rules.iter_mut().zip(&program.rule_values) {
+/// A rule's status is its condition's value, except in first-match
+/// sections, walked in order after; `stopped` gets the section that
+/// stopped each rule there.
+#[inline]
+fn rule_statuses(
+    run: &Run<'_, '_>,
+    rules: &mut IdVec<RuleId, RuleStatus>,
+    stopped: &mut IdVec<RuleId, Option<SectionId>>,
+) {
+    let program = run.program;
+    for (status, &at) in rules.iter_mut().zip(&program.rule_values) {
         *status = RuleStatus::of(run.value_at(at));
     }
-    let stopped = &mut scratch.stopped;
     stopped.clear();
-    stopped.resize(model.rules.len(), None);
+    stopped.resize(program.model.rules.len(), None);
     for &section in &program.first_match_sections {
-        let members = &model.sections.at(section).members;
-        walk(run, members, Some(section), &mut evaluation.rules, stopped);
+        let members = &program.model.sections.at(section).members;
+        walk(run, members, Some(section), rules, stopped);
     }
+}
 
-    // Avoidances first: a contraindication always beats a recommendation,
-    // whatever the order of the rules.
-    let avoids = &mut scratch.avoids;
+/// Every action a fired or undecided rule avoids, into `avoids` (with
+/// whether the rule fired); the fired ones also into the evaluation.
+#[inline]
+fn avoidances(
+    run: &Run<'_, '_>,
+    evaluation: &mut Evaluation,
+    avoids: &mut Vec<(ActionId, RuleId, bool)>,
+) {
+    let program = run.program;
     avoids.clear();
     for &rule_index in &program.avoid_rules {
         let rule_id = RuleId(rule_index);
@@ -770,7 +821,7 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
             RuleStatus::Undecided => false,
             _ => continue,
         };
-        for choice in &model.rules.at(rule_id).choices {
+        for choice in &program.model.rules.at(rule_id).choices {
             if choice.outcome == Outcome::Avoid {
                 for action in &choice.actions {
                     avoids.push((*action, rule_id, fired));
@@ -784,121 +835,145 @@ fn evaluate_run(run: &Run<'_, '_>, scratch: &mut Scratch) -> Evaluation {
             }
         }
     }
+}
 
-    // Taken out while the loop adds to the evaluation, put back after.
-    let statuses = std::mem::take(&mut evaluation.rules);
-    for (rule_id, &status) in statuses.iter_enumerated() {
-        if run.only.is_some_and(|only| !only.contains(&rule_id)) {
+/// An undecided rule escalates, with the facts its condition needs.
+#[inline]
+fn escalate_undecided(
+    run: &Run<'_, '_>,
+    rule_id: RuleId,
+    stopped: &IdVec<RuleId, Option<SectionId>>,
+    evaluation: &mut Evaluation,
+) {
+    let program = run.program;
+    let rule = program.model.rules.at(rule_id);
+    // An undecided avoid-only rule matters only where it withholds
+    // a recommendation, and is reported there ("may be avoided").
+    let avoid_only = rule.escalation.is_none()
+        && !rule.choices.is_empty()
+        && rule.choices.iter().all(|c| c.outcome == Outcome::Avoid);
+    if avoid_only && stopped.at(rule_id).is_none() {
+        return;
+    }
+    let needs = run.needs(program.rules.at(rule_id).root);
+    evaluation.escalations.push(Escalation {
+        cause: EscalationCause::UnknownCondition {
+            rule: rule_id,
+            stops: *stopped.at(rule_id),
+        },
+        needs,
+    });
+}
+
+/// A fired rule recommends each of its choices; a rule with only
+/// `else-escalate` hands the patient over.
+#[inline]
+fn recommend_fired(
+    run: &Run<'_, '_>,
+    rule_id: RuleId,
+    avoids: &[(ActionId, RuleId, bool)],
+    evaluation: &mut Evaluation,
+) {
+    let rule = run.program.model.rules.at(rule_id);
+    for (choice_index, choice) in rule.choices.iter().enumerate() {
+        if choice.outcome != Outcome::Recommend {
             continue;
         }
-        let rule = model.rules.at(rule_id);
-        match status {
-            RuleStatus::Undecided => {
-                // An undecided avoid-only rule matters only where it withholds
-                // a recommendation, and is reported there ("may be avoided").
-                let avoid_only = rule.escalation.is_none()
-                    && !rule.choices.is_empty()
-                    && rule.choices.iter().all(|c| c.outcome == Outcome::Avoid);
-                if avoid_only && stopped.at(rule_id).is_none() {
-                    continue;
-                }
-                let needs = run.needs(program.rules.at(rule_id).root);
-                evaluation.escalations.push(Escalation {
-                    cause: EscalationCause::UnknownCondition {
+        recommend_choice(
+            run,
+            rule_id,
+            choice_index,
+            &choice.actions,
+            avoids,
+            evaluation,
+        );
+    }
+    if rule.choices.is_empty() {
+        evaluation.escalations.push(Escalation {
+            cause: EscalationCause::NoAlternative {
+                rule: rule_id,
+                choice: 0,
+                withheld: Vec::new(),
+            },
+            needs: Vec::new(),
+        });
+    }
+}
+
+/// The first of a recommendation's alternatives that nothing withholds is
+/// recommended, with the ones skipped before it; when every one is
+/// withheld, the rule escalates instead.
+#[inline]
+fn recommend_choice(
+    run: &Run<'_, '_>,
+    rule_id: RuleId,
+    choice_index: usize,
+    actions: &[ActionId],
+    avoids: &[(ActionId, RuleId, bool)],
+    evaluation: &mut Evaluation,
+) {
+    // Filled in place (taken back out if nothing can be
+    // given): vectors built apart and then moved into it
+    // cost a stalled copy on every recommendation.
+    let index = evaluation.recommended.len();
+    evaluation.recommended.push(Recommendation {
+        action: ActionId(0),
+        rule: rule_id,
+        choice: choice_index,
+        skipped: Vec::new(),
+        cautions: Vec::new(),
+    });
+    let mut given = None;
+    for &action in actions {
+        match withholding(run, action, avoids) {
+            Some(why) => {
+                if let Some(r) = evaluation.recommended.get_mut(index).never_none() {
+                    r.skipped.push(Withheld {
+                        action,
                         rule: rule_id,
-                        stops: *stopped.at(rule_id),
-                    },
-                    needs,
-                });
-            }
-            RuleStatus::Fired => {
-                for (choice_index, choice) in rule.choices.iter().enumerate() {
-                    if choice.outcome != Outcome::Recommend {
-                        continue;
-                    }
-                    // Filled in place (taken back out if nothing can be
-                    // given): vectors built apart and then moved into it
-                    // cost a stalled copy on every recommendation.
-                    let index = evaluation.recommended.len();
-                    evaluation.recommended.push(Recommendation {
-                        action: ActionId(0),
-                        rule: rule_id,
-                        choice: choice_index,
-                        skipped: Vec::new(),
-                        cautions: Vec::new(),
-                    });
-                    let mut given = None;
-                    for &action in &choice.actions {
-                        match withholding(run, action, avoids) {
-                            Some(why) => {
-                                if let Some(r) = evaluation.recommended.get_mut(index).never_none()
-                                {
-                                    r.skipped.push(Withheld {
-                                        action,
-                                        rule: rule_id,
-                                        why,
-                                    });
-                                }
-                            }
-                            None => {
-                                given = Some(action);
-                                break;
-                            }
-                        }
-                    }
-                    match given {
-                        Some(action) => {
-                            if let Some(r) = evaluation.recommended.get_mut(index).never_none() {
-                                r.action = action;
-                                add_cautions(run, action, &mut r.cautions);
-                            }
-                        }
-                        None => {
-                            let withheld = evaluation
-                                .recommended
-                                .pop()
-                                .map(|r| r.skipped)
-                                .unwrap_or_default();
-                            let mut needs: Vec<FactId> = withheld
-                                .iter()
-                                .flat_map(|w| match &w.why {
-                                    Withholding::Unsettled { needs, .. }
-                                    | Withholding::MaybeAvoided { needs, .. } => needs.clone(),
-                                    _ => Vec::new(),
-                                })
-                                .collect();
-                            needs.sort_unstable();
-                            needs.dedup();
-                            evaluation.escalations.push(Escalation {
-                                cause: EscalationCause::NoAlternative {
-                                    rule: rule_id,
-                                    choice: choice_index,
-                                    withheld,
-                                },
-                                needs,
-                            });
-                        }
-                    }
-                }
-                if rule.choices.is_empty() {
-                    // A rule with only `else-escalate` hands the patient over.
-                    evaluation.escalations.push(Escalation {
-                        cause: EscalationCause::NoAlternative {
-                            rule: rule_id,
-                            choice: 0,
-                            withheld: Vec::new(),
-                        },
-                        needs: Vec::new(),
+                        why,
                     });
                 }
             }
-            _ => {}
+            None => {
+                given = Some(action);
+                break;
+            }
         }
     }
-
-    evaluation.rules = statuses;
-    exclusive_conflicts(program, &mut evaluation);
-    evaluation
+    match given {
+        Some(action) => {
+            if let Some(r) = evaluation.recommended.get_mut(index).never_none() {
+                r.action = action;
+                add_cautions(run, action, &mut r.cautions);
+            }
+        }
+        None => {
+            let withheld = evaluation
+                .recommended
+                .pop()
+                .map(|r| r.skipped)
+                .unwrap_or_default();
+            let mut needs: Vec<FactId> = withheld
+                .iter()
+                .flat_map(|w| match &w.why {
+                    Withholding::Unsettled { needs, .. }
+                    | Withholding::MaybeAvoided { needs, .. } => needs.clone(),
+                    _ => Vec::new(),
+                })
+                .collect();
+            needs.sort_unstable();
+            needs.dedup();
+            evaluation.escalations.push(Escalation {
+                cause: EscalationCause::NoAlternative {
+                    rule: rule_id,
+                    choice: choice_index,
+                    withheld,
+                },
+                needs,
+            });
+        }
+    }
 }
 
 /// Evaluates a list of section members; returns whether any fired.
@@ -1099,7 +1174,7 @@ mod tests {
         root: NodeId,
     ) -> Tri {
         let kleene = meaning(program.model, patient, condition);
-        let slot = resolve(&program.schedule.value_at, root);
+        let slot = slot_of(&program.schedule.value_at, root);
         match program.exact_roots().iter().find(|r| r.slot == slot) {
             Some(exact) if kleene == Tri::Unknown => exact.plan.decide(patient),
             _ => kleene,

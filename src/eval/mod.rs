@@ -6,11 +6,11 @@
 pub mod answers;
 pub mod decision;
 pub mod exact;
-pub mod explain;
 mod interp;
 mod logic;
 mod patient;
 mod program;
+pub mod proof;
 
 pub use decision::WithheldBecause;
 pub use interp::{
@@ -19,4 +19,4 @@ pub use interp::{
 };
 pub use logic::Tri;
 pub use patient::{Patient, Value};
-pub use program::{Compiled, Program};
+pub use program::{CompiledCondition, Program};

@@ -10,8 +10,8 @@ use super::logic::Tri;
 use crate::id_vec::{IdVec, Placeholder, SliceAt, id_type};
 use crate::never::{OrNever, never};
 use crate::sema::{
-    ActionId, CmpOp, Condition, ConditionKind, DefinitionId, FactId, Member, Model, RuleId,
-    SectionId, Type,
+    Action, ActionClause, ActionId, CmpOp, Condition, ConditionKind, DefinitionId, FactId, Member,
+    Model, RuleId, SectionId, Type,
 };
 use crate::span::Span;
 use crate::units::Unit;
@@ -57,15 +57,15 @@ pub(crate) enum Node {
 /// A compiled condition together with the facts it reads (transitively,
 /// through definitions), sorted.
 #[derive(Clone, Debug)]
-pub struct Compiled {
+pub struct CompiledCondition {
     pub(crate) root: NodeId,
     /// Facts this condition depends on.
     pub facts: Vec<FactId>,
 }
 
-impl Placeholder for Compiled {
+impl Placeholder for CompiledCondition {
     // A root no program has: every read of it finds no node.
-    const PLACEHOLDER: &'static Self = &Compiled {
+    const PLACEHOLDER: &'static Self = &CompiledCondition {
         root: NodeId(u32::MAX),
         facts: Vec::new(),
     };
@@ -86,15 +86,15 @@ pub struct Program<'m> {
     pub(crate) children: Vec<NodeId>,
     pub(crate) enum_values: Vec<u32>,
     /// Definitions, in evaluation order (the model's order).
-    pub definitions: IdVec<DefinitionId, Compiled>,
+    pub definitions: IdVec<DefinitionId, CompiledCondition>,
     /// Rule conditions, by rule.
-    pub rules: IdVec<RuleId, Compiled>,
+    pub rules: IdVec<RuleId, CompiledCondition>,
     /// Contraindication conditions, by action then clause.
-    pub contraindications: IdVec<ActionId, Vec<Compiled>>,
+    pub contraindications: IdVec<ActionId, Vec<CompiledCondition>>,
     /// Caution conditions, by action then clause.
-    pub cautions: IdVec<ActionId, Vec<Compiled>>,
+    pub cautions: IdVec<ActionId, Vec<CompiledCondition>>,
     /// Invariants.
-    pub invariants: Vec<Compiled>,
+    pub invariants: Vec<CompiledCondition>,
     /// Facts by name, for reading facts files.
     pub fact_slots: HashMap<String, FactId>,
     /// Declared unit of each quantity fact.
@@ -181,7 +181,7 @@ pub(crate) struct Schedule {
 
 /// Where `node`'s value is held, by the schedule's `value_at`.
 #[inline]
-pub(crate) fn resolve(value_at: &IdVec<NodeId, u32>, node: NodeId) -> u32 {
+pub(crate) fn slot_of(value_at: &IdVec<NodeId, u32>, node: NodeId) -> u32 {
     value_at.get(node).copied().or_never(node.0)
 }
 
@@ -243,7 +243,7 @@ impl Schedule {
     fn new(
         nodes: &IdVec<NodeId, Node>,
         children: &[NodeId],
-        definitions: &IdVec<DefinitionId, Compiled>,
+        definitions: &IdVec<DefinitionId, CompiledCondition>,
     ) -> Schedule {
         let mut schedule = Schedule {
             initial: vec![Tri::Unknown; nodes.len()],
@@ -257,7 +257,7 @@ impl Schedule {
         for (id, node) in nodes.iter_enumerated() {
             let (index, node_index) = (id.index(), id.0);
             // Children and definitions come first: already resolved.
-            let at = |node: NodeId| resolve(&schedule.value_at, node);
+            let at = |node: NodeId| slot_of(&schedule.value_at, node);
             let parts = |start: u32, len: u32| {
                 children
                     .get(start as usize..(start + len) as usize)
@@ -329,6 +329,71 @@ impl Schedule {
     }
 }
 
+/// The unit each quantity fact's values are in; `None` for other facts.
+fn fact_units(model: &Model) -> IdVec<FactId, Option<Unit>> {
+    model
+        .facts
+        .iter()
+        .map(|fact| match &fact.ty {
+            Type::Quantity(unit) => Some(unit.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The rules with an `avoid` choice, by index.
+fn avoid_rules(model: &Model) -> Vec<u32> {
+    model
+        .rules
+        .iter_enumerated()
+        .filter(|(_, rule)| {
+            rule.choices
+                .iter()
+                .any(|c| c.outcome == crate::sema::Outcome::Avoid)
+        })
+        .map(|(id, _)| id.0)
+        .collect()
+}
+
+/// Every section's rules, nested ones included, in order: one list, and
+/// each section's range in it.
+fn section_rules(model: &Model) -> (Vec<RuleId>, Vec<(u32, u32)>) {
+    let mut section_rules = Vec::new();
+    let mut section_ranges = Vec::with_capacity(model.sections.len());
+    for section in model.sections.ids() {
+        let start = section_rules.len() as u32;
+        let mut stack = vec![Member::Section(section)];
+        while let Some(member) = stack.pop() {
+            match member {
+                Member::Rule(rule) => section_rules.push(rule),
+                Member::Section(inner) => {
+                    stack.extend(model.sections.at(inner).members.iter().rev())
+                }
+            }
+        }
+        section_ranges.push((start, section_rules.len() as u32));
+    }
+    (section_rules, section_ranges)
+}
+
+/// The first-match sections not inside another: only these need the
+/// in-order walk; every other rule's status is its condition's value.
+fn outermost_first_match_sections(model: &Model) -> Vec<SectionId> {
+    let mut first_match_sections = Vec::new();
+    let mut stack: Vec<Member> = model.top_level.iter().rev().copied().collect();
+    while let Some(member) = stack.pop() {
+        if let Member::Section(section) = member {
+            let inner = &model.sections.at(section);
+            if inner.first_match {
+                first_match_sections.push(section);
+            } else {
+                stack.extend(inner.members.iter().rev());
+            }
+        }
+    }
+    first_match_sections
+}
+
 impl<'m> Program<'m> {
     /// Compiles a model. Never fails: the model is already checked.
     pub fn new(model: &'m Model) -> Program<'m> {
@@ -339,39 +404,16 @@ impl<'m> Program<'m> {
             enum_values: Vec::new(),
             definition_facts: Vec::new(),
         };
-        let mut definitions = IdVec::with_capacity(model.definitions.len());
-        for definition in &model.definitions {
-            let compiled = builder.compile(&definition.condition);
-            builder.definition_facts.push(compiled.facts.clone());
-            definitions.push(compiled);
-        }
-        let rules: IdVec<RuleId, Compiled> = model
+        // The order of compiling fixes the node ids: definitions first, so
+        // a rule's nodes come after those of the definitions it reads.
+        let definitions = builder.compile_definitions(model);
+        let rules: IdVec<RuleId, CompiledCondition> = model
             .rules
             .iter()
             .map(|rule| builder.compile(&rule.condition))
             .collect();
-        let contraindications: IdVec<ActionId, Vec<Compiled>> = model
-            .actions
-            .iter()
-            .map(|action| {
-                action
-                    .contraindications
-                    .iter()
-                    .map(|clause| builder.compile(&clause.condition))
-                    .collect()
-            })
-            .collect();
-        let cautions: IdVec<ActionId, Vec<Compiled>> = model
-            .actions
-            .iter()
-            .map(|action| {
-                action
-                    .cautions
-                    .iter()
-                    .map(|clause| builder.compile(&clause.condition))
-                    .collect()
-            })
-            .collect();
+        let contraindications = builder.compile_clauses(model, |action| &action.contraindications);
+        let cautions = builder.compile_clauses(model, |action| &action.cautions);
         let invariants = model
             .invariants
             .iter()
@@ -382,64 +424,18 @@ impl<'m> Program<'m> {
             .iter_enumerated()
             .map(|(id, fact)| (fact.name.clone(), id))
             .collect();
-        let units = model
-            .facts
-            .iter()
-            .map(|fact| match &fact.ty {
-                Type::Quantity(unit) => Some(unit.clone()),
-                _ => None,
-            })
-            .collect();
-        let avoid_rules = model
-            .rules
-            .iter_enumerated()
-            .filter(|(_, rule)| {
-                rule.choices
-                    .iter()
-                    .any(|c| c.outcome == crate::sema::Outcome::Avoid)
-            })
-            .map(|(id, _)| id.0)
-            .collect();
-        let mut section_rules = Vec::new();
-        let mut section_ranges = Vec::with_capacity(model.sections.len());
-        for section in model.sections.ids() {
-            let start = section_rules.len() as u32;
-            let mut stack = vec![Member::Section(section)];
-            while let Some(member) = stack.pop() {
-                match member {
-                    Member::Rule(rule) => section_rules.push(rule),
-                    Member::Section(inner) => {
-                        stack.extend(model.sections.at(inner).members.iter().rev())
-                    }
-                }
-            }
-            section_ranges.push((start, section_rules.len() as u32));
-        }
-        // The first-match sections not inside another: only these need the
-        // in-order walk; every other rule's status is its condition's value.
-        let mut first_match_sections = Vec::new();
-        let mut stack: Vec<Member> = model.top_level.iter().rev().copied().collect();
-        while let Some(member) = stack.pop() {
-            if let Member::Section(section) = member {
-                let inner = &model.sections.at(section);
-                if inner.first_match {
-                    first_match_sections.push(section);
-                } else {
-                    stack.extend(inner.members.iter().rev());
-                }
-            }
-        }
+        let (section_rules, section_ranges) = section_rules(model);
         let schedule = Schedule::new(&builder.nodes, &builder.children, &definitions);
         let rule_values = rules
             .iter()
-            .map(|rule| resolve(&schedule.value_at, rule.root))
+            .map(|rule| slot_of(&schedule.value_at, rule.root))
             .collect();
         let exact = exact_roots(model, &schedule, &rules, &contraindications, &cautions);
         Program {
             exact,
             answer_cache: super::answers::AnswerCache::default(),
             rule_values,
-            first_match_sections,
+            first_match_sections: outermost_first_match_sections(model),
             model,
             schedule,
             nodes: builder.nodes,
@@ -452,8 +448,8 @@ impl<'m> Program<'m> {
             cautions,
             invariants,
             fact_slots,
-            units,
-            avoid_rules,
+            units: fact_units(model),
+            avoid_rules: avoid_rules(model),
             section_rules,
             section_ranges,
         }
@@ -554,12 +550,42 @@ struct Builder {
 }
 
 impl Builder {
-    fn compile(&mut self, condition: &Condition) -> Compiled {
+    /// Compiles every definition, keeping the facts each reads for the
+    /// conditions that use it.
+    fn compile_definitions(&mut self, model: &Model) -> IdVec<DefinitionId, CompiledCondition> {
+        let mut definitions = IdVec::with_capacity(model.definitions.len());
+        for definition in &model.definitions {
+            let compiled = self.compile(&definition.condition);
+            self.definition_facts.push(compiled.facts.clone());
+            definitions.push(compiled);
+        }
+        definitions
+    }
+
+    /// Compiles one kind of clause (`clauses` picks it) of every action.
+    fn compile_clauses(
+        &mut self,
+        model: &Model,
+        clauses: impl Fn(&Action) -> &Vec<ActionClause>,
+    ) -> IdVec<ActionId, Vec<CompiledCondition>> {
+        model
+            .actions
+            .iter()
+            .map(|action| {
+                clauses(action)
+                    .iter()
+                    .map(|clause| self.compile(&clause.condition))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn compile(&mut self, condition: &Condition) -> CompiledCondition {
         let mut facts = Vec::new();
         let root = self.node(condition, &mut facts);
         facts.sort_unstable();
         facts.dedup();
-        Compiled { root, facts }
+        CompiledCondition { root, facts }
     }
 
     /// Recursion depth is bounded by the parser's nesting limit; definitions
@@ -632,9 +658,9 @@ impl Builder {
 fn exact_roots(
     model: &Model,
     schedule: &Schedule,
-    rules: &IdVec<RuleId, Compiled>,
-    contraindications: &IdVec<ActionId, Vec<Compiled>>,
-    cautions: &IdVec<ActionId, Vec<Compiled>>,
+    rules: &IdVec<RuleId, CompiledCondition>,
+    contraindications: &IdVec<ActionId, Vec<CompiledCondition>>,
+    cautions: &IdVec<ActionId, Vec<CompiledCondition>>,
 ) -> Vec<ExactRoot> {
     let mut decisions: Vec<(NodeId, DecisionCondition)> = Vec::new();
     for (rule, compiled) in rules.iter_enumerated() {
@@ -656,7 +682,7 @@ fn exact_roots(
     let mut roots: Vec<ExactRoot> = Vec::new();
     let mut table_room = super::exact::PROGRAM_TABLE_LIMIT;
     for (root, decision) in decisions {
-        let slot = resolve(&schedule.value_at, root);
+        let slot = slot_of(&schedule.value_at, root);
         if roots.iter().any(|r| r.slot == slot) {
             continue;
         }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::diagnostics::render::SourceFile;
-use crate::eval::explain::{Target, explain};
+use crate::eval::proof::{Target, proof_tree};
 use crate::eval::{EscalationCause, Evaluation, Patient, Program, RuleStatus, Withholding};
 use crate::id_vec::SliceAt;
 
@@ -101,7 +101,7 @@ fn lines(
     target: Target,
     source: &SourceFile,
 ) -> Vec<ExplainLine> {
-    explain(program, patient, target)
+    proof_tree(program, patient, target)
         .into_iter()
         .map(|step| {
             let (line, column) = source.line_col(step.span.start_usize());

@@ -72,21 +72,7 @@ impl Fragments {
     /// Renders the fragments of a model.
     pub fn new(model: &Model) -> Fragments {
         let none = Fragments::default();
-        let render = |write: &dyn Fn(&mut Writer<'_>)| {
-            let mut out = Vec::new();
-            write(&mut Writer::new(&mut out, &none, &[]));
-            out.into_boxed_slice()
-        };
-        // A citation list renders keys only, which need no reference table.
-        let citation_list = |ids: &[ReferenceId]| CitationList {
-            ids: ids.into(),
-            json: render(&|w| {
-                w.list(ids, |w, id| {
-                    let key = model.references.get(*id).map(|r| r.key.as_str());
-                    w.optional_string(key);
-                })
-            }),
-        };
+        let render = |write: &dyn Fn(&mut Writer<'_>)| render(&none, write);
         Fragments {
             actions: model
                 .actions
@@ -108,27 +94,7 @@ impl Fragments {
                 .iter_enumerated()
                 .map(|(index, fact)| render(&|w| w.fact_name(index, &fact.name)))
                 .collect(),
-            fact_values: model
-                .facts
-                .iter_enumerated()
-                .map(|(id, fact)| {
-                    let mut values = vec![Value::Unknown];
-                    match &fact.ty {
-                        Type::Bool => values.extend([Value::Bool(false), Value::Bool(true)]),
-                        Type::Enum(e) => values
-                            .extend((0..model.enums.at(*e).values.len() as u32).map(Value::Enum)),
-                        _ => {}
-                    }
-                    values
-                        .into_iter()
-                        .map(|value| {
-                            render(&|w| {
-                                w.fact_value(id, &fact.name, FactJson::new(model, id, value))
-                            })
-                        })
-                        .collect()
-                })
-                .collect(),
+            fact_values: fact_values(&none, model),
             copy_written: true,
             references: model
                 .references
@@ -154,55 +120,114 @@ impl Fragments {
             rule_citations: model
                 .rules
                 .iter()
-                .map(|rule| citation_list(&rule.citations))
+                .map(|rule| citation_list(&none, model, &rule.citations))
                 .collect(),
-            item_heads: model
-                .rules
-                .iter_enumerated()
-                .map(|(index, rule)| {
-                    let info = RuleInfo::of(index, rule);
-                    let mut actions: Vec<ActionId> = rule
-                        .choices
-                        .iter()
-                        .flat_map(|choice| choice.actions.iter().copied())
-                        .collect();
-                    actions.sort_unstable();
-                    actions.dedup();
-                    actions
-                        .into_iter()
-                        .map(|id| {
-                            let action = &model.actions.at(id);
-                            let head = render(&|w| {
-                                w.item_head(id, &action.name, action.label.as_deref(), &info);
-                            });
-                            (id, head)
-                        })
-                        .collect()
-                })
-                .collect(),
+            item_heads: item_heads(&none, model),
             enum_values: model
                 .enums
                 .iter()
                 .map(|e| e.values.iter().map(|v| render(&|w| w.string(v))).collect())
                 .collect(),
-            cautions: model
-                .actions
-                .iter()
-                .map(|action| {
-                    action
-                        .cautions
-                        .iter()
-                        .map(|clause| {
-                            (
-                                render(&|w| w.caution_because(clause.because.as_deref())),
-                                citation_list(&clause.citations),
-                            )
-                        })
-                        .collect()
-                })
-                .collect(),
+            cautions: cautions(&none, model),
         }
     }
+}
+
+/// What `write` writes, with the empty fragments `none` (nothing to copy).
+fn render(none: &Fragments, write: &dyn Fn(&mut Writer<'_>)) -> Box<[u8]> {
+    let mut out = Vec::new();
+    write(&mut Writer::new(&mut out, none, &[]));
+    out.into_boxed_slice()
+}
+
+/// A citation list; it renders keys only, which need no reference table.
+fn citation_list(none: &Fragments, model: &Model, ids: &[ReferenceId]) -> CitationList {
+    CitationList {
+        ids: ids.into(),
+        json: render(none, &|w| {
+            w.list(ids, |w, id| {
+                let key = model.references.get(*id).map(|r| r.key.as_str());
+                w.optional_string(key);
+            })
+        }),
+    }
+}
+
+/// [`Fragments::fact_values`]: every fact with each value that needs no
+/// rendering.
+fn fact_values(none: &Fragments, model: &Model) -> Vec<Vec<Box<[u8]>>> {
+    model
+        .facts
+        .iter_enumerated()
+        .map(|(id, fact)| {
+            let mut values = vec![Value::Unknown];
+            match &fact.ty {
+                Type::Bool => values.extend([Value::Bool(false), Value::Bool(true)]),
+                Type::Enum(e) => {
+                    values.extend((0..model.enums.at(*e).values.len() as u32).map(Value::Enum))
+                }
+                _ => {}
+            }
+            values
+                .into_iter()
+                .map(|value| {
+                    render(none, &|w| {
+                        w.fact_value(id, &fact.name, FactJson::new(model, id, value))
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// [`Fragments::item_heads`]: by rule, the start of an item for each action
+/// the rule lists.
+fn item_heads(none: &Fragments, model: &Model) -> Vec<Vec<(ActionId, Box<[u8]>)>> {
+    model
+        .rules
+        .iter_enumerated()
+        .map(|(index, rule)| {
+            let info = RuleInfo::of(index, rule);
+            let mut actions: Vec<ActionId> = rule
+                .choices
+                .iter()
+                .flat_map(|choice| choice.actions.iter().copied())
+                .collect();
+            actions.sort_unstable();
+            actions.dedup();
+            actions
+                .into_iter()
+                .map(|id| {
+                    let action = &model.actions.at(id);
+                    let head = render(none, &|w| {
+                        w.item_head(id, &action.name, action.label.as_deref(), &info);
+                    });
+                    (id, head)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// [`Fragments::cautions`]: by action and clause, a caution's `because`
+/// and its citation list.
+fn cautions(none: &Fragments, model: &Model) -> Vec<Vec<(Box<[u8]>, CitationList)>> {
+    model
+        .actions
+        .iter()
+        .map(|action| {
+            action
+                .cautions
+                .iter()
+                .map(|clause| {
+                    (
+                        render(none, &|w| w.caution_because(clause.because.as_deref())),
+                        citation_list(none, model, &clause.citations),
+                    )
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// The report as one line of JSON.

@@ -12,53 +12,53 @@
 use pest::error::{ErrorVariant, InputLocation};
 
 use super::limits::{MAX_DEPTH, MAX_FILE_BYTES};
-use super::parse::Rule;
+use super::parse::GrammarRule;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::Span;
 
 /// How a grammar rule is named in a syntax error. Punctuation and keywords
 /// are written in backticks, which also marks them as tokens for lowering.
-pub(super) fn token_word(grammar_rule: Rule) -> Option<&'static str> {
+pub(super) fn token_word(grammar_rule: GrammarRule) -> Option<&'static str> {
     Some(match grammar_rule {
-        Rule::tok_lbrace => "`{`",
-        Rule::tok_rbrace => "`}`",
-        Rule::tok_lparen => "`(`",
-        Rule::tok_rparen => "`)`",
-        Rule::tok_comma => "`,`",
-        Rule::tok_colon => "`:`",
-        Rule::tok_eq => "`=`",
-        Rule::kw_guideline => "`guideline`",
-        Rule::kw_reference => "`reference`",
-        Rule::kw_pmid => "`pmid`",
-        Rule::kw_doi => "`doi`",
-        Rule::kw_url => "`url`",
-        Rule::kw_enum => "`enum`",
-        Rule::kw_fact => "`fact`",
-        Rule::kw_bool => "`bool`",
-        Rule::kw_number => "`number`",
-        Rule::kw_quantity => "`quantity`",
-        Rule::kw_duration => "`duration`",
-        Rule::kw_set => "`set`",
-        Rule::kw_of => "`of`",
-        Rule::kw_define => "`define`",
-        Rule::kw_invariant => "`invariant`",
-        Rule::kw_exclusive => "`exclusive`",
-        Rule::kw_action => "`action`",
-        Rule::kw_contraindicated_if => "`contraindicated-if`",
-        Rule::kw_caution_if => "`caution-if`",
-        Rule::kw_because => "`because`",
-        Rule::kw_section => "`section`",
-        Rule::kw_rule => "`rule`",
-        Rule::kw_when => "`when`",
-        Rule::kw_then => "`then`",
-        Rule::kw_else_escalate => "`else-escalate`",
-        Rule::kw_cite => "`cite`",
-        Rule::kw_expect => "`expect`",
-        Rule::kw_implies => "`implies`",
-        Rule::kw_or => "`or`",
-        Rule::kw_and => "`and`",
-        Rule::kw_not => "`not`",
-        Rule::kw_in => "`in`",
+        GrammarRule::tok_lbrace => "`{`",
+        GrammarRule::tok_rbrace => "`}`",
+        GrammarRule::tok_lparen => "`(`",
+        GrammarRule::tok_rparen => "`)`",
+        GrammarRule::tok_comma => "`,`",
+        GrammarRule::tok_colon => "`:`",
+        GrammarRule::tok_eq => "`=`",
+        GrammarRule::kw_guideline => "`guideline`",
+        GrammarRule::kw_reference => "`reference`",
+        GrammarRule::kw_pmid => "`pmid`",
+        GrammarRule::kw_doi => "`doi`",
+        GrammarRule::kw_url => "`url`",
+        GrammarRule::kw_enum => "`enum`",
+        GrammarRule::kw_fact => "`fact`",
+        GrammarRule::kw_bool => "`bool`",
+        GrammarRule::kw_number => "`number`",
+        GrammarRule::kw_quantity => "`quantity`",
+        GrammarRule::kw_duration => "`duration`",
+        GrammarRule::kw_set => "`set`",
+        GrammarRule::kw_of => "`of`",
+        GrammarRule::kw_define => "`define`",
+        GrammarRule::kw_invariant => "`invariant`",
+        GrammarRule::kw_exclusive => "`exclusive`",
+        GrammarRule::kw_action => "`action`",
+        GrammarRule::kw_contraindicated_if => "`contraindicated-if`",
+        GrammarRule::kw_caution_if => "`caution-if`",
+        GrammarRule::kw_because => "`because`",
+        GrammarRule::kw_section => "`section`",
+        GrammarRule::kw_rule => "`rule`",
+        GrammarRule::kw_when => "`when`",
+        GrammarRule::kw_then => "`then`",
+        GrammarRule::kw_else_escalate => "`else-escalate`",
+        GrammarRule::kw_cite => "`cite`",
+        GrammarRule::kw_expect => "`expect`",
+        GrammarRule::kw_implies => "`implies`",
+        GrammarRule::kw_or => "`or`",
+        GrammarRule::kw_and => "`and`",
+        GrammarRule::kw_not => "`not`",
+        GrammarRule::kw_in => "`in`",
         _ => return None,
     })
 }
@@ -79,53 +79,55 @@ fn literal_word(token: &str) -> Option<&'static str> {
 }
 
 /// How any rule is named in a syntax error.
-fn describe(grammar_rule: Rule) -> &'static str {
+fn describe(grammar_rule: GrammarRule) -> &'static str {
     if let Some(word) = token_word(grammar_rule) {
         return word;
     }
     match grammar_rule {
-        Rule::EOI => "end of file",
-        Rule::ident | Rule::test => "a name",
-        Rule::string => "a string in double quotes",
-        Rule::number | Rule::quantity_literal => "a number",
-        Rule::unit => "a unit such as `mg` or `mL/min/1.73m2`",
-        Rule::cmp_op => "a comparison (`<`, `<=`, `>`, `>=`, `=`, `!=`)",
-        Rule::expr => "a condition",
-        Rule::comparison | Rule::membership => "a condition",
-        Rule::boolean => "`true` or `false`",
-        Rule::set_literal => "`{`",
-        Rule::meta => "`version`, `source`, `authors`, `reviewed`, `status` or `publisher`",
-        Rule::meta_key => "`version`, `source`, `authors`, `reviewed`, `status` or `publisher`",
-        Rule::pmid | Rule::pmid_value => "a PubMed ID",
-        Rule::doi => "`doi`",
-        Rule::url => "`url`",
-        Rule::guideline => "`guideline`",
-        Rule::reference => "`reference`",
-        Rule::enum_decl => "`enum`",
-        Rule::fact => "`fact`",
-        Rule::define => "`define`",
-        Rule::invariant => "`invariant`",
-        Rule::exclusive => "`exclusive`",
-        Rule::action => "`action`",
-        Rule::rule => "`rule`",
-        Rule::section => "`section`",
-        Rule::section_modifier => "`first-match`, `complete`",
-        Rule::contraindication => "`contraindicated-if`",
-        Rule::caution => "`caution-if`",
-        Rule::because => "`because`",
-        Rule::when => "`when`",
-        Rule::then => "`then`",
-        Rule::outcome => "`recommend` or `avoid`",
-        Rule::else_escalate => "`else-escalate`",
-        Rule::cite => "`cite`",
-        Rule::expect => "`expect`",
-        Rule::lint_name => "a lint name such as `unreachable-rule`",
-        Rule::bool_type
-        | Rule::number_type
-        | Rule::quantity_type
-        | Rule::duration_type
-        | Rule::set_type
-        | Rule::named_type => {
+        GrammarRule::EOI => "end of file",
+        GrammarRule::ident | GrammarRule::test => "a name",
+        GrammarRule::string => "a string in double quotes",
+        GrammarRule::number | GrammarRule::quantity_literal => "a number",
+        GrammarRule::unit => "a unit such as `mg` or `mL/min/1.73m2`",
+        GrammarRule::cmp_op => "a comparison (`<`, `<=`, `>`, `>=`, `=`, `!=`)",
+        GrammarRule::expr => "a condition",
+        GrammarRule::comparison | GrammarRule::membership => "a condition",
+        GrammarRule::boolean => "`true` or `false`",
+        GrammarRule::set_literal => "`{`",
+        GrammarRule::meta => "`version`, `source`, `authors`, `reviewed`, `status` or `publisher`",
+        GrammarRule::meta_key => {
+            "`version`, `source`, `authors`, `reviewed`, `status` or `publisher`"
+        }
+        GrammarRule::pmid | GrammarRule::pmid_value => "a PubMed ID",
+        GrammarRule::doi => "`doi`",
+        GrammarRule::url => "`url`",
+        GrammarRule::guideline => "`guideline`",
+        GrammarRule::reference => "`reference`",
+        GrammarRule::enum_decl => "`enum`",
+        GrammarRule::fact => "`fact`",
+        GrammarRule::define => "`define`",
+        GrammarRule::invariant => "`invariant`",
+        GrammarRule::exclusive => "`exclusive`",
+        GrammarRule::action => "`action`",
+        GrammarRule::rule => "`rule`",
+        GrammarRule::section => "`section`",
+        GrammarRule::section_modifier => "`first-match`, `complete`",
+        GrammarRule::contraindication => "`contraindicated-if`",
+        GrammarRule::caution => "`caution-if`",
+        GrammarRule::because => "`because`",
+        GrammarRule::when => "`when`",
+        GrammarRule::then => "`then`",
+        GrammarRule::outcome => "`recommend` or `avoid`",
+        GrammarRule::else_escalate => "`else-escalate`",
+        GrammarRule::cite => "`cite`",
+        GrammarRule::expect => "`expect`",
+        GrammarRule::lint_name => "a lint name such as `unreachable-rule`",
+        GrammarRule::bool_type
+        | GrammarRule::number_type
+        | GrammarRule::quantity_type
+        | GrammarRule::duration_type
+        | GrammarRule::set_type
+        | GrammarRule::named_type => {
             "a type (`bool`, `number`, `quantity UNIT`, `duration UNIT`, `set of ENUM` or an enum name)"
         }
         _ => "something else",
@@ -134,7 +136,7 @@ fn describe(grammar_rule: Rule) -> &'static str {
 
 /// The one syntax error pest reports, in words: what was expected at the
 /// furthest point reached and what was found there.
-pub(super) fn syntax_error(text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
+pub(super) fn syntax_error(text: &str, error: &pest::error::Error<GrammarRule>) -> Diagnostic {
     let mut at = match error.location {
         InputLocation::Pos(pos) => pos,
         InputLocation::Span((start, _)) => start,
@@ -156,24 +158,24 @@ pub(super) fn syntax_error(text: &str, error: &pest::error::Error<Rule>) -> Diag
             let deepest = stack.deepest.get_rule();
             // A declaration or clause rule is the context of a failed token,
             // not something that could stand here.
-            let is_context = |r: &&Rule| {
+            let is_context = |r: &&GrammarRule| {
                 matches!(
                     r,
-                    Rule::file
-                        | Rule::guideline
-                        | Rule::reference
-                        | Rule::enum_decl
-                        | Rule::fact
-                        | Rule::define
-                        | Rule::invariant
-                        | Rule::exclusive
-                        | Rule::action
-                        | Rule::rule
-                        | Rule::section
-                        | Rule::contraindication
-                        | Rule::caution
-                        | Rule::set_type
-                        | Rule::set_literal
+                    GrammarRule::file
+                        | GrammarRule::guideline
+                        | GrammarRule::reference
+                        | GrammarRule::enum_decl
+                        | GrammarRule::fact
+                        | GrammarRule::define
+                        | GrammarRule::invariant
+                        | GrammarRule::exclusive
+                        | GrammarRule::action
+                        | GrammarRule::rule
+                        | GrammarRule::section
+                        | GrammarRule::contraindication
+                        | GrammarRule::caution
+                        | GrammarRule::set_type
+                        | GrammarRule::set_literal
                 )
             };
             if let Some(grammar_rule) = deepest.filter(|r| !is_context(r)) {
@@ -372,7 +374,7 @@ pub(super) fn not_text(at: usize, label: &str) -> Diagnostic {
 /// did: grammar and lowering disagree. Reported instead of dropping the
 /// item silently; `expected` says what lowering looked for, `found` what
 /// the grammar gave (`None` when nothing was there).
-pub(super) fn internal(span: Span, expected: &str, found: Option<Rule>) -> Diagnostic {
+pub(super) fn internal(span: Span, expected: &str, found: Option<GrammarRule>) -> Diagnostic {
     let found = found.map_or_else(|| "nothing".to_owned(), |given| format!("`{given:?}`"));
     Diagnostic::new(
         Code::SyntaxError,

@@ -19,9 +19,18 @@ use super::trivia::{self, Trivia};
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;
 
-#[derive(pest_derive::Parser)]
-#[grammar = "../grammar/gdl.pest"]
-struct GdlParser;
+/// The pest-generated parser, kept in its own module so that pest's
+/// `Rule` (a grammar rule) is only ever named [`GrammarRule`] and never
+/// read as `ast::Rule` (a guideline's rule).
+mod grammar {
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/gdl.pest"]
+    pub(super) struct GdlParser;
+}
+
+use grammar::GdlParser;
+/// A rule of the pest grammar (`grammar/gdl.pest`), not a guideline's rule.
+pub(super) use grammar::Rule as GrammarRule;
 
 /// Files at least this large are parsed in chunks on several threads.
 const PARALLEL_BYTES: usize = 256 * 1024;
@@ -73,7 +82,7 @@ pub fn parse_recovering(text: &str) -> Parsed {
 /// `trivia` scanned; `None` on a syntax error (the caller words it from the
 /// whole file).
 fn parse_chunk(chunk: &str, base: usize, trivia: &Trivia) -> Option<Parsed> {
-    let pairs: Pairs<'_, Rule> = GdlParser::parse(Rule::file, chunk).ok()?;
+    let pairs: Pairs<'_, GrammarRule> = GdlParser::parse(GrammarRule::file, chunk).ok()?;
     let (file, diagnostics) = Lower::new(base, trivia).file(pairs);
     Some(Parsed {
         file: Some(file),
@@ -138,7 +147,7 @@ fn parse_in_chunks(text: &str, trivia: &Trivia) -> Option<Parsed> {
 /// on, so concurrent parses stay correct (at worst a little slower).
 fn detailed_syntax_error(text: &str) -> Diagnostic {
     pest::set_error_detail(true);
-    match GdlParser::parse(Rule::file, text) {
+    match GdlParser::parse(GrammarRule::file, text) {
         Ok(_) => error::unparsable(),
         Err(failure) => error::syntax_error(text, &failure),
     }

@@ -98,17 +98,27 @@ pub fn write(suites: &[Suite]) -> String {
 
 /// Escapes character data.
 fn text(value: &str) -> String {
-    escape(value, false)
+    escape(value, Context::Text)
 }
 
 /// Escapes an attribute value in double quotes; whitespace other than a
 /// space is written as a character reference so that attribute-value
 /// normalisation keeps it.
 fn attribute(value: &str) -> String {
-    escape(value, true)
+    escape(value, Context::Attribute)
 }
 
-fn escape(value: &str, in_attribute: bool) -> String {
+/// Where an escaped value goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    /// Character data between tags.
+    Text,
+    /// An attribute value in double quotes.
+    Attribute,
+}
+
+fn escape(value: &str, context: Context) -> String {
+    let in_attribute = context == Context::Attribute;
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {

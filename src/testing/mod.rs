@@ -134,7 +134,8 @@ pub fn run_case(
         diagnostics: Vec::new(),
     };
     let program = patients.program;
-    let (expectations, unknown) = read::resolve(program.model, file_text, &case.expect);
+    let (expectations, unknown) =
+        read::resolve_expectations(program.model, file_text, &case.expect);
     result.diagnostics = unknown;
     let facts_text = case.facts.get();
     let patient = match patients.parse_patient(facts_text) {

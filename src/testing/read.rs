@@ -106,7 +106,11 @@ enum Kind {
 
 /// Resolves every name of `expect` against the model. Names that resolve
 /// are returned; each that does not is a diagnostic located in `text`.
-pub fn resolve(model: &Model, text: &str, expect: &Expect<'_>) -> (Expectations, Vec<Diagnostic>) {
+pub fn resolve_expectations(
+    model: &Model,
+    text: &str,
+    expect: &Expect<'_>,
+) -> (Expectations, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut list = |field: &str, entries: &[&RawValue], kind: Kind| -> Vec<String> {
         let mut names = Vec::new();

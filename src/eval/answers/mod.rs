@@ -154,14 +154,7 @@ fn work_out(program: &Program<'_>, patient: &Patient, escalation: &Escalation) -
     let mut choice = vec![0usize; questions.len()];
     let mut completed = patient.clone();
     for _ in 0..combinations {
-        for fact in &facts {
-            completed.set(*fact, patient.get(*fact));
-        }
-        for ((question, answers), picked) in questions.iter().zip(&choice) {
-            if let Some((_, value)) = answers.get(*picked) {
-                give(&mut completed, *question, *value);
-            }
-        }
+        fill_in(&mut completed, patient, &facts, &questions, &choice);
         let evaluation = evaluate_completion(
             program,
             &completed,
@@ -192,6 +185,44 @@ fn work_out(program: &Program<'_>, patient: &Patient, escalation: &Escalation) -
         .filter(|d| rest.iter().all(|(_, other)| other.contains(d)))
         .copied()
         .collect();
+    let (distinct, outcomes) = distinct_outcomes(found_outcomes, &shared);
+    let all: Vec<&Combination> = outcomes.iter().collect();
+    let mut branches = Vec::new();
+    tree(&questions, &all, &mut Vec::new()).branches(
+        &questions,
+        &distinct,
+        &mut Vec::new(),
+        &mut branches,
+    );
+    Some(Answers { branches })
+}
+
+/// `completed` as `patient`, but for the questions' facts, which get the
+/// answers `choice` picks.
+#[inline]
+fn fill_in(
+    completed: &mut Patient,
+    patient: &Patient,
+    facts: &[FactId],
+    questions: &[(Question, Vec<(Answer, Value)>)],
+    choice: &[usize],
+) {
+    for fact in facts {
+        completed.set(*fact, patient.get(*fact));
+    }
+    for ((question, answers), picked) in questions.iter().zip(choice) {
+        if let Some((_, value)) = answers.get(*picked) {
+            give(completed, *question, *value);
+        }
+    }
+}
+
+/// Each distinct outcome once (without the decisions every combination
+/// shares), and each combination with the index of its outcome.
+fn distinct_outcomes(
+    found_outcomes: Vec<(Vec<usize>, Vec<Decision>)>,
+    shared: &[Decision],
+) -> (Vec<Vec<Decision>>, Vec<Combination>) {
     // Each distinct outcome once, the combinations pointing at it.
     let mut distinct: Vec<Vec<Decision>> = Vec::new();
     let mut outcomes: Vec<Combination> = Vec::new();
@@ -206,15 +237,7 @@ fn work_out(program: &Program<'_>, patient: &Patient, escalation: &Escalation) -
         };
         outcomes.push((choice, id));
     }
-    let all: Vec<&Combination> = outcomes.iter().collect();
-    let mut branches = Vec::new();
-    tree(&questions, &all, &mut Vec::new()).branches(
-        &questions,
-        &distinct,
-        &mut Vec::new(),
-        &mut branches,
-    );
-    Some(Answers { branches })
+    (distinct, outcomes)
 }
 
 /// The rules whose decisions an escalation is about: its rule and, when

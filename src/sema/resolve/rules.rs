@@ -86,7 +86,7 @@ impl Resolver {
         let actions = exclusive
             .actions
             .iter()
-            .filter_map(|name| self.action(name, false))
+            .filter_map(|name| self.action(name))
             .collect();
         self.model.exclusives.push(Exclusive {
             actions,
@@ -146,14 +146,18 @@ impl Resolver {
         out
     }
 
-    fn action(&mut self, name: &Spanned<String>, mark_used: bool) -> Option<ActionId> {
+    /// An action a rule recommends: [`Self::action`], and marked used, so
+    /// it is not reported as unused (naming it in `exclusive` is not a use).
+    fn recommended_action(&mut self, name: &Spanned<String>) -> Option<ActionId> {
+        let id = self.action(name)?;
+        self.used_actions.set(id, true);
+        Some(id)
+    }
+
+    /// The action `name` names; an unknown name is reported.
+    fn action(&mut self, name: &Spanned<String>) -> Option<ActionId> {
         match self.action_names.get(&name.node).copied() {
-            Some(id) => {
-                if mark_used {
-                    self.used_actions.set(id, true);
-                }
-                Some(id)
-            }
+            Some(id) => Some(id),
             None => {
                 let candidates = sorted(self.action_names.keys().map(String::as_str));
                 self.error(Error::UnknownName(UnknownName::Action {
@@ -201,7 +205,7 @@ impl Resolver {
             let actions = then
                 .actions
                 .iter()
-                .filter_map(|name| self.action(name, true))
+                .filter_map(|name| self.recommended_action(name))
                 .collect();
             choices.push(Choice {
                 outcome: then.outcome,

@@ -15,7 +15,7 @@ use crate::span::{Span, Spanned};
 use crate::syntax::ast::{CmpOp, Expr, ExprKind, Operand, SetExpr};
 use crate::syntax::error;
 use crate::syntax::limits::MAX_DEPTH;
-use crate::syntax::parse::Rule;
+use crate::syntax::parse::GrammarRule;
 
 /// Numbers must be smaller than this in magnitude: beyond it, `f64` no
 /// longer holds every integer exactly.
@@ -24,23 +24,23 @@ const NUMBER_LIMIT: f64 = 1e15;
 impl Lower<'_> {
     /// Lowers a condition. `depth` counts enclosing parentheses and `not`s;
     /// recursion happens only through parentheses, which `limits` bounds.
-    pub(super) fn expr(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Option<Expr> {
+    pub(super) fn expr(&mut self, pair: Pair<'_, GrammarRule>, depth: usize) -> Option<Expr> {
         let span = self.span_of(&pair);
         match pair.as_rule() {
-            Rule::expr => self.run(pair, depth, span),
-            Rule::boolean => Some(Expr {
+            GrammarRule::expr => self.run(pair, depth, span),
+            GrammarRule::boolean => Some(Expr {
                 kind: ExprKind::Bool(pair.as_str() == "true"),
                 span,
             }),
-            Rule::test => self.test(pair),
+            GrammarRule::test => self.test(pair),
             _ => self.unexpected(&pair, "a condition"),
         }
     }
 
     /// A run of operands (each its `not`s and a primary) between operators.
-    fn run(&mut self, pair: Pair<'_, Rule>, depth: usize, span: Span) -> Option<Expr> {
+    fn run(&mut self, pair: Pair<'_, GrammarRule>, depth: usize, span: Span) -> Option<Expr> {
         let mut operands: Vec<Expr> = Vec::new();
-        let mut operators: Vec<(Rule, Span)> = Vec::new();
+        let mut operators: Vec<(GrammarRule, Span)> = Vec::new();
         let mut nots: Vec<Span> = Vec::new();
         // The operand being read: its primary, then its closing
         // parenthesis, then the `not`s before it wrap it.
@@ -59,14 +59,14 @@ impl Lower<'_> {
         };
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::kw_not => nots.push(self.span_of(&part)),
-                Rule::tok_lparen => open = Some(self.span_of(&part)),
-                Rule::tok_rparen => {
+                GrammarRule::kw_not => nots.push(self.span_of(&part)),
+                GrammarRule::tok_lparen => open = Some(self.span_of(&part)),
+                GrammarRule::tok_rparen => {
                     if let (Some(operand), Some(start)) = (pending.as_mut(), open.take()) {
                         operand.span = start.to(self.span_of(&part));
                     }
                 }
-                Rule::kw_and | Rule::kw_or | Rule::kw_implies => {
+                GrammarRule::kw_and | GrammarRule::kw_or | GrammarRule::kw_implies => {
                     flush(&mut pending, &mut nots, &mut operands);
                     operators.push((part.as_rule(), self.span_of(&part)));
                 }
@@ -93,7 +93,7 @@ impl Lower<'_> {
     fn combine(
         &mut self,
         operands: Vec<Expr>,
-        operators: Vec<(Rule, Span)>,
+        operators: Vec<(GrammarRule, Span)>,
         span: Span,
     ) -> Option<Expr> {
         let mut operands = operands.into_iter();
@@ -108,11 +108,11 @@ impl Lower<'_> {
             let operand = self.next(&mut operands, operator_span, "an operand")?;
             let done = std::mem::replace(&mut current, operand);
             match operator {
-                Rule::kw_and => conjuncts.push(done),
-                Rule::kw_or => {
+                GrammarRule::kw_and => conjuncts.push(done),
+                GrammarRule::kw_or => {
                     disjuncts.push(nary(std::mem::take(&mut conjuncts), done, ExprKind::And))
                 }
-                Rule::kw_implies => {
+                GrammarRule::kw_implies => {
                     let conjunction = nary(std::mem::take(&mut conjuncts), done, ExprKind::And);
                     sides.push(nary(
                         std::mem::take(&mut disjuncts),
@@ -147,10 +147,10 @@ impl Lower<'_> {
     }
 
     /// `x`, `x < 5 mg` or `x in s`.
-    fn test(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+    fn test(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Expr> {
         let at = self.span_of(&pair);
         let mut parts = pair.into_inner();
-        let name = self.read(&mut parts, at, Rule::ident, Self::ident)?;
+        let name = self.read(&mut parts, at, GrammarRule::ident, Self::ident)?;
         // The pair's own span may include blanks skipped before an absent
         // tail; the test spans from its name to its tail.
         let Some(tail) = parts.next() else {
@@ -162,9 +162,9 @@ impl Lower<'_> {
         let tail_span = self.span_of(&tail);
         let span = name.span.to(tail_span);
         let kind = match tail.as_rule() {
-            Rule::comparison => {
+            GrammarRule::comparison => {
                 let mut tail_parts = significant(tail);
-                let op_pair = self.take(&mut tail_parts, Rule::cmp_op, tail_span)?;
+                let op_pair = self.take(&mut tail_parts, GrammarRule::cmp_op, tail_span)?;
                 let op = match op_pair.as_str() {
                     "<" => CmpOp::Lt,
                     "<=" => CmpOp::Le,
@@ -182,12 +182,14 @@ impl Lower<'_> {
                     operand,
                 }
             }
-            Rule::membership => {
+            GrammarRule::membership => {
                 let set_pair = self.next(&mut significant(tail), tail_span, "a set")?;
                 let set_span = self.span_of(&set_pair);
                 let set = match set_pair.as_rule() {
-                    Rule::set_literal => SetExpr::Literal(self.idents(significant(set_pair))?),
-                    Rule::ident => SetExpr::Fact(self.ident(&set_pair)),
+                    GrammarRule::set_literal => {
+                        SetExpr::Literal(self.idents(significant(set_pair))?)
+                    }
+                    GrammarRule::ident => SetExpr::Fact(self.ident(&set_pair)),
                     _ => return self.unexpected(&set_pair, "a set"),
                 };
                 ExprKind::In {
@@ -200,22 +202,24 @@ impl Lower<'_> {
         Some(Expr { kind, span })
     }
 
-    fn operand(&mut self, pair: Pair<'_, Rule>) -> Option<Spanned<Operand>> {
+    fn operand(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Spanned<Operand>> {
         let span = self.span_of(&pair);
         let operand = match pair.as_rule() {
-            Rule::quantity_literal => {
+            GrammarRule::quantity_literal => {
                 let mut parts = pair.into_inner();
-                let number = self.take(&mut parts, Rule::number, span)?;
+                let number = self.take(&mut parts, GrammarRule::number, span)?;
                 let value = self.number(&number);
                 let unit = match parts.next() {
                     None => None,
-                    Some(unit) if unit.as_rule() == Rule::unit => Some(self.spanned_text(&unit)),
+                    Some(unit) if unit.as_rule() == GrammarRule::unit => {
+                        Some(self.spanned_text(&unit))
+                    }
                     Some(other) => return self.unexpected(&other, "a unit"),
                 };
                 Operand::Number { value, unit }
             }
-            Rule::boolean => Operand::Bool(pair.as_str() == "true"),
-            Rule::ident => Operand::Name(self.ident(&pair).node),
+            GrammarRule::boolean => Operand::Bool(pair.as_str() == "true"),
+            GrammarRule::ident => Operand::Name(self.ident(&pair).node),
             _ => return self.unexpected(&pair, "a value"),
         };
         Some(Spanned::new(operand, span))
@@ -224,7 +228,7 @@ impl Lower<'_> {
     /// A number's value. One too large is reported and read as `0`, the
     /// placeholder: its unit is kept, so the comparison is still checked
     /// like the one written, and a file with it never gets a model.
-    fn number(&mut self, pair: &Pair<'_, Rule>) -> f64 {
+    fn number(&mut self, pair: &Pair<'_, GrammarRule>) -> f64 {
         match pair.as_str().parse::<f64>() {
             Ok(value) if value.is_finite() && value.abs() < NUMBER_LIMIT => value,
             _ => {

@@ -23,7 +23,7 @@ use unicode_normalization::UnicodeNormalization as _;
 
 use super::ast::{self, *};
 use super::error;
-use super::parse::Rule;
+use super::parse::GrammarRule;
 use super::trivia::Trivia;
 use crate::diagnostics::Diagnostic;
 use crate::span::{Span, Spanned};
@@ -68,12 +68,12 @@ impl<'t> Lower<'t> {
     }
 
     /// Lowers a whole `file` pair: its items and every diagnostic found.
-    pub(super) fn file(mut self, mut pairs: Pairs<'_, Rule>) -> (File, Vec<Diagnostic>) {
+    pub(super) fn file(mut self, mut pairs: Pairs<'_, GrammarRule>) -> (File, Vec<Diagnostic>) {
         let mut file = File::default();
         match pairs.next() {
-            Some(file_pair) if file_pair.as_rule() == Rule::file => {
+            Some(file_pair) if file_pair.as_rule() == GrammarRule::file => {
                 for pair in file_pair.into_inner() {
-                    if pair.as_rule() == Rule::EOI {
+                    if pair.as_rule() == GrammarRule::EOI {
                         continue;
                     }
                     if let Some(item) = self.item(pair) {
@@ -90,34 +90,35 @@ impl<'t> Lower<'t> {
         (file, self.diagnostics)
     }
 
-    fn item(&mut self, pair: Pair<'_, Rule>) -> Option<Item> {
+    fn item(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Item> {
         Some(match pair.as_rule() {
-            Rule::guideline => Item::Guideline(self.guideline(pair)?),
-            Rule::reference => Item::Reference(self.reference(pair)?),
-            Rule::enum_decl => Item::Enum(self.enum_decl(pair)?),
-            Rule::fact => Item::Fact(self.fact(pair)?),
-            Rule::define => Item::Define(self.define(pair)?),
-            Rule::invariant => Item::Invariant(self.invariant(pair)?),
-            Rule::exclusive => Item::Exclusive(self.exclusive(pair)?),
-            Rule::action => Item::Action(self.action(pair)?),
-            Rule::rule => Item::Rule(self.rule(pair)?),
-            Rule::section => Item::Section(self.section(pair)?),
+            GrammarRule::guideline => Item::Guideline(self.guideline(pair)?),
+            GrammarRule::reference => Item::Reference(self.reference(pair)?),
+            GrammarRule::enum_decl => Item::Enum(self.enum_decl(pair)?),
+            GrammarRule::fact => Item::Fact(self.fact(pair)?),
+            GrammarRule::define => Item::Define(self.define(pair)?),
+            GrammarRule::invariant => Item::Invariant(self.invariant(pair)?),
+            GrammarRule::exclusive => Item::Exclusive(self.exclusive(pair)?),
+            GrammarRule::action => Item::Action(self.action(pair)?),
+            GrammarRule::rule => Item::Rule(self.rule(pair)?),
+            GrammarRule::section => Item::Section(self.section(pair)?),
             _ => return self.unexpected(&pair, "a declaration"),
         })
     }
 
-    fn guideline(&mut self, pair: Pair<'_, Rule>) -> Option<Guideline> {
+    fn guideline(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Guideline> {
         let (span, id, mut inner) = self.named(pair)?;
-        let title = self.read(&mut inner, span, Rule::string, Self::string)?;
+        let title = self.read(&mut inner, span, GrammarRule::string, Self::string)?;
         let mut meta = Vec::new();
         for part in inner {
             match part.as_rule() {
-                Rule::meta => {
+                GrammarRule::meta => {
                     let meta_span = self.span_of(&part);
                     let mut parts = part.into_inner();
-                    let key = self.take(&mut parts, Rule::meta_key, meta_span)?;
+                    let key = self.take(&mut parts, GrammarRule::meta_key, meta_span)?;
                     let key = self.spanned_text(&key);
-                    let value = self.read(&mut parts, meta_span, Rule::string, Self::string)?;
+                    let value =
+                        self.read(&mut parts, meta_span, GrammarRule::string, Self::string)?;
                     meta.push((key, value));
                 }
                 _ => return self.unexpected(&part, "a header entry"),
@@ -131,7 +132,7 @@ impl<'t> Lower<'t> {
         })
     }
 
-    fn reference(&mut self, pair: Pair<'_, Rule>) -> Option<Reference> {
+    fn reference(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Reference> {
         let (span, key, inner) = self.named(pair)?;
         let mut reference = Reference {
             key,
@@ -144,56 +145,57 @@ impl<'t> Lower<'t> {
         for part in inner {
             let part_span = self.span_of(&part);
             match part.as_rule() {
-                Rule::pmid => {
-                    let value = self.take(&mut significant(part), Rule::pmid_value, part_span)?;
+                GrammarRule::pmid => {
+                    let value =
+                        self.take(&mut significant(part), GrammarRule::pmid_value, part_span)?;
                     reference.pmid = Some(self.spanned_text(&value));
                 }
-                Rule::doi => {
+                GrammarRule::doi => {
                     reference.doi = Some(self.read(
                         &mut significant(part),
                         part_span,
-                        Rule::string,
+                        GrammarRule::string,
                         Self::string,
                     )?)
                 }
-                Rule::url => reference.urls.push(self.read(
+                GrammarRule::url => reference.urls.push(self.read(
                     &mut significant(part),
                     part_span,
-                    Rule::string,
+                    GrammarRule::string,
                     Self::string,
                 )?),
-                Rule::string => reference.citation = self.string(&part),
+                GrammarRule::string => reference.citation = self.string(&part),
                 _ => return self.unexpected(&part, "a part of a reference"),
             }
         }
         Some(reference)
     }
 
-    fn enum_decl(&mut self, pair: Pair<'_, Rule>) -> Option<EnumDecl> {
+    fn enum_decl(&mut self, pair: Pair<'_, GrammarRule>) -> Option<EnumDecl> {
         let (span, name, inner) = self.named(pair)?;
         let values = self.idents(inner)?;
         Some(EnumDecl { name, values, span })
     }
 
-    fn fact(&mut self, pair: Pair<'_, Rule>) -> Option<FactDecl> {
+    fn fact(&mut self, pair: Pair<'_, GrammarRule>) -> Option<FactDecl> {
         let (span, name, mut inner) = self.named(pair)?;
         let ty_pair = self.next(&mut inner, span, "a type")?;
         let ty_span = self.span_of(&ty_pair);
         let ty = match ty_pair.as_rule() {
-            Rule::bool_type => TypeExpr::Bool,
-            Rule::number_type => TypeExpr::Number,
-            Rule::quantity_type => TypeExpr::Quantity(self.unit_in(ty_pair)?),
-            Rule::duration_type => TypeExpr::Duration(self.unit_in(ty_pair)?),
-            Rule::set_type => TypeExpr::SetOf(self.read(
+            GrammarRule::bool_type => TypeExpr::Bool,
+            GrammarRule::number_type => TypeExpr::Number,
+            GrammarRule::quantity_type => TypeExpr::Quantity(self.unit_in(ty_pair)?),
+            GrammarRule::duration_type => TypeExpr::Duration(self.unit_in(ty_pair)?),
+            GrammarRule::set_type => TypeExpr::SetOf(self.read(
                 &mut significant(ty_pair),
                 ty_span,
-                Rule::ident,
+                GrammarRule::ident,
                 Self::ident,
             )?),
-            Rule::named_type => TypeExpr::Named(self.read(
+            GrammarRule::named_type => TypeExpr::Named(self.read(
                 &mut ty_pair.into_inner(),
                 ty_span,
-                Rule::ident,
+                GrammarRule::ident,
                 Self::ident,
             )?),
             _ => return self.unexpected(&ty_pair, "a type"),
@@ -207,9 +209,9 @@ impl<'t> Lower<'t> {
         })
     }
 
-    fn define(&mut self, pair: Pair<'_, Rule>) -> Option<Define> {
+    fn define(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Define> {
         let (span, name, mut inner) = self.named(pair)?;
-        let body = self.read(&mut inner, span, Rule::expr, Self::condition)??;
+        let body = self.read(&mut inner, span, GrammarRule::expr, Self::condition)??;
         let description = self.description(inner)?;
         Some(Define {
             name,
@@ -219,10 +221,10 @@ impl<'t> Lower<'t> {
         })
     }
 
-    fn invariant(&mut self, pair: Pair<'_, Rule>) -> Option<Invariant> {
+    fn invariant(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Invariant> {
         let span = self.span_of(&pair);
         let mut inner = significant(pair);
-        let condition = self.read(&mut inner, span, Rule::expr, Self::condition)??;
+        let condition = self.read(&mut inner, span, GrammarRule::expr, Self::condition)??;
         let description = self.description(inner)?;
         Some(Invariant {
             condition,
@@ -231,14 +233,14 @@ impl<'t> Lower<'t> {
         })
     }
 
-    fn exclusive(&mut self, pair: Pair<'_, Rule>) -> Option<Exclusive> {
+    fn exclusive(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Exclusive> {
         let span = self.span_of(&pair);
         let mut actions = Vec::new();
         let mut description = None;
         for part in significant(pair) {
             match part.as_rule() {
-                Rule::ident => actions.push(self.ident(&part)),
-                Rule::string => description = Some(self.string(&part)),
+                GrammarRule::ident => actions.push(self.ident(&part)),
+                GrammarRule::string => description = Some(self.string(&part)),
                 _ => return self.unexpected(&part, "an action or a description"),
             }
         }
@@ -249,17 +251,17 @@ impl<'t> Lower<'t> {
         })
     }
 
-    fn action(&mut self, pair: Pair<'_, Rule>) -> Option<ActionDecl> {
+    fn action(&mut self, pair: Pair<'_, GrammarRule>) -> Option<ActionDecl> {
         let (span, name, inner) = self.named(pair)?;
         let mut label = None;
         let mut clauses = Vec::new();
         for part in inner {
             match part.as_rule() {
-                Rule::string => label = Some(self.string(&part)),
-                Rule::contraindication => {
+                GrammarRule::string => label = Some(self.string(&part)),
+                GrammarRule::contraindication => {
                     clauses.push(self.clause(part, ClauseKind::Contraindication)?)
                 }
-                Rule::caution => clauses.push(self.clause(part, ClauseKind::Caution)?),
+                GrammarRule::caution => clauses.push(self.clause(part, ClauseKind::Caution)?),
                 _ => return self.unexpected(&part, "a label or a clause"),
             }
         }
@@ -271,24 +273,24 @@ impl<'t> Lower<'t> {
         })
     }
 
-    fn clause(&mut self, pair: Pair<'_, Rule>, kind: ClauseKind) -> Option<ActionClause> {
+    fn clause(&mut self, pair: Pair<'_, GrammarRule>, kind: ClauseKind) -> Option<ActionClause> {
         let span = self.span_of(&pair);
         let mut inner = significant(pair);
-        let condition = self.read(&mut inner, span, Rule::expr, Self::condition)??;
+        let condition = self.read(&mut inner, span, GrammarRule::expr, Self::condition)??;
         let mut because = None;
         let mut cite = Vec::new();
         for part in inner {
             let part_span = self.span_of(&part);
             match part.as_rule() {
-                Rule::because => {
+                GrammarRule::because => {
                     because = Some(self.read(
                         &mut significant(part),
                         part_span,
-                        Rule::string,
+                        GrammarRule::string,
                         Self::string,
                     )?);
                 }
-                Rule::cite => cite = self.idents(significant(part))?,
+                GrammarRule::cite => cite = self.idents(significant(part))?,
                 _ => return self.unexpected(&part, "`because` or `cite`"),
             }
         }
@@ -301,7 +303,7 @@ impl<'t> Lower<'t> {
         })
     }
 
-    fn section(&mut self, pair: Pair<'_, Rule>) -> Option<Section> {
+    fn section(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Section> {
         let (span, name, inner) = self.named(pair)?;
         let mut section = Section {
             name,
@@ -313,14 +315,14 @@ impl<'t> Lower<'t> {
         };
         for part in inner {
             match part.as_rule() {
-                Rule::string => section.title = Some(self.string(&part)),
-                Rule::section_modifier => match part.as_str() {
+                GrammarRule::string => section.title = Some(self.string(&part)),
+                GrammarRule::section_modifier => match part.as_str() {
                     "first-match" => section.first_match = true,
                     "complete" => section.complete = true,
                     _ => return self.unexpected(&part, "`first-match` or `complete`"),
                 },
-                Rule::rule => section.items.push(SectionItem::Rule(self.rule(part)?)),
-                Rule::section => section
+                GrammarRule::rule => section.items.push(SectionItem::Rule(self.rule(part)?)),
+                GrammarRule::section => section
                     .items
                     .push(SectionItem::Section(self.section(part)?)),
                 _ => return self.unexpected(&part, "a part of a section"),
@@ -329,7 +331,7 @@ impl<'t> Lower<'t> {
         Some(section)
     }
 
-    fn rule(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Rule> {
+    fn rule(&mut self, pair: Pair<'_, GrammarRule>) -> Option<ast::Rule> {
         let (span, name, inner) = self.named(pair)?;
         let mut rule = ast::Rule {
             name,
@@ -344,30 +346,31 @@ impl<'t> Lower<'t> {
         for part in inner {
             let part_span = self.span_of(&part);
             match part.as_rule() {
-                Rule::string => rule.title = Some(self.string(&part)),
-                Rule::when => {
+                GrammarRule::string => rule.title = Some(self.string(&part)),
+                GrammarRule::when => {
                     rule.when = Some(self.read(
                         &mut significant(part),
                         part_span,
-                        Rule::expr,
+                        GrammarRule::expr,
                         Self::condition,
                     )??)
                 }
-                Rule::then => rule.thens.push(self.then(part)?),
-                Rule::else_escalate => {
+                GrammarRule::then => rule.thens.push(self.then(part)?),
+                GrammarRule::else_escalate => {
                     rule.escalate = Some(self.read(
                         &mut significant(part),
                         part_span,
-                        Rule::string,
+                        GrammarRule::string,
                         Self::string,
                     )?);
                 }
-                Rule::cite => rule.cite = self.idents(significant(part))?,
-                Rule::expect => {
+                GrammarRule::cite => rule.cite = self.idents(significant(part))?,
+                GrammarRule::expect => {
                     let mut parts = significant(part);
-                    let lint = self.take(&mut parts, Rule::lint_name, part_span)?;
+                    let lint = self.take(&mut parts, GrammarRule::lint_name, part_span)?;
                     let lint = self.spanned_text(&lint);
-                    let reason = self.read(&mut parts, part_span, Rule::string, Self::string)?;
+                    let reason =
+                        self.read(&mut parts, part_span, GrammarRule::string, Self::string)?;
                     rule.expects.push(Expect {
                         lint,
                         reason,
@@ -380,10 +383,10 @@ impl<'t> Lower<'t> {
         Some(rule)
     }
 
-    fn then(&mut self, pair: Pair<'_, Rule>) -> Option<Then> {
+    fn then(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Then> {
         let span = self.span_of(&pair);
         let mut parts = significant(pair);
-        let outcome_pair = self.take(&mut parts, Rule::outcome, span)?;
+        let outcome_pair = self.take(&mut parts, GrammarRule::outcome, span)?;
         let outcome = match outcome_pair.as_str() {
             "recommend" => Outcome::Recommend,
             "avoid" => Outcome::Avoid,
@@ -401,27 +404,31 @@ impl<'t> Lower<'t> {
     /// significant pairs after the name.
     fn named<'i>(
         &mut self,
-        pair: Pair<'i, Rule>,
-    ) -> Option<(Span, Ident, impl Iterator<Item = Pair<'i, Rule>> + use<'i>)> {
+        pair: Pair<'i, GrammarRule>,
+    ) -> Option<(
+        Span,
+        Ident,
+        impl Iterator<Item = Pair<'i, GrammarRule>> + use<'i>,
+    )> {
         let span = self.span_of(&pair);
         let mut inner = significant(pair);
-        let name = self.read(&mut inner, span, Rule::ident, Self::ident)?;
+        let name = self.read(&mut inner, span, GrammarRule::ident, Self::ident)?;
         Some((span, name, inner))
     }
 
     /// The span of `pair` in the whole file, ending where its code ends.
-    fn span_of(&self, pair: &Pair<'_, Rule>) -> Span {
+    fn span_of(&self, pair: &Pair<'_, GrammarRule>) -> Span {
         let start = self.base + pair.as_span().start();
         Span::new(start, start + self.trivia.code_len(pair.as_str(), start))
     }
 
-    fn spanned_text(&self, pair: &Pair<'_, Rule>) -> Spanned<String> {
+    fn spanned_text(&self, pair: &Pair<'_, GrammarRule>) -> Spanned<String> {
         Spanned::new(pair.as_str().to_owned(), self.span_of(pair))
     }
 
     /// Reports a pair the grammar produced where lowering expected
     /// `expected`; `None` for the caller to pass up.
-    fn unexpected<T>(&mut self, pair: &Pair<'_, Rule>, expected: &str) -> Option<T> {
+    fn unexpected<T>(&mut self, pair: &Pair<'_, GrammarRule>, expected: &str) -> Option<T> {
         let span = self.span_of(pair);
         self.diagnostics
             .push(error::internal(span, expected, Some(pair.as_rule())));
@@ -446,10 +453,10 @@ impl<'t> Lower<'t> {
     /// The next inner pair, which must be of `grammar_rule`.
     fn take<'i>(
         &mut self,
-        pairs: &mut impl Iterator<Item = Pair<'i, Rule>>,
-        grammar_rule: Rule,
+        pairs: &mut impl Iterator<Item = Pair<'i, GrammarRule>>,
+        grammar_rule: GrammarRule,
         at: Span,
-    ) -> Option<Pair<'i, Rule>> {
+    ) -> Option<Pair<'i, GrammarRule>> {
         let expected = format!("`{grammar_rule:?}`");
         let pair = self.next(pairs, at, &expected)?;
         if pair.as_rule() == grammar_rule {
@@ -463,24 +470,24 @@ impl<'t> Lower<'t> {
     /// `read` (e.g. [`Lower::ident`]).
     fn read<'i, T>(
         &mut self,
-        pairs: &mut impl Iterator<Item = Pair<'i, Rule>>,
+        pairs: &mut impl Iterator<Item = Pair<'i, GrammarRule>>,
         at: Span,
-        grammar_rule: Rule,
-        read: impl FnOnce(&mut Self, &Pair<'i, Rule>) -> T,
+        grammar_rule: GrammarRule,
+        read: impl FnOnce(&mut Self, &Pair<'i, GrammarRule>) -> T,
     ) -> Option<T> {
         let pair = self.take(pairs, grammar_rule, at)?;
         Some(read(self, &pair))
     }
 
     /// A condition at the top of a declaration or clause.
-    fn condition(&mut self, pair: &Pair<'_, Rule>) -> Option<Expr> {
+    fn condition(&mut self, pair: &Pair<'_, GrammarRule>) -> Option<Expr> {
         self.expr(pair.clone(), 0)
     }
 
     /// The unit of `quantity UNIT` or `duration UNIT`.
-    fn unit_in(&mut self, pair: Pair<'_, Rule>) -> Option<Spanned<String>> {
+    fn unit_in(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Spanned<String>> {
         let span = self.span_of(&pair);
-        let unit = self.take(&mut significant(pair), Rule::unit, span)?;
+        let unit = self.take(&mut significant(pair), GrammarRule::unit, span)?;
         Some(self.spanned_text(&unit))
     }
 
@@ -488,12 +495,12 @@ impl<'t> Lower<'t> {
     /// string.
     fn description<'i>(
         &mut self,
-        mut rest: impl Iterator<Item = Pair<'i, Rule>>,
+        mut rest: impl Iterator<Item = Pair<'i, GrammarRule>>,
     ) -> Option<Option<StrLit>> {
         let Some(pair) = rest.next() else {
             return Some(None);
         };
-        if pair.as_rule() != Rule::string {
+        if pair.as_rule() != GrammarRule::string {
             return self.unexpected(&pair, "a description");
         }
         let description = self.string(&pair);
@@ -504,10 +511,13 @@ impl<'t> Lower<'t> {
     }
 
     /// Every remaining pair as a name.
-    fn idents<'i>(&mut self, pairs: impl Iterator<Item = Pair<'i, Rule>>) -> Option<Vec<Ident>> {
+    fn idents<'i>(
+        &mut self,
+        pairs: impl Iterator<Item = Pair<'i, GrammarRule>>,
+    ) -> Option<Vec<Ident>> {
         let mut names = Vec::new();
         for pair in pairs {
-            if pair.as_rule() != Rule::ident {
+            if pair.as_rule() != GrammarRule::ident {
                 return self.unexpected(&pair, "a name");
             }
             names.push(self.ident(&pair));
@@ -520,7 +530,7 @@ impl<'t> Lower<'t> {
     /// reported here, while lowering, because excluding them in the grammar
     /// would slow every identifier down. A reserved word stays the name it
     /// was written as, so its uses still resolve.
-    fn ident(&mut self, pair: &Pair<'_, Rule>) -> Ident {
+    fn ident(&mut self, pair: &Pair<'_, GrammarRule>) -> Ident {
         let text = pair.as_str();
         let span = self.span_of(pair);
         if RESERVED.contains(&text) {
@@ -533,7 +543,7 @@ impl<'t> Lower<'t> {
     }
 
     /// A string literal, its escapes decoded.
-    fn string(&mut self, pair: &Pair<'_, Rule>) -> StrLit {
+    fn string(&mut self, pair: &Pair<'_, GrammarRule>) -> StrLit {
         let raw = pair.as_str();
         let body = raw
             .strip_prefix('"')
@@ -544,7 +554,7 @@ impl<'t> Lower<'t> {
 }
 
 /// Inner pairs without the punctuation and keyword tokens.
-fn significant<'i>(pair: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
+fn significant<'i>(pair: Pair<'i, GrammarRule>) -> impl Iterator<Item = Pair<'i, GrammarRule>> {
     pair.into_inner()
         .filter(|p| error::token_word(p.as_rule()).is_none())
 }

@@ -1,5 +1,6 @@
-//! `--explain`: the proof tree of a condition for one patient, each node
-//! with its three-valued result and its source span, down to the facts.
+//! The proof tree of a condition for one patient (what `--explain` shows),
+//! each node with its three-valued result and its source span, down to the
+//! facts. The report layer (`report::explain`) names and renders these trees.
 
 use super::Tri;
 use super::interp::Run;
@@ -37,7 +38,7 @@ pub enum Target {
 }
 
 /// The proof tree of a condition, pre-order.
-pub fn explain(program: &Program<'_>, patient: &Patient, target: Target) -> Vec<Step> {
+pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> Vec<Step> {
     let root = match target {
         Target::Rule(rule) => program.rules.get(rule).map(|c| c.root),
         Target::Contraindication(action, clause) => program
