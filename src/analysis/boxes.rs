@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use batsat::Lit;
 
 use super::encode::{Encoding, Shape};
+use super::parallel::map_indices;
 use crate::id_vec::IdVec;
 use crate::sema::{CmpOp, Condition, ConditionKind, Member, Model, RuleId, SectionId};
 
@@ -131,20 +132,23 @@ impl Boxes {
     /// Whether each rule of a first-match section fires somewhere: its box
     /// minus the boxes of the rules before it that meet it.
     fn decide_section(&mut self, rules: &[(RuleId, &Cuboid)], fire: &IdVec<RuleId, Lit>) {
-        for (position, (rule, cuboid)) in rules.iter().enumerate() {
-            let Some(literal) = fire.get(*rule) else {
-                continue;
-            };
+        let answers = map_indices(rules.len(), |position| {
+            let (_, cuboid) = rules.get(position)?;
             let earlier: Vec<&Cuboid> = rules
                 .iter()
                 .take(position)
                 .map(|(_, c)| *c)
-                .filter(|c| self.meet(c, cuboid).is_some())
+                .filter(|c| self.meets(c, cuboid))
                 .collect();
             let mut left = self.budget;
-            let answer = match self.normal((*cuboid).clone()) {
+            Some(match self.normal((*cuboid).clone()) {
                 Some(region) => self.uncovered(region, &earlier, &mut left),
                 None => Answer::Never,
+            })
+        });
+        for ((rule, _), answer) in rules.iter().zip(answers) {
+            let (Some(literal), Some(answer)) = (fire.get(*rule), answer) else {
+                continue;
             };
             if answer == Answer::Undecided {
                 self.undecided_rules.push(*rule);
@@ -286,11 +290,7 @@ impl Boxes {
     fn intersect(&self, a: &Cuboid, b: &Cuboid) -> Cuboid {
         a.iter()
             .zip(b)
-            .map(|pair| match pair {
-                (Side::Cells(a0, a1), Side::Cells(b0, b1)) => Side::Cells(*a0.max(b0), *a1.min(b1)),
-                (Side::Values(a), Side::Values(b)) => Side::Values(a & b),
-                _ => Side::Values(0),
-            })
+            .map(|(a, b)| intersect_side(*a, *b))
             .collect()
     }
 
@@ -298,29 +298,17 @@ impl Boxes {
     /// `None` when it is empty.
     fn normal(&self, mut cuboid: Cuboid) -> Option<Cuboid> {
         for (side, shape) in cuboid.iter_mut().zip(&self.shapes) {
-            match (side, shape) {
-                (Side::Cells(low, high), Shape::Cells { empty, .. }) => {
-                    if empty.contains(low) {
-                        *low += 1;
-                    }
-                    if *high > 0 && empty.contains(high) {
-                        *high -= 1;
-                    }
-                    if low > high {
-                        return None;
-                    }
-                }
-                (Side::Values(0), _) => return None,
-                (Side::Values(_), _) => {}
-                (Side::Cells(..), _) => return None,
-            }
+            *side = normal_side(*side, shape)?;
         }
         Some(cuboid)
     }
 
-    /// The non-empty intersection of two boxes.
-    fn meet(&self, a: &Cuboid, b: &Cuboid) -> Option<Cuboid> {
-        self.normal(self.intersect(a, b))
+    /// Whether two boxes share a point (`meet`, without building it).
+    fn meets(&self, a: &Cuboid, b: &Cuboid) -> bool {
+        a.iter()
+            .zip(b)
+            .zip(&self.shapes)
+            .all(|((a, b), shape)| normal_side(intersect_side(*a, *b), shape).is_some())
     }
 
     /// A point of `region` (normalised) outside every box of `cover`, by
@@ -333,11 +321,7 @@ impl Boxes {
                 return Answer::Undecided;
             }
             *budget -= 1;
-            while next < cover.len()
-                && cover
-                    .get(next)
-                    .is_none_or(|b| self.meet(b, &region).is_none())
-            {
+            while next < cover.len() && cover.get(next).is_none_or(|b| !self.meets(b, &region)) {
                 next += 1;
             }
             let Some(taken) = cover.get(next) else {
@@ -373,10 +357,16 @@ impl Boxes {
                         pieces.push(piece);
                     }
                 }
-                rest = match self.meet(&rest, &single_side(&rest, fact, *side)) {
-                    Some(inside) => inside,
-                    None => break,
+                // The rest of the region lies inside `taken` on this fact.
+                let shape = self.shapes.get(fact);
+                let Some(inside) =
+                    shape.and_then(|s| normal_side(intersect_side(current, *side), s))
+                else {
+                    break;
                 };
+                if let Some(slot) = rest.get_mut(fact) {
+                    *slot = inside;
+                }
             }
             // The first piece is searched first.
             stack.extend(pieces.into_iter().rev().map(|piece| (piece, next + 1)));
@@ -404,30 +394,36 @@ impl Boxes {
             Answer::Never => Some(None),
             Answer::Undecided => None,
         };
-        match rest.as_slice() {
-            [one] => {
-                if let Some(answer) = self.fires.get(one) {
-                    return decided(answer);
-                }
-                self.gaps.get(&!*one).and_then(decided)
+        if let [one] = rest.as_slice() {
+            if let Some(answer) = self.fires.get(one) {
+                return decided(answer);
             }
-            [a, b] => {
-                let (a, b) = (self.conditions.get(a)?, self.conditions.get(b)?);
-                Some(self.meet(a, b).map(|both| point(&both)))
+            if let Some(answer) = self.gaps.get(&!*one) {
+                return decided(answer);
             }
-            _ => None,
         }
+        self.conjunction(&rest).as_ref().and_then(decided)
     }
-}
 
-/// The box that is `side` on `fact` and everything elsewhere, shaped as
-/// `like` (only the one side matters to an intersection with `like`).
-fn single_side(like: &Cuboid, fact: usize, side: Side) -> Cuboid {
-    let mut out = like.clone();
-    if let Some(slot) = out.get_mut(fact) {
-        *slot = side;
+    /// Whether box conditions (some negated) can hold together: the
+    /// positive ones' boxes met, minus the negated ones'. `None` when some
+    /// literal is not a box condition.
+    fn conjunction(&self, literals: &[Lit]) -> Option<Answer> {
+        let mut region = self.everything();
+        let mut cover: Vec<&Cuboid> = Vec::new();
+        for literal in literals {
+            if let Some(cuboid) = self.conditions.get(literal) {
+                region = self.intersect(&region, cuboid);
+            } else {
+                cover.push(self.conditions.get(&!*literal)?);
+            }
+        }
+        let Some(region) = self.normal(region) else {
+            return Some(Answer::Never);
+        };
+        let mut left = self.budget;
+        Some(self.uncovered(region, &cover, &mut left))
     }
-    out
 }
 
 /// The lowest corner of a normalised box.
@@ -457,5 +453,31 @@ fn negate(op: CmpOp) -> CmpOp {
         CmpOp::Ge => CmpOp::Lt,
         CmpOp::Eq => CmpOp::Ne,
         CmpOp::Ne => CmpOp::Eq,
+    }
+}
+
+fn intersect_side(a: Side, b: Side) -> Side {
+    match (a, b) {
+        (Side::Cells(a0, a1), Side::Cells(b0, b1)) => Side::Cells(a0.max(b0), a1.min(b1)),
+        (Side::Values(a), Side::Values(b)) => Side::Values(a & b),
+        _ => Side::Values(0),
+    }
+}
+
+/// One side with its range's ends moved off cells that hold no number;
+/// `None` when it is empty.
+fn normal_side(side: Side, shape: &Shape) -> Option<Side> {
+    match (side, shape) {
+        (Side::Cells(mut low, mut high), Shape::Cells { empty, .. }) => {
+            if empty.contains(&low) {
+                low += 1;
+            }
+            if high > 0 && empty.contains(&high) {
+                high -= 1;
+            }
+            (low <= high).then_some(Side::Cells(low, high))
+        }
+        (Side::Values(0), _) | (Side::Cells(..), _) => None,
+        (Side::Values(mask), _) => Some(Side::Values(mask)),
     }
 }

@@ -3,6 +3,8 @@
 //! decided, and reporting what it could not decide within its budget as
 //! not analysed (W0409), so that no rule passes unchecked in silence.
 
+use std::sync::Arc;
+
 use batsat::Lit;
 
 use super::boxes::Boxes;
@@ -18,7 +20,7 @@ impl Analysis<'_> {
         if budget == 0 {
             return;
         }
-        self.boxes = Some(Boxes::build(
+        self.boxes = Some(Arc::new(Boxes::build(
             self.model,
             &self.encoding,
             &self.condition,
@@ -26,7 +28,7 @@ impl Analysis<'_> {
             &self.section_applies,
             self.plausible,
             budget,
-        ));
+        )));
     }
 
     /// The box answer to a question, when the boxes decided it: a point

@@ -61,6 +61,7 @@ enum Definition {
 }
 
 /// The facts of a model as SAT variables, conditions as Tseitin gates.
+#[derive(Clone)]
 pub struct Encoding {
     truth: Lit,
     facts: Vec<FactVars>,

@@ -39,8 +39,11 @@ pub enum FindingKind {
     ShadowedRule {
         /// The rule.
         rule: RuleId,
-        /// The earlier rules that can take its patients.
+        /// Earlier rules that fire first for some of its patients (a few:
+        /// the one for the example patient first found).
         shadowers: Vec<Shadower>,
+        /// Whether still other earlier rules take some of its patients.
+        more: bool,
     },
     /// W0403: an alternative contraindicated or avoided whenever its rule
     /// fires.
@@ -316,7 +319,7 @@ impl FindingKind {
                     let label = if shadower.fires_for_witness {
                         "fires first for the example patient"
                     } else {
-                        "fires first for some of its patients"
+                        "fires first for other patients of it"
                     };
                     (shadower.rule, label)
                 })
@@ -362,6 +365,10 @@ impl Finding {
                 diagnostic = diagnostic.secondary(rule.name_span, label);
             }
         }
+        if let FindingKind::ShadowedRule { more: true, .. } = self.kind {
+            diagnostic = diagnostic
+                .note("still other earlier rules take some of its patients: the labels show a few");
+        }
         if let Some(patient) = &self.witness {
             diagnostic = diagnostic.note(format!(
                 "example patient (a facts file for `gdl run`): {}",
@@ -405,6 +412,7 @@ mod tests {
             FindingKind::ShadowedRule {
                 rule,
                 shadowers: Vec::new(),
+                more: false,
             },
             FindingKind::AlwaysWithheld { rule, action },
             FindingKind::UnreachableAlternative { rule, action },

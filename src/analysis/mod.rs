@@ -21,8 +21,11 @@ mod exclusive;
 mod finding;
 mod firing;
 mod gaps;
+mod parallel;
 mod redundant;
 mod unreachable;
+
+use std::sync::Arc;
 
 use batsat::Lit;
 
@@ -51,7 +54,8 @@ fn lints<'m>() -> [fn(&mut Analysis<'m>); 6] {
 /// being blocked; each question is a SAT call on its own cone.
 struct Analysis<'m> {
     model: &'m Model,
-    program: Program<'m>,
+    /// Shared with worker threads (`parallel`).
+    program: Arc<Program<'m>>,
     encoding: Encoding,
     /// All invariants hold (assumed in every question about real patients).
     plausible: Lit,
@@ -68,7 +72,7 @@ struct Analysis<'m> {
     contraindicated: IdVec<ActionId, Lit>,
     findings: Vec<Finding>,
     /// First-match questions decided by interval boxes (`boxes`).
-    boxes: Option<boxes::Boxes>,
+    boxes: Option<Arc<boxes::Boxes>>,
 }
 
 // What `IdVec::at` gives in release for a rule, section or action id that
@@ -120,7 +124,7 @@ pub fn findings_within(model: &Model, budget: u64) -> Vec<Finding> {
         .collect();
     let mut analysis = Analysis {
         model,
-        program: Program::new(model),
+        program: Arc::new(Program::new(model)),
         plausible,
         fire: condition.clone(),
         condition,
@@ -159,6 +163,25 @@ impl Analysis<'_> {
             return answer.map(|point| self.encoding.patient_at(&point));
         }
         self.sat(assumptions).then(|| self.encoding.patient())
+    }
+
+    /// A copy for a worker thread: its own SAT encoding (a question
+    /// changes only the encoding's last model), the rest shared or small,
+    /// and no findings yet.
+    fn worker(&self) -> Self {
+        Analysis {
+            model: self.model,
+            program: Arc::clone(&self.program),
+            encoding: self.encoding.clone(),
+            plausible: self.plausible,
+            condition: self.condition.clone(),
+            fire: self.fire.clone(),
+            section_applies: self.section_applies.clone(),
+            blocked: self.blocked.clone(),
+            contraindicated: self.contraindicated.clone(),
+            findings: Vec::new(),
+            boxes: self.boxes.clone(),
+        }
     }
 
     fn evaluate(&self, patient: &Patient) -> Evaluation {

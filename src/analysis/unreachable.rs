@@ -2,69 +2,116 @@
 //! condition) and rules shadowed in first-match sections (W0402: earlier
 //! rules take every patient the rule applies to).
 
+use super::parallel::map_indices_with;
 use super::{Analysis, Finding, FindingKind, Shadower, rules_in};
-use crate::eval::RuleStatus;
+use crate::eval::{Evaluation, RuleStatus};
 use crate::sema::{Model, RuleId};
 
 impl Analysis<'_> {
+    /// Every rule's question, on every core: each rule is asked on its
+    /// own (its questions add nothing to the encoding), so the findings
+    /// are those of asking them one after another.
     pub(super) fn unreachable_and_shadowed(&mut self) {
-        for rule in self.model.rules.ids() {
-            let index = rule;
-            if self.rule_undecided(index) {
-                continue;
-            }
-            let own = vec![*self.condition.at(index), self.plausible];
-            if !self.sat(&own) {
-                // No plausible patient satisfies the condition. When some
-                // implausible one does, it is the witness: the interpreter
-                // stops at the invariant it violates.
-                let witness = self
-                    .witness(&[*self.condition.at(index)])
-                    .filter(|p| *self.evaluate(p).rules.at(index) == RuleStatus::NotReached);
-                self.findings.push(Finding {
-                    kind: FindingKind::UnreachableRule {
-                        rule,
-                        only_implausible: witness.is_some(),
-                    },
-                    witness,
-                });
-                continue;
-            }
-            if self.sat(&self.fires(index)) {
-                continue;
-            }
-            let Some(patient) = self.witness(&own) else {
-                continue;
-            };
-            let evaluation = self.evaluate(&patient);
-            if *evaluation.rules.at(index) != RuleStatus::Shadowed {
-                continue;
-            }
-            let peers = first_match_peers(self.model, rule);
-            let mut shadowers = Vec::new();
-            let earlier_rules = self
-                .model
-                .rules
-                .ids()
-                .take_while(|&earlier| earlier < index);
-            for earlier in earlier_rules.filter(|earlier| peers.contains(earlier)) {
-                if !self.sat(&[
-                    *self.condition.at(earlier),
-                    *self.condition.at(index),
-                    self.plausible,
-                ]) {
-                    continue;
-                }
-                shadowers.push(Shadower {
-                    rule: earlier,
-                    fires_for_witness: *evaluation.rules.at(earlier) == RuleStatus::Fired,
-                });
-            }
-            self.findings.push(Finding {
-                kind: FindingKind::ShadowedRule { rule, shadowers },
-                witness: Some(patient),
+        let rules: Vec<RuleId> = self.model.rules.ids().collect();
+        let found = map_indices_with(
+            rules.len(),
+            || self.worker(),
+            |worker, index| {
+                let rule = *rules.get(index)?;
+                worker.unreachable_or_shadowed(rule)
+            },
+        );
+        self.findings.extend(found.into_iter().flatten());
+    }
+
+    /// Whether the rule can never fire (W0401), or is shadowed (W0402).
+    fn unreachable_or_shadowed(&mut self, rule: RuleId) -> Option<Finding> {
+        let index = rule;
+        if self.rule_undecided(index) {
+            return None;
+        }
+        let own = vec![*self.condition.at(index), self.plausible];
+        if !self.sat(&own) {
+            // No plausible patient satisfies the condition. When some
+            // implausible one does, it is the witness: the interpreter
+            // stops at the invariant it violates.
+            let witness = self
+                .witness(&[*self.condition.at(index)])
+                .filter(|p| *self.evaluate(p).rules.at(index) == RuleStatus::NotReached);
+            return Some(Finding {
+                kind: FindingKind::UnreachableRule {
+                    rule,
+                    only_implausible: witness.is_some(),
+                },
+                witness,
             });
         }
+        if self.sat(&self.fires(index)) {
+            return None;
+        }
+        let patient = self.witness(&own)?;
+        let evaluation = self.evaluate(&patient);
+        if *evaluation.rules.at(index) != RuleStatus::Shadowed {
+            return None;
+        }
+        let (shadowers, more) = self.takers(rule, &evaluation);
+        Some(Finding {
+            kind: FindingKind::ShadowedRule {
+                rule,
+                shadowers,
+                more,
+            },
+            witness: Some(patient),
+        })
+    }
+}
+
+/// How many of the earlier rules that take a shadowed rule's patients a
+/// finding names: enough to show where its patients go, few enough that a
+/// table of thousands of rows does not print thousands of labels each.
+const TAKERS_SHOWN: usize = 3;
+
+impl Analysis<'_> {
+    /// Earlier rules that fire first for some patients of a shadowed rule:
+    /// the one that fires for the example patient (`evaluation`), then one
+    /// for a patient of the rule that none found so far applies to, and so
+    /// on up to [`TAKERS_SHOWN`]; and whether there are more. Each is
+    /// confirmed by the interpreter on its patient.
+    fn takers(&mut self, rule: RuleId, evaluation: &Evaluation) -> (Vec<Shadower>, bool) {
+        let peers = first_match_peers(self.model, rule);
+        let fired_before = |evaluation: &Evaluation| {
+            peers
+                .iter()
+                .copied()
+                .find(|peer| *peer < rule && *evaluation.rules.at(*peer) == RuleStatus::Fired)
+        };
+        let mut takers: Vec<Shadower> = fired_before(evaluation)
+            .map(|taker| Shadower {
+                rule: taker,
+                fires_for_witness: true,
+            })
+            .into_iter()
+            .collect();
+        let mut question = vec![*self.condition.at(rule), self.plausible];
+        loop {
+            question.extend(takers.last().map(|t| !*self.condition.at(t.rule)));
+            let Some(patient) = self.witness(&question) else {
+                break;
+            };
+            let Some(taker) = fired_before(&self.evaluate(&patient)) else {
+                break;
+            };
+            if takers.len() == TAKERS_SHOWN {
+                takers.sort_by_key(|t| t.rule);
+                return (takers, true);
+            }
+            takers.push(Shadower {
+                rule: taker,
+                fires_for_witness: false,
+            });
+        }
+        takers.sort_by_key(|t| t.rule);
+        (takers, false)
     }
 }
 
@@ -141,7 +188,12 @@ mod tests {
                rule w2 {{ when not x then recommend a cite R }}\n\
                rule narrow {{ when y then recommend b cite R }}\n}}\n"
         );
-        let [FindingKind::ShadowedRule { rule, shadowers }] = &kinds(&text)[..] else {
+        let [
+            FindingKind::ShadowedRule {
+                rule, shadowers, ..
+            },
+        ] = &kinds(&text)[..]
+        else {
             panic!("{:?}", kinds(&text));
         };
         assert_eq!(*rule, RuleId(2));
@@ -151,5 +203,49 @@ mod tests {
         assert_eq!(rules, [RuleId(0), RuleId(1)]);
         let firing: Vec<&Shadower> = shadowers.iter().filter(|s| s.fires_for_witness).collect();
         assert_eq!(firing.len(), 1, "{shadowers:?}");
+    }
+
+    /// An earlier rule that overlaps the shadowed one only where a rule
+    /// before it already fires is not named: it takes none of its patients.
+    #[test]
+    fn a_shadowed_rule_names_only_rules_that_take_its_patients() {
+        let text = format!(
+            "{HEAD}action a\naction b\nsection s first-match {{\n\
+               rule wide {{ when x then recommend a cite R }}\n\
+               rule overlap {{ when y then recommend a cite R }}\n\
+               rule narrow {{ when x and y then recommend b cite R }}\n}}\n"
+        );
+        let found = kinds(&text);
+        let Some(FindingKind::ShadowedRule {
+            shadowers, more, ..
+        }) = found.last()
+        else {
+            panic!("{found:?}");
+        };
+        let rules: Vec<RuleId> = shadowers.iter().map(|s| s.rule).collect();
+        assert_eq!((rules, *more), (vec![RuleId(0)], false));
+    }
+
+    #[test]
+    fn a_rule_shadowed_by_many_names_a_few_and_says_there_are_more() {
+        let text = format!(
+            "{HEAD}fact z: bool\naction a\nsection s first-match {{\n\
+               rule r1 {{ when x and y then recommend a cite R }}\n\
+               rule r2 {{ when x and not y then recommend a cite R }}\n\
+               rule r3 {{ when not x and y then recommend a cite R }}\n\
+               rule r4 {{ when not x and not y then recommend a cite R }}\n\
+               rule last {{ when z then recommend a cite R }}\n}}\n"
+        );
+        let found = kinds(&text);
+        let Some(FindingKind::ShadowedRule {
+            shadowers, more, ..
+        }) = found
+            .iter()
+            .find(|k| matches!(k, FindingKind::ShadowedRule { .. }))
+        else {
+            panic!("{found:?}");
+        };
+        assert_eq!((shadowers.len(), *more), (super::TAKERS_SHOWN, true));
+        assert_eq!(shadowers.iter().filter(|s| s.fires_for_witness).count(), 1);
     }
 }

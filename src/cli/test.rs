@@ -169,7 +169,7 @@ fn run_file(file: &Path, args: &TestArgs) -> FileRun {
         }
     };
     let (text, not_text) = read::decode(&bytes);
-    run.source.text = text;
+    run.source = SourceFile::new(run.source.name.clone(), text);
     if let Some(diagnostic) = not_text {
         run.unusable = unusable(
             "not UTF-8 text".to_owned(),
@@ -178,7 +178,7 @@ fn run_file(file: &Path, args: &TestArgs) -> FileRun {
         );
         return run;
     }
-    let text = run.source.text.as_str();
+    let text = run.source.text();
     let cases = match read::parse(text) {
         Ok(cases) => cases,
         Err(diagnostic) => {

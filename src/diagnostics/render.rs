@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use codespan_reporting::files::{Files, SimpleFile};
+use codespan_reporting::files::line_starts;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
     SourceCode, SourceSpan, SpanContents,
@@ -23,27 +23,51 @@ use super::{Diagnostic, Severity};
 pub struct SourceFile {
     /// Path as given by the user.
     pub name: String,
-    /// Full text.
-    pub text: String,
+    /// Full text (private: the line index is built from it).
+    text: String,
+    /// Where each line starts (codespan-reporting's line index), found
+    /// once: a file with thousands of diagnostics asks for thousands of
+    /// locations.
+    line_starts: Vec<usize>,
+    /// Whether some line is longer than [`LINE_CHARS`] (then excerpts are
+    /// cut, [`Shown`]).
+    long_lines: bool,
 }
 
 impl SourceFile {
     /// A named source.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text: String = text.into();
+        // Bytes bound chars from above: most lines need no count.
+        let long_lines = text
+            .split_inclusive('\n')
+            .any(|line| line.len() > LINE_CHARS && line.chars().nth(LINE_CHARS).is_some());
         SourceFile {
             name: name.into(),
-            text: text.into(),
+            line_starts: line_starts(&text).collect(),
+            long_lines,
+            text,
         }
+    }
+
+    /// The full text.
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// 1-based line and column of a byte offset (column counted in chars).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let file = SimpleFile::new(self.name.as_str(), self.text.as_str());
         let offset = clamp_to_char_boundary(&self.text, offset);
-        match file.location((), offset) {
-            Ok(location) => (location.line_number, location.column_number),
-            Err(_) => (1, 1),
-        }
+        let line = self
+            .line_starts
+            .partition_point(|start| *start <= offset)
+            .saturating_sub(1);
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |t| t.chars().count());
+        (line + 1, column + 1)
     }
 }
 
@@ -95,7 +119,12 @@ pub fn human(diagnostic: &Diagnostic, source: &SourceFile, style: HumanStyle) ->
         source: Excerpt {
             name: source.name.clone(),
             original: &source.text,
-            shown: Shown::cut(&source.text, &points),
+            line_starts: &source.line_starts,
+            shown: if source.long_lines {
+                Shown::cut(&source.text, &points)
+            } else {
+                None
+            },
         },
     };
     let mut out = String::new();
@@ -104,6 +133,11 @@ pub fn human(diagnostic: &Diagnostic, source: &SourceFile, style: HumanStyle) ->
     }
     out
 }
+
+/// Labels at most this many lines apart share one excerpt (a small rule
+/// and the one it is about read best together); farther apart, each has
+/// its own.
+const MERGE_GAP: usize = 8;
 
 /// Longest source line shown whole, in chars: a guideline's long
 /// reference line is shown as it is, a facts file of one line is not.
@@ -148,6 +182,8 @@ pub(crate) fn clip_message(message: &str) -> std::borrow::Cow<'_, str> {
 struct Excerpt<'a> {
     name: String,
     original: &'a str,
+    /// The original's line index ([`SourceFile`]'s).
+    line_starts: &'a [usize],
     shown: Option<Shown>,
 }
 
@@ -275,8 +311,7 @@ impl SourceCode for Excerpt<'_> {
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let (inner, at) = match &self.shown {
             None => (
-                self.original
-                    .read_span(span, context_lines_before, context_lines_after)?,
+                self.context(span, context_lines_before, context_lines_after)?,
                 span.offset(),
             ),
             Some(shown) => (
@@ -308,15 +343,81 @@ impl SourceCode for Excerpt<'_> {
     }
 }
 
-/// `contents` with a file name and `column`.
+impl Excerpt<'_> {
+    /// What miette's own `read_span` on the original gives (the lines
+    /// around a span), found with the line index instead of by reading
+    /// the file from its start: a file with thousands of diagnostics would
+    /// be read thousands of times.
+    fn context(
+        &self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'_> + '_>, MietteError> {
+        let text = self.original.as_bytes();
+        let start = span.offset();
+        // Empty spans (rare, and read by miette with quirks of their own)
+        // and spans past the end are left to miette.
+        let Some(mut last) = (start.checked_add(span.len()))
+            .filter(|end| *end <= text.len())
+            .and_then(|end| end.checked_sub(1))
+            .filter(|_| !span.is_empty())
+        else {
+            return self.original.read_span(span, before, after);
+        };
+        // miette reads a CRLF as one line break.
+        if text.get(last..last + 2) == Some(b"\r\n") {
+            last += 1;
+        }
+        let line_of = |at: usize| {
+            self.line_starts
+                .partition_point(|s| *s <= at)
+                .saturating_sub(1)
+        };
+        let line_start = |line: usize| self.line_starts.get(line).copied().unwrap_or(text.len());
+        let first_line = line_of(start);
+        // A span that ends on a line break reaches into the next line.
+        let last_line = line_of(last) + usize::from(text.get(last) == Some(&b'\n'));
+        let (from, line) = if before == 0 {
+            (start, first_line)
+        } else {
+            let line = first_line.saturating_sub(before);
+            (line_start(line), line)
+        };
+        let to = if after == 0 {
+            last + 1
+        } else {
+            line_start(last_line + after + 1).min(text.len())
+        };
+        let data = text.get(from..to).ok_or(MietteError::OutOfBounds)?;
+        let column = if before == 0 {
+            start - line_start(first_line)
+        } else {
+            0
+        };
+        Ok(Box::new(MietteSpanContents::new(
+            data,
+            (from, to - from).into(),
+            line,
+            column,
+            line,
+        )))
+    }
+}
+
+/// `contents` with a file name and `column`, and with its line count
+/// being the lines it holds and [`MERGE_GAP`]: miette's own reading counts
+/// every line from the start of the file, so two labels far apart in a
+/// long file would be shown as one excerpt with every line between them.
 fn named<'b>(name: &str, contents: &dyn SpanContents<'b>, column: usize) -> MietteSpanContents<'b> {
+    let lines = contents.data().iter().filter(|b| **b == b'\n').count() + 1 + MERGE_GAP;
     MietteSpanContents::new_named(
         name.to_owned(),
         contents.data(),
         *contents.span(),
         contents.line(),
         column,
-        contents.line_count(),
+        lines,
     )
 }
 
@@ -426,6 +527,64 @@ mod tests {
     use super::*;
     use crate::diagnostics::Code;
     use crate::span::Span;
+
+    /// `Excerpt::context` is miette's `read_span` without reading the file
+    /// from its start: the same lines, span, line and column, for every
+    /// non-empty span of texts with empty lines, CRLF and no final line
+    /// break.
+    #[test]
+    fn context_reads_what_miettes_read_span_reads() {
+        for text in ["ab\ncd\n\nefg\nh", "a\r\nbc\r\n\r\nd\r\n", "\n\nx\n"] {
+            let source = SourceFile::new("t", text);
+            let excerpt = Excerpt {
+                name: "t".to_owned(),
+                original: text,
+                line_starts: &source.line_starts,
+                shown: None,
+            };
+            for start in 0..=text.len() {
+                for len in 1..=text.len() - start {
+                    let span = SourceSpan::from((start, len));
+                    for (before, after) in [(0, 0), (1, 1), (2, 2), (0, 1), (1, 0)] {
+                        let ours = excerpt.context(&span, before, after);
+                        let theirs = text.read_span(&span, before, after);
+                        let (Ok(ours), Ok(theirs)) = (ours, theirs) else {
+                            continue;
+                        };
+                        // Without lines before, `read_span` replaces the
+                        // column with its own.
+                        let seen = |c: &dyn SpanContents<'_>| {
+                            let column = (before > 0).then(|| c.column());
+                            (c.data().to_vec(), *c.span(), c.line(), column)
+                        };
+                        assert_eq!(
+                            seen(ours.as_ref()),
+                            seen(theirs.as_ref()),
+                            "{text:?} at {start}+{len}, context {before}/{after}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn labels_far_apart_get_an_excerpt_each() {
+        let mut text = String::from("first\n");
+        text.push_str(&"filler\n".repeat(1000));
+        text.push_str("last\n");
+        let source = SourceFile::new("long.gdl", text.as_str());
+        let last = text.len() - "last\n".len();
+        let diagnostic = Diagnostic::new(Code::UnknownName, "far apart")
+            .primary(Span::new(last, last + 4), "here")
+            .secondary(Span::new(0, 5), "and there");
+        let out = human(&diagnostic, &source, HumanStyle::PLAIN);
+        assert!(out.lines().count() < 30, "{out}");
+        assert!(
+            out.contains("long.gdl:1:1") && out.contains("long.gdl:1002:1"),
+            "{out}"
+        );
+    }
 
     #[test]
     fn short_lines_are_shown_as_they_are() {

@@ -122,7 +122,7 @@ fn lines(
 
 fn snippet(source: &SourceFile, span: crate::span::Span) -> String {
     let text = source
-        .text
+        .text()
         .get(span.start_usize()..span.end as usize)
         .unwrap_or("");
     let collapsed: Vec<&str> = text.split_whitespace().collect();

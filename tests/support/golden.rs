@@ -75,7 +75,7 @@ pub fn rendered_diagnostics(name: &str, bytes: &[u8]) -> (String, Vec<Code>) {
         for fix in fixes {
             let (line, column) = source.line_col(fix.span.start_usize());
             let old = source
-                .text
+                .text()
                 .get(fix.span.start_usize()..fix.span.end as usize);
             out.push_str(&format!(
                 "{line}:{column}: replace {:?} with {:?}\n",
