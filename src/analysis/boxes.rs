@@ -61,6 +61,10 @@ pub(super) struct Boxes {
     /// Each complete box section's "some rule applies" literal, and
     /// whether some patient escapes them all.
     gaps: HashMap<Lit, Answer>,
+    /// The rules of each box section with their boxes, in order, and where
+    /// each rule is among them.
+    tables: Vec<Vec<(RuleId, Cuboid)>>,
+    rows: HashMap<RuleId, (usize, usize)>,
     /// Rules and sections whose question ran out of budget.
     pub(super) undecided_rules: Vec<RuleId>,
     pub(super) undecided_sections: Vec<SectionId>,
@@ -84,6 +88,8 @@ impl Boxes {
             fires: HashMap::new(),
             conditions: HashMap::new(),
             gaps: HashMap::new(),
+            tables: Vec::new(),
+            rows: HashMap::new(),
             undecided_rules: Vec::new(),
             undecided_sections: Vec::new(),
         };
@@ -115,6 +121,12 @@ impl Boxes {
             let Some(rules) = rules else { continue };
             if section.first_match && section.parent.is_none() {
                 boxes.decide_section(&rules, fire);
+                let table = boxes.tables.len();
+                for (position, (rule, _)) in rules.iter().enumerate() {
+                    boxes.rows.insert(*rule, (table, position));
+                }
+                let rows = rules.iter().map(|(r, c)| (*r, (*c).clone())).collect();
+                boxes.tables.push(rows);
             }
             if let (true, Some(Some(applies))) = (section.complete, section_applies.get(index)) {
                 let all: Vec<&Cuboid> = rules.iter().map(|(_, c)| *c).collect();
@@ -314,7 +326,33 @@ impl Boxes {
     /// A point of `region` (normalised) outside every box of `cover`, by
     /// subtracting the boxes one after another, depth first; each piece
     /// looked at costs one unit of `budget`.
+    /// The order of the boxes does not change the answer, only the work:
+    /// the boxes that take most of the region go first, so that a region
+    /// inside one big box is done at its first piece.
     fn uncovered(&self, region: Cuboid, cover: &[&Cuboid], budget: &mut u64) -> Answer {
+        let mut sized: Vec<(f64, &Cuboid)> = cover
+            .iter()
+            .map(|b| (volume(&self.intersect(&region, b)), *b))
+            .collect();
+        // Stable: boxes of one size keep their order, so answers (and the
+        // example patients made from them) are the same on every run.
+        sized.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let cover: Vec<&Cuboid> = sized.into_iter().map(|(_, b)| b).collect();
+        self.search(region, &cover, None, budget)
+    }
+
+    /// The search of [`Boxes::uncovered`]. With `taken`, it looks instead
+    /// for a point whose first box of `cover` is not one of `taken` (by
+    /// index): the pieces inside a taken box are dropped, a piece that no
+    /// box covers is passed over, and a piece that meets a box not taken
+    /// gives a point of that box.
+    fn search(
+        &self,
+        region: Cuboid,
+        cover: &[&Cuboid],
+        taken: Option<&[usize]>,
+        budget: &mut u64,
+    ) -> Answer {
         let mut stack: Vec<(Cuboid, usize)> = vec![(region, 0)];
         while let Some((region, mut next)) = stack.pop() {
             if *budget == 0 {
@@ -324,54 +362,115 @@ impl Boxes {
             while next < cover.len() && cover.get(next).is_none_or(|b| !self.meets(b, &region)) {
                 next += 1;
             }
-            let Some(taken) = cover.get(next) else {
-                return Answer::At(point(&region));
+            let Some(first) = cover.get(next) else {
+                match taken {
+                    None => return Answer::At(point(&region)),
+                    Some(_) => continue,
+                }
             };
-            let mut rest = region;
-            let mut pieces = Vec::new();
-            for (fact, side) in taken.iter().enumerate() {
-                let Some(current) = rest.get(fact).copied() else {
-                    continue;
-                };
-                let mut outside = Vec::new();
-                match (current, *side) {
-                    (Side::Cells(low, high), Side::Cells(b_low, b_high)) => {
-                        if b_low > low {
-                            outside.push(Side::Cells(low, (b_low - 1).min(high)));
-                        }
-                        if b_high < high {
-                            outside.push(Side::Cells((b_high + 1).max(low), high));
-                        }
-                    }
-                    (Side::Values(have), Side::Values(take)) if have & !take != 0 => {
-                        outside.push(Side::Values(have & !take));
-                    }
-                    _ => {}
-                }
-                for side in outside {
-                    let mut piece = rest.clone();
-                    if let Some(slot) = piece.get_mut(fact) {
-                        *slot = side;
-                    }
-                    if let Some(piece) = self.normal(piece) {
-                        pieces.push(piece);
-                    }
-                }
-                // The rest of the region lies inside `taken` on this fact.
-                let shape = self.shapes.get(fact);
-                let Some(inside) =
-                    shape.and_then(|s| normal_side(intersect_side(current, *side), s))
-                else {
-                    break;
-                };
-                if let Some(slot) = rest.get_mut(fact) {
-                    *slot = inside;
-                }
+            if let Some(taken) = taken
+                && !taken.contains(&next)
+            {
+                let inside = self.normal(self.intersect(&region, first));
+                return inside.map_or(Answer::Never, |inside| Answer::At(point(&inside)));
             }
+            let pieces = self.outside(region, first);
             // The first piece is searched first.
             stack.extend(pieces.into_iter().rev().map(|piece| (piece, next + 1)));
         }
         Answer::Never
+    }
+
+    /// `region` minus `taken`, as at most two boxes per fact: below and
+    /// above its range (or the values outside its set), each within
+    /// `taken` on the facts split before.
+    fn outside(&self, region: Cuboid, taken: &Cuboid) -> Vec<Cuboid> {
+        let mut rest = region;
+        let mut pieces = Vec::new();
+        for (fact, side) in taken.iter().enumerate() {
+            let Some(current) = rest.get(fact).copied() else {
+                continue;
+            };
+            let mut outside = Vec::new();
+            match (current, *side) {
+                (Side::Cells(low, high), Side::Cells(b_low, b_high)) => {
+                    if b_low > low {
+                        outside.push(Side::Cells(low, (b_low - 1).min(high)));
+                    }
+                    if b_high < high {
+                        outside.push(Side::Cells((b_high + 1).max(low), high));
+                    }
+                }
+                (Side::Values(have), Side::Values(take)) if have & !take != 0 => {
+                    outside.push(Side::Values(have & !take));
+                }
+                _ => {}
+            }
+            for side in outside {
+                let mut piece = rest.clone();
+                if let Some(slot) = piece.get_mut(fact) {
+                    *slot = side;
+                }
+                if let Some(piece) = self.normal(piece) {
+                    pieces.push(piece);
+                }
+            }
+            // The rest of the region lies inside `taken` on this fact.
+            let shape = self.shapes.get(fact);
+            let Some(inside) = shape.and_then(|s| normal_side(intersect_side(current, *side), s))
+            else {
+                break;
+            };
+            if let Some(slot) = rest.get_mut(fact) {
+                *slot = inside;
+            }
+        }
+        pieces
+    }
+
+    /// Earlier rules of the rule's box section that fire first for some of
+    /// its patients, after `known`, one after another (each for a patient
+    /// none of those before fires for), up to `limit`, each with the point
+    /// of that patient; `None` when the rule is not in a box section or the
+    /// search runs out of budget (ask SAT).
+    pub(super) fn takers(
+        &self,
+        rule: RuleId,
+        known: &[RuleId],
+        limit: usize,
+    ) -> Option<Vec<(RuleId, Vec<u32>)>> {
+        let (table, position) = self.rows.get(&rule)?;
+        let rows = self.tables.get(*table)?;
+        let (_, own) = rows.get(*position)?;
+        let region = self.normal(own.clone())?;
+        let earlier: Vec<(RuleId, &Cuboid)> = rows
+            .iter()
+            .take(*position)
+            .filter(|(_, c)| self.meets(c, own))
+            .map(|(r, c)| (*r, c))
+            .collect();
+        let cover: Vec<&Cuboid> = earlier.iter().map(|(_, c)| *c).collect();
+        let mut taken: Vec<usize> = earlier
+            .iter()
+            .enumerate()
+            .filter(|(_, (r, _))| known.contains(r))
+            .map(|(at, _)| at)
+            .collect();
+        let mut found = Vec::new();
+        let mut left = self.budget;
+        while found.len() < limit {
+            match self.search(region.clone(), &cover, Some(&taken), &mut left) {
+                Answer::At(point) => {
+                    // The point's first box is the one the search stopped at.
+                    let at = earlier.iter().position(|(_, c)| contains(c, &point))?;
+                    found.push((earlier.get(at)?.0, point));
+                    taken.push(at);
+                }
+                Answer::Never => break,
+                Answer::Undecided => return None,
+            }
+        }
+        Some(found)
     }
 
     /// The answer to a question (its assumptions), when boxes decide it:
@@ -454,6 +553,27 @@ fn negate(op: CmpOp) -> CmpOp {
         CmpOp::Eq => CmpOp::Ne,
         CmpOp::Ne => CmpOp::Eq,
     }
+}
+
+/// Whether a box holds a point (a cell or value index per fact).
+fn contains(cuboid: &Cuboid, point: &[u32]) -> bool {
+    cuboid.iter().zip(point).all(|(side, at)| match side {
+        Side::Cells(low, high) => low <= at && at <= high,
+        Side::Values(mask) => *at < 64 && mask & (1 << at) != 0,
+    })
+}
+
+/// How many points (cells and values) a box holds, as a float: a product
+/// over many facts can pass any integer.
+fn volume(cuboid: &Cuboid) -> f64 {
+    cuboid
+        .iter()
+        .map(|side| match side {
+            Side::Cells(low, high) if high >= low => f64::from(high - low + 1),
+            Side::Cells(..) => 0.0,
+            Side::Values(mask) => f64::from(mask.count_ones()),
+        })
+        .product()
 }
 
 fn intersect_side(a: Side, b: Side) -> Side {

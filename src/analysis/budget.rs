@@ -9,6 +9,7 @@ use batsat::Lit;
 
 use super::boxes::Boxes;
 use super::{Analysis, Finding, FindingKind};
+use crate::eval::{Patient, RuleStatus};
 use crate::sema::{RuleId, SectionId};
 
 impl Analysis<'_> {
@@ -37,6 +38,51 @@ impl Analysis<'_> {
         self.boxes
             .as_ref()?
             .answer(assumptions, self.encoding.truth())
+    }
+
+    /// Patients of the rule for whom earlier rules of its first-match
+    /// section fire first that are not `known`, one after another (each
+    /// for a patient none of those before fires for), up to `limit`: by
+    /// boxes when the rule is in a box section, else by SAT (the rule holds
+    /// and none of those before fires).
+    pub(super) fn taken_elsewhere(
+        &mut self,
+        rule: RuleId,
+        known: &[RuleId],
+        limit: usize,
+    ) -> Vec<Patient> {
+        if let Some(found) = self
+            .boxes
+            .as_ref()
+            .and_then(|b| b.takers(rule, known, limit))
+        {
+            return found
+                .iter()
+                .map(|(_, point)| self.encoding.patient_at(point))
+                .collect();
+        }
+        let mut question = vec![*self.condition.at(rule), self.plausible];
+        question.extend(known.iter().map(|k| !*self.fire.at(*k)));
+        let mut found = Vec::new();
+        while found.len() < limit {
+            let Some(patient) = self.witness(&question) else {
+                break;
+            };
+            // The rule that fires for it, so that the next patient escapes it.
+            let evaluation = self.evaluate(&patient);
+            let Some(taker) = self
+                .model
+                .rules
+                .ids()
+                .take_while(|earlier| *earlier < rule)
+                .find(|earlier| *evaluation.rules.at(*earlier) == RuleStatus::Fired)
+            else {
+                break;
+            };
+            question.push(!*self.fire.at(taker));
+            found.push(patient);
+        }
+        found
     }
 
     /// Whether the rule's first-match question ran out of budget: the lint

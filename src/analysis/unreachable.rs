@@ -74,9 +74,9 @@ const TAKERS_SHOWN: usize = 3;
 impl Analysis<'_> {
     /// Earlier rules that fire first for some patients of a shadowed rule:
     /// the one that fires for the example patient (`evaluation`), then one
-    /// for a patient of the rule that none found so far applies to, and so
-    /// on up to [`TAKERS_SHOWN`]; and whether there are more. Each is
-    /// confirmed by the interpreter on its patient.
+    /// that fires for a patient of the rule none found so far fires for,
+    /// and so on up to [`TAKERS_SHOWN`]; and whether there are more. Each
+    /// named is confirmed by the interpreter on its patient.
     fn takers(&mut self, rule: RuleId, evaluation: &Evaluation) -> (Vec<Shadower>, bool) {
         let peers = first_match_peers(self.model, rule);
         let fired_before = |evaluation: &Evaluation| {
@@ -92,18 +92,20 @@ impl Analysis<'_> {
             })
             .into_iter()
             .collect();
-        let mut question = vec![*self.condition.at(rule), self.plausible];
-        loop {
-            question.extend(takers.last().map(|t| !*self.condition.at(t.rule)));
-            let Some(patient) = self.witness(&question) else {
-                break;
-            };
-            let Some(taker) = fired_before(&self.evaluate(&patient)) else {
-                break;
-            };
+        let known: Vec<RuleId> = takers.iter().map(|t| t.rule).collect();
+        let patients = self.taken_elsewhere(rule, &known, TAKERS_SHOWN + 1 - takers.len());
+        for patient in patients {
+            // That there are more is proved by the search; only the rules
+            // named are run.
             if takers.len() == TAKERS_SHOWN {
                 takers.sort_by_key(|t| t.rule);
                 return (takers, true);
+            }
+            let Some(taker) = fired_before(&self.evaluate(&patient)) else {
+                break;
+            };
+            if takers.iter().any(|t| t.rule == taker) {
+                break;
             }
             takers.push(Shadower {
                 rule: taker,
