@@ -9,7 +9,9 @@
 //! (as `gdl run` has it) or `native` (the hand-written baseline of
 //! `benches/native`), and COHORT `standard` (the `evaluate` benchmark's:
 //! half complete, the rest missing 5–35%), `complete` or `unknown30` (30%
-//! of facts unknown) of `guidelines/dermatomyositis.gdl`. The toggle counts
+//! of facts unknown) of `guidelines/dermatomyositis.gdl`, or `small` (the
+//! `evaluate-small` benchmark's rule set, `benches/small`, and cohort;
+//! `native` is then `small::evaluate`). The toggle counts
 //! the evaluation alone (`run_interpreter`, `run_native`: patients are
 //! parsed, or converted to the native struct, before); without it parsing
 //! is counted too, the same for both programs. PROGRAM `print` writes the
@@ -20,6 +22,7 @@
 
 mod common;
 mod native;
+mod small;
 
 // The allocator the `gdl` binary uses.
 #[global_allocator]
@@ -55,10 +58,20 @@ fn run_native(cohort: &[native::Facts]) -> usize {
     escalations
 }
 
+/// [`run_native`] for the second rule set.
+#[inline(never)]
+fn run_native_small(cohort: &[small::Facts]) -> usize {
+    let mut escalations = 0;
+    for facts in cohort {
+        escalations += small::evaluate(black_box(facts)).escalations.len();
+    }
+    escalations
+}
+
 fn main() {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let (Some(which), Some(cohort)) = (arguments.first(), arguments.get(1)) else {
-        eprintln!("usage: instructions kleene|exact|native standard|complete|unknown30");
+        eprintln!("usage: instructions kleene|exact|native standard|complete|unknown30|small");
         std::process::exit(2);
     };
     if let Some(complete) = which.strip_prefix("table") {
@@ -66,11 +79,14 @@ fn main() {
         print!("{}", common::decision_table(rows, complete == "-complete"));
         return;
     }
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/guidelines/dermatomyositis.gdl"
-    ))
-    .expect("the shipped guideline");
+    let path = match cohort.as_str() {
+        "small" => small::GUIDELINE,
+        _ => concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/guidelines/dermatomyositis.gdl"
+        ),
+    };
+    let text = std::fs::read_to_string(path).expect("the guideline");
     let model = gdl::compile(&text).model.expect("it compiles");
     let program = match which.as_str() {
         "exact" => Program::new(&model),
@@ -80,6 +96,7 @@ fn main() {
     let lines = match cohort.as_str() {
         "complete" => common::dermatomyositis_cohort_missing(COHORT, 0x00c0_ffee, 10, 0),
         "unknown30" => common::dermatomyositis_cohort_missing(COHORT, 0x5eed_0030, 10, 300),
+        "small" => small::cohort(COHORT, 0x5a11_c0de),
         _ => common::dermatomyositis_cohort(COHORT, 0x00c0_ffee, 10),
     };
     if which == "print" {
@@ -92,7 +109,10 @@ fn main() {
         .iter()
         .map(|line| reader.parse_patient(line).expect("valid facts"))
         .collect();
-    let escalations = if which == "native" {
+    let escalations = if which == "native" && cohort == "small" {
+        let facts: Vec<small::Facts> = patients.iter().map(small::Facts::from_patient).collect();
+        run_native_small(&facts)
+    } else if which == "native" {
         let facts: Vec<native::Facts> = patients.iter().map(native::Facts::from_patient).collect();
         run_native(&facts)
     } else {
