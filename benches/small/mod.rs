@@ -403,6 +403,9 @@ pub enum Cause {
         rule: u8,
         choice: u8,
     },
+    /// An escalation this rule set has no way to produce (it has no
+    /// invariant and no exclusive group): the native side never gives it.
+    Other,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -504,8 +507,9 @@ impl Decisions {
                         choice: *choice as u8,
                     }
                 }
-                // This rule set has no invariant and no exclusive group.
-                other => panic!("unexpected escalation {other:?}"),
+                EscalationCause::Exclusive { .. } | EscalationCause::ImplausibleFacts { .. } => {
+                    Cause::Other
+                }
             };
             escalations.push(Esc {
                 cause,

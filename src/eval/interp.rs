@@ -196,7 +196,7 @@ pub struct Scratch {
     values: Vec<Tri>,
     stack: Vec<NodeId>,
     stopped: IdVec<RuleId, Option<SectionId>>,
-    avoids: Vec<(ActionId, RuleId, bool)>,
+    avoids: Avoids,
     /// A finished evaluation whose vectors the next one reuses.
     spare: Option<Evaluation>,
 }
@@ -206,6 +206,36 @@ impl Scratch {
     /// run hands each evaluation back once its report is written.
     pub fn recycle(&mut self, evaluation: Evaluation) {
         self.spare = Some(evaluation);
+    }
+}
+
+/// The actions that fired or undecided rules avoid, for one patient.
+#[derive(Debug, Default)]
+struct Avoids {
+    /// (action, avoiding rule, whether it fired), in rule order.
+    list: Vec<(ActionId, RuleId, bool)>,
+    /// By action: [`Avoids::FIRED`] and [`Avoids::UNDECIDED`] bits, so an
+    /// alternative nothing avoids is passed over without a search.
+    by_action: Vec<u8>,
+}
+
+impl Avoids {
+    const FIRED: u8 = 1;
+    const UNDECIDED: u8 = 2;
+
+    /// The bits of `action`.
+    #[inline]
+    fn of(&self, action: ActionId) -> u8 {
+        self.by_action.get(action.index()).copied().unwrap_or(0)
+    }
+
+    /// The rules that avoid `action` and fired (or not).
+    fn rules(&self, action: ActionId, fired: bool) -> Vec<RuleId> {
+        self.list
+            .iter()
+            .filter(|&&(a, _, f)| a == action && f == fired)
+            .map(|&(_, rule, _)| rule)
+            .collect()
     }
 }
 
@@ -303,7 +333,24 @@ impl<'p, 'm> Run<'p, 'm> {
                 }
             }
         }
-        for &node in &schedule.other_leaves {
+        // Comparisons and enum tests read the stored word too, with no
+        // branch on its kind: a word of another kind gives a truth value
+        // that `select` drops.
+        for leaf in &schedule.compare_leaves {
+            let (kind, word) = patient.word(leaf.fact as usize);
+            let truth = compare(f64::from_bits(word), leaf.op, leaf.constant);
+            if let Some(slot) = run.values.get_mut(leaf.node as usize) {
+                *slot = Tri::select(kind == Kind::Number, truth);
+            }
+        }
+        for leaf in &schedule.enum_leaves {
+            let (kind, word) = patient.word(leaf.fact as usize);
+            let member = (word < 128) & ((leaf.values >> (word % 128)) & 1 == 1);
+            if let Some(slot) = run.values.get_mut(leaf.node as usize) {
+                *slot = Tri::select(kind == Kind::Enum, member);
+            }
+        }
+        for &node in &schedule.wide_enum_leaves {
             let value = run.leaf(node);
             if let Some(slot) = run.values.get_mut(node.index()) {
                 *slot = value;
@@ -756,7 +803,8 @@ fn reuse_evaluation(spare: Option<Evaluation>, rules: usize) -> Evaluation {
         None => Evaluation {
             rules: IdVec::filled(RuleStatus::NotApplicable, rules),
             recommended: Vec::with_capacity(16),
-            escalations: Vec::with_capacity(8),
+            // Many patients have none: allocated by the first.
+            escalations: Vec::new(),
             ..Evaluation::default()
         },
     }
@@ -806,13 +854,11 @@ fn rule_statuses(
 /// Every action a fired or undecided rule avoids, into `avoids` (with
 /// whether the rule fired); the fired ones also into the evaluation.
 #[inline]
-fn avoidances(
-    run: &Run<'_, '_>,
-    evaluation: &mut Evaluation,
-    avoids: &mut Vec<(ActionId, RuleId, bool)>,
-) {
+fn avoidances(run: &Run<'_, '_>, evaluation: &mut Evaluation, avoids: &mut Avoids) {
     let program = run.program;
-    avoids.clear();
+    avoids.list.clear();
+    avoids.by_action.clear();
+    avoids.by_action.resize(program.model.actions.len(), 0);
     for &rule_index in &program.avoid_rules {
         let rule_id = RuleId(rule_index);
         let status = *evaluation.rules.at(rule_id);
@@ -824,7 +870,14 @@ fn avoidances(
         for choice in &program.model.rules.at(rule_id).choices {
             if choice.outcome == Outcome::Avoid {
                 for action in &choice.actions {
-                    avoids.push((*action, rule_id, fired));
+                    avoids.list.push((*action, rule_id, fired));
+                    if let Some(bits) = avoids.by_action.get_mut(action.index()) {
+                        *bits |= if fired {
+                            Avoids::FIRED
+                        } else {
+                            Avoids::UNDECIDED
+                        };
+                    }
                     if fired {
                         evaluation.avoided.push(Avoidance {
                             action: *action,
@@ -871,7 +924,7 @@ fn escalate_undecided(
 fn recommend_fired(
     run: &Run<'_, '_>,
     rule_id: RuleId,
-    avoids: &[(ActionId, RuleId, bool)],
+    avoids: &Avoids,
     evaluation: &mut Evaluation,
 ) {
     let rule = run.program.model.rules.at(rule_id);
@@ -909,7 +962,7 @@ fn recommend_choice(
     rule_id: RuleId,
     choice_index: usize,
     actions: &[ActionId],
-    avoids: &[(ActionId, RuleId, bool)],
+    avoids: &Avoids,
     evaluation: &mut Evaluation,
 ) {
     // Filled in place (taken back out if nothing can be
@@ -1038,12 +1091,17 @@ fn mark(
     }
 }
 
-fn withholding(
-    run: &Run<'_, '_>,
-    action: ActionId,
-    avoids: &[(ActionId, RuleId, bool)],
-) -> Option<Withholding> {
+fn withholding(run: &Run<'_, '_>, action: ActionId, avoids: &Avoids) -> Option<Withholding> {
     let clauses = &run.program.contraindications.at(action);
+    let avoided = avoids.of(action);
+    // Most alternatives are neither contraindicated nor avoided.
+    if avoided == 0
+        && clauses
+            .iter()
+            .all(|clause| run.node(clause.root) == Tri::False)
+    {
+        return None;
+    }
     let mut holds = Vec::new();
     let mut unsettled = Vec::new();
     let mut needs = Vec::new();
@@ -1060,13 +1118,8 @@ fn withholding(
     if !holds.is_empty() {
         return Some(Withholding::Contraindicated(holds));
     }
-    if avoids.iter().any(|&(a, _, fired)| a == action && fired) {
-        let rules = avoids
-            .iter()
-            .filter(|&&(a, _, fired)| a == action && fired)
-            .map(|&(_, r, _)| r)
-            .collect();
-        return Some(Withholding::Avoided(rules));
+    if avoided & Avoids::FIRED != 0 {
+        return Some(Withholding::Avoided(avoids.rules(action, true)));
     }
     if !unsettled.is_empty() {
         needs.sort_unstable();
@@ -1076,12 +1129,8 @@ fn withholding(
             needs,
         });
     }
-    let maybe: Vec<RuleId> = if avoids.iter().any(|&(a, _, fired)| a == action && !fired) {
-        avoids
-            .iter()
-            .filter(|&&(a, _, fired)| a == action && !fired)
-            .map(|&(_, r, _)| r)
-            .collect()
+    let maybe: Vec<RuleId> = if avoided & Avoids::UNDECIDED != 0 {
+        avoids.rules(action, false)
     } else {
         Vec::new()
     };
@@ -1120,6 +1169,23 @@ fn add_cautions(run: &Run<'_, '_>, action: ActionId, notes: &mut Vec<CautionNote
 
 /// Recommending two actions declared exclusive is a conflict for a clinician.
 fn exclusive_conflicts(program: &Program<'_>, evaluation: &mut Evaluation) {
+    // A conflict needs two recommended actions of some group.
+    let in_some_group = |r: &Recommendation| {
+        program
+            .exclusive_actions
+            .get(r.action.index())
+            .copied()
+            .unwrap_or(false)
+    };
+    if evaluation
+        .recommended
+        .iter()
+        .filter(|r| in_some_group(r))
+        .nth(1)
+        .is_none()
+    {
+        return;
+    }
     for (group, exclusive) in program.model.exclusives.iter().enumerate() {
         // Most groups have at most one action recommended: count before
         // listing them.
