@@ -7,7 +7,7 @@
 use super::logic::{Tri, compare};
 use super::patient::Kind;
 use super::patient::{Patient, Value};
-use super::program::{ExactRoot, Node, NodeId, Program, slot_of};
+use super::program::{ExactRoot, Node, NodeId, Program, SLOT_COUNTS, Schedule, slot_of};
 use crate::id_vec::IdVec;
 use crate::index_set::IndexSet;
 use crate::never::OrNever;
@@ -33,15 +33,11 @@ impl RuleStatus {
     /// not by branch, as the value varies from patient to patient.
     #[inline]
     fn of(value: Tri) -> RuleStatus {
-        const STATUS: [RuleStatus; 3] = [
-            RuleStatus::NotApplicable,
-            RuleStatus::Undecided,
-            RuleStatus::Fired,
-        ];
-        STATUS
-            .get(value as usize)
-            .copied()
-            .or_never(RuleStatus::Undecided)
+        match value {
+            Tri::False => RuleStatus::NotApplicable,
+            Tri::Unknown => RuleStatus::Undecided,
+            Tri::True => RuleStatus::Fired,
+        }
     }
 }
 
@@ -303,64 +299,27 @@ impl<'p, 'm> Run<'p, 'm> {
         scratch: &mut Scratch,
     ) -> Self {
         let mut run = Run::starting_from(program, patient, &program.schedule.initial, scratch);
-        // No branch on whether a fact is known: that varies from patient to
-        // patient, and a mispredicted branch per leaf was once the
-        // interpreter's main cost.
         let schedule = &program.schedule;
-        for &(node, index) in &schedule.bool_leaves {
-            let (kind, word) = patient.word(index as usize);
-            if let Some(slot) = run.values.get_mut(node as usize) {
-                *slot = Tri::select(kind == Kind::Bool, word & 1 == 1);
-            }
-        }
-        for &(node, index, bit) in &schedule.set_leaves {
-            let (kind, mut word) = patient.word(index as usize);
-            if bit >= 64 {
-                word = patient.high_word(index as usize);
-            }
-            if let Some(slot) = run.values.get_mut(node as usize) {
-                *slot = Tri::select(kind == Kind::Set, (word >> (bit % 64)) & 1 == 1);
-            }
-        }
-        // Sets known member by member (only when asking what an answer
-        // leads to): their known members, read one by one.
-        if patient.has_partial_sets() {
-            for &(node, index, bit) in &schedule.set_leaves {
-                if let Some(present) = patient.member(FactId(index), bit)
-                    && let Some(slot) = run.values.get_mut(node as usize)
-                {
-                    *slot = Tri::from_bool(present);
-                }
-            }
-        }
-        // Comparisons and enum tests read the stored word too, with no
-        // branch on its kind: a word of another kind gives a truth value
-        // that `select` drops.
-        for leaf in &schedule.compare_leaves {
-            let (kind, word) = patient.word(leaf.fact as usize);
-            let truth = compare(f64::from_bits(word), leaf.op, leaf.constant);
-            if let Some(slot) = run.values.get_mut(leaf.node as usize) {
-                *slot = Tri::select(kind == Kind::Number, truth);
-            }
-        }
-        for leaf in &schedule.enum_leaves {
-            let (kind, word) = patient.word(leaf.fact as usize);
-            let member = (word < 128) & ((leaf.values >> (word % 128)) & 1 == 1);
-            if let Some(slot) = run.values.get_mut(leaf.node as usize) {
-                *slot = Tri::select(kind == Kind::Enum, member);
-            }
-        }
+        // The leaves no version below reads: enum tests naming a value past 127.
         for &node in &schedule.wide_enum_leaves {
             let value = run.leaf(node);
             if let Some(slot) = run.values.get_mut(node.index()) {
                 *slot = value;
             }
         }
-        for step in &schedule.steps {
-            let value = step.apply(run.value_at(step.left), run.value_at(step.right));
-            if let Some(slot) = run.values.get_mut(step.target as usize) {
-                *slot = value;
-            }
+        // One version per buffer size: bounds checks are a good part of the
+        // work of a leaf or step, and an array of known size needs none.
+        let values = run.values.as_mut_slice();
+        if let Ok(array) = <&mut [Tri; SLOT_COUNTS[0]]>::try_from(&mut *values) {
+            compute_nodes(array, schedule, patient);
+        } else if let Ok(array) = <&mut [Tri; SLOT_COUNTS[1]]>::try_from(&mut *values) {
+            compute_nodes(array, schedule, patient);
+        } else if let Ok(array) = <&mut [Tri; SLOT_COUNTS[2]]>::try_from(&mut *values) {
+            compute_nodes(array, schedule, patient);
+        } else if let Ok(array) = <&mut [Tri; SLOT_COUNTS[3]]>::try_from(&mut *values) {
+            compute_nodes(array, schedule, patient);
+        } else {
+            compute_nodes(values, schedule, patient);
         }
         run
     }
@@ -632,6 +591,95 @@ impl<'p, 'm> Run<'p, 'm> {
     }
 }
 
+/// A run's node values, read and written by index.
+trait Slots {
+    fn read(&self, index: u32) -> Tri;
+    fn write(&mut self, index: u32, value: Tri);
+}
+
+/// A buffer of one of the program's sizes ([`SLOT_COUNTS`], powers of two
+/// above every node index): masking an index to the size changes nothing,
+/// and shows the compiler that it is in bounds.
+impl<const N: usize> Slots for [Tri; N] {
+    #[inline(always)]
+    fn read(&self, index: u32) -> Tri {
+        self.get(index as usize & (N - 1))
+            .copied()
+            .or_never(Tri::Unknown)
+    }
+
+    #[inline(always)]
+    fn write(&mut self, index: u32, value: Tri) {
+        if let Some(slot) = self.get_mut(index as usize & (N - 1)) {
+            *slot = value;
+        }
+    }
+}
+
+/// A buffer of any other size: checked reads and writes.
+impl Slots for [Tri] {
+    #[inline(always)]
+    fn read(&self, index: u32) -> Tri {
+        self.get(index as usize).copied().or_never(Tri::Unknown)
+    }
+
+    #[inline(always)]
+    fn write(&mut self, index: u32, value: Tri) {
+        if let Some(slot) = self.get_mut(index as usize) {
+            *slot = value;
+        }
+    }
+}
+
+/// Every node's Kleene value for `patient` into `values` (which hold the
+/// schedule's initial values, and the wide enum leaves'): the leaves, read
+/// straight from the patient's stored words with no branch on whether a
+/// fact is known, then the steps in order.
+#[inline(always)]
+fn compute_nodes<S: Slots + ?Sized>(values: &mut S, schedule: &Schedule, patient: &Patient) {
+    // No branch on whether a fact is known: that varies from patient to
+    // patient, and a mispredicted branch per leaf was once the
+    // interpreter's main cost.
+    for &(node, index) in &schedule.bool_leaves {
+        let (kind, word) = patient.word(index as usize);
+        values.write(node, Tri::select(kind == Kind::Bool, word & 1 == 1));
+    }
+    for &(node, index, bit) in &schedule.set_leaves {
+        let (kind, mut word) = patient.word(index as usize);
+        if bit >= 64 {
+            word = patient.high_word(index as usize);
+        }
+        let member = (word >> (bit % 64)) & 1 == 1;
+        values.write(node, Tri::select(kind == Kind::Set, member));
+    }
+    // Sets known member by member (only when asking what an answer leads
+    // to): their known members, read one by one.
+    if patient.has_partial_sets() {
+        for &(node, index, bit) in &schedule.set_leaves {
+            if let Some(present) = patient.member(FactId(index), bit) {
+                values.write(node, Tri::from_bool(present));
+            }
+        }
+    }
+    // Comparisons and enum tests read the stored word too, with no branch
+    // on its kind: a word of another kind gives a truth value that
+    // `select` drops.
+    for leaf in &schedule.compare_leaves {
+        let (kind, word) = patient.word(leaf.fact as usize);
+        let truth = compare(f64::from_bits(word), leaf.op, leaf.constant);
+        values.write(leaf.node, Tri::select(kind == Kind::Number, truth));
+    }
+    for leaf in &schedule.enum_leaves {
+        let (kind, word) = patient.word(leaf.fact as usize);
+        let member = (word < 128) & ((leaf.values >> (word % 128)) & 1 == 1);
+        values.write(leaf.node, Tri::select(kind == Kind::Enum, member));
+    }
+    for step in &schedule.steps {
+        let value = step.apply(values.read(step.left), values.read(step.right));
+        values.write(step.target, value);
+    }
+}
+
 /// The fact a leaf reads.
 fn leaf_fact(leaf: &Node) -> Option<u32> {
     match leaf {
@@ -847,7 +895,41 @@ fn rule_statuses(
     stopped.resize(program.model.rules.len(), None);
     for &section in &program.first_match_sections {
         let members = &program.model.sections.at(section).members;
-        walk(run, members, Some(section), rules, stopped);
+        if members
+            .iter()
+            .all(|member| matches!(member, Member::Rule(_)))
+        {
+            walk_rules(section, members, rules, stopped);
+        } else {
+            walk(run, members, Some(section), rules, stopped);
+        }
+    }
+}
+
+/// [`walk`] for a first-match section of rules only, the common shape:
+/// each status is already its condition's value, and the first rule that
+/// is not false shadows (fired) or stops (undecided) the rules after it.
+#[inline]
+fn walk_rules(
+    section: SectionId,
+    members: &[Member],
+    status: &mut IdVec<RuleId, RuleStatus>,
+    stopped: &mut IdVec<RuleId, Option<SectionId>>,
+) {
+    let mut blocked = None;
+    for member in members {
+        let Member::Rule(rule) = *member else {
+            continue;
+        };
+        match (blocked, *status.at(rule)) {
+            (Some(value), _) => status.set(rule, value),
+            (None, RuleStatus::Fired) => blocked = Some(RuleStatus::Shadowed),
+            (None, RuleStatus::Undecided) => {
+                stopped.set(rule, Some(section));
+                blocked = Some(RuleStatus::NotReached);
+            }
+            (None, _) => {}
+        }
     }
 }
 
@@ -899,13 +981,9 @@ fn escalate_undecided(
     evaluation: &mut Evaluation,
 ) {
     let program = run.program;
-    let rule = program.model.rules.at(rule_id);
     // An undecided avoid-only rule matters only where it withholds
     // a recommendation, and is reported there ("may be avoided").
-    let avoid_only = rule.escalation.is_none()
-        && !rule.choices.is_empty()
-        && rule.choices.iter().all(|c| c.outcome == Outcome::Avoid);
-    if avoid_only && stopped.at(rule_id).is_none() {
+    if program.avoid_only.contains(&rule_id.0) && stopped.at(rule_id).is_none() {
         return;
     }
     let needs = run.needs(program.rules.at(rule_id).root);

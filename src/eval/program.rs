@@ -101,6 +101,8 @@ pub struct Program<'m> {
     pub units: IdVec<FactId, Option<Unit>>,
     /// Rules with an `avoid` outcome.
     pub(crate) avoid_rules: Vec<u32>,
+    /// Rules whose every `then` avoids, with no `else-escalate`.
+    pub(crate) avoid_only: Vec<u32>,
     /// By action: whether some `exclusive` group names it.
     pub(crate) exclusive_actions: Vec<bool>,
     /// The rules under each section, nested ones included, in order:
@@ -207,6 +209,22 @@ pub(crate) struct EnumLeaf {
     pub(crate) values: u128,
 }
 
+/// The sizes of the value buffer the interpreter has a version for: with
+/// the buffer an array of one of them, indices masked to its size need no
+/// bounds check ([`slot_count`]).
+pub(crate) const SLOT_COUNTS: [usize; 4] = [256, 1024, 4096, 16384];
+
+/// How many values a run holds for `nodes` nodes: the first of
+/// [`SLOT_COUNTS`] that has room, else `nodes`. The slots past the nodes
+/// are never read.
+fn slot_count(nodes: usize) -> usize {
+    SLOT_COUNTS
+        .iter()
+        .copied()
+        .find(|&count| count >= nodes)
+        .unwrap_or(nodes)
+}
+
 /// Where `node`'s value is held, by the schedule's `value_at`.
 #[inline]
 pub(crate) fn slot_of(value_at: &IdVec<NodeId, u32>, node: NodeId) -> u32 {
@@ -260,10 +278,7 @@ impl Step {
     /// The result for operand values `left` and `right`.
     #[inline]
     pub(crate) fn apply(&self, left: Tri, right: Tri) -> Tri {
-        const BY_CODE: [Tri; 4] = [Tri::False, Tri::Unknown, Tri::True, Tri::Unknown];
-        let code = (self.table >> (2 * (3 * left as u32 + right as u32))) & 3;
-        // Below 4: the bounds check is compiled away.
-        BY_CODE.get(code as usize).copied().or_never(Tri::Unknown)
+        Tri::from_code((self.table >> (2 * (3 * left as u32 + right as u32))) as u8)
     }
 }
 
@@ -275,7 +290,7 @@ impl Schedule {
         definitions: &IdVec<DefinitionId, CompiledCondition>,
     ) -> Schedule {
         let mut schedule = Schedule {
-            initial: vec![Tri::Unknown; nodes.len()],
+            initial: vec![Tri::Unknown; slot_count(nodes.len())],
             value_at: nodes.ids().map(|id| id.0).collect(),
             ..Schedule::default()
         };
@@ -413,6 +428,24 @@ fn avoid_rules(model: &Model) -> Vec<u32> {
         .collect()
 }
 
+/// The rules whose every `then` avoids, with no `else-escalate`: undecided,
+/// they escalate only where they withhold (or stop a first-match section).
+fn avoid_only_rules(model: &Model) -> Vec<u32> {
+    model
+        .rules
+        .iter_enumerated()
+        .filter(|(_, rule)| {
+            rule.escalation.is_none()
+                && !rule.choices.is_empty()
+                && rule
+                    .choices
+                    .iter()
+                    .all(|c| c.outcome == crate::sema::Outcome::Avoid)
+        })
+        .map(|(id, _)| id.0)
+        .collect()
+}
+
 /// By action, whether an `exclusive` group names it.
 fn exclusive_actions(model: &Model) -> Vec<bool> {
     let mut named = vec![false; model.actions.len()];
@@ -524,6 +557,7 @@ impl<'m> Program<'m> {
             fact_slots,
             units: fact_units(model),
             avoid_rules: avoid_rules(model),
+            avoid_only: avoid_only_rules(model),
             exclusive_actions: exclusive_actions(model),
             section_rules,
             section_ranges,
