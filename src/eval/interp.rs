@@ -520,7 +520,22 @@ impl<'p, 'm> Run<'p, 'm> {
     /// The unknown facts an unknown condition reads through unknown parts.
     fn kleene_needs(&self, root: NodeId) -> Vec<FactId> {
         // Marked in a bitset, then listed: in fact order, each once, in a
-        // vector of the right size.
+        // vector of the right size. Most guidelines have at most 64 facts:
+        // then one word holds them.
+        if self.program.model.facts.len() <= 64 {
+            let mut found = 0u64;
+            self.unknown_leaves(root, |leaf| {
+                if let Some(fact) = leaf_fact(leaf) {
+                    found |= 1u64.checked_shl(fact).unwrap_or(0);
+                }
+            });
+            let mut out = Vec::with_capacity(found.count_ones() as usize);
+            while found != 0 {
+                out.push(FactId(found.trailing_zeros()));
+                found &= found - 1;
+            }
+            return out;
+        }
         let mut found = IndexSet::new(self.program.model.facts.len());
         self.unknown_leaves(root, |leaf| {
             if let Some(fact) = leaf_fact(leaf) {
@@ -1247,6 +1262,9 @@ fn add_cautions(run: &Run<'_, '_>, action: ActionId, notes: &mut Vec<CautionNote
 
 /// Recommending two actions declared exclusive is a conflict for a clinician.
 fn exclusive_conflicts(program: &Program<'_>, evaluation: &mut Evaluation) {
+    if program.model.exclusives.is_empty() {
+        return;
+    }
     // A conflict needs two recommended actions of some group.
     let in_some_group = |r: &Recommendation| {
         program
