@@ -174,9 +174,9 @@ impl DecisionCondition {
 ///    before parents and definitions before their uses.
 ///
 /// A definition use, an `and`/`or` of one part, or a node of the same shape
-/// as an earlier one (the same fact read, the same connective over the same
-/// operands) has no value of its own: `value_at` sends it to the node it
-/// stands for, and it takes no work.
+/// as an earlier one (the same test of the same fact, the same connective
+/// over the same operands) has no value of its own: `value_at` sends it to
+/// the node it stands for, and it takes no work.
 #[derive(Debug, Default)]
 pub(crate) struct Schedule {
     pub(crate) initial: Vec<Tri>,
@@ -237,6 +237,9 @@ pub(crate) fn slot_of(value_at: &IdVec<NodeId, u32>, node: NodeId) -> u32 {
 enum Shape {
     Fact(u32),
     SetHas(u32, u32),
+    /// A fact, an operator and the constant's bits.
+    Compare(u32, CmpOp, u64),
+    EnumIn(u32, Vec<u32>),
     Not(u32),
     Implies(u32, u32),
     /// `and` (true) or `or` (false) of two or more parts, in order.
@@ -310,6 +313,16 @@ impl Schedule {
             let shape = match *node {
                 Node::Fact(fact) => Some(Shape::Fact(fact)),
                 Node::SetHas { fact, bit } => Some(Shape::SetHas(fact, bit)),
+                Node::Compare { fact, op, value } => {
+                    Some(Shape::Compare(fact, op, value.to_bits()))
+                }
+                Node::EnumIn { fact, start, len } => Some(Shape::EnumIn(
+                    fact,
+                    enum_values
+                        .get(start as usize..(start + len) as usize)
+                        .unwrap_or(&[])
+                        .to_vec(),
+                )),
                 Node::Not(inner) => Some(Shape::Not(at(inner))),
                 Node::Implies(left, right) => Some(Shape::Implies(at(left), at(right))),
                 Node::And { start, len } | Node::Or { start, len } if len > 1 => {
