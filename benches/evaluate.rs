@@ -8,6 +8,10 @@
 //!   (`native::evaluate`, checked equal by `tests/native_baseline.rs`), over
 //!   the same cohort converted to its struct; `evaluate/native-reuse` reuses
 //!   the output vectors (no allocation at all);
+//! - `evaluate-small/interpreter` and `evaluate-small/native`: the same race
+//!   on the second rule set of issue 18, `benches/small/type2-diabetes.gdl`
+//!   (12 rules over 20 facts; `small::evaluate` is checked equal, `needs`
+//!   included, by `tests/native_small.rs`), over 10,000 synthetic patients;
 //! - `batch/ndjson-end-to-end`: what `gdl run` does per NDJSON line, on one
 //!   core: parse the facts, evaluate, write the JSON report (straight from
 //!   the evaluation, `report::json::write_evaluation`);
@@ -34,6 +38,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod common;
 mod native;
+mod small;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gdl::eval::{Patient, Program, Scratch, evaluate, evaluate_in};
@@ -142,6 +147,8 @@ fn evaluation(c: &mut Criterion) {
     });
     group.finish();
 
+    small_rule_set(c);
+
     // A cohort with 30% of facts unknown: where exact decisions over
     // unknown facts do their work.
     let unknown: Vec<Patient> =
@@ -241,6 +248,45 @@ fn evaluation(c: &mut Criterion) {
                 let patient = reader.parse_patient(black_box(line)).expect("valid facts");
                 let evaluation = evaluate_in(&program, &patient, &mut scratch);
                 black_box(report::build(&program, &patient, &evaluation));
+            }
+        })
+    });
+    group.finish();
+}
+
+/// `evaluate-small/*`: interpreter and native on the second rule set.
+fn small_rule_set(c: &mut Criterion) {
+    let text = std::fs::read_to_string(small::GUIDELINE).expect("the benchmark rule set");
+    let model = gdl::compile(&text).model.expect("it compiles");
+    let kleene = Program::new(&model).kleene_only();
+    let reader = Reader::new(&kleene);
+    let patients: Vec<Patient> = small::cohort(COHORT, 0x5a11_c0de)
+        .iter()
+        .map(|line| reader.parse_patient(line).expect("valid facts"))
+        .collect();
+    let facts: Vec<small::Facts> = patients.iter().map(small::Facts::from_patient).collect();
+    for (patient, facts) in patients.iter().zip(&facts) {
+        assert_eq!(
+            small::Decisions::from_evaluation(&evaluate(&kleene, patient)),
+            small::evaluate(facts)
+        );
+    }
+    let mut group = c.benchmark_group("evaluate-small");
+    group.throughput(Throughput::Elements(COHORT as u64));
+    group.sample_size(30);
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("interpreter", |b| {
+        let mut scratch = Scratch::default();
+        b.iter(|| {
+            for patient in &patients {
+                black_box(evaluate_in(&kleene, black_box(patient), &mut scratch));
+            }
+        })
+    });
+    group.bench_function("native", |b| {
+        b.iter(|| {
+            for facts in &facts {
+                black_box(small::evaluate(black_box(facts)));
             }
         })
     });

@@ -7,7 +7,7 @@
 use super::logic::{Tri, compare};
 use super::patient::Kind;
 use super::patient::{Patient, Value};
-use super::program::{ExactRoot, Node, NodeId, Program, slot_of};
+use super::program::{ExactRoot, Node, NodeId, Program, SLOT_COUNTS, Schedule, slot_of};
 use crate::id_vec::IdVec;
 use crate::index_set::IndexSet;
 use crate::never::OrNever;
@@ -33,15 +33,11 @@ impl RuleStatus {
     /// not by branch, as the value varies from patient to patient.
     #[inline]
     fn of(value: Tri) -> RuleStatus {
-        const STATUS: [RuleStatus; 3] = [
-            RuleStatus::NotApplicable,
-            RuleStatus::Undecided,
-            RuleStatus::Fired,
-        ];
-        STATUS
-            .get(value as usize)
-            .copied()
-            .or_never(RuleStatus::Undecided)
+        match value {
+            Tri::False => RuleStatus::NotApplicable,
+            Tri::Unknown => RuleStatus::Undecided,
+            Tri::True => RuleStatus::Fired,
+        }
     }
 }
 
@@ -196,7 +192,7 @@ pub struct Scratch {
     values: Vec<Tri>,
     stack: Vec<NodeId>,
     stopped: IdVec<RuleId, Option<SectionId>>,
-    avoids: Vec<(ActionId, RuleId, bool)>,
+    avoids: Avoids,
     /// A finished evaluation whose vectors the next one reuses.
     spare: Option<Evaluation>,
 }
@@ -206,6 +202,36 @@ impl Scratch {
     /// run hands each evaluation back once its report is written.
     pub fn recycle(&mut self, evaluation: Evaluation) {
         self.spare = Some(evaluation);
+    }
+}
+
+/// The actions that fired or undecided rules avoid, for one patient.
+#[derive(Debug, Default)]
+struct Avoids {
+    /// (action, avoiding rule, whether it fired), in rule order.
+    list: Vec<(ActionId, RuleId, bool)>,
+    /// By action: [`Avoids::FIRED`] and [`Avoids::UNDECIDED`] bits, so an
+    /// alternative nothing avoids is passed over without a search.
+    by_action: Vec<u8>,
+}
+
+impl Avoids {
+    const FIRED: u8 = 1;
+    const UNDECIDED: u8 = 2;
+
+    /// The bits of `action`.
+    #[inline]
+    fn of(&self, action: ActionId) -> u8 {
+        self.by_action.get(action.index()).copied().unwrap_or(0)
+    }
+
+    /// The rules that avoid `action` and fired (or not).
+    fn rules(&self, action: ActionId, fired: bool) -> Vec<RuleId> {
+        self.list
+            .iter()
+            .filter(|&&(a, _, f)| a == action && f == fired)
+            .map(|&(_, rule, _)| rule)
+            .collect()
     }
 }
 
@@ -273,47 +299,27 @@ impl<'p, 'm> Run<'p, 'm> {
         scratch: &mut Scratch,
     ) -> Self {
         let mut run = Run::starting_from(program, patient, &program.schedule.initial, scratch);
-        // No branch on whether a fact is known: that varies from patient to
-        // patient, and a mispredicted branch per leaf was once the
-        // interpreter's main cost.
         let schedule = &program.schedule;
-        for &(node, index) in &schedule.bool_leaves {
-            let (kind, word) = patient.word(index as usize);
-            if let Some(slot) = run.values.get_mut(node as usize) {
-                *slot = Tri::select(kind == Kind::Bool, word & 1 == 1);
-            }
-        }
-        for &(node, index, bit) in &schedule.set_leaves {
-            let (kind, mut word) = patient.word(index as usize);
-            if bit >= 64 {
-                word = patient.high_word(index as usize);
-            }
-            if let Some(slot) = run.values.get_mut(node as usize) {
-                *slot = Tri::select(kind == Kind::Set, (word >> (bit % 64)) & 1 == 1);
-            }
-        }
-        // Sets known member by member (only when asking what an answer
-        // leads to): their known members, read one by one.
-        if patient.has_partial_sets() {
-            for &(node, index, bit) in &schedule.set_leaves {
-                if let Some(present) = patient.member(FactId(index), bit)
-                    && let Some(slot) = run.values.get_mut(node as usize)
-                {
-                    *slot = Tri::from_bool(present);
-                }
-            }
-        }
-        for &node in &schedule.other_leaves {
+        // The leaves no version below reads: enum tests naming a value past 127.
+        for &node in &schedule.wide_enum_leaves {
             let value = run.leaf(node);
             if let Some(slot) = run.values.get_mut(node.index()) {
                 *slot = value;
             }
         }
-        for step in &schedule.steps {
-            let value = step.apply(run.value_at(step.left), run.value_at(step.right));
-            if let Some(slot) = run.values.get_mut(step.target as usize) {
-                *slot = value;
-            }
+        // One version per buffer size: bounds checks are a good part of the
+        // work of a leaf or step, and an array of known size needs none.
+        let values = run.values.as_mut_slice();
+        if let Ok(array) = <&mut [Tri; SLOT_COUNTS[0]]>::try_from(&mut *values) {
+            compute_nodes(array, schedule, patient);
+        } else if let Ok(array) = <&mut [Tri; SLOT_COUNTS[1]]>::try_from(&mut *values) {
+            compute_nodes(array, schedule, patient);
+        } else if let Ok(array) = <&mut [Tri; SLOT_COUNTS[2]]>::try_from(&mut *values) {
+            compute_nodes(array, schedule, patient);
+        } else if let Ok(array) = <&mut [Tri; SLOT_COUNTS[3]]>::try_from(&mut *values) {
+            compute_nodes(array, schedule, patient);
+        } else {
+            compute_nodes(values, schedule, patient);
         }
         run
     }
@@ -514,7 +520,22 @@ impl<'p, 'm> Run<'p, 'm> {
     /// The unknown facts an unknown condition reads through unknown parts.
     fn kleene_needs(&self, root: NodeId) -> Vec<FactId> {
         // Marked in a bitset, then listed: in fact order, each once, in a
-        // vector of the right size.
+        // vector of the right size. Most guidelines have at most 64 facts:
+        // then one word holds them.
+        if self.program.model.facts.len() <= 64 {
+            let mut found = 0u64;
+            self.unknown_leaves(root, |leaf| {
+                if let Some(fact) = leaf_fact(leaf) {
+                    found |= 1u64.checked_shl(fact).unwrap_or(0);
+                }
+            });
+            let mut out = Vec::with_capacity(found.count_ones() as usize);
+            while found != 0 {
+                out.push(FactId(found.trailing_zeros()));
+                found &= found - 1;
+            }
+            return out;
+        }
         let mut found = IndexSet::new(self.program.model.facts.len());
         self.unknown_leaves(root, |leaf| {
             if let Some(fact) = leaf_fact(leaf) {
@@ -582,6 +603,95 @@ impl<'p, 'm> Run<'p, 'm> {
                 Node::Const(_) => {}
             }
         }
+    }
+}
+
+/// A run's node values, read and written by index.
+trait Slots {
+    fn read(&self, index: u32) -> Tri;
+    fn write(&mut self, index: u32, value: Tri);
+}
+
+/// A buffer of one of the program's sizes ([`SLOT_COUNTS`], powers of two
+/// above every node index): masking an index to the size changes nothing,
+/// and shows the compiler that it is in bounds.
+impl<const N: usize> Slots for [Tri; N] {
+    #[inline(always)]
+    fn read(&self, index: u32) -> Tri {
+        self.get(index as usize & (N - 1))
+            .copied()
+            .or_never(Tri::Unknown)
+    }
+
+    #[inline(always)]
+    fn write(&mut self, index: u32, value: Tri) {
+        if let Some(slot) = self.get_mut(index as usize & (N - 1)) {
+            *slot = value;
+        }
+    }
+}
+
+/// A buffer of any other size: checked reads and writes.
+impl Slots for [Tri] {
+    #[inline(always)]
+    fn read(&self, index: u32) -> Tri {
+        self.get(index as usize).copied().or_never(Tri::Unknown)
+    }
+
+    #[inline(always)]
+    fn write(&mut self, index: u32, value: Tri) {
+        if let Some(slot) = self.get_mut(index as usize) {
+            *slot = value;
+        }
+    }
+}
+
+/// Every node's Kleene value for `patient` into `values` (which hold the
+/// schedule's initial values, and the wide enum leaves'): the leaves, read
+/// straight from the patient's stored words with no branch on whether a
+/// fact is known, then the steps in order.
+#[inline(always)]
+fn compute_nodes<S: Slots + ?Sized>(values: &mut S, schedule: &Schedule, patient: &Patient) {
+    // No branch on whether a fact is known: that varies from patient to
+    // patient, and a mispredicted branch per leaf was once the
+    // interpreter's main cost.
+    for &(node, index) in &schedule.bool_leaves {
+        let (kind, word) = patient.word(index as usize);
+        values.write(node, Tri::select(kind == Kind::Bool, word & 1 == 1));
+    }
+    for &(node, index, bit) in &schedule.set_leaves {
+        let (kind, mut word) = patient.word(index as usize);
+        if bit >= 64 {
+            word = patient.high_word(index as usize);
+        }
+        let member = (word >> (bit % 64)) & 1 == 1;
+        values.write(node, Tri::select(kind == Kind::Set, member));
+    }
+    // Sets known member by member (only when asking what an answer leads
+    // to): their known members, read one by one.
+    if patient.has_partial_sets() {
+        for &(node, index, bit) in &schedule.set_leaves {
+            if let Some(present) = patient.member(FactId(index), bit) {
+                values.write(node, Tri::from_bool(present));
+            }
+        }
+    }
+    // Comparisons and enum tests read the stored word too, with no branch
+    // on its kind: a word of another kind gives a truth value that
+    // `select` drops.
+    for leaf in &schedule.compare_leaves {
+        let (kind, word) = patient.word(leaf.fact as usize);
+        let truth = compare(f64::from_bits(word), leaf.op, leaf.constant);
+        values.write(leaf.node, Tri::select(kind == Kind::Number, truth));
+    }
+    for leaf in &schedule.enum_leaves {
+        let (kind, word) = patient.word(leaf.fact as usize);
+        let member = (word < 128) & ((leaf.values >> (word % 128)) & 1 == 1);
+        values.write(leaf.node, Tri::select(kind == Kind::Enum, member));
+    }
+    for step in &schedule.steps {
+        let value = step.apply(values.read(step.left), values.read(step.right));
+        values.write(step.target, value);
     }
 }
 
@@ -756,7 +866,8 @@ fn reuse_evaluation(spare: Option<Evaluation>, rules: usize) -> Evaluation {
         None => Evaluation {
             rules: IdVec::filled(RuleStatus::NotApplicable, rules),
             recommended: Vec::with_capacity(16),
-            escalations: Vec::with_capacity(8),
+            // Many patients have none: allocated by the first.
+            escalations: Vec::new(),
             ..Evaluation::default()
         },
     }
@@ -799,20 +910,52 @@ fn rule_statuses(
     stopped.resize(program.model.rules.len(), None);
     for &section in &program.first_match_sections {
         let members = &program.model.sections.at(section).members;
-        walk(run, members, Some(section), rules, stopped);
+        if members
+            .iter()
+            .all(|member| matches!(member, Member::Rule(_)))
+        {
+            walk_rules(section, members, rules, stopped);
+        } else {
+            walk(run, members, Some(section), rules, stopped);
+        }
+    }
+}
+
+/// [`walk`] for a first-match section of rules only, the common shape:
+/// each status is already its condition's value, and the first rule that
+/// is not false shadows (fired) or stops (undecided) the rules after it.
+#[inline]
+fn walk_rules(
+    section: SectionId,
+    members: &[Member],
+    status: &mut IdVec<RuleId, RuleStatus>,
+    stopped: &mut IdVec<RuleId, Option<SectionId>>,
+) {
+    let mut blocked = None;
+    for member in members {
+        let Member::Rule(rule) = *member else {
+            continue;
+        };
+        match (blocked, *status.at(rule)) {
+            (Some(value), _) => status.set(rule, value),
+            (None, RuleStatus::Fired) => blocked = Some(RuleStatus::Shadowed),
+            (None, RuleStatus::Undecided) => {
+                stopped.set(rule, Some(section));
+                blocked = Some(RuleStatus::NotReached);
+            }
+            (None, _) => {}
+        }
     }
 }
 
 /// Every action a fired or undecided rule avoids, into `avoids` (with
 /// whether the rule fired); the fired ones also into the evaluation.
 #[inline]
-fn avoidances(
-    run: &Run<'_, '_>,
-    evaluation: &mut Evaluation,
-    avoids: &mut Vec<(ActionId, RuleId, bool)>,
-) {
+fn avoidances(run: &Run<'_, '_>, evaluation: &mut Evaluation, avoids: &mut Avoids) {
     let program = run.program;
-    avoids.clear();
+    avoids.list.clear();
+    avoids.by_action.clear();
+    avoids.by_action.resize(program.model.actions.len(), 0);
     for &rule_index in &program.avoid_rules {
         let rule_id = RuleId(rule_index);
         let status = *evaluation.rules.at(rule_id);
@@ -824,7 +967,14 @@ fn avoidances(
         for choice in &program.model.rules.at(rule_id).choices {
             if choice.outcome == Outcome::Avoid {
                 for action in &choice.actions {
-                    avoids.push((*action, rule_id, fired));
+                    avoids.list.push((*action, rule_id, fired));
+                    if let Some(bits) = avoids.by_action.get_mut(action.index()) {
+                        *bits |= if fired {
+                            Avoids::FIRED
+                        } else {
+                            Avoids::UNDECIDED
+                        };
+                    }
                     if fired {
                         evaluation.avoided.push(Avoidance {
                             action: *action,
@@ -846,13 +996,9 @@ fn escalate_undecided(
     evaluation: &mut Evaluation,
 ) {
     let program = run.program;
-    let rule = program.model.rules.at(rule_id);
     // An undecided avoid-only rule matters only where it withholds
     // a recommendation, and is reported there ("may be avoided").
-    let avoid_only = rule.escalation.is_none()
-        && !rule.choices.is_empty()
-        && rule.choices.iter().all(|c| c.outcome == Outcome::Avoid);
-    if avoid_only && stopped.at(rule_id).is_none() {
+    if program.avoid_only.contains(&rule_id.0) && stopped.at(rule_id).is_none() {
         return;
     }
     let needs = run.needs(program.rules.at(rule_id).root);
@@ -871,7 +1017,7 @@ fn escalate_undecided(
 fn recommend_fired(
     run: &Run<'_, '_>,
     rule_id: RuleId,
-    avoids: &[(ActionId, RuleId, bool)],
+    avoids: &Avoids,
     evaluation: &mut Evaluation,
 ) {
     let rule = run.program.model.rules.at(rule_id);
@@ -909,7 +1055,7 @@ fn recommend_choice(
     rule_id: RuleId,
     choice_index: usize,
     actions: &[ActionId],
-    avoids: &[(ActionId, RuleId, bool)],
+    avoids: &Avoids,
     evaluation: &mut Evaluation,
 ) {
     // Filled in place (taken back out if nothing can be
@@ -1038,12 +1184,17 @@ fn mark(
     }
 }
 
-fn withholding(
-    run: &Run<'_, '_>,
-    action: ActionId,
-    avoids: &[(ActionId, RuleId, bool)],
-) -> Option<Withholding> {
+fn withholding(run: &Run<'_, '_>, action: ActionId, avoids: &Avoids) -> Option<Withholding> {
     let clauses = &run.program.contraindications.at(action);
+    let avoided = avoids.of(action);
+    // Most alternatives are neither contraindicated nor avoided.
+    if avoided == 0
+        && clauses
+            .iter()
+            .all(|clause| run.node(clause.root) == Tri::False)
+    {
+        return None;
+    }
     let mut holds = Vec::new();
     let mut unsettled = Vec::new();
     let mut needs = Vec::new();
@@ -1060,13 +1211,8 @@ fn withholding(
     if !holds.is_empty() {
         return Some(Withholding::Contraindicated(holds));
     }
-    if avoids.iter().any(|&(a, _, fired)| a == action && fired) {
-        let rules = avoids
-            .iter()
-            .filter(|&&(a, _, fired)| a == action && fired)
-            .map(|&(_, r, _)| r)
-            .collect();
-        return Some(Withholding::Avoided(rules));
+    if avoided & Avoids::FIRED != 0 {
+        return Some(Withholding::Avoided(avoids.rules(action, true)));
     }
     if !unsettled.is_empty() {
         needs.sort_unstable();
@@ -1076,12 +1222,8 @@ fn withholding(
             needs,
         });
     }
-    let maybe: Vec<RuleId> = if avoids.iter().any(|&(a, _, fired)| a == action && !fired) {
-        avoids
-            .iter()
-            .filter(|&&(a, _, fired)| a == action && !fired)
-            .map(|&(_, r, _)| r)
-            .collect()
+    let maybe: Vec<RuleId> = if avoided & Avoids::UNDECIDED != 0 {
+        avoids.rules(action, false)
     } else {
         Vec::new()
     };
@@ -1120,6 +1262,26 @@ fn add_cautions(run: &Run<'_, '_>, action: ActionId, notes: &mut Vec<CautionNote
 
 /// Recommending two actions declared exclusive is a conflict for a clinician.
 fn exclusive_conflicts(program: &Program<'_>, evaluation: &mut Evaluation) {
+    if program.model.exclusives.is_empty() {
+        return;
+    }
+    // A conflict needs two recommended actions of some group.
+    let in_some_group = |r: &Recommendation| {
+        program
+            .exclusive_actions
+            .get(r.action.index())
+            .copied()
+            .unwrap_or(false)
+    };
+    if evaluation
+        .recommended
+        .iter()
+        .filter(|r| in_some_group(r))
+        .nth(1)
+        .is_none()
+    {
+        return;
+    }
     for (group, exclusive) in program.model.exclusives.iter().enumerate() {
         // Most groups have at most one action recommended: count before
         // listing them.

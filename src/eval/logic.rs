@@ -48,11 +48,17 @@ impl Tri {
     /// `Unknown` unless `known`, then `truth`; without a branch.
     #[inline]
     pub fn select(known: bool, truth: bool) -> Tri {
-        const BY_INDEX: [Tri; 3] = [Tri::False, Tri::Unknown, Tri::True];
         // unknown → 1, false → 0, true → 2 (`truth` only counts when known).
-        let index = 1 - known as usize + 2 * (known & truth) as usize;
-        // At most 2: the bounds check is compiled away.
-        crate::never::OrNever::or_never(BY_INDEX.get(index).copied(), Tri::Unknown)
+        Tri::from_code(1 - known as u8 + 2 * (known & truth) as u8)
+    }
+
+    /// The value whose code (`Tri as u8`) is `code`, 3 read as unknown: a
+    /// load from a table of four, with no branch (the mask keeps the index
+    /// in bounds, so there is no check either).
+    #[inline(always)]
+    pub(crate) fn from_code(code: u8) -> Tri {
+        const BY_CODE: [Tri; 4] = [Tri::False, Tri::Unknown, Tri::True, Tri::Unknown];
+        crate::never::OrNever::or_never(BY_CODE.get(usize::from(code & 3)).copied(), Tri::Unknown)
     }
 
     /// Lower-case word for reports.

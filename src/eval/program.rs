@@ -101,6 +101,10 @@ pub struct Program<'m> {
     pub units: IdVec<FactId, Option<Unit>>,
     /// Rules with an `avoid` outcome.
     pub(crate) avoid_rules: Vec<u32>,
+    /// Rules whose every `then` avoids, with no `else-escalate`.
+    pub(crate) avoid_only: Vec<u32>,
+    /// By action: whether some `exclusive` group names it.
+    pub(crate) exclusive_actions: Vec<bool>,
     /// The rules under each section, nested ones included, in order:
     /// `section_rules[section_ranges[s].0 .. section_ranges[s].1]`.
     section_rules: Vec<RuleId>,
@@ -161,14 +165,18 @@ impl DecisionCondition {
 ///
 /// 1. start from `initial`: constants set, everything else unknown;
 /// 2. leaves that read a bool fact (`(node, fact)`), leaves that test a set
-///    (`(node, fact, bit)`) and the other leaves (comparisons, enum tests);
+///    (`(node, fact, bit)`), comparisons ([`CompareLeaf`]) and enum tests
+///    ([`EnumLeaf`]; the rare one naming a value past 127 through its node,
+///    `wide_enum_leaves`), each read straight from the patient's stored
+///    word; `other_leaves` lists the comparisons and enum tests by node,
+///    for a completion's run, which reads only some of them;
 /// 3. then every connective as [`Step`]s in node order, so children come
 ///    before parents and definitions before their uses.
 ///
 /// A definition use, an `and`/`or` of one part, or a node of the same shape
-/// as an earlier one (the same fact read, the same connective over the same
-/// operands) has no value of its own: `value_at` sends it to the node it
-/// stands for, and it takes no work.
+/// as an earlier one (the same test of the same fact, the same connective
+/// over the same operands) has no value of its own: `value_at` sends it to
+/// the node it stands for, and it takes no work.
 #[derive(Debug, Default)]
 pub(crate) struct Schedule {
     pub(crate) initial: Vec<Tri>,
@@ -176,7 +184,45 @@ pub(crate) struct Schedule {
     pub(crate) bool_leaves: Vec<(u32, u32)>,
     pub(crate) set_leaves: Vec<(u32, u32, u32)>,
     pub(crate) other_leaves: Vec<NodeId>,
+    pub(crate) compare_leaves: Vec<CompareLeaf>,
+    pub(crate) enum_leaves: Vec<EnumLeaf>,
+    pub(crate) wide_enum_leaves: Vec<NodeId>,
     pub(crate) steps: Vec<Step>,
+}
+
+/// `fact op constant` at `node`: a comparison leaf, read from the fact's
+/// stored word without going through its node.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CompareLeaf {
+    pub(crate) node: u32,
+    pub(crate) fact: u32,
+    pub(crate) op: CmpOp,
+    pub(crate) constant: f64,
+}
+
+/// `fact in {…}` at `node`, the values as bits (all below 128): one shift
+/// and mask, where a list would be searched.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EnumLeaf {
+    pub(crate) node: u32,
+    pub(crate) fact: u32,
+    pub(crate) values: u128,
+}
+
+/// The sizes of the value buffer the interpreter has a version for: with
+/// the buffer an array of one of them, indices masked to its size need no
+/// bounds check ([`slot_count`]).
+pub(crate) const SLOT_COUNTS: [usize; 4] = [256, 1024, 4096, 16384];
+
+/// How many values a run holds for `nodes` nodes: the first of
+/// [`SLOT_COUNTS`] that has room, else `nodes`. The slots past the nodes
+/// are never read.
+fn slot_count(nodes: usize) -> usize {
+    SLOT_COUNTS
+        .iter()
+        .copied()
+        .find(|&count| count >= nodes)
+        .unwrap_or(nodes)
 }
 
 /// Where `node`'s value is held, by the schedule's `value_at`.
@@ -191,6 +237,9 @@ pub(crate) fn slot_of(value_at: &IdVec<NodeId, u32>, node: NodeId) -> u32 {
 enum Shape {
     Fact(u32),
     SetHas(u32, u32),
+    /// A fact, an operator and the constant's bits.
+    Compare(u32, CmpOp, u64),
+    EnumIn(u32, Vec<u32>),
     Not(u32),
     Implies(u32, u32),
     /// `and` (true) or `or` (false) of two or more parts, in order.
@@ -232,10 +281,7 @@ impl Step {
     /// The result for operand values `left` and `right`.
     #[inline]
     pub(crate) fn apply(&self, left: Tri, right: Tri) -> Tri {
-        const BY_CODE: [Tri; 4] = [Tri::False, Tri::Unknown, Tri::True, Tri::Unknown];
-        let code = (self.table >> (2 * (3 * left as u32 + right as u32))) & 3;
-        // Below 4: the bounds check is compiled away.
-        BY_CODE.get(code as usize).copied().or_never(Tri::Unknown)
+        Tri::from_code((self.table >> (2 * (3 * left as u32 + right as u32))) as u8)
     }
 }
 
@@ -243,10 +289,11 @@ impl Schedule {
     fn new(
         nodes: &IdVec<NodeId, Node>,
         children: &[NodeId],
+        enum_values: &[u32],
         definitions: &IdVec<DefinitionId, CompiledCondition>,
     ) -> Schedule {
         let mut schedule = Schedule {
-            initial: vec![Tri::Unknown; nodes.len()],
+            initial: vec![Tri::Unknown; slot_count(nodes.len())],
             value_at: nodes.ids().map(|id| id.0).collect(),
             ..Schedule::default()
         };
@@ -266,6 +313,16 @@ impl Schedule {
             let shape = match *node {
                 Node::Fact(fact) => Some(Shape::Fact(fact)),
                 Node::SetHas { fact, bit } => Some(Shape::SetHas(fact, bit)),
+                Node::Compare { fact, op, value } => {
+                    Some(Shape::Compare(fact, op, value.to_bits()))
+                }
+                Node::EnumIn { fact, start, len } => Some(Shape::EnumIn(
+                    fact,
+                    enum_values
+                        .get(start as usize..(start + len) as usize)
+                        .unwrap_or(&[])
+                        .to_vec(),
+                )),
                 Node::Not(inner) => Some(Shape::Not(at(inner))),
                 Node::Implies(left, right) => Some(Shape::Implies(at(left), at(right))),
                 Node::And { start, len } | Node::Or { start, len } if len > 1 => {
@@ -291,7 +348,29 @@ impl Schedule {
             match *node {
                 Node::Fact(fact) => schedule.bool_leaves.push((node_index, fact)),
                 Node::SetHas { fact, bit } => schedule.set_leaves.push((node_index, fact, bit)),
-                Node::Compare { .. } | Node::EnumIn { .. } => schedule.other_leaves.push(id),
+                Node::Compare { fact, op, value } => {
+                    schedule.other_leaves.push(id);
+                    schedule.compare_leaves.push(CompareLeaf {
+                        node: node_index,
+                        fact,
+                        op,
+                        constant: value,
+                    });
+                }
+                Node::EnumIn { fact, start, len } => {
+                    schedule.other_leaves.push(id);
+                    let values = enum_values
+                        .get(start as usize..(start + len) as usize)
+                        .unwrap_or(&[]);
+                    match enum_bits(values) {
+                        Some(values) => schedule.enum_leaves.push(EnumLeaf {
+                            node: node_index,
+                            fact,
+                            values,
+                        }),
+                        None => schedule.wide_enum_leaves.push(id),
+                    }
+                }
                 Node::Const(value) => schedule.initial.set(index, value),
                 Node::Definition(used) => {
                     if let Some(definition) = definitions.get(DefinitionId(used)) {
@@ -329,6 +408,13 @@ impl Schedule {
     }
 }
 
+/// Enum values as bits, when every one is below 128.
+fn enum_bits(values: &[u32]) -> Option<u128> {
+    values.iter().try_fold(0u128, |bits, &value| {
+        1u128.checked_shl(value).map(|bit| bits | bit)
+    })
+}
+
 /// The unit each quantity fact's values are in; `None` for other facts.
 fn fact_units(model: &Model) -> IdVec<FactId, Option<Unit>> {
     model
@@ -353,6 +439,35 @@ fn avoid_rules(model: &Model) -> Vec<u32> {
         })
         .map(|(id, _)| id.0)
         .collect()
+}
+
+/// The rules whose every `then` avoids, with no `else-escalate`: undecided,
+/// they escalate only where they withhold (or stop a first-match section).
+fn avoid_only_rules(model: &Model) -> Vec<u32> {
+    model
+        .rules
+        .iter_enumerated()
+        .filter(|(_, rule)| {
+            rule.escalation.is_none()
+                && !rule.choices.is_empty()
+                && rule
+                    .choices
+                    .iter()
+                    .all(|c| c.outcome == crate::sema::Outcome::Avoid)
+        })
+        .map(|(id, _)| id.0)
+        .collect()
+}
+
+/// By action, whether an `exclusive` group names it.
+fn exclusive_actions(model: &Model) -> Vec<bool> {
+    let mut named = vec![false; model.actions.len()];
+    for action in model.exclusives.iter().flat_map(|e| &e.actions) {
+        if let Some(flag) = named.get_mut(action.index()) {
+            *flag = true;
+        }
+    }
+    named
 }
 
 /// Every section's rules, nested ones included, in order: one list, and
@@ -425,7 +540,12 @@ impl<'m> Program<'m> {
             .map(|(id, fact)| (fact.name.clone(), id))
             .collect();
         let (section_rules, section_ranges) = section_rules(model);
-        let schedule = Schedule::new(&builder.nodes, &builder.children, &definitions);
+        let schedule = Schedule::new(
+            &builder.nodes,
+            &builder.children,
+            &builder.enum_values,
+            &definitions,
+        );
         let rule_values = rules
             .iter()
             .map(|rule| slot_of(&schedule.value_at, rule.root))
@@ -450,6 +570,8 @@ impl<'m> Program<'m> {
             fact_slots,
             units: fact_units(model),
             avoid_rules: avoid_rules(model),
+            avoid_only: avoid_only_rules(model),
+            exclusive_actions: exclusive_actions(model),
             section_rules,
             section_ranges,
         }
