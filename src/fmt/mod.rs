@@ -541,6 +541,13 @@ impl Printer<'_> {
                 );
             }
         }
+        for (keyword, word) in [("strength", &rule.strength), ("certainty", &rule.certainty)] {
+            if let Some(word) = word {
+                self.comments_before(word.span.start_usize(), &inner);
+                let text = format!("{keyword} {}", word.node);
+                self.line(&inner, &text, word.span.end as usize);
+            }
+        }
         if let Some(first) = rule.cite.first() {
             self.comments_before(first.span.start_usize(), &inner);
             let end = rule.cite.last().map_or(first.span.end, |c| c.span.end) as usize;

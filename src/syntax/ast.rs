@@ -227,7 +227,7 @@ pub enum SectionItem {
     Section(Section),
 }
 
-/// `rule name "title" { when … then … else-escalate … cite … }`
+/// `rule name "title" { when … then … else-escalate … strength … certainty … cite … }`
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
     /// Rule name.
@@ -240,6 +240,11 @@ pub struct Rule {
     pub thens: Vec<Then>,
     /// Reason handed to a clinician when no alternative can be given.
     pub escalate: Option<StrLit>,
+    /// `strength WORD`: how strongly the rule recommends, as written
+    /// (checked against GRADE's words in `sema`).
+    pub strength: Option<Spanned<String>>,
+    /// `certainty WORD`: GRADE certainty of the evidence, as written.
+    pub certainty: Option<Spanned<String>>,
     /// Evidence.
     pub cite: Vec<Ident>,
     /// Accepted findings: `expect lint-name "reason"`.

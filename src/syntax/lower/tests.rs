@@ -184,3 +184,25 @@ fn items_after_a_lowering_error_are_kept() {
     assert_eq!(codes, vec![Code::NumberOutOfRange]);
     assert_eq!(parsed.file.map(|f| f.items.len()), Some(3));
 }
+
+#[test]
+fn strength_and_certainty_keep_their_words_and_very_low_is_one_word() {
+    let text = "rule r { when x then recommend a strength conditional certainty very \t low cite R }";
+    let file = parse(text).unwrap_or_default();
+    let Some(Item::Rule(rule)) = file.items.into_iter().next() else {
+        panic!("not a rule");
+    };
+    let word = |w: Option<crate::span::Spanned<String>>| w.map(|w| w.node);
+    assert_eq!(word(rule.strength), Some("conditional".to_owned()));
+    assert_eq!(word(rule.certainty), Some("very low".to_owned()));
+}
+
+#[test]
+fn grading_is_optional_and_a_misspelt_word_still_parses() {
+    let file = parse("rule r { when x then recommend a strength stong cite R }").unwrap_or_default();
+    let Some(Item::Rule(rule)) = file.items.into_iter().next() else {
+        panic!("not a rule");
+    };
+    assert_eq!(rule.strength.map(|w| w.node), Some("stong".to_owned()));
+    assert_eq!(rule.certainty, None);
+}
