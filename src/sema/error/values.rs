@@ -427,7 +427,7 @@ pub(super) fn unknown_grade(code: Code, clause: GradeClause, word: &Spanned<Stri
         let grade = strength.word();
         return diagnostic
             .help(format!(
-                "\"{}\" is a {grade} recommendation in GRADE's words: write `{grade}`",
+                "\"{}\" means a {grade} recommendation; GRADE's word for it is `{grade}`",
                 word.node
             ))
             .fix(word.span, grade);
