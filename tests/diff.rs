@@ -304,3 +304,41 @@ fn guidelines_with_different_ids_are_warned_about() {
     );
     assert!(diff(&text, &text).warnings.is_empty());
 }
+
+#[test]
+fn a_change_of_grading_is_a_change_of_the_rule_though_no_decision_changes() {
+    let text = read("tests/guidelines/demo.gdl");
+    let graded = |strength: &str| {
+        text.replace(
+            "specialist\"\n    cite Amato2003",
+            &format!(
+                "specialist\"\n    strength {strength}\n    certainty low\n    cite Amato2003"
+            ),
+        )
+    };
+    let result = diff(&graded("conditional"), &graded("strong"));
+    let [change] = &result.changes[..] else {
+        panic!("one change expected: {result:#?}");
+    };
+    assert_eq!(
+        (change.kind, change.name.as_str(), change.change),
+        ("rule", "second_line", "changed")
+    );
+    assert_eq!(change.details, ["strength: conditional → strong"]);
+    assert!(result.logic_compared && result.examples.is_empty() && result.unconfirmed.is_empty());
+    assert!(result.differs());
+
+    // Grading an ungraded rule names both clauses as newly stated.
+    let result = diff(&text, &graded("conditional"));
+    assert_eq!(
+        result
+            .changes
+            .iter()
+            .map(|c| c.details.clone())
+            .collect::<Vec<_>>(),
+        [[
+            "strength: not stated → conditional",
+            "certainty: not stated → low"
+        ]]
+    );
+}

@@ -105,7 +105,10 @@ mod tests {
     #[test]
     fn nice_and_old_grade_words_map_to_a_strength() {
         assert_eq!(Strength::from_synonym("offer"), Some(Strength::Strong));
-        assert_eq!(Strength::from_synonym("Consider"), Some(Strength::Conditional));
+        assert_eq!(
+            Strength::from_synonym("Consider"),
+            Some(Strength::Conditional)
+        );
         assert_eq!(Strength::from_synonym("weak"), Some(Strength::Conditional));
         assert_eq!(Strength::from_synonym("strongly"), None);
     }

@@ -2,9 +2,9 @@
 //! every type known and every constant converted to its fact's unit. Later
 //! stages (analysis, evaluation, reports) work only on this.
 
+pub use super::grade::{Certainty, Strength};
 use crate::span::Span;
 pub use crate::syntax::ast::CmpOp;
-pub use super::grade::{Certainty, Strength};
 use crate::units::Unit;
 
 use crate::id_vec::{IdVec, Placeholder, id_type};

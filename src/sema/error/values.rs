@@ -415,11 +415,8 @@ pub(super) fn unknown_grade(code: Code, clause: GradeClause, word: &Spanned<Stri
             "`high`, `moderate`, `low` or `very low`",
         ),
     };
-    let diagnostic = Diagnostic::new(
-        code,
-        format!("`{}` is not a GRADE {what}", word.node),
-    )
-    .primary(word.span, format!("expected {all}"));
+    let diagnostic = Diagnostic::new(code, format!("`{}` is not a GRADE {what}", word.node))
+        .primary(word.span, format!("expected {all}"));
     // NICE's verbs and GRADE's former "weak" have a GRADE word, though not
     // a similar-looking one.
     let synonym = Strength::from_synonym(&word.node).filter(|_| clause == GradeClause::Strength);

@@ -7,9 +7,7 @@ use super::Resolver;
 use super::types::sorted;
 use crate::diagnostics::Code;
 use crate::never::OrNever;
-use crate::sema::error::{
-    Declared, Error, GradeClause, MissingCitation, RuleLacks, UnknownName,
-};
+use crate::sema::error::{Declared, Error, GradeClause, MissingCitation, RuleLacks, UnknownName};
 use crate::sema::model::*;
 use crate::span::Spanned;
 use crate::syntax::ast;
@@ -258,8 +256,11 @@ impl Resolver {
         expects: &[(Code, String)],
     ) -> (Option<Strength>, Option<Certainty>) {
         let strength = self.grade_word(&rule.strength, GradeClause::Strength, Strength::from_word);
-        let certainty =
-            self.grade_word(&rule.certainty, GradeClause::Certainty, Certainty::from_word);
+        let certainty = self.grade_word(
+            &rule.certainty,
+            GradeClause::Certainty,
+            Certainty::from_word,
+        );
         let expected = expects
             .iter()
             .any(|(code, _)| *code == Code::DiscordantRecommendation);
@@ -514,7 +515,12 @@ mod tests {
             )
         };
         assert_eq!(found(&text("")), [("W0312", "strong")]);
-        assert!(errors(&text("expect discordant-recommendation \"life-threatening\"")).is_empty());
+        assert!(
+            errors(&text(
+                "expect discordant-recommendation \"life-threatening\""
+            ))
+            .is_empty()
+        );
         let moderate = format!(
             "{HEAD}rule r {{ when true then recommend a strength strong certainty moderate cite R }}\n"
         );

@@ -412,7 +412,11 @@ impl<'t> Lower<'t> {
     /// space (`very  low` is `very low`).
     fn grade_word(&mut self, pair: Pair<'_, GrammarRule>, at: Span) -> Option<Spanned<String>> {
         let word = self.take(&mut significant(pair), GrammarRule::grade_word, at)?;
-        let text = word.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = word
+            .as_str()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         Some(Spanned::new(text, self.span_of(&word)))
     }
 

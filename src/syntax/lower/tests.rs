@@ -187,7 +187,8 @@ fn items_after_a_lowering_error_are_kept() {
 
 #[test]
 fn strength_and_certainty_keep_their_words_and_very_low_is_one_word() {
-    let text = "rule r { when x then recommend a strength conditional certainty very \t low cite R }";
+    let text =
+        "rule r { when x then recommend a strength conditional certainty very \t low cite R }";
     let file = parse(text).unwrap_or_default();
     let Some(Item::Rule(rule)) = file.items.into_iter().next() else {
         panic!("not a rule");
@@ -199,7 +200,8 @@ fn strength_and_certainty_keep_their_words_and_very_low_is_one_word() {
 
 #[test]
 fn grading_is_optional_and_a_misspelt_word_still_parses() {
-    let file = parse("rule r { when x then recommend a strength stong cite R }").unwrap_or_default();
+    let file =
+        parse("rule r { when x then recommend a strength stong cite R }").unwrap_or_default();
     let Some(Item::Rule(rule)) = file.items.into_iter().next() else {
         panic!("not a rule");
     };
