@@ -541,7 +541,10 @@ impl Printer<'_> {
                 );
             }
         }
-        for (keyword, word) in [("strength", &rule.strength), ("certainty", &rule.certainty)] {
+        let grading = rule.grading.as_deref();
+        let strength = grading.and_then(|g| g.strength.as_ref());
+        let certainty = grading.and_then(|g| g.certainty.as_ref());
+        for (keyword, word) in [("strength", strength), ("certainty", certainty)] {
             if let Some(word) = word {
                 self.comments_before(word.span.start_usize(), &inner);
                 let text = format!("{keyword} {}", word.node);

@@ -255,9 +255,16 @@ impl Resolver {
         rule: &ast::Rule,
         expects: &[(Code, String)],
     ) -> (Option<Strength>, Option<Certainty>) {
-        let strength = self.grade_word(&rule.strength, GradeClause::Strength, Strength::from_word);
+        let Some(grading) = &rule.grading else {
+            return (None, None);
+        };
+        let strength = self.grade_word(
+            &grading.strength,
+            GradeClause::Strength,
+            Strength::from_word,
+        );
         let certainty = self.grade_word(
-            &rule.certainty,
+            &grading.certainty,
             GradeClause::Certainty,
             Certainty::from_word,
         );

@@ -339,8 +339,7 @@ impl<'t> Lower<'t> {
             when: None,
             thens: Vec::new(),
             escalate: None,
-            strength: None,
-            certainty: None,
+            grading: None,
             cite: Vec::new(),
             expects: Vec::new(),
             span,
@@ -367,10 +366,12 @@ impl<'t> Lower<'t> {
                     )?);
                 }
                 GrammarRule::strength => {
-                    rule.strength = Some(self.grade_word(part, part_span)?);
+                    let word = self.grade_word(part, part_span)?;
+                    rule.grading.get_or_insert_default().strength = Some(word);
                 }
                 GrammarRule::certainty => {
-                    rule.certainty = Some(self.grade_word(part, part_span)?);
+                    let word = self.grade_word(part, part_span)?;
+                    rule.grading.get_or_insert_default().certainty = Some(word);
                 }
                 GrammarRule::cite => rule.cite = self.idents(significant(part))?,
                 GrammarRule::expect => {
