@@ -195,6 +195,24 @@ fn cli_text_and_exit_codes() {
     insta::assert_snapshot!(String::from_utf8_lossy(&changed.stdout));
 }
 
+/// A change of grading only: each rule named with what changed in its
+/// grading, no patient's decision changes, and the exit code says "differs".
+#[test]
+fn cli_names_each_rule_whose_grading_changed() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gdl"))
+        .args([
+            "diff",
+            "tests/diff/graded-before.gdl",
+            "tests/diff/graded-after.gdl",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run gdl: {e}"));
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+}
+
 /// The regression of issue 15: a contraindication widened by `or pregnant`
 /// changes the third-line muscle recommendation for a pregnant patient, and
 /// the cases that expected ciclosporin become stale.
