@@ -46,11 +46,12 @@ impl Strength {
     }
 
     /// The GRADE word for another vocabulary's word for a strength: NICE
-    /// writes "offer" and "consider", older GRADE texts "weak".
+    /// writes "offer" and "consider", GRADE panels "we recommend" and "we
+    /// suggest", older GRADE texts "weak".
     pub fn from_synonym(word: &str) -> Option<Strength> {
         match word.to_ascii_lowercase().as_str() {
-            "offer" | "should" | "must" | "recommended" => Some(Strength::Strong),
-            "consider" | "weak" | "could" | "may" | "suggested" => Some(Strength::Conditional),
+            "offer" | "recommend" => Some(Strength::Strong),
+            "consider" | "suggest" | "weak" => Some(Strength::Conditional),
             _ => None,
         }
     }
@@ -110,6 +111,8 @@ mod tests {
             Some(Strength::Conditional)
         );
         assert_eq!(Strength::from_synonym("weak"), Some(Strength::Conditional));
+        assert_eq!(Strength::from_synonym("suggest"), Some(Strength::Conditional));
+        assert_eq!(Strength::from_synonym("recommend"), Some(Strength::Strong));
         assert_eq!(Strength::from_synonym("strongly"), None);
     }
 }
