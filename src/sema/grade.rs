@@ -111,7 +111,10 @@ mod tests {
             Some(Strength::Conditional)
         );
         assert_eq!(Strength::from_synonym("weak"), Some(Strength::Conditional));
-        assert_eq!(Strength::from_synonym("suggest"), Some(Strength::Conditional));
+        assert_eq!(
+            Strength::from_synonym("suggest"),
+            Some(Strength::Conditional)
+        );
         assert_eq!(Strength::from_synonym("recommend"), Some(Strength::Strong));
         assert_eq!(Strength::from_synonym("strongly"), None);
     }
