@@ -1,5 +1,7 @@
 //! `gdl diff OLD NEW`: what changed between two versions of a guideline —
-//! declarations added, removed or changed — and a patient for every
+//! declarations added, removed or changed (a rule with what changed in its
+//! GRADE strength and certainty, which no decision shows) — and a patient
+//! for every
 //! decision that changes, with the decisions before and after.
 //!
 //! Input: both texts, parsed and resolved. Output: a [`Diff`]. Both

@@ -1,7 +1,8 @@
 //! The rules passes: action clauses (contraindications and cautions),
 //! then invariants, exclusives, rules and sections in source order, with
-//! their actions, citations and `expect`ed lints looked up; and the
-//! warning for a guideline that has no rules.
+//! their actions, citations and `expect`ed lints looked up and their GRADE
+//! words read (a strong recommendation on low certainty evidence is
+//! warned about); and the warning for a guideline that has no rules.
 
 use super::Resolver;
 use super::types::sorted;
