@@ -1,8 +1,7 @@
 //! `gdl diff OLD NEW`: what changed between two versions of a guideline —
 //! declarations added, removed or changed (a rule with what changed in its
 //! GRADE strength and certainty, which no decision shows) — and a patient
-//! for every
-//! decision that changes, with the decisions before and after.
+//! for every decision that changes, with the decisions before and after.
 //!
 //! Input: both texts, parsed and resolved. Output: a [`Diff`]. Both
 //! versions are aligned on the facts of both (enum values matched by name);
