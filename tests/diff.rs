@@ -195,6 +195,24 @@ fn cli_text_and_exit_codes() {
     insta::assert_snapshot!(String::from_utf8_lossy(&changed.stdout));
 }
 
+/// A change of grading only: each rule named with what changed in its
+/// grading, no patient's decision changes, and the exit code says "differs".
+#[test]
+fn cli_names_each_rule_whose_grading_changed() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gdl"))
+        .args([
+            "diff",
+            "tests/diff/graded-before.gdl",
+            "tests/diff/graded-after.gdl",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run gdl: {e}"));
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+}
+
 /// The regression of issue 15: a contraindication widened by `or pregnant`
 /// changes the third-line muscle recommendation for a pregnant patient, and
 /// the cases that expected ciclosporin become stale.
@@ -303,4 +321,42 @@ fn guidelines_with_different_ids_are_warned_about() {
         "{result:#?}"
     );
     assert!(diff(&text, &text).warnings.is_empty());
+}
+
+#[test]
+fn a_change_of_grading_is_a_change_of_the_rule_though_no_decision_changes() {
+    let text = read("tests/guidelines/demo.gdl");
+    let graded = |strength: &str| {
+        text.replace(
+            "specialist\"\n    cite Amato2003",
+            &format!(
+                "specialist\"\n    strength {strength}\n    certainty low\n    cite Amato2003"
+            ),
+        )
+    };
+    let result = diff(&graded("conditional"), &graded("strong"));
+    let [change] = &result.changes[..] else {
+        panic!("one change expected: {result:#?}");
+    };
+    assert_eq!(
+        (change.kind, change.name.as_str(), change.change),
+        ("rule", "second_line", "changed")
+    );
+    assert_eq!(change.details, ["strength: conditional → strong"]);
+    assert!(result.logic_compared && result.examples.is_empty() && result.unconfirmed.is_empty());
+    assert!(result.differs());
+
+    // Grading an ungraded rule names both clauses as newly stated.
+    let result = diff(&text, &graded("conditional"));
+    assert_eq!(
+        result
+            .changes
+            .iter()
+            .map(|c| c.details.clone())
+            .collect::<Vec<_>>(),
+        [[
+            "strength: not stated → conditional",
+            "certainty: not stated → low"
+        ]]
+    );
 }

@@ -393,6 +393,11 @@ fn explains_without_a_single_edit(diagnostic: &Diagnostic, help: &str) -> bool {
         || help.starts_with("test membership instead")
         || help.starts_with("`in` tests membership")
         || help.starts_with("a rule needs")
+        // A clinical choice, not an edit to apply unseen: which GRADE word
+        // an unreadable one meant, or whether a strong recommendation on
+        // low certainty evidence is one of GRADE's exceptions.
+        || (diagnostic.code == Code::UnknownGrade && help.starts_with("write `"))
+        || diagnostic.code == Code::DiscordantRecommendation
 }
 
 #[test]

@@ -109,6 +109,25 @@ fn comments_are_kept_in_place() {
     assert_laws(text);
 }
 
+#[test]
+fn grading_prints_one_clause_a_line_and_round_trips() {
+    let text = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nfact x: bool\naction a\n\
+                rule r { when x then recommend a\n\
+                strength   conditional certainty very   low # why\n\
+                cite R }\n";
+    let out = formatted(text);
+    assert!(
+        // A comment after code stays on the line of the first clause of
+        // its source line.
+        out.contains(
+            "  then recommend a\n  strength conditional # why\n  certainty very low\n  cite R\n"
+        ),
+        "{out}"
+    );
+    assert_laws(text);
+    assert_laws(&read("tests/eval/grading/guideline.gdl"));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 

@@ -282,3 +282,40 @@ fn fragments_change_no_byte() {
     }
     assert!(lines.len() >= 2020);
 }
+
+/// The grading is part of the rule object, which fragments copy: writing
+/// from the evaluation gives the same bytes for graded rules too.
+#[test]
+fn writing_from_the_evaluation_agrees_on_grading() {
+    let model = model("tests/eval/grading/guideline.gdl");
+    let program = Program::new(&model);
+    let fragments = report::json::Fragments::new(&model);
+    let values = ["null", "false", "true"];
+    for weakness in values {
+        for flare in values {
+            let line = format!(
+                r#"{{"muscle_weakness": {weakness}, "refractory": true, "skin_flare": {flare}, "tapering": true}}"#
+            );
+            let patient = Reader::new(&program)
+                .parse_patient(&line)
+                .unwrap_or_else(|d| panic!("{}", d.message));
+            let evaluation = evaluate(&program, &patient);
+            let plain = report::json::to_string(&report::build(&program, &patient, &evaluation));
+            let mut direct = Vec::new();
+            report::json::write_evaluation(
+                &program,
+                &patient,
+                &evaluation,
+                &fragments,
+                &mut direct,
+            );
+            assert_eq!(String::from_utf8_lossy(&direct), plain, "{line}");
+            if weakness == "true" {
+                assert!(
+                    plain.contains(r#""strength":"conditional","certainty":"low""#),
+                    "{plain}"
+                );
+            }
+        }
+    }
+}

@@ -112,9 +112,14 @@ fn text(diff: &crate::diff::Diff, old: &str, new: &str) -> String {
                 "removed" => '-',
                 _ => '~',
             };
+            let mut what = change.change.to_owned();
+            for detail in &change.details {
+                what.push_str("; ");
+                what.push_str(detail);
+            }
             out.push_str(&format!(
-                "  {mark} {} {} ({})\n",
-                change.kind, change.name, change.change
+                "  {mark} {} {} ({what})\n",
+                change.kind, change.name
             ));
         }
     }

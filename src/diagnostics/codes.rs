@@ -70,6 +70,8 @@ codes! {
     EmptyRule = "E0308", "empty-rule", Error, "A rule without a `when` or without any outcome.";
     UnknownLint = "E0309", "unknown-lint", Error, "An `expect` naming a lint that does not exist.";
     EnumTooLarge = "E0310", "enum-too-large", Error, "A `set of` fact over an enum with more than 128 values.";
+    UnknownGrade = "E0311", "unknown-grade", Error, "A `strength` or `certainty` word that is not one of GRADE's.";
+    DiscordantRecommendation = "W0312", "discordant-recommendation", Warning, "A strong recommendation on low or very low certainty evidence.";
     // W04xx: logic, each finding proved and shown with a witness patient
     UnreachableRule = "W0401", "unreachable-rule", Warning, "A rule no plausible patient can trigger.";
     ShadowedRule = "W0402", "shadowed-rule", Warning, "A rule that earlier rules of its first-match section always pre-empt.";

@@ -1,6 +1,7 @@
 //! `gdl diff OLD NEW`: what changed between two versions of a guideline —
-//! declarations added, removed or changed — and a patient for every
-//! decision that changes, with the decisions before and after.
+//! declarations added, removed or changed (a rule with what changed in its
+//! GRADE strength and certainty, which no decision shows) — and a patient
+//! for every decision that changes, with the decisions before and after.
 //!
 //! Input: both texts, parsed and resolved. Output: a [`Diff`]. Both
 //! versions are aligned on the facts of both (enum values matched by name);
@@ -24,7 +25,7 @@ use crate::analysis::Encoding;
 use crate::eval::{Patient, Program, evaluate};
 use crate::id_vec::IdVec;
 use crate::never::OrNever;
-use crate::sema::{Condition, ConditionKind, Fact, FactId, Model, Type};
+use crate::sema::{Certainty, Condition, ConditionKind, Fact, FactId, Model, Strength, Type};
 use crate::syntax::ast::File;
 use decision::{Decision, Names};
 
@@ -37,6 +38,11 @@ pub struct Change {
     pub name: String,
     /// `added`, `removed` or `changed`.
     pub change: &'static str,
+    /// For a changed rule, what changed in its grading, e.g. `strength:
+    /// conditional → strong`: a grading changes no decision, so no patient
+    /// would show it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
 }
 
 /// A patient whose decisions differ between the versions.
@@ -112,7 +118,12 @@ fn compare(
     old: (&str, &File, &Model),
     new: (&str, &File, &Model),
 ) -> (Diff, BTreeMap<String, String>) {
-    let (changes, renamed) = structural(old.0, old.1, new.0, new.1);
+    let (mut changes, renamed) = structural(old.0, old.1, new.0, new.1);
+    for change in &mut changes {
+        if change.kind == "rule" && change.change == "changed" {
+            change.details = grading_changes(old.2, new.2, &change.name);
+        }
+    }
     let mut warnings = Vec::new();
     if old.2.header.id != new.2.header.id {
         warnings.push(format!(
@@ -163,11 +174,13 @@ fn structural(
                 kind,
                 name: name.clone(),
                 change: "removed",
+                details: Vec::new(),
             }),
             Some(new_text) if new_text != text => changes.push(Change {
                 kind,
                 name: name.clone(),
                 change: "changed",
+                details: Vec::new(),
             }),
             Some(_) => {}
         }
@@ -178,6 +191,7 @@ fn structural(
                 kind,
                 name: name.clone(),
                 change: "added",
+                details: Vec::new(),
             });
         }
     }
@@ -213,11 +227,37 @@ fn structural(
                 kind: "rule",
                 name: format!("{old_name} → {new_name}"),
                 change: "renamed",
+                details: Vec::new(),
             });
             renamed.insert(new_name, old_name);
         }
     }
     (changes, renamed)
+}
+
+/// How the GRADE strength and certainty of rule `name` changed, one line
+/// each that did: `strength: conditional → strong`, `certainty: not stated
+/// → low`.
+fn grading_changes(old: &Model, new: &Model, name: &str) -> Vec<String> {
+    let find = |model: &Model| {
+        let rule = model.rules.iter().find(|rule| rule.name == name);
+        (
+            rule.and_then(|r| r.strength).map(Strength::word),
+            rule.and_then(|r| r.certainty).map(Certainty::word),
+        )
+    };
+    let ((old_strength, old_certainty), (new_strength, new_certainty)) = (find(old), find(new));
+    let stated = |word: Option<&str>| word.unwrap_or("not stated").to_owned();
+    let mut details = Vec::new();
+    for (what, before, after) in [
+        ("strength", old_strength, new_strength),
+        ("certainty", old_certainty, new_certainty),
+    ] {
+        if before != after {
+            details.push(format!("{what}: {} → {}", stated(before), stated(after)));
+        }
+    }
+    details
 }
 
 /// Both versions over one fact list, so that their conditions can be

@@ -541,6 +541,16 @@ impl Printer<'_> {
                 );
             }
         }
+        let grading = rule.grading.as_deref();
+        let strength = grading.and_then(|g| g.strength.as_ref());
+        let certainty = grading.and_then(|g| g.certainty.as_ref());
+        for (keyword, word) in [("strength", strength), ("certainty", certainty)] {
+            if let Some(word) = word {
+                self.comments_before(word.span.start_usize(), &inner);
+                let text = format!("{keyword} {}", word.node);
+                self.line(&inner, &text, word.span.end as usize);
+            }
+        }
         if let Some(first) = rule.cite.first() {
             self.comments_before(first.span.start_usize(), &inner);
             let end = rule.cite.last().map_or(first.span.end, |c| c.span.end) as usize;

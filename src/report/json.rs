@@ -28,7 +28,7 @@ use crate::sema::{ActionId, FactId, Model, ReferenceId, RuleId, Type};
 pub struct Fragments {
     /// `"action":…,"label":…` by action.
     actions: Vec<Box<[u8]>>,
-    /// `{"name":…,"title":…}` by rule.
+    /// `{"name":…,"title":…,"strength":…,"certainty":…}` by rule.
     rules: Vec<Box<[u8]>>,
     /// `{"fact":…,"value":` by fact.
     facts: Vec<Box<[u8]>>,
@@ -668,6 +668,17 @@ impl<'o> Writer<'o> {
             self.string(rule.name);
             self.raw(",\"title\":");
             self.optional_string(rule.title);
+            // Written only when stated: absent means the guideline does
+            // not grade the rule, and reports without grading keep their
+            // shape.
+            if let Some(strength) = rule.strength {
+                self.raw(",\"strength\":");
+                self.string(strength.word());
+            }
+            if let Some(certainty) = rule.certainty {
+                self.raw(",\"certainty\":");
+                self.string(certainty.word());
+            }
             self.raw("}");
         }
     }

@@ -18,7 +18,9 @@ use crate::eval::{
 use crate::facts::write::FactJson;
 use crate::id_vec::SliceAt;
 use crate::index_set::IndexSet;
-use crate::sema::{ActionId, FactId, Model, Reference, ReferenceId, Rule, RuleId};
+use crate::sema::{
+    ActionId, Certainty, FactId, Model, Reference, ReferenceId, Rule, RuleId, Strength,
+};
 pub use answers::{AnswerItem, BranchItem, DecisionItem};
 
 /// The JSON schema identifier; bumped on any incompatible change.
@@ -183,6 +185,10 @@ pub struct RuleInfo<'a> {
     pub name: &'a str,
     /// Rule title.
     pub title: Option<&'a str>,
+    /// The GRADE strength of its recommendation, when the guideline says.
+    pub strength: Option<Strength>,
+    /// The GRADE certainty of its evidence, when the guideline says.
+    pub certainty: Option<Certainty>,
 }
 
 impl<'a> RuleInfo<'a> {
@@ -192,6 +198,8 @@ impl<'a> RuleInfo<'a> {
             id,
             name: &rule.name,
             title: rule.title.as_deref(),
+            strength: rule.strength,
+            certainty: rule.certainty,
         }
     }
 }

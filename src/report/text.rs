@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{BranchItem, FactJson, Facts, Report, RuleInfo};
-use crate::sema::ReferenceId;
+use crate::sema::{Outcome, ReferenceId};
 
 /// Renders a report as text, sections in a fixed order.
 pub fn render(report: &Report) -> String {
@@ -31,6 +31,7 @@ pub fn render(report: &Report) -> String {
         for item in &report.recommended {
             let _ = writeln!(out, "  + {}{}", item.action, label(item.label));
             let _ = writeln!(out, "      rule: {}", rule(&item.rule));
+            grade(&mut out, &item.rule, Outcome::Recommend);
             let _ = writeln!(out, "      because: {}", values(&item.because));
             for caution in &item.cautions {
                 let status = if caution.status == "applies" {
@@ -77,6 +78,7 @@ pub fn render(report: &Report) -> String {
         for item in &report.avoid {
             let _ = writeln!(out, "  x {}{}", item.action, label(item.label));
             let _ = writeln!(out, "      rule: {}", rule(&item.rule));
+            grade(&mut out, &item.rule, Outcome::Avoid);
             let _ = writeln!(out, "      because: {}", values(&item.because));
             citations(&mut out, report, &item.citations, "      ");
         }
@@ -124,6 +126,25 @@ fn answers(out: &mut String, branches: &[BranchItem]) {
             decisions.join("; ")
         };
         let _ = writeln!(out, "        {condition}: {decisions}");
+    }
+}
+
+/// `GRADE: conditional recommendation, low certainty evidence`, as much of
+/// it as the rule states; nothing when it states neither.
+fn grade(out: &mut String, rule: &RuleInfo, outcome: Outcome) {
+    let strength = rule.strength.map(|strength| {
+        let against = match outcome {
+            Outcome::Recommend => "",
+            Outcome::Avoid => " against",
+        };
+        format!("{} recommendation{against}", strength.word())
+    });
+    let certainty = rule
+        .certainty
+        .map(|certainty| format!("{} certainty evidence", certainty.word()));
+    let parts: Vec<String> = strength.into_iter().chain(certainty).collect();
+    if !parts.is_empty() {
+        let _ = writeln!(out, "      GRADE: {}", parts.join(", "));
     }
 }
 

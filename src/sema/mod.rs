@@ -4,10 +4,12 @@
 //! typed [`Error`]s, worded in one place ([`error`]).
 
 pub mod error;
+pub mod grade;
 pub mod model;
 pub mod names;
 mod resolve;
 
 pub use error::Error;
+pub use grade::{Certainty, Strength};
 pub use model::*;
 pub use resolve::{MAX_SET_VALUES, resolve};

@@ -2,6 +2,7 @@
 //! every type known and every constant converted to its fact's unit. Later
 //! stages (analysis, evaluation, reports) work only on this.
 
+pub use super::grade::{Certainty, Strength};
 use crate::span::Span;
 pub use crate::syntax::ast::CmpOp;
 use crate::units::Unit;
@@ -98,6 +99,8 @@ impl Placeholder for Rule {
         condition: NO_CONDITION,
         choices: Vec::new(),
         escalation: None,
+        strength: None,
+        certainty: None,
         citations: Vec::new(),
         section: None,
         expects: Vec::new(),
@@ -415,6 +418,10 @@ pub struct Rule {
     pub choices: Vec<Choice>,
     /// Reason to hand to a clinician when no alternative can be given.
     pub escalation: Option<String>,
+    /// How strongly it recommends (GRADE), when the guideline says.
+    pub strength: Option<Strength>,
+    /// How certain its evidence is (GRADE), when the guideline says.
+    pub certainty: Option<Certainty>,
     /// Evidence.
     pub citations: Vec<ReferenceId>,
     /// Enclosing section.

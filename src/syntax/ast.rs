@@ -227,7 +227,7 @@ pub enum SectionItem {
     Section(Section),
 }
 
-/// `rule name "title" { when … then … else-escalate … cite … }`
+/// `rule name "title" { when … then … else-escalate … strength … certainty … cite … }`
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
     /// Rule name.
@@ -240,12 +240,25 @@ pub struct Rule {
     pub thens: Vec<Then>,
     /// Reason handed to a clinician when no alternative can be given.
     pub escalate: Option<StrLit>,
+    /// `strength` and `certainty`, when either is written. Boxed: most
+    /// rules are ungraded, and a rule is the largest item.
+    pub grading: Option<Box<Grading>>,
     /// Evidence.
     pub cite: Vec<Ident>,
     /// Accepted findings: `expect lint-name "reason"`.
     pub expects: Vec<Expect>,
     /// The whole rule.
     pub span: Span,
+}
+
+/// A rule's GRADE words, as written (checked against GRADE's words in
+/// `sema`).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Grading {
+    /// `strength WORD`: how strongly the rule recommends.
+    pub strength: Option<Spanned<String>>,
+    /// `certainty WORD`: how certain the evidence is.
+    pub certainty: Option<Spanned<String>>,
 }
 
 /// What a `then` clause does with its actions.

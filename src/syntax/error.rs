@@ -53,6 +53,8 @@ pub(super) fn token_word(grammar_rule: GrammarRule) -> Option<&'static str> {
         GrammarRule::kw_then => "`then`",
         GrammarRule::kw_else_escalate => "`else-escalate`",
         GrammarRule::kw_cite => "`cite`",
+        GrammarRule::kw_strength => "`strength`",
+        GrammarRule::kw_certainty => "`certainty`",
         GrammarRule::kw_expect => "`expect`",
         GrammarRule::kw_implies => "`implies`",
         GrammarRule::kw_or => "`or`",
@@ -120,6 +122,9 @@ fn describe(grammar_rule: GrammarRule) -> &'static str {
         GrammarRule::outcome => "`recommend` or `avoid`",
         GrammarRule::else_escalate => "`else-escalate`",
         GrammarRule::cite => "`cite`",
+        GrammarRule::strength => "`strength`",
+        GrammarRule::certainty => "`certainty`",
+        GrammarRule::grade_word => "a GRADE word such as `conditional` or `low`",
         GrammarRule::expect => "`expect`",
         GrammarRule::lint_name => "a lint name such as `unreachable-rule`",
         GrammarRule::bool_type

@@ -14,7 +14,7 @@ mod values;
 use names::UnusedKind;
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::sema::model::{CmpOp, EnumId, FactId, Model, Type};
+use crate::sema::model::{Certainty, CmpOp, EnumId, FactId, Model, Type};
 use crate::sema::names::Confusable;
 use crate::span::{Span, Spanned};
 use crate::units::Unit;
@@ -116,6 +116,32 @@ pub enum Error {
         /// The `set of` type.
         span: Span,
     },
+    /// E0311: a `strength` or `certainty` word that is not GRADE's.
+    UnknownGrade {
+        /// Which clause it follows.
+        clause: GradeClause,
+        /// The word as written.
+        word: Spanned<String>,
+    },
+    /// W0312: a strong recommendation on low or very low certainty
+    /// evidence, which GRADE discourages.
+    DiscordantRecommendation {
+        /// The rule's name.
+        rule: Spanned<String>,
+        /// The word `strong`.
+        strength: Span,
+        /// The certainty stated.
+        certainty: Spanned<Certainty>,
+    },
+}
+
+/// E0311: the clause an unknown GRADE word follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GradeClause {
+    /// `strength WORD`.
+    Strength,
+    /// `certainty WORD`.
+    Certainty,
 }
 
 /// E0201: what kind of name was not found.
@@ -390,6 +416,8 @@ impl Error {
             Error::EmptyRule { .. } => Code::EmptyRule,
             Error::UnknownLint { .. } => Code::UnknownLint,
             Error::EnumTooLarge { .. } => Code::EnumTooLarge,
+            Error::UnknownGrade { .. } => Code::UnknownGrade,
+            Error::DiscordantRecommendation { .. } => Code::DiscordantRecommendation,
         }
     }
 
@@ -426,6 +454,12 @@ impl Error {
             Error::EnumTooLarge { enum_id, span } => {
                 values::enum_too_large(code, model, *enum_id, *span)
             }
+            Error::UnknownGrade { clause, word } => values::unknown_grade(code, *clause, word),
+            Error::DiscordantRecommendation {
+                rule,
+                strength,
+                certainty,
+            } => values::discordant_recommendation(code, rule, *strength, certainty),
         }
     }
 }

@@ -1,15 +1,16 @@
 //! The wording of the type, unit and evidence errors (E03xx): a value that
 //! does not fit its fact, units that do not convert, unknown units and
 //! enum values, missing citations, malformed identifiers, empty rules,
-//! unknown lints. Each function turns one [`super::Error`] variant's data
+//! unknown lints, GRADE words and discordant recommendations. Each function turns one [`super::Error`] variant's data
 //! into its diagnostic.
 
 use super::{
-    MissingCitation, Operand, RuleLacks, TypeMismatch, UnitMismatch, describe_type, suggest,
+    GradeClause, MissingCitation, Operand, RuleLacks, TypeMismatch, UnitMismatch, describe_type,
+    suggest,
 };
 use crate::diagnostics::{Code, Diagnostic};
 use crate::sema::MAX_SET_VALUES;
-use crate::sema::model::{CmpOp, EnumId, Fact, FactId, Model, Type};
+use crate::sema::model::{Certainty, CmpOp, EnumId, Fact, FactId, Model, Strength, Type};
 use crate::span::{Span, Spanned};
 use crate::units::{Unit, parse_unit, unit_alias};
 
@@ -399,4 +400,60 @@ pub(super) fn enum_too_large(code: Code, model: &Model, enum_id: EnumId, span: S
     )
     .primary(span, "set of a large enum")
     .help("split the enum, or use several bool facts")
+}
+
+pub(super) fn unknown_grade(code: Code, clause: GradeClause, word: &Spanned<String>) -> Diagnostic {
+    let (what, words, all): (_, Vec<&str>, _) = match clause {
+        GradeClause::Strength => (
+            "strength",
+            Strength::ALL.iter().map(|s| s.word()).collect(),
+            "`strong` or `conditional`",
+        ),
+        GradeClause::Certainty => (
+            "certainty",
+            Certainty::ALL.iter().map(|c| c.word()).collect(),
+            "`high`, `moderate`, `low` or `very low`",
+        ),
+    };
+    let diagnostic = Diagnostic::new(code, format!("`{}` is not a GRADE {what}", word.node))
+        .primary(word.span, format!("expected {all}"));
+    // NICE's verbs and GRADE's former "weak" have a GRADE word, though not
+    // a similar-looking one.
+    let synonym = Strength::from_synonym(&word.node).filter(|_| clause == GradeClause::Strength);
+    if let Some(strength) = synonym {
+        let grade = strength.word();
+        return diagnostic
+            .help(format!(
+                "\"{}\" means a {grade} recommendation; GRADE's word for it is `{grade}`",
+                word.node
+            ))
+            .fix(word.span, grade);
+    }
+    suggest(diagnostic, &word.node, word.span, words, |d| {
+        d.help(format!("write {all}"))
+    })
+}
+
+pub(super) fn discordant_recommendation(
+    code: Code,
+    rule: &Spanned<String>,
+    strength: Span,
+    certainty: &Spanned<Certainty>,
+) -> Diagnostic {
+    let level = certainty.node.word();
+    Diagnostic::new(
+        code,
+        format!(
+            "rule `{}` makes a strong recommendation on {level} certainty evidence",
+            rule.node
+        ),
+    )
+    .primary(strength, "strong")
+    .secondary(certainty.span, format!("{level} certainty"))
+    .help(
+        "GRADE advises a conditional recommendation when the certainty is low or very low, \
+         except in a few paradigmatic situations (such as a life-threatening condition); \
+         make it `strength conditional`, or name the situation with \
+         `expect discordant-recommendation \"...\"`",
+    )
 }

@@ -1,13 +1,14 @@
 //! The rules passes: action clauses (contraindications and cautions),
 //! then invariants, exclusives, rules and sections in source order, with
-//! their actions, citations and `expect`ed lints looked up; and the
-//! warning for a guideline that has no rules.
+//! their actions, citations and `expect`ed lints looked up and their GRADE
+//! words read (a strong recommendation on low certainty evidence is
+//! warned about); and the warning for a guideline that has no rules.
 
 use super::Resolver;
 use super::types::sorted;
 use crate::diagnostics::Code;
 use crate::never::OrNever;
-use crate::sema::error::{Declared, Error, MissingCitation, RuleLacks, UnknownName};
+use crate::sema::error::{Declared, Error, GradeClause, MissingCitation, RuleLacks, UnknownName};
 use crate::sema::model::*;
 use crate::span::Spanned;
 use crate::syntax::ast;
@@ -230,18 +231,78 @@ impl Resolver {
                 }),
             }
         }
+        let (strength, certainty) = self.grading(rule, &expects);
         self.model.rules.push(Rule {
             name: rule.name.node.clone(),
             title: rule.title.as_ref().map(|t| t.node.clone()),
             condition,
             choices,
             escalation: rule.escalate.as_ref().map(|e| e.node.clone()),
+            strength,
+            certainty,
             citations,
             section,
             expects,
             span: rule.span,
             name_span: rule.name.span,
         })
+    }
+
+    /// A rule's GRADE strength and certainty, each only if stated and
+    /// spelt as GRADE spells it; a strong recommendation on low certainty
+    /// is reported unless the rule `expect`s it.
+    fn grading(
+        &mut self,
+        rule: &ast::Rule,
+        expects: &[(Code, String)],
+    ) -> (Option<Strength>, Option<Certainty>) {
+        let Some(grading) = &rule.grading else {
+            return (None, None);
+        };
+        let strength = self.grade_word(
+            &grading.strength,
+            GradeClause::Strength,
+            Strength::from_word,
+        );
+        let certainty = self.grade_word(
+            &grading.certainty,
+            GradeClause::Certainty,
+            Certainty::from_word,
+        );
+        let expected = expects
+            .iter()
+            .any(|(code, _)| *code == Code::DiscordantRecommendation);
+        if let (Some(strong), Some(low)) = (&strength, &certainty)
+            && strong.node == Strength::Strong
+            && low.node.is_low()
+            && !expected
+        {
+            self.error(Error::DiscordantRecommendation {
+                rule: rule.name.clone(),
+                strength: strong.span,
+                certainty: low.clone(),
+            });
+        }
+        (strength.map(|s| s.node), certainty.map(|c| c.node))
+    }
+
+    /// The value of a `strength` or `certainty` word, if one is written;
+    /// a word `from_word` does not know is reported.
+    fn grade_word<T>(
+        &mut self,
+        word: &Option<Spanned<String>>,
+        clause: GradeClause,
+        from_word: fn(&str) -> Option<T>,
+    ) -> Option<Spanned<T>> {
+        let word = word.as_ref()?;
+        let value = from_word(&word.node);
+        if value.is_none() {
+            self.error(Error::UnknownGrade {
+                clause,
+                word: word.clone(),
+            });
+        }
+        value.map(|value| Spanned::new(value, word.span))
     }
 
     fn section(&mut self, section: &ast::Section, parent: Option<SectionId>) -> SectionId {
@@ -272,7 +333,9 @@ impl Resolver {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{HEAD, errors, found, model, the_error};
-    use crate::sema::error::{Declared, Duplicate, Error, MissingCitation, RuleLacks, UnknownName};
+    use crate::sema::error::{
+        Declared, Duplicate, Error, GradeClause, MissingCitation, RuleLacks, UnknownName,
+    };
     use crate::sema::model::*;
 
     #[test]
@@ -423,5 +486,52 @@ mod tests {
             &errors("guideline g \"G\" {}\n")[..],
             [Error::NoRules { guideline, .. }] if guideline == "g"
         ));
+    }
+
+    #[test]
+    fn grading_is_read_when_stated_and_never_invented() {
+        let rule = |grading: &str| {
+            let text = format!("{HEAD}rule r {{ when true then recommend a {grading} cite R }}\n");
+            let rule = model(&text).rules.as_slice()[0].clone();
+            (rule.strength, rule.certainty)
+        };
+        assert_eq!(rule(""), (None, None));
+        assert_eq!(
+            rule("strength conditional certainty very low"),
+            (Some(Strength::Conditional), Some(Certainty::VeryLow))
+        );
+        assert_eq!(rule("certainty high"), (None, Some(Certainty::High)));
+    }
+
+    #[test]
+    fn an_unknown_grade_word_says_which_clause() {
+        let text = format!("{HEAD}rule r {{ when true then recommend a strength offer cite R }}\n");
+        assert!(matches!(
+            the_error(&text),
+            Error::UnknownGrade { clause: GradeClause::Strength, word } if word.node == "offer"
+        ));
+        let text = format!("{HEAD}rule r {{ when true then recommend a certainty lo cite R }}\n");
+        assert_eq!(found(&text), [("E0311", "lo")]);
+    }
+
+    #[test]
+    fn a_strong_recommendation_on_low_certainty_is_discordant_unless_expected() {
+        let text = |expect: &str| {
+            format!(
+                "{HEAD}rule r {{ when true then recommend a strength strong certainty very low \
+                 cite R {expect} }}\n"
+            )
+        };
+        assert_eq!(found(&text("")), [("W0312", "strong")]);
+        assert!(
+            errors(&text(
+                "expect discordant-recommendation \"life-threatening\""
+            ))
+            .is_empty()
+        );
+        let moderate = format!(
+            "{HEAD}rule r {{ when true then recommend a strength strong certainty moderate cite R }}\n"
+        );
+        assert!(errors(&moderate).is_empty());
     }
 }

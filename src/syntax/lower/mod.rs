@@ -339,6 +339,7 @@ impl<'t> Lower<'t> {
             when: None,
             thens: Vec::new(),
             escalate: None,
+            grading: None,
             cite: Vec::new(),
             expects: Vec::new(),
             span,
@@ -363,6 +364,14 @@ impl<'t> Lower<'t> {
                         GrammarRule::string,
                         Self::string,
                     )?);
+                }
+                GrammarRule::strength => {
+                    let word = self.grade_word(part, part_span)?;
+                    rule.grading.get_or_insert_default().strength = Some(word);
+                }
+                GrammarRule::certainty => {
+                    let word = self.grade_word(part, part_span)?;
+                    rule.grading.get_or_insert_default().certainty = Some(word);
                 }
                 GrammarRule::cite => rule.cite = self.idents(significant(part))?,
                 GrammarRule::expect => {
@@ -398,6 +407,18 @@ impl<'t> Lower<'t> {
             actions,
             span,
         })
+    }
+
+    /// The word of a `strength` or `certainty` clause, its blanks made one
+    /// space (`very  low` is `very low`).
+    fn grade_word(&mut self, pair: Pair<'_, GrammarRule>, at: Span) -> Option<Spanned<String>> {
+        let word = self.take(&mut significant(pair), GrammarRule::grade_word, at)?;
+        let text = word
+            .as_str()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        Some(Spanned::new(text, self.span_of(&word)))
     }
 
     /// The preamble of a named declaration: its span, its name and the

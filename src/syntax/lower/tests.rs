@@ -184,3 +184,31 @@ fn items_after_a_lowering_error_are_kept() {
     assert_eq!(codes, vec![Code::NumberOutOfRange]);
     assert_eq!(parsed.file.map(|f| f.items.len()), Some(3));
 }
+
+#[test]
+fn strength_and_certainty_keep_their_words_and_very_low_is_one_word() {
+    let text =
+        "rule r { when x then recommend a strength conditional certainty very \t low cite R }";
+    let file = parse(text).unwrap_or_default();
+    let Some(Item::Rule(rule)) = file.items.into_iter().next() else {
+        panic!("not a rule");
+    };
+    let grading = rule.grading.unwrap_or_default();
+    let word = |w: Option<crate::span::Spanned<String>>| w.map(|w| w.node);
+    assert_eq!(word(grading.strength), Some("conditional".to_owned()));
+    assert_eq!(word(grading.certainty), Some("very low".to_owned()));
+}
+
+#[test]
+fn grading_is_optional_and_a_misspelt_word_still_parses() {
+    let file = parse("rule r { when x then recommend a cite R }").unwrap_or_default();
+    assert!(matches!(&file.items[..], [Item::Rule(rule)] if rule.grading.is_none()));
+    let file =
+        parse("rule r { when x then recommend a strength stong cite R }").unwrap_or_default();
+    let Some(Item::Rule(rule)) = file.items.into_iter().next() else {
+        panic!("not a rule");
+    };
+    let grading = rule.grading.unwrap_or_default();
+    assert_eq!(grading.strength.map(|w| w.node), Some("stong".to_owned()));
+    assert_eq!(grading.certainty, None);
+}
