@@ -44,12 +44,14 @@ impl Analysis<'_> {
     /// section fire first that are not `known`, one after another (each
     /// for a patient none of those before fires for), up to `limit`: by
     /// boxes when the rule is in a box section, else by SAT (the rule holds
-    /// and none of those before fires).
+    /// and none of those before fires). `peers` are the rules of the
+    /// rule's first-match sections.
     pub(super) fn taken_elsewhere(
         &mut self,
         rule: RuleId,
         known: &[RuleId],
         limit: usize,
+        peers: &[RuleId],
     ) -> Vec<Patient> {
         if let Some(found) = self
             .boxes
@@ -70,12 +72,10 @@ impl Analysis<'_> {
             };
             // The rule that fires for it, so that the next patient escapes it.
             let evaluation = self.evaluate(&patient);
-            let Some(taker) = self
-                .model
-                .rules
-                .ids()
-                .take_while(|earlier| *earlier < rule)
-                .find(|earlier| *evaluation.rules.at(*earlier) == RuleStatus::Fired)
+            let Some(taker) = peers
+                .iter()
+                .copied()
+                .find(|peer| *peer < rule && *evaluation.rules.at(*peer) == RuleStatus::Fired)
             else {
                 break;
             };

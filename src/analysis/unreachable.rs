@@ -93,7 +93,8 @@ impl Analysis<'_> {
             .into_iter()
             .collect();
         let known: Vec<RuleId> = takers.iter().map(|t| t.rule).collect();
-        let patients = self.taken_elsewhere(rule, &known, TAKERS_SHOWN + 1 - takers.len());
+        let limit = TAKERS_SHOWN + 1 - takers.len();
+        let patients = self.taken_elsewhere(rule, &known, limit, &peers);
         for patient in patients {
             // That there are more is proved by the search; only the rules
             // named are run.
