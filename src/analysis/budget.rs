@@ -8,8 +8,9 @@ use std::sync::Arc;
 use batsat::Lit;
 
 use super::boxes::Boxes;
+use super::unreachable::fired_before;
 use super::{Analysis, Finding, FindingKind};
-use crate::eval::{Patient, RuleStatus};
+use crate::eval::Patient;
 use crate::sema::{RuleId, SectionId};
 
 impl Analysis<'_> {
@@ -72,11 +73,7 @@ impl Analysis<'_> {
             };
             // The rule that fires for it, so that the next patient escapes it.
             let evaluation = self.evaluate(&patient);
-            let Some(taker) = peers
-                .iter()
-                .copied()
-                .find(|peer| *peer < rule && *evaluation.rules.at(*peer) == RuleStatus::Fired)
-            else {
+            let Some(taker) = fired_before(peers, rule, &evaluation) else {
                 break;
             };
             question.push(!*self.fire.at(taker));

@@ -79,12 +79,7 @@ impl Analysis<'_> {
     /// named is confirmed by the interpreter on its patient.
     fn takers(&mut self, rule: RuleId, evaluation: &Evaluation) -> (Vec<Shadower>, bool) {
         let peers = first_match_peers(self.model, rule);
-        let fired_before = |evaluation: &Evaluation| {
-            peers
-                .iter()
-                .copied()
-                .find(|peer| *peer < rule && *evaluation.rules.at(*peer) == RuleStatus::Fired)
-        };
+        let fired_before = |evaluation: &Evaluation| fired_before(&peers, rule, evaluation);
         let mut takers: Vec<Shadower> = fired_before(evaluation)
             .map(|taker| Shadower {
                 rule: taker,
@@ -116,6 +111,19 @@ impl Analysis<'_> {
         takers.sort_by_key(|t| t.rule);
         (takers, false)
     }
+}
+
+/// The earlier rule among `peers` that fired for this evaluation: the one
+/// that takes the patient from `rule`.
+pub(super) fn fired_before(
+    peers: &[RuleId],
+    rule: RuleId,
+    evaluation: &Evaluation,
+) -> Option<RuleId> {
+    peers
+        .iter()
+        .copied()
+        .find(|peer| *peer < rule && *evaluation.rules.at(*peer) == RuleStatus::Fired)
 }
 
 /// Rules that share a first-match section with `rule` (at any level).
