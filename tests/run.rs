@@ -222,24 +222,29 @@ fn writing_from_the_evaluation_agrees_on_exclusive_conflicts() {
             let line = format!(
                 r#"{{"@id": "p", "muscle_weakness": {weakness}, "interstitial_lung_disease": {lung}}}"#
             );
-            let patient = Reader::new(&program)
-                .parse_patient(&line)
-                .unwrap_or_else(|d| panic!("{}", d.message));
-            let evaluation = evaluate(&program, &patient);
-            let plain = report::json::to_string(&report::build(&program, &patient, &evaluation));
-            let mut direct = Vec::new();
-            report::json::write_evaluation(
-                &program,
-                &patient,
-                &evaluation,
-                &fragments,
-                &mut direct,
-            );
-            assert_eq!(String::from_utf8_lossy(&direct), plain, "{line}");
+            let plain = written_from_the_evaluation_as_built(&program, &fragments, &line);
             conflicts += usize::from(plain.contains("exclusive-conflict"));
         }
     }
     assert_eq!(conflicts, 1, "both true is the one conflict");
+}
+
+/// The JSON report of one facts line, after checking that writing it
+/// straight from the evaluation gives the bytes of the built report.
+fn written_from_the_evaluation_as_built(
+    program: &Program<'_>,
+    fragments: &report::json::Fragments,
+    line: &str,
+) -> String {
+    let patient = Reader::new(program)
+        .parse_patient(line)
+        .unwrap_or_else(|d| panic!("{}", d.message));
+    let evaluation = evaluate(program, &patient);
+    let plain = report::json::to_string(&report::build(program, &patient, &evaluation));
+    let mut direct = Vec::new();
+    report::json::write_evaluation(program, &patient, &evaluation, fragments, &mut direct);
+    assert_eq!(String::from_utf8_lossy(&direct), plain, "{line}");
+    plain
 }
 
 /// Reports written with a guideline's pre-rendered fragments and straight
@@ -296,20 +301,7 @@ fn writing_from_the_evaluation_agrees_on_grading() {
             let line = format!(
                 r#"{{"muscle_weakness": {weakness}, "refractory": true, "skin_flare": {flare}, "tapering": true}}"#
             );
-            let patient = Reader::new(&program)
-                .parse_patient(&line)
-                .unwrap_or_else(|d| panic!("{}", d.message));
-            let evaluation = evaluate(&program, &patient);
-            let plain = report::json::to_string(&report::build(&program, &patient, &evaluation));
-            let mut direct = Vec::new();
-            report::json::write_evaluation(
-                &program,
-                &patient,
-                &evaluation,
-                &fragments,
-                &mut direct,
-            );
-            assert_eq!(String::from_utf8_lossy(&direct), plain, "{line}");
+            let plain = written_from_the_evaluation_as_built(&program, &fragments, &line);
             if weakness == "true" {
                 assert!(
                     plain.contains(r#""strength":"conditional","certainty":"low""#),
