@@ -266,7 +266,9 @@ impl Boxes {
                 }
                 single(fact.index(), Side::Values(mask))
             }
-            ConditionKind::SetHas { .. } => None,
+            // A sum of points is no box (a union of many): the SAT
+            // questions decide it.
+            ConditionKind::SetHas { .. } | ConditionKind::Points(_) => None,
         }
     }
 

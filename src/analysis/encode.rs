@@ -14,8 +14,10 @@
 //! logic is monotone, so a condition is true for some patient with unknowns
 //! exactly when it is true for some fully known patient.
 
+mod gates;
 mod kleene;
 mod points;
+use gates::{ThreeValued, TwoValued};
 pub use kleene::Kleene;
 pub(crate) use points::Shape;
 
@@ -503,6 +505,14 @@ impl Encoding {
                         .map_or(!self.truth, |(_, l)| *l),
                     _ => !self.truth,
                 }
+            }
+            ConditionKind::Points(test) => {
+                let items: Vec<Lit> = test
+                    .items
+                    .iter()
+                    .map(|item| self.condition(&item.condition))
+                    .collect();
+                test.build(&mut TwoValued(self), &items)
             }
         }
     }

@@ -396,6 +396,12 @@ fn remap_condition(
                 stack.push(left);
                 stack.push(right);
             }
+            ConditionKind::Points(test) => {
+                // The score's id is the other model's; only its meaning,
+                // the items, goes across.
+                test.score = None;
+                stack.extend(test.items.iter_mut().map(|item| &mut item.condition));
+            }
             ConditionKind::Const(_) | ConditionKind::Definition(_) => {}
         }
     }

@@ -621,6 +621,7 @@ fn walk_expanded<'m>(
                 stack.push(right);
                 stack.push(left);
             }
+            ConditionKind::Points(test) => stack.extend(test.items.iter().map(|i| &i.condition)),
             ConditionKind::Const(_)
             | ConditionKind::Fact(_)
             | ConditionKind::Compare { .. }
@@ -773,13 +774,29 @@ pub fn cell_of(constants: &[f64], x: f64) -> usize {
 enum Op {
     Const(Tri),
     Fact(FactId),
-    Compare { fact: FactId, op: CmpOp, value: f64 },
-    EnumIn { fact: FactId, values: Vec<u32> },
-    SetHas { fact: FactId, value: u32 },
+    Compare {
+        fact: FactId,
+        op: CmpOp,
+        value: f64,
+    },
+    EnumIn {
+        fact: FactId,
+        values: Vec<u32>,
+    },
+    SetHas {
+        fact: FactId,
+        value: u32,
+    },
     Not,
     And(usize),
     Or(usize),
     Implies,
+    /// A points test over the values of its items, the last on the stack.
+    Points {
+        points: Vec<i64>,
+        op: CmpOp,
+        value: i64,
+    },
 }
 
 /// A condition in postfix order (its size is bounded by [`NODE_LIMIT`]).
@@ -792,6 +809,11 @@ fn compile(model: &Model, condition: &Condition, ops: &mut Vec<Op>) {
                 ConditionKind::Not(_) => Op::Not,
                 ConditionKind::And(parts) => Op::And(parts.len()),
                 ConditionKind::Or(parts) => Op::Or(parts.len()),
+                ConditionKind::Points(test) => Op::Points {
+                    points: test.items.iter().map(|i| i.points).collect(),
+                    op: test.op,
+                    value: test.value,
+                },
                 _ => Op::Implies,
             });
             continue;
@@ -828,6 +850,10 @@ fn compile(model: &Model, condition: &Condition, ops: &mut Vec<Op>) {
                 stack.push((node, true));
                 stack.push((right, false));
                 stack.push((left, false));
+            }
+            ConditionKind::Points(test) => {
+                stack.push((node, true));
+                stack.extend(test.items.iter().rev().map(|i| (&i.condition, false)));
             }
         }
     }
@@ -870,6 +896,11 @@ fn run_ops(ops: &[Op], values: &[Value], stack: &mut Vec<Tri>) -> Tri {
                 let right = stack.pop().unwrap_or(Tri::Unknown);
                 let left = stack.pop().unwrap_or(Tri::Unknown);
                 left.implies(right)
+            }
+            Op::Points { points, op, value } => {
+                let from = stack.len().saturating_sub(points.len());
+                let items = points.iter().copied().zip(stack.drain(from..));
+                super::logic::points(items, *op, *value)
             }
         };
         stack.push(value);
@@ -918,6 +949,13 @@ pub(crate) fn meaning(
             Value::Set(bits) => Tri::from_bool(*value < 128 && bits & (1u128 << value) != 0),
             _ => Tri::Unknown,
         },
+        ConditionKind::Points(test) => super::logic::points(
+            test.items
+                .iter()
+                .map(|item| (item.points, meaning(model, &item.condition, value_of))),
+            test.op,
+            test.value,
+        ),
     }
 }
 

@@ -596,6 +596,11 @@ impl<'p, 'm> Run<'p, 'm> {
                 Node::And { start, len } | Node::Or { start, len } => {
                     stack.extend_from_slice(self.children(*start, *len))
                 }
+                // Through its items, not its circuit's gates: an unknown
+                // item can move the sum, whichever gate reads it.
+                Node::Points { test, .. } => {
+                    stack.extend_from_slice(&self.program.points_test(*test).items)
+                }
                 Node::Implies(left, right) => {
                     stack.push(*left);
                     stack.push(*right);

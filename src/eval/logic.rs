@@ -90,6 +90,43 @@ pub(crate) fn compare(x: f64, op: CmpOp, y: f64) -> bool {
     }
 }
 
+/// The sums that items (points, and whether each holds) can reach, as an
+/// interval: an unknown item's points may count or not.
+pub(crate) fn points_range(items: impl IntoIterator<Item = (i64, Tri)>) -> (i64, i64) {
+    items
+        .into_iter()
+        .fold((0i64, 0i64), |(low, high), (points, value)| {
+            let (add_low, add_high) = match value {
+                Tri::True => (points, points),
+                Tri::False => (0, 0),
+                Tri::Unknown => (points.min(0), points.max(0)),
+            };
+            (low.saturating_add(add_low), high.saturating_add(add_high))
+        })
+}
+
+/// The three-valued meaning of `sum op value` over items (points, and
+/// whether each holds) (docs/language.md §17): true when every sum in the
+/// interval the items allow passes the comparison, false when none does,
+/// unknown otherwise. The circuit of [`crate::sema::points`] computes the
+/// same value.
+pub(crate) fn points(items: impl IntoIterator<Item = (i64, Tri)>, op: CmpOp, value: i64) -> Tri {
+    let (low, high) = points_range(items);
+    let (always, never) = match op {
+        CmpOp::Ge => (low >= value, high < value),
+        CmpOp::Gt => (low > value, high <= value),
+        CmpOp::Le => (high <= value, low > value),
+        CmpOp::Lt => (high < value, low >= value),
+        CmpOp::Eq => (low == value && high == value, value < low || value > high),
+        CmpOp::Ne => (value < low || value > high, low == value && high == value),
+    };
+    match (always, never) {
+        (true, _) => Tri::True,
+        (_, true) => Tri::False,
+        _ => Tri::Unknown,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Tri::{self, *};
@@ -113,6 +150,75 @@ mod tests {
         assert_eq!(False.implies(Unknown), True);
         assert_eq!(Unknown.implies(True), True);
         assert_eq!(True.implies(Unknown), Unknown);
+    }
+
+    /// The points circuit over three-valued wires (Kleene's tables) gives
+    /// the interval meaning, for every op, bound and item values.
+    #[test]
+    fn the_points_circuit_read_three_valued_is_the_interval_meaning() {
+        use crate::sema::points::Gates;
+        use crate::sema::{CmpOp, Condition, ConditionKind, PointsTest, ScoreItem};
+        struct Kleene;
+        impl Gates for Kleene {
+            type Signal = Tri;
+            fn constant(&mut self, value: bool) -> Tri {
+                Tri::from_bool(value)
+            }
+            fn not(&mut self, signal: Tri) -> Tri {
+                signal.negate()
+            }
+            fn and(&mut self, left: Tri, right: Tri) -> Tri {
+                left.and(right)
+            }
+            fn or(&mut self, left: Tri, right: Tri) -> Tri {
+                left.or(right)
+            }
+        }
+        let condition = Condition {
+            kind: ConditionKind::Const(true),
+            span: crate::span::Span::default(),
+        };
+        let ops = [
+            CmpOp::Lt,
+            CmpOp::Le,
+            CmpOp::Gt,
+            CmpOp::Ge,
+            CmpOp::Eq,
+            CmpOp::Ne,
+        ];
+        for points in [&[1, 2, 1][..], &[-1, 2, -3], &[2, 2]] {
+            let items: Vec<ScoreItem> = points
+                .iter()
+                .map(|&points| ScoreItem {
+                    points,
+                    condition: condition.clone(),
+                })
+                .collect();
+            for op in ops {
+                for value in -5..=6 {
+                    let test = PointsTest {
+                        score: None,
+                        items: items.clone(),
+                        op,
+                        value,
+                    };
+                    for code in 0..3usize.pow(points.len() as u32) {
+                        let values: Vec<Tri> = (0..points.len())
+                            .map(|i| ALL[code / 3usize.pow(i as u32) % 3])
+                            .collect();
+                        assert_eq!(
+                            test.build(&mut Kleene, &values),
+                            super::points(
+                                points.iter().copied().zip(values.iter().copied()),
+                                op,
+                                value
+                            ),
+                            "{points:?} {op:?} {value} at {values:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

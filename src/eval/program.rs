@@ -9,6 +9,7 @@ use std::collections::hash_map::Entry;
 use super::logic::Tri;
 use crate::id_vec::{IdVec, Placeholder, SliceAt, id_type};
 use crate::never::{OrNever, never};
+use crate::sema::points::Gates;
 use crate::sema::{
     Action, ActionClause, ActionId, CmpOp, Condition, ConditionKind, DefinitionId, FactId, Member,
     Model, RuleId, SectionId, Type,
@@ -52,6 +53,20 @@ pub(crate) enum Node {
         fact: u32,
         bit: u32,
     },
+    /// A points test: its value is its `circuit`'s (`sema::points`); its
+    /// items and their points (`Program::points_tests[test]`) are kept for
+    /// explanations and for the facts an unknown test needs.
+    Points {
+        circuit: NodeId,
+        test: u32,
+    },
+}
+
+/// The items of a points test in the program, with their points.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PointsItems {
+    pub(crate) items: Vec<NodeId>,
+    pub(crate) points: Vec<i64>,
 }
 
 /// A compiled condition together with the facts it reads (transitively,
@@ -71,6 +86,13 @@ impl Placeholder for CompiledCondition {
     };
 }
 
+impl Placeholder for PointsItems {
+    const PLACEHOLDER: &'static Self = &PointsItems {
+        items: Vec::new(),
+        points: Vec::new(),
+    };
+}
+
 impl Placeholder for super::interp::RuleStatus {
     const PLACEHOLDER: &'static Self = &super::interp::RuleStatus::NotApplicable;
 }
@@ -85,6 +107,8 @@ pub struct Program<'m> {
     pub(crate) spans: IdVec<NodeId, Span>,
     pub(crate) children: Vec<NodeId>,
     pub(crate) enum_values: Vec<u32>,
+    /// The items of each points test, by the `test` of its node.
+    pub(crate) points_tests: Vec<PointsItems>,
     /// Definitions, in evaluation order (the model's order).
     pub definitions: IdVec<DefinitionId, CompiledCondition>,
     /// Rule conditions, by rule.
@@ -377,6 +401,7 @@ impl Schedule {
                         schedule.value_at.set(id, at(definition.root));
                     }
                 }
+                Node::Points { circuit, .. } => schedule.value_at.set(id, at(circuit)),
                 Node::Not(inner) => {
                     let inner = at(inner);
                     let step = Step::new(node_index, inner, inner, |l, _| l.negate());
@@ -517,6 +542,7 @@ impl<'m> Program<'m> {
             spans: IdVec::new(),
             children: Vec::new(),
             enum_values: Vec::new(),
+            points_tests: Vec::new(),
             definition_facts: Vec::new(),
         };
         // The order of compiling fixes the node ids: definitions first, so
@@ -562,6 +588,7 @@ impl<'m> Program<'m> {
             spans: builder.spans,
             children: builder.children,
             enum_values: builder.enum_values,
+            points_tests: builder.points_tests,
             definitions,
             rules,
             contraindications,
@@ -656,6 +683,11 @@ impl<'m> Program<'m> {
         }
     }
 
+    /// The items of the points test numbered `test` (a node's own).
+    pub(crate) fn points_test(&self, test: u32) -> &PointsItems {
+        self.points_tests.as_slice().at(test as usize)
+    }
+
     /// The label of an action, or its name.
     pub fn action_label(&self, action: ActionId) -> &str {
         let action = &self.model.actions.at(action);
@@ -668,6 +700,7 @@ struct Builder {
     spans: IdVec<NodeId, Span>,
     children: Vec<NodeId>,
     enum_values: Vec<u32>,
+    points_tests: Vec<PointsItems>,
     definition_facts: Vec<Vec<FactId>>,
 }
 
@@ -770,9 +803,71 @@ impl Builder {
                 };
                 Node::SetHas { fact: fact.0, bit }
             }
+            ConditionKind::Points(test) => {
+                let items: Vec<NodeId> = test
+                    .items
+                    .iter()
+                    .map(|item| self.node(&item.condition, facts))
+                    .collect();
+                let mut gates = ProgramGates {
+                    builder: self,
+                    span: condition.span,
+                };
+                let circuit = test.build(&mut gates, &items);
+                let points = test.items.iter().map(|item| item.points).collect();
+                self.points_tests.push(PointsItems { items, points });
+                Node::Points {
+                    circuit,
+                    test: (self.points_tests.len() - 1) as u32,
+                }
+            }
         };
         self.spans.push(condition.span);
         self.nodes.push(node)
+    }
+}
+
+/// The gates of a points test's circuit, as nodes of the program, each
+/// with the test's span.
+struct ProgramGates<'b> {
+    builder: &'b mut Builder,
+    span: Span,
+}
+
+impl ProgramGates<'_> {
+    fn push(&mut self, node: Node) -> NodeId {
+        self.builder.spans.push(self.span);
+        self.builder.nodes.push(node)
+    }
+
+    fn pair(&mut self, left: NodeId, right: NodeId, and: bool) -> NodeId {
+        let start = self.builder.children.len() as u32;
+        self.builder.children.extend_from_slice(&[left, right]);
+        self.push(if and {
+            Node::And { start, len: 2 }
+        } else {
+            Node::Or { start, len: 2 }
+        })
+    }
+}
+
+impl Gates for ProgramGates<'_> {
+    type Signal = NodeId;
+
+    fn constant(&mut self, value: bool) -> NodeId {
+        self.push(Node::Const(Tri::from_bool(value)))
+    }
+
+    fn not(&mut self, signal: NodeId) -> NodeId {
+        self.push(Node::Not(signal))
+    }
+
+    fn and(&mut self, left: NodeId, right: NodeId) -> NodeId {
+        self.pair(left, right, true)
+    }
+
+    fn or(&mut self, left: NodeId, right: NodeId) -> NodeId {
+        self.pair(left, right, false)
     }
 }
 

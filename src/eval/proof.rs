@@ -24,6 +24,11 @@ pub struct Step {
     pub span: Span,
     /// Set when the node is a definition being expanded: its name.
     pub definition: Option<String>,
+    /// Set when the node is an item of a points test: its points.
+    pub points: Option<i64>,
+    /// Set when the node is a points test: the sums its items can reach
+    /// for this patient (one number when every item is known).
+    pub sum: Option<(i64, i64)>,
 }
 
 /// Which compiled condition to explain.
@@ -57,13 +62,16 @@ pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> V
     };
     let run = Run::new(program, patient);
     let mut steps = Vec::new();
-    // Explicit stack: (node, depth, definitions expanded so far).
-    let mut stack = vec![(root, 0usize, 0usize)];
-    while let Some((index, depth, expanded)) = stack.pop() {
+    // Explicit stack: (node, depth, definitions expanded so far, points
+    // when the node is an item of a points test).
+    let mut stack = vec![(root, 0usize, 0usize, None)];
+    while let Some((index, depth, expanded, points)) = stack.pop() {
         let span = program.spans.get(index).copied().unwrap_or_default();
         let value = run.node(index);
         let mut definition = None;
+        let mut sum = None;
         let mut children: Vec<(NodeId, usize)> = Vec::new();
+        let mut item_points: Vec<i64> = Vec::new();
         match program.nodes.get(index) {
             Some(Node::Not(inner)) => children.push((*inner, expanded)),
             Some(Node::And { start, len }) | Some(Node::Or { start, len }) => {
@@ -72,6 +80,16 @@ pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> V
             Some(Node::Implies(left, right)) => {
                 children.push((*left, expanded));
                 children.push((*right, expanded));
+            }
+            Some(Node::Points { test, .. }) => {
+                // The items, with their points, not the circuit's gates.
+                let test = program.points_test(*test);
+                let values = test.items.iter().map(|&item| run.node(item));
+                sum = Some(super::logic::points_range(
+                    test.points.iter().copied().zip(values),
+                ));
+                item_points.clone_from(&test.points);
+                children.extend(test.items.iter().map(|&c| (c, expanded)));
             }
             Some(Node::Definition(id)) => {
                 let model_definition = program.model.definitions.get(DefinitionId(*id));
@@ -88,9 +106,12 @@ pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> V
             value,
             span,
             definition,
+            points,
+            sum,
         });
-        for (child, child_expanded) in children.into_iter().rev() {
-            stack.push((child, depth + 1, child_expanded));
+        for (at, (child, child_expanded)) in children.into_iter().enumerate().rev() {
+            let points = item_points.get(at).copied();
+            stack.push((child, depth + 1, child_expanded, points));
         }
     }
     steps

@@ -86,6 +86,7 @@ pub fn declarations(text: &str, file: &File) -> Vec<(&'static str, String, Strin
             Item::Enum(e) => ("enum", e.name.node.clone()),
             Item::Fact(f) => ("fact", f.name.node.clone()),
             Item::Define(d) => ("definition", d.name.node.clone()),
+            Item::Score(x) => ("score", x.name.node.clone()),
             Item::Invariant(i) => ("invariant", expr(&i.condition, 0)),
             Item::Exclusive(x) => ("exclusive", names(&x.actions)),
             Item::Action(a) => ("action", a.name.node.clone()),
@@ -282,6 +283,22 @@ impl Printer<'_> {
             Item::Define(d) => {
                 let head = format!("define {} =", d.name.node);
                 self.condition_with_description(&head, &d.body, d.description.as_ref(), span);
+            }
+            Item::Score(x) => {
+                let mut head = format!("score {}", x.name.node);
+                if let Some(title) = &x.title {
+                    head.push_str(&format!(" {}", string(&title.node)));
+                }
+                self.head("", &format!("{head} {{"), span.start_usize());
+                for item in &x.items {
+                    self.comments_before(item.span.start_usize(), "  ");
+                    let points = item.points.node;
+                    let sign = if points < 0 { "" } else { "+" };
+                    let text = format!("{sign}{points} if {}", expr(&item.condition, 0));
+                    self.line("  ", &text, item.span.end as usize);
+                }
+                self.comments_before(span.end as usize, "  ");
+                self.line("", "}", span.end as usize);
             }
             Item::Invariant(i) => {
                 self.condition_with_description(
@@ -708,6 +725,15 @@ fn expr(e: &Expr, _level: u8) -> String {
                 Operand::Name(name) => name.clone(),
             };
             format!("{} {} {value}", fact.node, op.symbol())
+        }
+        ExprKind::Count {
+            at_least,
+            count,
+            parts,
+        } => {
+            let bound = if *at_least { "at least" } else { "at most" };
+            let parts: Vec<String> = parts.iter().map(|p| expr(p, 0)).collect();
+            format!("{bound} {} of ({})", count.node, parts.join(", "))
         }
         ExprKind::In { element, set } => match &set.node {
             SetExpr::Fact(name) => format!("{} in {}", element.node, name.node),

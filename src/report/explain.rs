@@ -109,6 +109,14 @@ fn lines(
             if let Some(name) = step.definition.filter(|name| *name != text) {
                 text = format!("{name} = {text}");
             }
+            if let Some(points) = step.points {
+                text = format!("{points:+} if {text}");
+            }
+            match step.sum {
+                Some((low, high)) if low == high => text = format!("{text} (sum {low})"),
+                Some((low, high)) => text = format!("{text} (sum {low} to {high})"),
+                None => {}
+            }
             ExplainLine {
                 depth: step.depth,
                 value: step.value.word(),

@@ -7,9 +7,10 @@ pub mod error;
 pub mod grade;
 pub mod model;
 pub mod names;
+pub mod points;
 mod resolve;
 
 pub use error::Error;
 pub use grade::{Certainty, Strength};
 pub use model::*;
-pub use resolve::{MAX_SET_VALUES, resolve};
+pub use resolve::{MAX_POINTS, MAX_SET_VALUES, resolve};

@@ -12,6 +12,7 @@ use crate::id_vec::{IdVec, Placeholder, id_type};
 id_type! {
     pub FactId: "Index of a fact in [`Model::facts`].";
     pub DefinitionId: "Index of a definition in [`Model::definitions`].";
+    pub ScoreId: "Index of a score in [`Model::scores`].";
     pub ActionId: "Index of an action in [`Model::actions`].";
     pub ReferenceId: "Index of a reference in [`Model::references`].";
     pub EnumId: "Index of an enum in [`Model::enums`].";
@@ -58,6 +59,14 @@ impl Placeholder for Definition {
         name: String::new(),
         condition: NO_CONDITION,
         description: None,
+        span: NO_SPAN,
+    };
+}
+impl Placeholder for Score {
+    const PLACEHOLDER: &'static Self = &Score {
+        name: String::new(),
+        title: None,
+        items: Vec::new(),
         span: NO_SPAN,
     };
 }
@@ -135,6 +144,8 @@ pub struct Model {
     pub facts: IdVec<FactId, Fact>,
     /// Named conditions, in an order where each only uses earlier ones.
     pub definitions: IdVec<DefinitionId, Definition>,
+    /// Scores, in declaration order.
+    pub scores: IdVec<ScoreId, Score>,
     /// Actions.
     pub actions: IdVec<ActionId, Action>,
     /// Conditions every real patient satisfies.
@@ -269,6 +280,44 @@ pub struct Definition {
     pub span: Span,
 }
 
+/// A score: whole points for each condition that holds, added up.
+#[derive(Clone, Debug)]
+pub struct Score {
+    /// Name.
+    pub name: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Its items, in order.
+    pub items: Vec<ScoreItem>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// Points a score or a count adds when a condition holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScoreItem {
+    /// The points (negative ones subtract).
+    pub points: i64,
+    /// When they count.
+    pub condition: Condition,
+}
+
+/// A sum of points compared with a whole number: a score test
+/// (`curb65 >= 3`) or a count (`at least 2 of (a, b, c)`, each condition one
+/// point). Its items are the score's, copied, so every stage reads the test
+/// without looking the score up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointsTest {
+    /// The score tested; `None` for a count.
+    pub score: Option<ScoreId>,
+    /// The points and their conditions.
+    pub items: Vec<ScoreItem>,
+    /// The comparison.
+    pub op: CmpOp,
+    /// The bound.
+    pub value: i64,
+}
+
 /// A resolved condition.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Condition {
@@ -319,6 +368,8 @@ pub enum ConditionKind {
         /// Value index.
         value: u32,
     },
+    /// A sum of points against a bound.
+    Points(Box<PointsTest>),
 }
 
 impl Condition {
@@ -334,6 +385,9 @@ impl Condition {
                 ConditionKind::Implies(left, right) => {
                     stack.push(right);
                     stack.push(left);
+                }
+                ConditionKind::Points(test) => {
+                    stack.extend(test.items.iter().rev().map(|item| &item.condition))
                 }
                 _ => {}
             }

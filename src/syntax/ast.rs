@@ -28,6 +28,8 @@ pub enum Item {
     Fact(FactDecl),
     /// `define name = condition`
     Define(Define),
+    /// `score name "title" { +1 if condition … }`
+    Score(ScoreDecl),
     /// `invariant condition "reason"`
     Invariant(Invariant),
     /// `exclusive a, b "reason"`
@@ -49,6 +51,7 @@ impl Item {
             Item::Enum(x) => x.span,
             Item::Fact(x) => x.span,
             Item::Define(x) => x.span,
+            Item::Score(x) => x.span,
             Item::Invariant(x) => x.span,
             Item::Exclusive(x) => x.span,
             Item::Action(x) => x.span,
@@ -139,6 +142,30 @@ pub struct Define {
     /// Optional description.
     pub description: Option<StrLit>,
     /// The whole declaration.
+    pub span: Span,
+}
+
+/// `score name "title" { +1 if condition … }`: a sum of points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScoreDecl {
+    /// Score name.
+    pub name: Ident,
+    /// Optional title.
+    pub title: Option<StrLit>,
+    /// Its items, in order.
+    pub items: Vec<ScoreItem>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `+1 if condition`: points a score counts when the condition holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScoreItem {
+    /// The points, with their sign.
+    pub points: Spanned<i64>,
+    /// When they count.
+    pub condition: Expr,
+    /// The whole item.
     pub span: Span,
 }
 
@@ -380,6 +407,15 @@ pub enum ExprKind {
         op: CmpOp,
         /// The constant.
         operand: Spanned<Operand>,
+    },
+    /// `at least 2 of (a, b, c)` or `at most 1 of (a, b)`.
+    Count {
+        /// `at least` (true) or `at most` (false).
+        at_least: bool,
+        /// The bound.
+        count: Spanned<u32>,
+        /// The conditions counted.
+        parts: Vec<Expr>,
     },
     /// `element in set`
     In {

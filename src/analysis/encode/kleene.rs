@@ -144,6 +144,14 @@ impl Encoding {
                 let right = self.kleene(definitions, right);
                 self.kleene_or(&[left, right])
             }
+            ConditionKind::Points(test) => {
+                let items: Vec<Kleene> = test
+                    .items
+                    .iter()
+                    .map(|item| self.kleene(definitions, &item.condition))
+                    .collect();
+                test.build(&mut super::ThreeValued(self), &items)
+            }
         }
     }
 }

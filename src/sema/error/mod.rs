@@ -9,12 +9,13 @@
 //! rendered text is checked once, by the goldens.
 
 mod names;
+mod scores;
 mod values;
 
 use names::UnusedKind;
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::sema::model::{Certainty, CmpOp, EnumId, FactId, Model, Type};
+use crate::sema::model::{Certainty, CmpOp, EnumId, FactId, Model, ScoreId, Type};
 use crate::sema::names::Confusable;
 use crate::span::{Span, Spanned};
 use crate::units::Unit;
@@ -52,6 +53,8 @@ pub enum Error {
     UnusedReference(Unused),
     /// W0209: a definition no condition uses.
     UnusedDefinition(Unused),
+    /// W0209: a score no condition tests.
+    UnusedScore(Unused),
     /// W0210: a declared name that mixes scripts with look-alike letters.
     ConfusableName {
         /// The name where it is declared.
@@ -132,6 +135,26 @@ pub enum Error {
         strength: Span,
         /// The certainty stated.
         certainty: Spanned<Certainty>,
+    },
+    /// E0313: a score or count whose points, in magnitude, add up to more
+    /// than [`crate::sema::MAX_POINTS`].
+    ScoreTooLarge {
+        /// The score, or `None` for `at least k of (…)`.
+        score: Option<ScoreId>,
+        /// The declaration or the count.
+        span: Span,
+        /// The points added up, in magnitude.
+        total: u64,
+    },
+    /// E0314: a score item testing a score declared after it, or the
+    /// score itself: a score's items are read before later ones exist.
+    ScoreDeclaredLater {
+        /// The score tested.
+        score: ScoreId,
+        /// Where the item tests it.
+        used: Span,
+        /// The score whose item it is.
+        within: ScoreId,
     },
 }
 
@@ -287,6 +310,38 @@ pub enum TypeMismatch {
         /// Where it is used.
         span: Span,
     },
+    /// A score used as a condition, or tested with `in`.
+    ScoreNotACondition {
+        /// The score.
+        score: ScoreId,
+        /// Where it is used.
+        span: Span,
+    },
+    /// A score compared with something that is not a whole number.
+    ScoreCompared {
+        /// The score.
+        score: ScoreId,
+        /// The comparison.
+        op: CmpOp,
+        /// The value it is compared with.
+        operand: Span,
+        /// What the value is.
+        with: ScoreOperand,
+    },
+}
+
+/// What a score was compared with, when it is not a whole number.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScoreOperand {
+    /// A number with a fraction: a score never has one.
+    Fraction(f64),
+    /// A number with a unit: points have none.
+    Unit {
+        /// The number.
+        value: f64,
+    },
+    /// Something that is not a number.
+    NotANumber,
 }
 
 /// What a fact was compared with, when its type does not allow it.
@@ -403,7 +458,7 @@ impl Error {
             Error::UnusedFact(_) => Code::UnusedFact,
             Error::UnusedAction(_) => Code::UnusedAction,
             Error::UnusedReference(_) => Code::UnusedReference,
-            Error::UnusedDefinition(_) => Code::UnusedDefinition,
+            Error::UnusedDefinition(_) | Error::UnusedScore(_) => Code::UnusedDefinition,
             Error::ConfusableName { .. } => Code::ConfusableName,
             Error::NoRules { .. } => Code::NoRules,
             Error::TypeMismatch(_) => Code::TypeMismatch,
@@ -418,6 +473,8 @@ impl Error {
             Error::EnumTooLarge { .. } => Code::EnumTooLarge,
             Error::UnknownGrade { .. } => Code::UnknownGrade,
             Error::DiscordantRecommendation { .. } => Code::DiscordantRecommendation,
+            Error::ScoreTooLarge { .. } => Code::ScoreTooLarge,
+            Error::ScoreDeclaredLater { .. } => Code::ScoreDeclaredLater,
         }
     }
 
@@ -438,6 +495,7 @@ impl Error {
             Error::UnusedAction(unused) => names::unused(code, UnusedKind::Action, unused),
             Error::UnusedReference(unused) => names::unused(code, UnusedKind::Reference, unused),
             Error::UnusedDefinition(unused) => names::unused(code, UnusedKind::Definition, unused),
+            Error::UnusedScore(unused) => names::unused(code, UnusedKind::Score, unused),
             Error::ConfusableName { name, found } => names::confusable(code, name, found),
             Error::NoRules { guideline, header } => names::no_rules(code, guideline, *header),
             Error::TypeMismatch(mismatch) => values::type_mismatch(code, model, mismatch),
@@ -460,6 +518,14 @@ impl Error {
                 strength,
                 certainty,
             } => values::discordant_recommendation(code, rule, *strength, certainty),
+            Error::ScoreTooLarge { score, span, total } => {
+                scores::too_large(code, model, *score, *span, *total)
+            }
+            Error::ScoreDeclaredLater {
+                score,
+                used,
+                within,
+            } => scores::declared_later(code, model, *score, *used, *within),
         }
     }
 }

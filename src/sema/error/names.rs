@@ -154,6 +154,7 @@ pub(super) fn recursive(code: Code, cycle: &[CycleStep]) -> Diagnostic {
 pub(super) enum UnusedKind {
     Fact,
     Definition,
+    Score,
     Action,
     Reference,
 }
@@ -171,6 +172,11 @@ pub(super) fn unused(code: Code, kind: UnusedKind, unused: &Unused) -> Diagnosti
             "definition",
             "is never used",
             "use it in a condition, or delete it",
+        ),
+        UnusedKind::Score => (
+            "score",
+            "is never tested",
+            "compare it in a condition, e.g. `>= 2`, or delete it",
         ),
         UnusedKind::Action => (
             "action",

@@ -27,6 +27,15 @@ fn fact_is(model: &Model, fact: &Fact) -> String {
 
 pub(super) fn type_mismatch(code: Code, model: &Model, mismatch: &TypeMismatch) -> Diagnostic {
     match mismatch {
+        TypeMismatch::ScoreNotACondition { score, span } => {
+            super::scores::not_a_condition(code, model, *score, *span)
+        }
+        TypeMismatch::ScoreCompared {
+            score,
+            op,
+            operand,
+            with,
+        } => super::scores::compared(code, model, *score, *op, *operand, with),
         TypeMismatch::NotACondition { fact: id, span } => {
             let fact = fact(model, *id);
             let name = &fact.name;

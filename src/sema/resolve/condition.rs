@@ -6,7 +6,7 @@
 
 use super::types::sorted;
 use super::{ConditionName, Resolver};
-use crate::sema::error::{Error, Operand, TypeMismatch, UnitMismatch, UnknownName};
+use crate::sema::error::{Error, Operand, ScoreOperand, TypeMismatch, UnitMismatch, UnknownName};
 use crate::sema::model::*;
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{self, ExprKind, Operand as Value, SetExpr};
@@ -82,7 +82,34 @@ impl Resolver {
                 Box::new(self.condition(left, edges)),
                 Box::new(self.condition(right, edges)),
             ),
-            ExprKind::Compare { fact, op, operand } => self.compare(fact, *op, operand, expr.span),
+            ExprKind::Compare { fact, op, operand } => {
+                match self.condition_names.get(&fact.node).copied() {
+                    Some((ConditionName::Score(score), _)) => {
+                        self.compare_score(score, *op, operand, expr.span, edges)
+                    }
+                    _ => self.compare(fact, *op, operand, expr.span),
+                }
+            }
+            ExprKind::Count {
+                at_least,
+                count,
+                parts,
+            } => {
+                let items: Vec<ScoreItem> = parts
+                    .iter()
+                    .map(|part| ScoreItem {
+                        points: 1,
+                        condition: self.condition(part, edges),
+                    })
+                    .collect();
+                self.check_points(None, &items, expr.span);
+                ConditionKind::Points(Box::new(PointsTest {
+                    score: None,
+                    items,
+                    op: if *at_least { CmpOp::Ge } else { CmpOp::Le },
+                    value: i64::from(count.node),
+                }))
+            }
             ExprKind::In { element, set } => self.membership(element, set),
         };
         Condition {
@@ -102,6 +129,13 @@ impl Resolver {
                 self.used_definitions.set(id, true);
                 edges.push((id, span));
                 ConditionKind::Definition(id)
+            }
+            Some((ConditionName::Score(score), _)) => {
+                self.used_scores.set(score, true);
+                self.reject(Error::TypeMismatch(TypeMismatch::ScoreNotACondition {
+                    score,
+                    span,
+                }))
             }
             Some((ConditionName::Fact(id), _)) => {
                 self.used_facts.set(id, true);
@@ -144,6 +178,14 @@ impl Resolver {
             Some((ConditionName::Definition(_), _)) => {
                 self.error(Error::TypeMismatch(TypeMismatch::DefinitionWithValue {
                     name: name.clone(),
+                }));
+                None
+            }
+            Some((ConditionName::Score(score), _)) => {
+                self.used_scores.set(score, true);
+                self.error(Error::TypeMismatch(TypeMismatch::ScoreNotACondition {
+                    score,
+                    span: name.span,
                 }));
                 None
             }
@@ -220,6 +262,39 @@ impl Resolver {
         }
     }
 
+    /// `score op operand`: the operand must be a whole number, without a
+    /// unit.
+    fn compare_score(
+        &mut self,
+        score: ScoreId,
+        op: CmpOp,
+        operand: &Spanned<Value>,
+        span: Span,
+        edges: &mut Vec<(DefinitionId, Span)>,
+    ) -> ConditionKind {
+        let with = match &operand.node {
+            Value::Number { value, unit: None } if value.fract() == 0.0 => {
+                // Whole and below 1e15 in magnitude (lowering's limit), so
+                // it converts exactly.
+                return self.score_test(score, op, *value as i64, span, edges);
+            }
+            Value::Number { value, unit: None } => ScoreOperand::Fraction(*value),
+            Value::Number { value, .. } => ScoreOperand::Unit { value: *value },
+            Value::Bool(_) => ScoreOperand::NotANumber,
+            Value::Name(other) => {
+                self.other_name(other);
+                ScoreOperand::NotANumber
+            }
+        };
+        self.used_scores.set(score, true);
+        self.reject(Error::TypeMismatch(TypeMismatch::ScoreCompared {
+            score,
+            op,
+            operand: operand.span,
+            with,
+        }))
+    }
+
     /// Reports an error in a condition, which stands for nothing.
     fn reject(&mut self, error: Error) -> ConditionKind {
         self.error(error);
@@ -231,6 +306,13 @@ impl Resolver {
     /// is no number.
     fn other_name(&mut self, other: &str) -> Operand {
         match self.condition_names.get(other).map(|(name, _)| *name) {
+            Some(ConditionName::Score(id)) => {
+                self.used_scores.set(id, true);
+                Operand::OtherName {
+                    name: other.to_owned(),
+                    is_fact: false,
+                }
+            }
             Some(ConditionName::Fact(id)) => {
                 self.used_facts.set(id, true);
                 Operand::OtherName {

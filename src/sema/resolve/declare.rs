@@ -23,6 +23,7 @@ impl Resolver {
                 | ast::Item::Enum(_)
                 | ast::Item::Fact(_)
                 | ast::Item::Define(_)
+                | ast::Item::Score(_)
                 | ast::Item::Invariant(_)
                 | ast::Item::Exclusive(_)
                 | ast::Item::Action(_)
@@ -73,6 +74,7 @@ impl Resolver {
                 ast::Item::Guideline(_)
                 | ast::Item::Fact(_)
                 | ast::Item::Define(_)
+                | ast::Item::Score(_)
                 | ast::Item::Invariant(_)
                 | ast::Item::Exclusive(_)
                 | ast::Item::Rule(_)
@@ -82,17 +84,20 @@ impl Resolver {
         self.declare_action_enum();
     }
 
-    /// Facts and definitions, which share one namespace; returns each
-    /// definition declared, with its id, for the `definitions` pass.
+    /// Facts, definitions and scores, which share one namespace; returns
+    /// each definition and score declared, with its id, for the passes
+    /// that resolve them.
     pub(super) fn declare_conditions<'f>(
         &mut self,
         file: &'f ast::File,
-    ) -> Vec<(&'f ast::Define, DefinitionId)> {
+    ) -> ConditionDeclarations<'f> {
         let mut definitions = Vec::new();
+        let mut scores = Vec::new();
         for item in &file.items {
             match item {
                 ast::Item::Fact(decl) => self.declare_fact(decl),
                 ast::Item::Define(define) => definitions.extend(self.declare_definition(define)),
+                ast::Item::Score(decl) => scores.extend(self.declare_score(decl)),
                 ast::Item::Guideline(_)
                 | ast::Item::Reference(_)
                 | ast::Item::Enum(_)
@@ -103,7 +108,10 @@ impl Resolver {
                 | ast::Item::Section(_) => {}
             }
         }
-        definitions
+        ConditionDeclarations {
+            definitions,
+            scores,
+        }
     }
 
     fn declare_reference(&mut self, decl: &ast::Reference) {
@@ -258,6 +266,39 @@ impl Resolver {
         );
         Some((define, id))
     }
+}
+
+impl Resolver {
+    fn declare_score<'f>(
+        &mut self,
+        decl: &'f ast::ScoreDecl,
+    ) -> Option<(&'f ast::ScoreDecl, ScoreId)> {
+        if let Some(&(_, first)) = self.condition_names.get(&decl.name.node) {
+            self.duplicate(Declared::Name, &decl.name, first);
+            return None;
+        }
+        self.check_script(&decl.name);
+        self.used_scores.push(false);
+        self.score_edges.push(Vec::new());
+        let id = self.model.scores.push(Score {
+            name: decl.name.node.clone(),
+            title: decl.title.as_ref().map(|t| t.node.clone()),
+            items: Vec::new(),
+            span: decl.span,
+        });
+        self.condition_names.insert(
+            decl.name.node.clone(),
+            (ConditionName::Score(id), decl.name.span),
+        );
+        Some((decl, id))
+    }
+}
+
+/// The definitions and scores declared, each with its id, for the passes
+/// that resolve their bodies.
+pub(super) struct ConditionDeclarations<'f> {
+    pub(super) definitions: Vec<(&'f ast::Define, DefinitionId)>,
+    pub(super) scores: Vec<(&'f ast::ScoreDecl, ScoreId)>,
 }
 
 fn is_doi(text: &str) -> bool {

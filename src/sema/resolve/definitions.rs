@@ -81,6 +81,12 @@ impl Resolver {
                 self.model.definitions.push(definition);
             }
         }
+        // Scores were resolved before the definitions were ordered.
+        for score in self.model.scores.iter_mut() {
+            for item in &mut score.items {
+                renumber(&mut item.condition, &new_id);
+            }
+        }
         let mut used = IdVec::filled(false, count);
         for (old, &new) in new_id.iter_enumerated() {
             used.set(new, *self.used_definitions.at(old));
@@ -151,6 +157,9 @@ fn renumber(condition: &mut Condition, new_id: &IdVec<DefinitionId, DefinitionId
             ConditionKind::Implies(left, right) => {
                 stack.push(left);
                 stack.push(right);
+            }
+            ConditionKind::Points(test) => {
+                stack.extend(test.items.iter_mut().map(|item| &mut item.condition))
             }
             _ => {}
         }

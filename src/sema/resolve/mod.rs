@@ -5,8 +5,10 @@
 //! [`Resolver::run`] gives; each pass is a file of its own:
 //! 1. [`declare`]: the header, then references, enums and actions, then
 //!    facts and definitions (names only, so any later item may use them);
-//! 2. [`definitions`]: definition bodies, ordered so each uses only earlier
-//!    ones, with cycles reported;
+//! 2. [`scores`]: score items, in declaration order (a test of a score
+//!    copies its items, so a score may test only earlier scores); then
+//!    [`definitions`]: definition bodies, ordered so each uses only earlier
+//!    ones, with cycles reported (through scores too);
 //! 3. [`rules`]: action clauses, invariants, exclusives, rules and
 //!    sections, and the warning for a guideline without rules;
 //! 4. [`unused`]: declarations nothing uses.
@@ -20,6 +22,7 @@ mod condition;
 mod declare;
 mod definitions;
 mod rules;
+mod scores;
 mod types;
 mod unused;
 
@@ -35,6 +38,11 @@ use crate::syntax::ast;
 /// Largest number of values the enum of a `set of` fact may have: sets are
 /// 128-bit bitsets in the evaluator, so a patient's facts stay fixed-size.
 pub const MAX_SET_VALUES: usize = 128;
+
+/// Largest sum of the magnitudes of a score's (or count's) points: a test
+/// of it is decided over the sums its items can reach, and this bounds
+/// that work (every published score we know adds up to well under 100).
+pub const MAX_POINTS: u64 = 500;
 
 /// Resolves a parsed file. Returns the model when there are no errors,
 /// together with all diagnostics (warnings included).
@@ -60,6 +68,7 @@ pub fn resolve(file: &ast::File) -> (Option<Model>, Vec<Diagnostic>) {
 enum ConditionName {
     Fact(FactId),
     Definition(DefinitionId),
+    Score(ScoreId),
 }
 
 #[derive(Default)]
@@ -67,7 +76,7 @@ struct Resolver {
     model: Model,
     /// What the passes found, in the order they found it.
     errors: Vec<Error>,
-    /// Facts and definitions share one namespace.
+    /// Facts, definitions and scores share one namespace.
     condition_names: HashMap<String, (ConditionName, Span)>,
     enum_names: HashMap<String, EnumId>,
     action_names: HashMap<String, ActionId>,
@@ -78,6 +87,14 @@ struct Resolver {
     untyped_facts: HashSet<String>,
     used_facts: IdVec<FactId, bool>,
     used_definitions: IdVec<DefinitionId, bool>,
+    used_scores: IdVec<ScoreId, bool>,
+    /// By score, the definitions its items use: a test of the score uses
+    /// them too, for the cycle check.
+    score_edges: IdVec<ScoreId, Vec<(DefinitionId, Span)>>,
+    /// The score whose items are being resolved, and how many scores are
+    /// resolved: a test may read only those.
+    score_within: Option<ScoreId>,
+    scores_resolved: usize,
     used_actions: IdVec<ActionId, bool>,
     used_references: IdVec<ReferenceId, bool>,
     /// Definitions each definition refers to, for the cycle check.
@@ -90,8 +107,9 @@ impl Resolver {
     fn run(&mut self, file: &ast::File) {
         self.declare_header(file);
         self.declare_types_and_actions(file);
-        let definitions = self.declare_conditions(file);
-        self.resolve_definitions(&definitions);
+        let declared = self.declare_conditions(file);
+        self.resolve_scores(&declared.scores);
+        self.resolve_definitions(&declared.definitions);
         self.order_definitions();
         self.resolve_action_clauses(file);
         self.resolve_rules(file);

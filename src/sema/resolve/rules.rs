@@ -31,6 +31,7 @@ impl Resolver {
                 | ast::Item::Enum(_)
                 | ast::Item::Fact(_)
                 | ast::Item::Define(_)
+                | ast::Item::Score(_)
                 | ast::Item::Invariant(_)
                 | ast::Item::Exclusive(_)
                 | ast::Item::Rule(_)
@@ -58,6 +59,7 @@ impl Resolver {
                 | ast::Item::Enum(_)
                 | ast::Item::Fact(_)
                 | ast::Item::Define(_)
+                | ast::Item::Score(_)
                 | ast::Item::Action(_) => {}
             }
         }

@@ -20,6 +20,10 @@ impl Resolver {
                 .map(Error::UnusedDefinition),
             )
             .chain(
+                unused(&model.scores, &self.used_scores, |s| (&s.name, s.span))
+                    .map(Error::UnusedScore),
+            )
+            .chain(
                 unused(&model.actions, &self.used_actions, |a| (&a.name, a.span))
                     .map(Error::UnusedAction),
             )

@@ -33,6 +33,7 @@ impl Lower<'_> {
                 span,
             }),
             GrammarRule::test => self.test(pair),
+            GrammarRule::count => self.count(pair, depth),
             _ => self.unexpected(&pair, "a condition"),
         }
     }
@@ -200,6 +201,33 @@ impl Lower<'_> {
             _ => return self.unexpected(&tail, "a comparison or `in`"),
         };
         Some(Expr { kind, span })
+    }
+
+    /// `at least 2 of (a, b, c)`: the parentheses count as one level of
+    /// nesting, as any others do.
+    fn count(&mut self, pair: Pair<'_, GrammarRule>, depth: usize) -> Option<Expr> {
+        let span = self.span_of(&pair);
+        let mut parts = significant(pair);
+        let bound = self.take(&mut parts, GrammarRule::count_bound, span)?;
+        let at_least = bound.as_str().ends_with("least");
+        let number = self.take(&mut parts, GrammarRule::count_number, span)?;
+        let number_span = self.span_of(&number);
+        let count = number.as_str().parse::<u32>().unwrap_or_else(|_| {
+            self.diagnostics.push(error::number_too_large(number_span));
+            0
+        });
+        let mut counted = Vec::new();
+        for part in parts {
+            counted.push(self.expr(part, depth + 1)?);
+        }
+        Some(Expr {
+            kind: ExprKind::Count {
+                at_least,
+                count: Spanned::new(count, number_span),
+                parts: counted,
+            },
+            span,
+        })
     }
 
     fn operand(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Spanned<Operand>> {

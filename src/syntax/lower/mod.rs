@@ -97,6 +97,7 @@ impl<'t> Lower<'t> {
             GrammarRule::enum_decl => Item::Enum(self.enum_decl(pair)?),
             GrammarRule::fact => Item::Fact(self.fact(pair)?),
             GrammarRule::define => Item::Define(self.define(pair)?),
+            GrammarRule::score => Item::Score(self.score(pair)?),
             GrammarRule::invariant => Item::Invariant(self.invariant(pair)?),
             GrammarRule::exclusive => Item::Exclusive(self.exclusive(pair)?),
             GrammarRule::action => Item::Action(self.action(pair)?),
@@ -219,6 +220,49 @@ impl<'t> Lower<'t> {
             description,
             span,
         })
+    }
+
+    fn score(&mut self, pair: Pair<'_, GrammarRule>) -> Option<ScoreDecl> {
+        let (span, name, inner) = self.named(pair)?;
+        let mut score = ScoreDecl {
+            name,
+            title: None,
+            items: Vec::new(),
+            span,
+        };
+        for part in inner {
+            match part.as_rule() {
+                GrammarRule::string => score.title = Some(self.string(&part)),
+                GrammarRule::score_item => {
+                    let item_span = self.span_of(&part);
+                    let mut parts = significant(part);
+                    let points = self.take(&mut parts, GrammarRule::points, item_span)?;
+                    let points = self.points(&points);
+                    let condition =
+                        self.read(&mut parts, item_span, GrammarRule::expr, Self::condition)??;
+                    score.items.push(ScoreItem {
+                        points,
+                        condition,
+                        span: item_span,
+                    });
+                }
+                _ => return self.unexpected(&part, "a score item"),
+            }
+        }
+        Some(score)
+    }
+
+    /// `+2` or `-1`. Points beyond what `i64` holds are reported and read
+    /// as `0`, the placeholder.
+    fn points(&mut self, pair: &Pair<'_, GrammarRule>) -> Spanned<i64> {
+        let span = self.span_of(pair);
+        let text = pair.as_str();
+        let value = text.strip_prefix('+').unwrap_or(text).parse::<i64>();
+        let value = value.unwrap_or_else(|_| {
+            self.diagnostics.push(error::number_too_large(span));
+            0
+        });
+        Spanned::new(value, span)
     }
 
     fn invariant(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Invariant> {

@@ -31,7 +31,7 @@ fn depth(expr: &Expr) -> usize {
     match &expr.kind {
         ExprKind::Bool(_) | ExprKind::Name(_) | ExprKind::Compare { .. } | ExprKind::In { .. } => 1,
         ExprKind::Not(inner) => 1 + depth(inner),
-        ExprKind::And(parts) | ExprKind::Or(parts) => {
+        ExprKind::And(parts) | ExprKind::Or(parts) | ExprKind::Count { parts, .. } => {
             1 + parts.iter().map(depth).max().unwrap_or(0)
         }
         ExprKind::Implies(left, right) => 1 + depth(left).max(depth(right)),
