@@ -1,7 +1,9 @@
 //! The logic analyses never contradict a brute-force enumeration: on random
 //! small guidelines, every verdict equals what the interpreter does for all
 //! patients over the small domains (3 bools, a quantity compared with -10,
-//! -0, 0, 10 and 20 mg, an enum of 3 values and a set over it).
+//! -0, 0, 10 and 20 mg, an enum of 3 values and a set over it), with a
+//! score of random points (some negative) and counts (`at least k of`)
+//! among the tests.
 //!
 //! The generator is built to reach the corners where the analyses were once
 //! wrong: thresholds written `-0` next to `0`, negative thresholds and
@@ -30,9 +32,25 @@ mod support;
 
 use support::{Rng, atom};
 
+/// A test: an atom, or now and then a test of the score `sc` or a count.
+fn leaf(rng: &mut Rng) -> String {
+    match rng.below(8) {
+        0 => {
+            let op = ["<", "<=", ">", ">=", "=", "!="][rng.below(6) as usize];
+            format!("sc {op} {}", rng.below(8) as i64 - 2)
+        }
+        1 => {
+            let bound = ["at least", "at most"][rng.below(2) as usize];
+            let parts: Vec<String> = (0..2 + rng.below(2)).map(|_| atom(rng)).collect();
+            format!("{bound} {} of ({})", rng.below(4), parts.join(", "))
+        }
+        _ => atom(rng),
+    }
+}
+
 fn formula(rng: &mut Rng, depth: u32) -> String {
     if depth == 0 || rng.below(3) == 0 {
-        return atom(rng);
+        return leaf(rng);
     }
     match rng.below(4) {
         0 => format!("not ({})", formula(rng, depth - 1)),
@@ -141,6 +159,12 @@ fn guideline(seed: u64) -> String {
         "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nenum E { v0, v1, v2 }\n\
          fact b0: bool\nfact b1: bool\nfact b2: bool\nfact q: quantity mg\nfact e: E\nfact s: set of E\n",
     );
+    text.push_str("score sc {\n");
+    for _ in 0..2 + rng.below(3) {
+        let points = [-2, -1, 1, 2, 3][rng.below(5) as usize];
+        text.push_str(&format!("  {points:+} if {}\n", atom(&mut rng)));
+    }
+    text.push_str("}\n");
     if rng.below(3) == 0 {
         text.push_str(&format!("invariant {}\n", formula(&mut rng, 1)));
     }

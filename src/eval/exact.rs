@@ -987,10 +987,17 @@ mod tests {
                 _ => format!("v{} in s", rng.below(2)),
             };
         }
-        match rng.below(3) {
+        match rng.below(4) {
             0 => format!("not ({})", formula(rng, depth - 1)),
             1 => format!(
                 "({} or {})",
+                formula(rng, depth - 1),
+                formula(rng, depth - 1)
+            ),
+            2 => format!(
+                "at {} 1 of ({}, {}, {})",
+                ["least", "most"][rng.below(2) as usize],
+                formula(rng, depth - 1),
                 formula(rng, depth - 1),
                 formula(rng, depth - 1)
             ),
