@@ -36,6 +36,16 @@ impl Dimension {
         Dimension(out)
     }
 
+    /// The dimension of a product of quantities of these dimensions.
+    pub fn times(self, other: Dimension) -> Dimension {
+        self.mul(other)
+    }
+
+    /// The dimension of a quotient of quantities of these dimensions.
+    pub fn per(self, other: Dimension) -> Dimension {
+        self.mul(other.pow(-1))
+    }
+
     /// True for time, the dimension of `duration` facts.
     pub fn is_time(self) -> bool {
         self == Dimension::TIME

@@ -9,7 +9,7 @@ use batsat::Lit;
 
 use super::boxes::Boxes;
 use super::unreachable::fired_before;
-use super::{Analysis, Finding, FindingKind};
+use super::{Analysis, Finding, FindingKind, Unanalysed};
 use crate::eval::Patient;
 use crate::sema::{RuleId, SectionId};
 
@@ -106,6 +106,7 @@ impl Analysis<'_> {
             .map(|rule| FindingKind::NotAnalysed {
                 rule: Some(*rule),
                 section: None,
+                why: Unanalysed::Budget,
             });
         let sections = boxes
             .undecided_sections
@@ -113,6 +114,7 @@ impl Analysis<'_> {
             .map(|section| FindingKind::NotAnalysed {
                 rule: None,
                 section: Some(*section),
+                why: Unanalysed::Budget,
             });
         let found: Vec<Finding> = rules
             .chain(sections)

@@ -106,7 +106,21 @@ pub enum FindingKind {
         rule: Option<RuleId>,
         /// The section, when its coverage was left undecided.
         section: Option<SectionId>,
+        /// Why.
+        why: Unanalysed,
     },
+}
+
+/// Why a rule or section was not analysed (W0409).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unanalysed {
+    /// The box search ran out of its budget.
+    Budget,
+    /// The analysis found a possible finding of this code, but its patient
+    /// needs computed values (arithmetic) that no facts it tried give: the
+    /// checker treats computed values as free, so it cannot tell whether
+    /// a real patient has them.
+    Arithmetic(Code),
 }
 
 /// An earlier rule that shadows a rule of its first-match section.
@@ -259,6 +273,22 @@ impl FindingKind {
                     )
                 }
             }
+            FindingKind::NotAnalysed {
+                rule,
+                section,
+                why: Unanalysed::Arithmetic(code),
+            } => {
+                let subject = match (rule, section) {
+                    (Some(id), _) => format!("rule `{}`", model.rules.at(*id).name),
+                    (None, Some(id)) => format!("section `{}`", model.sections.at(*id).name),
+                    (None, None) => "a rule".to_owned(),
+                };
+                format!(
+                    "{subject} was not analysed: a possible {} {} needs computed values that no patient found gives (arithmetic is not decided exactly)",
+                    code.id(),
+                    code.name()
+                )
+            }
             FindingKind::NotAnalysed { rule: Some(id), .. } => format!(
                 "rule `{}` was not analysed: budget exceeded (whether earlier rules of its first-match section take all its patients is undecided)",
                 rule(id)
@@ -303,6 +333,12 @@ impl FindingKind {
                 first_rule: None, ..
             } => {
                 "add the section's rules (an else-escalate rule hands patients to a clinician), or drop `complete`"
+            }
+            FindingKind::NotAnalysed {
+                why: Unanalysed::Arithmetic(_),
+                ..
+            } => {
+                "check this part by tests (`gdl test`), or compare the computed value with thresholds the facts can reach; nothing was proved about it"
             }
             FindingKind::NotAnalysed { .. } => {
                 "split the first-match section into smaller ones, or check this part by tests (`gdl test`); nothing was proved about it"
@@ -435,6 +471,7 @@ mod tests {
             FindingKind::NotAnalysed {
                 rule: Some(rule),
                 section: None,
+                why: Unanalysed::Budget,
             },
         ];
         let codes: std::collections::BTreeSet<&str> =

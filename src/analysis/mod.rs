@@ -35,7 +35,7 @@ use crate::id_vec::{IdVec, Placeholder};
 use crate::never::OrNever;
 use crate::sema::{ActionId, Member, Model, Outcome, RuleId, SectionId};
 pub use encode::{Encoding, Kleene};
-pub use finding::{Finding, FindingKind, Shadower};
+pub use finding::{Finding, FindingKind, Shadower, Unanalysed};
 pub(crate) use firing::Firing;
 
 /// The lint families, in the order their findings are reported.
@@ -144,6 +144,7 @@ pub fn findings_within(model: &Model, budget: u64) -> Vec<Finding> {
         lint(&mut analysis);
     }
     analysis.not_analysed();
+    analysis.realize_witnesses();
     analysis.findings
 }
 
@@ -182,6 +183,41 @@ impl Analysis<'_> {
             findings: Vec::new(),
             boxes: self.boxes.clone(),
         }
+    }
+
+    /// Computed facts are free variables to the SAT encoding: a witness
+    /// may give them values its facts do not. Each witness is replaced by
+    /// a real patient with the same cells ([`Program::realize`]); a
+    /// finding none is found for is not claimed, and its rule or section
+    /// is reported not analysed instead (once).
+    fn realize_witnesses(&mut self) {
+        if self.model.derived_order.is_empty() {
+            return;
+        }
+        let mut kept: Vec<Finding> = Vec::with_capacity(self.findings.len());
+        for mut finding in std::mem::take(&mut self.findings) {
+            let Some(witness) = &finding.witness else {
+                kept.push(finding);
+                continue;
+            };
+            if let Some(real) = self.program.realize(witness) {
+                finding.witness = Some(real);
+                kept.push(finding);
+                continue;
+            }
+            let kind = FindingKind::NotAnalysed {
+                rule: finding.rule(),
+                section: finding.kind.section(),
+                why: Unanalysed::Arithmetic(finding.code()),
+            };
+            if !kept.iter().any(|f| f.kind == kind) {
+                kept.push(Finding {
+                    kind,
+                    witness: None,
+                });
+            }
+        }
+        self.findings = kept;
     }
 
     fn evaluate(&self, patient: &Patient) -> Evaluation {

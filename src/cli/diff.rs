@@ -125,9 +125,14 @@ fn text(diff: &crate::diff::Diff, old: &str, new: &str) -> String {
     }
     match &diff.logic_not_compared {
         Some(reason) => out.push_str(&format!("\nLogic not compared: {reason}.\n")),
-        None if diff.examples.is_empty() && diff.unconfirmed.is_empty() => out.push_str(
-            "\nNo patient's decisions change (proved over every patient, known facts or not).\n",
-        ),
+        None if diff.examples.is_empty()
+            && diff.unconfirmed.is_empty()
+            && diff.not_realized.is_empty() =>
+        {
+            out.push_str(
+                "\nNo patient's decisions change (proved over every patient, known facts or not).\n",
+            )
+        }
         None => {
             out.push_str("\nPATIENTS WHOSE DECISIONS CHANGE\n");
             for example in &diff.examples {
@@ -151,6 +156,11 @@ fn text(diff: &crate::diff::Diff, old: &str, new: &str) -> String {
                     let s = if kept == 1 { "" } else { "s" };
                     out.push_str(&format!("    ({kept} other decision{s} the same)\n"));
                 }
+            }
+            for subject in &diff.not_realized {
+                out.push_str(&format!(
+                    "  {subject}: may change, but no patient was found whose facts give the computed values (arithmetic) it needs; not shown, not ruled out\n"
+                ));
             }
             for subject in &diff.unconfirmed {
                 out.push_str(&format!(

@@ -73,7 +73,8 @@ codes! {
     UnknownGrade = "E0311", "unknown-grade", Error, "A `strength` or `certainty` word that is not one of GRADE's.";
     DiscordantRecommendation = "W0312", "discordant-recommendation", Warning, "A strong recommendation on low or very low certainty evidence.";
     ScoreTooLarge = "E0313", "score-too-large", Error, "A score or count whose points add up to more than 500.";
-    ScoreDeclaredLater = "E0314", "score-declared-later", Error, "A score item that tests a score declared after it, or the score itself.";
+    DeclaredLater = "E0314", "declared-later", Error, "A score item or a value that uses a score or value declared after it, or itself.";
+    DivisionByZero = "E0315", "division-by-zero", Error, "A division whose divisor may be zero for a plausible patient.";
     // W04xx: logic, each finding proved and shown with a witness patient
     UnreachableRule = "W0401", "unreachable-rule", Warning, "A rule no plausible patient can trigger.";
     ShadowedRule = "W0402", "shadowed-rule", Warning, "A rule that earlier rules of its first-match section always pre-empt.";

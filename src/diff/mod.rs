@@ -25,7 +25,9 @@ use crate::analysis::Encoding;
 use crate::eval::{Patient, Program, evaluate};
 use crate::id_vec::IdVec;
 use crate::never::OrNever;
-use crate::sema::{Certainty, Condition, ConditionKind, Fact, FactId, Model, Strength, Type};
+use crate::sema::{
+    Certainty, Condition, ConditionKind, Fact, FactId, Model, NumKind, Strength, Type,
+};
 use crate::syntax::ast::File;
 use decision::{Decision, Names};
 
@@ -74,6 +76,10 @@ pub struct Diff {
     /// Differences the SAT search found but the interpreters did not
     /// confirm: always empty unless gdl has a bug, and then never silent.
     pub unconfirmed: Vec<String>,
+    /// Differences the search found only with computed values (arithmetic)
+    /// that no facts it tried give: neither shown nor ruled out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_realized: Vec<String>,
     /// Warnings about the comparison itself (e.g. different guideline ids).
     pub warnings: Vec<String>,
     /// With `--cases`: what the change does to the clinical cases.
@@ -87,6 +93,7 @@ impl Diff {
         !self.changes.is_empty()
             || !self.examples.is_empty()
             || !self.unconfirmed.is_empty()
+            || !self.not_realized.is_empty()
             || self.cases.as_ref().is_some_and(cases::CaseChanges::differs)
     }
 }
@@ -138,14 +145,30 @@ fn compare(
         logic_not_compared: None,
         examples: Vec::new(),
         unconfirmed: Vec::new(),
+        not_realized: Vec::new(),
         warnings,
         cases: None,
     };
-    match align(old.2, new.2) {
+    // A value's arithmetic is compared as text: one that changed or went
+    // would need both versions' arithmetic side by side.
+    let value_changed = result
+        .changes
+        .iter()
+        .find(|c| c.kind == "value" && c.change != "added")
+        .map(|c| {
+            format!(
+                "value `{}` was {}: gdl diff compares decisions only while the arithmetic of every value stays the same",
+                c.name, c.change
+            )
+        });
+    match value_changed.map_or_else(|| align(old.2, new.2), Err) {
         Err(reason) => result.logic_not_compared = Some(reason),
         Ok((old_aligned, new_aligned)) => {
             result.logic_compared = true;
-            (result.examples, result.unconfirmed) = logic(&old_aligned, &new_aligned, &renamed);
+            let found = logic(&old_aligned, &new_aligned, &renamed);
+            result.examples = found.examples;
+            result.unconfirmed = found.unconfirmed;
+            result.not_realized = found.not_realized;
         }
     }
     (result, renamed)
@@ -328,10 +351,28 @@ fn align(old: &Model, new: &Model) -> Result<(Model, Model), String> {
         fact_map.push(index);
         value_maps.push(values);
     }
+    // Computed facts only the old version has (the difference a comparison
+    // of its own computes) read the old facts: their arithmetic moves to
+    // the merged facts. Both versions compute every one, in one order.
+    let mut derived_order = new.derived_order.clone();
+    for &old_fact in &old.derived_order {
+        let merged_fact = *fact_map.at(old_fact);
+        if derived_order.contains(&merged_fact) {
+            continue;
+        }
+        if let Some(Some(derived)) = merged.get_mut(merged_fact).map(|f| f.derived.as_mut()) {
+            remap_arithmetic(&mut derived.expr, &fact_map, &value_maps);
+            derived.inputs = derived.inputs.iter().map(|f| *fact_map.at(*f)).collect();
+            derived.inputs.sort_unstable();
+        }
+        derived_order.push(merged_fact);
+    }
     let mut new_aligned = new.clone();
     new_aligned.facts = merged.clone();
+    new_aligned.derived_order = derived_order.clone();
     let mut old_aligned = old.clone();
     old_aligned.facts = merged;
+    old_aligned.derived_order = derived_order;
     old_aligned.enums = new.enums.clone();
     old_aligned.action_enum = new.action_enum;
     let remap = |condition: &mut Condition| remap_condition(condition, &fact_map, &value_maps);
@@ -354,6 +395,36 @@ fn align(old: &Model, new: &Model) -> Result<(Model, Model), String> {
         remap(&mut invariant.condition);
     }
     Ok((old_aligned, new_aligned))
+}
+
+/// Rewrites the fact and enum-value indices of arithmetic.
+fn remap_arithmetic(
+    expr: &mut crate::sema::NumExpr,
+    facts: &IdVec<FactId, FactId>,
+    values: &IdVec<FactId, Vec<u32>>,
+) {
+    let mut stack = vec![expr];
+    while let Some(expr) = stack.pop() {
+        match &mut expr.kind {
+            NumKind::Fact { fact, .. } => *fact = *facts.at(*fact),
+            NumKind::Binary { left, right, .. } => {
+                stack.push(left);
+                stack.push(right);
+            }
+            NumKind::Extreme { args, .. } => stack.extend(args.iter_mut()),
+            NumKind::Round(inner) => stack.push(inner),
+            NumKind::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                remap_condition(condition, facts, values);
+                stack.push(then);
+                stack.push(otherwise);
+            }
+            NumKind::Constant(_) => {}
+        }
+    }
 }
 
 /// Rewrites a condition's fact and enum-value indices.
@@ -490,11 +561,15 @@ impl Subject {
 /// literal of the patients for whom it differs, grouped by subject; one SAT
 /// question per subject, each answer confirmed by both interpreters. No
 /// satisfiable question is a proof that no patient's report differs.
-fn logic(
-    old: &Model,
-    new: &Model,
-    renamed: &BTreeMap<String, String>,
-) -> (Vec<Example>, Vec<String>) {
+/// What the logic comparison found: examples, and the differences it could
+/// not show (see [`Diff`]).
+struct Found {
+    examples: Vec<Example>,
+    unconfirmed: Vec<String>,
+    not_realized: Vec<String>,
+}
+
+fn logic(old: &Model, new: &Model, renamed: &BTreeMap<String, String>) -> Found {
     let old_to_new: BTreeMap<String, String> = renamed
         .iter()
         .map(|(new_name, old_name)| (old_name.clone(), new_name.clone()))
@@ -526,6 +601,7 @@ fn logic(
     }
     let mut found: Vec<(Subject, Patient, Vec<Decision>, Vec<Decision>)> = Vec::new();
     let mut unconfirmed = Vec::new();
+    let mut not_realized = Vec::new();
     for (subject, differs) in subjects {
         let shows = |decisions: &[Decision]| {
             decisions
@@ -551,7 +627,12 @@ fn logic(
         if !encoding.sat_with_few_unknowns(&[question]) {
             continue;
         }
-        let patient = encoding.patient();
+        // Computed facts are free in the encoding: the example is a real
+        // patient with the same cells, or none.
+        let Some(patient) = new_program.realize_among(&encoding.patient(), &[old]) else {
+            not_realized.push(subject.describe(old, new, renamed));
+            continue;
+        };
         let was = decision::of_evaluation(&old_names, &evaluate(&old_program, &patient));
         let is = decision::of_evaluation(&new_names, &evaluate(&new_program, &patient));
         if was == is {
@@ -569,7 +650,11 @@ fn logic(
             after: is.iter().map(Decision::to_string).collect(),
         })
         .collect();
-    (examples, unconfirmed)
+    Found {
+        examples,
+        unconfirmed,
+        not_realized,
+    }
 }
 
 fn xor(encoding: &mut Encoding, a: Lit, b: Lit) -> Lit {

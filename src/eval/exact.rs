@@ -908,10 +908,16 @@ fn run_ops(ops: &[Op], values: &[Value], stack: &mut Vec<Tri>) -> Tri {
     stack.pop().unwrap_or(Tri::Unknown)
 }
 
+/// Whether a condition has at most [`NODE_LIMIT`] nodes, definitions
+/// expanded: then [`meaning`] reads it in bounded work and depth.
+pub(crate) fn within_node_limit(model: &Model, condition: &Condition) -> bool {
+    walk_expanded(model, condition, &mut |_| {})
+}
+
 /// Kleene meaning of a condition with fact values from `value_of`, read
 /// straight off the tree: the oracle the compiled steps ([`run_ops`]) and
-/// the interpreter's schedule are tested against.
-#[cfg(test)]
+/// the interpreter's schedule are tested against, and how a computed
+/// fact's conditional reads its condition (one within [`NODE_LIMIT`]).
 pub(crate) fn meaning(
     model: &Model,
     condition: &Condition,

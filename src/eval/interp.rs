@@ -502,6 +502,12 @@ impl<'p, 'm> Run<'p, 'm> {
         // facts it reads through unknown parts, the ones that could settle
         // it: in `a and (b or not b)` only `a` does.
         let needs = self.kleene_needs(root);
+        self.program
+            .given_needs(self.exact_needs(root, needs), self.patient)
+    }
+
+    /// [`Run::needs`] before computed facts are traced to the facts given.
+    fn exact_needs(&self, root: NodeId, needs: Vec<FactId>) -> Vec<FactId> {
         let slot = slot_of(&self.program.schedule.value_at, root);
         // A condition that reads each fact once needs every one of them
         // that is unknown under an unknown part.
@@ -753,7 +759,18 @@ pub(crate) fn escalation_atoms(
     for root in roots {
         run.unknown_atoms(root, &mut atoms);
     }
-    atoms.retain(|(fact, _)| escalation.needs.contains(fact));
+    // A computed fact is asked about as itself ("if crcl < 30 mL/min"),
+    // when the facts it needs are among those the escalation asks for.
+    let facts = &program.model.facts;
+    atoms.retain(
+        |(fact, _)| match facts.get(*fact).and_then(|f| f.derived.as_ref()) {
+            Some(derived) => derived
+                .inputs
+                .iter()
+                .any(|input| escalation.needs.contains(input)),
+            None => escalation.needs.contains(fact),
+        },
+    );
     atoms
 }
 

@@ -5,6 +5,7 @@
 
 pub mod answers;
 pub mod decision;
+mod derived;
 pub mod exact;
 mod interp;
 mod logic;

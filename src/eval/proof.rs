@@ -6,7 +6,7 @@ use super::Tri;
 use super::interp::Run;
 use super::patient::Patient;
 use super::program::{Node, NodeId, Program};
-use crate::sema::{ActionId, DefinitionId, RuleId};
+use crate::sema::{ActionId, DefinitionId, FactId, RuleId};
 use crate::span::Span;
 
 /// Definitions are expanded this many levels deep; deeper ones show only
@@ -29,6 +29,9 @@ pub struct Step {
     /// Set when the node is a points test: the sums its items can reach
     /// for this patient (one number when every item is known).
     pub sum: Option<(i64, i64)>,
+    /// Set when the node compares a computed fact: that fact, whose
+    /// arithmetic the explanation shows under the comparison.
+    pub computed: Option<FactId>,
 }
 
 /// Which compiled condition to explain.
@@ -70,6 +73,7 @@ pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> V
         let value = run.node(index);
         let mut definition = None;
         let mut sum = None;
+        let mut computed = None;
         let mut children: Vec<(NodeId, usize)> = Vec::new();
         let mut item_points: Vec<i64> = Vec::new();
         match program.nodes.get(index) {
@@ -80,6 +84,17 @@ pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> V
             Some(Node::Implies(left, right)) => {
                 children.push((*left, expanded));
                 children.push((*right, expanded));
+            }
+            Some(Node::Compare { fact, .. }) => {
+                let fact = FactId(*fact);
+                if program
+                    .model
+                    .facts
+                    .get(fact)
+                    .is_some_and(|f| f.derived.is_some())
+                {
+                    computed = Some(fact);
+                }
             }
             Some(Node::Points { test, .. }) => {
                 // The items, with their points, not the circuit's gates.
@@ -108,6 +123,7 @@ pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> V
             definition,
             points,
             sum,
+            computed,
         });
         for (at, (child, child_expanded)) in children.into_iter().enumerate().rev() {
             let points = item_points.get(at).copied();

@@ -34,7 +34,9 @@ pub(super) fn parse(reader: &Reader<'_>, text: &[u8]) -> Option<Patient> {
             // Facts usually come in declaration order: try the next one's
             // name in place before scanning the key.
             let (fact, ty) = match facts.get(guess) {
-                Some(fact) if scanner.quoted(fact.name.as_bytes()) => (guess, &fact.ty),
+                Some(fact) if fact.derived.is_none() && scanner.quoted(fact.name.as_bytes()) => {
+                    (guess, &fact.ty)
+                }
                 _ => {
                     let key = scanner.raw_string()?;
                     if same_bytes(key, ID_KEY.as_bytes()) {
@@ -70,7 +72,11 @@ pub(super) fn parse(reader: &Reader<'_>, text: &[u8]) -> Option<Patient> {
         }
     }
     scanner.skip_ws();
-    scanner.at_end().then_some(patient)
+    if !scanner.at_end() {
+        return None;
+    }
+    reader.program.derive(&mut patient);
+    Some(patient)
 }
 
 /// Powers of ten that are exact in an `f64`.

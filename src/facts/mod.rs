@@ -159,6 +159,8 @@ fn check_size(text: &str) -> Result<(), Diagnostic> {
 #[derive(Debug, Default)]
 struct Names {
     facts: NameTable,
+    /// By fact: computed by the guideline, so never a key of the facts.
+    computed: Vec<bool>,
     /// By enum index.
     enums: Vec<NameTable>,
 }
@@ -167,6 +169,11 @@ impl Names {
     fn new(model: &crate::sema::Model) -> Names {
         Names {
             facts: NameTable::new(model.facts.iter().map(|fact| fact.name.as_str())),
+            computed: model
+                .facts
+                .iter()
+                .map(|fact| fact.derived.is_some())
+                .collect(),
             enums: model
                 .enums
                 .iter()
@@ -175,9 +182,13 @@ impl Names {
         }
     }
 
-    /// The fact named `key`.
+    /// The fact named `key`, when the facts may give it.
     fn fact(&self, key: &[u8]) -> Option<FactId> {
-        self.facts.find(key).map(FactId)
+        let index = self.facts.find(key)?;
+        match self.computed.get(index as usize) {
+            Some(false) => Some(FactId(index)),
+            _ => None,
+        }
     }
 
     /// The index of the value named `key` in enum `enum_index`.

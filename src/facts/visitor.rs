@@ -207,6 +207,7 @@ impl<'de> Visitor<'de> for PatientSeed<'_, '_> {
                 }
             }
         }
+        self.program.derive(&mut patient);
         Ok(patient)
     }
 }
@@ -387,7 +388,43 @@ impl<'de> Visitor<'de> for KeySeed<'_, '_> {
         if let Some(fact) = self.names.fact(key.as_bytes()) {
             return Ok(Key::Fact(fact));
         }
-        let mut names: Vec<&str> = self.program.fact_slots.keys().map(String::as_str).collect();
+        let facts = &self.program.model.facts;
+        if let Some(computed) = self
+            .program
+            .fact_slots
+            .get(key)
+            .and_then(|id| facts.get(*id))
+            .and_then(|fact| fact.derived.as_ref())
+        {
+            let inputs: Vec<String> = computed
+                .inputs
+                .iter()
+                .map(|input| format!("`{}`", facts.at(*input).name))
+                .collect();
+            return Err(record(
+                self.failure,
+                Failure {
+                    code: Code::UnknownFact,
+                    key: Some(key.to_owned()),
+                    message: format!(
+                        "`{}` is computed by the guideline, not read from the facts",
+                        quoted(key)
+                    ),
+                    label: "computed value".to_owned(),
+                    help: Some(format!(
+                        "give the facts it is computed from instead: {}",
+                        inputs.join(", ")
+                    )),
+                },
+            ));
+        }
+        let mut names: Vec<&str> = self
+            .program
+            .fact_slots
+            .iter()
+            .filter(|(_, id)| facts.get(**id).is_some_and(|f| f.derived.is_none()))
+            .map(|(name, _)| name.as_str())
+            .collect();
         names.sort_unstable();
         let help = did_you_mean(key, names.iter().copied()).unwrap_or_else(|| {
             "every key must be a fact the guideline declares (see docs/facts.md)".to_owned()

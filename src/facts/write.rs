@@ -96,11 +96,13 @@ pub fn write_fact(value: FactJson<'_>, out: &mut Vec<u8>) {
     }
 }
 
-/// A witness as one line of facts JSON, keys sorted by name.
+/// A witness as one line of facts JSON, keys sorted by name: the facts a
+/// facts file gives (computed ones are worked out from them).
 pub fn witness_json(model: &Model, patient: &Patient) -> String {
     let mut facts: Vec<(&str, FactId)> = model
         .facts
         .iter_enumerated()
+        .filter(|(_, fact)| fact.derived.is_none())
         .map(|(id, fact)| (fact.name.as_str(), id))
         .collect();
     facts.sort_unstable();

@@ -87,6 +87,7 @@ pub fn declarations(text: &str, file: &File) -> Vec<(&'static str, String, Strin
             Item::Fact(f) => ("fact", f.name.node.clone()),
             Item::Define(d) => ("definition", d.name.node.clone()),
             Item::Score(x) => ("score", x.name.node.clone()),
+            Item::Value(x) => ("value", x.name.node.clone()),
             Item::Invariant(i) => ("invariant", expr(&i.condition, 0)),
             Item::Exclusive(x) => ("exclusive", names(&x.actions)),
             Item::Action(a) => ("action", a.name.node.clone()),
@@ -299,6 +300,15 @@ impl Printer<'_> {
                 }
                 self.comments_before(span.end as usize, "  ");
                 self.line("", "}", span.end as usize);
+            }
+            Item::Value(v) => {
+                let head = format!(
+                    "value {}: {} = {}",
+                    v.name.node,
+                    type_text(&v.ty.node),
+                    arith(&v.body)
+                );
+                self.with_description(&head, v.description.as_ref(), span);
             }
             Item::Invariant(i) => {
                 self.condition_with_description(
@@ -726,6 +736,9 @@ fn expr(e: &Expr, _level: u8) -> String {
             };
             format!("{} {} {value}", fact.node, op.symbol())
         }
+        ExprKind::Relation { left, op, right } => {
+            format!("{} {} {}", arith(left), op.symbol(), arith(right))
+        }
         ExprKind::Count {
             at_least,
             count,
@@ -739,6 +752,68 @@ fn expr(e: &Expr, _level: u8) -> String {
             SetExpr::Fact(name) => format!("{} in {}", element.node, name.node),
             SetExpr::Literal(values) => format!("{} in {{{}}}", element.node, names(values)),
         },
+    }
+}
+
+/// How tightly an arithmetic form binds: sums, then products, then the
+/// rest (numbers, names, calls, parenthesised conditionals).
+fn arith_precedence(a: &Arith) -> u8 {
+    match &a.kind {
+        ArithKind::Binary {
+            op: ArithOp::Add | ArithOp::Sub,
+            ..
+        } => 1,
+        ArithKind::Binary { .. } => 2,
+        _ => 3,
+    }
+}
+
+/// Arithmetic in one line, in the canonical layout: what names the value a
+/// comparison with arithmetic computes (`a - 1.5 * b`).
+pub fn arithmetic(a: &Arith) -> String {
+    arith(a)
+}
+
+/// Arithmetic in one line. Parentheses are written where the tree needs
+/// them: around a looser left operand, and around a right operand that
+/// binds no tighter than its operator, so `a - (b - c)` keeps its grouping.
+fn arith(a: &Arith) -> String {
+    match &a.kind {
+        ArithKind::Number { value, unit } => match unit {
+            Some(unit) => format!("{value} {}", unit.node),
+            None => format!("{value}"),
+        },
+        ArithKind::Name(name) => name.clone(),
+        ArithKind::Binary { op, left, right } => {
+            let own = arith_precedence(a);
+            let side = |operand: &Arith, needs: bool| {
+                if needs {
+                    format!("({})", arith(operand))
+                } else {
+                    arith(operand)
+                }
+            };
+            format!(
+                "{} {} {}",
+                side(left, arith_precedence(left) < own),
+                op.symbol(),
+                side(right, arith_precedence(right) <= own)
+            )
+        }
+        ArithKind::Call { function, args } => {
+            let args: Vec<String> = args.iter().map(arith).collect();
+            format!("{}({})", function.name(), args.join(", "))
+        }
+        ArithKind::If {
+            condition,
+            then,
+            otherwise,
+        } => format!(
+            "(if {} then {} else {})",
+            expr(condition, 0),
+            arith(then),
+            arith(otherwise)
+        ),
     }
 }
 

@@ -6,7 +6,9 @@ use serde::Serialize;
 use crate::diagnostics::render::SourceFile;
 use crate::eval::proof::{Target, proof_tree};
 use crate::eval::{EscalationCause, Evaluation, Patient, Program, RuleStatus, Withholding};
+use crate::facts::write::FactJson;
 use crate::id_vec::SliceAt;
+use crate::sema::{FactId, NumKind};
 
 /// The proof tree of one decision.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -103,7 +105,10 @@ fn lines(
 ) -> Vec<ExplainLine> {
     proof_tree(program, patient, target)
         .into_iter()
-        .map(|step| {
+        .flat_map(|step| {
+            let computed = step
+                .computed
+                .and_then(|fact| computed_line(program, patient, fact, step.depth + 1, source));
             let (line, column) = source.line_col(step.span.start_usize());
             let mut text = snippet(source, step.span);
             if let Some(name) = step.definition.filter(|name| *name != text) {
@@ -117,15 +122,72 @@ fn lines(
                 Some((low, high)) => text = format!("{text} (sum {low} to {high})"),
                 None => {}
             }
-            ExplainLine {
+            std::iter::once(ExplainLine {
                 depth: step.depth,
                 value: step.value.word(),
                 text,
                 line,
                 column,
-            }
+            })
+            .chain(computed)
         })
         .collect()
+}
+
+/// How a computed fact came out for the patient: its arithmetic, its
+/// value, and the facts it read (`crcl = (140 - age / 1 a) * … = 28.7
+/// mL/min, from age = 80 a, weight = 55 kg, …`).
+fn computed_line(
+    program: &Program<'_>,
+    patient: &Patient,
+    fact: FactId,
+    depth: usize,
+    source: &SourceFile,
+) -> Option<ExplainLine> {
+    let model = program.model;
+    let declared = model.facts.get(fact)?;
+    let derived = declared.derived.as_ref()?;
+    let shown = |id: FactId| {
+        let value = FactJson::new(model, id, patient.get(id));
+        format!(
+            "{} = {}",
+            model.facts.at(id).name,
+            super::text::fact_value(value)
+        )
+    };
+    let formula = if derived.declared {
+        let text = source
+            .text()
+            .get(derived.expr.span.start_usize()..derived.expr.span.end as usize)
+            .unwrap_or("");
+        let text: Vec<&str> = text.split_whitespace().collect();
+        format!("{} = {}", declared.name, text.join(" "))
+    } else {
+        declared.name.clone()
+    };
+    let mut read: Vec<FactId> = derived.inputs.clone();
+    derived.expr.walk(&mut |expr| {
+        if let NumKind::Fact { fact, .. } = expr.kind
+            && !read.contains(&fact)
+        {
+            read.push(fact);
+        }
+    });
+    read.sort_unstable();
+    let from: Vec<String> = read.into_iter().map(shown).collect();
+    let (line, column) = source.line_col(derived.expr.span.start_usize());
+    let value = FactJson::new(model, fact, patient.get(fact));
+    Some(ExplainLine {
+        depth,
+        value: "value",
+        text: format!(
+            "{formula} = {}, from {}",
+            super::text::fact_value(value),
+            from.join(", ")
+        ),
+        line,
+        column,
+    })
 }
 
 fn snippet(source: &SourceFile, span: crate::span::Span) -> String {

@@ -169,12 +169,13 @@ pub fn values(facts: &Facts) -> String {
     }
     facts
         .values()
-        .map(|v| format!("{} = {}", v.fact, value(v.value)))
+        .map(|v| format!("{} = {}", v.fact, fact_value(v.value)))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-fn value(value: FactJson<'_>) -> String {
+/// A fact's value as the text report writes it (`45 mL/min/1.73m2`).
+pub(crate) fn fact_value(value: FactJson<'_>) -> String {
     match value {
         FactJson::Unknown => "unknown".to_owned(),
         FactJson::Bool(b) => b.to_string(),
@@ -190,13 +191,17 @@ fn value(value: FactJson<'_>) -> String {
     }
 }
 
-/// Integral values without a decimal point.
+/// Integral values without a decimal point; others to 10 significant
+/// digits, so a computed value reads `1.35744`, not the
+/// `1.3574400000000002` its arithmetic left (the JSON report keeps every
+/// digit).
 pub(crate) fn number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
     } else {
-        // The same digits as the JSON report.
-        serde_json::Number::from_f64(x).map_or_else(|| "unknown".to_owned(), |n| n.to_string())
+        let rounded: f64 = format!("{x:.9e}").parse().unwrap_or(x);
+        serde_json::Number::from_f64(rounded)
+            .map_or_else(|| "unknown".to_owned(), |n| n.to_string())
     }
 }
 

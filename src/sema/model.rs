@@ -52,6 +52,7 @@ impl Placeholder for Fact {
         ty: Type::Bool,
         description: None,
         span: NO_SPAN,
+        derived: None,
     };
 }
 impl Placeholder for Definition {
@@ -140,8 +141,10 @@ pub struct Model {
     pub enums: IdVec<EnumId, EnumType>,
     /// The built-in enum whose values are the declared actions.
     pub action_enum: EnumId,
-    /// Patient facts.
+    /// Patient facts, computed ones (`Fact::derived`) included.
     pub facts: IdVec<FactId, Fact>,
+    /// The computed facts, each after the facts it is computed from.
+    pub derived_order: Vec<FactId>,
     /// Named conditions, in an order where each only uses earlier ones.
     pub definitions: IdVec<DefinitionId, Definition>,
     /// Scores, in declaration order.
@@ -171,6 +174,25 @@ pub struct Header {
     pub meta: Vec<(String, String)>,
     /// Where it was declared.
     pub span: Span,
+}
+
+impl Model {
+    /// Every condition of the guideline that decides something:
+    /// definitions, rules, contraindications, cautions and invariants.
+    pub fn conditions(&self) -> Vec<&Condition> {
+        let clauses = self
+            .actions
+            .iter()
+            .flat_map(|action| action.contraindications.iter().chain(&action.cautions))
+            .map(|clause| &clause.condition);
+        self.definitions
+            .iter()
+            .map(|d| &d.condition)
+            .chain(self.rules.iter().map(|r| &r.condition))
+            .chain(clauses)
+            .chain(self.invariants.iter().map(|i| &i.condition))
+            .collect()
+    }
 }
 
 impl Header {
@@ -254,7 +276,7 @@ pub enum Type {
     Set(EnumId),
 }
 
-/// A patient fact.
+/// A patient fact: given in the facts, or (`derived`) computed from them.
 #[derive(Clone, Debug)]
 pub struct Fact {
     /// Name, also its key in facts files.
@@ -265,6 +287,102 @@ pub struct Fact {
     pub description: Option<String>,
     /// Where it was declared.
     pub span: Span,
+    /// How it is computed, for a `value` or a comparison with arithmetic
+    /// on a side (`a > 1.5 * b` compares the value `a - 1.5 * b` with 0);
+    /// `None` for a fact the facts give.
+    pub derived: Option<Derived>,
+}
+
+/// How a computed fact is computed. Its facts come before it in the
+/// model's order of computation ([`Model::derived_order`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Derived {
+    /// The arithmetic, in base units (g, m, s, mol, IU).
+    pub expr: NumExpr,
+    /// Multiply the result by this to get the fact's own unit.
+    pub to_unit: f64,
+    /// The facts given in the facts file that it is computed from,
+    /// through other computed facts too, sorted.
+    pub inputs: Vec<FactId>,
+    /// Declared with `value` (else it is the difference a comparison with
+    /// arithmetic computes, named by its text).
+    pub declared: bool,
+}
+
+/// Resolved arithmetic; every number is in base units.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumExpr {
+    /// What kind.
+    pub kind: NumKind,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// Arithmetic forms.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NumKind {
+    /// A constant.
+    Constant(f64),
+    /// A number or quantity fact (given or computed), times `factor` to
+    /// base units.
+    Fact {
+        /// The fact.
+        fact: FactId,
+        /// Its unit's factor to base units (1 for a number).
+        factor: f64,
+    },
+    /// `+ - * /`.
+    Binary {
+        /// The operator.
+        op: crate::syntax::ast::ArithOp,
+        /// Left operand.
+        left: Box<NumExpr>,
+        /// Right operand.
+        right: Box<NumExpr>,
+    },
+    /// `min(…)` or `max(…)`.
+    Extreme {
+        /// `max` (true) or `min`.
+        max: bool,
+        /// The arguments.
+        args: Vec<NumExpr>,
+    },
+    /// `round(…)`, halves away from zero.
+    Round(Box<NumExpr>),
+    /// `(if condition then a else b)`.
+    If {
+        /// The condition.
+        condition: Box<Condition>,
+        /// Its value when the condition holds.
+        then: Box<NumExpr>,
+        /// Its value otherwise.
+        otherwise: Box<NumExpr>,
+    },
+}
+
+impl NumExpr {
+    /// Calls `visit` on this expression and every sub-expression.
+    pub fn walk(&self, visit: &mut impl FnMut(&NumExpr)) {
+        let mut stack = vec![self];
+        while let Some(expr) = stack.pop() {
+            visit(expr);
+            match &expr.kind {
+                NumKind::Binary { left, right, .. } => {
+                    stack.push(right);
+                    stack.push(left);
+                }
+                NumKind::Extreme { args, .. } => stack.extend(args.iter().rev()),
+                NumKind::Round(inner) => stack.push(inner),
+                NumKind::If {
+                    then, otherwise, ..
+                } => {
+                    stack.push(otherwise);
+                    stack.push(then);
+                }
+                NumKind::Constant(_) | NumKind::Fact { .. } => {}
+            }
+        }
+    }
 }
 
 /// A named condition.

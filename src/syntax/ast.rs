@@ -30,6 +30,8 @@ pub enum Item {
     Define(Define),
     /// `score name "title" { +1 if condition … }`
     Score(ScoreDecl),
+    /// `value name: type = arithmetic "description"`
+    Value(ValueDecl),
     /// `invariant condition "reason"`
     Invariant(Invariant),
     /// `exclusive a, b "reason"`
@@ -52,6 +54,7 @@ impl Item {
             Item::Fact(x) => x.span,
             Item::Define(x) => x.span,
             Item::Score(x) => x.span,
+            Item::Value(x) => x.span,
             Item::Invariant(x) => x.span,
             Item::Exclusive(x) => x.span,
             Item::Action(x) => x.span,
@@ -167,6 +170,117 @@ pub struct ScoreItem {
     pub condition: Expr,
     /// The whole item.
     pub span: Span,
+}
+
+/// `value name: type = arithmetic "description"`: a number computed from
+/// facts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValueDecl {
+    /// Value name.
+    pub name: Ident,
+    /// Its declared type (`number`, `quantity U` or `duration U`).
+    pub ty: Spanned<TypeExpr>,
+    /// How it is computed.
+    pub body: Arith,
+    /// Optional description.
+    pub description: Option<StrLit>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// An arithmetic expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arith {
+    /// What kind.
+    pub kind: ArithKind,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// Arithmetic forms.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ArithKind {
+    /// A number, with its unit as written.
+    Number {
+        /// The value.
+        value: f64,
+        /// The unit.
+        unit: Option<Spanned<String>>,
+    },
+    /// A fact or value.
+    Name(String),
+    /// `a + b`, `a - b`, `a * b`, `a / b`.
+    Binary {
+        /// The operator.
+        op: ArithOp,
+        /// Left operand.
+        left: Box<Arith>,
+        /// Right operand.
+        right: Box<Arith>,
+    },
+    /// `min(a, b, …)`, `max(a, b, …)`, `round(a)`.
+    Call {
+        /// The function.
+        function: Function,
+        /// Its arguments.
+        args: Vec<Arith>,
+    },
+    /// `(if condition then a else b)`.
+    If {
+        /// The condition.
+        condition: Box<Expr>,
+        /// Its value when the condition holds.
+        then: Box<Arith>,
+        /// Its value otherwise.
+        otherwise: Box<Arith>,
+    },
+}
+
+/// An arithmetic operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+impl ArithOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+        }
+    }
+}
+
+/// A built-in function of arithmetic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Function {
+    /// The smallest argument.
+    Min,
+    /// The largest argument.
+    Max,
+    /// The argument rounded to the nearest whole number (halves away from 0).
+    Round,
+}
+
+impl Function {
+    /// The function's name as written.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Min => "min",
+            Function::Max => "max",
+            Function::Round => "round",
+        }
+    }
 }
 
 /// `invariant condition "reason"`: holds for every real patient.
@@ -407,6 +521,15 @@ pub enum ExprKind {
         op: CmpOp,
         /// The constant.
         operand: Spanned<Operand>,
+    },
+    /// `left op right` with arithmetic on a side: `creatinine > 1.5 * baseline`.
+    Relation {
+        /// Left side.
+        left: Arith,
+        /// The operator.
+        op: CmpOp,
+        /// Right side.
+        right: Arith,
     },
     /// `at least 2 of (a, b, c)` or `at most 1 of (a, b)`.
     Count {

@@ -44,6 +44,8 @@ pub(super) fn token_word(grammar_rule: GrammarRule) -> Option<&'static str> {
         GrammarRule::kw_invariant => "`invariant`",
         GrammarRule::kw_score => "`score`",
         GrammarRule::kw_if => "`if`",
+        GrammarRule::kw_else => "`else`",
+        GrammarRule::kw_value => "`value`",
         GrammarRule::kw_exclusive => "`exclusive`",
         GrammarRule::kw_action => "`action`",
         GrammarRule::kw_contraindicated_if => "`contraindicated-if`",
@@ -115,6 +117,11 @@ fn describe(grammar_rule: GrammarRule) -> &'static str {
         GrammarRule::score_item | GrammarRule::points => "points such as `+1 if …`",
         GrammarRule::count | GrammarRule::count_bound => "`at least` or `at most`",
         GrammarRule::count_number => "a whole number",
+        GrammarRule::value => "`value`",
+        GrammarRule::relation | GrammarRule::sum | GrammarRule::product => "a number or a name",
+        GrammarRule::add_op | GrammarRule::mul_op => "`+`, `-`, `*` or `/`",
+        GrammarRule::call | GrammarRule::function => "`min`, `max` or `round`",
+        GrammarRule::conditional => "`if`",
         GrammarRule::exclusive => "`exclusive`",
         GrammarRule::action => "`action`",
         GrammarRule::rule => "`rule`",
@@ -206,7 +213,7 @@ pub(super) fn syntax_error(text: &str, error: &pest::error::Error<GrammarRule>) 
         [init @ .., last] => format!("expected {} or {last}, found {found}", init.join(", ")),
     };
     let end = at + found_len(text, at);
-    if let Some(diagnostic) = known_mistake(text, at, end, &expected) {
+    if let Some(diagnostic) = known_mistake(text, at, &expected) {
         return diagnostic;
     }
     let mut diagnostic =
@@ -218,8 +225,9 @@ pub(super) fn syntax_error(text: &str, error: &pest::error::Error<GrammarRule>) 
 }
 
 /// Mistakes common enough to deserve their own words instead of the list of
-/// expected tokens: a unit written against its number, and arithmetic.
-fn known_mistake(text: &str, at: usize, end: usize, expected: &[&str]) -> Option<Diagnostic> {
+/// expected tokens: a unit written against its number, and `+` or `-`
+/// written against the operand after it.
+fn known_mistake(text: &str, at: usize, expected: &[&str]) -> Option<Diagnostic> {
     let rest = text.get(at..)?;
     let before = text.get(..at)?;
     let after_operand = expected.contains(&"`and`");
@@ -249,16 +257,26 @@ fn known_mistake(text: &str, at: usize, end: usize, expected: &[&str]) -> Option
             );
         }
     }
-    // `a + b > 3`: arithmetic after an operand.
-    let arithmetic = rest.starts_with('+') || (after_operand && rest.starts_with(['-', '*', '/']));
-    if arithmetic {
+    // `a +b > 3`: `+` and `-` need a blank after them (so that `-1` is a
+    // number and `+1 if` starts a score item).
+    // The parser stops right after the sign, where the blank is missing.
+    if let (Some(sign @ ('+' | '-')), Some(next)) =
+        (before.chars().next_back(), rest.chars().next())
+        && !next.is_whitespace()
+        && expected.iter().any(|e| e.contains("`+`"))
+    {
+        let at = at - 1;
         return Some(
-            Diagnostic::new(Code::SyntaxError, "arithmetic is not supported yet")
-                .primary(Span::new(at, end), "an arithmetic operator")
-                .help(
-                    "compare each fact with a constant; a computed value (a sum, a ratio, \
-                     a score) needs a fact of its own, which the record system computes",
-                ),
+            Diagnostic::new(
+                Code::SyntaxError,
+                format!("`{sign}` needs a blank after it"),
+            )
+            .primary(Span::new(at, at + 1), "an arithmetic operator")
+            .help(format!(
+                "write a space after `{sign}`: `{sign} {next}…`; `{sign}{next}` is read as a \
+                 signed number or the points of a score item"
+            ))
+            .fix(Span::new(at + 1, at + 1), " "),
         );
     }
     None

@@ -8,6 +8,7 @@
 //! write no user-facing words; a test asserts on a variant, and the
 //! rendered text is checked once, by the goldens.
 
+mod arithmetic;
 mod names;
 mod scores;
 mod values;
@@ -18,7 +19,8 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::sema::model::{Certainty, CmpOp, EnumId, FactId, Model, ScoreId, Type};
 use crate::sema::names::Confusable;
 use crate::span::{Span, Spanned};
-use crate::units::Unit;
+use crate::syntax::ast::ArithOp;
+use crate::units::{Dimension, Unit};
 
 /// A problem in a guideline found while resolving it. Each variant is one
 /// diagnostic code; a code with several causes has a sub-enum of them.
@@ -153,8 +155,26 @@ pub enum Error {
         score: ScoreId,
         /// Where the item tests it.
         used: Span,
-        /// The score whose item it is.
-        within: ScoreId,
+        /// The score whose item it is; `None` in a value, which is computed
+        /// before any score.
+        within: Option<ScoreId>,
+    },
+    /// E0314: a value using a value declared after it, or itself.
+    ValueDeclaredLater {
+        /// The value used.
+        value: FactId,
+        /// Where it is used.
+        used: Span,
+        /// The value being computed.
+        within: FactId,
+    },
+    /// E0315: a divisor that may be zero for a patient the invariants
+    /// allow.
+    DivisionByZero {
+        /// The divisor.
+        divisor: Span,
+        /// The fact, when the divisor is one fact alone.
+        fact: Option<FactId>,
     },
 }
 
@@ -317,6 +337,13 @@ pub enum TypeMismatch {
         /// Where it is used.
         span: Span,
     },
+    /// A name in arithmetic that is not a number or quantity.
+    NotANumber {
+        /// The name as used.
+        name: Spanned<String>,
+        /// What it is.
+        is: NonNumber,
+    },
     /// A score compared with something that is not a whole number.
     ScoreCompared {
         /// The score.
@@ -328,6 +355,17 @@ pub enum TypeMismatch {
         /// What the value is.
         with: ScoreOperand,
     },
+}
+
+/// What a name used in arithmetic is, when it is not a number.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NonNumber {
+    /// A fact of another type.
+    Fact(FactId),
+    /// A definition: a condition.
+    Definition,
+    /// A score: tested in conditions, not computed with.
+    Score,
 }
 
 /// What a score was compared with, when it is not a whole number.
@@ -342,6 +380,19 @@ pub enum ScoreOperand {
     },
     /// Something that is not a number.
     NotANumber,
+}
+
+/// What joins two sides of arithmetic that must measure the same thing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Joined {
+    /// `+` or `-`.
+    Operator(ArithOp),
+    /// `min(…)` or `max(…)`.
+    Extreme,
+    /// The two branches of `(if … then … else …)`.
+    Branches,
+    /// The two sides of a comparison.
+    Comparison,
 }
 
 /// What a fact was compared with, when its type does not allow it.
@@ -381,6 +432,36 @@ pub enum UnitMismatch {
         unit: Spanned<String>,
         /// The whole value (number and unit).
         operand: Span,
+    },
+    /// Two sides of `+`, `-`, `min`, `max`, a comparison or a conditional
+    /// that measure different things.
+    Arithmetic {
+        /// Where: the operator's whole expression.
+        span: Span,
+        /// What joins them.
+        joined_by: Joined,
+        /// The left (or first) side's dimension.
+        left: Dimension,
+        /// The other side's.
+        right: Dimension,
+    },
+    /// A value whose arithmetic measures something else than its type.
+    ValueType {
+        /// The value's name.
+        name: Spanned<String>,
+        /// Its declared unit (`None`: `number`).
+        declared: Option<Unit>,
+        /// What the arithmetic measures.
+        found: Dimension,
+        /// The arithmetic.
+        body: Span,
+    },
+    /// `round` of a quantity: only a plain number has whole units.
+    RoundQuantity {
+        /// The argument.
+        span: Span,
+        /// What it measures.
+        found: Dimension,
     },
     /// A quantity fact compared with a number without a unit.
     NoUnit {
@@ -474,7 +555,10 @@ impl Error {
             Error::UnknownGrade { .. } => Code::UnknownGrade,
             Error::DiscordantRecommendation { .. } => Code::DiscordantRecommendation,
             Error::ScoreTooLarge { .. } => Code::ScoreTooLarge,
-            Error::ScoreDeclaredLater { .. } => Code::ScoreDeclaredLater,
+            Error::ScoreDeclaredLater { .. } | Error::ValueDeclaredLater { .. } => {
+                Code::DeclaredLater
+            }
+            Error::DivisionByZero { .. } => Code::DivisionByZero,
         }
     }
 
@@ -526,6 +610,14 @@ impl Error {
                 used,
                 within,
             } => scores::declared_later(code, model, *score, *used, *within),
+            Error::ValueDeclaredLater {
+                value,
+                used,
+                within,
+            } => arithmetic::declared_later(code, model, *value, *used, *within),
+            Error::DivisionByZero { divisor, fact } => {
+                arithmetic::division_by_zero(code, model, *divisor, *fact)
+            }
         }
     }
 }

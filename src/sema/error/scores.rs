@@ -113,14 +113,20 @@ pub(super) fn declared_later(
     model: &Model,
     used: ScoreId,
     span: Span,
-    within: ScoreId,
+    within: Option<ScoreId>,
 ) -> Diagnostic {
-    let (used, within) = (score(model, used), score(model, within));
+    let used = score(model, used);
     let diagnostic = |message: String| {
         Diagnostic::new(code, message)
             .primary(span, "tested here")
             .secondary(used.span, "declared here")
     };
+    let Some(within) = within else {
+        return diagnostic(format!("score `{}` is tested in a value", used.name)).help(
+            "values are computed before scores, so a value cannot test one: test the score in a rule or definition",
+        );
+    };
+    let within = score(model, within);
     if used.name == within.name {
         return diagnostic(format!("score `{}` tests itself", used.name))
             .help("a score's items cannot test the score they add up to");

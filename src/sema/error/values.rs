@@ -27,6 +27,9 @@ fn fact_is(model: &Model, fact: &Fact) -> String {
 
 pub(super) fn type_mismatch(code: Code, model: &Model, mismatch: &TypeMismatch) -> Diagnostic {
     match mismatch {
+        TypeMismatch::NotANumber { name, is } => {
+            super::arithmetic::not_a_number(code, model, name, is)
+        }
         TypeMismatch::ScoreNotACondition { score, span } => {
             super::scores::not_a_condition(code, model, *score, *span)
         }
@@ -169,6 +172,21 @@ fn compared(fact: &Fact, op: CmpOp, with: &Operand) -> (String, String) {
 
 pub(super) fn unit_mismatch(code: Code, model: &Model, mismatch: &UnitMismatch) -> Diagnostic {
     match mismatch {
+        UnitMismatch::Arithmetic {
+            span,
+            joined_by,
+            left,
+            right,
+        } => super::arithmetic::joined(code, *span, *joined_by, *left, *right),
+        UnitMismatch::ValueType {
+            name,
+            declared,
+            found,
+            body,
+        } => super::arithmetic::value_type(code, name, declared.as_ref(), *found, *body),
+        UnitMismatch::RoundQuantity { span, found } => {
+            super::arithmetic::round_quantity(code, *span, *found)
+        }
         UnitMismatch::UnitOnNumber {
             fact: id,
             op,

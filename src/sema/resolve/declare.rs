@@ -24,6 +24,7 @@ impl Resolver {
                 | ast::Item::Fact(_)
                 | ast::Item::Define(_)
                 | ast::Item::Score(_)
+                | ast::Item::Value(_)
                 | ast::Item::Invariant(_)
                 | ast::Item::Exclusive(_)
                 | ast::Item::Action(_)
@@ -75,6 +76,7 @@ impl Resolver {
                 | ast::Item::Fact(_)
                 | ast::Item::Define(_)
                 | ast::Item::Score(_)
+                | ast::Item::Value(_)
                 | ast::Item::Invariant(_)
                 | ast::Item::Exclusive(_)
                 | ast::Item::Rule(_)
@@ -93,11 +95,13 @@ impl Resolver {
     ) -> ConditionDeclarations<'f> {
         let mut definitions = Vec::new();
         let mut scores = Vec::new();
+        let mut values = Vec::new();
         for item in &file.items {
             match item {
                 ast::Item::Fact(decl) => self.declare_fact(decl),
                 ast::Item::Define(define) => definitions.extend(self.declare_definition(define)),
                 ast::Item::Score(decl) => scores.extend(self.declare_score(decl)),
+                ast::Item::Value(decl) => values.extend(self.declare_value(decl)),
                 ast::Item::Guideline(_)
                 | ast::Item::Reference(_)
                 | ast::Item::Enum(_)
@@ -111,6 +115,7 @@ impl Resolver {
         ConditionDeclarations {
             definitions,
             scores,
+            values,
         }
     }
 
@@ -233,6 +238,7 @@ impl Resolver {
             ty,
             description: decl.description.as_ref().map(|d| d.node.clone()),
             span: decl.span,
+            derived: None,
         });
         self.condition_names.insert(
             decl.name.node.clone(),
@@ -269,6 +275,37 @@ impl Resolver {
 }
 
 impl Resolver {
+    /// A value is a fact the guideline computes: declared as a fact (its
+    /// arithmetic comes in the values pass), in the same namespace.
+    fn declare_value<'f>(
+        &mut self,
+        decl: &'f ast::ValueDecl,
+    ) -> Option<(&'f ast::ValueDecl, FactId)> {
+        if let Some(&(_, first)) = self.condition_names.get(&decl.name.node) {
+            self.duplicate(Declared::Name, &decl.name, first);
+            return None;
+        }
+        self.check_script(&decl.name);
+        let Some(ty) = self.fact_type(&decl.ty) else {
+            self.untyped_facts.insert(decl.name.node.clone());
+            return None;
+        };
+        self.used_facts.push(false);
+        let id = self.model.facts.push(Fact {
+            name: decl.name.node.clone(),
+            ty,
+            description: decl.description.as_ref().map(|d| d.node.clone()),
+            span: decl.span,
+            derived: None,
+        });
+        self.pending_values.insert(id);
+        self.condition_names.insert(
+            decl.name.node.clone(),
+            (ConditionName::Fact(id), decl.name.span),
+        );
+        Some((decl, id))
+    }
+
     fn declare_score<'f>(
         &mut self,
         decl: &'f ast::ScoreDecl,
@@ -299,6 +336,7 @@ impl Resolver {
 pub(super) struct ConditionDeclarations<'f> {
     pub(super) definitions: Vec<(&'f ast::Define, DefinitionId)>,
     pub(super) scores: Vec<(&'f ast::ScoreDecl, ScoreId)>,
+    pub(super) values: Vec<(&'f ast::ValueDecl, FactId)>,
 }
 
 fn is_doi(text: &str) -> bool {

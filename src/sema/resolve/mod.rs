@@ -5,13 +5,16 @@
 //! [`Resolver::run`] gives; each pass is a file of its own:
 //! 1. [`declare`]: the header, then references, enums and actions, then
 //!    facts and definitions (names only, so any later item may use them);
-//! 2. [`scores`]: score items, in declaration order (a test of a score
+//! 2. [`values`]: the arithmetic of values, in declaration order; then
+//!    [`scores`]: score items, in declaration order (a test of a score
 //!    copies its items, so a score may test only earlier scores); then
 //!    [`definitions`]: definition bodies, ordered so each uses only earlier
 //!    ones, with cycles reported (through scores too);
 //! 3. [`rules`]: action clauses, invariants, exclusives, rules and
 //!    sections, and the warning for a guideline without rules;
-//! 4. [`unused`]: declarations nothing uses.
+//! 4. [`values`] again: the inputs of each computed fact, and divisors
+//!    the invariants do not keep from zero;
+//! 5. [`unused`]: declarations nothing uses.
 //!
 //! [`condition`] resolves one condition (for any pass) and [`types`] one
 //! declared type. Every pass matches every `ast::Item` variant by name, so
@@ -25,6 +28,7 @@ mod rules;
 mod scores;
 mod types;
 mod unused;
+mod values;
 
 use std::collections::{HashMap, HashSet};
 
@@ -95,6 +99,12 @@ struct Resolver {
     /// resolved: a test may read only those.
     score_within: Option<ScoreId>,
     scores_resolved: usize,
+    /// Values declared, and the one whose arithmetic is being resolved:
+    /// a value may use only values resolved before it.
+    pending_values: HashSet<FactId>,
+    value_within: Option<FactId>,
+    /// The computed fact of each comparison with arithmetic, by its text.
+    compared_values: HashMap<String, FactId>,
     used_actions: IdVec<ActionId, bool>,
     used_references: IdVec<ReferenceId, bool>,
     /// Definitions each definition refers to, for the cycle check.
@@ -108,11 +118,13 @@ impl Resolver {
         self.declare_header(file);
         self.declare_types_and_actions(file);
         let declared = self.declare_conditions(file);
+        self.resolve_values(&declared.values);
         self.resolve_scores(&declared.scores);
         self.resolve_definitions(&declared.definitions);
         self.order_definitions();
         self.resolve_action_clauses(file);
         self.resolve_rules(file);
+        self.finish_values();
         self.report_unused();
         self.report_no_rules();
     }

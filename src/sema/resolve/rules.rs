@@ -32,6 +32,7 @@ impl Resolver {
                 | ast::Item::Fact(_)
                 | ast::Item::Define(_)
                 | ast::Item::Score(_)
+                | ast::Item::Value(_)
                 | ast::Item::Invariant(_)
                 | ast::Item::Exclusive(_)
                 | ast::Item::Rule(_)
@@ -60,6 +61,7 @@ impl Resolver {
                 | ast::Item::Fact(_)
                 | ast::Item::Define(_)
                 | ast::Item::Score(_)
+                | ast::Item::Value(_)
                 | ast::Item::Action(_) => {}
             }
         }

@@ -62,11 +62,10 @@ impl Resolver {
     ) -> ConditionKind {
         self.used_scores.set(score, true);
         if score.index() >= self.scores_resolved {
-            let within = self.score_within.or_never(score);
             self.error(Error::ScoreDeclaredLater {
                 score,
                 used: span,
-                within,
+                within: self.score_within,
             });
             return ConditionKind::Const(false);
         }

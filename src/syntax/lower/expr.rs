@@ -12,7 +12,9 @@ use pest::iterators::Pair;
 
 use super::{Lower, significant};
 use crate::span::{Span, Spanned};
-use crate::syntax::ast::{CmpOp, Expr, ExprKind, Operand, SetExpr};
+use crate::syntax::ast::{
+    Arith, ArithKind, ArithOp, CmpOp, Expr, ExprKind, Function, Operand, SetExpr,
+};
 use crate::syntax::error;
 use crate::syntax::limits::MAX_DEPTH;
 use crate::syntax::parse::GrammarRule;
@@ -34,6 +36,7 @@ impl Lower<'_> {
             }),
             GrammarRule::test => self.test(pair),
             GrammarRule::count => self.count(pair, depth),
+            GrammarRule::relation => self.relation(pair),
             _ => self.unexpected(&pair, "a condition"),
         }
     }
@@ -166,15 +169,7 @@ impl Lower<'_> {
             GrammarRule::comparison => {
                 let mut tail_parts = significant(tail);
                 let op_pair = self.take(&mut tail_parts, GrammarRule::cmp_op, tail_span)?;
-                let op = match op_pair.as_str() {
-                    "<" => CmpOp::Lt,
-                    "<=" => CmpOp::Le,
-                    ">" => CmpOp::Gt,
-                    ">=" => CmpOp::Ge,
-                    "=" => CmpOp::Eq,
-                    "!=" => CmpOp::Ne,
-                    _ => return self.unexpected(&op_pair, "a comparison operator"),
-                };
+                let op = self.cmp_op(&op_pair)?;
                 let operand_pair = self.next(&mut tail_parts, tail_span, "a value")?;
                 let operand = self.operand(operand_pair)?;
                 ExprKind::Compare {
@@ -201,6 +196,162 @@ impl Lower<'_> {
             _ => return self.unexpected(&tail, "a comparison or `in`"),
         };
         Some(Expr { kind, span })
+    }
+
+    fn cmp_op(&mut self, pair: &Pair<'_, GrammarRule>) -> Option<CmpOp> {
+        Some(match pair.as_str() {
+            "<" => CmpOp::Lt,
+            "<=" => CmpOp::Le,
+            ">" => CmpOp::Gt,
+            ">=" => CmpOp::Ge,
+            "=" => CmpOp::Eq,
+            "!=" => CmpOp::Ne,
+            _ => return self.unexpected(pair, "a comparison operator"),
+        })
+    }
+
+    /// `left op right`. A name against a constant, a name or `true`/`false`
+    /// is the simple comparison (`x < 5 mg`, `sex = female`); anything else
+    /// is a relation between arithmetic sides.
+    fn relation(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Expr> {
+        let span = self.span_of(&pair);
+        let mut parts = significant(pair);
+        let left_pair = self.take(&mut parts, GrammarRule::sum, span)?;
+        let left = self.arith(left_pair)?;
+        let op_pair = self.take(&mut parts, GrammarRule::cmp_op, span)?;
+        let op = self.cmp_op(&op_pair)?;
+        let right_pair = self.take(&mut parts, GrammarRule::sum, span)?;
+        let right = self.arith(right_pair)?;
+        let kind = match (left.kind, right.kind) {
+            (ArithKind::Name(name), ArithKind::Number { value, unit }) => ExprKind::Compare {
+                fact: Spanned::new(name, left.span),
+                op,
+                operand: Spanned::new(Operand::Number { value, unit }, right.span),
+            },
+            (ArithKind::Name(name), ArithKind::Name(other)) => {
+                let operand = match other.as_str() {
+                    "true" => Operand::Bool(true),
+                    "false" => Operand::Bool(false),
+                    _ => Operand::Name(other),
+                };
+                ExprKind::Compare {
+                    fact: Spanned::new(name, left.span),
+                    op,
+                    operand: Spanned::new(operand, right.span),
+                }
+            }
+            (left_kind, right_kind) => ExprKind::Relation {
+                left: Arith {
+                    kind: left_kind,
+                    span: left.span,
+                },
+                op,
+                right: Arith {
+                    kind: right_kind,
+                    span: right.span,
+                },
+            },
+        };
+        Some(Expr { kind, span })
+    }
+
+    /// An arithmetic side: sums and products chain to the left; nesting
+    /// is only through parentheses (bounded before parsing).
+    pub(super) fn arith(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Arith> {
+        let span = self.span_of(&pair);
+        match pair.as_rule() {
+            GrammarRule::sum | GrammarRule::product => {
+                let mut parts = significant(pair);
+                let first = self.next(&mut parts, span, "a number or a name")?;
+                let mut left = self.arith(first)?;
+                let mut chained = false;
+                while let Some(op_pair) = parts.next() {
+                    chained = true;
+                    let op = match op_pair.as_str().trim() {
+                        "+" => ArithOp::Add,
+                        "-" => ArithOp::Sub,
+                        "*" => ArithOp::Mul,
+                        "/" => ArithOp::Div,
+                        _ => return self.unexpected(&op_pair, "an arithmetic operator"),
+                    };
+                    let operand = self.next(&mut parts, span, "a number or a name")?;
+                    let right = self.arith(operand)?;
+                    left = Arith {
+                        span: left.span.to(right.span),
+                        kind: ArithKind::Binary {
+                            op,
+                            left: Box::new(left),
+                            right: Box::new(right),
+                        },
+                    };
+                }
+                // The whole chain, its first operand's parentheses included.
+                if chained {
+                    left.span = span;
+                }
+                Some(left)
+            }
+            GrammarRule::quantity_literal => {
+                let operand = self.operand(pair)?;
+                match operand.node {
+                    Operand::Number { value, unit } => Some(Arith {
+                        kind: ArithKind::Number { value, unit },
+                        span,
+                    }),
+                    _ => {
+                        let found = Some(GrammarRule::quantity_literal);
+                        self.diagnostics
+                            .push(error::internal(span, "a number", found));
+                        None
+                    }
+                }
+            }
+            // `x = true` reaches here as a relation: `true` and `false` are
+            // the constants, not reserved words misused as names.
+            GrammarRule::ident if matches!(pair.as_str(), "true" | "false") => Some(Arith {
+                kind: ArithKind::Name(pair.as_str().to_owned()),
+                span,
+            }),
+            GrammarRule::ident => Some(Arith {
+                kind: ArithKind::Name(self.ident(&pair).node),
+                span,
+            }),
+            GrammarRule::call => {
+                let mut parts = significant(pair);
+                let name = self.take(&mut parts, GrammarRule::function, span)?;
+                let function = match name.as_str() {
+                    "min" => Function::Min,
+                    "max" => Function::Max,
+                    _ => Function::Round,
+                };
+                let mut args = Vec::new();
+                for part in parts {
+                    args.push(self.arith(part)?);
+                }
+                Some(Arith {
+                    kind: ArithKind::Call { function, args },
+                    span,
+                })
+            }
+            GrammarRule::conditional => {
+                let mut parts = significant(pair);
+                let condition = self.take(&mut parts, GrammarRule::expr, span)?;
+                let condition = self.expr(condition, 1)?;
+                let then = self.take(&mut parts, GrammarRule::sum, span)?;
+                let then = self.arith(then)?;
+                let otherwise = self.take(&mut parts, GrammarRule::sum, span)?;
+                let otherwise = self.arith(otherwise)?;
+                Some(Arith {
+                    kind: ArithKind::If {
+                        condition: Box::new(condition),
+                        then: Box::new(then),
+                        otherwise: Box::new(otherwise),
+                    },
+                    span,
+                })
+            }
+            _ => self.unexpected(&pair, "a number or a name"),
+        }
     }
 
     /// `at least 2 of (a, b, c)`: the parentheses count as one level of

@@ -44,6 +44,8 @@ const RESERVED: &[&str] = &[
     "recommend",
     "avoid",
     "expect",
+    "if",
+    "else",
 ];
 
 /// The state of lowering one piece of a file.
@@ -98,6 +100,7 @@ impl<'t> Lower<'t> {
             GrammarRule::fact => Item::Fact(self.fact(pair)?),
             GrammarRule::define => Item::Define(self.define(pair)?),
             GrammarRule::score => Item::Score(self.score(pair)?),
+            GrammarRule::value => Item::Value(self.value(pair)?),
             GrammarRule::invariant => Item::Invariant(self.invariant(pair)?),
             GrammarRule::exclusive => Item::Exclusive(self.exclusive(pair)?),
             GrammarRule::action => Item::Action(self.action(pair)?),
@@ -181,6 +184,33 @@ impl<'t> Lower<'t> {
     fn fact(&mut self, pair: Pair<'_, GrammarRule>) -> Option<FactDecl> {
         let (span, name, mut inner) = self.named(pair)?;
         let ty_pair = self.next(&mut inner, span, "a type")?;
+        let ty = self.type_expr(ty_pair)?;
+        let description = self.description(inner)?;
+        Some(FactDecl {
+            name,
+            ty,
+            description,
+            span,
+        })
+    }
+
+    fn value(&mut self, pair: Pair<'_, GrammarRule>) -> Option<ValueDecl> {
+        let (span, name, mut inner) = self.named(pair)?;
+        let ty_pair = self.next(&mut inner, span, "a type")?;
+        let ty = self.type_expr(ty_pair)?;
+        let body_pair = self.take(&mut inner, GrammarRule::sum, span)?;
+        let body = self.arith(body_pair)?;
+        let description = self.description(inner)?;
+        Some(ValueDecl {
+            name,
+            ty,
+            body,
+            description,
+            span,
+        })
+    }
+
+    fn type_expr(&mut self, ty_pair: Pair<'_, GrammarRule>) -> Option<Spanned<TypeExpr>> {
         let ty_span = self.span_of(&ty_pair);
         let ty = match ty_pair.as_rule() {
             GrammarRule::bool_type => TypeExpr::Bool,
@@ -201,13 +231,7 @@ impl<'t> Lower<'t> {
             )?),
             _ => return self.unexpected(&ty_pair, "a type"),
         };
-        let description = self.description(inner)?;
-        Some(FactDecl {
-            name,
-            ty: Spanned::new(ty, ty_span),
-            description,
-            span,
-        })
+        Some(Spanned::new(ty, ty_span))
     }
 
     fn define(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Define> {

@@ -29,7 +29,11 @@ fn recovered(text: &str) -> (Option<Expr>, Vec<Code>) {
 /// How deeply `expr` nests.
 fn depth(expr: &Expr) -> usize {
     match &expr.kind {
-        ExprKind::Bool(_) | ExprKind::Name(_) | ExprKind::Compare { .. } | ExprKind::In { .. } => 1,
+        ExprKind::Bool(_)
+        | ExprKind::Name(_)
+        | ExprKind::Compare { .. }
+        | ExprKind::In { .. }
+        | ExprKind::Relation { .. } => 1,
         ExprKind::Not(inner) => 1 + depth(inner),
         ExprKind::And(parts) | ExprKind::Or(parts) | ExprKind::Count { parts, .. } => {
             1 + parts.iter().map(depth).max().unwrap_or(0)

@@ -1,0 +1,339 @@
+//! Computed facts: a `value`'s arithmetic, and the value a comparison with
+//! arithmetic compares with 0, worked out for a patient from the facts
+//! given (`Fact::derived`).
+//!
+//! Input: a patient whose given facts are set. Output: the same patient
+//! with every computed fact set, in the model's order of computation, so
+//! one computed from another sees it. A computed fact is unknown when a
+//! fact it needs is unknown, when a conditional's condition is unknown and
+//! its branches differ, and when the arithmetic has no finite result
+//! (division by zero, which the invariants and E0315 keep from real
+//! patients). The interpreter then reads computed facts as any other.
+
+use super::logic::Tri;
+use super::patient::{Patient, Value};
+use super::program::Program;
+use crate::sema::{ConditionKind, FactId, Model, NumExpr, NumKind};
+use crate::syntax::ast::ArithOp;
+
+impl Program<'_> {
+    /// Sets every computed fact of `patient` from its given facts.
+    pub fn derive(&self, patient: &mut Patient) {
+        let model = self.model;
+        for &fact in &model.derived_order {
+            let Some(derived) = model.facts.get(fact).and_then(|f| f.derived.as_ref()) else {
+                continue;
+            };
+            let value = calculate(model, &derived.expr, patient)
+                .map(|base| base * derived.to_unit)
+                .filter(|value| value.is_finite())
+                .map_or(Value::Unknown, Value::Number);
+            patient.set(fact, value);
+        }
+    }
+}
+
+/// The arithmetic's value in base units, if the patient's facts decide it.
+/// Recursion is bounded by the parser's nesting limit.
+fn calculate(model: &Model, expr: &NumExpr, patient: &Patient) -> Option<f64> {
+    match &expr.kind {
+        NumKind::Constant(value) => Some(*value),
+        NumKind::Fact { fact, factor } => match patient.get(*fact) {
+            Value::Number(value) => Some(value * factor),
+            _ => None,
+        },
+        NumKind::Binary { op, left, right } => {
+            let left = calculate(model, left, patient);
+            let right = calculate(model, right, patient);
+            let (left, right) = (left?, right?);
+            Some(match op {
+                ArithOp::Add => left + right,
+                ArithOp::Sub => left - right,
+                ArithOp::Mul => left * right,
+                ArithOp::Div => left / right,
+            })
+        }
+        NumKind::Extreme { max, args } => {
+            let mut values = args.iter().map(|arg| calculate(model, arg, patient));
+            let first = values.next()??;
+            values.try_fold(first, |best, value| {
+                let value = value?;
+                Some(if *max {
+                    best.max(value)
+                } else {
+                    best.min(value)
+                })
+            })
+        }
+        NumKind::Round(inner) => calculate(model, inner, patient).map(f64::round),
+        NumKind::If {
+            condition,
+            then,
+            otherwise,
+        } => {
+            let decided = if super::exact::within_node_limit(model, condition) {
+                super::exact::meaning(model, condition, &|fact| patient.get(fact))
+            } else {
+                Tri::Unknown
+            };
+            match decided {
+                Tri::True => calculate(model, then, patient),
+                Tri::False => calculate(model, otherwise, patient),
+                // Either branch may apply: known only when both agree.
+                Tri::Unknown => {
+                    let then = calculate(model, then, patient)?;
+                    let otherwise = calculate(model, otherwise, patient)?;
+                    (then == otherwise).then_some(then)
+                }
+            }
+        }
+    }
+}
+
+/// At most this many candidate patients are computed by
+/// [`Program::realize`] for one witness.
+const REALIZE_BUDGET: usize = 40_000;
+
+impl Program<'_> {
+    /// The facts to ask for, given `needs`: a computed fact is asked for
+    /// through the unknown facts it is computed from (a clinician gives a
+    /// weight, not a creatinine clearance).
+    pub(crate) fn given_needs(&self, needs: Vec<FactId>, patient: &Patient) -> Vec<FactId> {
+        let facts = &self.model.facts;
+        if !needs
+            .iter()
+            .any(|&fact| facts.get(fact).is_some_and(|f| f.derived.is_some()))
+        {
+            return needs;
+        }
+        let mut given: Vec<FactId> = Vec::with_capacity(needs.len());
+        for fact in needs {
+            match facts.get(fact).and_then(|f| f.derived.as_ref()) {
+                Some(derived) => given.extend(
+                    derived
+                        .inputs
+                        .iter()
+                        .copied()
+                        .filter(|&input| patient.get(input) == Value::Unknown),
+                ),
+                None => given.push(fact),
+            }
+        }
+        given.sort_unstable();
+        given.dedup();
+        given
+    }
+
+    /// A patient whose given facts each stay in their cell of `target`
+    /// (so every comparison of them keeps its value) and whose computed
+    /// facts, worked out from them, fall in the cells `target` gives them:
+    /// the real patient behind a witness that the analysis found treating
+    /// computed facts as free. `None` when the search finds none within
+    /// its budget (then the finding is not claimed).
+    ///
+    /// The computed facts are put in their cells one after another: for
+    /// each, values through the cells of one of its inputs, then of two,
+    /// are tried, keeping every computed fact already placed in its cell.
+    pub fn realize(&self, target: &Patient) -> Option<Patient> {
+        self.realize_among(target, &[])
+    }
+
+    /// [`Program::realize`], keeping facts in the cells of `others`'
+    /// thresholds too (another version of the guideline, for `gdl diff`).
+    pub fn realize_among(&self, target: &Patient, others: &[&Model]) -> Option<Patient> {
+        if self.model.derived_order.is_empty() {
+            let mut patient = target.clone();
+            self.derive(&mut patient);
+            return Some(patient);
+        }
+        // Exactly in the target cells; else, for a target that is one
+        // exact constant (a point hardly any arithmetic hits), the cell
+        // below it or above it, kept only if the interpreter then decides
+        // everything as for the analysis's patient.
+        let mut conditions = self.model.conditions();
+        for other in others {
+            conditions.extend(other.conditions());
+        }
+        if let Some(patient) = self.realize_beside(target, &conditions, 0) {
+            return Some(patient);
+        }
+        [-1, 1].into_iter().find_map(|side| {
+            let patient = self.realize_beside(target, &conditions, side)?;
+            same_decisions(
+                &super::evaluate(self, &patient),
+                &super::evaluate(self, target),
+            )
+            .then_some(patient)
+        })
+    }
+
+    /// [`Program::realize`], a computed fact whose target is a constant's
+    /// own cell going to the cell `side` away from it.
+    fn realize_beside(
+        &self,
+        target: &Patient,
+        conditions: &[&crate::sema::Condition],
+        side: i64,
+    ) -> Option<Patient> {
+        let model = self.model;
+        let constants: Vec<(FactId, Vec<f64>)> = model
+            .derived_order
+            .iter()
+            .map(|&fact| (fact, super::exact::constants(model, conditions, fact)))
+            .collect();
+        let cell = |fact: FactId, value: Value| -> Option<i64> {
+            let Value::Number(x) = value else { return None };
+            let (_, constants) = constants.iter().find(|(f, _)| *f == fact)?;
+            i64::try_from(super::exact::cell_of(constants, x)).ok()
+        };
+        let wanted = |fact: FactId| {
+            cell(fact, target.get(fact)).map(|c| if c % 2 == 1 { c + side } else { c })
+        };
+        let in_place = |patient: &Patient, placed: &[FactId]| {
+            placed.iter().all(|&fact| match wanted(fact) {
+                Some(wanted) => cell(fact, patient.get(fact)) == Some(wanted),
+                None => patient.get(fact) == target.get(fact),
+            })
+        };
+        // Facts no condition reads but through computed facts: one may be
+        // unknown where the target has a computed fact unknown.
+        let mut read_directly: Vec<FactId> = Vec::new();
+        for condition in conditions {
+            condition.walk(&mut |c| match &c.kind {
+                ConditionKind::Fact(fact)
+                | ConditionKind::Compare { fact, .. }
+                | ConditionKind::EnumIn { fact, .. }
+                | ConditionKind::SetHas { fact, .. } => read_directly.push(*fact),
+                _ => {}
+            });
+        }
+        let mut patient = target.clone();
+        self.derive(&mut patient);
+        let tried = std::cell::Cell::new(0usize);
+        let mut placed: Vec<FactId> = Vec::new();
+        for &fact in &model.derived_order {
+            placed.push(fact);
+            let inputs = model.facts.get(fact)?.derived.as_ref()?.inputs.clone();
+            let unknown_wanted = target.get(fact) == Value::Unknown;
+            let candidates: Vec<Vec<Value>> = inputs
+                .iter()
+                .map(|&input| {
+                    let constants = super::exact::constants(model, conditions, input);
+                    let mut values = cell_samples(&constants, patient.get(input));
+                    if unknown_wanted && !read_directly.contains(&input) {
+                        values.push(Value::Unknown);
+                    }
+                    values
+                })
+                .collect();
+            patient = self.place(&patient, &inputs, &candidates, &tried, |moved| {
+                in_place(moved, &placed)
+            })?;
+        }
+        Some(patient)
+    }
+
+    /// `patient` with one, then two, of `inputs` moved through their
+    /// `candidates` until `fits`; the first that does, in order.
+    fn place(
+        &self,
+        patient: &Patient,
+        inputs: &[FactId],
+        candidates: &[Vec<Value>],
+        tried: &std::cell::Cell<usize>,
+        fits: impl Fn(&Patient) -> bool,
+    ) -> Option<Patient> {
+        let attempt = |changes: &[(FactId, Value)]| -> Option<Patient> {
+            tried.set(tried.get() + 1);
+            let mut moved = patient.clone();
+            for &(input, value) in changes {
+                moved.set(input, value);
+            }
+            self.derive(&mut moved);
+            fits(&moved).then_some(moved)
+        };
+        if let Some(found) = attempt(&[]) {
+            return Some(found);
+        }
+        for (first, first_values) in inputs.iter().zip(candidates) {
+            for &value in first_values {
+                if let Some(moved) = attempt(&[(*first, value)]) {
+                    return Some(moved);
+                }
+            }
+        }
+        for (at, (first, first_values)) in inputs.iter().zip(candidates).enumerate() {
+            for (second, second_values) in inputs.iter().zip(candidates).skip(at + 1) {
+                for &one in first_values {
+                    for &two in second_values {
+                        if tried.get() > REALIZE_BUDGET {
+                            return None;
+                        }
+                        if let Some(moved) = attempt(&[(*first, one), (*second, two)]) {
+                            return Some(moved);
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Whether two evaluations decide alike: every rule's status, what is
+/// recommended by which rule and clause, what is avoided, and why each
+/// escalation is (the facts each asks for may differ: a computed fact's
+/// are traced to the facts it is computed from).
+fn same_decisions(a: &super::Evaluation, b: &super::Evaluation) -> bool {
+    let recommended = |e: &super::Evaluation| -> Vec<_> {
+        e.recommended
+            .iter()
+            .map(|r| (r.action, r.rule, r.choice))
+            .collect()
+    };
+    let causes = |e: &super::Evaluation| -> Vec<_> {
+        e.escalations
+            .iter()
+            .map(|e| std::mem::discriminant(&e.cause))
+            .collect()
+    };
+    a.rules == b.rules
+        && recommended(a) == recommended(b)
+        && a.avoided == b.avoided
+        && causes(a) == causes(b)
+}
+
+/// Values in the cell of `value` among sorted `constants`, `value` first:
+/// a constant's own cell holds only it; a gap, points spread through it
+/// (evenly when bounded, geometrically away from its end when not).
+fn cell_samples(constants: &[f64], value: Value) -> Vec<Value> {
+    let Value::Number(x) = value else {
+        return vec![value];
+    };
+    let cell = super::exact::cell_of(constants, x);
+    if cell % 2 == 1 {
+        return vec![value];
+    }
+    let below = (cell / 2)
+        .checked_sub(1)
+        .and_then(|i| constants.get(i))
+        .copied();
+    let above = constants.get(cell / 2).copied();
+    // Distances from a bound, 1.25 apart: 0.001 to about 2.5e5.
+    let steps = || (0..56).map(|k| 0.001 * 1.25f64.powi(k));
+    let mut samples: Vec<f64> = vec![x];
+    match (below, above) {
+        (Some(low), Some(high)) => {
+            samples.extend((1..40).map(|k| low + (high - low) * f64::from(k) / 40.0));
+        }
+        (Some(low), None) => samples.extend(steps().map(|d| low + d)),
+        (None, Some(high)) => samples.extend(steps().map(|d| high - d)),
+        (None, None) => {
+            samples.push(0.0);
+            samples.extend(steps().flat_map(|d| [d, -d]));
+        }
+    }
+    samples.retain(|&s| s.is_finite() && super::exact::cell_of(constants, s) == cell);
+    samples.dedup();
+    samples.into_iter().map(Value::Number).collect()
+}
