@@ -32,8 +32,23 @@ mod support;
 
 use support::{Rng, atom};
 
-/// A test: an atom, or now and then a test of the score `sc` or a count.
+thread_local! {
+    /// Whether the guidelines generated on this thread have a computed
+    /// value `v` (and comparisons with arithmetic) among their tests.
+    static WITH_VALUES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A test: an atom, or now and then a test of the score `sc` or a count,
+/// and with values, a test of `v` or a comparison with arithmetic.
 fn leaf(rng: &mut Rng) -> String {
+    if WITH_VALUES.get() && rng.below(3) == 0 {
+        let op = ["<", "<=", ">", ">=", "=", "!="][rng.below(6) as usize];
+        let threshold = [-10, 0, 5, 10, 20][rng.below(5) as usize];
+        return match rng.below(2) {
+            0 => format!("v {op} {threshold} mg"),
+            _ => format!("q * 3 {op} v + {threshold} mg"),
+        };
+    }
     match rng.below(8) {
         0 => {
             let op = ["<", "<=", ">", ">=", "=", "!="][rng.below(6) as usize];
@@ -159,6 +174,9 @@ fn guideline(seed: u64) -> String {
         "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nenum E { v0, v1, v2 }\n\
          fact b0: bool\nfact b1: bool\nfact b2: bool\nfact q: quantity mg\nfact e: E\nfact s: set of E\n",
     );
+    if WITH_VALUES.get() {
+        text.push_str("value v: quantity mg = q * 2 - 5 mg\n");
+    }
     text.push_str("score sc {\n");
     for _ in 0..2 + rng.below(3) {
         let points = [-2, -1, 1, 2, 3][rng.below(5) as usize];
@@ -198,10 +216,29 @@ fn guideline(seed: u64) -> String {
 
 /// Every total patient over the small domains.
 fn all_patients() -> Vec<Patient> {
+    // A point in every cell of the thresholds, and -0 beside 0.
+    patients_over(&[-15.0, -10.0, -5.0, -0.0, 0.0, 5.0, 10.0, 15.0, 20.0, 25.0])
+}
+
+/// [`all_patients`], with `q` also where the values of the guidelines with
+/// values (`v = 2q - 5 mg`, and `3q - (v + t) = q + 5 - t`) meet each of
+/// their thresholds `t`, and just beside.
+fn all_patients_with_values() -> Vec<Patient> {
+    let mut qs = vec![-15.0, -10.0, -5.0, -0.0, 0.0, 5.0, 10.0, 15.0, 20.0, 25.0];
+    for t in [-10.0, 0.0, 5.0, 10.0, 20.0] {
+        for q in [(t + 5.0) / 2.0, t - 5.0] {
+            qs.extend([q - 0.25, q, q + 0.25]);
+        }
+    }
+    qs.sort_by(f64::total_cmp);
+    qs.dedup();
+    patients_over(&qs)
+}
+
+fn patients_over(qs: &[f64]) -> Vec<Patient> {
     let mut out = Vec::new();
     for bools in 0..8u32 {
-        // A point in every cell of the thresholds, and -0 beside 0.
-        for q in [-15.0, -10.0, -5.0, -0.0, 0.0, 5.0, 10.0, 15.0, 20.0, 25.0] {
+        for &q in qs {
             for e in 0..3u32 {
                 for s in 0..8u128 {
                     out.push(Patient::from_values(
@@ -224,9 +261,25 @@ fn all_patients() -> Vec<Patient> {
 
 /// What the analyses should find, computed by running every patient.
 fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, String)> {
-    let runs: Vec<(Patient, Evaluation)> = all_patients()
+    brute_force_over(model, program, all_patients())
+}
+
+/// What running these patients shows (their computed values worked out).
+fn brute_force_over(
+    model: &Model,
+    program: &Program<'_>,
+    patients: Vec<Patient>,
+) -> BTreeSet<(Code, usize, String)> {
+    let runs: Vec<(Patient, Evaluation)> = patients
         .into_iter()
-        .map(|p| {
+        .map(|given| {
+            // A slot for every fact, computed ones included.
+            let mut p = Patient::unknown(program);
+            for index in 0..given.len() {
+                let fact = gdl::sema::FactId::from_index(index);
+                p.set(fact, given.get(fact));
+            }
+            program.derive(&mut p);
             let e = evaluate(program, &p);
             (p, e)
         })
@@ -396,8 +449,13 @@ fn rules_in(model: &Model, section: usize) -> Vec<usize> {
 }
 
 fn analysed(model: &Model) -> BTreeSet<(Code, usize, String)> {
-    gdl::analysis::findings(model)
-        .into_iter()
+    claims(&gdl::analysis::findings(model), model)
+}
+
+/// Findings keyed as the brute force keys them.
+fn claims(findings: &[gdl::analysis::Finding], model: &Model) -> BTreeSet<(Code, usize, String)> {
+    findings
+        .iter()
         .map(|f| {
             let code = f.code();
             let rule = f.rule().map_or(usize::MAX, |r| r.index());
@@ -422,6 +480,59 @@ fn analysed(model: &Model) -> BTreeSet<(Code, usize, String)> {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    /// With computed values, which the analysis treats as free, it claims
+    /// only what real patients show: each claim that something never
+    /// happens holds for every patient of the small domains, and each
+    /// claim about some patient holds for its example (a real patient:
+    /// its computed values come from its facts).
+    #[test]
+    fn with_values_the_analysis_claims_only_what_patients_show(seed in any::<u64>()) {
+        WITH_VALUES.set(true);
+        let text = guideline(seed);
+        WITH_VALUES.set(false);
+        let compiled = gdl::compile(&text);
+        let model = compiled.model.unwrap_or_else(|| panic!("{text}\n{:#?}", compiled.diagnostics));
+        let program = Program::new(&model);
+        let findings: Vec<gdl::analysis::Finding> = gdl::analysis::findings(&model)
+            .into_iter()
+            .filter(|f| f.code() != Code::NotAnalysed)
+            .collect();
+        let mut patients = all_patients_with_values();
+        for finding in &findings {
+            if let Some(witness) = &finding.witness {
+                let mut again = witness.clone();
+                program.derive(&mut again);
+                prop_assert_eq!(&again, witness, "a witness whose values its facts do not give:\n{}", text);
+                patients.push(witness.clone());
+            }
+        }
+        let shown = brute_force_over(&model, &program, patients);
+        let claimed = claims(&findings, &model);
+        // Values free of their facts can leave a stronger finding unproved,
+        // so a weaker one is claimed: "never given" where the patients show
+        // "always withheld", or a rule that "never fires" found only
+        // shadowed or redundant. Each is still true.
+        let stronger = |(code, rule, action): &(Code, usize, String)| -> Vec<(Code, usize, String)> {
+            let never_fires = [
+                (Code::UnreachableRule, *rule, String::new()),
+                (Code::ShadowedRule, *rule, String::new()),
+            ];
+            match code {
+                Code::UnreachableAlternative => std::iter::once((Code::AlwaysWithheld, *rule, action.clone()))
+                    .chain(never_fires)
+                    .collect(),
+                Code::ShadowedRule | Code::RedundantRule | Code::AlwaysWithheld => never_fires.to_vec(),
+                _ => Vec::new(),
+            }
+        };
+        let unshown: Vec<_> = claimed
+            .iter()
+            .filter(|claim| !shown.contains(*claim) && !stronger(claim).iter().any(|s| shown.contains(s)))
+            .collect();
+        prop_assert!(unshown.is_empty(), "claimed but not shown {:?}\nshown {:?}\nguideline:\n{}", unshown, shown, text);
+    }
 
     #[test]
     fn analysis_agrees_with_brute_force(seed in any::<u64>()) {

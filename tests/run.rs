@@ -311,3 +311,13 @@ fn writing_from_the_evaluation_agrees_on_grading() {
         }
     }
 }
+
+/// A computed value is never read from the facts: the error names the
+/// facts to give instead.
+#[test]
+fn a_computed_value_given_in_the_facts_is_refused() {
+    let model = model("tests/eval/values/guideline.gdl");
+    let program = Program::new(&model);
+    let facts = br#"{"age": {"value": 70, "unit": "a"}, "crcl": {"value": 20, "unit": "mL/min"}}"#;
+    insta::assert_snapshot!(facts_error(&program, "crcl.json", "unknown-fact", facts));
+}

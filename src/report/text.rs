@@ -196,10 +196,10 @@ pub(crate) fn fact_value(value: FactJson<'_>) -> String {
 /// `1.3574400000000002` its arithmetic left (the JSON report keeps every
 /// digit).
 pub(crate) fn number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
+    let rounded: f64 = format!("{x:.9e}").parse().unwrap_or(x);
+    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
+        format!("{}", rounded as i64)
     } else {
-        let rounded: f64 = format!("{x:.9e}").parse().unwrap_or(x);
         serde_json::Number::from_f64(rounded)
             .map_or_else(|| "unknown".to_owned(), |n| n.to_string())
     }

@@ -609,3 +609,161 @@ fn sign(expr: &NumExpr, bounds: &HashMap<FactId, Sign>, computed: &HashMap<FactI
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, found, model};
+
+    const FACTS: &str = "fact weight: quantity kg\nfact height: quantity cm\nfact age: number\n\
+                         fact flag: bool\ninvariant height > 0 cm\n";
+
+    fn rule(declarations: &str, when: &str) -> String {
+        format!("{HEAD}{FACTS}{declarations}\nrule r {{ when {when} then recommend a cite R }}\n")
+    }
+
+    /// The errors of `text`, warnings (facts some case leaves unused) left out.
+    fn errors(text: &str) -> Vec<(&'static str, &str)> {
+        found(text)
+            .into_iter()
+            .filter(|(code, _)| code.starts_with('E'))
+            .collect()
+    }
+
+    #[test]
+    fn a_value_is_a_computed_fact_in_its_declared_unit() {
+        let text = rule(
+            "value bmi: quantity kg/m2 = weight / (height * height)",
+            "bmi > 30 kg/m2",
+        );
+        let model = model(&text);
+        let (id, bmi) = model
+            .facts
+            .iter_enumerated()
+            .find(|(_, f)| f.name == "bmi")
+            .unwrap_or_else(|| panic!("no bmi"));
+        let derived = bmi
+            .derived
+            .as_ref()
+            .unwrap_or_else(|| panic!("not computed"));
+        assert!(derived.declared);
+        // Arithmetic is in base units, g/m²: a thousandth is in kg/m².
+        assert_eq!(derived.to_unit, 0.001);
+        let names: Vec<&str> = derived
+            .inputs
+            .iter()
+            .map(|f| model.facts.at(*f).name.as_str())
+            .collect();
+        assert_eq!(names, ["weight", "height"]);
+        assert_eq!(model.derived_order, [id]);
+    }
+
+    #[test]
+    fn sides_and_declared_units_must_measure_the_same_thing() {
+        let cases = [
+            (
+                "value v: quantity kg = weight + height",
+                "v > 1 kg",
+                "E0302",
+                "weight + height",
+            ),
+            (
+                "value v: quantity kg = weight / (height / 1 cm)",
+                "v > 1 kg",
+                "",
+                "",
+            ),
+            ("value v: quantity kg = weight * 2", "v > 1 kg", "", ""),
+            ("value v: number = weight", "v > 1", "E0302", "weight"),
+            (
+                "value v: number = round(weight)",
+                "v > 1",
+                "E0302",
+                "weight",
+            ),
+            ("value v: number = round(weight / 1 kg)", "v > 1", "", ""),
+            (
+                "value v: quantity kg = min(weight, 100 kg)",
+                "v > 1 kg",
+                "",
+                "",
+            ),
+            (
+                "value v: quantity kg = max(weight, 1 m)",
+                "v > 1 kg",
+                "E0302",
+                "max(weight, 1 m)",
+            ),
+            (
+                "value v: quantity kg = (if flag then weight else 1 cm)",
+                "v > 1 kg",
+                "E0302",
+                "if flag then weight else 1 cm",
+            ),
+            ("value v: number = flag * 2", "v > 1", "E0301", "flag"),
+            ("", "weight > 2 * height", "E0302", "weight > 2 * height"),
+            ("", "weight > 2 * weight", "", ""),
+        ];
+        for (declarations, when, code, at) in cases {
+            let expected: Vec<(&str, &str)> = if code.is_empty() {
+                vec![]
+            } else {
+                vec![(code, at)]
+            };
+            assert_eq!(
+                errors(&rule(declarations, when)),
+                expected,
+                "{declarations} / {when}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_may_use_only_earlier_values() {
+        let text = rule(
+            "value early: quantity kg = weight\nvalue late: quantity kg = later + early\n\
+             value later: quantity kg = weight\nvalue own: quantity kg = own + weight",
+            "late > 1 kg and later > 1 kg and own > 1 kg",
+        );
+        assert_eq!(errors(&text), [("E0314", "later"), ("E0314", "own")]);
+    }
+
+    #[test]
+    fn a_divisor_must_be_kept_from_zero_by_the_invariants() {
+        let cases = [
+            ("value v: number = (weight / 1 kg) / (height / 1 cm)", ""),
+            ("value v: number = age / (height / 1 cm)", ""),
+            ("value v: number = (height / 1 cm) / age", "age"),
+            (
+                "value v: number = 1 / (height / 1 cm - 1)",
+                "height / 1 cm - 1",
+            ),
+            ("value v: number = 1 / 0", "0"),
+            ("value v: number = 1 / (if flag then 2 else 3)", ""),
+        ];
+        for (declaration, at) in cases {
+            let expected: Vec<(&str, &str)> = if at.is_empty() {
+                vec![]
+            } else {
+                vec![("E0315", at)]
+            };
+            assert_eq!(
+                errors(&rule(declaration, "v > 1")),
+                expected,
+                "{declaration}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_comparison_text_is_one_computed_fact() {
+        let text = rule("", "weight > 2 * weight or (flag and weight > 2 * weight)");
+        let model = model(&text);
+        let computed: Vec<&str> = model
+            .facts
+            .iter()
+            .filter(|f| f.derived.is_some())
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(computed, ["weight - 2 * weight"]);
+    }
+}
