@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod calendar;
 pub mod cli;
 pub mod diagnostics;
 pub mod diff;

@@ -824,7 +824,7 @@ fn random_value(model: &Model, constants: &[Vec<f64>], fact: usize, rng: &mut Rn
     }
     match &model.facts.as_slice()[fact].ty {
         Type::Bool => Value::Bool(rng.below(2) == 0),
-        Type::Number | Type::Quantity(_) => {
+        Type::Number | Type::Quantity(_) | Type::Date => {
             let base = constants
                 .get(fact)
                 .and_then(|list| rng.pick(list).copied())

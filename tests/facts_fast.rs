@@ -364,6 +364,13 @@ fn value(model: &Model, fact: usize, mode: Mode) -> BoxedStrategy<String> {
             .prop_map(str::to_owned)
             .boxed(),
         Type::Number => number(mode),
+        Type::Date => {
+            let mut dates = vec!["\"2024-02-29\"", "\"1961-12-06\""];
+            if !mode.valid {
+                dates.push("\"2023-02-29\"");
+            }
+            select(dates).prop_map(str::to_owned).boxed()
+        }
         Type::Quantity(declared) => quantity(&declared.text, mode),
         Type::Enum(id) => {
             let mut values = enum_values(*id);

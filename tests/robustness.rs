@@ -242,7 +242,7 @@ fn patient_from(model: &Model, seed: &[u8], known: bool) -> Patient {
         }
         match &fact.ty {
             Type::Bool => Value::Bool(b % 2 == 1),
-            Type::Number | Type::Quantity(_) => Value::Number(f64::from(b % 128)),
+            Type::Number | Type::Quantity(_) | Type::Date => Value::Number(f64::from(b % 128)),
             Type::Enum(e) => {
                 Value::Enum(u32::from(b) % model.enums.at(*e).values.len().max(1) as u32)
             }

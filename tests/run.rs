@@ -321,3 +321,17 @@ fn a_computed_value_given_in_the_facts_is_refused() {
     let facts = br#"{"age": {"value": 70, "unit": "a"}, "crcl": {"value": 20, "unit": "mL/min"}}"#;
     insta::assert_snapshot!(facts_error(&program, "crcl.json", "unknown-fact", facts));
 }
+
+/// A date is `YYYY-MM-DD` and must exist.
+#[test]
+fn a_date_that_does_not_exist_is_refused() {
+    let model = model("tests/eval/dates/guideline.gdl");
+    let program = Program::new(&model);
+    let facts = br#"{"as_of": "2023-02-29", "date_of_birth": "1961-12-06"}"#;
+    insta::assert_snapshot!(facts_error(
+        &program,
+        "dates.json",
+        "fact-type-mismatch",
+        facts
+    ));
+}

@@ -171,7 +171,7 @@ impl Encoding {
             let mut domain = Vec::new();
             let encoded = match &fact.ty {
                 Type::Bool => FactVars::Bool(encoding.fact_var(index)),
-                Type::Number | Type::Quantity(_) => {
+                Type::Number | Type::Quantity(_) | Type::Date => {
                     let mut list = constants
                         .get_mut(id)
                         .map(std::mem::take)

@@ -413,6 +413,10 @@ fn remap_arithmetic(
             }
             NumKind::Extreme { args, .. } => stack.extend(args.iter_mut()),
             NumKind::Round(inner) => stack.push(inner),
+            NumKind::Between { from, to, .. } => {
+                stack.push(from);
+                stack.push(to);
+            }
             NumKind::If {
                 condition,
                 then,

@@ -13,7 +13,7 @@
 use super::logic::Tri;
 use super::patient::{Patient, Value};
 use super::program::Program;
-use crate::sema::{ConditionKind, FactId, Model, NumExpr, NumKind};
+use crate::sema::{ConditionKind, FactId, Model, NumExpr, NumKind, Type};
 use crate::syntax::ast::ArithOp;
 
 impl Program<'_> {
@@ -66,6 +66,23 @@ fn calculate(model: &Model, expr: &NumExpr, patient: &Patient) -> Option<f64> {
             })
         }
         NumKind::Round(inner) => calculate(model, inner, patient).map(f64::round),
+        NumKind::Between {
+            years,
+            from,
+            to,
+            factor,
+        } => {
+            // Dates are whole days, held in seconds here.
+            let day = |seconds: f64| (seconds / 86_400.0).floor() as i64;
+            let from = day(calculate(model, from, patient)?);
+            let to = day(calculate(model, to, patient)?);
+            let count = if *years {
+                crate::calendar::years_between(from, to)
+            } else {
+                crate::calendar::months_between(from, to)
+            };
+            Some(count as f64 * factor)
+        }
         NumKind::If {
             condition,
             then,
@@ -223,7 +240,14 @@ impl Program<'_> {
                 _ => {}
             });
         }
+        // A date in a facts file is a whole day: so is every date here.
+        let is_date = |fact: FactId| model.facts.get(fact).is_some_and(|f| f.ty == Type::Date);
         let mut patient = target.clone();
+        for (fact, _) in model.facts.iter_enumerated() {
+            if let (true, Value::Number(x)) = (is_date(fact), patient.get(fact)) {
+                patient.set(fact, Value::Number(x.floor()));
+            }
+        }
         self.derive(&mut patient);
         let tried = std::cell::Cell::new(0usize);
         let mut placed: Vec<FactId> = Vec::new();
@@ -236,6 +260,14 @@ impl Program<'_> {
                 .map(|&input| {
                     let constants = super::exact::constants(model, conditions, input);
                     let mut values = cell_samples(&constants, patient.get(input));
+                    if is_date(input) {
+                        for value in &mut values {
+                            if let Value::Number(x) = value {
+                                *x = x.round();
+                            }
+                        }
+                        values.dedup();
+                    }
                     if unknown_wanted && !read_directly.contains(&input) {
                         values.push(Value::Unknown);
                     }
@@ -335,8 +367,9 @@ fn cell_samples(constants: &[f64], value: Value) -> Vec<Value> {
         .and_then(|i| constants.get(i))
         .copied();
     let above = constants.get(cell / 2).copied();
-    // Distances from a bound, 1.25 apart: 0.001 to about 2.5e5.
-    let steps = || (0..56).map(|k| 0.001 * 1.25f64.powi(k));
+    // Distances from a bound, 8% apart: 0.001 to about 2.3e5 (a day's
+    // date to six centuries, a dose in micrograms to kilograms).
+    let steps = || (0..250).map(|k| 0.001 * 1.08f64.powi(k));
     let mut samples: Vec<f64> = vec![x];
     match (below, above) {
         (Some(low), Some(high)) => {

@@ -285,7 +285,7 @@ impl Table {
             let ty = &model.facts.get(*fact)?.ty;
             let fact_digits = match ty {
                 Type::Bool => vec![(*fact, Digit::Bool, 2)],
-                Type::Number | Type::Quantity(_) => {
+                Type::Number | Type::Quantity(_) | Type::Date => {
                     vec![(
                         *fact,
                         Digit::Number(constants(model, conditions, *fact)),
@@ -701,7 +701,7 @@ fn domain(model: &Model, conditions: &[&Condition], fact: FactId) -> Option<Vec<
     let ty = &model.facts.get(fact)?.ty;
     Some(match ty {
         Type::Bool => vec![Value::Bool(false), Value::Bool(true)],
-        Type::Number | Type::Quantity(_) => {
+        Type::Number | Type::Quantity(_) | Type::Date => {
             let constants = constants(model, conditions, fact);
             (0..=2 * constants.len())
                 .map(|cell| Value::Number(cell_value(&constants, cell)))

@@ -1380,7 +1380,9 @@ mod tests {
             let r = next();
             let value = match &fact.ty {
                 Type::Bool => Value::Bool(r % 2 == 0),
-                Type::Number | Type::Quantity(_) => Value::Number((r % 2000) as f64 / 10.0),
+                Type::Number | Type::Quantity(_) | Type::Date => {
+                    Value::Number((r % 2000) as f64 / 10.0)
+                }
                 Type::Enum(id) => Value::Enum((r % model.enums.at(*id).values.len() as u64) as u32),
                 Type::Set(id) => {
                     let len = model.enums.at(*id).values.len().min(127);

@@ -461,6 +461,7 @@ impl ValueSeed<'_, '_> {
         match self.ty() {
             Type::Bool => "true, false or null".to_owned(),
             Type::Number => "a number or null".to_owned(),
+            Type::Date => "a date as a string \"YYYY-MM-DD\", or null".to_owned(),
             Type::Quantity(unit) => format!(
                 "{{\"value\": <number>, \"unit\": \"{}\"}} or null",
                 unit.text
@@ -607,6 +608,23 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Value, E> {
         match self.ty() {
             Type::Enum(id) => Ok(Value::Enum(self.enum_value(*id, text)?)),
+            Type::Date => match crate::calendar::parse_date(text) {
+                Some(days) => Ok(Value::Number(days as f64)),
+                None => {
+                    let message = format!(
+                        "fact `{}` expects a date as \"YYYY-MM-DD\", found \"{}\"",
+                        self.name(),
+                        quoted(text)
+                    );
+                    let help = "write the date as year, month and day, e.g. \"2026-12-06\" (a real date: 2023-02-29 is not one)";
+                    Err(self.fail(
+                        Code::FactTypeMismatch,
+                        message,
+                        "not a date",
+                        Some(help.to_owned()),
+                    ))
+                }
+            },
             _ => Err(self.wrong_type(&Found::Str(text))),
         }
     }

@@ -21,6 +21,8 @@ pub enum FactJson<'a> {
     Quantity(f64, &'a str),
     /// An enum value's name.
     Enum(&'a str),
+    /// A date, as days since 1970-01-01: `"YYYY-MM-DD"`.
+    Date(i64),
     /// A set: the enum's values and which of them are in the set.
     Set(&'a [String], u128),
 }
@@ -32,6 +34,7 @@ impl<'a> FactJson<'a> {
         match (value, ty) {
             (Value::Bool(b), _) => FactJson::Bool(b),
             (Value::Number(x), Type::Quantity(unit)) => FactJson::Quantity(x, &unit.text),
+            (Value::Number(x), Type::Date) => FactJson::Date(x.floor() as i64),
             (Value::Number(x), _) => FactJson::Number(x),
             (Value::Enum(v), Type::Enum(id)) => model
                 .enums
@@ -82,6 +85,9 @@ pub fn write_fact(value: FactJson<'_>, out: &mut Vec<u8>) {
         }
         FactJson::Enum(name) => {
             let _ = serde_json::to_writer(&mut *out, name);
+        }
+        FactJson::Date(days) => {
+            let _ = serde_json::to_writer(&mut *out, &crate::calendar::format_date(days));
         }
         FactJson::Set(values, bits) => {
             out.push(b'[');

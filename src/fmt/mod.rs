@@ -823,6 +823,7 @@ fn type_text(ty: &TypeExpr) -> String {
         TypeExpr::Number => "number".to_owned(),
         TypeExpr::Quantity(unit) => format!("quantity {}", unit.node),
         TypeExpr::Duration(unit) => format!("duration {}", unit.node),
+        TypeExpr::Date => "date".to_owned(),
         TypeExpr::SetOf(name) => format!("set of {}", name.node),
         TypeExpr::Named(name) => name.node.clone(),
     }

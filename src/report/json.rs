@@ -548,6 +548,7 @@ impl<'o> Writer<'o> {
                 self.raw("}");
             }
             FactJson::Enum(name) => self.string(name),
+            FactJson::Date(days) => self.string(&crate::calendar::format_date(days)),
             FactJson::Set(values, bits) => {
                 self.list(FactJson::set_members(values, bits), Writer::string)
             }

@@ -182,6 +182,7 @@ pub(crate) fn fact_value(value: FactJson<'_>) -> String {
         FactJson::Number(x) => number(x),
         FactJson::Quantity(x, unit) => format!("{} {unit}", number(x)),
         FactJson::Enum(name) => name.to_owned(),
+        FactJson::Date(days) => crate::calendar::format_date(days),
         FactJson::Set(values, bits) => format!(
             "{{{}}}",
             FactJson::set_members(values, bits)

@@ -270,6 +270,8 @@ pub enum Type {
     Number,
     /// A measurement; values are held in this unit.
     Quantity(Unit),
+    /// A calendar date; values are held as days since 1970-01-01.
+    Date,
     /// One value of an enum.
     Enum(EnumId),
     /// Any subset of an enum's values.
@@ -349,6 +351,18 @@ pub enum NumKind {
     },
     /// `round(…)`, halves away from zero.
     Round(Box<NumExpr>),
+    /// Whole calendar years (`years_between`) or months completed from one
+    /// date to another, times `factor` (the seconds of a year or month).
+    Between {
+        /// Years (else months).
+        years: bool,
+        /// The earlier date.
+        from: Box<NumExpr>,
+        /// The later date.
+        to: Box<NumExpr>,
+        /// Base units (seconds) per year or month: the result is a quantity.
+        factor: f64,
+    },
     /// `(if condition then a else b)`.
     If {
         /// The condition.
@@ -373,6 +387,10 @@ impl NumExpr {
                 }
                 NumKind::Extreme { args, .. } => stack.extend(args.iter().rev()),
                 NumKind::Round(inner) => stack.push(inner),
+                NumKind::Between { from, to, .. } => {
+                    stack.push(to);
+                    stack.push(from);
+                }
                 NumKind::If {
                     then, otherwise, ..
                 } => {

@@ -129,6 +129,8 @@ pub enum TypeExpr {
     Quantity(Spanned<String>),
     /// `duration UNIT`
     Duration(Spanned<String>),
+    /// `date`
+    Date,
     /// `set of Enum`
     SetOf(Ident),
     /// An enum type by name.
@@ -270,6 +272,10 @@ pub enum Function {
     Max,
     /// The argument rounded to the nearest whole number (halves away from 0).
     Round,
+    /// Whole years completed between two dates (an age).
+    YearsBetween,
+    /// Whole months completed between two dates.
+    MonthsBetween,
 }
 
 impl Function {
@@ -279,6 +285,8 @@ impl Function {
             Function::Min => "min",
             Function::Max => "max",
             Function::Round => "round",
+            Function::YearsBetween => "years_between",
+            Function::MonthsBetween => "months_between",
         }
     }
 }

@@ -38,6 +38,7 @@ pub(super) fn token_word(grammar_rule: GrammarRule) -> Option<&'static str> {
         GrammarRule::kw_number => "`number`",
         GrammarRule::kw_quantity => "`quantity`",
         GrammarRule::kw_duration => "`duration`",
+        GrammarRule::kw_date => "`date`",
         GrammarRule::kw_set => "`set`",
         GrammarRule::kw_of => "`of`",
         GrammarRule::kw_define => "`define`",
@@ -120,7 +121,9 @@ fn describe(grammar_rule: GrammarRule) -> &'static str {
         GrammarRule::value => "`value`",
         GrammarRule::relation | GrammarRule::sum | GrammarRule::product => "a number or a name",
         GrammarRule::add_op | GrammarRule::mul_op => "`+`, `-`, `*` or `/`",
-        GrammarRule::call | GrammarRule::function => "`min`, `max` or `round`",
+        GrammarRule::call | GrammarRule::function => {
+            "`min`, `max`, `round`, `years_between` or `months_between`"
+        }
         GrammarRule::conditional => "`if`",
         GrammarRule::exclusive => "`exclusive`",
         GrammarRule::action => "`action`",
@@ -144,9 +147,10 @@ fn describe(grammar_rule: GrammarRule) -> &'static str {
         | GrammarRule::number_type
         | GrammarRule::quantity_type
         | GrammarRule::duration_type
+        | GrammarRule::date_type
         | GrammarRule::set_type
         | GrammarRule::named_type => {
-            "a type (`bool`, `number`, `quantity UNIT`, `duration UNIT`, `set of ENUM` or an enum name)"
+            "a type (`bool`, `number`, `quantity UNIT`, `duration UNIT`, `date`, `set of ENUM` or an enum name)"
         }
         _ => "something else",
     }

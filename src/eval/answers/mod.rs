@@ -310,7 +310,7 @@ fn possible_answers(program: &Program<'_>, question: Question) -> Vec<(Answer, V
                 .map(|value| (Answer::Enum(value), Value::Enum(value)))
                 .collect()
         }
-        Type::Number | Type::Quantity(_) => {
+        Type::Number | Type::Quantity(_) | Type::Date => {
             // The ranges every condition of the guideline cuts, so that an
             // answer means the same to every rule.
             let constants = program

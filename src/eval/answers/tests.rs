@@ -287,7 +287,7 @@ fn cached_answers_are_the_answers_worked_out() {
             }
             let value = match &fact.ty {
                 Type::Bool => Value::Bool(next(2) == 1),
-                Type::Number | Type::Quantity(_) => {
+                Type::Number | Type::Quantity(_) | Type::Date => {
                     let constants = telling.constants(id);
                     let cell = next(2 * constants.len() as u64 + 1) as usize;
                     Value::Number(cell_value(constants, cell))
@@ -355,7 +355,7 @@ fn completions_are_runs_from_scratch() {
             }
             let value = match &fact.ty {
                 Type::Bool => Value::Bool(next(2) == 1),
-                Type::Number | Type::Quantity(_) => {
+                Type::Number | Type::Quantity(_) | Type::Date => {
                     let constants = telling.constants(id);
                     Value::Number(cell_value(
                         constants,

@@ -89,6 +89,19 @@ pub(super) fn value_type(
     )
 }
 
+pub(super) fn date_arithmetic(code: Code, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        code,
+        "a date can only be subtracted from a date, moved by a duration or compared with a date"
+            .to_owned(),
+    )
+    .primary(span, "a date used here")
+    .help(
+        "`as_of - last_dose` is a duration, `last_dose + 90 d` a date; for an age, \
+         `years_between(date_of_birth, as_of)`",
+    )
+}
+
 pub(super) fn round_quantity(code: Code, span: Span, found: Dimension) -> Diagnostic {
     Diagnostic::new(
         code,

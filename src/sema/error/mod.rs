@@ -415,6 +415,8 @@ pub enum Operand {
     },
     /// A number or quantity compared with something that is not a number.
     NotANumber,
+    /// A date compared with something that is not another date fact.
+    NotADate,
 }
 
 /// E0302: how the units did not fit.
@@ -455,6 +457,12 @@ pub enum UnitMismatch {
         found: Dimension,
         /// The arithmetic.
         body: Span,
+    },
+    /// A date in arithmetic other than `date - date`, `date ± duration`,
+    /// comparing two dates, or the between functions.
+    DateArithmetic {
+        /// The arithmetic.
+        span: Span,
     },
     /// `round` of a quantity: only a plain number has whole units.
     RoundQuantity {
@@ -628,6 +636,7 @@ fn describe_type(model: &Model, ty: &Type) -> String {
     match ty {
         Type::Bool => "a bool".to_owned(),
         Type::Number => "a number".to_owned(),
+        Type::Date => "a date".to_owned(),
         Type::Quantity(unit) => format!("a quantity in {}", unit.text),
         Type::Enum(id) => format!("an enum `{}`", enum_name(model, *id)),
         Type::Set(id) => format!("a set of `{}`", enum_name(model, *id)),

@@ -232,14 +232,13 @@ pub(super) fn no_rules(code: Code, guideline: &str, header: Span) -> Diagnostic 
     .help("add at least one rule (docs/tutorial.md shows how); without rules, every patient's report says only that nothing applies")
 }
 
-/// Help for a type gdl does not have yet but a newcomer may expect, such as
-/// `date`: an enum would be the wrong fix, so say what to use instead.
+/// Help for a type gdl does not have but a newcomer may expect, such as
+/// `datetime`: an enum would be the wrong fix, so say what to use instead.
 fn unsupported_type_help(name: &str) -> Option<&'static str> {
     match name.to_lowercase().as_str() {
-        "date" | "datetime" | "time" | "timestamp" | "instant" => Some(
-            "dates are not supported yet: declare the time that matters as a quantity, \
-             e.g. `fact age: quantity a` or `fact days_since_onset: quantity d`, \
-             and let the record system compute it",
+        "datetime" | "time" | "timestamp" | "instant" => Some(
+            "gdl has calendar dates, not times of day: declare it as `date`, or the time \
+             that matters as a duration, e.g. `fact since_onset: duration h`",
         ),
         "string" | "str" | "text" => Some(
             "free text cannot be tested: list the possible values with \

@@ -45,6 +45,9 @@ pub(super) fn type_mismatch(code: Code, model: &Model, mismatch: &TypeMismatch) 
             let help = match &fact.ty {
                 Type::Quantity(unit) => format!("compare it, e.g. `{name} < 60 {}`", unit.text),
                 Type::Number => format!("compare it, e.g. `{name} >= 18`"),
+                Type::Date => {
+                    format!("compare the time since it, e.g. `as_of - {name} >= 90 d`")
+                }
                 Type::Enum(e) => format!(
                     "compare it, e.g. `{name} = {}`",
                     model
@@ -129,7 +132,7 @@ fn compared(fact: &Fact, op: CmpOp, with: &Operand) -> (String, String) {
     // A threshold in the fact's unit, for an example: it is valid as is.
     let example = match &fact.ty {
         Type::Quantity(unit) => format!("1 {}", unit.text),
-        Type::Bool | Type::Number | Type::Enum(_) | Type::Set(_) => "1".to_owned(),
+        Type::Bool | Type::Number | Type::Date | Type::Enum(_) | Type::Set(_) => "1".to_owned(),
     };
     match with {
         Operand::NotTrueOrFalse => (
@@ -167,6 +170,12 @@ fn compared(fact: &Fact, op: CmpOp, with: &Operand) -> (String, String) {
             "a value that is not a number".to_owned(),
             format!("compare with a number, e.g. `{name} {op} {example}`"),
         ),
+        Operand::NotADate => (
+            "a value that is not a date".to_owned(),
+            format!(
+                "compare it with another date fact, or the time since it with a duration, e.g. `as_of - {name} >= 90 d`"
+            ),
+        ),
     }
 }
 
@@ -184,6 +193,7 @@ pub(super) fn unit_mismatch(code: Code, model: &Model, mismatch: &UnitMismatch) 
             found,
             body,
         } => super::arithmetic::value_type(code, name, declared.as_ref(), *found, *body),
+        UnitMismatch::DateArithmetic { span } => super::arithmetic::date_arithmetic(code, *span),
         UnitMismatch::RoundQuantity { span, found } => {
             super::arithmetic::round_quantity(code, *span, *found)
         }

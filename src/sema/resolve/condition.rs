@@ -190,7 +190,7 @@ impl Resolver {
             Some((ConditionName::Fact(id), _)) => {
                 matches!(
                     self.model.facts.at(*id).ty,
-                    Type::Number | Type::Quantity(_)
+                    Type::Number | Type::Quantity(_) | Type::Date
                 )
             }
             _ => false,
@@ -291,6 +291,7 @@ impl Resolver {
             (Type::Number | Type::Quantity(_), _) => {
                 self.reject(test.mismatch(Operand::NotANumber))
             }
+            (Type::Date, _) => self.reject(test.mismatch(Operand::NotADate)),
         }
     }
 

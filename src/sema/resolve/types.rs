@@ -10,7 +10,7 @@ use crate::syntax::ast;
 use crate::units::{Unit, parse_unit};
 
 /// The built-in type names, offered with the enums for a misspelt type.
-const BUILTIN_TYPES: [&str; 4] = ["bool", "number", "quantity", "duration"];
+const BUILTIN_TYPES: [&str; 5] = ["bool", "number", "quantity", "duration", "date"];
 
 impl Resolver {
     fn check_set_size(&mut self, enum_id: EnumId, span: Span) -> Option<EnumId> {
@@ -38,6 +38,7 @@ impl Resolver {
                 }
                 Type::Quantity(parsed)
             }
+            ast::TypeExpr::Date => Type::Date,
             ast::TypeExpr::SetOf(name) => {
                 let enum_id = self.enum_type(name)?;
                 Type::Set(self.check_set_size(enum_id, ty.span)?)
@@ -101,7 +102,7 @@ mod tests {
         let cases = [
             ("fact d: duration kg", ("E0302", "kg")),
             ("fact w: quantity kilos", ("E0303", "kilos")),
-            ("fact t: date", ("E0201", "date")),
+            ("fact t: datetime", ("E0201", "datetime")),
             ("fact n: int", ("E0201", "int")),
             ("fact e: Colour", ("E0201", "Colour")),
         ];
@@ -116,7 +117,7 @@ mod tests {
 
     #[test]
     fn a_fact_whose_type_failed_is_not_also_unknown() {
-        let text = "guideline g \"G\" {}\nfact t: date\ndefine d = t\n";
+        let text = "guideline g \"G\" {}\nfact t: datetime\ndefine d = t\n";
         let codes: Vec<&str> = found(text).into_iter().map(|(code, _)| code).collect();
         assert_eq!(codes, ["W0211", "E0201", "W0209"]);
     }
@@ -145,7 +146,9 @@ mod tests {
         assert_eq!(name.node, "Colur");
         assert_eq!(
             candidates,
-            ["Action", "Colour", "bool", "duration", "number", "quantity"]
+            [
+                "Action", "Colour", "bool", "date", "duration", "number", "quantity"
+            ]
         );
     }
 

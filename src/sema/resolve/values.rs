@@ -26,13 +26,19 @@ use crate::span::{Span, Spanned};
 use crate::syntax::ast::{self, ArithKind, ArithOp, Function};
 use crate::units::{Dimension, Unit};
 
-/// Resolved arithmetic with what it measures, and a unit of that
-/// dimension met in it (to name the unit of a comparison's value).
+/// Resolved arithmetic with what it measures, a unit of that dimension
+/// met in it (to name the unit of a comparison's value), and whether it is
+/// a date (a time since 1970-01-01, in seconds, that only subtracts from
+/// another date or moves by a duration).
 struct Typed {
     expr: NumExpr,
     dimension: Dimension,
     unit: Option<Unit>,
+    date: bool,
 }
+
+/// Seconds in a day: a date is held in days, and arithmetic is in seconds.
+const DAY: f64 = 86_400.0;
 
 impl Resolver {
     /// Resolves each declared value's arithmetic, in declaration order.
@@ -43,8 +49,19 @@ impl Resolver {
             let Some(typed) = self.arith(&decl.body, &mut edges) else {
                 continue;
             };
-            let declared = match &self.model.facts.at(id).ty {
-                Type::Quantity(unit) => Some(unit.clone()),
+            let declared_type = self.model.facts.at(id).ty.clone();
+            if (declared_type == Type::Date) != typed.date {
+                self.error(Error::UnitMismatch(UnitMismatch::DateArithmetic {
+                    span: decl.body.span,
+                }));
+                continue;
+            }
+            if declared_type == Type::Date {
+                self.set_derived(id, typed.expr, 1.0 / DAY, true);
+                continue;
+            }
+            let declared = match declared_type {
+                Type::Quantity(unit) => Some(unit),
                 _ => None,
             };
             let expected = declared.as_ref().map_or(Dimension::NONE, |u| u.dimension);
@@ -104,6 +121,7 @@ impl Resolver {
             expr: NumExpr { kind, span },
             dimension,
             unit,
+            date: false,
         };
         match &arith.kind {
             ArithKind::Number { value, unit: None } => {
@@ -125,10 +143,20 @@ impl Resolver {
                 let left = self.arith(left, edges);
                 let right = self.arith(right, edges);
                 let (left, right) = (left?, right?);
+                // date - date is a duration; date ± duration a date;
+                // nothing else takes a date.
+                let date = match (op, left.date, right.date) {
+                    (_, false, false) => false,
+                    (ArithOp::Sub, true, true) => false,
+                    (ArithOp::Add, true, false) | (ArithOp::Add, false, true) => true,
+                    (ArithOp::Sub, true, false) => true,
+                    _ => return self.date_misused(span),
+                };
                 let (dimension, unit) = match op {
                     ArithOp::Add | ArithOp::Sub => {
                         self.same_dimension(span, Joined::Operator(*op), &left, &right)?;
-                        (left.dimension, left.unit.clone().or(right.unit.clone()))
+                        let unit = left.unit.clone().or(right.unit.clone());
+                        (left.dimension, if date { None } else { unit })
                     }
                     ArithOp::Mul => (
                         left.dimension.times(right.dimension),
@@ -148,7 +176,7 @@ impl Resolver {
                         (left.dimension.per(right.dimension), unit)
                     }
                 };
-                Some(typed(
+                let mut result = typed(
                     NumKind::Binary {
                         op: *op,
                         left: Box::new(left.expr),
@@ -156,7 +184,9 @@ impl Resolver {
                     },
                     dimension,
                     unit,
-                ))
+                );
+                result.date = date;
+                Some(result)
             }
             ArithKind::Call { function, args } => {
                 let mut typed_args = Vec::new();
@@ -164,7 +194,31 @@ impl Resolver {
                     typed_args.push(self.arith(arg, edges));
                 }
                 let typed_args: Vec<Typed> = typed_args.into_iter().collect::<Option<_>>()?;
+                let dates = typed_args.iter().filter(|t| t.date).count();
+                let between = matches!(function, Function::YearsBetween | Function::MonthsBetween);
+                if (between && dates != typed_args.len())
+                    || (!between
+                        && dates != 0
+                        && (dates != typed_args.len() || *function == Function::Round))
+                {
+                    return self.date_misused(span);
+                }
                 match function {
+                    Function::YearsBetween | Function::MonthsBetween => {
+                        let [from, to] = <[Typed; 2]>::try_from(typed_args).ok()?;
+                        let years = *function == Function::YearsBetween;
+                        let unit = crate::units::parse_unit(if years { "a" } else { "mo" }).ok()?;
+                        Some(typed(
+                            NumKind::Between {
+                                years,
+                                from: Box::new(from.expr),
+                                to: Box::new(to.expr),
+                                factor: unit.factor,
+                            },
+                            unit.dimension,
+                            Some(unit),
+                        ))
+                    }
                     Function::Round => {
                         let [only] = <[Typed; 1]>::try_from(typed_args).ok()?;
                         if only.dimension != Dimension::NONE {
@@ -185,16 +239,19 @@ impl Resolver {
                         for other in typed_args.iter().skip(1) {
                             self.same_dimension(span, Joined::Extreme, first, other)?;
                         }
-                        let (dimension, unit) = (first.dimension, first.unit.clone());
+                        let (dimension, unit, date) =
+                            (first.dimension, first.unit.clone(), first.date);
                         let args = typed_args.into_iter().map(|t| t.expr).collect();
-                        Some(typed(
+                        let mut result = typed(
                             NumKind::Extreme {
                                 max: *function == Function::Max,
                                 args,
                             },
                             dimension,
                             unit,
-                        ))
+                        );
+                        result.date = date;
+                        Some(result)
                     }
                 }
             }
@@ -207,9 +264,13 @@ impl Resolver {
                 let then = self.arith(then, edges);
                 let otherwise = self.arith(otherwise, edges);
                 let (then, otherwise) = (then?, otherwise?);
+                if then.date != otherwise.date {
+                    return self.date_misused(span);
+                }
                 self.same_dimension(span, Joined::Branches, &then, &otherwise)?;
+                let date = then.date;
                 let (dimension, unit) = (then.dimension, then.unit.clone().or(otherwise.unit));
-                Some(typed(
+                let mut result = typed(
                     NumKind::If {
                         condition: Box::new(condition),
                         then: Box::new(then.expr),
@@ -217,7 +278,9 @@ impl Resolver {
                     },
                     dimension,
                     unit,
-                ))
+                );
+                result.date = date;
+                Some(result)
             }
         }
     }
@@ -230,9 +293,16 @@ impl Resolver {
                 if self.value_pending(id, name.span) {
                     return None;
                 }
-                let (dimension, factor, unit) = match &self.model.facts.at(id).ty {
-                    Type::Number => (Dimension::NONE, 1.0, None),
-                    Type::Quantity(unit) => (unit.dimension, unit.factor, Some(unit.clone())),
+                let (dimension, factor, unit, date) = match &self.model.facts.at(id).ty {
+                    Type::Number => (Dimension::NONE, 1.0, None, false),
+                    Type::Quantity(unit) => {
+                        (unit.dimension, unit.factor, Some(unit.clone()), false)
+                    }
+                    Type::Date => {
+                        let day = crate::units::parse_unit("d").ok();
+                        let dimension = day.as_ref().map_or(Dimension::NONE, |d| d.dimension);
+                        (dimension, DAY, None, true)
+                    }
                     _ => {
                         return self.reject_arith(name, NonNumber::Fact(id));
                     }
@@ -244,6 +314,7 @@ impl Resolver {
                     },
                     dimension,
                     unit,
+                    date,
                 });
             }
             Some((ConditionName::Definition(id), _)) => {
@@ -260,6 +331,11 @@ impl Resolver {
             }
         };
         self.reject_arith(name, is)
+    }
+
+    fn date_misused(&mut self, span: Span) -> Option<Typed> {
+        self.error(Error::UnitMismatch(UnitMismatch::DateArithmetic { span }));
+        None
     }
 
     fn reject_arith(&mut self, name: &Spanned<String>, is: NonNumber) -> Option<Typed> {
@@ -305,6 +381,10 @@ impl Resolver {
         let (Some(typed_left), Some(typed_right)) = (typed_left, typed_right) else {
             return ConditionKind::Const(false);
         };
+        if typed_left.date != typed_right.date {
+            self.date_misused(span);
+            return ConditionKind::Const(false);
+        }
         if self
             .same_dimension(span, Joined::Comparison, &typed_left, &typed_right)
             .is_none()
@@ -323,7 +403,12 @@ impl Resolver {
         let fact = match self.compared_values.get(&name) {
             Some(&fact) => fact,
             None => {
-                let unit = typed_left.unit.clone().or(typed_right.unit.clone());
+                // Two dates differ by a duration, in days.
+                let day = typed_left
+                    .date
+                    .then(|| crate::units::parse_unit("d").ok())
+                    .flatten();
+                let unit = day.or(typed_left.unit.clone()).or(typed_right.unit.clone());
                 let (ty, to_unit) = match (typed_left.dimension == Dimension::NONE, unit) {
                     (true, _) => (Type::Number, 1.0),
                     (false, Some(unit)) => {
@@ -596,8 +681,8 @@ fn sign(expr: &NumExpr, bounds: &HashMap<FactId, Sign>, computed: &HashMap<FactI
                 Sign::Any
             }
         }
-        // `round(0.3)` is 0.
-        NumKind::Round(_) => Sign::Any,
+        // `round(0.3)` is 0, and two dates may be under a year apart.
+        NumKind::Round(_) | NumKind::Between { .. } => Sign::Any,
         NumKind::If {
             then, otherwise, ..
         } => {

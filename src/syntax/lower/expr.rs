@@ -322,6 +322,8 @@ impl Lower<'_> {
                 let function = match name.as_str() {
                     "min" => Function::Min,
                     "max" => Function::Max,
+                    "years_between" => Function::YearsBetween,
+                    "months_between" => Function::MonthsBetween,
                     _ => Function::Round,
                 };
                 let mut args = Vec::new();

@@ -217,6 +217,7 @@ impl<'t> Lower<'t> {
             GrammarRule::number_type => TypeExpr::Number,
             GrammarRule::quantity_type => TypeExpr::Quantity(self.unit_in(ty_pair)?),
             GrammarRule::duration_type => TypeExpr::Duration(self.unit_in(ty_pair)?),
+            GrammarRule::date_type => TypeExpr::Date,
             GrammarRule::set_type => TypeExpr::SetOf(self.read(
                 &mut significant(ty_pair),
                 ty_span,
