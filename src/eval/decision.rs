@@ -3,14 +3,15 @@
 //! of a guideline; [`super::answers`] compares the evaluations of one
 //! patient's possible answers, to say what each leads to.
 //!
-//! A decision is an action recommended, withheld (with the kind of reason)
+//! A decision is an action recommended (or offered as one of equal
+//! options), withheld (with the kind of reason)
 //! or avoided, a rule that cannot be decided, a rule left with no
 //! alternative, a conflict of exclusive actions, facts that contradict an
 //! invariant, or nothing applying. Wording and the facts an escalation asks
 //! for are not decisions.
 
 use super::interp::{EscalationCause, Evaluation, Withholding};
-use crate::sema::{ActionId, RuleId};
+use crate::sema::{ActionId, ChoiceKind, RuleId};
 
 /// Why an alternative was withheld, as far as a decision goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -52,6 +53,14 @@ impl WithheldBecause {
 pub enum Decision {
     /// The rule recommends the action.
     Recommend {
+        /// The rule.
+        rule: RuleId,
+        /// The action.
+        action: ActionId,
+    },
+    /// The rule offers the action as one of the equally acceptable options
+    /// of a `then recommend any of` clause.
+    Offer {
         /// The rule.
         rule: RuleId,
         /// The action.
@@ -101,9 +110,10 @@ pub enum Decision {
 pub fn decisions(evaluation: &Evaluation) -> Vec<Decision> {
     let mut decisions = Vec::new();
     for recommendation in &evaluation.recommended {
-        decisions.push(Decision::Recommend {
-            rule: recommendation.rule,
-            action: recommendation.action,
+        let (rule, action) = (recommendation.rule, recommendation.action);
+        decisions.push(match recommendation.kind {
+            ChoiceKind::Ordered => Decision::Recommend { rule, action },
+            ChoiceKind::Equal => Decision::Offer { rule, action },
         });
     }
     for withheld in evaluation.withheld() {

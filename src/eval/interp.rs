@@ -11,7 +11,9 @@ use super::program::{ExactRoot, Node, NodeId, Program, SLOT_COUNTS, Schedule, sl
 use crate::id_vec::IdVec;
 use crate::index_set::IndexSet;
 use crate::never::OrNever;
-use crate::sema::{ActionId, DefinitionId, FactId, Member, Outcome, RuleId, SectionId};
+use crate::sema::{
+    ActionId, Choice, ChoiceKind, DefinitionId, FactId, Member, Outcome, RuleId, SectionId,
+};
 
 /// What happened to a rule for this patient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,7 +97,14 @@ pub struct Recommendation {
     pub rule: RuleId,
     /// Which `then` clause of the rule.
     pub choice: usize,
-    /// Preferred alternatives skipped before this one.
+    /// Whether the clause is ordered (this is the one alternative given)
+    /// or equal (this is one of the options offered, each recommended
+    /// after the other in `recommended`).
+    pub kind: ChoiceKind,
+    /// Alternatives withheld: for an ordered clause, the preferred ones
+    /// skipped before this one; for an equal clause, every withheld option
+    /// of the clause, carried by its first offered option (the others
+    /// carry none), so each is reported once.
     pub skipped: Vec<Withheld>,
     /// Cautions that apply.
     pub cautions: Vec<CautionNote>,
@@ -1025,14 +1034,7 @@ fn recommend_fired(
         if choice.outcome != Outcome::Recommend {
             continue;
         }
-        recommend_choice(
-            run,
-            rule_id,
-            choice_index,
-            &choice.actions,
-            avoids,
-            evaluation,
-        );
+        recommend_choice(run, rule_id, choice_index, choice, avoids, evaluation);
     }
     if rule.choices.is_empty() {
         evaluation.escalations.push(Escalation {
@@ -1046,15 +1048,18 @@ fn recommend_fired(
     }
 }
 
-/// The first of a recommendation's alternatives that nothing withholds is
-/// recommended, with the ones skipped before it; when every one is
-/// withheld, the rule escalates instead.
+/// An ordered choice gives the first of its alternatives that nothing
+/// withholds, with the ones skipped before it; an equal choice offers every
+/// option that nothing withholds, the first carrying the withheld ones. The
+/// same walk serves both: an ordered choice stops at the first given. When
+/// every alternative is withheld, the rule escalates instead, whatever the
+/// kind.
 #[inline]
 fn recommend_choice(
     run: &Run<'_, '_>,
     rule_id: RuleId,
     choice_index: usize,
-    actions: &[ActionId],
+    choice: &Choice,
     avoids: &Avoids,
     evaluation: &mut Evaluation,
 ) {
@@ -1066,11 +1071,12 @@ fn recommend_choice(
         action: ActionId(0),
         rule: rule_id,
         choice: choice_index,
+        kind: choice.kind,
         skipped: Vec::new(),
         cautions: Vec::new(),
     });
-    let mut given = None;
-    for &action in actions {
+    let mut given = false;
+    for &action in &choice.actions {
         match withholding(run, action, avoids) {
             Some(why) => {
                 if let Some(r) = evaluation.recommended.get_mut(index).never_none() {
@@ -1081,44 +1087,54 @@ fn recommend_choice(
                     });
                 }
             }
+            None if !given => {
+                given = true;
+                if let Some(r) = evaluation.recommended.get_mut(index).never_none() {
+                    r.action = action;
+                    add_cautions(run, action, &mut r.cautions);
+                }
+                if choice.kind == ChoiceKind::Ordered {
+                    break;
+                }
+            }
             None => {
-                given = Some(action);
-                break;
+                let mut cautions = Vec::new();
+                add_cautions(run, action, &mut cautions);
+                evaluation.recommended.push(Recommendation {
+                    action,
+                    rule: rule_id,
+                    choice: choice_index,
+                    kind: choice.kind,
+                    skipped: Vec::new(),
+                    cautions,
+                });
             }
         }
     }
-    match given {
-        Some(action) => {
-            if let Some(r) = evaluation.recommended.get_mut(index).never_none() {
-                r.action = action;
-                add_cautions(run, action, &mut r.cautions);
-            }
-        }
-        None => {
-            let withheld = evaluation
-                .recommended
-                .pop()
-                .map(|r| r.skipped)
-                .unwrap_or_default();
-            let mut needs: Vec<FactId> = withheld
-                .iter()
-                .flat_map(|w| match &w.why {
-                    Withholding::Unsettled { needs, .. }
-                    | Withholding::MaybeAvoided { needs, .. } => needs.clone(),
-                    _ => Vec::new(),
-                })
-                .collect();
-            needs.sort_unstable();
-            needs.dedup();
-            evaluation.escalations.push(Escalation {
-                cause: EscalationCause::NoAlternative {
-                    rule: rule_id,
-                    choice: choice_index,
-                    withheld,
-                },
-                needs,
-            });
-        }
+    if !given {
+        let withheld = evaluation
+            .recommended
+            .pop()
+            .map(|r| r.skipped)
+            .unwrap_or_default();
+        let mut needs: Vec<FactId> = withheld
+            .iter()
+            .flat_map(|w| match &w.why {
+                Withholding::Unsettled { needs, .. }
+                | Withholding::MaybeAvoided { needs, .. } => needs.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
+        needs.sort_unstable();
+        needs.dedup();
+        evaluation.escalations.push(Escalation {
+            cause: EscalationCause::NoAlternative {
+                rule: rule_id,
+                choice: choice_index,
+                withheld,
+            },
+            needs,
+        });
     }
 }
 
@@ -1294,9 +1310,17 @@ fn exclusive_conflicts(program: &Program<'_>, evaluation: &mut Evaluation) {
         if exclusive.actions.iter().filter(|a| recommended(a)).count() < 2 {
             continue;
         }
+        // Options of one equal choice are alternatives (the clinician gives
+        // one of them), never a conflict with each other; any other two
+        // recommendations of different actions of the group are.
+        let members: Vec<&Recommendation> = evaluation
+            .recommended
+            .iter()
+            .filter(|r| exclusive.actions.contains(&r.action))
+            .collect();
         let mut involved: Vec<(ActionId, RuleId)> = Vec::new();
-        for recommendation in &evaluation.recommended {
-            if exclusive.actions.contains(&recommendation.action)
+        for recommendation in &members {
+            if members.iter().any(|other| in_conflict(recommendation, other))
                 && !involved.iter().any(|(a, _)| *a == recommendation.action)
             {
                 involved.push((recommendation.action, recommendation.rule));
@@ -1312,6 +1336,15 @@ fn exclusive_conflicts(program: &Program<'_>, evaluation: &mut Evaluation) {
             });
         }
     }
+}
+
+/// Whether two recommendations of actions of one exclusive group conflict:
+/// different actions, and not two options of the same equal choice.
+fn in_conflict(first: &Recommendation, second: &Recommendation) -> bool {
+    first.action != second.action
+        && !(first.kind == ChoiceKind::Equal
+            && first.rule == second.rule
+            && first.choice == second.choice)
 }
 
 #[cfg(test)]

@@ -521,9 +521,10 @@ impl Printer<'_> {
         }
         for then in &rule.thens {
             self.comments_before(then.span.start_usize(), &inner);
-            let outcome = match then.outcome {
-                Outcome::Recommend => "then recommend",
-                Outcome::Avoid => "then avoid",
+            let outcome = match (then.outcome, then.kind) {
+                (Outcome::Recommend, ChoiceKind::Ordered) => "then recommend",
+                (Outcome::Recommend, ChoiceKind::Equal) => "then recommend any of",
+                (Outcome::Avoid, _) => "then avoid",
             };
             self.list(&inner, outcome, &then.actions, then.span.end as usize);
         }

@@ -154,7 +154,11 @@ fn named<'a>(model: &'a Model, decision: &Decision) -> DecisionItem<'a> {
         because,
     };
     match *decision {
-        Decision::Recommend { rule: r, action: a } => item("recommend", rule(r), action(a), None),
+        // An offered option is recommended too; the report's `any_of` says
+        // it is one of equal options (the answers keep the schema's words).
+        Decision::Recommend { rule: r, action: a } | Decision::Offer { rule: r, action: a } => {
+            item("recommend", rule(r), action(a), None)
+        }
         Decision::Withhold {
             rule: r,
             action: a,

@@ -236,7 +236,7 @@ pub struct Rule {
     pub title: Option<StrLit>,
     /// When the rule applies.
     pub when: Option<Expr>,
-    /// Each `then` clause: a choice among ordered alternatives.
+    /// Each `then` clause: a choice among alternatives.
     pub thens: Vec<Then>,
     /// Reason handed to a clinician when no alternative can be given.
     pub escalate: Option<StrLit>,
@@ -270,12 +270,25 @@ pub enum Outcome {
     Avoid,
 }
 
-/// `then recommend a, b`
+/// How the alternatives of a `then recommend` clause relate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ChoiceKind {
+    /// `then recommend a, b`: in order of preference; the first that is
+    /// not withheld is given.
+    Ordered,
+    /// `then recommend any of a, b`: equally acceptable; every one that is
+    /// not withheld is offered, and the clinician gives one of them.
+    Equal,
+}
+
+/// `then recommend a, b` or `then recommend any of a, b`
 #[derive(Clone, Debug, PartialEq)]
 pub struct Then {
     /// Recommend or avoid.
     pub outcome: Outcome,
-    /// Actions in order of preference.
+    /// Ordered or equal alternatives (always ordered for `avoid`).
+    pub kind: ChoiceKind,
+    /// Actions as written: in order of preference when ordered.
     pub actions: Vec<Ident>,
     /// The whole clause.
     pub span: Span,

@@ -210,6 +210,7 @@ impl Resolver {
                 .collect();
             choices.push(Choice {
                 outcome: then.outcome,
+                kind: then.kind,
                 actions,
                 span: then.span,
             });

@@ -396,14 +396,20 @@ impl<'t> Lower<'t> {
         let span = self.span_of(&pair);
         let mut parts = significant(pair);
         let outcome_pair = self.take(&mut parts, GrammarRule::outcome, span)?;
-        let outcome = match outcome_pair.as_str() {
-            "recommend" => Outcome::Recommend,
-            "avoid" => Outcome::Avoid,
-            _ => return self.unexpected(&outcome_pair, "`recommend` or `avoid`"),
+        // `recommend any of` may be written with any horizontal blanks.
+        let words: Vec<&str> = outcome_pair.as_str().split_whitespace().collect();
+        let (outcome, kind) = match words.as_slice() {
+            ["recommend"] => (Outcome::Recommend, ChoiceKind::Ordered),
+            ["recommend", "any", "of"] => (Outcome::Recommend, ChoiceKind::Equal),
+            ["avoid"] => (Outcome::Avoid, ChoiceKind::Ordered),
+            _ => {
+                return self.unexpected(&outcome_pair, "`recommend`, `recommend any of` or `avoid`");
+            }
         };
         let actions = self.idents(parts)?;
         Some(Then {
             outcome,
+            kind,
             actions,
             span,
         })
