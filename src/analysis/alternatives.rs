@@ -1,11 +1,13 @@
 //! Alternatives of a recommendation that are always withheld whenever the
-//! rule fires, and later alternatives never reached because an earlier one
-//! can always be given.
+//! rule fires, and later alternatives of an ordered choice never reached
+//! because an earlier one can always be given. The options of an equal
+//! choice are all offered whenever they are not withheld, so none is ever
+//! "not reached": only the first check applies to them.
 
 use super::{Analysis, Finding, FindingKind};
 use crate::eval::proof::{Target, proof_tree};
 use crate::eval::{Evaluation, Patient, RuleStatus, Tri};
-use crate::sema::{ActionId, Outcome};
+use crate::sema::{ActionId, ChoiceKind, Outcome};
 
 impl Analysis<'_> {
     /// Whether the interpreter sees the action contraindicated or avoided
@@ -57,7 +59,10 @@ impl Analysis<'_> {
                         }
                         continue;
                     }
-                    if position == 0 || self.sat(&self.gives(index, choice_index, position)) {
+                    if position == 0
+                        || choice.kind == ChoiceKind::Equal
+                        || self.sat(&self.gives(index, choice_index, position))
+                    {
                         continue;
                     }
                     // Prefer a witness where an earlier alternative is given.
@@ -110,6 +115,30 @@ mod tests {
         let text =
             format!("{HEAD}action a\naction b\nrule r {{ when x then recommend a, b cite R }}\n");
         assert_eq!(found(&text), expect(&[("W0404", "r")]));
+    }
+
+    #[test]
+    fn no_option_of_an_equal_choice_is_unreachable() {
+        let text = format!(
+            "{HEAD}action a\naction b\naction c\n\
+             rule r {{ when x then recommend any of a, b, c cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[]));
+    }
+
+    #[test]
+    fn an_option_of_an_equal_choice_can_be_always_withheld() {
+        let text = format!(
+            "{HEAD}action a\naction b {{ contraindicated-if y cite R }}\n\
+             rule r {{ when x and y then recommend any of a, b cite R }}\n"
+        );
+        assert_eq!(
+            kinds(&text),
+            [FindingKind::AlwaysWithheld {
+                rule: RuleId(0),
+                action: ActionId(1)
+            }]
+        );
     }
 
     #[test]

@@ -33,7 +33,7 @@ use crate::diagnostics::Diagnostic;
 use crate::eval::{Evaluation, Patient, Program, evaluate};
 use crate::id_vec::{IdVec, Placeholder};
 use crate::never::OrNever;
-use crate::sema::{ActionId, Member, Model, Outcome, RuleId, SectionId};
+use crate::sema::{ActionId, ChoiceKind, Member, Model, Outcome, RuleId, SectionId};
 pub use encode::{Encoding, Kleene};
 pub use finding::{Finding, FindingKind, Shadower};
 pub(crate) use firing::Firing;
@@ -209,18 +209,17 @@ impl Analysis<'_> {
     }
 
     /// Assumptions for "the rule fires and gives alternative `position` of
-    /// `choice`": every earlier alternative is blocked and this one is not.
+    /// `choice`": this one is not blocked and, in an ordered choice, every
+    /// earlier alternative is (an equal choice offers each option that is
+    /// not blocked, whatever the others).
     fn gives(&self, rule: RuleId, choice: usize, position: usize) -> Vec<Lit> {
-        let actions = self
-            .model
-            .rules
-            .at(rule)
-            .choices
-            .get(choice)
-            .map_or(&[][..], |c| &c.actions);
+        let choice = self.model.rules.at(rule).choices.get(choice);
+        let actions = choice.map_or(&[][..], |c| &c.actions);
         let mut assumptions = self.fires(rule);
         let (earlier, this) = actions.split_at_checked(position).unwrap_or((actions, &[]));
-        assumptions.extend(earlier.iter().map(|a| *self.blocked.at(*a)));
+        if choice.is_some_and(|c| c.kind == ChoiceKind::Ordered) {
+            assumptions.extend(earlier.iter().map(|a| *self.blocked.at(*a)));
+        }
         if let Some(action) = this.first().never_none() {
             assumptions.push(!*self.blocked.at(*action));
         }

@@ -1120,8 +1120,9 @@ fn recommend_choice(
         let mut needs: Vec<FactId> = withheld
             .iter()
             .flat_map(|w| match &w.why {
-                Withholding::Unsettled { needs, .. }
-                | Withholding::MaybeAvoided { needs, .. } => needs.clone(),
+                Withholding::Unsettled { needs, .. } | Withholding::MaybeAvoided { needs, .. } => {
+                    needs.clone()
+                }
                 _ => Vec::new(),
             })
             .collect();
@@ -1320,7 +1321,9 @@ fn exclusive_conflicts(program: &Program<'_>, evaluation: &mut Evaluation) {
             .collect();
         let mut involved: Vec<(ActionId, RuleId)> = Vec::new();
         for recommendation in &members {
-            if members.iter().any(|other| in_conflict(recommendation, other))
+            if members
+                .iter()
+                .any(|other| in_conflict(recommendation, other))
                 && !involved.iter().any(|(a, _)| *a == recommendation.action)
             {
                 involved.push((recommendation.action, recommendation.rule));

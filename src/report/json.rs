@@ -302,7 +302,7 @@ pub fn write_evaluation(
     w.optional_string(patient.id.as_deref());
     w.raw(",\"recommended\":");
     w.list(&evaluation.recommended, |w, r| {
-        w.recommendation(&builder, r)
+        w.recommendation(&builder, r, evaluation)
     });
     w.raw(",\"withheld\":");
     w.list(&withheld, Writer::withheld);
@@ -691,15 +691,21 @@ impl<'o> Writer<'o> {
             &item.because,
             &item.cautions,
             &item.citations,
+            item.any_of.as_deref(),
         );
     }
 
     /// A recommendation straight from the evaluation: its action and rule
     /// copied from their fragments (through its report item when there
     /// are none).
-    fn recommendation(&mut self, builder: &Builder<'_, '_>, r: &Recommendation) {
+    fn recommendation(
+        &mut self,
+        builder: &Builder<'_, '_>,
+        r: &Recommendation,
+        evaluation: &Evaluation,
+    ) {
         if !self.copied_item_head(r.action, r.rule) {
-            return self.recommended(&builder.recommended(r));
+            return self.recommended(&builder.recommended(r, evaluation));
         }
         self.recommended_rest(
             r.action,
@@ -707,6 +713,7 @@ impl<'o> Writer<'o> {
             &builder.rule_facts(r.rule),
             &builder.cautions(r),
             builder.rule_citations(r.rule),
+            builder.any_of(r, evaluation).as_deref(),
         );
     }
 
@@ -722,7 +729,9 @@ impl<'o> Writer<'o> {
     }
 
     /// A recommendation after its action and rule:
-    /// `,"because":…,"cautions":…,"citations":…}`
+    /// `,"because":…,"cautions":…,"citations":…}`, and `,"any_of":[…]`
+    /// before the `}` for an option of an equal choice (written only
+    /// then: reports without equal choices keep their shape).
     fn recommended_rest(
         &mut self,
         action: ActionId,
@@ -730,6 +739,7 @@ impl<'o> Writer<'o> {
         because: &Facts<'_>,
         cautions: &[CautionItem<'_>],
         citations: &[ReferenceId],
+        any_of: Option<&[&str]>,
     ) {
         self.raw(",\"because\":");
         self.values(because);
@@ -737,6 +747,10 @@ impl<'o> Writer<'o> {
         self.list(cautions, |w, caution| w.caution(action, caution));
         self.raw(",\"citations\":");
         self.rule_citations(rule, citations);
+        if let Some(options) = any_of {
+            self.raw(",\"any_of\":");
+            self.list(options, |w, name| w.string(name));
+        }
         self.raw("}");
     }
 

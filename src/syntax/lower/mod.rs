@@ -403,7 +403,8 @@ impl<'t> Lower<'t> {
             ["recommend", "any", "of"] => (Outcome::Recommend, ChoiceKind::Equal),
             ["avoid"] => (Outcome::Avoid, ChoiceKind::Ordered),
             _ => {
-                return self.unexpected(&outcome_pair, "`recommend`, `recommend any of` or `avoid`");
+                return self
+                    .unexpected(&outcome_pair, "`recommend`, `recommend any of` or `avoid`");
             }
         };
         let actions = self.idents(parts)?;
