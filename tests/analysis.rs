@@ -8,7 +8,10 @@
 //! thresholds shared across rules (the encoder's cells), sections of every
 //! kind left empty, nested or not (coverage gaps), and rules that repeat an
 //! earlier rule's `then` with a narrower condition and another
-//! `else-escalate` reason (redundancy).
+//! `else-escalate` reason (redundancy). Recommendations are ordered or
+//! equal choices (`recommend any of`), so the checker is held to the
+//! interpreter on both: no unreachable option, and no exclusive conflict
+//! between options of one choice.
 #![allow(
     clippy::indexing_slicing,
     reason = "a test may index: a panic is a failed test"
@@ -23,7 +26,7 @@ use gdl::eval::proof::{Target, proof_tree};
 use gdl::eval::{
     EscalationCause, Evaluation, Patient, Program, RuleStatus, Tri, Value, Withholding, evaluate,
 };
-use gdl::sema::{ActionId, Member, Model, Outcome, RuleId, SectionId};
+use gdl::sema::{ActionId, ChoiceKind, Member, Model, Outcome, RuleId, SectionId};
 use proptest::prelude::*;
 
 mod support;
@@ -81,10 +84,12 @@ impl Writer {
                 (format!("({condition} and {})", atom(rng)), then.clone())
             }
             _ => {
-                let outcome = if rng.below(6) == 0 {
-                    "avoid"
-                } else {
-                    "recommend"
+                // Equal choices as often as ordered ones with two or more
+                // alternatives, so that exclusive groups meet their options.
+                let outcome = match rng.below(6) {
+                    0 => "avoid",
+                    1 | 2 => "recommend any of",
+                    _ => "recommend",
                 };
                 (
                     formula(rng, 2),
@@ -265,7 +270,8 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
                         r.rule.index() == index && r.choice == choice_index && r.action == *action
                     })
                 });
-                if position > 0 && !given {
+                // Every option of an equal choice is reached.
+                if position > 0 && !given && choice.kind == ChoiceKind::Ordered {
                     expected.insert((Code::UnreachableAlternative, index, name));
                 }
             }
@@ -281,13 +287,15 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
         }
         // The outcome a clinician reads: the `then` clauses and the
         // escalation reason.
-        let signature = |r: &gdl::sema::Rule| -> (Vec<(bool, Vec<usize>)>, Option<String>) {
+        type Signature = (Vec<(bool, ChoiceKind, Vec<usize>)>, Option<String>);
+        let signature = |r: &gdl::sema::Rule| -> Signature {
             let choices = r
                 .choices
                 .iter()
                 .map(|c| {
                     (
                         c.outcome == Outcome::Avoid,
+                        c.kind,
                         c.actions.iter().map(|a| a.index()).collect(),
                     )
                 })
