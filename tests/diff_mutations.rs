@@ -616,6 +616,23 @@ fn symbolic_decisions_are_the_interpreters_on_small_guidelines() {
     }
 }
 
+/// Options of one equal choice in an exclusive group are no conflict, but
+/// an option and another rule's recommendation are: the encoding tells the
+/// two apart as the interpreter does, on every patient.
+#[test]
+fn symbolic_exclusive_conflicts_of_equal_choices_are_the_interpreters() {
+    let text = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nenum E { v0, v1, v2 }\n\
+         fact b0: bool\nfact b1: bool\nfact b2: bool\nfact q: quantity mg\nfact e: E\nfact s: set of E\n\
+         exclusive a0, a1, a2\n\
+         action a0 { contraindicated-if b2 cite R }\naction a1\naction a2\naction a3\n\
+         rule options { when b0 then recommend any of a0, a1, a3 cite R }\n\
+         rule same { when b1 then recommend any of a0, a1 cite R }\n\
+         rule other { when q > 10 mg then recommend a2 cite R }\n\
+         rule again { when e = v1 then recommend a0 cite R }\n";
+    let (_, model) = compile(text);
+    symbolic_agrees(&model, &every_patient(), text);
+}
+
 // ---------------------------------------------------------------------------
 // The shipped guideline, sampled patients.
 
