@@ -1,5 +1,6 @@
 //! Coverage of a guideline by a set of cases: which rules fired, which
-//! alternatives were the ones given, which contraindications held.
+//! alternatives were the ones given (every option of an equal choice
+//! counts, each offered in some case), which contraindications held.
 //!
 //! Input: the evaluations of the cases, the model, and the logic findings
 //! of `gdl check` (`crate::analysis::findings`, acknowledged ones
@@ -14,7 +15,7 @@ use std::collections::BTreeSet;
 use crate::analysis::{Finding, FindingKind};
 use crate::diagnostics::Code;
 use crate::eval::{Evaluation, RuleStatus, Withholding};
-use crate::sema::{Model, Outcome};
+use crate::sema::{ChoiceKind, Model, Outcome};
 
 /// What a set of cases exercised.
 #[derive(Debug, Default)]
@@ -166,11 +167,18 @@ impl Coverage {
                     continue;
                 }
                 for action in &choice.actions {
-                    let item = format!(
-                        "alternative `{}` of rule `{}` is never the one recommended",
-                        model.actions.at(*action).name,
-                        rule.name
-                    );
+                    // Each option of an equal choice counts, as each
+                    // alternative of an ordered one does.
+                    let name = &model.actions.at(*action).name;
+                    let item = match choice.kind {
+                        ChoiceKind::Ordered => format!(
+                            "alternative `{name}` of rule `{}` is never the one recommended",
+                            rule.name
+                        ),
+                        ChoiceKind::Equal => {
+                            format!("option `{name}` of rule `{}` is never offered", rule.name)
+                        }
+                    };
                     // An alternative of a rule that never fires is never
                     // given either: the rule's proof covers it.
                     let proof = unreachable
