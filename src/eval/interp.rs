@@ -1545,4 +1545,116 @@ rule high "High" {{ when v64 in codes or v99 in codes then recommend x cite R }}
             assert_rules_keep_their_meaning(&model, &program, &patient);
         }
     }
+
+    /// Three actions, `b` contraindicated when `x`, all in one exclusive
+    /// group with `d`; `r` offers any of `a`, `b`, `c` when `y`, and `o`
+    /// recommends `d` when `z`.
+    const EQUAL: &str = r#"
+guideline equal "Equal" {}
+reference R pmid 1 "R"
+fact x: bool "X"
+fact y: bool "Y"
+fact z: bool "Z"
+action a "A"
+action b "B" { contraindicated-if x cite R }
+action c "C" { contraindicated-if x cite R }
+action d "D"
+exclusive a, b, c, d
+rule r "Any" { when y then recommend any of a, b, c cite R }
+rule o "Other" { when z then recommend d cite R }
+"#;
+
+    /// The evaluation of [`EQUAL`] for facts x, y, z (`None` unknown).
+    fn equal_choice(facts: [Option<bool>; 3]) -> Evaluation {
+        let model = crate::test_model(EQUAL);
+        let program = Program::new(&model);
+        let mut patient = Patient::unknown(&program);
+        for (index, value) in facts.into_iter().enumerate() {
+            patient.set(
+                FactId(index as u32),
+                value.map_or(Value::Unknown, Value::Bool),
+            );
+        }
+        evaluate(&program, &patient)
+    }
+
+    fn offered(evaluation: &Evaluation) -> Vec<(u32, ChoiceKind)> {
+        evaluation
+            .recommended
+            .iter()
+            .map(|r| (r.action.0, r.kind))
+            .collect()
+    }
+
+    /// Treating the options as ordered would give `a` alone.
+    #[test]
+    fn every_option_of_an_equal_choice_not_withheld_is_offered() {
+        let evaluation = equal_choice([Some(false), Some(true), Some(false)]);
+        assert_eq!(
+            offered(&evaluation),
+            [
+                (0, ChoiceKind::Equal),
+                (1, ChoiceKind::Equal),
+                (2, ChoiceKind::Equal)
+            ]
+        );
+        assert!(evaluation.escalations.is_empty(), "{evaluation:?}");
+        assert_eq!(evaluation.withheld().count(), 0);
+    }
+
+    /// An unknown contraindication withholds an option (never silently
+    /// false), and the first offered option carries every withheld one.
+    #[test]
+    fn withheld_options_are_listed_once_with_their_reasons() {
+        let evaluation = equal_choice([None, Some(true), Some(false)]);
+        assert_eq!(offered(&evaluation), [(0, ChoiceKind::Equal)]);
+        let withheld: Vec<(u32, bool)> = evaluation
+            .withheld()
+            .map(|w| (w.action.0, matches!(w.why, Withholding::Unsettled { .. })))
+            .collect();
+        assert_eq!(withheld, [(1, true), (2, true)]);
+        assert_eq!(
+            evaluation.recommended.first().map(|r| r.skipped.len()),
+            Some(2)
+        );
+    }
+
+    /// Options of one equal choice in one exclusive group are alternatives;
+    /// an option with another rule's recommendation is a conflict.
+    #[test]
+    fn options_of_one_equal_choice_conflict_only_with_other_recommendations() {
+        let alone = equal_choice([Some(false), Some(true), Some(false)]);
+        assert!(alone.escalations.is_empty(), "{alone:?}");
+        let with_other = equal_choice([Some(false), Some(true), Some(true)]);
+        let conflicts: Vec<&EscalationCause> = with_other
+            .escalations
+            .iter()
+            .map(|e| &e.cause)
+            .filter(|c| matches!(c, EscalationCause::Exclusive { .. }))
+            .collect();
+        assert_eq!(conflicts.len(), 1, "{with_other:?}");
+    }
+
+    /// Every option withheld: the rule escalates as an ordered choice does.
+    #[test]
+    fn an_equal_choice_with_every_option_withheld_escalates() {
+        let model = crate::test_model(&EQUAL.replace(
+            "action a \"A\"",
+            "action a \"A\" { contraindicated-if x cite R }",
+        ));
+        let program = Program::new(&model);
+        let mut patient = Patient::unknown(&program);
+        patient.set(FactId(0), Value::Bool(true));
+        patient.set(FactId(1), Value::Bool(true));
+        patient.set(FactId(2), Value::Bool(false));
+        let evaluation = evaluate(&program, &patient);
+        assert!(evaluation.recommended.is_empty(), "{evaluation:?}");
+        assert!(matches!(
+            evaluation.escalations.as_slice(),
+            [Escalation {
+                cause: EscalationCause::NoAlternative { withheld, .. },
+                ..
+            }] if withheld.len() == 3
+        ));
+    }
 }
