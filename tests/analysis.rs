@@ -84,17 +84,27 @@ impl Writer {
                 (format!("({condition} and {})", atom(rng)), then.clone())
             }
             _ => {
-                // Equal choices as often as ordered ones with two or more
-                // alternatives, so that exclusive groups meet their options.
+                // Equal choices (plain, or after a preferred alternative)
+                // about as often as ordered ones, so that exclusive groups
+                // meet their options.
                 let outcome = match rng.below(6) {
                     0 => "avoid",
-                    1 | 2 => "recommend any of",
-                    _ => "recommend",
+                    1 | 2 => "recommend",
+                    _ => "recommend ordered",
                 };
-                (
-                    formula(rng, 2),
-                    format!("{outcome} {}", alternatives(rng).join(", ")),
-                )
+                let names = alternatives(rng);
+                let list = match (outcome, rng.below(2)) {
+                    ("recommend", 0) => format!("any of {}", names.join(", ")),
+                    ("recommend", _) => match names.split_first() {
+                        Some((first, rest)) if !rest.is_empty() => {
+                            format!("{first}, any of {}", rest.join(", "))
+                        }
+                        _ => format!("any of {}", names.join(", ")),
+                    },
+                    _ => names.join(", "),
+                };
+                let outcome = outcome.trim_end_matches(" ordered");
+                (formula(rng, 2), format!("{outcome} {list}"))
             }
         };
         let escalate = if then.starts_with("recommend") {
@@ -270,8 +280,9 @@ fn brute_force(model: &Model, program: &Program<'_>) -> BTreeSet<(Code, usize, S
                         r.rule.index() == index && r.choice == choice_index && r.action == *action
                     })
                 });
-                // Every option of an equal choice is reached.
-                if position > 0 && !given && choice.kind == ChoiceKind::Ordered {
+                // An option of a plain equal choice is reached whenever it
+                // is not withheld; one after a preferred alternative may not be.
+                if position > 0 && !given {
                     expected.insert((Code::UnreachableAlternative, index, name));
                 }
             }

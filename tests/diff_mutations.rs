@@ -121,8 +121,9 @@ struct RuleSpec {
     name: String,
     when: Formula,
     avoid: bool,
-    /// `recommend any of` rather than alternatives in order.
-    equal: bool,
+    /// `recommend … any of`, with this many alternatives in order before
+    /// the equal options, rather than alternatives in order only.
+    equal: Option<usize>,
     actions: Vec<String>,
     escalate: Option<String>,
 }
@@ -165,7 +166,7 @@ fn random_rule(rng: &mut Rng, name: String) -> RuleSpec {
     }
     let escalate = (!avoid && (actions.is_empty() || rng.below(3) == 0))
         .then(|| ["refer", "ask a specialist"][rng.below(2) as usize].to_owned());
-    let equal = !avoid && rng.below(3) == 0;
+    let equal = (!avoid && rng.below(3) == 0).then(|| rng.below(2) as usize);
     RuleSpec {
         name,
         when: Formula::random(rng, 2),
@@ -257,15 +258,22 @@ fn render_section(section: &SectionSpec, indent: &str, out: &mut String) {
                 out.push_str(&format!("{inner}rule {} {{\n", rule.name));
                 out.push_str(&format!("{inner}  when {}\n", rule.when.text()));
                 if !rule.actions.is_empty() {
-                    let outcome = match (rule.avoid, rule.equal) {
-                        (true, _) => "avoid",
-                        (false, true) => "recommend any of",
-                        (false, false) => "recommend",
-                    };
-                    out.push_str(&format!(
-                        "{inner}  then {outcome} {}\n",
-                        rule.actions.join(", ")
-                    ));
+                    let outcome = if rule.avoid { "avoid" } else { "recommend" };
+                    let names: Vec<String> = rule
+                        .actions
+                        .iter()
+                        .enumerate()
+                        .map(|(position, name)| match rule.equal {
+                            Some(preferred)
+                                if !rule.avoid
+                                    && position == preferred.min(rule.actions.len() - 1) =>
+                            {
+                                format!("any of {name}")
+                            }
+                            _ => name.clone(),
+                        })
+                        .collect();
+                    out.push_str(&format!("{inner}  then {outcome} {}\n", names.join(", ")));
                 }
                 if let Some(reason) = &rule.escalate {
                     out.push_str(&format!("{inner}  else-escalate \"{reason}\"\n"));
@@ -426,7 +434,10 @@ fn mutate(spec: &Spec, rng: &mut Rng) -> (Spec, &'static str) {
         }
         10 => {
             if let Some(rule) = rules.get_mut(index) {
-                rule.equal = !rule.equal;
+                rule.equal = match rule.equal {
+                    Some(_) => None,
+                    None => Some(0),
+                };
             }
             "switch ordered and equal alternatives"
         }
@@ -626,6 +637,7 @@ fn symbolic_exclusive_conflicts_of_equal_choices_are_the_interpreters() {
          exclusive a0, a1, a2\n\
          action a0 { contraindicated-if b2 cite R }\naction a1\naction a2\naction a3\n\
          rule options { when b0 then recommend any of a0, a1, a3 cite R }\n\
+         rule preferred { when b2 then recommend a3, any of a0, a2 cite R }\n\
          rule same { when b1 then recommend any of a0, a1 cite R }\n\
          rule other { when q > 10 mg then recommend a2 cite R }\n\
          rule again { when e = v1 then recommend a0 cite R }\n";
@@ -781,8 +793,8 @@ fn mutate_model(model: &Model, rng: &mut Rng) -> Option<(Model, &'static str)> {
                 .get_mut(choice)?;
             if choice.outcome == Outcome::Recommend && rng.below(3) == 0 {
                 choice.kind = match choice.kind {
-                    ChoiceKind::Ordered => ChoiceKind::Equal,
-                    ChoiceKind::Equal => ChoiceKind::Ordered,
+                    ChoiceKind::Ordered => ChoiceKind::Equal { preferred: 0 },
+                    ChoiceKind::Equal { .. } => ChoiceKind::Ordered,
                 };
                 return Some((model, "switch ordered and equal alternatives"));
             }

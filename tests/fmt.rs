@@ -131,11 +131,14 @@ fn grading_prints_one_clause_a_line_and_round_trips() {
 #[test]
 fn equal_choices_keep_their_form_and_round_trip() {
     let text = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nfact x: bool\naction a\naction b\naction any\n\
-                rule r { when x then recommend   any \t of a,b then recommend any, a cite R }\n";
+                rule r { when x then recommend   any \t of a,b then recommend any, a then recommend a,any  of b, any cite R }\n";
     let out = formatted(text);
-    // `recommend any of` is one form; an action named `any` stays a name.
+    // `any of` is one form, before the first equal option; an action named
+    // `any` stays a name.
     assert!(
-        out.contains("  then recommend any of a, b\n  then recommend any, a\n"),
+        out.contains(
+            "  then recommend any of a, b\n  then recommend any, a\n  then recommend a, any of b, any\n"
+        ),
         "{out}"
     );
     assert_laws(text);

@@ -1,13 +1,13 @@
 //! Alternatives of a recommendation that are always withheld whenever the
-//! rule fires, and later alternatives of an ordered choice never reached
-//! because an earlier one can always be given. The options of an equal
-//! choice are all offered whenever they are not withheld, so none is ever
-//! "not reached": only the first check applies to them.
+//! rule fires, and later alternatives never reached because an earlier one
+//! can always be given. The options of an equal choice are all offered
+//! whenever they are not withheld and its preferred alternatives (if any)
+//! are, so a plain `any of` never has one "not reached".
 
 use super::{Analysis, Finding, FindingKind};
 use crate::eval::proof::{Target, proof_tree};
 use crate::eval::{Evaluation, Patient, RuleStatus, Tri};
-use crate::sema::{ActionId, ChoiceKind, Outcome};
+use crate::sema::{ActionId, Outcome};
 
 impl Analysis<'_> {
     /// Whether the interpreter sees the action contraindicated or avoided
@@ -59,10 +59,10 @@ impl Analysis<'_> {
                         }
                         continue;
                     }
-                    if position == 0
-                        || choice.kind == ChoiceKind::Equal
-                        || self.sat(&self.gives(index, choice_index, position))
-                    {
+                    // An option of an equal choice is reached whenever its
+                    // preferred alternatives (if any) are withheld: `gives`
+                    // asks only that, so a plain `any of` never gets here.
+                    if position == 0 || self.sat(&self.gives(index, choice_index, position)) {
                         continue;
                     }
                     // Prefer a witness where an earlier alternative is given.

@@ -33,7 +33,7 @@ use crate::diagnostics::Diagnostic;
 use crate::eval::{Evaluation, Patient, Program, evaluate};
 use crate::id_vec::{IdVec, Placeholder};
 use crate::never::OrNever;
-use crate::sema::{ActionId, ChoiceKind, Member, Model, Outcome, RuleId, SectionId};
+use crate::sema::{ActionId, Member, Model, Outcome, RuleId, SectionId};
 pub use encode::{Encoding, Kleene};
 pub use finding::{Finding, FindingKind, Shadower};
 pub(crate) use firing::Firing;
@@ -209,17 +209,17 @@ impl Analysis<'_> {
     }
 
     /// Assumptions for "the rule fires and gives alternative `position` of
-    /// `choice`": this one is not blocked and, in an ordered choice, every
-    /// earlier alternative is (an equal choice offers each option that is
-    /// not blocked, whatever the others).
+    /// `choice`": this one is not blocked, and every earlier alternative
+    /// tried in order is (all earlier ones of an ordered choice, the
+    /// preferred ones of an equal choice, which offers each option that is
+    /// not blocked whatever the other options).
     fn gives(&self, rule: RuleId, choice: usize, position: usize) -> Vec<Lit> {
         let choice = self.model.rules.at(rule).choices.get(choice);
         let actions = choice.map_or(&[][..], |c| &c.actions);
+        let in_order = choice.map_or(0, |c| c.kind.in_order(actions.len()));
         let mut assumptions = self.fires(rule);
         let (earlier, this) = actions.split_at_checked(position).unwrap_or((actions, &[]));
-        if choice.is_some_and(|c| c.kind == ChoiceKind::Ordered) {
-            assumptions.extend(earlier.iter().map(|a| *self.blocked.at(*a)));
-        }
+        assumptions.extend(earlier.iter().take(in_order).map(|a| *self.blocked.at(*a)));
         if let Some(action) = this.first().never_none() {
             assumptions.push(!*self.blocked.at(*action));
         }

@@ -27,7 +27,7 @@ use batsat::Lit;
 use crate::analysis::{Encoding, Kleene};
 pub use crate::eval::WithheldBecause;
 use crate::eval::{Evaluation, Program, decision as plain};
-use crate::sema::{ActionId, ChoiceKind, Member, Model, Outcome, RuleId};
+use crate::sema::{ActionId, Member, Model, Outcome, RuleId};
 
 /// One decision of a patient's report.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -515,7 +515,8 @@ impl Decisions {
                 // option, and escalates when all are withheld.
                 let mut reached = rule_status.fired;
                 let mut all_withheld = rule_status.fired;
-                for action in &choice.actions {
+                for (position, action) in choice.actions.iter().enumerate() {
+                    let offered = choice.kind.is_option(position);
                     let (Some(kinds), Some(blocked)) = (
                         withheld.because.get(action.index()),
                         withheld.any.get(action.index()),
@@ -524,21 +525,23 @@ impl Decisions {
                     };
                     let given = encoding.and(&[reached, !*blocked]);
                     let (rule, action_name) = (names.rule(rule_id), names.action(*action));
-                    let recommend = match choice.kind {
-                        ChoiceKind::Ordered => Decision::Recommend {
+                    let recommend = if offered {
+                        Decision::Offer {
                             rule,
                             action: action_name,
-                        },
-                        ChoiceKind::Equal => Decision::Offer {
+                        }
+                    } else {
+                        Decision::Recommend {
                             rule,
                             action: action_name,
-                        },
+                        }
                     };
                     self.add(encoding, recommend, given);
                     if let Some(by) = recommended.get_mut(action.index()) {
-                        match choice.kind {
-                            ChoiceKind::Ordered => by.ordered.push(given),
-                            ChoiceKind::Equal => by.equal.push(((rule_id, choice_index), given)),
+                        if offered {
+                            by.equal.push(((rule_id, choice_index), given));
+                        } else {
+                            by.ordered.push(given);
                         }
                     }
                     for (kind, literal) in KINDS.iter().zip(kinds) {
@@ -551,7 +554,7 @@ impl Decisions {
                         self.add(encoding, withhold, skipped);
                     }
                     all_withheld = encoding.and(&[all_withheld, *blocked]);
-                    if choice.kind == ChoiceKind::Ordered {
+                    if !offered {
                         reached = all_withheld;
                     }
                 }

@@ -11,7 +11,7 @@
 //! for are not decisions.
 
 use super::interp::{EscalationCause, Evaluation, Withholding};
-use crate::sema::{ActionId, ChoiceKind, RuleId};
+use crate::sema::{ActionId, RuleId};
 
 /// Why an alternative was withheld, as far as a decision goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -111,9 +111,10 @@ pub fn decisions(evaluation: &Evaluation) -> Vec<Decision> {
     let mut decisions = Vec::new();
     for recommendation in &evaluation.recommended {
         let (rule, action) = (recommendation.rule, recommendation.action);
-        decisions.push(match recommendation.kind {
-            ChoiceKind::Ordered => Decision::Recommend { rule, action },
-            ChoiceKind::Equal => Decision::Offer { rule, action },
+        decisions.push(if recommendation.offered {
+            Decision::Offer { rule, action }
+        } else {
+            Decision::Recommend { rule, action }
         });
     }
     for withheld in evaluation.withheld() {

@@ -11,9 +11,7 @@ use super::program::{ExactRoot, Node, NodeId, Program, SLOT_COUNTS, Schedule, sl
 use crate::id_vec::IdVec;
 use crate::index_set::IndexSet;
 use crate::never::OrNever;
-use crate::sema::{
-    ActionId, Choice, ChoiceKind, DefinitionId, FactId, Member, Outcome, RuleId, SectionId,
-};
+use crate::sema::{ActionId, Choice, DefinitionId, FactId, Member, Outcome, RuleId, SectionId};
 
 /// What happened to a rule for this patient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,14 +95,15 @@ pub struct Recommendation {
     pub rule: RuleId,
     /// Which `then` clause of the rule.
     pub choice: usize,
-    /// Whether the clause is ordered (this is the one alternative given)
-    /// or equal (this is one of the options offered, each recommended
-    /// after the other in `recommended`).
-    pub kind: ChoiceKind,
-    /// Alternatives withheld: for an ordered clause, the preferred ones
-    /// skipped before this one; for an equal clause, every withheld option
-    /// of the clause, carried by its first offered option (the others
-    /// carry none), so each is reported once.
+    /// Whether this is one of the options an equal choice offers (each
+    /// recommended after the other in `recommended`), rather than the one
+    /// alternative an ordered choice, or the ordered part of an equal one,
+    /// gives.
+    pub offered: bool,
+    /// Alternatives withheld: the ones tried in order and skipped before
+    /// this one; for offered options, also every withheld option of the
+    /// clause, all carried by its first offered option (the others carry
+    /// none), so each is reported once.
     pub skipped: Vec<Withheld>,
     /// Cautions that apply.
     pub cautions: Vec<CautionNote>,
@@ -1049,11 +1048,12 @@ fn recommend_fired(
 }
 
 /// An ordered choice gives the first of its alternatives that nothing
-/// withholds, with the ones skipped before it; an equal choice offers every
-/// option that nothing withholds, the first carrying the withheld ones. The
-/// same walk serves both: an ordered choice stops at the first given. When
-/// every alternative is withheld, the rule escalates instead, whatever the
-/// kind.
+/// withholds, with the ones skipped before it; an equal choice tries its
+/// preferred alternatives (if any) the same way, and when each is withheld
+/// offers every option that nothing withholds, the first carrying the
+/// withheld ones. The same walk serves both: it stops at the first
+/// alternative given from the part in order. When every alternative is
+/// withheld, the rule escalates instead, whatever the kind.
 #[inline]
 fn recommend_choice(
     run: &Run<'_, '_>,
@@ -1071,12 +1071,13 @@ fn recommend_choice(
         action: ActionId(0),
         rule: rule_id,
         choice: choice_index,
-        kind: choice.kind,
+        offered: false,
         skipped: Vec::new(),
         cautions: Vec::new(),
     });
     let mut given = false;
-    for &action in &choice.actions {
+    for (position, &action) in choice.actions.iter().enumerate() {
+        let offered = choice.kind.is_option(position);
         match withholding(run, action, avoids) {
             Some(why) => {
                 if let Some(r) = evaluation.recommended.get_mut(index).never_none() {
@@ -1091,9 +1092,10 @@ fn recommend_choice(
                 given = true;
                 if let Some(r) = evaluation.recommended.get_mut(index).never_none() {
                     r.action = action;
+                    r.offered = offered;
                     add_cautions(run, action, &mut r.cautions);
                 }
-                if choice.kind == ChoiceKind::Ordered {
+                if !offered {
                     break;
                 }
             }
@@ -1104,7 +1106,7 @@ fn recommend_choice(
                     action,
                     rule: rule_id,
                     choice: choice_index,
-                    kind: choice.kind,
+                    offered,
                     skipped: Vec::new(),
                     cautions,
                 });
@@ -1345,9 +1347,7 @@ fn exclusive_conflicts(program: &Program<'_>, evaluation: &mut Evaluation) {
 /// different actions, and not two options of the same equal choice.
 fn in_conflict(first: &Recommendation, second: &Recommendation) -> bool {
     first.action != second.action
-        && !(first.kind == ChoiceKind::Equal
-            && first.rule == second.rule
-            && first.choice == second.choice)
+        && !(first.offered && first.rule == second.rule && first.choice == second.choice)
 }
 
 #[cfg(test)]
@@ -1578,11 +1578,11 @@ rule o "Other" { when z then recommend d cite R }
         evaluate(&program, &patient)
     }
 
-    fn offered(evaluation: &Evaluation) -> Vec<(u32, ChoiceKind)> {
+    fn offered(evaluation: &Evaluation) -> Vec<(u32, bool)> {
         evaluation
             .recommended
             .iter()
-            .map(|r| (r.action.0, r.kind))
+            .map(|r| (r.action.0, r.offered))
             .collect()
     }
 
@@ -1590,14 +1590,7 @@ rule o "Other" { when z then recommend d cite R }
     #[test]
     fn every_option_of_an_equal_choice_not_withheld_is_offered() {
         let evaluation = equal_choice([Some(false), Some(true), Some(false)]);
-        assert_eq!(
-            offered(&evaluation),
-            [
-                (0, ChoiceKind::Equal),
-                (1, ChoiceKind::Equal),
-                (2, ChoiceKind::Equal)
-            ]
-        );
+        assert_eq!(offered(&evaluation), [(0, true), (1, true), (2, true)]);
         assert!(evaluation.escalations.is_empty(), "{evaluation:?}");
         assert_eq!(evaluation.withheld().count(), 0);
     }
@@ -1607,7 +1600,7 @@ rule o "Other" { when z then recommend d cite R }
     #[test]
     fn withheld_options_are_listed_once_with_their_reasons() {
         let evaluation = equal_choice([None, Some(true), Some(false)]);
-        assert_eq!(offered(&evaluation), [(0, ChoiceKind::Equal)]);
+        assert_eq!(offered(&evaluation), [(0, true)]);
         let withheld: Vec<(u32, bool)> = evaluation
             .withheld()
             .map(|w| (w.action.0, matches!(w.why, Withholding::Unsettled { .. })))
@@ -1656,5 +1649,53 @@ rule o "Other" { when z then recommend d cite R }
                 ..
             }] if withheld.len() == 3
         ));
+    }
+
+    /// `then recommend d, any of a, b`: the preferred `d` alone while it
+    /// can be given; the options once it is withheld.
+    #[test]
+    fn a_preferred_alternative_comes_before_the_equal_options() {
+        let text = EQUAL
+            .replace(
+                "action d \"D\"",
+                "action d \"D\" { contraindicated-if z cite R }",
+            )
+            .replace("exclusive a, b, c, d", "")
+            .replace(
+                "then recommend any of a, b, c",
+                "then recommend d, any of a, b, c",
+            );
+        let model = crate::test_model(&text);
+        let program = Program::new(&model);
+        let run = |z: bool| {
+            let mut patient = Patient::unknown(&program);
+            patient.set(FactId(0), Value::Bool(false));
+            patient.set(FactId(1), Value::Bool(true));
+            patient.set(FactId(2), Value::Bool(z));
+            evaluate(&program, &patient)
+        };
+        let preferred = run(false);
+        let given: Vec<(u32, u32, bool)> = preferred
+            .recommended
+            .iter()
+            .map(|r| (r.rule.0, r.action.0, r.offered))
+            .collect();
+        assert_eq!(given, [(0, 3, false)]);
+        let options = run(true);
+        let given: Vec<(u32, u32, bool)> = options
+            .recommended
+            .iter()
+            .filter(|r| r.rule.0 == 0)
+            .map(|r| (r.rule.0, r.action.0, r.offered))
+            .collect();
+        assert_eq!(given, [(0, 0, true), (0, 1, true), (0, 2, true)]);
+        // The preferred `d`, withheld, is listed with the options of rule
+        // `r` (rule `o`, which also lists `d`, escalates with it).
+        let withheld_by_r: Vec<u32> = options
+            .withheld()
+            .filter(|w| w.rule.0 == 0)
+            .map(|w| w.action.0)
+            .collect();
+        assert_eq!(withheld_by_r, [3]);
     }
 }

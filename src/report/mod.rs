@@ -19,7 +19,7 @@ use crate::facts::write::FactJson;
 use crate::id_vec::SliceAt;
 use crate::index_set::IndexSet;
 use crate::sema::{
-    ActionId, Certainty, ChoiceKind, FactId, Model, Reference, ReferenceId, Rule, RuleId, Strength,
+    ActionId, Certainty, FactId, Model, Reference, ReferenceId, Rule, RuleId, Strength,
 };
 pub use answers::{AnswerItem, BranchItem, DecisionItem};
 
@@ -437,7 +437,7 @@ impl<'a, 'm> Builder<'a, 'm> {
 
     /// The options an equal choice offers, by name, for one of them.
     fn any_of(&self, r: &Recommendation, evaluation: &Evaluation) -> Option<Vec<&'a str>> {
-        (r.kind == ChoiceKind::Equal).then(|| {
+        r.offered.then(|| {
             evaluation
                 .recommended
                 .iter()

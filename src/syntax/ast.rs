@@ -276,12 +276,39 @@ pub enum ChoiceKind {
     /// `then recommend a, b`: in order of preference; the first that is
     /// not withheld is given.
     Ordered,
-    /// `then recommend any of a, b`: equally acceptable; every one that is
+    /// `then recommend any of a, b`, or `then recommend p, any of a, b`:
+    /// the first `preferred` alternatives (none for a plain `any of`) are
+    /// tried in order as in an ordered choice; when each of them is
+    /// withheld, the rest are equally acceptable options, every one that is
     /// not withheld is offered, and the clinician gives one of them.
-    Equal,
+    Equal {
+        /// How many alternatives come, in order, before `any of`.
+        preferred: usize,
+    },
 }
 
-/// `then recommend a, b` or `then recommend any of a, b`
+impl ChoiceKind {
+    /// How many of a clause's `len` alternatives are tried in order: all of
+    /// an ordered clause's, the preferred ones of an equal clause's. The
+    /// rest are equal options.
+    pub fn in_order(self, len: usize) -> usize {
+        match self {
+            ChoiceKind::Ordered => len,
+            ChoiceKind::Equal { preferred } => preferred.min(len),
+        }
+    }
+
+    /// Whether alternative `position` of a clause is an equal option.
+    pub fn is_option(self, position: usize) -> bool {
+        match self {
+            ChoiceKind::Ordered => false,
+            ChoiceKind::Equal { preferred } => position >= preferred,
+        }
+    }
+}
+
+/// `then recommend a, b`, `then recommend any of a, b` or
+/// `then recommend p, any of a, b`
 #[derive(Clone, Debug, PartialEq)]
 pub struct Then {
     /// Recommend or avoid.

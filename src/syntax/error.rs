@@ -119,7 +119,8 @@ fn describe(grammar_rule: GrammarRule) -> &'static str {
         GrammarRule::because => "`because`",
         GrammarRule::when => "`when`",
         GrammarRule::then => "`then`",
-        GrammarRule::outcome => "`recommend`, `recommend any of` or `avoid`",
+        GrammarRule::outcome => "`recommend` or `avoid`",
+        GrammarRule::any_of => "`any of`",
         GrammarRule::else_escalate => "`else-escalate`",
         GrammarRule::cite => "`cite`",
         GrammarRule::strength => "`strength`",
@@ -312,19 +313,6 @@ fn syntax_help(text: &str, at: usize, expected: &[&str]) -> Option<String> {
     if rest.starts_with("==") {
         return Some("equality is a single `=`".to_owned());
     }
-    // `then avoid any of a, b`: read as avoiding an action `any`.
-    let before: Vec<&str> = text
-        .get(..at)
-        .unwrap_or("")
-        .split_whitespace()
-        .rev()
-        .take(2)
-        .collect();
-    if before == ["any", "avoid"] && rest.starts_with("of") {
-        return Some(
-            "`any of` only follows `recommend` (equally acceptable options); `then avoid a, b` already avoids every action it lists".to_owned(),
-        );
-    }
     if expected.contains(&"`}`") && rest.is_empty() {
         return Some("a `{` is not closed".to_owned());
     }
@@ -342,6 +330,13 @@ pub(super) fn number_too_large(span: Span) -> Diagnostic {
     Diagnostic::new(Code::NumberOutOfRange, "number is too large")
         .primary(span, "this number")
         .help("gdl numbers must be smaller than 10^15 in magnitude; use a larger unit")
+}
+
+/// `then avoid any of a, b`: an avoid has no options to choose among.
+pub(super) fn any_of_after_avoid(span: Span) -> Diagnostic {
+    Diagnostic::new(Code::SyntaxError, "`any of` only follows `recommend`")
+        .primary(span, "in an avoid clause")
+        .help("`then avoid a, b` already avoids every action it lists: remove `any of`")
 }
 
 /// A second `implies` in one run of a condition.
@@ -419,6 +414,6 @@ mod tests {
     fn syntax_errors_name_tokens_in_words() {
         let error = parse("rule r { when x then }").err().unwrap_or_default();
         let message = &error[0].message;
-        assert!(message.contains("`recommend`, `recommend any of` or `avoid`"), "{message}");
+        assert!(message.contains("`recommend` or `avoid`"), "{message}");
     }
 }

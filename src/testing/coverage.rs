@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use crate::analysis::{Finding, FindingKind};
 use crate::diagnostics::Code;
 use crate::eval::{Evaluation, RuleStatus, Withholding};
-use crate::sema::{ChoiceKind, Model, Outcome};
+use crate::sema::{Model, Outcome};
 
 /// What a set of cases exercised.
 #[derive(Debug, Default)]
@@ -166,18 +166,17 @@ impl Coverage {
                 if choice.outcome != Outcome::Recommend {
                     continue;
                 }
-                for action in &choice.actions {
+                for (position, action) in choice.actions.iter().enumerate() {
                     // Each option of an equal choice counts, as each
                     // alternative of an ordered one does.
                     let name = &model.actions.at(*action).name;
-                    let item = match choice.kind {
-                        ChoiceKind::Ordered => format!(
+                    let item = if choice.kind.is_option(position) {
+                        format!("option `{name}` of rule `{}` is never offered", rule.name)
+                    } else {
+                        format!(
                             "alternative `{name}` of rule `{}` is never the one recommended",
                             rule.name
-                        ),
-                        ChoiceKind::Equal => {
-                            format!("option `{name}` of rule `{}` is never offered", rule.name)
-                        }
+                        )
                     };
                     // An alternative of a rule that never fires is never
                     // given either: the rule's proof covers it.

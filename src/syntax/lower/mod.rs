@@ -396,18 +396,30 @@ impl<'t> Lower<'t> {
         let span = self.span_of(&pair);
         let mut parts = significant(pair);
         let outcome_pair = self.take(&mut parts, GrammarRule::outcome, span)?;
-        // `recommend any of` may be written with any horizontal blanks.
-        let words: Vec<&str> = outcome_pair.as_str().split_whitespace().collect();
-        let (outcome, kind) = match words.as_slice() {
-            ["recommend"] => (Outcome::Recommend, ChoiceKind::Ordered),
-            ["recommend", "any", "of"] => (Outcome::Recommend, ChoiceKind::Equal),
-            ["avoid"] => (Outcome::Avoid, ChoiceKind::Ordered),
-            _ => {
-                return self
-                    .unexpected(&outcome_pair, "`recommend`, `recommend any of` or `avoid`");
-            }
+        let outcome = match outcome_pair.as_str() {
+            "recommend" => Outcome::Recommend,
+            "avoid" => Outcome::Avoid,
+            _ => return self.unexpected(&outcome_pair, "`recommend` or `avoid`"),
         };
-        let actions = self.idents(parts)?;
+        // The names, and where `any of` starts the equal options.
+        let mut actions = Vec::new();
+        let mut kind = ChoiceKind::Ordered;
+        for part in parts {
+            if part.as_rule() == GrammarRule::any_of {
+                if outcome == Outcome::Avoid {
+                    self.diagnostics
+                        .push(error::any_of_after_avoid(self.span_of(&part)));
+                }
+                kind = ChoiceKind::Equal {
+                    preferred: actions.len(),
+                };
+                continue;
+            }
+            if part.as_rule() != GrammarRule::ident {
+                return self.unexpected(&part, "a name or `any of`");
+            }
+            actions.push(self.ident(&part));
+        }
         Some(Then {
             outcome,
             kind,

@@ -226,7 +226,8 @@ fn thens(text: &str) -> Vec<crate::syntax::ast::Then> {
 fn recommend_any_of_is_an_equal_choice() {
     use crate::syntax::ast::{ChoiceKind, Outcome};
     let kinds: Vec<(Outcome, ChoiceKind, usize)> = thens(
-        "rule r { when x then recommend any  of a, b then recommend a then avoid any then recommend any }",
+        "rule r { when x then recommend any  of a, b then recommend a then avoid any \
+         then recommend any then recommend p, q, any of a, b then recommend any, any of any }",
     )
     .iter()
     .map(|t| (t.outcome, t.kind, t.actions.len()))
@@ -234,10 +235,12 @@ fn recommend_any_of_is_an_equal_choice() {
     assert_eq!(
         kinds,
         [
-            (Outcome::Recommend, ChoiceKind::Equal, 2),
+            (Outcome::Recommend, ChoiceKind::Equal { preferred: 0 }, 2),
             (Outcome::Recommend, ChoiceKind::Ordered, 1),
             (Outcome::Avoid, ChoiceKind::Ordered, 1),
             (Outcome::Recommend, ChoiceKind::Ordered, 1),
+            (Outcome::Recommend, ChoiceKind::Equal { preferred: 2 }, 4),
+            (Outcome::Recommend, ChoiceKind::Equal { preferred: 1 }, 2),
         ]
     );
 }
