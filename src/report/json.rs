@@ -865,6 +865,11 @@ impl<'o> Writer<'o> {
             w.optional_string(decision.action);
             w.raw(",\"because\":");
             w.optional_string(decision.because);
+            // Written only for an option of an equal choice, so that
+            // reports without equal choices keep their shape.
+            if decision.offered {
+                w.raw(",\"any_of\":true");
+            }
             w.raw("}");
         });
         self.raw("}");
