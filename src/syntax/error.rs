@@ -332,11 +332,16 @@ pub(super) fn number_too_large(span: Span) -> Diagnostic {
         .help("gdl numbers must be smaller than 10^15 in magnitude; use a larger unit")
 }
 
-/// `then avoid any of a, b`: an avoid has no options to choose among.
-pub(super) fn any_of_after_avoid(span: Span) -> Diagnostic {
+/// `then avoid any of a, b`: an avoid has no options to choose among. The
+/// fix removes the words (`removed`, their blanks included), giving the
+/// clause `fixed`.
+pub(super) fn any_of_after_avoid(words: Span, removed: Span, fixed: &str) -> Diagnostic {
     Diagnostic::new(Code::SyntaxError, "`any of` only follows `recommend`")
-        .primary(span, "in an avoid clause")
-        .help("`then avoid a, b` already avoids every action it lists: remove `any of`")
+        .primary(words, "in an avoid clause")
+        .help(format!(
+            "write `{fixed}`: an avoid clause already avoids every action it lists"
+        ))
+        .fix(removed, "")
 }
 
 /// A second `implies` in one run of a condition.

@@ -394,6 +394,7 @@ impl<'t> Lower<'t> {
 
     fn then(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Then> {
         let span = self.span_of(&pair);
+        let clause = pair.as_str();
         let mut parts = significant(pair);
         let outcome_pair = self.take(&mut parts, GrammarRule::outcome, span)?;
         let outcome = match outcome_pair.as_str() {
@@ -407,8 +408,20 @@ impl<'t> Lower<'t> {
         for part in parts {
             if part.as_rule() == GrammarRule::any_of {
                 if outcome == Outcome::Avoid {
+                    // The words and the blanks after them go.
+                    let input = part.get_input();
+                    let after = input.get(part.as_span().end()..).unwrap_or("");
+                    let blanks = after.len() - after.trim_start().len();
+                    let words = self.span_of(&part);
+                    let removed = Span::new(words.start_usize(), words.end as usize + blanks);
+                    let offset = removed.start_usize().saturating_sub(span.start_usize());
+                    let fixed = format!(
+                        "{}{}",
+                        clause.get(..offset).unwrap_or(""),
+                        clause.get(offset + removed.len()..).unwrap_or("")
+                    );
                     self.diagnostics
-                        .push(error::any_of_after_avoid(self.span_of(&part)));
+                        .push(error::any_of_after_avoid(words, removed, &fixed));
                 }
                 kind = ChoiceKind::Equal {
                     preferred: actions.len(),
