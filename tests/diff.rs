@@ -306,6 +306,41 @@ fn a_condition_that_cannot_depend_on_an_unknown_fact_changes_nothing() {
     assert!(result.unconfirmed.is_empty(), "{result:#?}");
 }
 
+/// Ordered alternatives made equal options: a change of decision, with a
+/// patient for whom both are offered; a single alternative offered rather
+/// than recommended is a change too.
+#[test]
+fn switching_between_ordered_and_equal_alternatives_is_a_change_of_decision() {
+    let text = |then: &str| {
+        format!(
+            "guideline g \"G\" {{}}\nreference R pmid 1 \"r\"\nfact b: bool\nfact c: bool\n\
+             action a {{ contraindicated-if c cite R }}\naction d\n\
+             rule r {{\n  when b\n  then recommend {then}\n  cite R\n}}\n"
+        )
+    };
+    let result = diff(&text("a, d"), &text("any of a, d"));
+    let example = result
+        .examples
+        .first()
+        .unwrap_or_else(|| panic!("no example: {result:#?}"));
+    assert!(
+        example.before.iter().any(|l| l == "recommend a (rule r)"),
+        "{example:#?}"
+    );
+    assert!(
+        example
+            .after
+            .iter()
+            .any(|l| l.starts_with("offer d as one of equal options")),
+        "{example:#?}"
+    );
+    let single = diff(&text("d"), &text("any of d"));
+    assert!(!single.examples.is_empty(), "{single:#?}");
+    // The same options in another order are the same decisions.
+    let reordered = diff(&text("any of a, d"), &text("any of d, a"));
+    assert!(reordered.examples.is_empty(), "{reordered:#?}");
+}
+
 #[test]
 fn guidelines_with_different_ids_are_warned_about() {
     let text = read("tests/guidelines/demo.gdl");
