@@ -539,7 +539,7 @@ impl Decisions {
                     self.add(encoding, recommend, given);
                     if let Some(by) = recommended.get_mut(action.index()) {
                         if offered {
-                            by.equal.push(((rule_id, choice_index), given));
+                            by.offered.push(((rule_id, choice_index), given));
                         } else {
                             by.ordered.push(given);
                         }
@@ -614,12 +614,13 @@ impl Decisions {
     }
 }
 
-/// The literals of an action's being recommended: by ordered choices, and
-/// as an option of each equal choice (rule, clause) that offers it.
+/// The literals of an action's being recommended: given by ordered choices
+/// (or the preferred part of equal ones), and `offered` by each equal
+/// choice (rule, clause) that offers it as an option.
 #[derive(Clone, Default)]
 struct Recommended {
     ordered: Vec<Lit>,
-    equal: Vec<((RuleId, usize), Lit)>,
+    offered: Vec<((RuleId, usize), Lit)>,
 }
 
 impl Recommended {
@@ -633,16 +634,16 @@ impl Recommended {
         pairs: &mut Vec<Lit>,
     ) {
         let all_theirs: Vec<Lit> = other
-            .equal
+            .offered
             .iter()
             .map(|(_, l)| *l)
             .chain([theirs])
             .collect();
         let all_theirs = encoding.or(&all_theirs);
         pairs.push(encoding.and(&[mine, all_theirs]));
-        for (choice, literal) in &this.equal {
+        for (choice, literal) in &this.offered {
             let apart: Vec<Lit> = other
-                .equal
+                .offered
                 .iter()
                 .filter(|(c, _)| c != choice)
                 .map(|(_, l)| *l)
