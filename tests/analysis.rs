@@ -10,7 +10,10 @@
 //! thresholds shared across rules (the encoder's cells), sections of every
 //! kind left empty, nested or not (coverage gaps), and rules that repeat an
 //! earlier rule's `then` with a narrower condition and another
-//! `else-escalate` reason (redundancy).
+//! `else-escalate` reason (redundancy). Recommendations are ordered or
+//! equal choices (`recommend any of`), so the checker is held to the
+//! interpreter on both: no unreachable option, and no exclusive conflict
+//! between options of one choice.
 #![allow(
     clippy::indexing_slicing,
     reason = "a test may index: a panic is a failed test"
@@ -25,7 +28,7 @@ use gdl::eval::proof::{Target, proof_tree};
 use gdl::eval::{
     EscalationCause, Evaluation, Patient, Program, RuleStatus, Tri, Value, Withholding, evaluate,
 };
-use gdl::sema::{ActionId, Member, Model, Outcome, RuleId, SectionId};
+use gdl::sema::{ActionId, ChoiceKind, Member, Model, Outcome, RuleId, SectionId};
 use proptest::prelude::*;
 
 mod support;
@@ -114,15 +117,27 @@ impl Writer {
                 (format!("({condition} and {})", atom(rng)), then.clone())
             }
             _ => {
-                let outcome = if rng.below(6) == 0 {
-                    "avoid"
-                } else {
-                    "recommend"
+                // Equal choices (plain, or after a preferred alternative)
+                // about as often as ordered ones, so that exclusive groups
+                // meet their options.
+                let outcome = match rng.below(6) {
+                    0 => "avoid",
+                    1 | 2 => "recommend",
+                    _ => "recommend ordered",
                 };
-                (
-                    formula(rng, 2),
-                    format!("{outcome} {}", alternatives(rng).join(", ")),
-                )
+                let names = alternatives(rng);
+                let list = match (outcome, rng.below(2)) {
+                    ("recommend", 0) => format!("any of {}", names.join(", ")),
+                    ("recommend", _) => match names.split_first() {
+                        Some((first, rest)) if !rest.is_empty() => {
+                            format!("{first}, any of {}", rest.join(", "))
+                        }
+                        _ => format!("any of {}", names.join(", ")),
+                    },
+                    _ => names.join(", "),
+                };
+                let outcome = outcome.trim_end_matches(" ordered");
+                (formula(rng, 2), format!("{outcome} {list}"))
             }
         };
         let escalate = if then.starts_with("recommend") {
@@ -342,6 +357,8 @@ fn brute_force_over(
                         r.rule.index() == index && r.choice == choice_index && r.action == *action
                     })
                 });
+                // An option of a plain equal choice is reached whenever it
+                // is not withheld; one after a preferred alternative may not be.
                 if position > 0 && !given {
                     expected.insert((Code::UnreachableAlternative, index, name));
                 }
@@ -358,13 +375,15 @@ fn brute_force_over(
         }
         // The outcome a clinician reads: the `then` clauses and the
         // escalation reason.
-        let signature = |r: &gdl::sema::Rule| -> (Vec<(bool, Vec<usize>)>, Option<String>) {
+        type Signature = (Vec<(bool, ChoiceKind, Vec<usize>)>, Option<String>);
+        let signature = |r: &gdl::sema::Rule| -> Signature {
             let choices = r
                 .choices
                 .iter()
                 .map(|c| {
                     (
                         c.outcome == Outcome::Avoid,
+                        c.kind,
                         c.actions.iter().map(|a| a.index()).collect(),
                     )
                 })

@@ -3,11 +3,13 @@
 //! and every patient it shows must really get different decisions.
 //!
 //! - Small random guidelines (3 bools, a quantity, an enum and a set, with
-//!   nested first-match and plain sections): every patient over the small
+//!   nested first-match and plain sections, ordered and equal choices):
+//!   every patient over the small
 //!   domains, unknown facts included, is run through both versions, so
 //!   "no patient's decisions change" is checked as the proof it claims to be.
 //! - The shipped guideline: mutations of its model (a disjunct added or
-//!   removed, a threshold moved, alternatives reordered, a rule deleted,
+//!   removed, a threshold moved, alternatives reordered or switched between
+//!   ordered and equal, a rule deleted,
 //!   first-match switched, an avoid turned into a recommendation); patients
 //!   are sampled (the clinical cases, each with facts flipped, and random
 //!   patients). A difference a sample finds must be among diff's.
@@ -26,7 +28,9 @@ use gdl::analysis::Encoding;
 use gdl::diff::decision::{Decision, Names, of_evaluation};
 use gdl::eval::{Patient, Program, Value, evaluate};
 use gdl::facts::Reader;
-use gdl::sema::{CmpOp, Condition, ConditionKind, FactId, Model, Outcome, RuleId, SectionId, Type};
+use gdl::sema::{
+    ChoiceKind, CmpOp, Condition, ConditionKind, FactId, Model, Outcome, RuleId, SectionId, Type,
+};
 
 mod support;
 
@@ -117,6 +121,9 @@ struct RuleSpec {
     name: String,
     when: Formula,
     avoid: bool,
+    /// `recommend … any of`, with this many alternatives in order before
+    /// the equal options, rather than alternatives in order only.
+    equal: Option<usize>,
     actions: Vec<String>,
     escalate: Option<String>,
 }
@@ -159,10 +166,12 @@ fn random_rule(rng: &mut Rng, name: String) -> RuleSpec {
     }
     let escalate = (!avoid && (actions.is_empty() || rng.below(3) == 0))
         .then(|| ["refer", "ask a specialist"][rng.below(2) as usize].to_owned());
+    let equal = (!avoid && rng.below(3) == 0).then(|| rng.below(2) as usize);
     RuleSpec {
         name,
         when: Formula::random(rng, 2),
         avoid,
+        equal,
         actions,
         escalate,
     }
@@ -250,10 +259,21 @@ fn render_section(section: &SectionSpec, indent: &str, out: &mut String) {
                 out.push_str(&format!("{inner}  when {}\n", rule.when.text()));
                 if !rule.actions.is_empty() {
                     let outcome = if rule.avoid { "avoid" } else { "recommend" };
-                    out.push_str(&format!(
-                        "{inner}  then {outcome} {}\n",
-                        rule.actions.join(", ")
-                    ));
+                    let names: Vec<String> = rule
+                        .actions
+                        .iter()
+                        .enumerate()
+                        .map(|(position, name)| match rule.equal {
+                            Some(preferred)
+                                if !rule.avoid
+                                    && position == preferred.min(rule.actions.len() - 1) =>
+                            {
+                                format!("any of {name}")
+                            }
+                            _ => name.clone(),
+                        })
+                        .collect();
+                    out.push_str(&format!("{inner}  then {outcome} {}\n", names.join(", ")));
                 }
                 if let Some(reason) = &rule.escalate {
                     out.push_str(&format!("{inner}  else-escalate \"{reason}\"\n"));
@@ -306,7 +326,7 @@ fn rules_mut(section: &mut SectionSpec) -> Vec<&mut RuleSpec> {
 /// One random mutation of a small guideline, and its name.
 fn mutate(spec: &Spec, rng: &mut Rng) -> (Spec, &'static str) {
     let mut spec = spec.clone();
-    let kind = rng.below(11);
+    let kind = rng.below(12);
     let mut rules: Vec<&mut RuleSpec> = spec.sections.iter_mut().flat_map(rules_mut).collect();
     let index = rng.below(rules.len() as u64) as usize;
     let name = match kind {
@@ -411,6 +431,15 @@ fn mutate(spec: &Spec, rng: &mut Rng) -> (Spec, &'static str) {
                 None => Some(Formula::random(rng, 1)),
             };
             "change the invariant"
+        }
+        10 => {
+            if let Some(rule) = rules.get_mut(index) {
+                rule.equal = match rule.equal {
+                    Some(_) => None,
+                    None => Some(0),
+                };
+            }
+            "switch ordered and equal alternatives"
         }
         _ => "no change",
     };
@@ -598,6 +627,24 @@ fn symbolic_decisions_are_the_interpreters_on_small_guidelines() {
     }
 }
 
+/// Options of one equal choice in an exclusive group are no conflict, but
+/// an option and another rule's recommendation are: the encoding tells the
+/// two apart as the interpreter does, on every patient.
+#[test]
+fn symbolic_exclusive_conflicts_of_equal_choices_are_the_interpreters() {
+    let text = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nenum E { v0, v1, v2 }\n\
+         fact b0: bool\nfact b1: bool\nfact b2: bool\nfact q: quantity mg\nfact e: E\nfact s: set of E\n\
+         exclusive a0, a1, a2\n\
+         action a0 { contraindicated-if b2 cite R }\naction a1\naction a2\naction a3\n\
+         rule options { when b0 then recommend any of a0, a1, a3 cite R }\n\
+         rule preferred { when b2 then recommend a3, any of a0, a2 cite R }\n\
+         rule same { when b1 then recommend any of a0, a1 cite R }\n\
+         rule other { when q > 10 mg then recommend a2 cite R }\n\
+         rule again { when e = v1 then recommend a0 cite R }\n";
+    let (_, model) = compile(text);
+    symbolic_agrees(&model, &every_patient(), text);
+}
+
 // ---------------------------------------------------------------------------
 // The shipped guideline, sampled patients.
 
@@ -739,12 +786,19 @@ fn mutate_model(model: &Model, rng: &mut Rng) -> Option<(Model, &'static str)> {
                 })
                 .collect();
             let (rule, choice) = *rng.pick(&candidates)?;
-            let actions = &mut model
+            let choice = model
                 .rules
                 .get_mut(RuleId(rule as u32))?
                 .choices
-                .get_mut(choice)?
-                .actions;
+                .get_mut(choice)?;
+            if choice.outcome == Outcome::Recommend && rng.below(3) == 0 {
+                choice.kind = match choice.kind {
+                    ChoiceKind::Ordered => ChoiceKind::Equal { preferred: 0 },
+                    ChoiceKind::Equal { .. } => ChoiceKind::Ordered,
+                };
+                return Some((model, "switch ordered and equal alternatives"));
+            }
+            let actions = &mut choice.actions;
             let first = rng.below(actions.len() as u64 - 1) as usize;
             actions.swap(first, first + 1);
             "reorder alternatives"

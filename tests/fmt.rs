@@ -128,6 +128,34 @@ fn grading_prints_one_clause_a_line_and_round_trips() {
     assert_laws(&read("tests/eval/grading/guideline.gdl"));
 }
 
+#[test]
+fn equal_choices_keep_their_form_and_round_trip() {
+    let text = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nfact x: bool\naction a\naction b\naction any\n\
+                rule r { when x then recommend   any \t of a,b then recommend any, a then recommend a,any  of b, any cite R }\n";
+    let out = formatted(text);
+    // `any of` is one form, before the first equal option; an action named
+    // `any` stays a name.
+    assert!(
+        out.contains(
+            "  then recommend any of a, b\n  then recommend any, a\n  then recommend a, any of b, any\n"
+        ),
+        "{out}"
+    );
+    assert_laws(text);
+    // A list too long for one line breaks after the form, as for ordered ones.
+    let long: Vec<String> = (0..12).map(|i| format!("agent_number_{i}")).collect();
+    let actions: String = long.iter().map(|a| format!("action {a}\n")).collect();
+    let wide = format!(
+        "guideline g \"G\" {{}}\nreference R pmid 1 \"r\"\nfact x: bool\n{actions}\
+         rule r {{ when x then recommend any of {} cite R }}\n",
+        long.join(", ")
+    );
+    let out = formatted(&wide);
+    assert!(out.contains("then recommend any of"), "{out}");
+    assert_laws(&wide);
+    assert_laws(&read("tests/eval/equal-choices/guideline.gdl"));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 

@@ -450,3 +450,69 @@ mod xml {
         Ok(out)
     }
 }
+
+#[test]
+fn every_option_of_an_equal_choice_is_covered_by_the_cases_that_offer_it() {
+    let full = gdl(
+        &[
+            "test",
+            "--coverage-threshold",
+            "100",
+            "tests/cases/equal-choices.cases.json",
+        ],
+        None,
+    );
+    assert_eq!(full.code, Some(0), "{}", transcript(&full));
+    assert!(
+        full.stdout
+            .contains("rules 1/1, alternatives 3/3, contraindications 3/3"),
+        "{}",
+        transcript(&full)
+    );
+    // One case, where cyclophosphamide is withheld: the two options offered
+    // count, the third is missing on its own.
+    let guideline = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/eval/equal-choices/guideline.gdl")
+        .display()
+        .to_string();
+    let text = format!(
+        r#"{{"guideline": {guideline:?}, "cases": [
+  {{"name": "pregnant", "story": "",
+   "facts": {{"refractory": true, "pregnant": true, "hepatitis_b": false, "iga_deficiency": false}},
+   "expect": {{"offered": ["rituximab", "ivig"]}}}}]}}"#
+    );
+    let one = run_case_text("equal-coverage", &text, &["test", "--coverage"]);
+    assert_eq!(one.code, Some(0), "{}", transcript(&one));
+    assert!(
+        one.stdout.contains("alternatives 2/3"),
+        "{}",
+        transcript(&one)
+    );
+    assert!(
+        one.stdout.contains(
+            "not covered: option `cyclophosphamide` of rule `third_line` is never offered"
+        ),
+        "{}",
+        transcript(&one)
+    );
+}
+
+#[test]
+fn offered_fails_for_an_alternative_an_ordered_choice_gives() {
+    let text = format!(
+        r#"{{"guideline": {:?}, "cases": [
+  {{"name": "ordered", "story": "",
+   "facts": {{"muscle_weakness": true, "failed": ["oral_corticosteroids"], "egfr": {{"value": 90, "unit": "mL/min/1.73m2"}}, "pregnant": false, "sex": "female", "skin_flare": false}},
+   "expect": {{"recommended": ["methotrexate"], "offered": ["methotrexate"]}}}}]}}"#,
+        demo_guideline()
+    );
+    let output = run_case_text("offered-ordered", &text, &["test"]);
+    assert_eq!(output.code, Some(1), "{}", transcript(&output));
+    assert!(
+        output.stdout.contains(
+            "expected `methotrexate` to be offered as one of equal options; it was recommended by rule `second_line`"
+        ),
+        "{}",
+        transcript(&output)
+    );
+}

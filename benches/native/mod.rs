@@ -846,31 +846,43 @@ const RULE_FACTS: [u64; RULES] = [
 
 use action as a;
 
+/// Every alternative of the clause is tried in order (no `any of`).
+const ORDERED: usize = usize::MAX;
+
 /// The `then recommend` clauses of each rule: (index of the `then` clause
-/// in the rule, alternatives in order of preference).
-const CHOICES: [&[(u8, &[u8])]; RULES] = [
-    &[(0, &[a::GOAL_REMISSION_OR_CONTROL])],
+/// in the rule, alternatives, how many of them are tried in order before
+/// the rest are offered as equal options; [`ORDERED`] for all).
+const CHOICES: [&[(u8, &[u8], usize)]; RULES] = [
+    &[(0, &[a::GOAL_REMISSION_OR_CONTROL], ORDERED)],
     &[
-        (0, &[a::GOAL_SUPPRESS_MUSCLE_INFLAMMATION]),
-        (1, &[a::GOAL_IMPROVE_MUSCLE_STRENGTH]),
-        (2, &[a::GOAL_PREVENT_SYSTEMIC_COMPLICATIONS]),
+        (0, &[a::GOAL_SUPPRESS_MUSCLE_INFLAMMATION], ORDERED),
+        (1, &[a::GOAL_IMPROVE_MUSCLE_STRENGTH], ORDERED),
+        (2, &[a::GOAL_PREVENT_SYSTEMIC_COMPLICATIONS], ORDERED),
     ],
-    &[(0, &[a::GOAL_CONTROL_SKIN_DISEASE])],
-    &[(0, &[a::HIGH_DOSE_ORAL_CORTICOSTEROIDS])],
-    &[(0, &[a::IVIG_WITH_IV_CORTICOSTEROIDS, a::IV_CORTICOSTEROIDS])],
+    &[(0, &[a::GOAL_CONTROL_SKIN_DISEASE], ORDERED)],
+    &[(0, &[a::HIGH_DOSE_ORAL_CORTICOSTEROIDS], ORDERED)],
+    &[(
+        0,
+        &[a::IVIG_WITH_IV_CORTICOSTEROIDS, a::IV_CORTICOSTEROIDS],
+        ORDERED,
+    )],
     &[],
-    &[(0, &[a::LOWEST_EFFECTIVE_CORTICOSTEROID_DOSE])],
-    &[(0, &[a::TAPER_CORTICOSTEROIDS])],
-    &[(0, &[a::CONCOMITANT_IMMUNOSUPPRESSANT])],
-    &[(0, &[a::CONCOMITANT_IMMUNOSUPPRESSANT])],
-    &[(0, &[a::IVIG, a::RITUXIMAB])],
+    &[(0, &[a::LOWEST_EFFECTIVE_CORTICOSTEROID_DOSE], ORDERED)],
+    &[(0, &[a::TAPER_CORTICOSTEROIDS], ORDERED)],
+    &[(0, &[a::CONCOMITANT_IMMUNOSUPPRESSANT], ORDERED)],
+    &[(
+        0,
+        &[a::CONCOMITANT_IMMUNOSUPPRESSANT, a::IVIG, a::RITUXIMAB],
+        0,
+    )],
+    &[(0, &[a::IVIG, a::RITUXIMAB], 0)],
     &[
-        (0, &[a::CONCOMITANT_IMMUNOSUPPRESSANT]),
-        (1, &[a::HIGH_DOSE_ORAL_CORTICOSTEROIDS]),
-        (2, &[a::ASSESS_INTERSTITIAL_LUNG_DISEASE]),
+        (0, &[a::CONCOMITANT_IMMUNOSUPPRESSANT], ORDERED),
+        (1, &[a::HIGH_DOSE_ORAL_CORTICOSTEROIDS], ORDERED),
+        (2, &[a::ASSESS_INTERSTITIAL_LUNG_DISEASE], ORDERED),
     ],
-    &[(0, &[a::HIGH_DOSE_ORAL_CORTICOSTEROIDS])],
-    &[(0, &[a::METHOTREXATE, a::AZATHIOPRINE])],
+    &[(0, &[a::HIGH_DOSE_ORAL_CORTICOSTEROIDS], ORDERED)],
+    &[(0, &[a::METHOTREXATE, a::AZATHIOPRINE], ORDERED)],
     &[(
         0,
         &[
@@ -880,21 +892,22 @@ const CHOICES: [&[(u8, &[u8])]; RULES] = [
             a::MYCOPHENOLATE,
             a::CHLORAMBUCIL,
         ],
+        1,
     )],
     &[],
     &[],
-    &[(0, &[a::IVIG])],
-    &[(0, &[a::SUNSCREEN_HIGH_PROTECTION])],
-    &[(0, &[a::TOPICAL_CORTICOSTEROID])],
-    &[(0, &[a::TOPICAL_CORTICOSTEROID_POTENT])],
-    &[(0, &[a::TOPICAL_CORTICOSTEROID_MILD_MODERATE])],
-    &[(0, &[a::SCALP_FOAM_OR_LOTION])],
-    &[(0, &[a::TOPICAL_ANTIPRURITIC])],
+    &[(0, &[a::IVIG], ORDERED)],
+    &[(0, &[a::SUNSCREEN_HIGH_PROTECTION], ORDERED)],
+    &[(0, &[a::TOPICAL_CORTICOSTEROID], ORDERED)],
+    &[(0, &[a::TOPICAL_CORTICOSTEROID_POTENT], ORDERED)],
+    &[(0, &[a::TOPICAL_CORTICOSTEROID_MILD_MODERATE], ORDERED)],
+    &[(0, &[a::SCALP_FOAM_OR_LOTION], ORDERED)],
+    &[(0, &[a::TOPICAL_ANTIPRURITIC], ORDERED)],
     &[
-        (0, &[a::SEDATING_ANTIHISTAMINE_AT_NIGHT]),
-        (1, &[a::NON_SEDATING_ANTIHISTAMINE_DAYTIME]),
+        (0, &[a::SEDATING_ANTIHISTAMINE_AT_NIGHT], ORDERED),
+        (1, &[a::NON_SEDATING_ANTIHISTAMINE_DAYTIME], ORDERED),
     ],
-    &[(0, &[a::CICLOSPORIN, a::THALIDOMIDE, a::DAPSONE])],
+    &[(0, &[a::CICLOSPORIN, a::THALIDOMIDE, a::DAPSONE], 0)],
     &[(
         0,
         &[
@@ -903,14 +916,15 @@ const CHOICES: [&[(u8, &[u8])]; RULES] = [
             a::THALIDOMIDE,
             a::DAPSONE,
         ],
+        0,
     )],
-    &[(0, &[a::METHOTREXATE])],
-    &[(0, &[a::HYDROXYCHLOROQUINE, a::CHLOROQUINE])],
-    &[(0, &[a::TACROLIMUS_TOPICAL])],
+    &[(0, &[a::METHOTREXATE], ORDERED)],
+    &[(0, &[a::HYDROXYCHLOROQUINE, a::CHLOROQUINE], ORDERED)],
+    &[(0, &[a::TACROLIMUS_TOPICAL], ORDERED)],
     // `then avoid increase_corticosteroid_dose` is clause 0.
-    &[(1, &[a::ADD_SKIN_DIRECTED_TREATMENT])],
-    &[(0, &[a::IVIG])],
-    &[(0, &[a::TREAT_UNDERLYING_MALIGNANCY])],
+    &[(1, &[a::ADD_SKIN_DIRECTED_TREATMENT], ORDERED)],
+    &[(0, &[a::IVIG], ORDERED)],
+    &[(0, &[a::TREAT_UNDERLYING_MALIGNANCY], ORDERED)],
     &[],
     &[],
     &[],
@@ -1024,11 +1038,20 @@ impl Context {
     }
 }
 
-/// Resolves one `then recommend` clause of a rule that fired.
+/// Resolves one `then recommend` clause of a rule that fired: the first
+/// `in_order` alternatives in order, then every equal option not withheld.
 #[inline]
-fn resolve(rule: u8, choice: u8, alternatives: &[u8], cx: &mut Context, out: &mut Decisions) {
+fn resolve(
+    rule: u8,
+    choice: u8,
+    alternatives: &[u8],
+    in_order: usize,
+    cx: &mut Context,
+    out: &mut Decisions,
+) {
     let mut needs = 0u64;
-    for &action in alternatives {
+    let mut given = false;
+    for (position, &action) in alternatives.iter().enumerate() {
         let bit = 1u64 << action;
         let held = if cx.contraindicated & bit != 0 {
             Some((Why::Contraindicated, 0))
@@ -1080,9 +1103,17 @@ fn resolve(rule: u8, choice: u8, alternatives: &[u8], cx: &mut Context, out: &mu
                     caution,
                     caution_needs,
                 });
-                return;
+                // An ordered alternative is given alone; equal options
+                // are all offered.
+                if position < in_order {
+                    return;
+                }
+                given = true;
             }
         }
+    }
+    if given {
+        return;
     }
     out.escalations.push(Esc {
         cause: Cause::NoAlternative { rule, choice },
@@ -1324,8 +1355,8 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
         let rule = todo.trailing_zeros() as usize;
         todo &= todo - 1;
         if fired & (1 << rule) != 0 {
-            for &(choice, alternatives) in CHOICES[rule] {
-                resolve(rule as u8, choice, alternatives, &mut cx, out);
+            for &(choice, alternatives, in_order) in CHOICES[rule] {
+                resolve(rule as u8, choice, alternatives, in_order, &mut cx, out);
             }
             if REFERRAL_ONLY & (1 << rule) != 0 {
                 out.escalations.push(Esc {

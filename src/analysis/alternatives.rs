@@ -1,6 +1,8 @@
 //! Alternatives of a recommendation that are always withheld whenever the
 //! rule fires, and later alternatives never reached because an earlier one
-//! can always be given.
+//! can always be given. The options of an equal choice are all offered
+//! whenever they are not withheld and its preferred alternatives (if any)
+//! are, so a plain `any of` never has one "not reached".
 
 use super::{Analysis, Finding, FindingKind};
 use crate::eval::proof::{Target, proof_tree};
@@ -57,6 +59,9 @@ impl Analysis<'_> {
                         }
                         continue;
                     }
+                    // An option of an equal choice is reached whenever its
+                    // preferred alternatives (if any) are withheld: `gives`
+                    // asks only that, so a plain `any of` never gets here.
                     if position == 0 || self.sat(&self.gives(index, choice_index, position)) {
                         continue;
                     }
@@ -110,6 +115,30 @@ mod tests {
         let text =
             format!("{HEAD}action a\naction b\nrule r {{ when x then recommend a, b cite R }}\n");
         assert_eq!(found(&text), expect(&[("W0404", "r")]));
+    }
+
+    #[test]
+    fn no_option_of_an_equal_choice_is_unreachable() {
+        let text = format!(
+            "{HEAD}action a\naction b\naction c\n\
+             rule r {{ when x then recommend any of a, b, c cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[]));
+    }
+
+    #[test]
+    fn an_option_of_an_equal_choice_can_be_always_withheld() {
+        let text = format!(
+            "{HEAD}action a\naction b {{ contraindicated-if y cite R }}\n\
+             rule r {{ when x and y then recommend any of a, b cite R }}\n"
+        );
+        assert_eq!(
+            kinds(&text),
+            [FindingKind::AlwaysWithheld {
+                rule: RuleId(0),
+                action: ActionId(1)
+            }]
+        );
     }
 
     #[test]

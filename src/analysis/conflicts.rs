@@ -97,6 +97,19 @@ mod tests {
     }
 
     #[test]
+    fn an_avoidance_that_leaves_an_equal_choice_no_option_conflicts() {
+        let text = format!(
+            "{HEAD}action a\naction b\n\
+             rule give {{ when x then recommend any of a, b cite R }}\n\
+             rule keep {{ when y then avoid a, b cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0405", "give")]));
+        // One option left is no conflict.
+        let one_left = text.replace("then avoid a, b", "then avoid a");
+        assert_eq!(found(&one_left), expect(&[]));
+    }
+
+    #[test]
     fn an_escalation_plans_for_the_avoidance() {
         let text = format!(
             "{HEAD}action a\n\

@@ -1,5 +1,6 @@
-//! Mutually exclusive actions (an `exclusive` group) that two rules can
-//! recommend to one patient.
+//! Mutually exclusive actions (an `exclusive` group) that two rules (or two
+//! clauses of one) can recommend to one patient. Two options of one equal
+//! choice are not a conflict: the clinician gives one of them.
 
 use batsat::Lit;
 
@@ -83,6 +84,25 @@ mod tests {
             "{HEAD}action a\naction b\nexclusive a, b\n\
              rule one {{ when x then recommend a cite R }}\n\
              rule two {{ when y then recommend b cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[("W0406", "one")]));
+    }
+
+    #[test]
+    fn options_of_one_equal_choice_in_one_group_are_no_conflict() {
+        let text = format!(
+            "{HEAD}action a\naction b\nexclusive a, b\n\
+             rule one {{ when x then recommend any of a, b cite R }}\n"
+        );
+        assert_eq!(found(&text), expect(&[]));
+    }
+
+    #[test]
+    fn an_option_of_an_equal_choice_conflicts_with_another_rule() {
+        let text = format!(
+            "{HEAD}action a\naction b\naction c\nexclusive a, c\n\
+             rule one {{ when x then recommend any of a, b cite R }}\n\
+             rule two {{ when y then recommend c cite R }}\n"
         );
         assert_eq!(found(&text), expect(&[("W0406", "one")]));
     }

@@ -245,18 +245,17 @@ impl Analysis<'_> {
     }
 
     /// Assumptions for "the rule fires and gives alternative `position` of
-    /// `choice`": every earlier alternative is blocked and this one is not.
+    /// `choice`": this one is not blocked, and every earlier alternative
+    /// tried in order is (all earlier ones of an ordered choice, the
+    /// preferred ones of an equal choice, which offers each option that is
+    /// not blocked whatever the other options).
     fn gives(&self, rule: RuleId, choice: usize, position: usize) -> Vec<Lit> {
-        let actions = self
-            .model
-            .rules
-            .at(rule)
-            .choices
-            .get(choice)
-            .map_or(&[][..], |c| &c.actions);
+        let choice = self.model.rules.at(rule).choices.get(choice);
+        let actions = choice.map_or(&[][..], |c| &c.actions);
+        let in_order = choice.map_or(0, |c| c.kind.in_order(actions.len()));
         let mut assumptions = self.fires(rule);
         let (earlier, this) = actions.split_at_checked(position).unwrap_or((actions, &[]));
-        assumptions.extend(earlier.iter().map(|a| *self.blocked.at(*a)));
+        assumptions.extend(earlier.iter().take(in_order).map(|a| *self.blocked.at(*a)));
         if let Some(action) = this.first().never_none() {
             assumptions.push(!*self.blocked.at(*action));
         }

@@ -3,7 +3,7 @@
 
 use super::{Analysis, Finding, FindingKind};
 use crate::eval::RuleStatus;
-use crate::sema::{ActionId, Outcome, RuleId};
+use crate::sema::{ActionId, ChoiceKind, Outcome, RuleId};
 
 impl Analysis<'_> {
     /// A rule implied by another rule with the same outcome adds nothing.
@@ -13,14 +13,14 @@ impl Analysis<'_> {
     /// through the interpreter: a rule that does not fire for it cannot
     /// cover the rule, so only the rest get a SAT question.
     pub(super) fn redundant(&mut self) {
-        type Signature<'r> = (Vec<(bool, Vec<ActionId>)>, Option<&'r str>);
+        type Signature<'r> = (Vec<(bool, ChoiceKind, Vec<ActionId>)>, Option<&'r str>);
         let mut by_outcome: std::collections::BTreeMap<Signature<'_>, Vec<RuleId>> =
             std::collections::BTreeMap::new();
         for (index, rule) in self.model.rules.iter_enumerated() {
             let choices = rule
                 .choices
                 .iter()
-                .map(|c| (c.outcome == Outcome::Avoid, c.actions.clone()))
+                .map(|c| (c.outcome == Outcome::Avoid, c.kind, c.actions.clone()))
                 .collect();
             let signature = (choices, rule.escalation.as_deref());
             by_outcome.entry(signature).or_default().push(index);

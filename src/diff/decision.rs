@@ -39,6 +39,14 @@ pub enum Decision {
         /// Action name.
         action: String,
     },
+    /// The rule offers the action as one of the equally acceptable options
+    /// of a `then recommend any of` clause.
+    Offer {
+        /// Rule name.
+        rule: String,
+        /// Action name.
+        action: String,
+    },
     /// The rule would have given the action, but it is withheld.
     Withhold {
         /// Rule name.
@@ -87,6 +95,7 @@ impl Decision {
     pub fn rule(&self) -> Option<&str> {
         match self {
             Decision::Recommend { rule, .. }
+            | Decision::Offer { rule, .. }
             | Decision::Withhold { rule, .. }
             | Decision::Avoid { rule, .. }
             | Decision::Undecided { rule }
@@ -101,6 +110,7 @@ impl Decision {
     pub fn action(&self) -> Option<&str> {
         match self {
             Decision::Recommend { action, .. }
+            | Decision::Offer { action, .. }
             | Decision::Withhold { action, .. }
             | Decision::Avoid { action, .. } => Some(action),
             Decision::Undecided { .. }
@@ -116,6 +126,9 @@ impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Decision::Recommend { rule, action } => write!(f, "recommend {action} (rule {rule})"),
+            Decision::Offer { rule, action } => {
+                write!(f, "offer {action} as one of equal options (rule {rule})")
+            }
             Decision::Withhold {
                 rule,
                 action,
@@ -215,6 +228,10 @@ pub fn of_evaluation(names: &Names<'_>, evaluation: &Evaluation) -> Vec<Decision
         .into_iter()
         .map(|decision| match decision {
             plain::Decision::Recommend { rule, action } => Decision::Recommend {
+                rule: names.rule(rule),
+                action: names.action(action),
+            },
+            plain::Decision::Offer { rule, action } => Decision::Offer {
                 rule: names.rule(rule),
                 action: names.action(action),
             },
@@ -470,9 +487,9 @@ impl Decisions {
         encoding: &mut Encoding,
         status: &[Status],
         withheld: &Withholdings,
-    ) -> Vec<Vec<Lit>> {
+    ) -> Vec<Recommended> {
         let model = names.model;
-        let mut recommended: Vec<Vec<Lit>> = vec![Vec::new(); model.actions.len()];
+        let mut recommended: Vec<Recommended> = vec![Recommended::default(); model.actions.len()];
         for (rule_id, rule) in model.rules.iter_enumerated() {
             let Some(rule_status) = status.get(rule_id.index()).copied() else {
                 continue;
@@ -493,8 +510,13 @@ impl Decisions {
                 if choice.outcome != Outcome::Recommend {
                     continue;
                 }
+                // An ordered choice reaches an alternative only past the
+                // earlier ones all withheld; an equal choice reaches every
+                // option, and escalates when all are withheld.
                 let mut reached = rule_status.fired;
-                for action in &choice.actions {
+                let mut all_withheld = rule_status.fired;
+                for (position, action) in choice.actions.iter().enumerate() {
+                    let offered = choice.kind.is_option(position);
                     let (Some(kinds), Some(blocked)) = (
                         withheld.because.get(action.index()),
                         withheld.any.get(action.index()),
@@ -502,13 +524,25 @@ impl Decisions {
                         continue;
                     };
                     let given = encoding.and(&[reached, !*blocked]);
-                    let recommend = Decision::Recommend {
-                        rule: names.rule(rule_id),
-                        action: names.action(*action),
+                    let (rule, action_name) = (names.rule(rule_id), names.action(*action));
+                    let recommend = if offered {
+                        Decision::Offer {
+                            rule,
+                            action: action_name,
+                        }
+                    } else {
+                        Decision::Recommend {
+                            rule,
+                            action: action_name,
+                        }
                     };
                     self.add(encoding, recommend, given);
-                    if let Some(list) = recommended.get_mut(action.index()) {
-                        list.push(given);
+                    if let Some(by) = recommended.get_mut(action.index()) {
+                        if offered {
+                            by.offered.push(((rule_id, choice_index), given));
+                        } else {
+                            by.ordered.push(given);
+                        }
                     }
                     for (kind, literal) in KINDS.iter().zip(kinds) {
                         let skipped = encoding.and(&[reached, *literal]);
@@ -519,12 +553,15 @@ impl Decisions {
                         };
                         self.add(encoding, withhold, skipped);
                     }
-                    reached = encoding.and(&[reached, *blocked]);
+                    all_withheld = encoding.and(&[all_withheld, *blocked]);
+                    if !offered {
+                        reached = all_withheld;
+                    }
                 }
                 self.add(
                     encoding,
                     names.no_alternative(rule_id, choice_index),
-                    reached,
+                    all_withheld,
                 );
             }
             if rule.choices.is_empty() {
@@ -538,28 +575,34 @@ impl Decisions {
         recommended
     }
 
-    /// Exclusive actions recommended together.
+    /// Exclusive actions recommended together (`interp::in_conflict`):
+    /// two different actions of the group, not both options of one equal
+    /// choice.
     fn exclusive_conflicts(
         &mut self,
         names: &Names<'_>,
         encoding: &mut Encoding,
-        recommended: &[Vec<Lit>],
+        recommended: &[Recommended],
     ) {
+        let none = Recommended::default();
         for exclusive in &names.model.exclusives {
             let mut members: Vec<ActionId> = exclusive.actions.clone();
             members.sort_unstable();
             members.dedup();
-            let given: Vec<Lit> = members
+            // Each member's ordered literal first, then the pairs: the
+            // literals of a guideline without equal choices are made in
+            // the same order as before they existed.
+            let given: Vec<(&Recommended, Lit)> = members
                 .iter()
                 .map(|a| {
-                    let by = recommended.get(a.index()).map_or(&[][..], |l| l.as_slice());
-                    encoding.or(by)
+                    let by = recommended.get(a.index()).unwrap_or(&none);
+                    (by, encoding.or(&by.ordered))
                 })
                 .collect();
             let mut pairs = Vec::new();
             for (i, first) in given.iter().enumerate() {
                 for second in given.iter().skip(i + 1) {
-                    pairs.push(encoding.and(&[*first, *second]));
+                    Recommended::pairs(*first, *second, encoding, &mut pairs);
                 }
             }
             let conflict = encoding.or(&pairs);
@@ -567,6 +610,47 @@ impl Decisions {
                 actions: names.exclusive(&exclusive.actions),
             };
             self.add(encoding, decision, conflict);
+        }
+    }
+}
+
+/// The literals of an action's being recommended: given by ordered choices
+/// (or the preferred part of equal ones), and `offered` by each equal
+/// choice (rule, clause) that offers it as an option.
+#[derive(Clone, Default)]
+struct Recommended {
+    ordered: Vec<Lit>,
+    offered: Vec<((RuleId, usize), Lit)>,
+}
+
+impl Recommended {
+    /// Into `pairs`, the literals of two different actions (each with the
+    /// literal of its ordered recommendations) being recommended together
+    /// other than as two options of one equal choice.
+    fn pairs(
+        (this, mine): (&Recommended, Lit),
+        (other, theirs): (&Recommended, Lit),
+        encoding: &mut Encoding,
+        pairs: &mut Vec<Lit>,
+    ) {
+        let all_theirs: Vec<Lit> = other
+            .offered
+            .iter()
+            .map(|(_, l)| *l)
+            .chain([theirs])
+            .collect();
+        let all_theirs = encoding.or(&all_theirs);
+        pairs.push(encoding.and(&[mine, all_theirs]));
+        for (choice, literal) in &this.offered {
+            let apart: Vec<Lit> = other
+                .offered
+                .iter()
+                .filter(|(c, _)| c != choice)
+                .map(|(_, l)| *l)
+                .chain([theirs])
+                .collect();
+            let apart = encoding.or(&apart);
+            pairs.push(encoding.and(&[*literal, apart]));
         }
     }
 }

@@ -3,7 +3,8 @@
 //! of a guideline; [`super::answers`] compares the evaluations of one
 //! patient's possible answers, to say what each leads to.
 //!
-//! A decision is an action recommended, withheld (with the kind of reason)
+//! A decision is an action recommended (or offered as one of equal
+//! options), withheld (with the kind of reason)
 //! or avoided, a rule that cannot be decided, a rule left with no
 //! alternative, a conflict of exclusive actions, facts that contradict an
 //! invariant, or nothing applying. Wording and the facts an escalation asks
@@ -57,6 +58,14 @@ pub enum Decision {
         /// The action.
         action: ActionId,
     },
+    /// The rule offers the action as one of the equally acceptable options
+    /// of a `then recommend any of` clause.
+    Offer {
+        /// The rule.
+        rule: RuleId,
+        /// The action.
+        action: ActionId,
+    },
     /// The rule would have given the action, but it is withheld.
     Withhold {
         /// The rule.
@@ -101,9 +110,11 @@ pub enum Decision {
 pub fn decisions(evaluation: &Evaluation) -> Vec<Decision> {
     let mut decisions = Vec::new();
     for recommendation in &evaluation.recommended {
-        decisions.push(Decision::Recommend {
-            rule: recommendation.rule,
-            action: recommendation.action,
+        let (rule, action) = (recommendation.rule, recommendation.action);
+        decisions.push(if recommendation.offered {
+            Decision::Offer { rule, action }
+        } else {
+            Decision::Recommend { rule, action }
         });
     }
     for withheld in evaluation.withheld() {

@@ -11,7 +11,7 @@ use super::program::{ExactRoot, Node, NodeId, Program, SLOT_COUNTS, Schedule, sl
 use crate::id_vec::IdVec;
 use crate::index_set::IndexSet;
 use crate::never::OrNever;
-use crate::sema::{ActionId, DefinitionId, FactId, Member, Outcome, RuleId, SectionId};
+use crate::sema::{ActionId, Choice, DefinitionId, FactId, Member, Outcome, RuleId, SectionId};
 
 /// What happened to a rule for this patient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,7 +95,15 @@ pub struct Recommendation {
     pub rule: RuleId,
     /// Which `then` clause of the rule.
     pub choice: usize,
-    /// Preferred alternatives skipped before this one.
+    /// Whether this is one of the options an equal choice offers (each
+    /// recommended after the other in `recommended`), rather than the one
+    /// alternative an ordered choice, or the ordered part of an equal one,
+    /// gives.
+    pub offered: bool,
+    /// Alternatives withheld: the ones tried in order and skipped before
+    /// this one; for offered options, also every withheld option of the
+    /// clause, all carried by its first offered option (the others carry
+    /// none), so each is reported once.
     pub skipped: Vec<Withheld>,
     /// Cautions that apply.
     pub cautions: Vec<CautionNote>,
@@ -1047,14 +1055,7 @@ fn recommend_fired(
         if choice.outcome != Outcome::Recommend {
             continue;
         }
-        recommend_choice(
-            run,
-            rule_id,
-            choice_index,
-            &choice.actions,
-            avoids,
-            evaluation,
-        );
+        recommend_choice(run, rule_id, choice_index, choice, avoids, evaluation);
     }
     if rule.choices.is_empty() {
         evaluation.escalations.push(Escalation {
@@ -1068,15 +1069,19 @@ fn recommend_fired(
     }
 }
 
-/// The first of a recommendation's alternatives that nothing withholds is
-/// recommended, with the ones skipped before it; when every one is
-/// withheld, the rule escalates instead.
+/// An ordered choice gives the first of its alternatives that nothing
+/// withholds, with the ones skipped before it; an equal choice tries its
+/// preferred alternatives (if any) the same way, and when each is withheld
+/// offers every option that nothing withholds, the first carrying the
+/// withheld ones. The same walk serves both: it stops at the first
+/// alternative given from the part in order. When every alternative is
+/// withheld, the rule escalates instead, whatever the kind.
 #[inline]
 fn recommend_choice(
     run: &Run<'_, '_>,
     rule_id: RuleId,
     choice_index: usize,
-    actions: &[ActionId],
+    choice: &Choice,
     avoids: &Avoids,
     evaluation: &mut Evaluation,
 ) {
@@ -1088,11 +1093,13 @@ fn recommend_choice(
         action: ActionId(0),
         rule: rule_id,
         choice: choice_index,
+        offered: false,
         skipped: Vec::new(),
         cautions: Vec::new(),
     });
-    let mut given = None;
-    for &action in actions {
+    let mut given = false;
+    for (position, &action) in choice.actions.iter().enumerate() {
+        let offered = choice.kind.is_option(position);
         match withholding(run, action, avoids) {
             Some(why) => {
                 if let Some(r) = evaluation.recommended.get_mut(index).never_none() {
@@ -1103,44 +1110,56 @@ fn recommend_choice(
                     });
                 }
             }
+            None if !given => {
+                given = true;
+                if let Some(r) = evaluation.recommended.get_mut(index).never_none() {
+                    r.action = action;
+                    r.offered = offered;
+                    add_cautions(run, action, &mut r.cautions);
+                }
+                if !offered {
+                    break;
+                }
+            }
             None => {
-                given = Some(action);
-                break;
+                let mut cautions = Vec::new();
+                add_cautions(run, action, &mut cautions);
+                evaluation.recommended.push(Recommendation {
+                    action,
+                    rule: rule_id,
+                    choice: choice_index,
+                    offered,
+                    skipped: Vec::new(),
+                    cautions,
+                });
             }
         }
     }
-    match given {
-        Some(action) => {
-            if let Some(r) = evaluation.recommended.get_mut(index).never_none() {
-                r.action = action;
-                add_cautions(run, action, &mut r.cautions);
-            }
-        }
-        None => {
-            let withheld = evaluation
-                .recommended
-                .pop()
-                .map(|r| r.skipped)
-                .unwrap_or_default();
-            let mut needs: Vec<FactId> = withheld
-                .iter()
-                .flat_map(|w| match &w.why {
-                    Withholding::Unsettled { needs, .. }
-                    | Withholding::MaybeAvoided { needs, .. } => needs.clone(),
-                    _ => Vec::new(),
-                })
-                .collect();
-            needs.sort_unstable();
-            needs.dedup();
-            evaluation.escalations.push(Escalation {
-                cause: EscalationCause::NoAlternative {
-                    rule: rule_id,
-                    choice: choice_index,
-                    withheld,
-                },
-                needs,
-            });
-        }
+    if !given {
+        let withheld = evaluation
+            .recommended
+            .pop()
+            .map(|r| r.skipped)
+            .unwrap_or_default();
+        let mut needs: Vec<FactId> = withheld
+            .iter()
+            .flat_map(|w| match &w.why {
+                Withholding::Unsettled { needs, .. } | Withholding::MaybeAvoided { needs, .. } => {
+                    needs.clone()
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        needs.sort_unstable();
+        needs.dedup();
+        evaluation.escalations.push(Escalation {
+            cause: EscalationCause::NoAlternative {
+                rule: rule_id,
+                choice: choice_index,
+                withheld,
+            },
+            needs,
+        });
     }
 }
 
@@ -1316,9 +1335,19 @@ fn exclusive_conflicts(program: &Program<'_>, evaluation: &mut Evaluation) {
         if exclusive.actions.iter().filter(|a| recommended(a)).count() < 2 {
             continue;
         }
+        // Options of one equal choice are alternatives (the clinician gives
+        // one of them), never a conflict with each other; any other two
+        // recommendations of different actions of the group are.
+        let members: Vec<&Recommendation> = evaluation
+            .recommended
+            .iter()
+            .filter(|r| exclusive.actions.contains(&r.action))
+            .collect();
         let mut involved: Vec<(ActionId, RuleId)> = Vec::new();
-        for recommendation in &evaluation.recommended {
-            if exclusive.actions.contains(&recommendation.action)
+        for recommendation in &members {
+            if members
+                .iter()
+                .any(|other| in_conflict(recommendation, other))
                 && !involved.iter().any(|(a, _)| *a == recommendation.action)
             {
                 involved.push((recommendation.action, recommendation.rule));
@@ -1334,6 +1363,13 @@ fn exclusive_conflicts(program: &Program<'_>, evaluation: &mut Evaluation) {
             });
         }
     }
+}
+
+/// Whether two recommendations of actions of one exclusive group conflict:
+/// different actions, and not two options of the same equal choice.
+fn in_conflict(first: &Recommendation, second: &Recommendation) -> bool {
+    first.action != second.action
+        && !(first.offered && first.rule == second.rule && first.choice == second.choice)
 }
 
 #[cfg(test)]
@@ -1532,5 +1568,158 @@ rule high "High" {{ when v64 in codes or v99 in codes then recommend x cite R }}
             patient.set(FactId(0), set.map_or(Value::Unknown, Value::Set));
             assert_rules_keep_their_meaning(&model, &program, &patient);
         }
+    }
+
+    /// Three actions, `b` contraindicated when `x`, all in one exclusive
+    /// group with `d`; `r` offers any of `a`, `b`, `c` when `y`, and `o`
+    /// recommends `d` when `z`.
+    const EQUAL: &str = r#"
+guideline equal "Equal" {}
+reference R pmid 1 "R"
+fact x: bool "X"
+fact y: bool "Y"
+fact z: bool "Z"
+action a "A"
+action b "B" { contraindicated-if x cite R }
+action c "C" { contraindicated-if x cite R }
+action d "D"
+exclusive a, b, c, d
+rule r "Any" { when y then recommend any of a, b, c cite R }
+rule o "Other" { when z then recommend d cite R }
+"#;
+
+    /// The evaluation of [`EQUAL`] for facts x, y, z (`None` unknown).
+    fn equal_choice(facts: [Option<bool>; 3]) -> Evaluation {
+        let model = crate::test_model(EQUAL);
+        let program = Program::new(&model);
+        let mut patient = Patient::unknown(&program);
+        for (index, value) in facts.into_iter().enumerate() {
+            patient.set(
+                FactId(index as u32),
+                value.map_or(Value::Unknown, Value::Bool),
+            );
+        }
+        evaluate(&program, &patient)
+    }
+
+    fn offered(evaluation: &Evaluation) -> Vec<(u32, bool)> {
+        evaluation
+            .recommended
+            .iter()
+            .map(|r| (r.action.0, r.offered))
+            .collect()
+    }
+
+    /// Treating the options as ordered would give `a` alone.
+    #[test]
+    fn every_option_of_an_equal_choice_not_withheld_is_offered() {
+        let evaluation = equal_choice([Some(false), Some(true), Some(false)]);
+        assert_eq!(offered(&evaluation), [(0, true), (1, true), (2, true)]);
+        assert!(evaluation.escalations.is_empty(), "{evaluation:?}");
+        assert_eq!(evaluation.withheld().count(), 0);
+    }
+
+    /// An unknown contraindication withholds an option (never silently
+    /// false), and the first offered option carries every withheld one.
+    #[test]
+    fn withheld_options_are_listed_once_with_their_reasons() {
+        let evaluation = equal_choice([None, Some(true), Some(false)]);
+        assert_eq!(offered(&evaluation), [(0, true)]);
+        let withheld: Vec<(u32, bool)> = evaluation
+            .withheld()
+            .map(|w| (w.action.0, matches!(w.why, Withholding::Unsettled { .. })))
+            .collect();
+        assert_eq!(withheld, [(1, true), (2, true)]);
+        assert_eq!(
+            evaluation.recommended.first().map(|r| r.skipped.len()),
+            Some(2)
+        );
+    }
+
+    /// Options of one equal choice in one exclusive group are alternatives;
+    /// an option with another rule's recommendation is a conflict.
+    #[test]
+    fn options_of_one_equal_choice_conflict_only_with_other_recommendations() {
+        let alone = equal_choice([Some(false), Some(true), Some(false)]);
+        assert!(alone.escalations.is_empty(), "{alone:?}");
+        let with_other = equal_choice([Some(false), Some(true), Some(true)]);
+        let conflicts: Vec<&EscalationCause> = with_other
+            .escalations
+            .iter()
+            .map(|e| &e.cause)
+            .filter(|c| matches!(c, EscalationCause::Exclusive { .. }))
+            .collect();
+        assert_eq!(conflicts.len(), 1, "{with_other:?}");
+    }
+
+    /// Every option withheld: the rule escalates as an ordered choice does.
+    #[test]
+    fn an_equal_choice_with_every_option_withheld_escalates() {
+        let model = crate::test_model(&EQUAL.replace(
+            "action a \"A\"",
+            "action a \"A\" { contraindicated-if x cite R }",
+        ));
+        let program = Program::new(&model);
+        let mut patient = Patient::unknown(&program);
+        patient.set(FactId(0), Value::Bool(true));
+        patient.set(FactId(1), Value::Bool(true));
+        patient.set(FactId(2), Value::Bool(false));
+        let evaluation = evaluate(&program, &patient);
+        assert!(evaluation.recommended.is_empty(), "{evaluation:?}");
+        assert!(matches!(
+            evaluation.escalations.as_slice(),
+            [Escalation {
+                cause: EscalationCause::NoAlternative { withheld, .. },
+                ..
+            }] if withheld.len() == 3
+        ));
+    }
+
+    /// `then recommend d, any of a, b`: the preferred `d` alone while it
+    /// can be given; the options once it is withheld.
+    #[test]
+    fn a_preferred_alternative_comes_before_the_equal_options() {
+        let text = EQUAL
+            .replace(
+                "action d \"D\"",
+                "action d \"D\" { contraindicated-if z cite R }",
+            )
+            .replace("exclusive a, b, c, d", "")
+            .replace(
+                "then recommend any of a, b, c",
+                "then recommend d, any of a, b, c",
+            );
+        let model = crate::test_model(&text);
+        let program = Program::new(&model);
+        let run = |z: bool| {
+            let mut patient = Patient::unknown(&program);
+            patient.set(FactId(0), Value::Bool(false));
+            patient.set(FactId(1), Value::Bool(true));
+            patient.set(FactId(2), Value::Bool(z));
+            evaluate(&program, &patient)
+        };
+        let preferred = run(false);
+        let given: Vec<(u32, u32, bool)> = preferred
+            .recommended
+            .iter()
+            .map(|r| (r.rule.0, r.action.0, r.offered))
+            .collect();
+        assert_eq!(given, [(0, 3, false)]);
+        let options = run(true);
+        let given: Vec<(u32, u32, bool)> = options
+            .recommended
+            .iter()
+            .filter(|r| r.rule.0 == 0)
+            .map(|r| (r.rule.0, r.action.0, r.offered))
+            .collect();
+        assert_eq!(given, [(0, 0, true), (0, 1, true), (0, 2, true)]);
+        // The preferred `d`, withheld, is listed with the options of rule
+        // `r` (rule `o`, which also lists `d`, escalates with it).
+        let withheld_by_r: Vec<u32> = options
+            .withheld()
+            .filter(|w| w.rule.0 == 0)
+            .map(|w| w.action.0)
+            .collect();
+        assert_eq!(withheld_by_r, [3]);
     }
 }

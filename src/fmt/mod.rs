@@ -552,7 +552,20 @@ impl Printer<'_> {
                 Outcome::Recommend => "then recommend",
                 Outcome::Avoid => "then avoid",
             };
-            self.list(&inner, outcome, &then.actions, then.span.end as usize);
+            // `any of` goes before the first equal option.
+            let options_from = then.kind.in_order(then.actions.len());
+            let names: Vec<String> = then
+                .actions
+                .iter()
+                .enumerate()
+                .map(|(position, name)| match then.kind {
+                    ChoiceKind::Equal { .. } if position == options_from => {
+                        format!("any of {}", name.node)
+                    }
+                    _ => name.node.clone(),
+                })
+                .collect();
+            self.list(&inner, outcome, &names, then.span.end as usize);
         }
         if let Some(escalate) = &rule.escalate {
             self.comments_before(escalate.span.start_usize(), &inner);
@@ -581,7 +594,8 @@ impl Printer<'_> {
         if let Some(first) = rule.cite.first() {
             self.comments_before(first.span.start_usize(), &inner);
             let end = rule.cite.last().map_or(first.span.end, |c| c.span.end) as usize;
-            self.list(&inner, "cite", &rule.cite, end);
+            let keys: Vec<String> = rule.cite.iter().map(|key| key.node.clone()).collect();
+            self.list(&inner, "cite", &keys, end);
         }
         for expect in &rule.expects {
             self.comments_before(expect.span.start_usize(), &inner);
@@ -600,15 +614,15 @@ impl Printer<'_> {
     }
 
     /// `keyword a, b, c`, wrapped after commas to stay within the width.
-    fn list(&mut self, indent: &str, keyword: &str, names: &[Ident], end: usize) {
+    fn list(&mut self, indent: &str, keyword: &str, names: &[String], end: usize) {
         let continuation = " ".repeat(indent.len() + keyword.len() + 1);
         let mut line = format!("{indent}{keyword} ");
         let mut lines = Vec::new();
         for (i, name) in names.iter().enumerate() {
             let piece = if i + 1 < names.len() {
-                format!("{},", name.node)
+                format!("{name},")
             } else {
-                name.node.clone()
+                name.clone()
             };
             let fresh = line.trim_end().ends_with(keyword) || line.trim().is_empty();
             if !fresh && line.len() + piece.len() > WIDTH {

@@ -40,11 +40,15 @@ pub struct DecisionItem<'a> {
     pub action: Option<&'a str>,
     /// For `withhold`: `contraindicated`, `avoided by a rule`, …
     pub because: Option<&'static str>,
+    /// For `recommend`: the action is one of the options of an equal
+    /// choice (`then recommend any of`), offered with the others.
+    pub offered: bool,
 }
 
 impl std::fmt::Display for DecisionItem<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let words = match self.decision {
+            "recommend" if self.offered => "offer",
             "cannot-decide" => "cannot decide",
             "no-alternative" => "no alternative left",
             "exclusive-conflict" => "exclusive actions recommended together",
@@ -152,9 +156,16 @@ fn named<'a>(model: &'a Model, decision: &Decision) -> DecisionItem<'a> {
         rule,
         action,
         because,
+        offered: false,
     };
     match *decision {
         Decision::Recommend { rule: r, action: a } => item("recommend", rule(r), action(a), None),
+        // An offered option is recommended too, marked as one of equal
+        // options (the decision keeps the schema's words).
+        Decision::Offer { rule: r, action: a } => DecisionItem {
+            offered: true,
+            ..item("recommend", rule(r), action(a), None)
+        },
         Decision::Withhold {
             rule: r,
             action: a,

@@ -302,7 +302,7 @@ pub fn write_evaluation(
     w.optional_string(patient.id.as_deref());
     w.raw(",\"recommended\":");
     w.list(&evaluation.recommended, |w, r| {
-        w.recommendation(&builder, r)
+        w.recommendation(&builder, r, evaluation)
     });
     w.raw(",\"withheld\":");
     w.list(&withheld, Writer::withheld);
@@ -692,15 +692,21 @@ impl<'o> Writer<'o> {
             &item.because,
             &item.cautions,
             &item.citations,
+            item.any_of.as_deref(),
         );
     }
 
     /// A recommendation straight from the evaluation: its action and rule
     /// copied from their fragments (through its report item when there
     /// are none).
-    fn recommendation(&mut self, builder: &Builder<'_, '_>, r: &Recommendation) {
+    fn recommendation(
+        &mut self,
+        builder: &Builder<'_, '_>,
+        r: &Recommendation,
+        evaluation: &Evaluation,
+    ) {
         if !self.copied_item_head(r.action, r.rule) {
-            return self.recommended(&builder.recommended(r));
+            return self.recommended(&builder.recommended(r, evaluation));
         }
         self.recommended_rest(
             r.action,
@@ -708,6 +714,7 @@ impl<'o> Writer<'o> {
             &builder.rule_facts(r.rule),
             &builder.cautions(r),
             builder.rule_citations(r.rule),
+            builder.any_of(r, evaluation).as_deref(),
         );
     }
 
@@ -723,7 +730,9 @@ impl<'o> Writer<'o> {
     }
 
     /// A recommendation after its action and rule:
-    /// `,"because":…,"cautions":…,"citations":…}`
+    /// `,"because":…,"cautions":…,"citations":…}`, and `,"any_of":[…]`
+    /// before the `}` for an option of an equal choice (written only
+    /// then: reports without equal choices keep their shape).
     fn recommended_rest(
         &mut self,
         action: ActionId,
@@ -731,6 +740,7 @@ impl<'o> Writer<'o> {
         because: &Facts<'_>,
         cautions: &[CautionItem<'_>],
         citations: &[ReferenceId],
+        any_of: Option<&[&str]>,
     ) {
         self.raw(",\"because\":");
         self.values(because);
@@ -738,6 +748,10 @@ impl<'o> Writer<'o> {
         self.list(cautions, |w, caution| w.caution(action, caution));
         self.raw(",\"citations\":");
         self.rule_citations(rule, citations);
+        if let Some(options) = any_of {
+            self.raw(",\"any_of\":");
+            self.list(options, |w, name| w.string(name));
+        }
         self.raw("}");
     }
 
@@ -852,6 +866,11 @@ impl<'o> Writer<'o> {
             w.optional_string(decision.action);
             w.raw(",\"because\":");
             w.optional_string(decision.because);
+            // Written only for an option of an equal choice, so that
+            // reports without equal choices keep their shape.
+            if decision.offered {
+                w.raw(",\"any_of\":true");
+            }
             w.raw("}");
         });
         self.raw("}");

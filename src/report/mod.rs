@@ -221,6 +221,12 @@ pub struct RecommendedItem<'a> {
     pub cautions: Vec<CautionItem<'a>>,
     /// The rule's evidence, in [`Report::references`].
     pub citations: Cow<'a, [ReferenceId]>,
+    /// Which `then` clause of the rule.
+    pub choice: usize,
+    /// For an option of an equal choice (`then recommend any of`), every
+    /// option the clause offers this patient, this one included, in the
+    /// clause's order; `None` for an ordered choice's one alternative.
+    pub any_of: Option<Vec<&'a str>>,
 }
 
 /// A caution on a recommended action.
@@ -376,7 +382,7 @@ pub fn build<'a>(
         recommended: evaluation
             .recommended
             .iter()
-            .map(|r| builder.recommended(r))
+            .map(|r| builder.recommended(r, evaluation))
             .collect(),
         withheld,
         avoid: evaluation
@@ -415,7 +421,7 @@ impl<'a, 'm> Builder<'a, 'm> {
         }
     }
 
-    fn recommended(&self, r: &'a Recommendation) -> RecommendedItem<'a> {
+    fn recommended(&self, r: &'a Recommendation, evaluation: &Evaluation) -> RecommendedItem<'a> {
         RecommendedItem {
             action_id: r.action,
             action: self.action_name(r.action),
@@ -424,7 +430,21 @@ impl<'a, 'm> Builder<'a, 'm> {
             because: self.rule_facts(r.rule),
             cautions: self.cautions(r),
             citations: Cow::Borrowed(self.rule_citations(r.rule)),
+            choice: r.choice,
+            any_of: self.any_of(r, evaluation),
         }
+    }
+
+    /// The options an equal choice offers, by name, for one of them.
+    fn any_of(&self, r: &Recommendation, evaluation: &Evaluation) -> Option<Vec<&'a str>> {
+        r.offered.then(|| {
+            evaluation
+                .recommended
+                .iter()
+                .filter(|other| other.rule == r.rule && other.choice == r.choice)
+                .map(|other| self.action_name(other.action))
+                .collect()
+        })
     }
 
     fn avoid(&self, a: &Avoidance) -> AvoidItem<'a> {

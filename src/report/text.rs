@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{BranchItem, FactJson, Facts, Report, RuleInfo};
+use super::{BranchItem, FactJson, Facts, RecommendedItem, Report, RuleInfo};
 use crate::sema::{Outcome, ReferenceId};
 
 /// Renders a report as text, sections in a fixed order.
@@ -28,26 +28,46 @@ pub fn render(report: &Report) -> String {
     }
     if !report.recommended.is_empty() {
         out.push_str("\nRECOMMENDED\n");
-        for item in &report.recommended {
-            let _ = writeln!(out, "  + {}{}", item.action, label(item.label));
-            let _ = writeln!(out, "      rule: {}", rule(&item.rule));
-            grade(&mut out, &item.rule, Outcome::Recommend);
-            let _ = writeln!(out, "      because: {}", values(&item.because));
-            for caution in &item.cautions {
-                let status = if caution.status == "applies" {
-                    "caution"
-                } else {
-                    "caution (may apply)"
-                };
-                let because = caution.because.unwrap_or("use with care");
-                let _ = write!(out, "      {status}: {because}");
-                if !caution.needs.is_empty() {
-                    let _ = write!(out, " [needs {}]", caution.needs.join_names(", "));
-                }
-                out.push('\n');
-                citations(&mut out, report, &caution.citations, "        ");
+        for group in recommendation_groups(&report.recommended) {
+            let Some(first) = group.first() else {
+                continue;
+            };
+            if first.any_of.is_some() {
+                // One decision: the clinician gives any one of the options.
+                let options: Vec<String> = group
+                    .iter()
+                    .map(|item| format!("{}{}", item.action, label(item.label)))
+                    .collect();
+                let _ = writeln!(out, "  + any of: {}", options.join(", "));
+            } else {
+                let _ = writeln!(out, "  + {}{}", first.action, label(first.label));
             }
-            citations(&mut out, report, &item.citations, "      ");
+            let _ = writeln!(out, "      rule: {}", rule(&first.rule));
+            grade(&mut out, &first.rule, Outcome::Recommend);
+            let _ = writeln!(out, "      because: {}", values(&first.because));
+            for item in group {
+                for caution in &item.cautions {
+                    let status = if caution.status == "applies" {
+                        "caution"
+                    } else {
+                        "caution (may apply)"
+                    };
+                    // Among options, say which one the caution is on.
+                    let on = if first.any_of.is_some() {
+                        format!(" on {}", item.action)
+                    } else {
+                        String::new()
+                    };
+                    let because = caution.because.unwrap_or("use with care");
+                    let _ = write!(out, "      {status}{on}: {because}");
+                    if !caution.needs.is_empty() {
+                        let _ = write!(out, " [needs {}]", caution.needs.join_names(", "));
+                    }
+                    out.push('\n');
+                    citations(&mut out, report, &caution.citations, "        ");
+                }
+            }
+            citations(&mut out, report, &first.citations, "      ");
         }
     }
     if !report.withheld.is_empty() {
@@ -100,6 +120,20 @@ pub fn render(report: &Report) -> String {
         }
     }
     out
+}
+
+/// The recommendations as the decisions a clinician makes: an ordered
+/// choice's alternative alone, the options of one equal choice together
+/// (the interpreter lists them one after the other).
+fn recommendation_groups<'r, 'a>(
+    items: &'r [RecommendedItem<'a>],
+) -> impl Iterator<Item = &'r [RecommendedItem<'a>]> {
+    items.chunk_by(|first, next| {
+        first.any_of.is_some()
+            && next.any_of.is_some()
+            && first.rule.id == next.rule.id
+            && first.choice == next.choice
+    })
 }
 
 /// `what each answer leads to:` and a line per branch.

@@ -581,15 +581,18 @@ pub struct Exclusive {
     pub span: Span,
 }
 
-/// Recommend or avoid.
-pub use crate::syntax::ast::Outcome;
+/// Recommend or avoid; ordered or equal alternatives.
+pub use crate::syntax::ast::{ChoiceKind, Outcome};
 
 /// One `then` clause.
 #[derive(Clone, Debug)]
 pub struct Choice {
     /// What to do with the actions.
     pub outcome: Outcome,
-    /// Alternatives in order of preference.
+    /// Whether the alternatives are in order of preference or equally
+    /// acceptable (always ordered for `avoid`).
+    pub kind: ChoiceKind,
+    /// Alternatives, as written: in order of preference when ordered.
     pub actions: Vec<ActionId>,
     /// Where it was written.
     pub span: Span,

@@ -385,7 +385,7 @@ pub struct Rule {
     pub title: Option<StrLit>,
     /// When the rule applies.
     pub when: Option<Expr>,
-    /// Each `then` clause: a choice among ordered alternatives.
+    /// Each `then` clause: a choice among alternatives.
     pub thens: Vec<Then>,
     /// Reason handed to a clinician when no alternative can be given.
     pub escalate: Option<StrLit>,
@@ -419,12 +419,52 @@ pub enum Outcome {
     Avoid,
 }
 
-/// `then recommend a, b`
+/// How the alternatives of a `then recommend` clause relate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ChoiceKind {
+    /// `then recommend a, b`: in order of preference; the first that is
+    /// not withheld is given.
+    Ordered,
+    /// `then recommend any of a, b`, or `then recommend p, any of a, b`:
+    /// the first `preferred` alternatives (none for a plain `any of`) are
+    /// tried in order as in an ordered choice; when each of them is
+    /// withheld, the rest are equally acceptable options, every one that is
+    /// not withheld is offered, and the clinician gives one of them.
+    Equal {
+        /// How many alternatives come, in order, before `any of`.
+        preferred: usize,
+    },
+}
+
+impl ChoiceKind {
+    /// How many of a clause's `len` alternatives are tried in order: all of
+    /// an ordered clause's, the preferred ones of an equal clause's. The
+    /// rest are equal options.
+    pub fn in_order(self, len: usize) -> usize {
+        match self {
+            ChoiceKind::Ordered => len,
+            ChoiceKind::Equal { preferred } => preferred.min(len),
+        }
+    }
+
+    /// Whether alternative `position` of a clause is an equal option.
+    pub fn is_option(self, position: usize) -> bool {
+        match self {
+            ChoiceKind::Ordered => false,
+            ChoiceKind::Equal { preferred } => position >= preferred,
+        }
+    }
+}
+
+/// `then recommend a, b`, `then recommend any of a, b` or
+/// `then recommend p, any of a, b`
 #[derive(Clone, Debug, PartialEq)]
 pub struct Then {
     /// Recommend or avoid.
     pub outcome: Outcome,
-    /// Actions in order of preference.
+    /// Ordered or equal alternatives (always ordered for `avoid`).
+    pub kind: ChoiceKind,
+    /// Actions as written: in order of preference when ordered.
     pub actions: Vec<Ident>,
     /// The whole clause.
     pub span: Span,

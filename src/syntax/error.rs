@@ -136,6 +136,7 @@ fn describe(grammar_rule: GrammarRule) -> &'static str {
         GrammarRule::when => "`when`",
         GrammarRule::then => "`then`",
         GrammarRule::outcome => "`recommend` or `avoid`",
+        GrammarRule::any_of => "`any of`",
         GrammarRule::else_escalate => "`else-escalate`",
         GrammarRule::cite => "`cite`",
         GrammarRule::strength => "`strength`",
@@ -357,6 +358,18 @@ pub(super) fn number_too_large(span: Span) -> Diagnostic {
     Diagnostic::new(Code::NumberOutOfRange, "number is too large")
         .primary(span, "this number")
         .help("gdl numbers must be smaller than 10^15 in magnitude; use a larger unit")
+}
+
+/// `then avoid any of a, b`: an avoid has no options to choose among. The
+/// fix removes the words (`removed`, their blanks included), giving the
+/// clause `fixed`.
+pub(super) fn any_of_after_avoid(words: Span, removed: Span, fixed: &str) -> Diagnostic {
+    Diagnostic::new(Code::SyntaxError, "`any of` only follows `recommend`")
+        .primary(words, "in an avoid clause")
+        .help(format!(
+            "write `{fixed}`: an avoid clause already avoids every action it lists"
+        ))
+        .fix(removed, "")
 }
 
 /// A second `implies` in one run of a condition.

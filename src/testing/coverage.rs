@@ -1,5 +1,6 @@
 //! Coverage of a guideline by a set of cases: which rules fired, which
-//! alternatives were the ones given, which contraindications held.
+//! alternatives were the ones given (every option of an equal choice
+//! counts, each offered in some case), which contraindications held.
 //!
 //! Input: the evaluations of the cases, the model, and the logic findings
 //! of `gdl check` (`crate::analysis::findings`, acknowledged ones
@@ -165,12 +166,18 @@ impl Coverage {
                 if choice.outcome != Outcome::Recommend {
                     continue;
                 }
-                for action in &choice.actions {
-                    let item = format!(
-                        "alternative `{}` of rule `{}` is never the one recommended",
-                        model.actions.at(*action).name,
-                        rule.name
-                    );
+                for (position, action) in choice.actions.iter().enumerate() {
+                    // Each option of an equal choice counts, as each
+                    // alternative of an ordered one does.
+                    let name = &model.actions.at(*action).name;
+                    let item = if choice.kind.is_option(position) {
+                        format!("option `{name}` of rule `{}` is never offered", rule.name)
+                    } else {
+                        format!(
+                            "alternative `{name}` of rule `{}` is never the one recommended",
+                            rule.name
+                        )
+                    };
                     // An alternative of a rule that never fires is never
                     // given either: the rule's proof covers it.
                     let proof = unreachable

@@ -63,6 +63,10 @@ pub struct Expect<'a> {
     /// Actions that must not be recommended.
     #[serde(default, borrow)]
     pub not_recommended: Vec<&'a RawValue>,
+    /// Actions that must be offered as options of an equal choice
+    /// (`then recommend any of`).
+    #[serde(default, borrow)]
+    pub offered: Vec<&'a RawValue>,
     /// Actions that must be withheld (any reason).
     #[serde(default, borrow)]
     pub withheld: Vec<&'a RawValue>,
@@ -87,6 +91,8 @@ pub struct Expectations {
     pub recommended: Vec<String>,
     /// Actions that must not be recommended.
     pub not_recommended: Vec<String>,
+    /// Actions that must be offered as options of an equal choice.
+    pub offered: Vec<String>,
     /// Actions that must be withheld (any reason).
     pub withheld: Vec<String>,
     /// Actions that must be in the avoid list.
@@ -182,6 +188,18 @@ fn check(report: &Report, expect: &Expectations) -> Vec<String> {
             ));
         }
     }
+    for action in &expect.offered {
+        let offered = report
+            .recommended
+            .iter()
+            .any(|r| r.action == action && r.any_of.is_some());
+        if !offered {
+            failures.push(format!(
+                "expected `{action}` to be offered as one of equal options; {}",
+                whereabouts(report, action)
+            ));
+        }
+    }
     for action in &expect.withheld {
         if !report.withheld.iter().any(|w| w.action == *action) {
             failures.push(format!(
@@ -244,7 +262,14 @@ fn check(report: &Report, expect: &Expectations) -> Vec<String> {
 /// Where an action ended up in a report, in words.
 fn whereabouts(report: &Report, action: &str) -> String {
     if let Some(item) = report.recommended.iter().find(|r| r.action == action) {
-        return format!("it was recommended by rule `{}`", item.rule.name);
+        return match &item.any_of {
+            Some(options) => format!(
+                "it was offered by rule `{}` as one of {}",
+                item.rule.name,
+                options.join(", ")
+            ),
+            None => format!("it was recommended by rule `{}`", item.rule.name),
+        };
     }
     if let Some(item) = report.withheld.iter().find(|w| w.action == action) {
         let mut text = format!(

@@ -125,6 +125,7 @@ pub fn resolve_expectations(
     let expectations = Expectations {
         recommended: list("recommended", &expect.recommended, Kind::Action),
         not_recommended: list("not_recommended", &expect.not_recommended, Kind::Action),
+        offered: list("offered", &expect.offered, Kind::Action),
         withheld: list("withheld", &expect.withheld, Kind::Action),
         avoid: list("avoid", &expect.avoid, Kind::Action),
         escalated: list("escalated", &expect.escalated, Kind::Escalation),

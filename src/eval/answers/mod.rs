@@ -268,6 +268,7 @@ fn in_scope(decision: &Decision, scope: &[RuleId]) -> bool {
             ..
         } => false,
         Decision::Recommend { rule, .. }
+        | Decision::Offer { rule, .. }
         | Decision::Withhold { rule, .. }
         | Decision::Avoid { rule, .. }
         | Decision::Undecided { rule }

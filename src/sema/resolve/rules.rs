@@ -214,6 +214,7 @@ impl Resolver {
                 .collect();
             choices.push(Choice {
                 outcome: then.outcome,
+                kind: then.kind,
                 actions,
                 span: then.span,
             });

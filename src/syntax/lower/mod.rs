@@ -463,6 +463,7 @@ impl<'t> Lower<'t> {
 
     fn then(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Then> {
         let span = self.span_of(&pair);
+        let clause = pair.as_str();
         let mut parts = significant(pair);
         let outcome_pair = self.take(&mut parts, GrammarRule::outcome, span)?;
         let outcome = match outcome_pair.as_str() {
@@ -470,9 +471,40 @@ impl<'t> Lower<'t> {
             "avoid" => Outcome::Avoid,
             _ => return self.unexpected(&outcome_pair, "`recommend` or `avoid`"),
         };
-        let actions = self.idents(parts)?;
+        // The names, and where `any of` starts the equal options.
+        let mut actions = Vec::new();
+        let mut kind = ChoiceKind::Ordered;
+        for part in parts {
+            if part.as_rule() == GrammarRule::any_of {
+                if outcome == Outcome::Avoid {
+                    // The words and the blanks after them go.
+                    let input = part.get_input();
+                    let after = input.get(part.as_span().end()..).unwrap_or("");
+                    let blanks = after.len() - after.trim_start().len();
+                    let words = self.span_of(&part);
+                    let removed = Span::new(words.start_usize(), words.end as usize + blanks);
+                    let offset = removed.start_usize().saturating_sub(span.start_usize());
+                    let fixed = format!(
+                        "{}{}",
+                        clause.get(..offset).unwrap_or(""),
+                        clause.get(offset + removed.len()..).unwrap_or("")
+                    );
+                    self.diagnostics
+                        .push(error::any_of_after_avoid(words, removed, &fixed));
+                }
+                kind = ChoiceKind::Equal {
+                    preferred: actions.len(),
+                };
+                continue;
+            }
+            if part.as_rule() != GrammarRule::ident {
+                return self.unexpected(&part, "a name or `any of`");
+            }
+            actions.push(self.ident(&part));
+        }
         Some(Then {
             outcome,
+            kind,
             actions,
             span,
         })

@@ -216,3 +216,42 @@ fn grading_is_optional_and_a_misspelt_word_still_parses() {
     assert_eq!(grading.strength.map(|w| w.node), Some("stong".to_owned()));
     assert_eq!(grading.certainty, None);
 }
+
+/// The `then` clauses of the only rule of `text`.
+fn thens(text: &str) -> Vec<crate::syntax::ast::Then> {
+    let file = parse(text).unwrap_or_default();
+    match file.items.into_iter().next() {
+        Some(Item::Rule(rule)) => rule.thens,
+        other => panic!("not a rule: {other:?}"),
+    }
+}
+
+#[test]
+fn recommend_any_of_is_an_equal_choice() {
+    use crate::syntax::ast::{ChoiceKind, Outcome};
+    let kinds: Vec<(Outcome, ChoiceKind, usize)> = thens(
+        "rule r { when x then recommend any  of a, b then recommend a then avoid any \
+         then recommend any then recommend p, q, any of a, b then recommend any, any of any }",
+    )
+    .iter()
+    .map(|t| (t.outcome, t.kind, t.actions.len()))
+    .collect();
+    assert_eq!(
+        kinds,
+        [
+            (Outcome::Recommend, ChoiceKind::Equal { preferred: 0 }, 2),
+            (Outcome::Recommend, ChoiceKind::Ordered, 1),
+            (Outcome::Avoid, ChoiceKind::Ordered, 1),
+            (Outcome::Recommend, ChoiceKind::Ordered, 1),
+            (Outcome::Recommend, ChoiceKind::Equal { preferred: 2 }, 4),
+            (Outcome::Recommend, ChoiceKind::Equal { preferred: 1 }, 2),
+        ]
+    );
+}
+
+#[test]
+fn avoid_any_of_is_a_syntax_error() {
+    let parsed = parse_recovering("rule r { when x then avoid any of a, b cite R }");
+    let codes: Vec<Code> = parsed.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [Code::SyntaxError]);
+}
