@@ -175,3 +175,31 @@ proptest! {
         }
     }
 }
+
+/// The feature guidelines of the run goldens are written in the canonical
+/// layout (a long value's arithmetic broken over lines among them) and
+/// keep the laws.
+#[test]
+fn feature_guidelines_are_fixed_points() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path().join("guideline.gdl"))
+                .collect()
+        })
+        .unwrap_or_default();
+    paths.retain(|p| p.exists());
+    paths.sort();
+    assert!(paths.len() >= 10, "{paths:?}");
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_laws(&text);
+        assert_eq!(
+            formatted(&text),
+            text,
+            "{} is not formatted",
+            path.display()
+        );
+    }
+}

@@ -302,13 +302,28 @@ impl Printer<'_> {
                 self.line("", "}", span.end as usize);
             }
             Item::Value(v) => {
-                let head = format!(
-                    "value {}: {} = {}",
-                    v.name.node,
-                    type_text(&v.ty.node),
-                    arith(&v.body)
-                );
-                self.with_description(&head, v.description.as_ref(), span);
+                let head = format!("value {}: {} =", v.name.node, type_text(&v.ty.node));
+                let one_line = format!("{head} {}", arith(&v.body));
+                if one_line.len() <= WIDTH {
+                    self.with_description(&one_line, v.description.as_ref(), span);
+                } else {
+                    // The arithmetic on lines of its own, broken before the
+                    // operators of its outermost chain.
+                    self.head("", &head, span.start_usize());
+                    let lines = broken_arith(&v.body, "    ");
+                    let last = lines.len().saturating_sub(1);
+                    for (index, line) in lines.iter().enumerate() {
+                        if index == last && v.description.is_none() {
+                            self.line("", line, span.end as usize);
+                        } else {
+                            self.out.push_str(line);
+                            self.out.push('\n');
+                        }
+                    }
+                    if let Some(d) = &v.description {
+                        self.line("    ", &string(&d.node), span.end as usize);
+                    }
+                }
             }
             Item::Invariant(i) => {
                 self.condition_with_description(
@@ -780,6 +795,48 @@ fn arith_precedence(a: &Arith) -> u8 {
         ArithKind::Binary { .. } => 2,
         _ => 3,
     }
+}
+
+/// Long arithmetic over several lines at `indent`: the operands of its
+/// outermost chain of one precedence (`a * b / c`, or `a + b - c`), a line
+/// broken before an operator when the next operand would pass [`WIDTH`].
+fn broken_arith(a: &Arith, indent: &str) -> Vec<String> {
+    let level = arith_precedence(a);
+    // The chain, left to right: its first operand, then (operator, operand).
+    let mut rest: Vec<(ArithOp, &Arith)> = Vec::new();
+    let mut first = a;
+    while let ArithKind::Binary { op, left, right } = &first.kind {
+        if arith_precedence(first) != level {
+            break;
+        }
+        rest.push((*op, right));
+        first = left;
+    }
+    rest.reverse();
+    let operand = |operand: &Arith, right_side: bool| {
+        let needs = if right_side {
+            arith_precedence(operand) <= level
+        } else {
+            arith_precedence(operand) < level
+        };
+        if needs {
+            format!("({})", arith(operand))
+        } else {
+            arith(operand)
+        }
+    };
+    let mut lines = vec![format!("{indent}{}", operand(first, false))];
+    for (op, right) in rest {
+        let piece = format!("{} {}", op.symbol(), operand(right, true));
+        match lines.last_mut() {
+            Some(line) if line.len() + 1 + piece.len() <= WIDTH => {
+                line.push(' ');
+                line.push_str(&piece);
+            }
+            _ => lines.push(format!("{indent}{piece}")),
+        }
+    }
+    lines
 }
 
 /// Arithmetic in one line, in the canonical layout: what names the value a
