@@ -151,19 +151,23 @@ fn compared(fact: &Fact, op: CmpOp, with: &Operand) -> (String, String) {
             format!("`{op}`"),
             format!("test membership instead: `value in {name}`"),
         ),
-        // Two facts cannot be compared with each other (yet).
+        // A number or quantity fact on the right is a relation; this
+        // name is something else.
         Operand::OtherName {
             name: other,
             is_fact,
         } => (
             format!(
-                "the {} `{other}`; gdl compares a fact only with a constant",
-                if *is_fact { "fact" } else { "definition" }
+                "`{other}`, which is not a number ({})",
+                if *is_fact {
+                    "a fact of another type"
+                } else {
+                    "a condition or a score"
+                }
             ),
             format!(
-                "compare each fact with a threshold, e.g. `{name} {op} {example}`; \
-                 a relation between two measurements needs a fact of its own \
-                 (e.g. a ratio that the record system computes)"
+                "compare with a threshold, e.g. `{name} {op} {example}`, or with a number or \
+                 quantity fact of the same dimension"
             ),
         ),
         Operand::NotANumber => (
