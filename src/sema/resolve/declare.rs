@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::{ConditionName, Resolver};
 use crate::sema::error::{Declared, Duplicate, Error, MissingHeader};
 use crate::sema::model::*;
-use crate::span::Span;
+use crate::span::{Span, Spanned};
 use crate::syntax::ast;
 
 impl Resolver {
@@ -222,28 +222,39 @@ impl Resolver {
     }
 
     fn declare_fact(&mut self, decl: &ast::FactDecl) {
-        if let Some(&(_, first)) = self.condition_names.get(&decl.name.node) {
-            self.duplicate(Declared::Name, &decl.name, first);
-            return;
+        self.push_fact(&decl.name, &decl.ty, decl.description.as_ref(), decl.span);
+    }
+
+    /// A fact (given, or a value's, computed), in the namespace of facts,
+    /// definitions and scores; `None` after an error (reported).
+    fn push_fact(
+        &mut self,
+        name: &Spanned<String>,
+        ty: &Spanned<ast::TypeExpr>,
+        description: Option<&ast::StrLit>,
+        span: Span,
+    ) -> Option<FactId> {
+        if let Some(&(_, first)) = self.condition_names.get(&name.node) {
+            self.duplicate(Declared::Name, name, first);
+            return None;
         }
-        self.check_script(&decl.name);
-        let Some(ty) = self.fact_type(&decl.ty) else {
+        self.check_script(name);
+        let Some(ty) = self.fact_type(ty) else {
             // Its type was reported; its uses are not unknown names.
-            self.untyped_facts.insert(decl.name.node.clone());
-            return;
+            self.untyped_facts.insert(name.node.clone());
+            return None;
         };
         self.used_facts.push(false);
         let id = self.model.facts.push(Fact {
-            name: decl.name.node.clone(),
+            name: name.node.clone(),
             ty,
-            description: decl.description.as_ref().map(|d| d.node.clone()),
-            span: decl.span,
+            description: description.map(|d| d.node.clone()),
+            span,
             derived: None,
         });
-        self.condition_names.insert(
-            decl.name.node.clone(),
-            (ConditionName::Fact(id), decl.name.span),
-        );
+        self.condition_names
+            .insert(name.node.clone(), (ConditionName::Fact(id), name.span));
+        Some(id)
     }
 
     fn declare_definition<'f>(
@@ -281,28 +292,8 @@ impl Resolver {
         &mut self,
         decl: &'f ast::ValueDecl,
     ) -> Option<(&'f ast::ValueDecl, FactId)> {
-        if let Some(&(_, first)) = self.condition_names.get(&decl.name.node) {
-            self.duplicate(Declared::Name, &decl.name, first);
-            return None;
-        }
-        self.check_script(&decl.name);
-        let Some(ty) = self.fact_type(&decl.ty) else {
-            self.untyped_facts.insert(decl.name.node.clone());
-            return None;
-        };
-        self.used_facts.push(false);
-        let id = self.model.facts.push(Fact {
-            name: decl.name.node.clone(),
-            ty,
-            description: decl.description.as_ref().map(|d| d.node.clone()),
-            span: decl.span,
-            derived: None,
-        });
+        let id = self.push_fact(&decl.name, &decl.ty, decl.description.as_ref(), decl.span)?;
         self.pending_values.insert(id);
-        self.condition_names.insert(
-            decl.name.node.clone(),
-            (ConditionName::Fact(id), decl.name.span),
-        );
         Some((decl, id))
     }
 
