@@ -114,6 +114,7 @@ impl Placeholder for Section {
         title: None,
         first_match: false,
         complete: false,
+        disjoint: false,
         parent: None,
         members: Vec::new(),
         span: NO_SPAN,
@@ -454,6 +455,8 @@ pub struct Section {
     pub first_match: bool,
     /// The author asks that every patient be covered.
     pub complete: bool,
+    /// The author asks that no patient satisfy two members.
+    pub disjoint: bool,
     /// Enclosing section.
     pub parent: Option<SectionId>,
     /// Members in order.

@@ -17,6 +17,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::sema::model::{Certainty, CmpOp, EnumId, FactId, Model, Type};
 use crate::sema::names::Confusable;
 use crate::span::{Span, Spanned};
+use crate::syntax::ast::{Range, RangeKind};
 use crate::units::Unit;
 
 /// A problem in a guideline found while resolving it. Each variant is one
@@ -122,6 +123,13 @@ pub enum Error {
         clause: GradeClause,
         /// The word as written.
         word: Spanned<String>,
+    },
+    /// E0323: a range no value lies in (`50..<30`, `30..<30`).
+    EmptyRange {
+        /// The fact tested, as written.
+        fact: String,
+        /// The range, as written.
+        range: Spanned<Range>,
     },
     /// W0312: a strong recommendation on low or very low certainty
     /// evidence, which GRADE discourages.
@@ -287,6 +295,35 @@ pub enum TypeMismatch {
         /// Where it is used.
         span: Span,
     },
+    /// `fact in low..high` where the fact is not a number or a quantity.
+    RangeOfNonNumber {
+        /// The fact.
+        fact: FactId,
+        /// The range.
+        range: Span,
+    },
+}
+
+/// A test of a number as written, without its unit: what a unit error
+/// quotes, and what its fix writes again with the right unit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NumberTest {
+    /// `op value`, e.g. `< 60`.
+    Compare {
+        /// The comparison.
+        op: CmpOp,
+        /// The number written.
+        value: f64,
+    },
+    /// `in low..high` or `in low..<high`.
+    Range {
+        /// The lower end.
+        low: f64,
+        /// The upper end.
+        high: f64,
+        /// Whether the upper end is included.
+        kind: RangeKind,
+    },
 }
 
 /// What a fact was compared with, when its type does not allow it.
@@ -318,13 +355,11 @@ pub enum UnitMismatch {
     UnitOnNumber {
         /// The fact.
         fact: FactId,
-        /// The comparison.
-        op: CmpOp,
-        /// The number written.
-        value: f64,
+        /// The comparison or range, without the unit.
+        test: NumberTest,
         /// The unit written after it.
         unit: Spanned<String>,
-        /// The whole value (number and unit).
+        /// The whole value (number or range, and unit).
         operand: Span,
     },
     /// A quantity fact compared with a number without a unit.
@@ -333,11 +368,9 @@ pub enum UnitMismatch {
         fact: FactId,
         /// The fact's unit.
         expected: Unit,
-        /// The comparison.
-        op: CmpOp,
-        /// The number written.
-        value: f64,
-        /// Where.
+        /// The comparison or range written.
+        test: NumberTest,
+        /// Where the number (or range) is.
         operand: Span,
     },
     /// A quantity fact compared in a unit of another dimension.
@@ -417,6 +450,7 @@ impl Error {
             Error::UnknownLint { .. } => Code::UnknownLint,
             Error::EnumTooLarge { .. } => Code::EnumTooLarge,
             Error::UnknownGrade { .. } => Code::UnknownGrade,
+            Error::EmptyRange { .. } => Code::EmptyRange,
             Error::DiscordantRecommendation { .. } => Code::DiscordantRecommendation,
         }
     }
@@ -455,6 +489,7 @@ impl Error {
                 values::enum_too_large(code, model, *enum_id, *span)
             }
             Error::UnknownGrade { clause, word } => values::unknown_grade(code, *clause, word),
+            Error::EmptyRange { fact, range } => values::empty_range(code, fact, range),
             Error::DiscordantRecommendation {
                 rule,
                 strength,

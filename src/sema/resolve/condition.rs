@@ -6,10 +6,10 @@
 
 use super::types::sorted;
 use super::{ConditionName, Resolver};
-use crate::sema::error::{Error, Operand, TypeMismatch, UnitMismatch, UnknownName};
+use crate::sema::error::{Error, NumberTest, Operand, TypeMismatch, UnitMismatch, UnknownName};
 use crate::sema::model::*;
 use crate::span::{Span, Spanned};
-use crate::syntax::ast::{self, ExprKind, Operand as Value, SetExpr};
+use crate::syntax::ast::{self, ExprKind, Operand as Value, Range, SetExpr};
 use crate::units::Unit;
 
 /// What a condition that could not be resolved stands for: the file has an
@@ -84,6 +84,7 @@ impl Resolver {
             ),
             ExprKind::Compare { fact, op, operand } => self.compare(fact, *op, operand, expr.span),
             ExprKind::In { element, set } => self.membership(element, set),
+            ExprKind::InRange { fact, range } => self.range(fact, range, expr.span),
         };
         Condition {
             kind,
@@ -190,13 +191,20 @@ impl Resolver {
                 },
             ) => self.reject(Error::UnitMismatch(UnitMismatch::UnitOnNumber {
                 fact,
-                op,
-                value: *value,
+                test: NumberTest::Compare { op, value: *value },
                 unit: unit.clone(),
                 operand: operand.span,
             })),
             (Type::Quantity(fact_unit), Value::Number { value, unit }) => {
-                self.compare_quantity(&test, fact_unit, *value, unit.as_ref())
+                let written = NumberTest::Compare { op, value: *value };
+                match self.in_fact_unit(fact, fact_unit, written, unit.as_ref(), operand.span) {
+                    Some(convert) => ConditionKind::Compare {
+                        fact,
+                        op,
+                        value: convert(*value),
+                    },
+                    None => UNRESOLVED,
+                }
             }
             (Type::Enum(enum_id), Value::Name(value)) if is_equality => {
                 match self.enum_value(*enum_id, value, operand.span) {
@@ -249,40 +257,93 @@ impl Resolver {
         }
     }
 
-    /// A quantity compared with a number: the number needs a unit of the
-    /// same dimension, and is converted to the fact's unit.
-    fn compare_quantity(
+    /// A quantity tested with a number or a range (`written`): it needs a
+    /// unit of the same dimension, and the conversion from that unit to
+    /// the fact's is returned; `None` once the problem is reported.
+    fn in_fact_unit(
         &mut self,
-        test: &Comparison<'_>,
+        fact: FactId,
         fact_unit: &Unit,
-        value: f64,
+        written: NumberTest,
         unit: Option<&Spanned<String>>,
-    ) -> ConditionKind {
+        operand: Span,
+    ) -> Option<impl Fn(f64) -> f64 + use<>> {
         let Some(unit) = unit else {
-            return self.reject(Error::UnitMismatch(UnitMismatch::NoUnit {
-                fact: test.fact,
+            self.error(Error::UnitMismatch(UnitMismatch::NoUnit {
+                fact,
                 expected: fact_unit.clone(),
-                op: test.op,
-                value,
-                operand: test.operand.span,
+                test: written,
+                operand,
             }));
+            return None;
         };
-        let Some(literal_unit) = self.unit(unit) else {
-            return UNRESOLVED;
-        };
+        let literal_unit = self.unit(unit)?;
         if literal_unit.dimension != fact_unit.dimension {
-            return self.reject(Error::UnitMismatch(UnitMismatch::Dimension {
-                fact: test.fact,
+            self.error(Error::UnitMismatch(UnitMismatch::Dimension {
+                fact,
                 expected: fact_unit.clone(),
                 unit: unit.clone(),
                 found: literal_unit,
             }));
+            return None;
         }
-        ConditionKind::Compare {
-            fact: test.fact,
-            op: test.op,
-            value: literal_unit.convert(value, fact_unit),
+        let fact_unit = fact_unit.clone();
+        Some(move |value| literal_unit.convert(value, &fact_unit))
+    }
+
+    /// `fact in low..high`: a number or quantity fact at or above `low`
+    /// and below (or at) `high`, as the two comparisons, each spanning
+    /// the whole range test so that an explanation shows it as written.
+    fn range(
+        &mut self,
+        fact_name: &Spanned<String>,
+        range: &Spanned<Range>,
+        span: Span,
+    ) -> ConditionKind {
+        let Some(fact) = self.fact_for_test(fact_name) else {
+            return UNRESOLVED;
+        };
+        let Range {
+            low,
+            high,
+            kind,
+            ref unit,
+        } = range.node;
+        if kind.is_empty(low, high) {
+            return self.reject(Error::EmptyRange {
+                fact: fact_name.node.clone(),
+                range: range.clone(),
+            });
         }
+        let written = NumberTest::Range { low, high, kind };
+        let (low, high) = match (&self.model.facts.at(fact).ty.clone(), unit) {
+            (Type::Number, None) => (low, high),
+            (Type::Number, Some(unit)) => {
+                return self.reject(Error::UnitMismatch(UnitMismatch::UnitOnNumber {
+                    fact,
+                    test: written,
+                    unit: unit.clone(),
+                    operand: range.span,
+                }));
+            }
+            (Type::Quantity(fact_unit), unit) => {
+                match self.in_fact_unit(fact, fact_unit, written, unit.as_ref(), range.span) {
+                    Some(convert) => (convert(low), convert(high)),
+                    None => return UNRESOLVED,
+                }
+            }
+            (Type::Bool | Type::Enum(_) | Type::Set(_), _) => {
+                return self.reject(Error::TypeMismatch(TypeMismatch::RangeOfNonNumber {
+                    fact,
+                    range: range.span,
+                }));
+            }
+        };
+        let bound = |op, value| Condition {
+            kind: ConditionKind::Compare { fact, op, value },
+            span,
+        };
+        ConditionKind::And(vec![bound(CmpOp::Ge, low), bound(kind.upper(), high)])
     }
 
     pub(super) fn enum_value(&mut self, enum_id: EnumId, value: &str, span: Span) -> Option<u32> {
