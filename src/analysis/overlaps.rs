@@ -1,0 +1,129 @@
+//! Overlapping members (W0410): a section marked `disjoint` whose members
+//! are not mutually exclusive, each pair of overlapping rules shown with a
+//! patient both apply to — the proof that a dose table's bands neither
+//! overlap nor depend on their order.
+//!
+//! A member is a rule, or a nested section standing for its rules; two
+//! rules of one member are that member's business, not this section's.
+//! A table of boxes is answered by box intersection (`boxes`), pair by
+//! pair without a SAT call; any other section asks SAT, first whether a
+//! member meets any earlier one at all (one question a member), and only
+//! then which rules of the earlier members it meets.
+
+use batsat::Lit;
+
+use super::{Analysis, Finding, FindingKind, rules_in};
+use crate::eval::proof::{Target, condition_values};
+use crate::eval::{Patient, Tri};
+use crate::sema::{Member, RuleId};
+
+impl Analysis<'_> {
+    /// Every `disjoint` section: each pair of rules of different members
+    /// that some plausible patient satisfies both of.
+    pub(super) fn overlaps(&mut self) {
+        for (index, section) in self.model.sections.iter_enumerated() {
+            if !section.disjoint {
+                continue;
+            }
+            let members: Vec<(Vec<RuleId>, Lit)> = section
+                .members
+                .iter()
+                .map(|member| self.member_rules(*member))
+                .collect();
+            let pairs = self
+                .box_overlaps(&members)
+                .unwrap_or_else(|| self.sat_overlaps(&members));
+            for (rule, other, patient) in pairs {
+                // The interpreter confirms both conditions hold for the
+                // patient, each on its own (whatever fires first).
+                let both = condition_values(
+                    &self.program,
+                    &patient,
+                    &[Target::Rule(other), Target::Rule(rule)],
+                );
+                if both.iter().all(|value| *value == Tri::True) {
+                    self.findings.push(Finding {
+                        kind: FindingKind::OverlappingMembers {
+                            section: index,
+                            rule,
+                            other,
+                        },
+                        witness: Some(patient),
+                    });
+                }
+            }
+        }
+    }
+
+    /// A member's rules, and when some of them applies.
+    fn member_rules(&self, member: Member) -> (Vec<RuleId>, Lit) {
+        match member {
+            Member::Rule(rule) => (vec![rule], *self.condition.at(rule)),
+            Member::Section(inner) => (
+                rules_in(self.model, inner),
+                self.section_applies
+                    .at(inner)
+                    .unwrap_or(!self.encoding.truth()),
+            ),
+        }
+    }
+
+    /// The overlapping pairs of a section whose members are all rules of
+    /// box conditions, by box intersection: (later rule, earlier rule, a
+    /// patient of both), later rule first. `None` when boxes do not
+    /// answer (invariants, a nested section, a condition that is no box).
+    fn box_overlaps(
+        &self,
+        members: &[(Vec<RuleId>, Lit)],
+    ) -> Option<Vec<(RuleId, RuleId, Patient)>> {
+        let boxes = self.boxes.as_ref()?;
+        let rules: Vec<RuleId> = members
+            .iter()
+            .map(|(rules, _)| match rules.as_slice() {
+                [rule] => Some(*rule),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        let conditions: Vec<Lit> = members.iter().map(|(_, condition)| *condition).collect();
+        let pairs = boxes.overlapping(&conditions)?;
+        let rule = |at: usize| rules.get(at).copied();
+        Some(
+            pairs
+                .into_iter()
+                .filter_map(|(later, earlier, point)| {
+                    Some((
+                        rule(later)?,
+                        rule(earlier)?,
+                        self.encoding.patient_at(&point),
+                    ))
+                })
+                .collect(),
+        )
+    }
+
+    /// The overlapping pairs of a section, by SAT.
+    fn sat_overlaps(&mut self, members: &[(Vec<RuleId>, Lit)]) -> Vec<(RuleId, RuleId, Patient)> {
+        let mut found = Vec::new();
+        // Some earlier member applies: a chain of two-input gates, as in
+        // `firing`, so a section of n members costs O(n) clauses.
+        let mut earlier = !self.encoding.truth();
+        for (position, (rules, applies)) in members.iter().enumerate() {
+            let meets_earlier = position > 0 && self.sat(&[*applies, earlier, self.plausible]);
+            earlier = self.encoding.or(&[earlier, *applies]);
+            if !meets_earlier {
+                continue;
+            }
+            for rule in rules {
+                for (others, _) in members.iter().take(position) {
+                    for other in others {
+                        let both = [*self.condition.at(*other), *self.condition.at(*rule)];
+                        if let Some(patient) = self.witness(&[both[0], both[1], self.plausible]) {
+                            found.push((*rule, *other, patient));
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
+}
