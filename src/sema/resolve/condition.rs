@@ -405,7 +405,7 @@ impl Resolver {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{HEAD, found, model, the_error};
-    use crate::sema::error::{Error, Operand, TypeMismatch, UnitMismatch, UnknownName};
+    use crate::sema::error::{Error, NumberTest, Operand, TypeMismatch, UnitMismatch, UnknownName};
     use crate::sema::model::*;
     use crate::span::Spanned;
 
@@ -579,7 +579,7 @@ mod tests {
     fn each_unit_mismatch_carries_the_number_and_the_units() {
         let no_unit = condition_error("fact p: quantity %", "p > 0.92");
         assert!(
-            matches!(&no_unit, Error::UnitMismatch(UnitMismatch::NoUnit { fact: FactId(0), expected, op: CmpOp::Gt, value, .. })
+            matches!(&no_unit, Error::UnitMismatch(UnitMismatch::NoUnit { fact: FactId(0), expected, test: NumberTest::Compare { op: CmpOp::Gt, value }, .. })
                 if expected.text == "%" && *value == 0.92),
             "{no_unit:?}"
         );
@@ -591,10 +591,68 @@ mod tests {
         );
         let on_number = condition_error("fact n: number", "n > 5 kg");
         assert!(
-            matches!(&on_number, Error::UnitMismatch(UnitMismatch::UnitOnNumber { value, unit, .. })
+            matches!(&on_number, Error::UnitMismatch(UnitMismatch::UnitOnNumber { test: NumberTest::Compare { value, .. }, unit, .. })
                 if *value == 5.0 && unit.node == "kg"),
             "{on_number:?}"
         );
+    }
+
+    #[test]
+    fn a_range_is_two_comparisons_in_the_facts_unit_spanning_the_range() {
+        let text = format!(
+            "{HEAD}fact c: quantity mL/min\n\
+             rule r {{ when c in 0.5..<1 mL/s then recommend a cite R }}\n"
+        );
+        let condition = model(&text).rules.as_slice()[0].condition.clone();
+        let ConditionKind::And(parts) = &condition.kind else {
+            panic!("{condition:?}");
+        };
+        let kinds: Vec<&ConditionKind> = parts.iter().map(|p| &p.kind).collect();
+        let bound = |op, value| ConditionKind::Compare {
+            fact: FactId(0),
+            op,
+            value,
+        };
+        assert_eq!(
+            kinds,
+            [&bound(CmpOp::Ge, 30.0), &bound(CmpOp::Lt, 60.0)],
+            "1 mL/s is 60 mL/min"
+        );
+        assert!(parts.iter().all(|p| p.span == condition.span));
+        let closed = rule_condition("fact n: number", "n in 1..2");
+        let ConditionKind::And(parts) = &closed else {
+            panic!("{closed:?}");
+        };
+        let kinds: Vec<&ConditionKind> = parts.iter().map(|p| &p.kind).collect();
+        assert_eq!(kinds, [&bound(CmpOp::Ge, 1.0), &bound(CmpOp::Le, 2.0)]);
+    }
+
+    #[test]
+    fn each_mistake_in_a_range_is_the_error_a_comparison_gets() {
+        let cases = [
+            ("fact w: quantity kg", "w in 5..10", ("E0302", "5..10")),
+            ("fact w: quantity kg", "w in 5..10 mm", ("E0302", "mm")),
+            ("fact w: quantity kg", "w in 5..10 zz", ("E0303", "zz")),
+            ("fact n: number", "n in 5..10 kg", ("E0302", "kg")),
+            ("fact x: bool", "x in 1..2", ("E0301", "1..2")),
+            ("enum E { p }\nfact e: E", "e in 1..2", ("E0301", "1..2")),
+            ("fact n: number", "n in 10..<5", ("E0323", "10..<5")),
+            ("fact n: number", "n in 5..<5", ("E0323", "5..<5")),
+            ("define d = true", "d in 1..2", ("E0301", "d")),
+        ];
+        for (declarations, condition, expected) in cases {
+            let text = format!(
+                "{HEAD}{declarations}\nrule r {{ when {condition} then recommend a cite R }}\n"
+            );
+            let errors: Vec<_> = found(&text)
+                .into_iter()
+                .filter(|(code, _)| code.starts_with('E'))
+                .collect();
+            assert_eq!(errors, [expected], "{condition}");
+        }
+        let text =
+            format!("{HEAD}fact n: number\nrule r {{ when n in 5..5 then recommend a cite R }}\n");
+        assert_eq!(found(&text), [], "one value, both ends included");
     }
 
     #[test]
