@@ -127,3 +127,88 @@ impl Analysis<'_> {
         found
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{HEAD, expect, found, kinds};
+    use crate::analysis::FindingKind;
+    use crate::sema::{RuleId, SectionId};
+
+    /// `HEAD`, a weight fact and actions `a` and `b`.
+    fn head() -> String {
+        format!("{HEAD}fact w: quantity kg\naction a\naction b\n")
+    }
+
+    #[test]
+    fn half_open_bands_are_disjoint_and_closed_ones_share_their_end() {
+        let half_open = format!(
+            "{}section s disjoint {{\n\
+               rule light {{ when w in 0..<60 kg then recommend a cite R }}\n\
+               rule heavy {{ when w in 60..<500 kg then recommend b cite R }}\n}}\n",
+            head()
+        );
+        assert_eq!(found(&half_open), expect(&[]));
+        let closed = half_open.replace("..<", "..");
+        assert_eq!(found(&closed), expect(&[("W0410", "heavy")]));
+    }
+
+    #[test]
+    fn each_overlapping_pair_is_one_finding_about_the_later_rule() {
+        let text = format!(
+            "{}section s first-match disjoint {{\n\
+               rule one {{ when x then recommend a cite R }}\n\
+               rule two {{ when y then recommend b cite R }}\n\
+               rule three {{ when x and y then recommend b cite R }}\n}}\n",
+            head()
+        );
+        let overlaps: Vec<FindingKind> = kinds(&text)
+            .into_iter()
+            .filter(|kind| matches!(kind, FindingKind::OverlappingMembers { .. }))
+            .collect();
+        let pair = |rule, other| FindingKind::OverlappingMembers {
+            section: SectionId(0),
+            rule: RuleId(rule),
+            other: RuleId(other),
+        };
+        assert_eq!(overlaps, [pair(1, 0), pair(2, 0), pair(2, 1)]);
+    }
+
+    #[test]
+    fn a_nested_section_is_one_member_standing_for_its_rules() {
+        // `inner`'s two rules overlap each other (its own business) and
+        // `last` overlaps only `p`.
+        let text = format!(
+            "{}section s disjoint {{\n\
+               section inner {{\n\
+                 rule p {{ when x then recommend a cite R }}\n\
+                 rule q {{ when x and y then recommend b cite R }}\n\
+               }}\n\
+               rule last {{ when not x or (x and not y) then recommend b cite R }}\n}}\n",
+            head()
+        );
+        let overlaps: Vec<FindingKind> = kinds(&text)
+            .into_iter()
+            .filter(|kind| matches!(kind, FindingKind::OverlappingMembers { .. }))
+            .collect();
+        assert_eq!(
+            overlaps,
+            [FindingKind::OverlappingMembers {
+                section: SectionId(0),
+                rule: RuleId(2),
+                other: RuleId(0),
+            }]
+        );
+    }
+
+    #[test]
+    fn an_invariant_that_excludes_the_overlap_leaves_none() {
+        let text = format!(
+            "{}invariant not (x and y)\n\
+             section s disjoint {{\n\
+               rule one {{ when x then recommend a cite R }}\n\
+               rule two {{ when y then recommend b cite R }}\n}}\n",
+            head()
+        );
+        assert_eq!(found(&text), expect(&[]));
+    }
+}
