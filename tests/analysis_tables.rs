@@ -186,11 +186,14 @@ fn check_takers(model: &Model, text: &str) {
     }
 }
 
-/// Each W0410 (later rule, earlier rule) is a pair of rules some patient
-/// satisfies both of, and every such pair is one, by the exhaustive
-/// oracle; `plain` is the table in a plain section, where a rule fires
+/// Pairs of rules, (later, earlier), by index.
+type Pairs = BTreeSet<(usize, usize)>;
+
+/// The W0410 pairs (later rule, earlier rule) found, and the pairs of rules
+/// some patient satisfies both of by the exhaustive oracle, which must be
+/// the same; `plain` is the table in a plain section, where a rule fires
 /// exactly when its condition holds.
-fn overlaps(model: &Model, text: &str) -> (BTreeSet<(usize, usize)>, BTreeSet<(usize, usize)>) {
+fn overlaps(model: &Model, text: &str) -> (Pairs, Pairs) {
     let plain = self::model(&text.replace("section table first-match", "section table"));
     let plain = Program::new(&plain);
     let mut truth = BTreeSet::new();
