@@ -280,7 +280,8 @@ pub struct Condition {
 }
 
 /// Condition forms after desugaring (`x = true` is `x`, `a != v` is
-/// `not (a in {v})`).
+/// `not (a in {v})`, `n in 30..<50` is `n >= 30 and n < 50`, its parts
+/// spanning the range as written).
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConditionKind {
     /// A constant.
