@@ -116,8 +116,12 @@ impl Analysis<'_> {
             for rule in rules {
                 for (others, _) in members.iter().take(position) {
                     for other in others {
-                        let both = [*self.condition.at(*other), *self.condition.at(*rule)];
-                        if let Some(patient) = self.witness(&[both[0], both[1], self.plausible]) {
+                        let both = [
+                            *self.condition.at(*other),
+                            *self.condition.at(*rule),
+                            self.plausible,
+                        ];
+                        if let Some(patient) = self.witness(&both) {
                             found.push((*rule, *other, patient));
                         }
                     }
