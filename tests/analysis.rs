@@ -1,9 +1,10 @@
 //! The logic analyses never contradict a brute-force enumeration: on random
 //! small guidelines, every verdict equals what the interpreter does for all
 //! patients over the small domains (3 bools, a quantity compared with -10,
-//! -0, 0, 10 and 20 mg, an enum of 3 values and a set over it), with a
-//! score of random points (some negative) and counts (`at least k of`)
-//! among the tests.
+//! -0, 0, 10 and 20 mg or tested with a range between them, an enum of 3
+//! values and a set over it), with a score of random points (some negative)
+//! and counts (`at least k of`) among the tests, and the overlapping pairs of
+//! `disjoint` sections (W0410) included.
 //!
 //! The generator is built to reach the corners where the analyses were once
 //! wrong: thresholds written `-0` next to `0`, negative thresholds and
@@ -160,10 +161,12 @@ impl Writer {
     fn section(&mut self, indent: &str, most: u64, depth: u32) -> String {
         let name = format!("s{}", self.sections);
         self.sections += 1;
-        let kind = match self.rng.below(4) {
+        let kind = match self.rng.below(6) {
             0 => "",
             1 => " first-match",
             2 => " complete",
+            3 => " disjoint",
+            4 => " first-match complete disjoint",
             _ => " first-match complete",
         };
         let inner = format!("{indent}  ");
@@ -430,6 +433,41 @@ fn brute_force_over(
             expected.insert((Code::CoverageGap, first, section.name.clone()));
         }
     }
+    // An overlap: a plausible patient who satisfies two rules of
+    // different members of a `disjoint` section.
+    for (index, section) in model.sections.iter().enumerate() {
+        if !section.disjoint {
+            continue;
+        }
+        let members: Vec<Vec<usize>> = section
+            .members
+            .iter()
+            .map(|member| match member {
+                Member::Rule(rule) => vec![rule.index()],
+                Member::Section(inner) => rules_in(model, inner.index()),
+            })
+            .collect();
+        for (position, later) in members.iter().enumerate() {
+            for earlier in &members[..position] {
+                for &rule in later {
+                    for &other in earlier {
+                        let both = runs.iter().any(|(p, _)| {
+                            [rule, other].iter().all(|&r| {
+                                proof_tree(program, p, Target::Rule(RuleId(r as u32)))
+                                    .first()
+                                    .is_some_and(|root| root.value == Tri::True)
+                            })
+                        });
+                        if both {
+                            let about =
+                                format!("{} r{other}", model.sections.as_slice()[index].name);
+                            expected.insert((Code::OverlappingMembers, rule, about));
+                        }
+                    }
+                }
+            }
+        }
+    }
     if runs.iter().any(|(_, e)| {
         e.escalations
             .iter()
@@ -491,6 +529,13 @@ fn claims(findings: &[gdl::analysis::Finding], model: &Model) -> BTreeSet<(Code,
                     (code, rule, section.unwrap_or_default())
                 }
                 Code::ExclusiveConflict => (code, usize::MAX, String::new()),
+                Code::OverlappingMembers => {
+                    let FindingKind::OverlappingMembers { section, other, .. } = f.kind else {
+                        panic!("{:?}", f.kind);
+                    };
+                    let section = &model.sections.at(section).name;
+                    (code, rule, format!("{section} r{}", other.index()))
+                }
                 _ => (code, rule, String::new()),
             }
         })

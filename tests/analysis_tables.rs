@@ -33,20 +33,22 @@ mod support;
 
 use support::Rng;
 
-/// A first-match table of `rules` rows; thresholds are multiples of 10
-/// from 10 to 60 mg.
-fn table(seed: u64, rules: usize, complete: bool) -> String {
+/// A first-match table of `rules` rows, `complete` and `disjoint` or not;
+/// thresholds are multiples of 10 from 10 to 60 mg.
+fn table(seed: u64, rules: usize, complete: bool, disjoint: bool) -> String {
     let mut rng = Rng(seed | 1);
     let mut out = String::from(
         "guideline t \"T\" {}\nreference R pmid 1 \"r\"\nenum Level { v0, v1, v2, v3 }\n\
          fact q0: quantity mg\nfact q1: quantity mg\nfact q2: quantity mg\n\
          fact e: Level\nfact b: bool\naction a0\naction a1\naction a2\n",
     );
-    let modifiers = if complete {
-        "first-match complete"
-    } else {
-        "first-match"
-    };
+    let mut modifiers = String::from("first-match");
+    if complete {
+        modifiers.push_str(" complete");
+    }
+    if disjoint {
+        modifiers.push_str(" disjoint");
+    }
     out.push_str(&format!("section table {modifiers} {{\n"));
     for rule in 0..rules {
         let mut tests = Vec::new();
@@ -58,8 +60,9 @@ fn table(seed: u64, rules: usize, complete: bool) -> String {
             let high = low + 10 * (1 + rng.below(2));
             tests.push(match column {
                 0..=2 => match rng.below(6) {
-                    0 => format!("q{column} >= {low} mg and q{column} < {high} mg"),
+                    0 => format!("q{column} in {low}..<{high} mg"),
                     1 => format!("q{column} > {low} mg and q{column} <= {high} mg"),
+                    2 if rng.below(2) == 0 => format!("q{column} in {low}..{high} mg"),
                     2 => format!("q{column} = {low} mg"),
                     3 => format!("not (q{column} < {low} mg)"),
                     4 => format!("q{column} < {low} mg"),
@@ -183,6 +186,43 @@ fn check_takers(model: &Model, text: &str) {
     }
 }
 
+/// Pairs of rules, (later, earlier), by index.
+type Pairs = BTreeSet<(usize, usize)>;
+
+/// The W0410 pairs (later rule, earlier rule) found, and the pairs of rules
+/// some patient satisfies both of by the exhaustive oracle, which must be
+/// the same; `plain` is the table in a plain section, where a rule fires
+/// exactly when its condition holds.
+fn overlaps(model: &Model, text: &str) -> (Pairs, Pairs) {
+    let plain = self::model(&text.replace("section table first-match", "section table"));
+    let plain = Program::new(&plain);
+    let mut truth = BTreeSet::new();
+    if model.sections.as_slice()[0].disjoint {
+        for patient in every_cell() {
+            let holds: Vec<usize> = evaluate(&plain, &patient)
+                .rules
+                .iter()
+                .enumerate()
+                .filter(|(_, status)| **status == RuleStatus::Fired)
+                .map(|(index, _)| index)
+                .collect();
+            for (at, later) in holds.iter().enumerate() {
+                truth.extend(holds[..at].iter().map(|earlier| (*later, *earlier)));
+            }
+        }
+    }
+    let found = findings(model)
+        .into_iter()
+        .filter_map(|finding| match finding.kind {
+            FindingKind::OverlappingMembers { rule, other, .. } => {
+                Some((rule.index(), other.index()))
+            }
+            _ => None,
+        })
+        .collect();
+    (found, truth)
+}
+
 /// A patient in every cell: the thresholds 10 … 60 and a point in each gap.
 fn every_cell() -> impl Iterator<Item = Patient> {
     let values: Vec<f64> = (0..=13).map(|i| 5.0 * i as f64).collect();
@@ -231,12 +271,17 @@ fn codes(model: &Model, budget: Option<u64>) -> BTreeSet<(Code, usize)> {
         .collect()
 }
 
-fn check_table(seed: u64, rules: usize, complete: bool) {
-    let text = table(seed, rules, complete);
+fn check_table(seed: u64, rules: usize, complete: bool, disjoint: bool) {
+    let text = table(seed, rules, complete, disjoint);
     let model = model(&text);
     let found = codes(&model, None);
     let (fired, gap) = run(&model, every_cell());
-    let mut expected = BTreeSet::new();
+    let (overlapping, overlapping_truth) = overlaps(&model, &text);
+    assert_eq!(overlapping, overlapping_truth, "table:\n{text}");
+    let mut expected: BTreeSet<(Code, usize)> = overlapping
+        .iter()
+        .map(|(later, _)| (Code::OverlappingMembers, *later))
+        .collect();
     for (index, fired) in fired.iter().enumerate() {
         if !fired {
             // Never fired: unreachable when no patient satisfies the
@@ -255,8 +300,12 @@ fn check_table(seed: u64, rules: usize, complete: bool) {
     assert_eq!(found, expected, "table:\n{text}");
     let (sampled, sample_gap) = run(&model, samples(seed, 3000));
     for (index, fired) in sampled.iter().enumerate() {
+        let never_fires = [Code::UnreachableRule, Code::ShadowedRule];
         assert!(
-            !fired || !found.iter().any(|(_, rule)| *rule == index),
+            !fired
+                || !never_fires
+                    .iter()
+                    .any(|code| found.contains(&(*code, index))),
             "rule r{index} fires for a sampled patient:\n{text}"
         );
     }
@@ -301,13 +350,18 @@ proptest! {
         seed in any::<u64>(),
         rules in 50usize..=120,
         complete in any::<bool>(),
+        disjoint in any::<bool>(),
     ) {
-        check_table(seed, rules, complete);
+        check_table(seed, rules, complete, disjoint);
     }
 
     #[test]
-    fn boxes_agree_with_sat_alone(seed in any::<u64>(), complete in any::<bool>()) {
-        let model = model(&table(seed, 50, complete));
+    fn boxes_agree_with_sat_alone(
+        seed in any::<u64>(),
+        complete in any::<bool>(),
+        disjoint in any::<bool>(),
+    ) {
+        let model = model(&table(seed, 50, complete, disjoint));
         let with_boxes: Vec<FindingKind> =
             findings(&model).into_iter().map(|f| comparable(f.kind)).collect();
         let sat_only: Vec<FindingKind> =
@@ -318,7 +372,38 @@ proptest! {
 
 #[test]
 fn a_table_of_200_rules_agrees() {
-    check_table(7, 200, true);
+    check_table(7, 200, true, true);
+}
+
+/// A dose table of 1,000 bands (40 of one quantity by 25 of another),
+/// `first-match complete disjoint`: its bands tile the space, so nothing is
+/// found, and each of its half a million pairs is a box intersection, not
+/// a SAT call (this test would take minutes otherwise).
+#[test]
+fn a_disjoint_table_of_1000_bands_has_no_overlap() {
+    let mut text = String::from(
+        "guideline t \"T\" {}\nreference R pmid 1 \"r\"\n\
+         fact q0: quantity mg\nfact q1: quantity mg\naction a\n\
+         section table first-match complete disjoint {\n",
+    );
+    let band = |column: usize, at: usize, last: usize| match at {
+        0 => format!("q{column} < 10 mg"),
+        _ if at == last => format!("q{column} >= {} mg", 10 * at),
+        _ => format!("q{column} in {}..<{} mg", 10 * at, 10 * (at + 1)),
+    };
+    for row in 0..40 {
+        for column in 0..25 {
+            text.push_str(&format!(
+                "  rule r{row}_{column} {{ when {} and {} then recommend a cite R }}\n",
+                band(0, row, 39),
+                band(1, column, 24)
+            ));
+        }
+    }
+    text.push_str("}\n");
+    let model = model(&text);
+    let found = codes(&model, None);
+    assert_eq!(found, BTreeSet::new());
 }
 
 /// Rule `late` needs two pieces: its box minus `low0`, then minus `low1`.

@@ -171,11 +171,15 @@ const SEVERAL_TRIGGERS: &[(Code, usize)] = &[
     // no header, two headers
     (Code::MissingHeader, 2),
     // set compared with `=`, two facts compared, not a yes/no value, a
-    // definition compared, `in` over a non-set, a list over a non-enum
-    (Code::TypeMismatch, 6),
+    // definition compared, `in` over a non-set, a list over a non-enum, a
+    // range of a fact that is no number
+    (Code::TypeMismatch, 7),
     // another dimension, no unit (two wordings), a plain number with a
-    // unit, a duration not in time
-    (Code::UnitMismatch, 5),
+    // unit, a duration not in time, a range without its unit, a range of
+    // a plain number with a unit
+    (Code::UnitMismatch, 7),
+    // ends the wrong way round, a half-open range of one value
+    (Code::EmptyRange, 2),
     // a rule, a contraindication
     (Code::MissingCitation, 2),
     // contraindicated, avoided

@@ -34,7 +34,7 @@ use gdl::sema::{
 
 mod support;
 
-use support::{Rng, THRESHOLDS, atom};
+use support::{Rng, THRESHOLDS, atom, range};
 
 /// A random element.
 trait Pick {
@@ -469,6 +469,8 @@ fn remove_disjunct(formula: &Formula, rng: &mut Rng) -> Formula {
 
 fn move_threshold(formula: &Formula, rng: &mut Rng) -> Formula {
     match formula {
+        // A range's ends move together, so that it stays a range.
+        Formula::Atom(atom) if atom.starts_with("q in ") => Formula::Atom(range(rng)),
         Formula::Atom(atom) if atom.starts_with("q ") => {
             let value = THRESHOLDS[rng.below(THRESHOLDS.len() as u64) as usize];
             let mut parts: Vec<&str> = atom.split(' ').collect();

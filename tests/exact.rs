@@ -118,3 +118,25 @@ fn a_condition_too_large_to_expand_keeps_kleene_logic() {
     let evaluation = run(&text, "{}");
     assert_eq!(evaluation.escalations.len(), 1, "{evaluation:?}");
 }
+
+/// A rule whose condition is an invariant's (`e = v0` twice) shares its
+/// value slot: its decided value, true, must not pass for the invariant
+/// holding by Kleene logic, or a later decision that reads each fact once
+/// skips its plan and asks for `e`, which the invariant settles.
+#[test]
+fn a_decision_shaped_like_an_invariant_leaves_the_invariant_unknown() {
+    let text = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nenum E { v0, v1, v2 }\n\
+                fact e: E\ninvariant e = v0\n\
+                action a { contraindicated-if e = v2 cite R }\naction b\n\
+                rule same { when e = v0 then recommend b cite R }\n\
+                rule r { when true then recommend a cite R }\n";
+    let evaluation = run(text, "{}");
+    let given: Vec<usize> = evaluation
+        .recommended
+        .iter()
+        .map(|r| r.action.index())
+        .collect();
+    assert_eq!(given, [1, 0], "{evaluation:?}");
+    assert!(evaluation.escalations.is_empty(), "{evaluation:?}");
+    assert_eq!(evaluation.withheld().count(), 0, "{evaluation:?}");
+}

@@ -387,7 +387,7 @@ fn explains_without_a_single_edit(diagnostic: &Diagnostic, help: &str) -> bool {
                 || help.starts_with("equality is")
                 || help.starts_with("names are made of")
                 || help.starts_with("a `{` is not closed")))
-        || help.starts_with("dates are not supported yet")
+        || help.starts_with("gdl has calendar dates")
         || help.starts_with("free text cannot be tested")
         || help.starts_with("enum values have no order")
         || help.starts_with("test membership instead")

@@ -61,6 +61,7 @@ fn shipped_guidelines_are_fixed_points() {
     for path in [
         "guidelines/dermatomyositis.gdl",
         "tests/guidelines/demo.gdl",
+        "tests/eval/dose-bands/guideline.gdl",
     ] {
         let text = read(path);
         assert_laws(&text);
@@ -156,13 +157,41 @@ fn equal_choices_keep_their_form_and_round_trip() {
     assert_laws(&read("tests/eval/equal-choices/guideline.gdl"));
 }
 
+#[test]
+fn ranges_keep_their_form_in_one_layout() {
+    let text = "guideline g \"G\" {}\nreference R pmid 1 \"r\"\nfact c: quantity mL/min\n\
+                fact n: number\naction a\n\
+                section s first-match  complete\tdisjoint {\n\
+                rule r { when c in 30 ..< 50   mL/min or n in -0.5 .. 2 then recommend a cite R }\n}\n";
+    let out = formatted(text);
+    assert!(
+        out.contains("section s first-match complete disjoint {\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("when c in 30..<50 mL/min or n in -0.5..2\n"),
+        "{out}"
+    );
+    assert_laws(text);
+    assert_laws(&read("tests/eval/dose-bands/guideline.gdl"));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
-    /// Mutated shipped guidelines that still parse obey the laws too.
+    /// Mutated shipped guidelines (and the dose table written with
+    /// ranges) that still parse obey the laws too.
     #[test]
-    fn formatting_laws_hold_on_mutations(cut in any::<usize>(), keep in 1usize..40) {
-        let text = read("guidelines/dermatomyositis.gdl");
+    fn formatting_laws_hold_on_mutations(
+        cut in any::<usize>(),
+        keep in 1usize..40,
+        dose_table in any::<bool>(),
+    ) {
+        let text = if dose_table {
+            read("tests/eval/dose-bands/guideline.gdl")
+        } else {
+            read("guidelines/dermatomyositis.gdl")
+        };
         let lines: Vec<&str> = text.lines().collect();
         let start = cut % lines.len().max(1);
         // Drop a window of lines; if the rest still parses, the laws hold.

@@ -9,7 +9,8 @@
 //! each such rule, a point where it fires, or that it never fires, or that
 //! the search ran out of its budget (then the rule is *not analysed*, W0409,
 //! never silently passed); the same for the coverage of `complete`
-//! sections; and the intersection of any two box conditions.
+//! sections; the intersection of any two box conditions; and which box
+//! conditions of a `disjoint` section overlap.
 //! Invariant: an answer here equals the SAT answer to the same question
 //! over the same cells (`tests/analysis.rs` holds the two together); only
 //! questions with no invariants are answered (else every question assumes
@@ -473,6 +474,29 @@ impl Boxes {
             }
         }
         Some(found)
+    }
+
+    /// The pairs of conditions (by position) that some point satisfies
+    /// both of, as (later, earlier, a point of both), later first: each
+    /// pair is one box intersection, no search. `None` when some condition
+    /// is not a box.
+    pub(super) fn overlapping(&self, conditions: &[Lit]) -> Option<Vec<(usize, usize, Vec<u32>)>> {
+        let cuboids: Vec<&Cuboid> = conditions
+            .iter()
+            .map(|literal| self.conditions.get(literal))
+            .collect::<Option<_>>()?;
+        let mut pairs = Vec::new();
+        for (later, own) in cuboids.iter().enumerate() {
+            for (earlier, other) in cuboids.iter().take(later).enumerate() {
+                if !self.meets(own, other) {
+                    continue;
+                }
+                if let Some(both) = self.normal(self.intersect(own, other)) {
+                    pairs.push((later, earlier, point(&both)));
+                }
+            }
+        }
+        Some(pairs)
     }
 
     /// The answer to a question (its assumptions), when boxes decide it:

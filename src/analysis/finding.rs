@@ -98,6 +98,16 @@ pub enum FindingKind {
         /// Its first rule; `None` when it holds no rule at all.
         first_rule: Option<RuleId>,
     },
+    /// W0410: two rules of different members of a `disjoint` section that
+    /// apply to one patient.
+    OverlappingMembers {
+        /// The section marked `disjoint`.
+        section: SectionId,
+        /// The later rule.
+        rule: RuleId,
+        /// The earlier rule it overlaps.
+        other: RuleId,
+    },
     /// W0409: the analysis ran out of its budget before deciding the
     /// rule's first-match question (or the section's coverage): none of
     /// its findings were looked for.
@@ -146,6 +156,7 @@ impl FindingKind {
             FindingKind::RedundantRule { .. } => Code::RedundantRule,
             FindingKind::CoverageGap { .. } => Code::CoverageGap,
             FindingKind::NotAnalysed { .. } => Code::NotAnalysed,
+            FindingKind::OverlappingMembers { .. } => Code::OverlappingMembers,
         }
     }
 
@@ -160,16 +171,18 @@ impl FindingKind {
             | FindingKind::UnreachableAlternative { rule, .. }
             | FindingKind::Conflict { rule, .. }
             | FindingKind::ExclusiveConflict { rule, .. }
-            | FindingKind::RedundantRule { rule, .. } => Some(*rule),
+            | FindingKind::RedundantRule { rule, .. }
+            | FindingKind::OverlappingMembers { rule, .. } => Some(*rule),
             FindingKind::CoverageGap { first_rule, .. } => *first_rule,
             FindingKind::NotAnalysed { rule, .. } => *rule,
         }
     }
 
-    /// The section of a coverage gap.
+    /// The section of a coverage gap or of overlapping members.
     pub fn section(&self) -> Option<SectionId> {
         match self {
-            FindingKind::CoverageGap { section, .. } => Some(*section),
+            FindingKind::CoverageGap { section, .. }
+            | FindingKind::OverlappingMembers { section, .. } => Some(*section),
             FindingKind::NotAnalysed { section, .. } => *section,
             FindingKind::UnreachableRule { .. }
             | FindingKind::ShadowedRule { .. }
@@ -192,7 +205,8 @@ impl FindingKind {
             | FindingKind::ExclusiveConflict { .. }
             | FindingKind::RedundantRule { .. }
             | FindingKind::CoverageGap { .. }
-            | FindingKind::NotAnalysed { .. } => None,
+            | FindingKind::NotAnalysed { .. }
+            | FindingKind::OverlappingMembers { .. } => None,
         }
     }
 }
@@ -289,6 +303,16 @@ impl FindingKind {
                     code.name()
                 )
             }
+            FindingKind::OverlappingMembers {
+                section,
+                rule: id,
+                other,
+            } => format!(
+                "rules `{}` and `{}` overlap: section `{}` is marked disjoint, but some patients satisfy both",
+                rule(other),
+                rule(id),
+                model.sections.at(*section).name
+            ),
             FindingKind::NotAnalysed { rule: Some(id), .. } => format!(
                 "rule `{}` was not analysed: budget exceeded (whether earlier rules of its first-match section take all its patients is undecided)",
                 rule(id)
@@ -343,6 +367,9 @@ impl FindingKind {
             FindingKind::NotAnalysed { .. } => {
                 "split the first-match section into smaller ones, or check this part by tests (`gdl test`); nothing was proved about it"
             }
+            FindingKind::OverlappingMembers { .. } => {
+                "make the conditions exclusive (half-open bands such as `x in 30..<50` and `x in 50..<80` share no value), or drop `disjoint`"
+            }
         }
     }
 
@@ -365,6 +392,9 @@ impl FindingKind {
                 vec![(*other_rule, "recommends the other")]
             }
             FindingKind::RedundantRule { cover, .. } => vec![(*cover, "covers it")],
+            FindingKind::OverlappingMembers { other, .. } => {
+                vec![(*other, "also applies to the example patient")]
+            }
             FindingKind::UnreachableRule { .. }
             | FindingKind::AlwaysWithheld { .. }
             | FindingKind::UnreachableAlternative { .. }
@@ -472,6 +502,11 @@ mod tests {
                 rule: Some(rule),
                 section: None,
                 why: Unanalysed::Budget,
+            },
+            FindingKind::OverlappingMembers {
+                section: SectionId(0),
+                rule,
+                other: rule,
             },
         ];
         let codes: std::collections::BTreeSet<&str> =

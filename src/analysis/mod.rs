@@ -1,13 +1,14 @@
 //! Logic analysis: rules that can never fire, rules shadowed in first-match
 //! sections, alternatives that are always withheld or never reached, rules
-//! whose outcomes conflict, redundant rules and coverage gaps — each proved
+//! whose outcomes conflict, redundant rules, coverage gaps and overlapping
+//! members of `disjoint` sections — each proved
 //! by SAT over the exact finite abstraction of `encode`, and each shown
 //! with a witness patient that the interpreter re-runs to confirm the
 //! finding before it is reported. See `docs/design.md`.
 //!
 //! One module per lint family, run in the order of `lints`:
 //! `unreachable` (unreachable and shadowed rules), `alternatives`,
-//! `conflicts`, `exclusive`, `redundant` and `gaps`; `firing`
+//! `conflicts`, `exclusive`, `redundant`, `gaps` and `overlaps`; `firing`
 //! builds the literals for when each rule fires, which they all share.
 //! A family reports a typed [`FindingKind`]; `finding` holds all the
 //! wording, so a family writes none.
@@ -21,6 +22,7 @@ mod exclusive;
 mod finding;
 mod firing;
 mod gaps;
+mod overlaps;
 mod parallel;
 mod redundant;
 mod unreachable;
@@ -39,7 +41,7 @@ pub use finding::{Finding, FindingKind, Shadower, Unanalysed};
 pub(crate) use firing::Firing;
 
 /// The lint families, in the order their findings are reported.
-fn lints<'m>() -> [fn(&mut Analysis<'m>); 6] {
+fn lints<'m>() -> [fn(&mut Analysis<'m>); 7] {
     [
         Analysis::unreachable_and_shadowed,
         Analysis::alternatives,
@@ -47,6 +49,7 @@ fn lints<'m>() -> [fn(&mut Analysis<'m>); 6] {
         Analysis::exclusive,
         Analysis::redundant,
         Analysis::gaps,
+        Analysis::overlaps,
     ]
 }
 

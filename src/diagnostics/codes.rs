@@ -75,6 +75,7 @@ codes! {
     ScoreTooLarge = "E0313", "score-too-large", Error, "A score or count whose points add up to more than 500.";
     DeclaredLater = "E0314", "declared-later", Error, "A score item or a value that uses a score or value declared after it, or itself.";
     DivisionByZero = "E0315", "division-by-zero", Error, "A division whose divisor may be zero for a plausible patient.";
+    EmptyRange = "E0323", "empty-range", Error, "A range no value lies in, such as `50..<30` or `30..<30`.";
     // W04xx: logic, each finding proved and shown with a witness patient
     UnreachableRule = "W0401", "unreachable-rule", Warning, "A rule no plausible patient can trigger.";
     ShadowedRule = "W0402", "shadowed-rule", Warning, "A rule that earlier rules of its first-match section always pre-empt.";
@@ -85,6 +86,7 @@ codes! {
     RedundantRule = "W0407", "redundant-rule", Warning, "A rule implied by another rule with the same outcome.";
     CoverageGap = "W0408", "coverage-gap", Warning, "Patients a `complete` section gives no decision.";
     NotAnalysed = "W0409", "not-analysed", Warning, "A rule or section the logic analysis could not decide within its budget.";
+    OverlappingMembers = "W0410", "overlapping-members", Warning, "Two members of a `disjoint` section that apply to one patient.";
     // E05xx: patient facts
     MalformedFacts = "E0501", "malformed-facts", Error, "The facts file is not valid JSON of the expected shape.";
     UnknownFact = "E0502", "unknown-fact", Error, "A facts key the guideline does not declare.";

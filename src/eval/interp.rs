@@ -335,28 +335,40 @@ impl<'p, 'm> Run<'p, 'm> {
     /// Decides over their unknown facts the decision conditions Kleene
     /// logic leaves unknown; a patient with every fact known has none.
     fn decide_exact(&mut self) {
+        let holding = self.invariants_holding();
         for root in self.program.exact_roots() {
-            self.decide_root(root);
+            self.decide_root(root, &holding);
         }
     }
 
+    /// Whether each invariant holds by Kleene logic, by index: read before
+    /// any exact decision is written, since a decision whose condition has
+    /// the shape of an invariant shares its slot, and its decided value
+    /// would pass for the invariant's.
+    fn invariants_holding(&self) -> Vec<bool> {
+        self.program
+            .invariants
+            .iter()
+            .map(|invariant| self.node(invariant.root) == Tri::True)
+            .collect()
+    }
+
     /// Decides one decision condition over its unknown facts (`exact`),
-    /// when Kleene logic leaves it unknown.
-    fn decide_root(&mut self, root: &ExactRoot) {
+    /// when Kleene logic leaves it unknown; `holding` is
+    /// [`Run::invariants_holding`].
+    fn decide_root(&mut self, root: &ExactRoot, holding: &[bool]) {
         if self.value_at(root.slot) != Tri::Unknown {
             return;
         }
         // Invariants that hold whatever the unknown facts are constrain
         // nothing: a condition that reads each fact once is then decided by
         // Kleene logic already.
-        let program = self.program;
         let unconstrained = root.plan.read_once
-            && root.plan.invariants.iter().all(|index| {
-                program
-                    .invariants
-                    .get(*index)
-                    .is_some_and(|invariant| self.node(invariant.root) == Tri::True)
-            });
+            && root
+                .plan
+                .invariants
+                .iter()
+                .all(|index| holding.get(*index) == Some(&true));
         if unconstrained {
             return;
         }
@@ -431,9 +443,10 @@ impl<'p, 'm> Run<'p, 'm> {
             }
         }
         // A decision whose plan reads none of the facts is the patient's.
+        let holding = run.invariants_holding();
         for root in program.exact_roots() {
             if root.plan.facts.iter().any(|(fact, _)| facts.contains(fact)) {
-                run.decide_root(root);
+                run.decide_root(root, &holding);
             } else if let (Some(slot), Some(decided)) = (
                 run.values.get_mut(root.slot as usize),
                 base.decided.get(root.slot as usize),

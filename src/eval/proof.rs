@@ -45,9 +45,9 @@ pub enum Target {
     Caution(ActionId, usize),
 }
 
-/// The proof tree of a condition, pre-order.
-pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> Vec<Step> {
-    let root = match target {
+/// The root node of a target's condition, if the program has it.
+fn root(program: &Program<'_>, target: Target) -> Option<NodeId> {
+    match target {
         Target::Rule(rule) => program.rules.get(rule).map(|c| c.root),
         Target::Contraindication(action, clause) => program
             .contraindications
@@ -59,8 +59,23 @@ pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> V
             .get(action)
             .and_then(|clauses| clauses.get(clause))
             .map(|c| c.root),
-    };
-    let Some(root) = root else {
+    }
+}
+
+/// The values of the targets' conditions for one patient, each on its
+/// own: a rule's `when` whether or not an earlier member of its
+/// first-match section took the patient (what `disjoint` is about).
+pub fn condition_values(program: &Program<'_>, patient: &Patient, targets: &[Target]) -> Vec<Tri> {
+    let run = Run::new(program, patient);
+    targets
+        .iter()
+        .map(|target| root(program, *target).map_or(Tri::Unknown, |root| run.node(root)))
+        .collect()
+}
+
+/// The proof tree of a condition, pre-order.
+pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> Vec<Step> {
+    let Some(root) = root(program, target) else {
         return Vec::new();
     };
     let run = Run::new(program, patient);
@@ -125,9 +140,15 @@ pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> V
             sum,
             computed,
         });
+        // A child written as the very text of its node is a part of one
+        // test that sema lowered (the two ends of `x in 30..<50`, the
+        // test under the `not` of `x != v`): the node shows it as written.
+        let own_text = |child: &NodeId| program.spans.get(*child) != Some(&span);
         for (at, (child, child_expanded)) in children.into_iter().enumerate().rev() {
-            let points = item_points.get(at).copied();
-            stack.push((child, depth + 1, child_expanded, points));
+            if own_text(&child) {
+                let points = item_points.get(at).copied();
+                stack.push((child, depth + 1, child_expanded, points));
+            }
         }
     }
     steps

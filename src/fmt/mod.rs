@@ -110,7 +110,7 @@ pub fn declarations(text: &str, file: &File) -> Vec<(&'static str, String, Strin
             })
             .collect();
         let header = format!(
-            "section {} {} first-match={} complete={} [{}]",
+            "section {} {} first-match={} complete={} disjoint={} [{}]",
             section.name.node,
             section
                 .title
@@ -119,6 +119,7 @@ pub fn declarations(text: &str, file: &File) -> Vec<(&'static str, String, Strin
                 .unwrap_or_default(),
             section.first_match,
             section.complete,
+            section.disjoint,
             members.join(", ")
         );
         out.push(("section", section.name.node.clone(), header));
@@ -486,6 +487,9 @@ impl Printer<'_> {
         if section.complete {
             head.push_str(" complete");
         }
+        if section.disjoint {
+            head.push_str(" disjoint");
+        }
         head.push_str(" {");
         let header_end = section
             .title
@@ -781,6 +785,19 @@ fn expr(e: &Expr, _level: u8) -> String {
             SetExpr::Fact(name) => format!("{} in {}", element.node, name.node),
             SetExpr::Literal(values) => format!("{} in {{{}}}", element.node, names(values)),
         },
+        ExprKind::InRange { fact, range } => {
+            let Range {
+                low,
+                high,
+                kind,
+                unit,
+            } = &range.node;
+            let unit = unit
+                .as_ref()
+                .map(|unit| format!(" {}", unit.node))
+                .unwrap_or_default();
+            format!("{} in {low}{}{high}{unit}", fact.node, kind.symbol())
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 use crate::eval::answers::{Answer, Answers};
 use crate::eval::decision::Decision;
 use crate::sema::{Model, Type};
+use crate::syntax::ast::RangeKind;
 
 /// One branch of [`crate::eval::answers::Answers`], named.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,7 +25,8 @@ pub struct AnswerItem<'a> {
     pub fact: &'a str,
     /// For a set fact, the member.
     pub member: Option<&'a str>,
-    /// `pregnant`, `not methotrexate in failed`, `time_on_azathioprine < 6 mo`.
+    /// `pregnant`, `not methotrexate in failed`, `time_on_azathioprine < 6 mo`,
+    /// `crcl in 15..50 mL/min`.
     pub condition: String,
 }
 
@@ -112,6 +114,17 @@ pub fn branches<'a>(model: &'a Model, answers: &Answers) -> Vec<BranchItem<'a>> 
                             match (range.low, range.high) {
                                 (Some((low, true)), Some((high, true))) if low == high => {
                                     format!("{fact_name} = {}", n(&low))
+                                }
+                                // A band with its lower end in reads as the
+                                // range an author writes for it.
+                                (Some((low, true)), Some((high, inclusive))) => {
+                                    let kind = if inclusive {
+                                        RangeKind::Closed
+                                    } else {
+                                        RangeKind::HalfOpen
+                                    };
+                                    let low = super::text::number(low);
+                                    format!("{fact_name} in {low}{}{}", kind.symbol(), n(&high))
                                 }
                                 (low, high) => {
                                     let low = low.map(|(x, inclusive)| {

@@ -124,6 +124,7 @@ impl Placeholder for Section {
         title: None,
         first_match: false,
         complete: false,
+        disjoint: false,
         parent: None,
         members: Vec::new(),
         span: NO_SPAN,
@@ -464,7 +465,8 @@ pub struct Condition {
 }
 
 /// Condition forms after desugaring (`x = true` is `x`, `a != v` is
-/// `not (a in {v})`).
+/// `not (a in {v})`, `n in 30..<50` is `n >= 30 and n < 50`, its parts
+/// spanning the range as written).
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConditionKind {
     /// A constant.
@@ -647,6 +649,8 @@ pub struct Section {
     pub first_match: bool,
     /// The author asks that every patient be covered.
     pub complete: bool,
+    /// The author asks that no patient satisfy two members.
+    pub disjoint: bool,
     /// Enclosing section.
     pub parent: Option<SectionId>,
     /// Members in order.

@@ -361,6 +361,8 @@ pub struct Section {
     pub first_match: bool,
     /// The author asks for every patient to be covered.
     pub complete: bool,
+    /// The author asks that no patient satisfy two members.
+    pub disjoint: bool,
     /// Rules and nested sections in order.
     pub items: Vec<SectionItem>,
     /// The whole section.
@@ -537,6 +539,55 @@ pub enum Operand {
     Name(String),
 }
 
+/// Which ends of a range belong to it; the lower end always does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RangeKind {
+    /// `low..high`: both ends included.
+    Closed,
+    /// `low..<high`: the upper end left out, so that bands written one
+    /// after another (`30..<50`, `50..<80`) share no value.
+    HalfOpen,
+}
+
+impl RangeKind {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            RangeKind::Closed => "..",
+            RangeKind::HalfOpen => "..<",
+        }
+    }
+
+    /// How a value compares with the upper end when it is in the range.
+    pub fn upper(self) -> CmpOp {
+        match self {
+            RangeKind::Closed => CmpOp::Le,
+            RangeKind::HalfOpen => CmpOp::Lt,
+        }
+    }
+
+    /// Whether no value lies between `low` and `high`.
+    pub fn is_empty(self, low: f64, high: f64) -> bool {
+        match self {
+            RangeKind::Closed => low > high,
+            RangeKind::HalfOpen => low >= high,
+        }
+    }
+}
+
+/// The range side of `x in low..high UNIT`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Range {
+    /// The lower end, always included.
+    pub low: f64,
+    /// The upper end.
+    pub high: f64,
+    /// Whether the upper end is included.
+    pub kind: RangeKind,
+    /// The unit of both ends, written once after the upper one.
+    pub unit: Option<Spanned<String>>,
+}
+
 /// The set side of `x in …`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SetExpr {
@@ -595,5 +646,12 @@ pub enum ExprKind {
         element: Ident,
         /// Right side.
         set: Spanned<SetExpr>,
+    },
+    /// `fact in low..high UNIT` or `fact in low..<high UNIT`
+    InRange {
+        /// The number or quantity fact tested.
+        fact: Ident,
+        /// The range, as written.
+        range: Spanned<Range>,
     },
 }

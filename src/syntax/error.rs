@@ -101,6 +101,8 @@ fn describe(grammar_rule: GrammarRule) -> &'static str {
         GrammarRule::comparison | GrammarRule::membership => "a condition",
         GrammarRule::boolean => "`true` or `false`",
         GrammarRule::set_literal => "`{`",
+        GrammarRule::range_literal => "a range such as `30..<50`",
+        GrammarRule::range_op => "`..` or `..<`",
         GrammarRule::meta => "`version`, `source`, `authors`, `reviewed`, `status` or `publisher`",
         GrammarRule::meta_key => {
             "`version`, `source`, `authors`, `reviewed`, `status` or `publisher`"
@@ -129,7 +131,7 @@ fn describe(grammar_rule: GrammarRule) -> &'static str {
         GrammarRule::action => "`action`",
         GrammarRule::rule => "`rule`",
         GrammarRule::section => "`section`",
-        GrammarRule::section_modifier => "`first-match`, `complete`",
+        GrammarRule::section_modifier => "`first-match`, `complete`, `disjoint`",
         GrammarRule::contraindication => "`contraindicated-if`",
         GrammarRule::caution => "`caution-if`",
         GrammarRule::because => "`because`",

@@ -82,9 +82,11 @@ impl Rng {
 pub const THRESHOLDS: [&str; 5] = ["-10", "-0", "0", "10", "20"];
 
 /// A random test over the facts of the random guidelines (`b0`–`b2` bool,
-/// `q` in mg, `e` of `E { v0, v1, v2 }`, `s` a set of `E`).
+/// `q` in mg, `e` of `E { v0, v1, v2 }`, `s` a set of `E`), ranges of `q`
+/// included.
 pub fn atom(rng: &mut Rng) -> String {
-    match rng.below(5) {
+    match rng.below(6) {
+        5 => range(rng),
         0 => format!("b{}", rng.below(3)),
         1 => {
             let op = ["<", "<=", ">", ">=", "=", "!="][rng.below(6) as usize];
@@ -95,4 +97,19 @@ pub fn atom(rng: &mut Rng) -> String {
         3 => format!("e in {{v{}, v{}}}", rng.below(3), rng.below(3)),
         _ => format!("v{} in s", rng.below(3)),
     }
+}
+
+/// A random range of `q` between two of the [`THRESHOLDS`], never empty.
+pub fn range(rng: &mut Rng) -> String {
+    let mut ends = [0, 1].map(|_| THRESHOLDS[rng.below(THRESHOLDS.len() as u64) as usize]);
+    let value = |end: &str| end.parse::<f64>().unwrap_or(0.0);
+    ends.sort_by(|a, b| value(a).total_cmp(&value(b)));
+    let [low, high] = ends;
+    // Equal ends (`-0` and `0` too) hold a value only both included.
+    let op = if value(low) < value(high) && rng.below(2) == 0 {
+        "..<"
+    } else {
+        ".."
+    };
+    format!("q in {low}{op}{high} mg")
 }

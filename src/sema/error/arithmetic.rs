@@ -59,7 +59,7 @@ pub(super) fn joined(
     .primary(span, label)
     .help(
         "only quantities of one dimension add, subtract or compare; multiply or divide by a \
-         quantity (such as `1 kg`) to change what a side measures",
+         quantity, e.g. `1 kg`, to change what a side measures",
     )
 }
 
@@ -97,7 +97,8 @@ pub(super) fn date_arithmetic(code: Code, span: Span) -> Diagnostic {
     )
     .primary(span, "a date used here")
     .help(
-        "`as_of - last_dose` is a duration, `last_dose + 90 d` a date; for an age, \
+        "a date minus a date is a duration (e.g. `as_of - last_dose`), a date plus a \
+         duration is a date (e.g. `last_dose + 90 d`), and an age is e.g. \
          `years_between(date_of_birth, as_of)`",
     )
 }

@@ -20,6 +20,7 @@ use crate::sema::model::{Certainty, CmpOp, EnumId, FactId, Model, ScoreId, Type}
 use crate::sema::names::Confusable;
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::ArithOp;
+use crate::syntax::ast::{Range, RangeKind};
 use crate::units::{Dimension, Unit};
 
 /// A problem in a guideline found while resolving it. Each variant is one
@@ -127,6 +128,13 @@ pub enum Error {
         clause: GradeClause,
         /// The word as written.
         word: Spanned<String>,
+    },
+    /// E0323: a range no value lies in (`50..<30`, `30..<30`).
+    EmptyRange {
+        /// The fact tested, as written.
+        fact: String,
+        /// The range, as written.
+        range: Spanned<Range>,
     },
     /// W0312: a strong recommendation on low or very low certainty
     /// evidence, which GRADE discourages.
@@ -355,6 +363,13 @@ pub enum TypeMismatch {
         /// What the value is.
         with: ScoreOperand,
     },
+    /// `fact in low..high` where the fact is not a number or a quantity.
+    RangeOfNonNumber {
+        /// The fact.
+        fact: FactId,
+        /// The range.
+        range: Span,
+    },
 }
 
 /// What a name used in arithmetic is, when it is not a number.
@@ -395,6 +410,28 @@ pub enum Joined {
     Comparison,
 }
 
+/// A test of a number as written, without its unit: what a unit error
+/// quotes, and what its fix writes again with the right unit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NumberTest {
+    /// `op value`, e.g. `< 60`.
+    Compare {
+        /// The comparison.
+        op: CmpOp,
+        /// The number written.
+        value: f64,
+    },
+    /// `in low..high` or `in low..<high`.
+    Range {
+        /// The lower end.
+        low: f64,
+        /// The upper end.
+        high: f64,
+        /// Whether the upper end is included.
+        kind: RangeKind,
+    },
+}
+
 /// What a fact was compared with, when its type does not allow it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Operand {
@@ -426,13 +463,11 @@ pub enum UnitMismatch {
     UnitOnNumber {
         /// The fact.
         fact: FactId,
-        /// The comparison.
-        op: CmpOp,
-        /// The number written.
-        value: f64,
+        /// The comparison or range, without the unit.
+        test: NumberTest,
         /// The unit written after it.
         unit: Spanned<String>,
-        /// The whole value (number and unit).
+        /// The whole value (number or range, and unit).
         operand: Span,
     },
     /// Two sides of `+`, `-`, `min`, `max`, a comparison or a conditional
@@ -477,11 +512,9 @@ pub enum UnitMismatch {
         fact: FactId,
         /// The fact's unit.
         expected: Unit,
-        /// The comparison.
-        op: CmpOp,
-        /// The number written.
-        value: f64,
-        /// Where.
+        /// The comparison or range written.
+        test: NumberTest,
+        /// Where the number (or range) is.
         operand: Span,
     },
     /// A quantity fact compared in a unit of another dimension.
@@ -561,6 +594,7 @@ impl Error {
             Error::UnknownLint { .. } => Code::UnknownLint,
             Error::EnumTooLarge { .. } => Code::EnumTooLarge,
             Error::UnknownGrade { .. } => Code::UnknownGrade,
+            Error::EmptyRange { .. } => Code::EmptyRange,
             Error::DiscordantRecommendation { .. } => Code::DiscordantRecommendation,
             Error::ScoreTooLarge { .. } => Code::ScoreTooLarge,
             Error::ScoreDeclaredLater { .. } | Error::ValueDeclaredLater { .. } => {
@@ -605,6 +639,7 @@ impl Error {
                 values::enum_too_large(code, model, *enum_id, *span)
             }
             Error::UnknownGrade { clause, word } => values::unknown_grade(code, *clause, word),
+            Error::EmptyRange { fact, range } => values::empty_range(code, fact, range),
             Error::DiscordantRecommendation {
                 rule,
                 strength,

@@ -5,13 +5,14 @@
 //! into its diagnostic.
 
 use super::{
-    GradeClause, MissingCitation, Operand, RuleLacks, TypeMismatch, UnitMismatch, describe_type,
-    suggest,
+    GradeClause, MissingCitation, NumberTest, Operand, RuleLacks, TypeMismatch, UnitMismatch,
+    describe_type, suggest,
 };
 use crate::diagnostics::{Code, Diagnostic};
 use crate::sema::MAX_SET_VALUES;
 use crate::sema::model::{Certainty, CmpOp, EnumId, Fact, FactId, Model, Strength, Type};
 use crate::span::{Span, Spanned};
+use crate::syntax::ast::{Range, RangeKind};
 use crate::units::{Unit, parse_unit, unit_alias};
 
 /// The fact an error refers to. Its id was minted by the resolver for this
@@ -122,6 +123,56 @@ pub(super) fn type_mismatch(code: Code, model: &Model, mismatch: &TypeMismatch) 
                 .primary(*span, "not an enum fact")
                 .help("use `value in set_fact` for sets, or comparisons for numbers")
         }
+        TypeMismatch::RangeOfNonNumber { fact: id, range } => {
+            let fact = fact(model, *id);
+            let name = &fact.name;
+            let message = format!(
+                "{}, but a range needs a number or a quantity",
+                fact_is(model, fact)
+            );
+            let help = match &fact.ty {
+                Type::Enum(e) => {
+                    let values = &model.enums.at(*e).values;
+                    let listed: Vec<&str> = values.iter().take(2).map(String::as_str).collect();
+                    format!(
+                        "an enum's values have no order; list the ones meant, e.g. `{name} in {{{}}}`",
+                        listed.join(", ")
+                    )
+                }
+                Type::Set(_) => format!("test membership instead: `value in {name}`"),
+                Type::Date => {
+                    format!("compare the time since it, e.g. `as_of - {name} >= 30 d`")
+                }
+                Type::Bool | Type::Number | Type::Quantity(_) => {
+                    format!("use `{name}` or `not {name}`")
+                }
+            };
+            Diagnostic::new(code, message)
+                .primary(*range, "a range of numbers")
+                .secondary(fact.span, "declared here")
+                .help(help)
+        }
+    }
+}
+
+/// How a number test reads after its fact's name, with `unit` after the
+/// number (after the upper end of a range): the operator (`<`, or `in`
+/// for a range) and the value (`60 mg`, `30..<50 mg`).
+fn number_test(test: &NumberTest, unit: Option<&str>) -> (&'static str, String) {
+    let unit = unit.map(|unit| format!(" {unit}")).unwrap_or_default();
+    match test {
+        NumberTest::Compare { op, value } => {
+            (op.symbol(), format!("{}{unit}", tidy_number(*value)))
+        }
+        NumberTest::Range { low, high, kind } => (
+            "in",
+            format!(
+                "{}{}{}{unit}",
+                tidy_number(*low),
+                kind.symbol(),
+                tidy_number(*high)
+            ),
+        ),
     }
 }
 
@@ -203,21 +254,20 @@ pub(super) fn unit_mismatch(code: Code, model: &Model, mismatch: &UnitMismatch) 
         }
         UnitMismatch::UnitOnNumber {
             fact: id,
-            op,
-            value,
+            test,
             unit,
             operand,
         } => {
             let fact = fact(model, *id);
             // Dropping the unit is always valid; declaring a quantity is
             // offered only in a unit gdl knows.
-            let plain = tidy_number(*value);
+            let (op, plain) = number_test(test, None);
             let known_unit = if parse_unit(&unit.node).is_ok() {
                 Some(unit.node.as_str())
             } else {
                 unit_alias(&unit.node)
             };
-            let drop = format!("drop the unit: `{} {} {plain}`", fact.name, op.symbol());
+            let drop = format!("drop the unit: `{} {op} {plain}`", fact.name);
             let help = match known_unit {
                 Some(known) => format!(
                     "{drop}, or declare the fact as a quantity: `fact {}: quantity {known}`",
@@ -225,10 +275,14 @@ pub(super) fn unit_mismatch(code: Code, model: &Model, mismatch: &UnitMismatch) 
                 ),
                 None => drop,
             };
+            let compared = match test {
+                NumberTest::Compare { .. } => "compared with a quantity",
+                NumberTest::Range { .. } => "tested with a range",
+            };
             Diagnostic::new(
                 code,
                 format!(
-                    "`{}` is a plain number, but it is compared with a quantity in `{}`",
+                    "`{}` is a plain number, but it is {compared} in `{}`",
                     fact.name, unit.node
                 ),
             )
@@ -240,12 +294,11 @@ pub(super) fn unit_mismatch(code: Code, model: &Model, mismatch: &UnitMismatch) 
         UnitMismatch::NoUnit {
             fact: id,
             expected,
-            op,
-            value,
+            test,
             operand,
         } => {
             let fact = fact(model, *id);
-            no_unit(code, &fact.name, *op, *value, expected, *operand)
+            no_unit(code, &fact.name, test, expected, *operand)
                 .secondary(fact.span, "declared here")
         }
         UnitMismatch::Dimension {
@@ -278,38 +331,56 @@ pub(super) fn unit_mismatch(code: Code, model: &Model, mismatch: &UnitMismatch) 
     }
 }
 
-/// E0302 for a number written without its fact's unit. A number between 0
-/// and 1 against a percentage is most likely a fraction (`0.92` for 92 %):
-/// writing `0.92 %` would silently mean something a hundred times smaller.
+/// E0302 for a number (or a range) written without its fact's unit. A
+/// number between 0 and 1 against a percentage is most likely a fraction
+/// (`0.92` for 92 %): writing `0.92 %` would silently mean something a
+/// hundred times smaller. So is a range with both ends from 0 to 1.
 fn no_unit(
     code: Code,
     fact_name: &str,
-    op: CmpOp,
-    value: f64,
+    test: &NumberTest,
     fact_unit: &Unit,
     at: Span,
 ) -> Diagnostic {
+    let what = match test {
+        NumberTest::Compare { .. } => "number",
+        NumberTest::Range { .. } => "range",
+    };
     let diagnostic = Diagnostic::new(
         code,
         format!(
-            "`{fact_name}` is a quantity in {}, but this number has no unit",
+            "`{fact_name}` is a quantity in {}, but this {what} has no unit",
             fact_unit.text
         ),
     );
-    let is_fraction = fact_unit.text == "%" && value > 0.0 && value < 1.0;
-    let op = op.symbol();
+    let is_fraction = fact_unit.text == "%"
+        && match test {
+            NumberTest::Compare { value, .. } => *value > 0.0 && *value < 1.0,
+            NumberTest::Range { low, high, .. } => *low >= 0.0 && *high > 0.0 && *high <= 1.0,
+        };
     let (label, help, replacement) = if is_fraction {
-        let percent = format!("{} %", tidy_number(value * 100.0));
+        let percent = match *test {
+            NumberTest::Compare { op, value } => NumberTest::Compare {
+                op,
+                value: value * 100.0,
+            },
+            NumberTest::Range { low, high, kind } => NumberTest::Range {
+                low: low * 100.0,
+                high: high * 100.0,
+                kind,
+            },
+        };
+        let (_, fraction) = number_test(test, None);
+        let (op, percent) = number_test(&percent, Some("%"));
         (
             "a fraction, not a percentage",
             format!(
-                "a fraction is not a percentage: {} is {percent}; write `{fact_name} {op} {percent}`",
-                tidy_number(value),
+                "a fraction is not a percentage: {fraction} is {percent}; write `{fact_name} {op} {percent}`",
             ),
             percent,
         )
     } else {
-        let written = format!("{} {}", tidy_number(value), fact_unit.text);
+        let (op, written) = number_test(test, Some(&fact_unit.text));
         (
             "no unit",
             format!("write the unit: `{fact_name} {op} {written}`"),
@@ -497,4 +568,46 @@ pub(super) fn discordant_recommendation(
          make it `strength conditional`, or name the situation with \
          `expect discordant-recommendation \"...\"`",
     )
+}
+
+/// E0323: the help writes the range that was most likely meant: the ends
+/// the other way round, or (for `30..<30`) the one value, both ends kept.
+pub(super) fn empty_range(code: Code, fact: &str, range: &Spanned<Range>) -> Diagnostic {
+    let Range {
+        low,
+        high,
+        kind,
+        ref unit,
+    } = range.node;
+    let unit = unit.as_ref().map(|u| u.node.as_str());
+    let (_, written) = number_test(&NumberTest::Range { low, high, kind }, unit);
+    let (label, meant) = if low > high {
+        (
+            "its lower end is above its upper end",
+            NumberTest::Range {
+                low: high,
+                high: low,
+                kind,
+            },
+        )
+    } else {
+        (
+            "`..<` leaves out its upper end, which is its lower end",
+            NumberTest::Range {
+                low,
+                high,
+                kind: RangeKind::Closed,
+            },
+        )
+    };
+    let (_, meant) = number_test(&meant, unit);
+    let help = if low > high {
+        format!("write the lower end first: `{fact} in {meant}`")
+    } else {
+        format!("to test the one value, include both ends: `{fact} in {meant}`")
+    };
+    Diagnostic::new(code, format!("the range `{written}` holds no value"))
+        .primary(range.span, label)
+        .help(help)
+        .fix(range.span, meant)
 }

@@ -6,10 +6,12 @@
 
 use super::types::sorted;
 use super::{ConditionName, Resolver};
-use crate::sema::error::{Error, Operand, ScoreOperand, TypeMismatch, UnitMismatch, UnknownName};
+use crate::sema::error::{
+    Error, NumberTest, Operand, ScoreOperand, TypeMismatch, UnitMismatch, UnknownName,
+};
 use crate::sema::model::*;
 use crate::span::{Span, Spanned};
-use crate::syntax::ast::{self, ExprKind, Operand as Value, SetExpr};
+use crate::syntax::ast::{self, ExprKind, Operand as Value, Range, SetExpr};
 use crate::units::Unit;
 
 /// What a condition that could not be resolved stands for: the file has an
@@ -127,6 +129,7 @@ impl Resolver {
                 }))
             }
             ExprKind::In { element, set } => self.membership(element, set),
+            ExprKind::InRange { fact, range } => self.range(fact, range, expr.span, edges),
         };
         Condition {
             kind,
@@ -176,7 +179,20 @@ impl Resolver {
         if self.untyped_facts.contains(name) {
             return;
         }
-        let candidates = sorted(self.condition_names.keys().map(String::as_str));
+        // A value not computed yet (the one being resolved, or a later
+        // one) is no candidate: using it here would be E0314.
+        let usable = |(_, (named, _)): &(&String, &(ConditionName, Span))| match named {
+            ConditionName::Fact(id) => {
+                !self.pending_values.contains(id) || self.model.derived_order.contains(id)
+            }
+            _ => true,
+        };
+        let candidates = sorted(
+            self.condition_names
+                .iter()
+                .filter(usable)
+                .map(|(name, _)| name.as_str()),
+        );
         self.error(Error::UnknownName(UnknownName::Condition {
             name: name.to_owned(),
             span,
@@ -264,13 +280,20 @@ impl Resolver {
                 },
             ) => self.reject(Error::UnitMismatch(UnitMismatch::UnitOnNumber {
                 fact,
-                op,
-                value: *value,
+                test: NumberTest::Compare { op, value: *value },
                 unit: unit.clone(),
                 operand: operand.span,
             })),
             (Type::Quantity(fact_unit), Value::Number { value, unit }) => {
-                self.compare_quantity(&test, fact_unit, *value, unit.as_ref())
+                let written = NumberTest::Compare { op, value: *value };
+                match self.in_fact_unit(fact, fact_unit, written, unit.as_ref(), operand.span) {
+                    Some(convert) => ConditionKind::Compare {
+                        fact,
+                        op,
+                        value: convert(*value),
+                    },
+                    None => UNRESOLVED,
+                }
             }
             (Type::Enum(enum_id), Value::Name(value)) if is_equality => {
                 match self.enum_value(*enum_id, value, operand.span) {
@@ -328,6 +351,51 @@ impl Resolver {
         }))
     }
 
+    /// `score in low..high`: both ends whole numbers without a unit, the
+    /// two score tests they mean.
+    fn score_range(
+        &mut self,
+        score: ScoreId,
+        range: &Spanned<Range>,
+        span: Span,
+        edges: &mut Vec<(DefinitionId, Span)>,
+    ) -> ConditionKind {
+        let Range {
+            low,
+            high,
+            kind,
+            ref unit,
+        } = range.node;
+        let with = if unit.is_some() {
+            Some(ScoreOperand::Unit { value: low })
+        } else {
+            [low, high]
+                .into_iter()
+                .find(|end| end.fract() != 0.0)
+                .map(ScoreOperand::Fraction)
+        };
+        if let Some(with) = with {
+            self.used_scores.set(score, true);
+            return self.reject(Error::TypeMismatch(TypeMismatch::ScoreCompared {
+                score,
+                op: CmpOp::Ge,
+                operand: range.span,
+                with,
+            }));
+        }
+        if kind.is_empty(low, high) {
+            return self.reject(Error::EmptyRange {
+                fact: self.model.scores.at(score).name.clone(),
+                range: range.clone(),
+            });
+        }
+        // Whole and below 1e15 in magnitude (lowering's limit).
+        let from = self.score_test(score, CmpOp::Ge, low as i64, span, edges);
+        let to = self.score_test(score, kind.upper(), high as i64, span, edges);
+        let part = |kind| Condition { kind, span };
+        ConditionKind::And(vec![part(from), part(to)])
+    }
+
     /// Reports an error in a condition, which stands for nothing.
     fn reject(&mut self, error: Error) -> ConditionKind {
         self.error(error);
@@ -364,40 +432,99 @@ impl Resolver {
         }
     }
 
-    /// A quantity compared with a number: the number needs a unit of the
-    /// same dimension, and is converted to the fact's unit.
-    fn compare_quantity(
+    /// A quantity tested with a number or a range (`written`): it needs a
+    /// unit of the same dimension, and the conversion from that unit to
+    /// the fact's is returned; `None` once the problem is reported.
+    fn in_fact_unit(
         &mut self,
-        test: &Comparison<'_>,
+        fact: FactId,
         fact_unit: &Unit,
-        value: f64,
+        written: NumberTest,
         unit: Option<&Spanned<String>>,
-    ) -> ConditionKind {
+        operand: Span,
+    ) -> Option<impl Fn(f64) -> f64 + use<>> {
         let Some(unit) = unit else {
-            return self.reject(Error::UnitMismatch(UnitMismatch::NoUnit {
-                fact: test.fact,
+            self.error(Error::UnitMismatch(UnitMismatch::NoUnit {
+                fact,
                 expected: fact_unit.clone(),
-                op: test.op,
-                value,
-                operand: test.operand.span,
+                test: written,
+                operand,
             }));
+            return None;
         };
-        let Some(literal_unit) = self.unit(unit) else {
-            return UNRESOLVED;
-        };
+        let literal_unit = self.unit(unit)?;
         if literal_unit.dimension != fact_unit.dimension {
-            return self.reject(Error::UnitMismatch(UnitMismatch::Dimension {
-                fact: test.fact,
+            self.error(Error::UnitMismatch(UnitMismatch::Dimension {
+                fact,
                 expected: fact_unit.clone(),
                 unit: unit.clone(),
                 found: literal_unit,
             }));
+            return None;
         }
-        ConditionKind::Compare {
-            fact: test.fact,
-            op: test.op,
-            value: literal_unit.convert(value, fact_unit),
+        let fact_unit = fact_unit.clone();
+        Some(move |value| literal_unit.convert(value, &fact_unit))
+    }
+
+    /// `fact in low..high`: a number or quantity fact at or above `low`
+    /// and below (or at) `high`, as the two comparisons, each spanning
+    /// the whole range test so that an explanation shows it as written.
+    fn range(
+        &mut self,
+        fact_name: &Spanned<String>,
+        range: &Spanned<Range>,
+        span: Span,
+        edges: &mut Vec<(DefinitionId, Span)>,
+    ) -> ConditionKind {
+        if let Some((ConditionName::Score(score), _)) =
+            self.condition_names.get(&fact_name.node).copied()
+        {
+            return self.score_range(score, range, span, edges);
         }
+        let Some(fact) = self.fact_for_test(fact_name) else {
+            return UNRESOLVED;
+        };
+        let Range {
+            low,
+            high,
+            kind,
+            ref unit,
+        } = range.node;
+        if kind.is_empty(low, high) {
+            return self.reject(Error::EmptyRange {
+                fact: fact_name.node.clone(),
+                range: range.clone(),
+            });
+        }
+        let written = NumberTest::Range { low, high, kind };
+        let (low, high) = match (&self.model.facts.at(fact).ty.clone(), unit) {
+            (Type::Number, None) => (low, high),
+            (Type::Number, Some(unit)) => {
+                return self.reject(Error::UnitMismatch(UnitMismatch::UnitOnNumber {
+                    fact,
+                    test: written,
+                    unit: unit.clone(),
+                    operand: range.span,
+                }));
+            }
+            (Type::Quantity(fact_unit), unit) => {
+                match self.in_fact_unit(fact, fact_unit, written, unit.as_ref(), range.span) {
+                    Some(convert) => (convert(low), convert(high)),
+                    None => return UNRESOLVED,
+                }
+            }
+            (Type::Bool | Type::Enum(_) | Type::Set(_) | Type::Date, _) => {
+                return self.reject(Error::TypeMismatch(TypeMismatch::RangeOfNonNumber {
+                    fact,
+                    range: range.span,
+                }));
+            }
+        };
+        let bound = |op, value| Condition {
+            kind: ConditionKind::Compare { fact, op, value },
+            span,
+        };
+        ConditionKind::And(vec![bound(CmpOp::Ge, low), bound(kind.upper(), high)])
     }
 
     pub(super) fn enum_value(&mut self, enum_id: EnumId, value: &str, span: Span) -> Option<u32> {
@@ -459,7 +586,7 @@ impl Resolver {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{HEAD, found, model, the_error};
-    use crate::sema::error::{Error, Operand, TypeMismatch, UnitMismatch, UnknownName};
+    use crate::sema::error::{Error, NumberTest, Operand, TypeMismatch, UnitMismatch, UnknownName};
     use crate::sema::model::*;
     use crate::span::Spanned;
 
@@ -629,7 +756,7 @@ mod tests {
     fn each_unit_mismatch_carries_the_number_and_the_units() {
         let no_unit = condition_error("fact p: quantity %", "p > 0.92");
         assert!(
-            matches!(&no_unit, Error::UnitMismatch(UnitMismatch::NoUnit { fact: FactId(0), expected, op: CmpOp::Gt, value, .. })
+            matches!(&no_unit, Error::UnitMismatch(UnitMismatch::NoUnit { fact: FactId(0), expected, test: NumberTest::Compare { op: CmpOp::Gt, value }, .. })
                 if expected.text == "%" && *value == 0.92),
             "{no_unit:?}"
         );
@@ -641,10 +768,68 @@ mod tests {
         );
         let on_number = condition_error("fact n: number", "n > 5 kg");
         assert!(
-            matches!(&on_number, Error::UnitMismatch(UnitMismatch::UnitOnNumber { value, unit, .. })
+            matches!(&on_number, Error::UnitMismatch(UnitMismatch::UnitOnNumber { test: NumberTest::Compare { value, .. }, unit, .. })
                 if *value == 5.0 && unit.node == "kg"),
             "{on_number:?}"
         );
+    }
+
+    #[test]
+    fn a_range_is_two_comparisons_in_the_facts_unit_spanning_the_range() {
+        let text = format!(
+            "{HEAD}fact c: quantity mL/min\n\
+             rule r {{ when c in 0.5..<1 mL/s then recommend a cite R }}\n"
+        );
+        let condition = model(&text).rules.as_slice()[0].condition.clone();
+        let ConditionKind::And(parts) = &condition.kind else {
+            panic!("{condition:?}");
+        };
+        let kinds: Vec<&ConditionKind> = parts.iter().map(|p| &p.kind).collect();
+        let bound = |op, value| ConditionKind::Compare {
+            fact: FactId(0),
+            op,
+            value,
+        };
+        assert_eq!(
+            kinds,
+            [&bound(CmpOp::Ge, 30.0), &bound(CmpOp::Lt, 60.0)],
+            "1 mL/s is 60 mL/min"
+        );
+        assert!(parts.iter().all(|p| p.span == condition.span));
+        let closed = rule_condition("fact n: number", "n in 1..2");
+        let ConditionKind::And(parts) = &closed else {
+            panic!("{closed:?}");
+        };
+        let kinds: Vec<&ConditionKind> = parts.iter().map(|p| &p.kind).collect();
+        assert_eq!(kinds, [&bound(CmpOp::Ge, 1.0), &bound(CmpOp::Le, 2.0)]);
+    }
+
+    #[test]
+    fn each_mistake_in_a_range_is_the_error_a_comparison_gets() {
+        let cases = [
+            ("fact w: quantity kg", "w in 5..10", ("E0302", "5..10")),
+            ("fact w: quantity kg", "w in 5..10 mm", ("E0302", "mm")),
+            ("fact w: quantity kg", "w in 5..10 zz", ("E0303", "zz")),
+            ("fact n: number", "n in 5..10 kg", ("E0302", "kg")),
+            ("fact x: bool", "x in 1..2", ("E0301", "1..2")),
+            ("enum E { p }\nfact e: E", "e in 1..2", ("E0301", "1..2")),
+            ("fact n: number", "n in 10..<5", ("E0323", "10..<5")),
+            ("fact n: number", "n in 5..<5", ("E0323", "5..<5")),
+            ("define d = true", "d in 1..2", ("E0301", "d")),
+        ];
+        for (declarations, condition, expected) in cases {
+            let text = format!(
+                "{HEAD}{declarations}\nrule r {{ when {condition} then recommend a cite R }}\n"
+            );
+            let errors: Vec<_> = found(&text)
+                .into_iter()
+                .filter(|(code, _)| code.starts_with('E'))
+                .collect();
+            assert_eq!(errors, [expected], "{condition}");
+        }
+        let text =
+            format!("{HEAD}fact n: number\nrule r {{ when n in 5..5 then recommend a cite R }}\n");
+        assert_eq!(found(&text), [], "one value, both ends included");
     }
 
     #[test]

@@ -317,6 +317,7 @@ impl Resolver {
             title: section.title.as_ref().map(|t| t.node.clone()),
             first_match: section.first_match,
             complete: section.complete,
+            disjoint: section.disjoint,
             parent,
             members: Vec::new(),
             span: section.span,

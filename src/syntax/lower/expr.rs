@@ -1,7 +1,7 @@
 //! Lowering conditions: a flat run of operands and operators → an
 //! [`Expr`] tree, with precedence applied here rather than in the grammar
 //! (`not` > `and` > `or` > `implies`), and the tests (`x`, `x < 5 mg`,
-//! `x in s`) with their operands.
+//! `x in s`, `x in 30..<50 mg`) with their operands.
 //!
 //! Invariant: the tree is never deeper than the text's parentheses (bounded
 //! before parsing) plus [`MAX_DEPTH`] `not`s, so later stages may recurse
@@ -13,7 +13,7 @@ use pest::iterators::Pair;
 use super::{Lower, significant};
 use crate::span::{Span, Spanned};
 use crate::syntax::ast::{
-    Arith, ArithKind, ArithOp, CmpOp, Expr, ExprKind, Function, Operand, SetExpr,
+    Arith, ArithKind, ArithOp, CmpOp, Expr, ExprKind, Function, Operand, Range, RangeKind, SetExpr,
 };
 use crate::syntax::error;
 use crate::syntax::limits::MAX_DEPTH;
@@ -150,7 +150,7 @@ impl Lower<'_> {
         })
     }
 
-    /// `x`, `x < 5 mg` or `x in s`.
+    /// `x`, `x < 5 mg`, `x in s` or `x in 30..<50 mg`.
     fn test(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Expr> {
         let at = self.span_of(&pair);
         let mut parts = pair.into_inner();
@@ -181,6 +181,13 @@ impl Lower<'_> {
             GrammarRule::membership => {
                 let set_pair = self.next(&mut significant(tail), tail_span, "a set")?;
                 let set_span = self.span_of(&set_pair);
+                if set_pair.as_rule() == GrammarRule::range_literal {
+                    let range = self.range(set_pair)?;
+                    return Some(Expr {
+                        kind: ExprKind::InRange { fact: name, range },
+                        span,
+                    });
+                }
                 let set = match set_pair.as_rule() {
                     GrammarRule::set_literal => {
                         SetExpr::Literal(self.idents(significant(set_pair))?)
@@ -404,6 +411,33 @@ impl Lower<'_> {
             _ => return self.unexpected(&pair, "a value"),
         };
         Some(Spanned::new(operand, span))
+    }
+
+    /// `30..<50 mL/min`: two numbers, the operator between them and the
+    /// unit after the upper one.
+    fn range(&mut self, pair: Pair<'_, GrammarRule>) -> Option<Spanned<Range>> {
+        let span = self.span_of(&pair);
+        let mut parts = pair.into_inner();
+        let low = self.take(&mut parts, GrammarRule::number, span)?;
+        let op = self.take(&mut parts, GrammarRule::range_op, span)?;
+        let high = self.take(&mut parts, GrammarRule::number, span)?;
+        let kind = match op.as_str() {
+            ".." => RangeKind::Closed,
+            "..<" => RangeKind::HalfOpen,
+            _ => return self.unexpected(&op, "`..` or `..<`"),
+        };
+        let unit = match parts.next() {
+            None => None,
+            Some(unit) if unit.as_rule() == GrammarRule::unit => Some(self.spanned_text(&unit)),
+            Some(other) => return self.unexpected(&other, "a unit"),
+        };
+        let range = Range {
+            low: self.number(&low),
+            high: self.number(&high),
+            kind,
+            unit,
+        };
+        Some(Spanned::new(range, span))
     }
 
     /// A number's value. One too large is reported and read as `0`, the

@@ -379,6 +379,7 @@ impl<'t> Lower<'t> {
             title: None,
             first_match: false,
             complete: false,
+            disjoint: false,
             items: Vec::new(),
             span,
         };
@@ -388,7 +389,8 @@ impl<'t> Lower<'t> {
                 GrammarRule::section_modifier => match part.as_str() {
                     "first-match" => section.first_match = true,
                     "complete" => section.complete = true,
-                    _ => return self.unexpected(&part, "`first-match` or `complete`"),
+                    "disjoint" => section.disjoint = true,
+                    _ => return self.unexpected(&part, "`first-match`, `complete` or `disjoint`"),
                 },
                 GrammarRule::rule => section.items.push(SectionItem::Rule(self.rule(part)?)),
                 GrammarRule::section => section

@@ -3,7 +3,7 @@
 
 use super::unescape;
 use crate::diagnostics::Code;
-use crate::syntax::ast::{Expr, ExprKind, Item, Operand};
+use crate::syntax::ast::{Expr, ExprKind, Item, Operand, Range, RangeKind};
 use crate::syntax::{parse, parse_recovering};
 
 fn expr(text: &str) -> Expr {
@@ -33,7 +33,8 @@ fn depth(expr: &Expr) -> usize {
         | ExprKind::Name(_)
         | ExprKind::Compare { .. }
         | ExprKind::In { .. }
-        | ExprKind::Relation { .. } => 1,
+        | ExprKind::Relation { .. }
+        | ExprKind::InRange { .. } => 1,
         ExprKind::Not(inner) => 1 + depth(inner),
         ExprKind::And(parts) | ExprKind::Or(parts) | ExprKind::Count { parts, .. } => {
             1 + parts.iter().map(depth).max().unwrap_or(0)
@@ -254,4 +255,60 @@ fn avoid_any_of_is_a_syntax_error() {
     let parsed = parse_recovering("rule r { when x then avoid any of a, b cite R }");
     let codes: Vec<Code> = parsed.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, [Code::SyntaxError]);
+}
+
+#[test]
+fn a_range_keeps_its_ends_its_kind_and_its_one_unit() {
+    let text = "define d = egfr in 30..<50 mL/min/1.73m2";
+    let parsed = expr("egfr in 30..<50 mL/min/1.73m2");
+    let ExprKind::InRange { fact, range } = parsed.kind else {
+        panic!("expected a range")
+    };
+    assert_eq!(fact.node, "egfr");
+    let Range {
+        low,
+        high,
+        kind,
+        unit,
+    } = range.node;
+    assert_eq!((low, high, kind), (30.0, 50.0, RangeKind::HalfOpen));
+    assert_eq!(unit.map(|u| u.node).as_deref(), Some("mL/min/1.73m2"));
+    let span = &text[range.span.start as usize..range.span.end as usize];
+    assert_eq!(span, "30..<50 mL/min/1.73m2");
+    assert_eq!(
+        &text[parsed.span.start as usize..],
+        "egfr in 30..<50 mL/min/1.73m2"
+    );
+}
+
+#[test]
+fn a_closed_range_may_have_blanks_around_its_operator_and_no_unit() {
+    let parsed = expr("(n in -5 .. 2.5) and x");
+    let ExprKind::And(parts) = parsed.kind else {
+        panic!("expected and")
+    };
+    let ExprKind::InRange { range, .. } = &parts[0].kind else {
+        panic!("expected a range")
+    };
+    assert_eq!(
+        (range.node.low, range.node.high, range.node.kind),
+        (-5.0, 2.5, RangeKind::Closed)
+    );
+    assert_eq!(range.node.unit, None);
+}
+
+#[test]
+fn a_range_needs_both_ends() {
+    for text in [
+        "define d = n in 30..",
+        "define d = n in ..<50",
+        "define d = n in 30",
+    ] {
+        let errors = parse(text).err().unwrap_or_default();
+        assert_eq!(
+            errors.first().map(|d| d.code),
+            Some(Code::SyntaxError),
+            "{text}"
+        );
+    }
 }
