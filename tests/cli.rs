@@ -38,18 +38,16 @@ fn transcript(output: &Output) -> String {
     )
 }
 
+/// Every shipped guideline.
+const SHIPPED: [&str; 2] = ["guidelines/dermatomyositis", "guidelines/cap-curb65"];
+
 #[test]
 fn shipped_guideline_checks_clean() {
-    let output = gdl(
-        &[
-            "check",
-            "--deny",
-            "warnings",
-            "guidelines/dermatomyositis.gdl",
-        ],
-        None,
-    );
-    assert_eq!(output.code, Some(0), "{}", transcript(&output));
+    for shipped in SHIPPED {
+        let path = format!("{shipped}.gdl");
+        let output = gdl(&["check", "--deny", "warnings", &path], None);
+        assert_eq!(output.code, Some(0), "{path}: {}", transcript(&output));
+    }
 }
 
 #[test]
@@ -199,16 +197,11 @@ fn coverage_threshold_fails_when_not_met() {
 
 #[test]
 fn shipped_cases_pass_with_full_coverage() {
-    let output = gdl(
-        &[
-            "test",
-            "--coverage-threshold",
-            "100",
-            "guidelines/dermatomyositis.cases.json",
-        ],
-        None,
-    );
-    assert_eq!(output.code, Some(0), "{}", transcript(&output));
+    for shipped in SHIPPED {
+        let path = format!("{shipped}.cases.json");
+        let output = gdl(&["test", "--coverage-threshold", "100", &path], None);
+        assert_eq!(output.code, Some(0), "{path}: {}", transcript(&output));
+    }
 }
 
 #[test]

@@ -60,6 +60,7 @@ fn assert_laws(text: &str) {
 fn shipped_guidelines_are_fixed_points() {
     for path in [
         "guidelines/dermatomyositis.gdl",
+        "guidelines/cap-curb65.gdl",
         "tests/guidelines/demo.gdl",
         "tests/eval/dose-bands/guideline.gdl",
     ] {

@@ -22,6 +22,7 @@
 mod common;
 #[path = "../benches/native/mod.rs"]
 mod native;
+mod support;
 
 use gdl::eval::{Patient, Program, evaluate};
 use gdl::facts::Reader;
@@ -112,6 +113,11 @@ fn shipped_examples_agree() {
         .map(|e| e.unwrap().path())
         .collect();
     entries.sort();
+    // The native function is the dermatomyositis guideline's: the examples
+    // of the other shipped guidelines are not its patients.
+    entries.retain(|path| {
+        support::shipped_guideline_for_example(path) == "guidelines/dermatomyositis.gdl"
+    });
     for path in entries {
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = if path.extension().is_some_and(|e| e == "ndjson") {

@@ -146,11 +146,9 @@ fn golden_reports_per_feature() {
 #[test]
 fn golden_reports_for_shipped_examples() {
     insta::glob!("../guidelines", "examples/*.json", |path| {
-        insta::assert_snapshot!(report_for(
-            "guidelines/dermatomyositis.gdl",
-            "dermatomyositis.gdl",
-            path
-        ));
+        let guideline = support::shipped_guideline_for_example(path);
+        let source_name = guideline.trim_start_matches("guidelines/").to_owned();
+        insta::assert_snapshot!(report_for(&guideline, &source_name, path));
     });
 }
 

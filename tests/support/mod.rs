@@ -113,3 +113,34 @@ pub fn range(rng: &mut Rng) -> String {
     };
     format!("q in {low}{op}{high} mg")
 }
+
+/// The shipped guideline (a path from the project root) that an example
+/// of `guidelines/examples/` is written for. An example whose file name
+/// starts with a guideline's name up to its first `-`, then `-`
+/// (`cap-high-severity.json` for `guidelines/cap-curb65.gdl`), is for that
+/// guideline; the others are for `guidelines/dermatomyositis.gdl`.
+pub fn shipped_guideline_for_example(example: &std::path::Path) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let name = example
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut stems: Vec<String> = std::fs::read_dir(root.join("guidelines"))
+        .unwrap_or_else(|e| panic!("guidelines: {e}"))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "gdl"))
+        .filter_map(|path| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    stems.sort();
+    stems
+        .into_iter()
+        .filter(|stem| stem != "dermatomyositis")
+        .find(|stem| {
+            let prefix = stem.split('-').next().unwrap_or(stem);
+            name.starts_with(&format!("{prefix}-"))
+        })
+        .map_or_else(
+            || "guidelines/dermatomyositis.gdl".to_owned(),
+            |stem| format!("guidelines/{stem}.gdl"),
+        )
+}
