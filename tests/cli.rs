@@ -46,6 +46,7 @@ fn shipped_guideline_checks_clean() {
             "--deny",
             "warnings",
             "guidelines/dermatomyositis.gdl",
+            "guidelines/af-anticoagulation.gdl",
         ],
         None,
     );
@@ -205,6 +206,7 @@ fn shipped_cases_pass_with_full_coverage() {
             "--coverage-threshold",
             "100",
             "guidelines/dermatomyositis.cases.json",
+            "guidelines/af-anticoagulation.cases.json",
         ],
         None,
     );

@@ -60,6 +60,7 @@ fn assert_laws(text: &str) {
 fn shipped_guidelines_are_fixed_points() {
     for path in [
         "guidelines/dermatomyositis.gdl",
+        "guidelines/af-anticoagulation.gdl",
         "tests/guidelines/demo.gdl",
     ] {
         let text = read(path);

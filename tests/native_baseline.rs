@@ -112,6 +112,13 @@ fn shipped_examples_agree() {
         .map(|e| e.unwrap().path())
         .collect();
     entries.sort();
+    // The af-*.json examples are patients of the atrial fibrillation
+    // guideline, which this native function does not encode.
+    entries.retain(|path| {
+        !path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with("af-"))
+    });
     for path in entries {
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = if path.extension().is_some_and(|e| e == "ndjson") {
