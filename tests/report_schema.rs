@@ -246,7 +246,7 @@ fn shipped_example_reports_validate() {
             .is_some_and(|name| name.to_string_lossy().starts_with("af-"));
         let model = if is_af { &af } else { &model };
         let compact = report(model, &path);
-        assert_valid(&validator, &model, &path.display().to_string(), &compact);
+        assert_valid(&validator, model, &path.display().to_string(), &compact);
         cited += reference_keys_in_order(&compact).len();
     }
     assert!(cited > 0, "the examples should cite references");
