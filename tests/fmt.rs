@@ -61,6 +61,7 @@ fn shipped_guidelines_are_fixed_points() {
     for path in [
         "guidelines/dermatomyositis.gdl",
         "guidelines/cap-curb65.gdl",
+        "guidelines/af-anticoagulation.gdl",
         "tests/guidelines/demo.gdl",
         "tests/eval/dose-bands/guideline.gdl",
     ] {

@@ -21,9 +21,14 @@ fn read(path: &str) -> String {
 /// Shipped guidelines and test inputs to mutate.
 fn corpus() -> Vec<String> {
     let mut texts = vec![read("tests/guidelines/demo.gdl")];
-    let shipped = read("guidelines/dermatomyositis.gdl");
-    if !shipped.is_empty() {
-        texts.push(shipped);
+    for path in [
+        "guidelines/dermatomyositis.gdl",
+        "guidelines/af-anticoagulation.gdl",
+    ] {
+        let shipped = read(path);
+        if !shipped.is_empty() {
+            texts.push(shipped);
+        }
     }
     texts
 }

@@ -44,6 +44,7 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     inputs.sort();
     inputs.push("guidelines/dermatomyositis.gdl".to_owned());
     inputs.push("guidelines/cap-curb65.gdl".to_owned());
+    inputs.push("guidelines/af-anticoagulation.gdl".to_owned());
     let files: Vec<&str> = inputs.iter().map(String::as_str).collect();
     let log = sarif_for(&files);
     let errors: Vec<String> = validator
