@@ -791,12 +791,17 @@ enum Op {
     And(usize),
     Or(usize),
     Implies,
-    /// A points test over the values of its items, the last on the stack.
-    Points {
-        points: Vec<i64>,
-        op: CmpOp,
-        value: i64,
-    },
+    /// A points test over the values of its items, the last on the stack
+    /// (boxed: the rare op keeps every other op as small as before).
+    Points(Box<PointsOp>),
+}
+
+/// [`Op::Points`]: each item's points, the comparison and its bound.
+#[derive(Clone, Debug)]
+struct PointsOp {
+    points: Vec<i64>,
+    op: CmpOp,
+    value: i64,
 }
 
 /// A condition in postfix order (its size is bounded by [`NODE_LIMIT`]).
@@ -809,11 +814,11 @@ fn compile(model: &Model, condition: &Condition, ops: &mut Vec<Op>) {
                 ConditionKind::Not(_) => Op::Not,
                 ConditionKind::And(parts) => Op::And(parts.len()),
                 ConditionKind::Or(parts) => Op::Or(parts.len()),
-                ConditionKind::Points(test) => Op::Points {
+                ConditionKind::Points(test) => Op::Points(Box::new(PointsOp {
                     points: test.items.iter().map(|i| i.points).collect(),
                     op: test.op,
                     value: test.value,
-                },
+                })),
                 _ => Op::Implies,
             });
             continue;
@@ -897,10 +902,10 @@ fn run_ops(ops: &[Op], values: &[Value], stack: &mut Vec<Tri>) -> Tri {
                 let left = stack.pop().unwrap_or(Tri::Unknown);
                 left.implies(right)
             }
-            Op::Points { points, op, value } => {
-                let from = stack.len().saturating_sub(points.len());
-                let items = points.iter().copied().zip(stack.drain(from..));
-                super::logic::points(items, *op, *value)
+            Op::Points(test) => {
+                let from = stack.len().saturating_sub(test.points.len());
+                let items = test.points.iter().copied().zip(stack.drain(from..));
+                super::logic::points(items, test.op, test.value)
             }
         };
         stack.push(value);

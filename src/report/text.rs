@@ -231,12 +231,24 @@ pub(crate) fn fact_value(value: FactJson<'_>) -> String {
 /// `1.3574400000000002` its arithmetic left (the JSON report keeps every
 /// digit).
 pub(crate) fn number(x: f64) -> String {
+    let integral = |x: f64| x.fract() == 0.0 && x.abs() < 1e15;
+    let shortest = |x: f64| {
+        serde_json::Number::from_f64(x).map_or_else(|| "unknown".to_owned(), |n| n.to_string())
+    };
+    if integral(x) {
+        return format!("{}", x as i64);
+    }
+    let written = shortest(x);
+    // Ten significant digits need at most 12 characters (sign and point):
+    // only a longer number is arithmetic's noise to round away.
+    if written.len() <= 12 {
+        return written;
+    }
     let rounded: f64 = format!("{x:.9e}").parse().unwrap_or(x);
-    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
+    if integral(rounded) {
         format!("{}", rounded as i64)
     } else {
-        serde_json::Number::from_f64(rounded)
-            .map_or_else(|| "unknown".to_owned(), |n| n.to_string())
+        shortest(rounded)
     }
 }
 
