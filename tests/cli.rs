@@ -208,6 +208,23 @@ fn shipped_cases_pass_with_full_coverage() {
     }
 }
 
+/// A guideline named to `gdl test` runs the case file beside it; one with
+/// none is read as a case file, and its error says it is not one.
+#[test]
+fn a_guideline_given_to_gdl_test_runs_its_cases() {
+    let by_guideline = gdl(&["test", "guidelines/cap-curb65.gdl"], None);
+    let by_cases = gdl(&["test", "guidelines/cap-curb65.cases.json"], None);
+    assert_eq!(by_guideline.code, Some(0), "{}", transcript(&by_guideline));
+    assert_eq!(by_guideline.stdout, by_cases.stdout);
+    let without = gdl(&["test", "tests/eval/scores/guideline.gdl"], None);
+    assert_eq!(without.code, Some(2), "{}", transcript(&without));
+    assert!(
+        without.stderr.contains("not a valid case file"),
+        "{}",
+        transcript(&without)
+    );
+}
+
 #[test]
 fn shipped_cohort_runs_clean() {
     let output = gdl(

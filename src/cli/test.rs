@@ -22,7 +22,9 @@ use crate::testing::{CaseResult, Coverage, CoverageSummary, junit, read, run_cas
 
 #[derive(Args, Debug)]
 pub struct TestArgs {
-    /// Case files (`*.cases.json`) or directories to search for them.
+    /// Case files (`*.cases.json`), directories to search for them, or a
+    /// guideline (`x.gdl`), which runs the case file beside it
+    /// (`x.cases.json`).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
     /// Report which rules, alternatives and contraindications no case exercises.
@@ -69,10 +71,20 @@ fn case_files(paths: &[String]) -> Vec<PathBuf> {
                 }
             }
         } else {
-            files.push(path);
+            files.push(cases_of(path));
         }
     }
     files
+}
+
+/// A guideline (`x.gdl`) named where case files are expected stands for
+/// its case file beside it (`x.cases.json`), when there is one.
+fn cases_of(path: PathBuf) -> PathBuf {
+    let Some(stem) = path.to_str().and_then(|text| text.strip_suffix(".gdl")) else {
+        return path;
+    };
+    let cases = PathBuf::from(format!("{stem}.cases.json"));
+    if cases.is_file() { cases } else { path }
 }
 
 pub fn run(args: &TestArgs) -> u8 {
