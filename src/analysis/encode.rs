@@ -106,19 +106,8 @@ fn compared_values(
                 _ => {}
             })
         };
-        for definition in &model.definitions {
-            collect(&definition.condition);
-        }
-        for rule in &model.rules {
-            collect(&rule.condition);
-        }
-        for action in &model.actions {
-            for clause in action.contraindications.iter().chain(&action.cautions) {
-                collect(&clause.condition);
-            }
-        }
-        for invariant in &model.invariants {
-            collect(&invariant.condition);
+        for condition in model.conditions() {
+            collect(condition);
         }
     }
     (constants, tested)

@@ -304,7 +304,7 @@ impl Printer<'_> {
             }
             Item::Value(v) => {
                 let head = format!("value {}: {} =", v.name.node, type_text(&v.ty.node));
-                let one_line = format!("{head} {}", arith(&v.body));
+                let one_line = format!("{head} {}", arithmetic(&v.body));
                 if one_line.len() <= WIDTH {
                     self.with_description(&one_line, v.description.as_ref(), span);
                 } else {
@@ -770,7 +770,7 @@ fn expr(e: &Expr, _level: u8) -> String {
             format!("{} {} {value}", fact.node, op.symbol())
         }
         ExprKind::Relation { left, op, right } => {
-            format!("{} {} {}", arith(left), op.symbol(), arith(right))
+            format!("{} {} {}", arithmetic(left), op.symbol(), arithmetic(right))
         }
         ExprKind::Count {
             at_least,
@@ -814,6 +814,18 @@ fn arith_precedence(a: &Arith) -> u8 {
     }
 }
 
+/// An operand of an operator binding at `level`, in parentheses where the
+/// tree needs them: a looser left operand, and a right operand that binds
+/// no tighter than its operator, so `a - (b - c)` keeps its grouping.
+fn operand(operand: &Arith, level: u8, right_side: bool) -> String {
+    let own = arith_precedence(operand);
+    if own < level || (right_side && own == level) {
+        format!("({})", arithmetic(operand))
+    } else {
+        arithmetic(operand)
+    }
+}
+
 /// Long arithmetic over several lines at `indent`: the operands of its
 /// outermost chain of one precedence (`a * b / c`, or `a + b - c`), a line
 /// broken before an operator when the next operand would pass [`WIDTH`].
@@ -830,21 +842,9 @@ fn broken_arith(a: &Arith, indent: &str) -> Vec<String> {
         first = left;
     }
     rest.reverse();
-    let operand = |operand: &Arith, right_side: bool| {
-        let needs = if right_side {
-            arith_precedence(operand) <= level
-        } else {
-            arith_precedence(operand) < level
-        };
-        if needs {
-            format!("({})", arith(operand))
-        } else {
-            arith(operand)
-        }
-    };
-    let mut lines = vec![format!("{indent}{}", operand(first, false))];
+    let mut lines = vec![format!("{indent}{}", operand(first, level, false))];
     for (op, right) in rest {
-        let piece = format!("{} {}", op.symbol(), operand(right, true));
+        let piece = format!("{} {}", op.symbol(), operand(right, level, true));
         match lines.last_mut() {
             Some(line) if line.len() + 1 + piece.len() <= WIDTH => {
                 line.push(' ');
@@ -856,16 +856,9 @@ fn broken_arith(a: &Arith, indent: &str) -> Vec<String> {
     lines
 }
 
-/// Arithmetic in one line, in the canonical layout: what names the value a
-/// comparison with arithmetic computes (`a - 1.5 * b`).
+/// Arithmetic in one line, in the canonical layout (also what names the
+/// value a comparison with arithmetic computes, `a - 1.5 * b`).
 pub fn arithmetic(a: &Arith) -> String {
-    arith(a)
-}
-
-/// Arithmetic in one line. Parentheses are written where the tree needs
-/// them: around a looser left operand, and around a right operand that
-/// binds no tighter than its operator, so `a - (b - c)` keeps its grouping.
-fn arith(a: &Arith) -> String {
     match &a.kind {
         ArithKind::Number { value, unit } => match unit {
             Some(unit) => format!("{value} {}", unit.node),
@@ -874,22 +867,15 @@ fn arith(a: &Arith) -> String {
         ArithKind::Name(name) => name.clone(),
         ArithKind::Binary { op, left, right } => {
             let own = arith_precedence(a);
-            let side = |operand: &Arith, needs: bool| {
-                if needs {
-                    format!("({})", arith(operand))
-                } else {
-                    arith(operand)
-                }
-            };
             format!(
                 "{} {} {}",
-                side(left, arith_precedence(left) < own),
+                operand(left, own, false),
                 op.symbol(),
-                side(right, arith_precedence(right) <= own)
+                operand(right, own, true)
             )
         }
         ArithKind::Call { function, args } => {
-            let args: Vec<String> = args.iter().map(arith).collect();
+            let args: Vec<String> = args.iter().map(arithmetic).collect();
             format!("{}({})", function.name(), args.join(", "))
         }
         ArithKind::If {
@@ -899,8 +885,8 @@ fn arith(a: &Arith) -> String {
         } => format!(
             "(if {} then {} else {})",
             expr(condition, 0),
-            arith(then),
-            arith(otherwise)
+            arithmetic(then),
+            arithmetic(otherwise)
         ),
     }
 }

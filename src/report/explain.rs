@@ -156,12 +156,11 @@ fn computed_line(
         )
     };
     let formula = if derived.declared {
-        let text = source
-            .text()
-            .get(derived.expr.span.start_usize()..derived.expr.span.end as usize)
-            .unwrap_or("");
-        let text: Vec<&str> = text.split_whitespace().collect();
-        format!("{} = {}", declared.name, text.join(" "))
+        format!(
+            "{} = {}",
+            declared.name,
+            one_line(source, derived.expr.span)
+        )
     } else {
         declared.name.clone()
     };
@@ -190,13 +189,18 @@ fn computed_line(
     })
 }
 
-fn snippet(source: &SourceFile, span: crate::span::Span) -> String {
+/// The source text at `span` on one line, blanks collapsed.
+fn one_line(source: &SourceFile, span: crate::span::Span) -> String {
     let text = source
         .text()
         .get(span.start_usize()..span.end as usize)
         .unwrap_or("");
-    let collapsed: Vec<&str> = text.split_whitespace().collect();
-    let joined = collapsed.join(" ");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// [`one_line`], cut to 100 characters.
+fn snippet(source: &SourceFile, span: crate::span::Span) -> String {
+    let joined = one_line(source, span);
     if joined.chars().count() > 100 {
         let short: String = joined.chars().take(97).collect();
         format!("{short}...")

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use super::{Answers, every_condition};
+use super::Answers;
 use crate::eval::exact::{cell_of, constants, tested_members};
 use crate::eval::patient::{Patient, Value};
 use crate::eval::program::Program;
@@ -43,7 +43,7 @@ pub(super) struct Telling {
 impl Telling {
     pub(super) fn of(program: &Program<'_>) -> Telling {
         let model = program.model;
-        let conditions = every_condition(program);
+        let conditions = model.conditions();
         let facts = (0..model.facts.len() as u32).map(FactId);
         Telling {
             constants: facts

@@ -32,7 +32,7 @@ use super::interp::{
 };
 use super::patient::{Patient, Value};
 use super::program::Program;
-use crate::sema::{Condition, FactId, Member, RuleId, Type};
+use crate::sema::{FactId, Member, RuleId, Type};
 
 /// At most this many combinations of answers are run for one escalation.
 pub const ANSWER_LIMIT: usize = 64;
@@ -347,17 +347,4 @@ fn range_of(constants: &[f64], cell: usize) -> Range {
             .map(|c| (*c, false)),
         high: constants.get(cell / 2).map(|c| (*c, false)),
     }
-}
-
-/// Every condition of the model: rules, clauses, invariants, definitions.
-fn every_condition<'m>(program: &Program<'m>) -> Vec<&'m Condition> {
-    let model = program.model;
-    let mut conditions: Vec<&Condition> = model.rules.iter().map(|r| &r.condition).collect();
-    for action in &model.actions {
-        conditions.extend(action.contraindications.iter().map(|c| &c.condition));
-        conditions.extend(action.cautions.iter().map(|c| &c.condition));
-    }
-    conditions.extend(model.invariants.iter().map(|i| &i.condition));
-    conditions.extend(model.definitions.iter().map(|d| &d.condition));
-    conditions
 }

@@ -37,6 +37,14 @@ struct Typed {
     date: bool,
 }
 
+impl Typed {
+    /// The same arithmetic, a date or not.
+    fn dated(mut self, date: bool) -> Typed {
+        self.date = date;
+        self
+    }
+}
+
 /// Seconds in a day: a date is held in days, and arithmetic is in seconds.
 const DAY: f64 = 86_400.0;
 
@@ -176,17 +184,18 @@ impl Resolver {
                         (left.dimension.per(right.dimension), unit)
                     }
                 };
-                let mut result = typed(
-                    NumKind::Binary {
-                        op: *op,
-                        left: Box::new(left.expr),
-                        right: Box::new(right.expr),
-                    },
-                    dimension,
-                    unit,
-                );
-                result.date = date;
-                Some(result)
+                Some(
+                    typed(
+                        NumKind::Binary {
+                            op: *op,
+                            left: Box::new(left.expr),
+                            right: Box::new(right.expr),
+                        },
+                        dimension,
+                        unit,
+                    )
+                    .dated(date),
+                )
             }
             ArithKind::Call { function, args } => {
                 let mut typed_args = Vec::new();
@@ -242,16 +251,17 @@ impl Resolver {
                         let (dimension, unit, date) =
                             (first.dimension, first.unit.clone(), first.date);
                         let args = typed_args.into_iter().map(|t| t.expr).collect();
-                        let mut result = typed(
-                            NumKind::Extreme {
-                                max: *function == Function::Max,
-                                args,
-                            },
-                            dimension,
-                            unit,
-                        );
-                        result.date = date;
-                        Some(result)
+                        Some(
+                            typed(
+                                NumKind::Extreme {
+                                    max: *function == Function::Max,
+                                    args,
+                                },
+                                dimension,
+                                unit,
+                            )
+                            .dated(date),
+                        )
                     }
                 }
             }
@@ -270,17 +280,18 @@ impl Resolver {
                 self.same_dimension(span, Joined::Branches, &then, &otherwise)?;
                 let date = then.date;
                 let (dimension, unit) = (then.dimension, then.unit.clone().or(otherwise.unit));
-                let mut result = typed(
-                    NumKind::If {
-                        condition: Box::new(condition),
-                        then: Box::new(then.expr),
-                        otherwise: Box::new(otherwise.expr),
-                    },
-                    dimension,
-                    unit,
-                );
-                result.date = date;
-                Some(result)
+                Some(
+                    typed(
+                        NumKind::If {
+                            condition: Box::new(condition),
+                            then: Box::new(then.expr),
+                            otherwise: Box::new(otherwise.expr),
+                        },
+                        dimension,
+                        unit,
+                    )
+                    .dated(date),
+                )
             }
         }
     }
