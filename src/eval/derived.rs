@@ -8,8 +8,11 @@
 //! fact it needs is unknown, when a conditional's condition is unknown and
 //! its branches differ, and when the arithmetic has no finite result
 //! (division by zero, which the invariants and E0315 keep from real
-//! patients). The interpreter then reads computed facts as any other.
+//! patients). The interpreter then reads computed facts as any other;
+//! a decision on a computed fact unknown only through bool or enum facts is
+//! decided over their values ([`Program::decide_through_inputs`]).
 
+use super::exact::Plan;
 use super::logic::Tri;
 use super::patient::{Patient, Value};
 use super::program::Program;
@@ -107,6 +110,14 @@ fn calculate(model: &Model, expr: &NumExpr, patient: &Patient) -> Option<f64> {
     }
 }
 
+/// A patient completed with values for some unknown facts, and those
+/// values.
+pub(crate) type Completion = (Vec<(FactId, Value)>, Patient);
+
+/// At most this many combinations of finite inputs are tried by
+/// [`Program::decide_through_inputs`] for one decision.
+const FINITE_INPUTS_LIMIT: usize = 64;
+
 /// At most this many candidate patients are computed by
 /// [`Program::realize`] for one witness.
 const REALIZE_BUDGET: usize = 40_000;
@@ -139,6 +150,96 @@ impl Program<'_> {
         given.sort_unstable();
         given.dedup();
         given
+    }
+
+    /// A decision `plan` reads a computed fact that is unknown only because
+    /// bool or enum facts it is computed from are (a sex, a yes or no): the
+    /// decision over each of their values that the invariants allow, the
+    /// computed fact worked out for each. A creatinine clearance whose
+    /// per-sex factor is unknown is decided when both sexes give the same
+    /// band. `None` when [`Program::few_valued_completions`] has none.
+    pub(crate) fn decide_through_inputs(&self, plan: &Plan, patient: &Patient) -> Option<Tri> {
+        let completions =
+            self.few_valued_completions(patient, plan.facts.iter().map(|(fact, _)| *fact))?;
+        let (mut can_hold, mut can_fail) = (false, false);
+        for (_, completed) in &completions {
+            match plan.decide(completed) {
+                Tri::True => can_hold = true,
+                Tri::False => can_fail = true,
+                Tri::Unknown => return Some(Tri::Unknown),
+            }
+        }
+        match (can_hold, can_fail) {
+            (true, false) => Some(Tri::True),
+            (false, true) => Some(Tri::False),
+            (true, true) => Some(Tri::Unknown),
+            // No value is allowed: the plan's own answer.
+            (false, false) => None,
+        }
+    }
+
+    /// For unknown computed facts among `facts` whose unknown inputs are
+    /// all bool or enum facts: `patient` completed with each combination of
+    /// their values that no invariant rules out, computed facts worked out,
+    /// with the values given. `None` when none of `facts` is such a
+    /// computed fact, when an unknown input is a number (any value of it
+    /// may be allowed, which a plan's free cells stand for), or when the
+    /// combinations number more than [`FINITE_INPUTS_LIMIT`].
+    pub(crate) fn few_valued_completions(
+        &self,
+        patient: &Patient,
+        facts: impl IntoIterator<Item = FactId>,
+    ) -> Option<Vec<Completion>> {
+        let model = self.model;
+        let mut inputs: Vec<(FactId, Vec<Value>)> = Vec::new();
+        for fact in facts {
+            let Some(derived) = model.facts.get(fact).and_then(|f| f.derived.as_ref()) else {
+                continue;
+            };
+            if patient.get(fact) != Value::Unknown {
+                continue;
+            }
+            for &input in &derived.inputs {
+                if patient.get(input) != Value::Unknown || inputs.iter().any(|(i, _)| *i == input) {
+                    continue;
+                }
+                let values = match &model.facts.get(input)?.ty {
+                    Type::Bool => vec![Value::Bool(false), Value::Bool(true)],
+                    Type::Enum(id) => (0..model.enums.get(*id)?.values.len() as u32)
+                        .map(Value::Enum)
+                        .collect(),
+                    _ => return None,
+                };
+                inputs.push((input, values));
+            }
+        }
+        let combinations = inputs.iter().try_fold(1usize, |product, (_, values)| {
+            product.checked_mul(values.len())
+        })?;
+        if inputs.is_empty() || combinations > FINITE_INPUTS_LIMIT {
+            return None;
+        }
+        let mut completions = Vec::with_capacity(combinations);
+        for combination in 0..combinations {
+            let mut completed = patient.clone();
+            let mut given = Vec::with_capacity(inputs.len());
+            let mut rest = combination;
+            for (input, values) in &inputs {
+                let value = *values.get(rest % values.len())?;
+                completed.set(*input, value);
+                given.push((*input, value));
+                rest /= values.len();
+            }
+            self.derive(&mut completed);
+            let forbidden = model.invariants.iter().any(|invariant| {
+                super::exact::meaning(model, &invariant.condition, &|f| completed.get(f))
+                    == Tri::False
+            });
+            if !forbidden {
+                completions.push((given, completed));
+            }
+        }
+        Some(completions)
     }
 
     /// A patient whose given facts each stay in their cell of `target`

@@ -576,7 +576,12 @@ pub fn kleene_is_exact(model: &Model, condition: &Condition) -> bool {
             occurrences.push(atom);
         }
     });
-    if !complete || repeated {
+    if !complete
+        || repeated
+        || occurrences
+            .iter()
+            .any(|(fact, _)| finite_input(model, *fact))
+    {
         return false;
     }
     !model.invariants.iter().any(|invariant| {
@@ -584,6 +589,19 @@ pub fn kleene_is_exact(model: &Model, condition: &Condition) -> bool {
         collect_atoms(model, &invariant.condition, &mut read);
         read.iter().any(|atom| occurrences.contains(atom))
     })
+}
+
+/// Whether `fact` is computed from a bool or enum fact: an unknown one
+/// makes it unknown with only a few values possible, which a plan decides
+/// (`Program::decide_through_inputs`).
+fn finite_input(model: &Model, fact: FactId) -> bool {
+    let Some(derived) = model.facts.get(fact).and_then(|f| f.derived.as_ref()) else {
+        return false;
+    };
+    derived
+        .inputs
+        .iter()
+        .any(|&input| model.facts.get(input).is_some_and(|f| f.ty.is_few_valued()))
 }
 
 /// At most this many nodes, definitions expanded where they are used, in a

@@ -360,6 +360,14 @@ impl<'p, 'm> Run<'p, 'm> {
         if self.value_at(root.slot) != Tri::Unknown {
             return;
         }
+        if !self.program.model.derived_order.is_empty()
+            && let Some(value) = self.program.decide_through_inputs(&root.plan, self.patient)
+        {
+            if let Some(slot) = self.values.get_mut(root.slot as usize) {
+                *slot = value;
+            }
+            return;
+        }
         // Invariants that hold whatever the unknown facts are constrain
         // nothing: a condition that reads each fact once is then decided by
         // Kleene logic already.
@@ -781,18 +789,45 @@ pub(crate) fn escalation_atoms(
         run.unknown_atoms(root, &mut atoms);
     }
     // A computed fact is asked about as itself ("if crcl < 30 mL/min"),
-    // when the facts it needs are among those the escalation asks for.
+    // when the facts it needs are among those the escalation asks for;
+    // through its unknown inputs when they are all bool or enum facts
+    // ("if sex = female"), which a clinician answers as they are.
     let facts = &program.model.facts;
-    atoms.retain(
-        |(fact, _)| match facts.get(*fact).and_then(|f| f.derived.as_ref()) {
-            Some(derived) => derived
-                .inputs
-                .iter()
-                .any(|input| escalation.needs.contains(input)),
-            None => escalation.needs.contains(fact),
-        },
-    );
-    atoms
+    let mut asked = Vec::with_capacity(atoms.len());
+    for (fact, member) in atoms {
+        let Some(derived) = facts.get(fact).and_then(|f| f.derived.as_ref()) else {
+            if escalation.needs.contains(&fact) {
+                asked.push((fact, member));
+            }
+            continue;
+        };
+        let unknown: Vec<FactId> = derived
+            .inputs
+            .iter()
+            .copied()
+            .filter(|&input| patient.get(input) == Value::Unknown)
+            .collect();
+        let finite = unknown
+            .iter()
+            .all(|&input| facts.get(input).is_some_and(|f| f.ty.is_few_valued()));
+        if finite {
+            asked.extend(
+                unknown
+                    .into_iter()
+                    .filter(|input| escalation.needs.contains(input))
+                    .map(|input| (input, None)),
+            );
+        } else if unknown.iter().any(|input| escalation.needs.contains(input)) {
+            asked.push((fact, member));
+        }
+    }
+    let mut seen = Vec::with_capacity(asked.len());
+    asked.retain(|atom| {
+        let first = !seen.contains(atom);
+        seen.push(*atom);
+        first
+    });
+    asked
 }
 
 /// Evaluates the guideline for one patient.

@@ -147,7 +147,7 @@ fn computed_line(
     let model = program.model;
     let declared = model.facts.get(fact)?;
     let derived = declared.derived.as_ref()?;
-    let shown = |id: FactId| {
+    let shown_in = |patient: &Patient, id: FactId| {
         let value = FactJson::new(model, id, patient.get(id));
         format!(
             "{} = {}",
@@ -173,14 +173,36 @@ fn computed_line(
         }
     });
     read.sort_unstable();
-    let from: Vec<String> = read.into_iter().map(shown).collect();
+    let from: Vec<String> = read.into_iter().map(|id| shown_in(patient, id)).collect();
     let (line, column) = source.line_col(derived.expr.span.start_usize());
     let value = FactJson::new(model, fact, patient.get(fact));
+    // Unknown only through a sex or a yes or no: the value for each.
+    let each = program
+        .few_valued_completions(patient, [fact])
+        .map(|completions| {
+            let cases: Vec<String> = completions
+                .iter()
+                .map(|(given, completed)| {
+                    let value = FactJson::new(model, fact, completed.get(fact));
+                    let given: Vec<String> = given
+                        .iter()
+                        .map(|(id, _)| shown_in(completed, *id))
+                        .collect();
+                    format!(
+                        "{} if {}",
+                        super::text::fact_value(value),
+                        given.join(" and ")
+                    )
+                })
+                .collect();
+            format!(" ({})", cases.join("; "))
+        })
+        .unwrap_or_default();
     Some(ExplainLine {
         depth,
         value: "value",
         text: format!(
-            "{formula} = {}, from {}",
+            "{formula} = {}{each}, from {}",
             super::text::fact_value(value),
             from.join(", ")
         ),

@@ -19,7 +19,7 @@ use crate::facts::write::FactJson;
 use crate::id_vec::SliceAt;
 use crate::index_set::IndexSet;
 use crate::sema::{
-    ActionId, Certainty, FactId, Model, Reference, ReferenceId, Rule, RuleId, Strength,
+    ActionId, Certainty, FactId, Member, Model, Reference, ReferenceId, Rule, RuleId, Strength,
 };
 pub use answers::{AnswerItem, BranchItem, DecisionItem};
 
@@ -655,7 +655,14 @@ impl<'a, 'm> Builder<'a, 'm> {
                 reason: EscalationReason::Undecided {
                     rule: &self.model.rules.at(*rule).name,
                     needs: needs_names.clone(),
-                    section: stops.map(|s| self.model.sections.at(s).name.as_str()),
+                    // Said only when the section has rules after this one.
+                    section: stops
+                        .filter(|section| {
+                            let member = Member::Section(*section);
+                            let under = self.program.rules_under(&member);
+                            under.iter().skip_while(|r| *r != rule).nth(1).is_some()
+                        })
+                        .map(|s| self.model.sections.at(s).name.as_str()),
                 },
                 needs: needs_names,
                 values: self.facts(&self.program.rules.at(*rule).facts),

@@ -279,6 +279,14 @@ pub enum Type {
     Set(EnumId),
 }
 
+impl Type {
+    /// A bool or an enum: a fact of it takes one of a few values, so an
+    /// unknown one can be decided over by trying each.
+    pub fn is_few_valued(&self) -> bool {
+        matches!(self, Type::Bool | Type::Enum(_))
+    }
+}
+
 /// A patient fact: given in the facts, or (`derived`) computed from them.
 #[derive(Clone, Debug)]
 pub struct Fact {

@@ -149,12 +149,24 @@ fn work_out(program: &Program<'_>, patient: &Patient, escalation: &Escalation) -
     // with the decisions it leads to.
     let mut found_outcomes: Vec<(Vec<usize>, Vec<Decision>)> = Vec::new();
     let mut facts: Vec<FactId> = questions.iter().map(|(q, _)| q.fact).collect();
+    // Computed facts an answer changes are worked out again (those asked
+    // about themselves keep their answers).
+    let computed: Vec<FactId> = computed_from(program, &facts)
+        .into_iter()
+        .filter(|fact| !facts.contains(fact))
+        .collect();
+    facts.extend(&computed);
+    facts.sort_unstable();
     facts.dedup();
     let cone = program.cone(&facts);
     let mut choice = vec![0usize; questions.len()];
     let mut completed = patient.clone();
     for _ in 0..combinations {
         fill_in(&mut completed, patient, &facts, &questions, &choice);
+        if !computed.is_empty() {
+            program.derive(&mut completed);
+            give_answers(&mut completed, &questions, &choice);
+        }
         let evaluation = evaluate_completion(
             program,
             &completed,
@@ -197,6 +209,23 @@ fn work_out(program: &Program<'_>, patient: &Patient, escalation: &Escalation) -
     Some(Answers { branches })
 }
 
+/// The computed facts worked out from any of `facts`.
+fn computed_from(program: &Program<'_>, facts: &[FactId]) -> Vec<FactId> {
+    let model = program.model;
+    model
+        .derived_order
+        .iter()
+        .copied()
+        .filter(|&fact| {
+            model
+                .facts
+                .get(fact)
+                .and_then(|f| f.derived.as_ref())
+                .is_some_and(|derived| derived.inputs.iter().any(|input| facts.contains(input)))
+        })
+        .collect()
+}
+
 /// `completed` as `patient`, but for the questions' facts, which get the
 /// answers `choice` picks.
 #[inline]
@@ -210,6 +239,15 @@ fn fill_in(
     for fact in facts {
         completed.set(*fact, patient.get(*fact));
     }
+    give_answers(completed, questions, choice);
+}
+
+/// Gives `completed` the answers `choice` picks.
+fn give_answers(
+    completed: &mut Patient,
+    questions: &[(Question, Vec<(Answer, Value)>)],
+    choice: &[usize],
+) {
     for ((question, answers), picked) in questions.iter().zip(choice) {
         if let Some((_, value)) = answers.get(*picked) {
             give(completed, *question, *value);
