@@ -17,6 +17,7 @@
 mod gates;
 mod kleene;
 mod points;
+mod values;
 use gates::{ThreeValued, TwoValued};
 pub use kleene::Kleene;
 pub(crate) use points::Shape;
@@ -217,6 +218,7 @@ impl Encoding {
             encoding.domain.push(domain);
             encoding.facts.push(encoded);
         }
+        encoding.tie_values(model);
         for definition in &model.definitions {
             let literal = encoding.condition(&definition.condition);
             encoding.definitions.push(literal);

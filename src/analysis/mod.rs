@@ -188,11 +188,12 @@ impl Analysis<'_> {
         }
     }
 
-    /// Computed facts are free variables to the SAT encoding: a witness
-    /// may give them values its facts do not. Each witness is replaced by
-    /// a real patient with the same cells ([`Program::realize`]); a
-    /// finding none is found for is not claimed, and its rule or section
-    /// is reported not analysed instead (once).
+    /// Computed facts are tied to their facts only by ranges (the
+    /// encoding's `values`), which may be wider than the arithmetic
+    /// reaches: a witness may give them values its facts do not. Each
+    /// witness is replaced by a real patient with the same cells
+    /// ([`Program::realize`]); a finding none is found for is not claimed,
+    /// and its rule or section is reported not analysed instead (once).
     fn realize_witnesses(&mut self) {
         if self.model.derived_order.is_empty() {
             return;
