@@ -19,7 +19,7 @@ pub fn write(graph: &Graph) -> String {
     if let Some(patient) = &graph.patient {
         let _ = write!(
             title,
-            "<br/>Path of patient {}: bold lines and ✓ taken; dashed and “withheld” withheld; thin grey not taken",
+            "<br/>Path of patient {}: thick green lines and ✓ = taken; dashed red and “withheld: …” = reached but withheld; dotted and “?” = undecided; thin grey = not taken",
             html(patient)
         );
     }

@@ -24,7 +24,7 @@ pub mod words;
 
 use crate::eval::{EscalationCause, Evaluation, Patient, RuleStatus, Tri, Withheld, Withholding};
 use crate::sema::{
-    Action, ActionId, Member, Model, Outcome, Rule, RuleId, Section, SectionId,
+    Action, ActionId, ConditionKind, Member, Model, Outcome, Rule, RuleId, Section, SectionId,
 };
 
 /// Characters per line of a wrapped label.
@@ -288,7 +288,8 @@ impl Builder<'_> {
         members: &[Member],
     ) -> Lane {
         let mut items = Vec::new();
-        // The decision of the member before, and that member's last node.
+        // Where the member before is left when it does not hold (its
+        // decision), and its last node.
         let mut previous: Option<(String, String)> = None;
         for member in members {
             let (first, last, new_items) = match member {
@@ -306,6 +307,12 @@ impl Builder<'_> {
                         }
                     }
                 }
+            };
+            // A nested section is left, when none of its rules holds, from
+            // its last decision.
+            let leaving = match new_items.first() {
+                Some(Item::Lane(lane)) => last_decision(&lane.items).unwrap_or_else(|| first.clone()),
+                _ => first.clone(),
             };
             if let Some((before, before_last)) = previous.take() {
                 if first_match {
@@ -327,7 +334,7 @@ impl Builder<'_> {
                 });
             }
             items.extend(new_items);
-            previous = Some((first, last));
+            previous = Some((leaving, last));
         }
         Lane {
             id,
@@ -670,13 +677,17 @@ impl Builder<'_> {
                 for clause in clauses {
                     let cites: Vec<usize> =
                         clause.citations.iter().map(|r| r.index() + 1).collect();
-                    lines.extend(text(
-                        kind,
-                        &join(&[
-                            &format!("{prefix} {}", words::condition(model, &clause.condition)),
-                            &words::citations(&cites),
-                        ]),
-                    ));
+                    // `caution-if true`: a caution for everyone, its reason
+                    // is what to watch.
+                    let always = matches!(clause.condition.kind, ConditionKind::Const(true));
+                    let when = match (&clause.because, always) {
+                        (Some(because), true) => format!("⚠ caution: {because}"),
+                        (None, true) => "⚠ caution: always".to_owned(),
+                        (_, false) => {
+                            format!("{prefix} {}", words::condition(model, &clause.condition))
+                        }
+                    };
+                    lines.extend(text(kind, &join(&[&when, &words::citations(&cites)])));
                     if let Some(because) = &clause.because {
                         details.push(because.clone());
                     }
@@ -770,6 +781,14 @@ fn first_decision(items: &[Item]) -> Option<String> {
         Item::Node(node) if node.shape == Shape::Decision => Some(node.id.clone()),
         Item::Node(_) => None,
         Item::Lane(lane) => first_decision(&lane.items),
+    })
+}
+
+fn last_decision(items: &[Item]) -> Option<String> {
+    items.iter().rev().find_map(|item| match item {
+        Item::Node(node) if node.shape == Shape::Decision => Some(node.id.clone()),
+        Item::Node(_) => None,
+        Item::Lane(lane) => last_decision(&lane.items),
     })
 }
 

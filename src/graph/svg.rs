@@ -74,13 +74,30 @@ pub fn write(graph: &Graph) -> String {
     let mut order: Vec<&str> = Vec::new();
     let header = header_height(graph);
     let top = MARGIN + header;
+    // Lanes go down a column while they fit beside the tallest, then on
+    // to the next column: short sections share one, in source order.
+    let heights: Vec<i32> = graph
+        .lanes
+        .iter()
+        .map(|lane| {
+            let (mut places, mut order, mut scratch) = (BTreeMap::new(), Vec::new(), String::new());
+            place_lane(lane, 0, 0, LANE, &mut places, &mut order, &mut scratch, 0)
+        })
+        .collect();
+    let tallest = heights.iter().copied().max().unwrap_or(0);
     let mut bottom = top;
     let mut x = MARGIN;
-    for lane in &graph.lanes {
-        let height = place_lane(lane, x, top, LANE, &mut places, &mut order, &mut body, 0);
-        bottom = bottom.max(top + height);
-        x += LANE + LANE_GAP;
+    let mut y = top;
+    for (lane, height) in graph.lanes.iter().zip(&heights) {
+        if y > top && y + height > top + tallest {
+            x += LANE + LANE_GAP;
+            y = top;
+        }
+        place_lane(lane, x, y, LANE, &mut places, &mut order, &mut body, 0);
+        y += height + LANE_GAP;
+        bottom = bottom.max(y - LANE_GAP);
     }
+    x += LANE + LANE_GAP;
     let width = (x - LANE_GAP + MARGIN).max(700);
     let mut edges = String::new();
     for edge in &graph.edges {
@@ -132,26 +149,26 @@ const STYLE: &str = "<defs>
 </style>
 ";
 
-/// The title, the legend and, with a patient, what the marks mean.
+/// The lines of text above the legend: title, guideline, how to read.
 fn header_lines(graph: &Graph) -> Vec<(String, &'static str)> {
     let mut lines = vec![
         (graph.title.clone(), "h1"),
         (
             format!(
-                "guideline {} · lanes are sections; ◇ a rule's condition (yes: its recommendation) · ▭ an action (✗ not if: its contraindications; ⚠ caution if) · ▭ ✗ Avoid · ⬭ escalate to a clinician · [n] references, listed at the bottom",
+                "guideline {} · each lane is a section of the guideline; [n] are the references listed at the bottom",
                 graph.name
             ),
             "m",
         ),
         (
-            "Alternatives in order of preference, top to bottom: the next is given only if the one above is withheld. In a first-match section the first rule that holds decides (\"no\": on to the next).".to_owned(),
+            "Alternatives are in order of preference, top to bottom: the next is given only if the one above is withheld. In a first-match section the first rule that holds decides (\"no\": on to the next rule).".to_owned(),
             "m",
         ),
     ];
     if let Some(patient) = &graph.patient {
         lines.push((
             format!(
-                "Path of patient {patient}: thick green lines and ✓ = taken (held, recommended, avoided, escalated); dashed red “withheld: …” = reached but withheld; dotted “?” = undecided; thin grey = not taken."
+                "Path of patient {patient}: thick green and ✓ = taken (held, recommended, avoided, escalated); dashed red and \"withheld: …\" = reached but withheld; dotted and \"?\" = undecided; thin grey = not taken."
             ),
             "s",
         ));
@@ -159,10 +176,14 @@ fn header_lines(graph: &Graph) -> Vec<(String, &'static str)> {
     lines
 }
 
+/// Height of the header: its lines and the legend row.
 fn header_height(graph: &Graph) -> i32 {
-    let lines = header_lines(graph).len() as i32;
-    30 + (lines - 1) * 18 + 8
+    let lines = i32::try_from(header_lines(graph).len()).unwrap_or(4);
+    22 + (lines - 1) * 18 + LEGEND + 8
 }
+
+/// Height of the legend row.
+const LEGEND: i32 = 44;
 
 fn draw_header(out: &mut String, graph: &Graph) {
     let mut y = MARGIN + 20;
@@ -174,6 +195,81 @@ fn draw_header(out: &mut String, graph: &Graph) {
         );
         y += if class == "h1" { 22 } else { 18 };
     }
+    draw_legend(out, y - 8);
+}
+
+/// One of each shape and edge, with what it means.
+fn draw_legend(out: &mut String, y: i32) {
+    let plain = |shape, lines: &[(LineKind, &str)]| Node {
+        id: String::new(),
+        shape,
+        lines: lines
+            .iter()
+            .map(|(kind, text)| super::Line {
+                kind: *kind,
+                text: (*text).to_owned(),
+            })
+            .collect(),
+        detail: String::new(),
+        mark: Mark::Plain,
+    };
+    out.push_str("<g id=\"legend\">");
+    let mut x = MARGIN;
+    let shapes = [
+        (
+            plain(Shape::Decision, &[(LineKind::Main, "a rule's condition: holds?")]),
+            200,
+        ),
+        (
+            plain(
+                Shape::Action,
+                &[
+                    (LineKind::Main, "action to recommend"),
+                    (LineKind::Guard, "✗ not if: contraindication"),
+                ],
+            ),
+            190,
+        ),
+        (
+            plain(Shape::Avoid, &[(LineKind::Main, "✗ Avoid: an action")]),
+            140,
+        ),
+        (
+            plain(Shape::Exit, &[(LineKind::Main, "Escalate to a clinician")]),
+            170,
+        ),
+    ];
+    for (node, width) in &shapes {
+        let h = node_height(node);
+        draw_node(
+            out,
+            node,
+            Place {
+                x,
+                y: y + (LEGEND - h) / 2,
+                w: *width,
+                h,
+            },
+        );
+        x += width + 16;
+    }
+    for (dash, colour, marker, text) in [
+        ("", "#333333", "arrow-dark", "yes [n]: the rule holds (cited)"),
+        (" stroke-dasharray=\"5 3\"", "#333333", "arrow-dark", "if withheld: next"),
+        (" stroke-dasharray=\"5 3\"", "#b00020", "tee", "avoid"),
+    ] {
+        let mid = y + LEGEND / 2;
+        let _ = write!(
+            out,
+            "<polyline points=\"{x},{mid} {},{mid}\" fill=\"none\" stroke=\"{colour}\"{dash} marker-end=\"url(#{marker})\"/><text x=\"{}\" y=\"{}\" class=\"m\">{}</text>",
+            x + 36,
+            x + 42,
+            mid + 4,
+            escape(text)
+        );
+        x += 42 + 7 * i32::try_from(text.chars().count()).unwrap_or(10) + 16;
+    }
+    out.push_str("</g>\n");
 }
 
 /// Places a lane at (`x`, `y`), `width` wide, draws its frame and nodes into
@@ -193,7 +289,9 @@ fn place_lane<'g>(
     depth: usize,
 ) -> i32 {
     let mut inner = String::new();
-    let mut cy = y + 42;
+    let title = words::wrap(&lane.title, usize::try_from(width / 8).unwrap_or(40));
+    let title_height = 18 * i32::try_from(title.len()).unwrap_or(1);
+    let mut cy = y + 24 + title_height;
     // Items end here; the gutter for "no" edges is to the right.
     let limit = x + width - PAD - GUTTER;
     for item in &lane.items {
@@ -239,13 +337,15 @@ fn place_lane<'g>(
         "<g id=\"{}\"><rect x=\"{x}\" y=\"{y}\" width=\"{width}\" height=\"{height}\" rx=\"8\" fill=\"{fill}\" stroke=\"#5b6b7b\"/>",
         lane.id
     );
-    let _ = writeln!(
-        out,
-        "<text x=\"{}\" y=\"{}\" class=\"lane\">{}</text>",
-        x + PAD,
-        y + 18,
-        escape(&lane.title)
-    );
+    for (index, line) in (0..).zip(&title) {
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\" class=\"lane\">{}</text>",
+            x + PAD,
+            y + 18 + 18 * index,
+            escape(line)
+        );
+    }
     let mut caption = String::new();
     if !lane.name.is_empty() {
         caption = format!("section {}", lane.name);
@@ -257,7 +357,7 @@ fn place_lane<'g>(
         out,
         "<text x=\"{}\" y=\"{}\" class=\"n\">{}</text>",
         x + PAD,
-        y + 32,
+        y + 14 + title_height,
         escape(&caption)
     );
     out.push_str(&inner);
