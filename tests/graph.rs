@@ -3,15 +3,14 @@
 //! Snapshots of DOT and Mermaid for a small guideline (`tests/graph/`) and
 //! the dermatomyositis guideline, with and without a patient; the SVG is
 //! checked for shape (one `<svg>` element, every tag closed) and for being
-//! the same bytes every time, and the committed `docs/dermatomyositis.svg`
-//! must be what `gdl graph --format svg` draws now. Every rule and action
+//! the same bytes every time, and the pictures committed in `docs/` and
+//! the README's Mermaid block must be what `gdl graph` draws now. Every rule and action
 //! of the guideline must be on the graph, and a patient's marked path must
 //! be the interpreter's decisions.
 //!
 //! Regenerate the snapshots: INSTA_UPDATE=always cargo test --test graph
-//! (or cargo insta review), then review the diff. Redraw the picture in
-//! the docs: cargo run -- graph --format svg guidelines/dermatomyositis.gdl
-//! > docs/dermatomyositis.svg
+//! (or cargo insta review), then review the diff. Redraw the pictures in
+//! the docs with the commands of docs/graph.md.
 
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 #![allow(
@@ -155,13 +154,22 @@ fn balanced_finds_what_is_not() {
 }
 
 #[test]
-fn the_picture_in_the_docs_is_current() {
-    let committed = std::fs::read_to_string("docs/dermatomyositis.svg").unwrap_or_default();
-    let drawn = graph(&["--format", "svg", DM]);
-    assert!(
-        committed == drawn,
-        "docs/dermatomyositis.svg is not what `gdl graph --format svg {DM}` draws: redraw it (see this file's header)"
-    );
+fn the_pictures_in_the_docs_are_current() {
+    for (file, args) in [
+        ("docs/dermatomyositis.svg", vec!["--format", "svg", DM]),
+        (
+            "docs/dermatomyositis-refractory-muscle.svg",
+            vec!["--format", "svg", "--facts", DM_PATIENT, DM],
+        ),
+    ] {
+        let committed = std::fs::read_to_string(file).unwrap_or_default();
+        let drawn = graph(&args);
+        assert!(
+            committed == drawn,
+            "{file} is not what `gdl graph {}` draws: redraw it (docs/graph.md)",
+            args.join(" ")
+        );
+    }
 }
 
 #[test]
@@ -347,4 +355,33 @@ fn bad_input_fails_as_gdl_run_does() {
         assert_eq!(output.code, Some(2), "{args:?}: {}", output.stderr);
         assert!(output.stdout.is_empty(), "{args:?}");
     }
+}
+
+/// The first fenced block of `info` in `text`.
+fn block<'t>(text: &'t str, info: &str) -> &'t str {
+    let fence = format!("```{info}\n");
+    let start = text
+        .find(&fence)
+        .unwrap_or_else(|| panic!("no ```{info} block"))
+        + fence.len();
+    let end = text[start..]
+        .find("```")
+        .unwrap_or_else(|| panic!("unclosed ```{info} block"));
+    &text[start..start + end]
+}
+
+/// The README's Mermaid picture is what `gdl graph --format mermaid` draws
+/// for the README's own guideline.
+#[test]
+fn the_readme_flowchart_is_its_guideline() {
+    let readme = std::fs::read_to_string("README.md").unwrap_or_default();
+    let model = gdl::compile(block(&readme, "gdl"))
+        .model
+        .unwrap_or_else(|| panic!("the README's guideline compiles"));
+    let drawn = gdl::graph::mermaid::write(&gdl::graph::build(&model, None));
+    assert!(
+        block(&readme, "mermaid") == drawn,
+        "README.md's ```mermaid block is not `gdl graph --format mermaid` of its ```gdl block:\n{drawn}"
+    );
+    assert!(readme.contains("](docs/dermatomyositis.svg)"));
 }

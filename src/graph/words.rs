@@ -173,7 +173,7 @@ fn enum_value(model: &Model, fact: FactId, value: u32) -> String {
     };
     values
         .and_then(|values| values.get(value as usize))
-        .map_or_else(|| value.to_string(), |v| v.clone())
+        .map_or_else(|| value.to_string(), |v| spaced(v))
 }
 
 fn is_compound(condition: &Condition) -> bool {
