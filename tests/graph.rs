@@ -229,7 +229,10 @@ fn every_rule_and_action_of_the_guideline_is_drawn() {
             }
         }
     }
-    assert!(unguarded.is_empty(), "contraindications missing on {unguarded:?}");
+    assert!(
+        unguarded.is_empty(),
+        "contraindications missing on {unguarded:?}"
+    );
 }
 
 /// A title as DOT and SVG write it in a tooltip or `<title>`.
@@ -333,11 +336,17 @@ fn the_marked_path_is_the_interpreters() {
 #[test]
 fn bad_input_fails_as_gdl_run_does() {
     // A guideline with errors: its diagnostics, exit 1.
-    let broken = gdl(&["graph", "-"], Some("guideline g \"G\" {}\nrule r { when nope }\n"));
+    let broken = gdl(
+        &["graph", "-"],
+        Some("guideline g \"G\" {}\nrule r { when nope }\n"),
+    );
     assert_eq!(broken.code, Some(1), "{}", broken.stderr);
     assert!(broken.stderr.contains("error"), "{}", broken.stderr);
     assert!(broken.stdout.is_empty());
-    let run = gdl(&["run", "-", SMALL_PATIENT], Some("guideline g \"G\" {}\nrule r { when nope }\n"));
+    let run = gdl(
+        &["run", "-", SMALL_PATIENT],
+        Some("guideline g \"G\" {}\nrule r { when nope }\n"),
+    );
     let first_line = |text: &str| text.lines().next().unwrap_or_default().to_owned();
     assert_eq!(first_line(&broken.stderr), first_line(&run.stderr));
     // Facts that do not fit the guideline: the facts diagnostic, exit 1.

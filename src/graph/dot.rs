@@ -27,7 +27,9 @@ pub fn write(graph: &Graph) -> String {
         out,
         "  graph [rankdir=TB, newrank=true, fontname=\"Helvetica\", labelloc=t, nodesep=0.25, ranksep=0.3, label=<{title}>];"
     );
-    out.push_str("  node [fontname=\"Helvetica\", fontsize=11, style=filled, fillcolor=\"#ffffff\"];\n");
+    out.push_str(
+        "  node [fontname=\"Helvetica\", fontsize=11, style=filled, fillcolor=\"#ffffff\"];\n",
+    );
     out.push_str("  edge [fontname=\"Helvetica\", fontsize=9];\n");
     for lane in &graph.lanes {
         write_lane(&mut out, lane, 1);
@@ -38,7 +40,11 @@ pub fn write(graph: &Graph) -> String {
     if !graph.references.is_empty() {
         out.push_str("  // References, numbered as on the edges:\n");
         for (number, key, citation) in &graph.references {
-            let _ = writeln!(out, "  // [{number}] {key}: {}", citation.replace('\n', " "));
+            let _ = writeln!(
+                out,
+                "  // [{number}] {key}: {}",
+                citation.replace('\n', " ")
+            );
         }
     }
     out.push_str("}\n");

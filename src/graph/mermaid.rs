@@ -23,7 +23,10 @@ pub fn write(graph: &Graph) -> String {
     let _ = writeln!(
         out,
         "---\ntitle: \"{}\"\n---",
-        title.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', " ")
+        title
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', " ")
     );
     let _ = writeln!(
         out,
@@ -170,7 +173,13 @@ fn write_edge(out: &mut String, edge: &Edge) {
     if edge.kind == EdgeKind::Order || label.trim().is_empty() {
         let _ = writeln!(out, "  {} {arrow} {}", edge.from, edge.to);
     } else {
-        let _ = writeln!(out, "  {} {arrow}|\"{}\"| {}", edge.from, label.trim(), edge.to);
+        let _ = writeln!(
+            out,
+            "  {} {arrow}|\"{}\"| {}",
+            edge.from,
+            label.trim(),
+            edge.to
+        );
     }
 }
 

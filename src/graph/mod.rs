@@ -311,7 +311,9 @@ impl Builder<'_> {
             // A nested section is left, when none of its rules holds, from
             // its last decision.
             let leaving = match new_items.first() {
-                Some(Item::Lane(lane)) => last_decision(&lane.items).unwrap_or_else(|| first.clone()),
+                Some(Item::Lane(lane)) => {
+                    last_decision(&lane.items).unwrap_or_else(|| first.clone())
+                }
                 _ => first.clone(),
             };
             if let Some((before, before_last)) = previous.take() {
@@ -515,9 +517,8 @@ impl Builder<'_> {
                 let mut lines = vec![status_line("✓ held")];
                 let model = self.model;
                 for literal in words::literals(&rule.condition) {
-                    let value = crate::eval::exact::meaning(model, literal, &|fact| {
-                        path.patient.get(fact)
-                    });
+                    let value =
+                        crate::eval::exact::meaning(model, literal, &|fact| path.patient.get(fact));
                     if value == Tri::True {
                         lines.extend(text(
                             LineKind::Status,
@@ -714,12 +715,11 @@ fn rule_id(name: &str) -> String {
 
 fn exit(id: &str, reason: &str, escalated: Option<bool>) -> Node {
     let mut lines = text(LineKind::Main, &format!("Escalate: {reason}"));
-    match escalated {
-        Some(true) => lines.push(Line {
+    if escalated == Some(true) {
+        lines.push(Line {
             kind: LineKind::Status,
             text: "⚠ escalated for this patient".to_owned(),
-        }),
-        Some(false) | None => {}
+        });
     }
     Node {
         id: id.to_owned(),

@@ -126,7 +126,6 @@ pub fn write(graph: &Graph) -> String {
 }
 
 const STYLE: &str = "<defs>
-<marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"context-stroke\"/></marker>
 <marker id=\"arrow-dark\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#333333\"/></marker>
 <marker id=\"arrow-grey\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#b0b4b9\"/></marker>
 <marker id=\"arrow-taken\" viewBox=\"0 0 10 10\" refX=\"8\" refY=\"5\" markerWidth=\"5\" markerHeight=\"5\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#1a7f37\"/></marker>
@@ -217,7 +216,10 @@ fn draw_legend(out: &mut String, y: i32) {
     let mut x = MARGIN;
     let shapes = [
         (
-            plain(Shape::Decision, &[(LineKind::Main, "a rule's condition: holds?")]),
+            plain(
+                Shape::Decision,
+                &[(LineKind::Main, "a rule's condition: holds?")],
+            ),
             200,
         ),
         (
@@ -254,8 +256,18 @@ fn draw_legend(out: &mut String, y: i32) {
         x += width + 16;
     }
     for (dash, colour, marker, text) in [
-        ("", "#333333", "arrow-dark", "yes [n]: the rule holds (cited)"),
-        (" stroke-dasharray=\"5 3\"", "#333333", "arrow-dark", "if withheld: next"),
+        (
+            "",
+            "#333333",
+            "arrow-dark",
+            "yes [n]: the rule holds (cited)",
+        ),
+        (
+            " stroke-dasharray=\"5 3\"",
+            "#333333",
+            "arrow-dark",
+            "if withheld: next",
+        ),
         (" stroke-dasharray=\"5 3\"", "#b00020", "tee", "avoid"),
     ] {
         let mid = y + LEGEND / 2;
@@ -305,7 +317,12 @@ fn place_lane<'g>(
                 let nx = x + PAD + indent;
                 let place = Place {
                     x: nx,
-                    y: cy + if node.shape == Shape::Decision { 8 } else { GAP },
+                    y: cy
+                        + if node.shape == Shape::Decision {
+                            8
+                        } else {
+                            GAP
+                        },
                     w: limit - nx,
                     h: node_height(node),
                 };
@@ -367,7 +384,11 @@ fn place_lane<'g>(
 
 fn node_height(node: &Node) -> i32 {
     let text: i32 = node.lines.iter().map(|l| line_height(l.kind)).sum();
-    text + if node.shape == Shape::Decision { 16 } else { 10 }
+    text + if node.shape == Shape::Decision {
+        16
+    } else {
+        10
+    }
 }
 
 fn draw_node(out: &mut String, node: &Node, place: Place) {
@@ -597,7 +618,10 @@ fn references(graph: &Graph, width: i32, y: i32) -> (String, i32) {
         .iter()
         .map(|(number, key, _)| format!("[{number}] {key}"))
         .collect();
-    let text = format!("References (keys; full citations in the guideline): {}", entries.join(" · "));
+    let text = format!(
+        "References (keys; full citations in the guideline): {}",
+        entries.join(" · ")
+    );
     let columns = usize::try_from((width - 2 * MARGIN) / 6).unwrap_or(100);
     let mut out = String::new();
     let mut line_y = y;
