@@ -288,19 +288,28 @@ impl Builder<'_> {
         members: &[Member],
     ) -> Lane {
         let mut items = Vec::new();
-        // Where the member before is left when it does not hold (its
-        // decision), and its last node.
-        let mut previous: Option<(String, String)> = None;
+        // The member before: the rule it is left from when it does not
+        // hold, and its last node.
+        let mut previous: Option<(RuleId, String)> = None;
         for member in members {
-            let (first, last, new_items) = match member {
+            let (first, last, leaving, new_items) = match member {
                 Member::Rule(rule) => {
                     let made = self.rule(*rule);
-                    (made.decision, made.last, made.items)
+                    (made.decision, made.last, *rule, made.items)
                 }
                 Member::Section(section) => {
                     let lane = self.section(*section);
-                    match (first_decision(&lane.items), last_node(&lane.items)) {
-                        (Some(first), Some(last)) => (first, last, vec![Item::Lane(lane)]),
+                    // A nested section is left, when none of its rules
+                    // holds, from its last rule.
+                    let found = (
+                        first_decision(&lane.items),
+                        last_node(&lane.items),
+                        last_rule(self.model, *section),
+                    );
+                    match found {
+                        (Some(first), Some(last), Some(leaving)) => {
+                            (first, last, leaving, vec![Item::Lane(lane)])
+                        }
                         _ => {
                             items.push(Item::Lane(lane));
                             continue;
@@ -308,23 +317,14 @@ impl Builder<'_> {
                     }
                 }
             };
-            // A nested section is left, when none of its rules holds, from
-            // its last decision.
-            let leaving = match new_items.first() {
-                Some(Item::Lane(lane)) => {
-                    last_decision(&lane.items).unwrap_or_else(|| first.clone())
-                }
-                _ => first.clone(),
-            };
             if let Some((before, before_last)) = previous.take() {
                 if first_match {
-                    let mark = self.no_mark(&before);
                     self.edges.push(Edge {
-                        from: before,
+                        from: rule_id(&self.model.rules.at(before).name),
                         to: first.clone(),
                         label: "no".to_owned(),
                         kind: EdgeKind::No,
-                        mark,
+                        mark: self.no_mark(before),
                     });
                 }
                 self.edges.push(Edge {
@@ -348,17 +348,11 @@ impl Builder<'_> {
     }
 
     /// A "no" edge is taken when the rule it leaves did not hold.
-    fn no_mark(&self, decision: &str) -> Mark {
+    fn no_mark(&self, rule: RuleId) -> Mark {
         let Some(path) = self.path else {
             return Mark::Plain;
         };
-        let status = self
-            .model
-            .rules
-            .iter_enumerated()
-            .find(|(_, r)| rule_id(&r.name) == decision)
-            .and_then(|(id, _)| path.evaluation.rules.get(id));
-        match status {
+        match path.evaluation.rules.get(rule) {
             Some(RuleStatus::NotApplicable) => Mark::Taken,
             _ => Mark::NotTaken,
         }
@@ -784,12 +778,18 @@ fn first_decision(items: &[Item]) -> Option<String> {
     })
 }
 
-fn last_decision(items: &[Item]) -> Option<String> {
-    items.iter().rev().find_map(|item| match item {
-        Item::Node(node) if node.shape == Shape::Decision => Some(node.id.clone()),
-        Item::Node(_) => None,
-        Item::Lane(lane) => last_decision(&lane.items),
-    })
+/// The last rule of a section, nested sections included.
+fn last_rule(model: &Model, section: SectionId) -> Option<RuleId> {
+    model
+        .sections
+        .at(section)
+        .members
+        .iter()
+        .rev()
+        .find_map(|member| match member {
+            Member::Rule(rule) => Some(*rule),
+            Member::Section(inner) => last_rule(model, *inner),
+        })
 }
 
 fn last_node(items: &[Item]) -> Option<String> {
