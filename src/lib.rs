@@ -7,7 +7,7 @@
 //! The modules are layers, each using only those below it, in the order
 //! `docs/architecture.md` gives (never → id_vec → span → units → index_set → diagnostics →
 //! syntax → fmt → sema → eval → facts → analysis → this root → report →
-//! testing → diff → cli); `tests/architecture.rs` checks every import
+//! graph → testing → diff → cli); `tests/architecture.rs` checks every import
 //! against it.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -20,6 +20,7 @@ pub mod diff;
 pub mod eval;
 pub mod facts;
 pub mod fmt;
+pub mod graph;
 pub mod id_vec;
 mod index_set;
 mod never;

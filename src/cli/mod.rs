@@ -20,6 +20,7 @@ macro_rules! tell {
 mod check;
 mod diff;
 mod fmt;
+mod graph;
 mod run;
 mod test;
 
@@ -78,6 +79,12 @@ enum Command {
         after_help = "Examples:\n  gdl diff old/dermatomyositis.gdl guidelines/dermatomyositis.gdl\n  gdl diff --format json base.gdl head.gdl   # for bots\n\nExit codes: 0 no difference, 1 differences, 2 a version cannot be read or checked."
     )]
     Diff(diff::DiffArgs),
+    /// Draw a guideline as a clinical-algorithm flowchart (DOT, Mermaid or
+    /// SVG); with --facts, one patient's path marked.
+    #[command(
+        after_help = "Examples:\n  gdl graph guidelines/dermatomyositis.gdl | dot -Tsvg > dm.svg\n  gdl graph --format svg guidelines/dermatomyositis.gdl > dm.svg   # no Graphviz needed\n  gdl graph --format mermaid --facts guidelines/examples/refractory-muscle.json guidelines/dermatomyositis.gdl"
+    )]
+    Graph(graph::GraphArgs),
 }
 
 /// How diagnostics are printed.
@@ -135,6 +142,7 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Graph(args) => graph::run(&args),
     };
     ExitCode::from(code)
 }

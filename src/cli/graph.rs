@@ -1,0 +1,101 @@
+//! `gdl graph GUIDELINE [--facts FILE] [--format dot|mermaid|svg]`: the
+//! guideline as a flowchart on standard output; with facts, one patient's
+//! path marked. Reading and diagnostics are `gdl run`'s: a guideline with
+//! errors or a facts file that cannot be read gives the same messages and
+//! exit codes.
+
+use clap::{Args, ValueEnum};
+
+use super::{ColourChoice, DiagnosticFormat, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::diagnostics::render::SourceFile;
+use crate::eval::{Program, evaluate};
+use crate::facts::Reader;
+use crate::graph::{self, PatientPath};
+
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    /// The guideline to draw.
+    #[arg(value_name = "GUIDELINE")]
+    guideline: String,
+    /// A patient's facts (one JSON object): mark their path.
+    #[arg(long, value_name = "FILE")]
+    facts: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    format: GraphFormat,
+    /// When to use colour in diagnostics.
+    #[arg(long, value_enum, default_value_t = ColourChoice::Auto)]
+    color: ColourChoice,
+}
+
+/// Flowchart formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT: `gdl graph g.gdl | dot -Tsvg > g.svg`.
+    Dot,
+    /// Mermaid, for a ```mermaid block on GitHub or in Markdown.
+    Mermaid,
+    /// SVG, laid out by gdl itself (no Graphviz needed).
+    Svg,
+}
+
+pub fn run(args: &GraphArgs) -> u8 {
+    let Some(bytes) = super::read_or_report(&args.guideline, args.color) else {
+        return EXIT_USAGE;
+    };
+    let (text, compiled) = crate::compile_bytes(&bytes);
+    let source = SourceFile::new(args.guideline.clone(), text);
+    let Some(model) = compiled.model else {
+        super::print_diagnostics(
+            &compiled.diagnostics,
+            &source,
+            DiagnosticFormat::Human,
+            args.color,
+        );
+        tell!(
+            "error: the guideline has errors; run `gdl check {}`",
+            args.guideline
+        );
+        return EXIT_FINDINGS;
+    };
+    let program = Program::new(&model);
+    let patient = match &args.facts {
+        None => None,
+        Some(facts) => {
+            let Some(facts_bytes) = super::read_or_report(facts, args.color) else {
+                return EXIT_USAGE;
+            };
+            let (facts_text, parsed) = Reader::new(&program).parse_patient_bytes(&facts_bytes);
+            match parsed {
+                Ok(patient) => Some(patient),
+                Err(diagnostic) => {
+                    let facts_source = SourceFile::new(facts.as_str(), facts_text);
+                    super::print_diagnostics(
+                        &[diagnostic],
+                        &facts_source,
+                        DiagnosticFormat::Human,
+                        args.color,
+                    );
+                    tell!("error: no graph: the facts must be fixed first");
+                    return EXIT_FINDINGS;
+                }
+            }
+        }
+    };
+    let evaluation = patient.as_ref().map(|p| evaluate(&program, p));
+    let path = patient
+        .as_ref()
+        .zip(evaluation.as_ref())
+        .map(|(patient, evaluation)| PatientPath {
+            patient,
+            evaluation,
+        });
+    let drawn = graph::build(&model, path.as_ref());
+    let output = match args.format {
+        GraphFormat::Dot => graph::dot::write(&drawn),
+        GraphFormat::Mermaid => graph::mermaid::write(&drawn),
+        GraphFormat::Svg => graph::svg::write(&drawn),
+    };
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), output.as_bytes());
+    EXIT_OK
+}
