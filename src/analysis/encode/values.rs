@@ -522,10 +522,11 @@ rule band {
 "#;
 
     fn model() -> Model {
-        let compiled = crate::compile(GUIDELINE);
-        compiled.model.unwrap_or_else(|| {
-            panic!("does not compile: {:?}", compiled.diagnostics);
-        })
+        let Some(file) = crate::syntax::parse_recovering(GUIDELINE).file else {
+            panic!("does not parse");
+        };
+        let (model, diagnostics) = crate::sema::resolve(&file);
+        model.unwrap_or_else(|| panic!("does not resolve: {diagnostics:?}"))
     }
 
     /// The literal "this number fact is in the cell of `x`".
