@@ -19,6 +19,9 @@
 //!   missing a fact); `af::evaluate` is checked equal, `needs` included, by
 //!   `tests/native_af.rs`; `interpreter-exact/100k` is the interpreter as
 //!   `gdl run` has it (exact decisions over unknown facts);
+//!   `interpreter-recycle/100k` hands each evaluation back to the
+//!   `Scratch` as `gdl run` does, against `native-reuse/100k`, which
+//!   reuses its output vectors;
 //! - `batch/ndjson-end-to-end`: what `gdl run` does per NDJSON line, on one
 //!   core: parse the facts, evaluate, write the JSON report (straight from
 //!   the evaluation, `report::json::write_evaluation`);
@@ -346,6 +349,24 @@ fn af_guideline(c: &mut Criterion) {
         b.iter(|| {
             for patient in &patients {
                 black_box(evaluate_in(&exact, black_box(patient), &mut scratch));
+            }
+        })
+    });
+    group.bench_function("interpreter-recycle/100k", |b| {
+        let mut scratch = Scratch::default();
+        b.iter(|| {
+            for patient in &patients {
+                let evaluation = evaluate_in(&kleene, black_box(patient), &mut scratch);
+                scratch.recycle(black_box(evaluation));
+            }
+        })
+    });
+    group.bench_function("native-reuse/100k", |b| {
+        let mut out = af::Decisions::default();
+        b.iter(|| {
+            for facts in &facts {
+                af::evaluate_into(black_box(facts), &mut out);
+                black_box(&out);
             }
         })
     });
