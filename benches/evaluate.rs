@@ -12,6 +12,16 @@
 //!   on the second rule set of issue 18, `benches/small/type2-diabetes.gdl`
 //!   (12 rules over 20 facts; `small::evaluate` is checked equal, `needs`
 //!   included, by `tests/native_small.rs`), over 10,000 synthetic patients;
+//! - `evaluate-af/interpreter/100k` and `evaluate-af/native/100k`: the
+//!   scored guideline of issue 19, `guidelines/af-anticoagulation.gdl`
+//!   (CHA2DS2-VASc, HAS-BLED, Cockcroft–Gault dose bands), over one
+//!   100,000-patient synthetic cohort (`af::cohort`, 30% of patients
+//!   missing a fact); `af::evaluate` is checked equal, `needs` included, by
+//!   `tests/native_af.rs`; `interpreter-exact/100k` is the interpreter as
+//!   `gdl run` has it (exact decisions over unknown facts);
+//!   `interpreter-recycle/100k` hands each evaluation back to the
+//!   `Scratch` as `gdl run` does, against `native-reuse/100k`, which
+//!   reuses its output vectors;
 //! - `batch/ndjson-end-to-end`: what `gdl run` does per NDJSON line, on one
 //!   core: parse the facts, evaluate, write the JSON report (straight from
 //!   the evaluation, `report::json::write_evaluation`);
@@ -36,6 +46,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod af;
 mod common;
 mod native;
 mod small;
@@ -49,6 +60,7 @@ use std::time::Duration;
 
 const COHORT: usize = 10_000;
 const CLI_COHORT: usize = 100_000;
+const AF_COHORT: usize = 100_000;
 
 /// parse → evaluate → JSON for each line, written as `gdl run`
 /// writes them: into one reused buffer, handed on every megabyte. Returns
@@ -148,6 +160,7 @@ fn evaluation(c: &mut Criterion) {
     group.finish();
 
     small_rule_set(c);
+    af_guideline(c);
 
     // A cohort with 30% of facts unknown: where exact decisions over
     // unknown facts do their work.
@@ -287,6 +300,73 @@ fn small_rule_set(c: &mut Criterion) {
         b.iter(|| {
             for facts in &facts {
                 black_box(small::evaluate(black_box(facts)));
+            }
+        })
+    });
+    group.finish();
+}
+
+/// `evaluate-af/*`: interpreter and native on the AF guideline, 100,000
+/// patients.
+fn af_guideline(c: &mut Criterion) {
+    let text = std::fs::read_to_string(af::GUIDELINE).expect("the shipped guideline");
+    let model = gdl::compile(&text).model.expect("it compiles");
+    let exact = Program::new(&model);
+    let kleene = Program::new(&model).kleene_only();
+    let reader = Reader::new(&kleene);
+    let patients: Vec<Patient> = af::cohort(AF_COHORT, 0x00af_c0de)
+        .iter()
+        .map(|line| reader.parse_patient(line).expect("valid facts"))
+        .collect();
+    let facts: Vec<af::Facts> = patients.iter().map(af::Facts::from_patient).collect();
+    for (patient, facts) in patients.iter().zip(&facts) {
+        assert_eq!(
+            af::Decisions::from_evaluation(&evaluate(&kleene, patient)),
+            af::evaluate(facts)
+        );
+    }
+    let mut group = c.benchmark_group("evaluate-af");
+    group.throughput(Throughput::Elements(AF_COHORT as u64));
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function("interpreter/100k", |b| {
+        let mut scratch = Scratch::default();
+        b.iter(|| {
+            for patient in &patients {
+                black_box(evaluate_in(&kleene, black_box(patient), &mut scratch));
+            }
+        })
+    });
+    group.bench_function("native/100k", |b| {
+        b.iter(|| {
+            for facts in &facts {
+                black_box(af::evaluate(black_box(facts)));
+            }
+        })
+    });
+    group.bench_function("interpreter-exact/100k", |b| {
+        let mut scratch = Scratch::default();
+        b.iter(|| {
+            for patient in &patients {
+                black_box(evaluate_in(&exact, black_box(patient), &mut scratch));
+            }
+        })
+    });
+    group.bench_function("interpreter-recycle/100k", |b| {
+        let mut scratch = Scratch::default();
+        b.iter(|| {
+            for patient in &patients {
+                let evaluation = evaluate_in(&kleene, black_box(patient), &mut scratch);
+                scratch.recycle(black_box(evaluation));
+            }
+        })
+    });
+    group.bench_function("native-reuse/100k", |b| {
+        let mut out = af::Decisions::default();
+        b.iter(|| {
+            for facts in &facts {
+                af::evaluate_into(black_box(facts), &mut out);
+                black_box(&out);
             }
         })
     });

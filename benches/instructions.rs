@@ -11,7 +11,10 @@
 //! half complete, the rest missing 5–35%), `complete` or `unknown30` (30%
 //! of facts unknown) of `guidelines/dermatomyositis.gdl`, or `small` (the
 //! `evaluate-small` benchmark's rule set, `benches/small`, and cohort;
-//! `native` is then `small::evaluate`). The toggle counts
+//! `native` is then `small::evaluate`), or `af` (the first 10,000
+//! patients of the `evaluate-af` benchmark's cohort of
+//! `guidelines/af-anticoagulation.gdl`, `benches/af`; `native` is then
+//! `af::evaluate`). The toggle counts
 //! the evaluation alone (`run_interpreter`, `run_native`: patients are
 //! parsed, or converted to the native struct, before); without it parsing
 //! is counted too, the same for both programs. PROGRAM `print` writes the
@@ -20,6 +23,7 @@
 //! timing `gdl check` on it.
 #![allow(clippy::expect_used, reason = "a benchmark may stop on a broken setup")]
 
+mod af;
 mod common;
 mod native;
 mod small;
@@ -68,10 +72,20 @@ fn run_native_small(cohort: &[small::Facts]) -> usize {
     escalations
 }
 
+/// [`run_native`] for the AF guideline.
+#[inline(never)]
+fn run_native_af(cohort: &[af::Facts]) -> usize {
+    let mut escalations = 0;
+    for facts in cohort {
+        escalations += af::evaluate(black_box(facts)).escalations.len();
+    }
+    escalations
+}
+
 fn main() {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let (Some(which), Some(cohort)) = (arguments.first(), arguments.get(1)) else {
-        eprintln!("usage: instructions kleene|exact|native standard|complete|unknown30|small");
+        eprintln!("usage: instructions kleene|exact|native standard|complete|unknown30|small|af");
         std::process::exit(2);
     };
     if let Some(complete) = which.strip_prefix("table") {
@@ -81,6 +95,7 @@ fn main() {
     }
     let path = match cohort.as_str() {
         "small" => small::GUIDELINE,
+        "af" => af::GUIDELINE,
         _ => concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/guidelines/dermatomyositis.gdl"
@@ -97,6 +112,7 @@ fn main() {
         "complete" => common::dermatomyositis_cohort_missing(COHORT, 0x00c0_ffee, 10, 0),
         "unknown30" => common::dermatomyositis_cohort_missing(COHORT, 0x5eed_0030, 10, 300),
         "small" => small::cohort(COHORT, 0x5a11_c0de),
+        "af" => af::cohort(COHORT, 0x00af_c0de),
         _ => common::dermatomyositis_cohort(COHORT, 0x00c0_ffee, 10),
     };
     if which == "print" {
@@ -112,6 +128,9 @@ fn main() {
     let escalations = if which == "native" && cohort == "small" {
         let facts: Vec<small::Facts> = patients.iter().map(small::Facts::from_patient).collect();
         run_native_small(&facts)
+    } else if which == "native" && cohort == "af" {
+        let facts: Vec<af::Facts> = patients.iter().map(af::Facts::from_patient).collect();
+        run_native_af(&facts)
     } else if which == "native" {
         let facts: Vec<native::Facts> = patients.iter().map(native::Facts::from_patient).collect();
         run_native(&facts)
