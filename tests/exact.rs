@@ -214,3 +214,33 @@ section dose "Dose" first-match {
     // Both kinds of patient occur in the sweep.
     assert!(decided > 0 && decided < 31 * 3, "{decided}");
 }
+
+/// A dose rule reads many facts (a score's items, valve disease, a renal
+/// band, pregnancy): too many combinations for a table, yet a man whose
+/// pregnancy is not given is decided, because the invariant settles it and
+/// only the facts he leaves unknown are searched. Before, every dose rule
+/// escalated, and one escalation even named no fact: the settled
+/// `pregnant` of a contraindication shared its value with the unknown
+/// `pregnant` the dose rule reads.
+#[test]
+fn a_large_decision_is_settled_by_an_invariant_on_the_facts_left_unknown() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text =
+        std::fs::read_to_string(root.join("guidelines/af-anticoagulation.gdl")).unwrap_or_default();
+    let example = std::fs::read_to_string(root.join("guidelines/examples/af-man-score-1.json"))
+        .unwrap_or_default();
+    let mut facts: serde_json::Value = serde_json::from_str(&example).unwrap_or_default();
+    if let Some(object) = facts.as_object_mut() {
+        object.remove("pregnant");
+    }
+    let evaluation = run(&text, &facts.to_string());
+    assert!(
+        evaluation.escalations.is_empty(),
+        "{:?}",
+        evaluation.escalations
+    );
+    // Each DOAC's dose is decided, as with `pregnant: false`.
+    let with_pregnant_false = run(&text, &example);
+    let actions = |e: &Evaluation| e.recommended.iter().map(|r| r.action).collect::<Vec<_>>();
+    assert_eq!(actions(&evaluation), actions(&with_pregnant_false));
+}

@@ -1109,6 +1109,9 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
         cx.contraindications[doac as usize] = [pregnant, limit];
         cx.cautions[doac as usize][0] = bleeding_risk;
     }
+    // Rivaroxaban's label: creatinine clearance 15-29 mL/min, use with
+    // caution (its first caution; HAS-BLED is its second).
+    cx.cautions[action::RIVAROXABAN as usize] = [crcl_30.not(), bleeding_risk];
     cx.cautions[action::WARFARIN as usize] = [bleeding_risk, pregnant];
 
     // 6. Rules in order: undecided ones escalate (an avoid-only one only

@@ -55,6 +55,13 @@ pub struct Plan {
     table: Option<Table>,
 }
 
+/// At most this many combinations of values of all its facts for a plan
+/// the interpreter makes: it searches only the facts a patient leaves
+/// unknown, so a condition reading many facts is still decided for a
+/// patient missing a few of them (a dose rule that reads a score's items,
+/// a renal band and a pregnancy the patient's sex settles).
+pub const SEARCH_LIMIT: usize = 1 << 40;
+
 /// At most this many entries in a plan's [`Table`] (a byte each).
 pub const TABLE_LIMIT: usize = 1 << 20;
 
@@ -151,12 +158,20 @@ impl Plan {
     /// is exact for it: see [`kleene_is_exact`]) or when its facts have
     /// more than [`BUDGET`] combinations of values.
     pub fn new(model: &Model, condition: &Condition) -> Option<Plan> {
-        Plan::within(model, condition, &mut TABLE_LIMIT.clone())
+        Plan::within(model, condition, &mut TABLE_LIMIT.clone(), BUDGET)
     }
 
     /// [`Plan::new`], its table counted against `table_budget` (entries
-    /// left for the program's tables): without room, the plan searches.
-    pub fn within(model: &Model, condition: &Condition, table_budget: &mut usize) -> Option<Plan> {
+    /// left for the program's tables): without room, the plan searches. A
+    /// plan whose facts have up to `limit` combinations (above [`BUDGET`]
+    /// for the interpreter, which only searches the facts a patient leaves
+    /// unknown, at most [`BUDGET`] combinations of them) is made.
+    pub fn within(
+        model: &Model,
+        condition: &Condition,
+        table_budget: &mut usize,
+        limit: usize,
+    ) -> Option<Plan> {
         if kleene_is_exact(model, condition) {
             return None;
         }
@@ -192,7 +207,7 @@ impl Plan {
         for fact in facts {
             let values = domain(model, &conditions, fact)?;
             combinations = combinations.checked_mul(values.len())?;
-            if combinations > BUDGET {
+            if combinations > limit {
                 return None;
             }
             domains.push((fact, values));
@@ -245,6 +260,13 @@ impl Plan {
             .filter(|(fact, _)| patient.get(*fact) == Value::Unknown)
             .map(|(fact, values)| (*fact, values.as_slice()))
             .collect();
+        // Too many completions to search: Kleene logic's unknown stands.
+        let completions = unknown.iter().try_fold(1usize, |product, (_, values)| {
+            product.checked_mul(values.len())
+        });
+        if completions.is_none_or(|n| n > BUDGET) {
+            return Tri::Unknown;
+        }
         // The condition's own facts first: they settle it soonest.
         unknown.sort_by_key(|(fact, _)| !self.own.contains(fact));
         let mut search = Search {

@@ -627,7 +627,7 @@ impl<'p, 'm> Run<'p, 'm> {
                         stack.push(definition.root);
                     }
                 }
-                Node::Not(inner) => stack.push(*inner),
+                Node::Not(inner) | Node::Decision(inner) => stack.push(*inner),
                 Node::And { start, len } | Node::Or { start, len } => {
                     stack.extend_from_slice(self.children(*start, *len))
                 }

@@ -60,6 +60,13 @@ pub(crate) enum Node {
         circuit: NodeId,
         test: u32,
     },
+    /// The root of a decision condition (a rule's, a contraindication's or
+    /// a caution's) that may be decided over unknown facts: its condition's
+    /// value, copied into a slot only decisions of the same condition
+    /// share, so that an exact decision written there changes no other
+    /// condition's parts (a `pregnant` settled false by an invariant must
+    /// not hide the unknown `pregnant` another rule reads).
+    Decision(NodeId),
 }
 
 /// The items of a points test in the program, with their points.
@@ -268,6 +275,7 @@ enum Shape {
     Implies(u32, u32),
     /// `and` (true) or `or` (false) of two or more parts, in order.
     AndOr(bool, Vec<u32>),
+    Decision(u32),
 }
 
 /// `values[target] = table(values[left], values[right])`: one binary
@@ -349,6 +357,7 @@ impl Schedule {
                 )),
                 Node::Not(inner) => Some(Shape::Not(at(inner))),
                 Node::Implies(left, right) => Some(Shape::Implies(at(left), at(right))),
+                Node::Decision(inner) => Some(Shape::Decision(at(inner))),
                 Node::And { start, len } | Node::Or { start, len } if len > 1 => {
                     let is_and = matches!(node, Node::And { .. });
                     Some(Shape::AndOr(
@@ -410,6 +419,12 @@ impl Schedule {
                 Node::Implies(left, right) => {
                     let step = Step::new(node_index, at(left), at(right), Tri::implies);
                     schedule.steps.push(step);
+                }
+                Node::Decision(inner) => {
+                    let inner = at(inner);
+                    schedule
+                        .steps
+                        .push(Step::new(node_index, inner, inner, |l, _| l));
                 }
                 Node::And { start, len } | Node::Or { start, len } => {
                     let is_and = matches!(node, Node::And { .. });
@@ -553,8 +568,11 @@ impl<'m> Program<'m> {
             .iter()
             .map(|rule| builder.compile(&rule.condition))
             .collect();
-        let contraindications = builder.compile_clauses(model, |action| &action.contraindications);
-        let cautions = builder.compile_clauses(model, |action| &action.cautions);
+        let mut rules = rules;
+        let mut contraindications =
+            builder.compile_clauses(model, |action| &action.contraindications);
+        let mut cautions = builder.compile_clauses(model, |action| &action.cautions);
+        builder.own_decision_slots(model, &mut rules, &mut contraindications, &mut cautions);
         let invariants = model
             .invariants
             .iter()
@@ -735,6 +753,44 @@ impl Builder {
             .collect()
     }
 
+    /// Gives each decision condition that Kleene logic may not decide
+    /// exactly a [`Node::Decision`] root of its own.
+    fn own_decision_slots(
+        &mut self,
+        model: &Model,
+        rules: &mut IdVec<RuleId, CompiledCondition>,
+        contraindications: &mut IdVec<ActionId, Vec<CompiledCondition>>,
+        cautions: &mut IdVec<ActionId, Vec<CompiledCondition>>,
+    ) {
+        let wrap =
+            |builder: &mut Builder, condition: &Condition, compiled: &mut CompiledCondition| {
+                if !super::exact::kleene_is_exact(model, condition) {
+                    let span = builder
+                        .spans
+                        .get(compiled.root)
+                        .copied()
+                        .unwrap_or_default();
+                    builder.spans.push(span);
+                    compiled.root = builder.nodes.push(Node::Decision(compiled.root));
+                }
+            };
+        for (rule, compiled) in model.rules.iter().zip(rules.iter_mut()) {
+            wrap(self, &rule.condition, compiled);
+        }
+        for (action, (contra, caution)) in model
+            .actions
+            .iter()
+            .zip(contraindications.iter_mut().zip(cautions.iter_mut()))
+        {
+            for (clause, compiled) in action.contraindications.iter().zip(contra.iter_mut()) {
+                wrap(self, &clause.condition, compiled);
+            }
+            for (clause, compiled) in action.cautions.iter().zip(caution.iter_mut()) {
+                wrap(self, &clause.condition, compiled);
+            }
+        }
+    }
+
     fn compile(&mut self, condition: &Condition) -> CompiledCondition {
         let mut facts = Vec::new();
         let root = self.node(condition, &mut facts);
@@ -906,7 +962,13 @@ fn exact_roots(
         let Some(condition) = decision.condition(model) else {
             continue;
         };
-        if let Some(plan) = super::exact::Plan::within(model, condition, &mut table_room) {
+        let plan = super::exact::Plan::within(
+            model,
+            condition,
+            &mut table_room,
+            super::exact::SEARCH_LIMIT,
+        );
+        if let Some(plan) = plan {
             roots.push(ExactRoot { slot, plan });
         }
     }

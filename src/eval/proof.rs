@@ -79,13 +79,22 @@ pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> V
         return Vec::new();
     };
     let run = Run::new(program, patient);
+    // A decision's own slot holds its value, decided over unknown facts
+    // where Kleene logic leaves it unknown: shown on its condition's node.
+    let (root, decided) = match program.nodes.get(root) {
+        Some(Node::Decision(inner)) => (*inner, Some(run.node(root))),
+        _ => (root, None),
+    };
     let mut steps = Vec::new();
     // Explicit stack: (node, depth, definitions expanded so far, points
     // when the node is an item of a points test).
     let mut stack = vec![(root, 0usize, 0usize, None)];
     while let Some((index, depth, expanded, points)) = stack.pop() {
         let span = program.spans.get(index).copied().unwrap_or_default();
-        let value = run.node(index);
+        let value = match decided {
+            Some(decided) if index == root => decided,
+            _ => run.node(index),
+        };
         let mut definition = None;
         let mut sum = None;
         let mut computed = None;

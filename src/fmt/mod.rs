@@ -402,7 +402,8 @@ impl Printer<'_> {
 
     fn action(&mut self, action: &ActionDecl) {
         let span = action.span;
-        let mut head = format!("action {}", action.name.node);
+        let keyword = if action.goal { "goal" } else { "action" };
+        let mut head = format!("{keyword} {}", action.name.node);
         let label = action.label.as_ref().map(|l| string(&l.node));
         let open = if action.clauses.is_empty() { "" } else { " {" };
         match &label {

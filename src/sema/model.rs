@@ -77,6 +77,7 @@ impl Placeholder for Action {
         label: None,
         contraindications: Vec::new(),
         cautions: Vec::new(),
+        goal: false,
         span: NO_SPAN,
     };
 }
@@ -552,6 +553,9 @@ pub struct Action {
     pub contraindications: Vec<ActionClause>,
     /// When to give it with care.
     pub cautions: Vec<ActionClause>,
+    /// Declared with `goal`: a treatment goal, which reports show apart
+    /// from the actions to give.
+    pub goal: bool,
     /// Where it was declared.
     pub span: Span,
 }

@@ -322,6 +322,9 @@ pub struct ActionDecl {
     pub label: Option<StrLit>,
     /// `contraindicated-if` and `caution-if` clauses.
     pub clauses: Vec<ActionClause>,
+    /// Declared with `goal`: a treatment goal, reported apart from the
+    /// actions to give.
+    pub goal: bool,
     /// The whole declaration.
     pub span: Span,
 }

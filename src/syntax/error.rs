@@ -49,6 +49,7 @@ pub(super) fn token_word(grammar_rule: GrammarRule) -> Option<&'static str> {
         GrammarRule::kw_value => "`value`",
         GrammarRule::kw_exclusive => "`exclusive`",
         GrammarRule::kw_action => "`action`",
+        GrammarRule::kw_goal => "`goal`",
         GrammarRule::kw_contraindicated_if => "`contraindicated-if`",
         GrammarRule::kw_caution_if => "`caution-if`",
         GrammarRule::kw_because => "`because`",

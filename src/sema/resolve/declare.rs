@@ -205,6 +205,7 @@ impl Resolver {
             label: decl.label.as_ref().map(|l| l.node.clone()),
             contraindications: Vec::new(),
             cautions: Vec::new(),
+            goal: decl.goal,
             span: decl.span,
         });
         self.action_names.insert(decl.name.node.clone(), id);

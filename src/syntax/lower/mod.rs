@@ -321,6 +321,11 @@ impl<'t> Lower<'t> {
     }
 
     fn action(&mut self, pair: Pair<'_, GrammarRule>) -> Option<ActionDecl> {
+        let goal = pair
+            .clone()
+            .into_inner()
+            .next()
+            .is_some_and(|first| first.as_rule() == GrammarRule::kw_goal);
         let (span, name, inner) = self.named(pair)?;
         let mut label = None;
         let mut clauses = Vec::new();
@@ -338,6 +343,7 @@ impl<'t> Lower<'t> {
             name,
             label,
             clauses,
+            goal,
             span,
         })
     }
