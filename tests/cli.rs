@@ -592,7 +592,7 @@ fn facts_with_a_byte_order_mark_are_read_and_latin1_is_refused() {
         None,
     );
     assert_eq!(bom.code, Some(0), "{}", transcript(&bom));
-    assert!(bom.stdout.contains("patient: Zoé"), "{}", bom.stdout);
+    assert!(bom.stdout.contains("(patient Zoé)"), "{}", bom.stdout);
     let file = dir.join("latin1.json");
     // The same facts saved as Latin-1: `é` is the one byte 0xE9.
     let _ = std::fs::write(

@@ -91,17 +91,21 @@ fn report_for(guideline: &str, source_name: &str, facts_path: &Path) -> String {
         Err(diagnostic) => panic!("{}: {}", facts_path.display(), diagnostic.message),
     };
     let evaluation = evaluate(&program, &patient);
-    let built = report::build(&program, &patient, &evaluation);
+    let json = report::json::to_string_pretty(&report::build(&program, &patient, &evaluation));
+    let mut built = report::build(&program, &patient, &evaluation);
+    report::deciding(&mut built, &program, &patient);
+    let summary = report::summary::build(&built, &program, &patient);
     let guideline_text =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(guideline))
             .unwrap_or_default();
     let source = SourceFile::new(source_name, guideline_text);
     let explanations = report::explain::build(&program, &patient, &evaluation, &source);
     format!(
-        "{}{}\n----- JSON\n{}\n",
+        "{}\n----- DETAIL\n{}{}\n----- JSON\n{}\n",
+        report::text::render_summary(&built, &summary),
         report::text::render(&built),
         report::explain::render(&explanations, source_name),
-        report::json::to_string_pretty(&built)
+        json
     )
 }
 
@@ -149,6 +153,52 @@ fn golden_reports_for_shipped_examples() {
         let guideline = support::shipped_guideline_for_example(path);
         let source_name = guideline.trim_start_matches("guidelines/").to_owned();
         insta::assert_snapshot!(report_for(&guideline, &source_name, path));
+    });
+}
+
+/// The summary a clinician reads first, for every shipped example: the
+/// first decision within the first 10 lines, each reference printed once,
+/// each fact to find out asked once; and the refractory-muscle report
+/// (77 lines before the summary) whole in 40.
+#[test]
+fn summaries_are_short_and_say_each_thing_once() {
+    insta::glob!("../guidelines", "examples/*.json", |path| {
+        let guideline = support::shipped_guideline_for_example(path);
+        let model = model(&guideline);
+        let program = Program::new(&model);
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let Ok(patient) = Reader::new(&program).parse_patient(&text) else {
+            panic!("{} does not read", path.display());
+        };
+        let evaluation = evaluate(&program, &patient);
+        let mut built = report::build(&program, &patient, &evaluation);
+        report::deciding(&mut built, &program, &patient);
+        let summary = report::summary::build(&built, &program, &patient);
+        let rendered = report::text::render_summary(&built, &summary);
+        let lines: Vec<&str> = rendered.lines().collect();
+        let first_decision = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with(['+', 'x', '?', '!']));
+        assert!(
+            first_decision.is_some_and(|at| at < 10),
+            "{}: no decision in the first 10 lines:\n{rendered}",
+            path.display()
+        );
+        let mut seen = std::collections::HashSet::new();
+        for footnote in &summary.references {
+            assert!(seen.insert(footnote.key.clone()), "{} twice", footnote.key);
+        }
+        let mut asked = std::collections::HashSet::new();
+        for question in &summary.find_out {
+            assert!(
+                asked.insert(question.name.clone()),
+                "{} asked twice",
+                question.name
+            );
+        }
+        if path.ends_with("refractory-muscle.json") {
+            assert!(lines.len() <= 40, "{} lines:\n{rendered}", lines.len());
+        }
     });
 }
 

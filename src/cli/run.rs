@@ -35,6 +35,10 @@ pub struct RunArgs {
     /// Show the proof tree of each decision, with source positions.
     #[arg(long)]
     explain: bool,
+    /// After the summary, the full report: every rule, the facts each
+    /// read, what each answer leads to, and full citations.
+    #[arg(long)]
+    detail: bool,
     /// When to use colour in diagnostics.
     #[arg(long, value_enum, default_value_t = ColourChoice::Auto)]
     color: ColourChoice,
@@ -105,13 +109,21 @@ pub fn run(args: &RunArgs) -> u8 {
         }
     };
     let evaluation = evaluate(&program, &patient);
-    let report = report::build(&program, &patient, &evaluation);
+    let mut report = report::build(&program, &patient, &evaluation);
+    if args.format == ReportFormat::Text {
+        report::deciding(&mut report, &program, &patient);
+    }
     let explanations = args
         .explain
         .then(|| report::explain::build(&program, &patient, &evaluation, &source));
     let output = match args.format {
         ReportFormat::Text => {
-            let mut text = report::text::render(&report);
+            let summary = report::summary::build(&report, &program, &patient);
+            let mut text = report::text::render_summary(&report, &summary);
+            if args.detail {
+                text.push_str("\nDETAIL\n");
+                text.push_str(&report::text::render(&report));
+            }
             if let Some(explanations) = &explanations {
                 text.push_str(&report::explain::render(explanations, &args.guideline));
             }

@@ -162,3 +162,91 @@ pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> V
     }
     steps
 }
+
+/// The facts that decided a target's value for this patient: a minimal
+/// sufficient set read off the condition's tree. A conjunction that holds
+/// needs all its parts, one that fails only its first failing part; a
+/// disjunction that holds only its first holding part, one that fails all;
+/// an implication that holds its false premise or its true conclusion.
+/// Where the tree does not show why (a value decided over unknown facts,
+/// a score), every fact under the node counts. Sorted, each once.
+pub fn deciding_facts(program: &Program<'_>, patient: &Patient, target: Target) -> Vec<FactId> {
+    let Some(root) = root(program, target) else {
+        return Vec::new();
+    };
+    let run = Run::new(program, patient);
+    let mut facts: Vec<FactId> = Vec::new();
+    // (node, whether every fact under it counts)
+    let mut stack = vec![(root, false)];
+    let mut expanded = vec![[false; 2]; program.definitions.len()];
+    while let Some((index, everything)) = stack.pop() {
+        let value = run.node(index);
+        let everything = everything || value == Tri::Unknown;
+        let Some(node) = program.nodes.get(index) else {
+            continue;
+        };
+        let children_valued = |start: u32, len: u32| -> Vec<(NodeId, Tri)> {
+            run.children(start, len)
+                .iter()
+                .map(|&child| (child, run.node(child)))
+                .collect()
+        };
+        match node {
+            Node::Const(_) => {}
+            Node::Fact(fact)
+            | Node::Compare { fact, .. }
+            | Node::EnumIn { fact, .. }
+            | Node::SetHas { fact, .. } => facts.push(FactId(*fact)),
+            // Each definition once in each way it is read.
+            Node::Definition(id) => {
+                let seen = expanded
+                    .get_mut(*id as usize)
+                    .and_then(|seen| seen.get_mut(usize::from(everything)));
+                if let (Some(seen), Some(compiled)) =
+                    (seen, program.definitions.get(DefinitionId(*id)))
+                    && !*seen
+                {
+                    *seen = true;
+                    stack.push((compiled.root, everything));
+                }
+            }
+            Node::Not(inner) => stack.push((*inner, everything)),
+            Node::Decision(inner) => {
+                // Decided over unknown facts where its condition is not.
+                let decided_alone = run.node(*inner) != value;
+                stack.push((*inner, everything || decided_alone));
+            }
+            Node::Points { test, .. } => {
+                let items = &program.points_test(*test).items;
+                stack.extend(items.iter().map(|&item| (item, true)));
+            }
+            Node::And { start, len } | Node::Or { start, len } => {
+                let parts = children_valued(*start, *len);
+                let is_and = matches!(node, Node::And { .. });
+                // The value one part settles: false for `and`, true for `or`.
+                let settling = if is_and { Tri::False } else { Tri::True };
+                let one = parts.iter().find(|(_, v)| *v == settling);
+                match one {
+                    Some((part, _)) if !everything && value == settling => {
+                        stack.push((*part, false));
+                    }
+                    _ => stack.extend(parts.iter().map(|(part, _)| (*part, everything))),
+                }
+            }
+            Node::Implies(premise, conclusion) => {
+                let (p, c) = (run.node(*premise), run.node(*conclusion));
+                match (everything, value, p, c) {
+                    (false, Tri::True, Tri::False, _) => stack.push((*premise, false)),
+                    (false, Tri::True, _, Tri::True) => stack.push((*conclusion, false)),
+                    _ => {
+                        stack.push((*premise, everything));
+                        stack.push((*conclusion, everything));
+                    }
+                }
+            }
+        }
+    }
+    facts.sort_unstable();
+    facts.dedup();
+    facts
+}

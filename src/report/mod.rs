@@ -7,6 +7,7 @@
 pub mod answers;
 pub mod explain;
 pub mod json;
+pub mod summary;
 pub mod text;
 
 use std::borrow::Cow;
@@ -217,6 +218,9 @@ pub struct RecommendedItem<'a> {
     pub rule: RuleInfo<'a>,
     /// The facts the rule's condition reads, with their values.
     pub because: Facts<'a>,
+    /// Of those, the ones that decided it (`report::deciding`); `None`
+    /// until worked out (the JSON report does not).
+    pub deciding: Option<Facts<'a>>,
     /// Cautions that hold or may hold.
     pub cautions: Vec<CautionItem<'a>>,
     /// The rule's evidence, in [`Report::references`].
@@ -281,6 +285,8 @@ pub struct AvoidItem<'a> {
     pub rule: RuleInfo<'a>,
     /// The facts the rule's condition reads, with their values.
     pub because: Facts<'a>,
+    /// Of those, the ones that decided it (`report::deciding`).
+    pub deciding: Option<Facts<'a>>,
     /// The rule's evidence, in [`Report::references`].
     pub citations: Cow<'a, [ReferenceId]>,
 }
@@ -396,6 +402,28 @@ pub fn build<'a>(
     }
 }
 
+/// Fills in, for each recommendation and avoid of `report`, the facts that
+/// decided its rule (`eval::proof::deciding_facts`): what the text report
+/// gives as "because". Costs a run of the interpreter per rule, so only the
+/// one-patient text and HTML reports do it.
+pub fn deciding<'a>(report: &mut Report<'a>, program: &'a Program<'_>, patient: &'a Patient) {
+    let facts = |rule: RuleId| Facts {
+        ids: Cow::Owned(crate::eval::proof::deciding_facts(
+            program,
+            patient,
+            crate::eval::proof::Target::Rule(rule),
+        )),
+        model: program.model,
+        patient,
+    };
+    for item in &mut report.recommended {
+        item.deciding = Some(facts(item.rule.id));
+    }
+    for item in &mut report.avoid {
+        item.deciding = Some(facts(item.rule.id));
+    }
+}
+
 impl<'a> Report<'a> {
     /// A cited reference, from [`Report::references`].
     pub fn reference(&self, id: ReferenceId) -> Option<&Citation<'a>> {
@@ -428,6 +456,7 @@ impl<'a, 'm> Builder<'a, 'm> {
             label: self.action_label(r.action),
             rule: self.rule(r.rule),
             because: self.rule_facts(r.rule),
+            deciding: None,
             cautions: self.cautions(r),
             citations: Cow::Borrowed(self.rule_citations(r.rule)),
             choice: r.choice,
@@ -454,6 +483,7 @@ impl<'a, 'm> Builder<'a, 'm> {
             label: self.action_label(a.action),
             rule: self.rule(a.rule),
             because: self.rule_facts(a.rule),
+            deciding: None,
             citations: Cow::Borrowed(self.rule_citations(a.rule)),
         }
     }

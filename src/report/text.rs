@@ -44,7 +44,8 @@ pub fn render(report: &Report) -> String {
             }
             let _ = writeln!(out, "      rule: {}", rule(&first.rule));
             grade(&mut out, &first.rule, Outcome::Recommend);
-            let _ = writeln!(out, "      because: {}", values(&first.because));
+            let because = first.deciding.as_ref().unwrap_or(&first.because);
+            let _ = writeln!(out, "      because: {}", values(because));
             for item in group {
                 for caution in &item.cautions {
                     let status = if caution.status == "applies" {
@@ -99,7 +100,8 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "  x {}{}", item.action, label(item.label));
             let _ = writeln!(out, "      rule: {}", rule(&item.rule));
             grade(&mut out, &item.rule, Outcome::Avoid);
-            let _ = writeln!(out, "      because: {}", values(&item.because));
+            let because = item.deciding.as_ref().unwrap_or(&item.because);
+            let _ = writeln!(out, "      because: {}", values(because));
             citations(&mut out, report, &item.citations, "      ");
         }
     }
@@ -268,4 +270,140 @@ fn citations(out: &mut String, report: &Report, ids: &[ReferenceId], indent: &st
         out.push_str(&line);
         out.push('\n');
     }
+}
+
+/// Renders the summary a clinician reads first (`report::summary`): the
+/// decisions in the guideline's words by section, what not to give, what
+/// to find out, other escalations, goals, and numbered references.
+pub fn render_summary(report: &Report, summary: &super::summary::Summary) -> String {
+    let mut out = String::new();
+    let version = report
+        .guideline
+        .version
+        .map(|v| format!(" {v}"))
+        .unwrap_or_default();
+    let _ = write!(
+        out,
+        "{}{version}: {}",
+        report.guideline.id, report.guideline.title
+    );
+    if let Some(patient) = report.patient {
+        let _ = write!(out, " (patient {patient})");
+    }
+    out.push('\n');
+    if summary.nothing_applies {
+        out.push_str("\nNOTHING APPLIES\n  No rule of this guideline applies to this patient, and nothing needs a clinician's decision.\n");
+        return out;
+    }
+    if !summary.give.is_empty() {
+        out.push_str("\nGIVE\n");
+        for block in &summary.give {
+            let indent = match &block.section {
+                Some(section) => {
+                    let _ = writeln!(out, "  {section}");
+                    "    "
+                }
+                None => "  ",
+            };
+            for decision in &block.decisions {
+                let what = if decision.any_of {
+                    format!("any of: {}", decision.options.join(" | "))
+                } else {
+                    decision.options.join(", ")
+                };
+                let _ = writeln!(out, "{indent}+ {what}{}", notes(&decision.notes));
+                if let Some(grade) = &decision.grade {
+                    let _ = writeln!(out, "{indent}    GRADE: {grade}");
+                }
+                for caution in &decision.cautions {
+                    let _ = writeln!(
+                        out,
+                        "{indent}    caution: {}{}",
+                        caution.text,
+                        notes(&caution.notes)
+                    );
+                }
+                if !decision.next.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "{indent}    next if not possible: {}",
+                        decision.next.join(", then ")
+                    );
+                }
+            }
+        }
+    }
+    if !summary.do_not_give.is_empty() {
+        out.push_str("\nDO NOT GIVE\n");
+        for item in &summary.do_not_give {
+            let _ = writeln!(
+                out,
+                "  x {}: {}{}",
+                item.action,
+                item.reasons.join("; "),
+                notes(&item.notes)
+            );
+        }
+    }
+    if !summary.find_out.is_empty() {
+        out.push_str("\nFIND OUT\n");
+        for question in &summary.find_out {
+            let _ = writeln!(
+                out,
+                "  ? {} [{}]: decides {}",
+                question.fact,
+                question.name,
+                question.decides.join("; ")
+            );
+            for answer in &question.answers {
+                let _ = writeln!(out, "      {answer}");
+            }
+        }
+    }
+    if !summary.escalations.is_empty() {
+        out.push_str("\nFOR A CLINICIAN\n");
+        for referral in &summary.escalations {
+            let _ = writeln!(out, "  ! {}: {}", referral.kind, referral.text);
+        }
+    }
+    if !summary.goals.is_empty() {
+        let _ = writeln!(out, "\nGOALS: {}", summary.goals.join("; "));
+    }
+    if !summary.references.is_empty() {
+        out.push_str("\nREFERENCES\n");
+        for footnote in &summary.references {
+            let _ = write!(out, "  [{}] {}", footnote.number, footnote.short);
+            if let Some(pmid) = footnote.pmid {
+                let _ = write!(out, ", PMID {pmid}");
+            }
+            if let Some(link) = &footnote.link {
+                let _ = write!(out, " <{link}>");
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// ` [1, 3–5]`: footnote numbers, runs shortened; nothing for none.
+fn notes(numbers: &[usize]) -> String {
+    if numbers.is_empty() {
+        return String::new();
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut index = 0;
+    while let Some(&start) = numbers.get(index) {
+        let mut end = start;
+        while numbers.get(index + 1) == Some(&(end + 1)) {
+            end += 1;
+            index += 1;
+        }
+        index += 1;
+        parts.push(match end - start {
+            0 => start.to_string(),
+            1 => format!("{start}, {end}"),
+            _ => format!("{start}–{end}"),
+        });
+    }
+    format!(" [{}]", parts.join(", "))
 }
