@@ -73,7 +73,10 @@ pub fn condition_values(program: &Program<'_>, patient: &Patient, targets: &[Tar
         .collect()
 }
 
-/// The proof tree of a condition, pre-order.
+/// The proof tree of a condition, pre-order, pruned to the parts that
+/// decided it: a conjunction that fails shows only its first failing part,
+/// a disjunction that holds only its first holding part, an implication
+/// that holds its false premise or its true conclusion.
 pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> Vec<Step> {
     let Some(root) = root(program, target) else {
         return Vec::new();
@@ -102,12 +105,31 @@ pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> V
         let mut item_points: Vec<i64> = Vec::new();
         match program.nodes.get(index) {
             Some(Node::Not(inner)) => children.push((*inner, expanded)),
-            Some(Node::And { start, len }) | Some(Node::Or { start, len }) => {
-                children.extend(run.children(*start, *len).iter().map(|&c| (c, expanded)));
+            // Pruned to what decided it (as `deciding_facts` reads it): a
+            // conjunction that fails shows its first failing part, a
+            // disjunction that holds its first holding part.
+            Some(node @ (Node::And { start, len } | Node::Or { start, len })) => {
+                let parts = run.children(*start, *len);
+                let settling = if matches!(node, Node::And { .. }) {
+                    Tri::False
+                } else {
+                    Tri::True
+                };
+                let first = parts.iter().find(|&&part| run.node(part) == settling);
+                match first {
+                    Some(&part) if value == settling => children.push((part, expanded)),
+                    _ => children.extend(parts.iter().map(|&c| (c, expanded))),
+                }
             }
             Some(Node::Implies(left, right)) => {
-                children.push((*left, expanded));
-                children.push((*right, expanded));
+                match (value, run.node(*left), run.node(*right)) {
+                    (Tri::True, Tri::False, _) => children.push((*left, expanded)),
+                    (Tri::True, _, Tri::True) => children.push((*right, expanded)),
+                    _ => {
+                        children.push((*left, expanded));
+                        children.push((*right, expanded));
+                    }
+                }
             }
             Some(Node::Compare { fact, .. }) => {
                 let fact = FactId(*fact);
