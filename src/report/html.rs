@@ -116,13 +116,14 @@ h4 { font-size: 1rem; margin: 0.7rem 0 0.2rem; color: #3a3a3a; }
 p.gdl-meta { margin: 0 0 0.8rem; color: #3a3a3a; }
 code { font-family: Menlo, Consolas, monospace; font-size: 0.85em; color: #3a3a3a; }
 ul.gdl-list { list-style: none; padding-left: 0; margin: 0.2rem 0; }
-ul.gdl-list > li { padding: 0.25rem 0 0.25rem 1.9rem; position: relative; }
-.gdl-mark { position: absolute; left: 0.2rem; width: 1.4rem; text-align: center; font-weight: bold; border-radius: 3px; }
+ul.gdl-list > li { padding: 0.25rem 0 0.25rem 1.9rem; }
+.gdl-mark { display: inline-block; width: 1.4rem; margin-left: -1.7rem; margin-right: 0.3rem; text-align: center; font-weight: bold; border-radius: 3px; }
 .gdl-yes .gdl-mark { color: #ffffff; background: #1a7f37; }
 .gdl-no .gdl-mark { color: #ffffff; background: #b00020; }
 .gdl-maybe .gdl-mark { color: #1b1b1b; background: #f2c744; }
 .gdl-ask .gdl-mark { color: #ffffff; background: #0b57d0; }
 .gdl-why { color: #3a3a3a; }
+ul.gdl-settles { margin: 0.1rem 0 0; padding-left: 1.2rem; color: #3a3a3a; }
 .gdl-caution { display: block; color: #6b4700; }
 .gdl-cite { white-space: nowrap; }
 a { color: #0b57d0; }
@@ -142,12 +143,11 @@ ol.gdl-refs { padding-left: 2.6rem; }
 ol.gdl-refs li { margin: 0.2rem 0; }
 footer.gdl-foot { margin-top: 2rem; padding-bottom: 1.5rem; color: #5f6368; font-size: 0.85rem; }
 @page { size: A4; margin: 14mm 12mm; }
-@page flowchart { size: A4 landscape; margin: 10mm; }
 @media print {
   body { font-size: 10.5pt; }
   header.gdl-top, main, footer.gdl-foot { max-width: none; padding: 0; }
   section.gdl-summary { background: none; border: 1px solid #8c8c8c; break-inside: avoid; }
-  section.gdl-flowchart { break-before: page; page: flowchart; }
+  section.gdl-flowchart { break-before: page; }
   .gdl-figure { overflow: visible; border: none; }
   .gdl-figure svg { max-width: 100%; height: auto; }
   details { border: none; padding: 0; }
@@ -376,9 +376,9 @@ pub fn summary_find_out<'a>(out: &mut String, report: &Report<'a>) {
     for item in &report.escalations {
         let what = match &item.rule {
             Some(rule) if item.kind == "unknown-condition" => {
-                format!("whether rule {} applies", rule_words(rule))
+                format!("whether {} applies", rule_words(rule))
             }
-            Some(rule) => format!("the decision of rule {}", rule_words(rule)),
+            Some(rule) => format!("the decision of {}", rule_words(rule)),
             None => "a clinician's decision".to_owned(),
         };
         note(&item.needs, what);
@@ -405,12 +405,15 @@ pub fn summary_find_out<'a>(out: &mut String, report: &Report<'a>) {
     }
     out.push_str("<h3>What to find out</h3>\n<ul class=\"gdl-list\">\n");
     for (fact, settles) in wanted {
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "<li class=\"gdl-maybe\"><span class=\"gdl-mark\">?</span> Find out <strong>{}</strong>: <span class=\"gdl-why\">it settles {}</span></li>",
-            escape(fact),
-            settles.join("; ")
+            "<li class=\"gdl-maybe\"><span class=\"gdl-mark\">?</span> Find out <strong>{}</strong>; it settles:\n<ul class=\"gdl-settles\">",
+            escape(fact)
         );
+        for what in settles {
+            let _ = write!(out, "<li>{what}</li>");
+        }
+        out.push_str("</ul></li>\n");
     }
     out.push_str("</ul>\n");
 }
