@@ -53,7 +53,7 @@ pub fn render(page: &Page<'_, '_>) -> String {
     out.push_str("<main>\n");
     summary(&mut out, page);
     if let Some(svg) = page.flowchart {
-        flowchart(&mut out, svg, "Flowchart, with this patient's path");
+        flowchart(&mut out, svg, "Flowchart, with this patient's path", true);
     }
     detail(&mut out, page);
     explanations(&mut out, page.explanations, page.file);
@@ -80,7 +80,7 @@ pub fn flowchart_page(model: &Model, patient: Option<&str>, svg: &str) -> String
     } else {
         "Flowchart"
     };
-    flowchart(&mut out, svg, heading);
+    flowchart(&mut out, svg, heading, patient.is_some());
     let all: Vec<ReferenceId> = model.references.ids().collect();
     references(&mut out, model, &all);
     out.push_str("</main>\n");
@@ -107,7 +107,10 @@ pub fn escape(text: &str) -> String {
 const STYLE: &str = r#"<style>
 :root { color-scheme: light; }
 body { font-family: Helvetica, Arial, sans-serif; font-size: 15px; line-height: 1.45; color: #1b1b1b; background: #ffffff; margin: 0; }
-header.gdl-top, main, footer.gdl-foot { max-width: 60rem; margin: 0 auto; padding: 0 1.25rem; }
+main { padding: 0 1.25rem; }
+header.gdl-top, footer.gdl-foot { max-width: 60rem; margin: 0 auto; padding: 0 1.25rem; }
+main > *, section.gdl-flowchart > h2, section.gdl-flowchart > p { max-width: 60rem; margin-left: auto; margin-right: auto; }
+main > section.gdl-flowchart { max-width: none; }
 header.gdl-top { padding-top: 1rem; border-bottom: 2px solid #1b1b1b; }
 h1 { font-size: 1.6rem; margin: 0.2rem 0 0.3rem; }
 h2 { font-size: 1.3rem; margin: 1.4rem 0 0.5rem; border-bottom: 1px solid #c8c8c8; }
@@ -129,7 +132,7 @@ ul.gdl-settles { margin: 0.1rem 0 0; padding-left: 1.2rem; color: #3a3a3a; }
 a { color: #0b57d0; }
 section.gdl-summary { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 0.2rem 1rem 0.8rem; margin-top: 1rem; }
 section.gdl-summary h2 { border-bottom: none; margin-top: 0.6rem; }
-.gdl-figure { overflow-x: auto; border: 1px solid #d0d7de; }
+.gdl-figure { width: fit-content; max-width: 100%; margin: 0 auto; overflow-x: auto; border: 1px solid #d0d7de; }
 .gdl-figure svg { display: block; }
 details { margin: 0.8rem 0; border: 1px solid #d0d7de; border-radius: 6px; padding: 0.3rem 0.8rem; }
 details > summary { cursor: pointer; font-weight: bold; font-size: 1.1rem; padding: 0.3rem 0; }
@@ -145,7 +148,7 @@ footer.gdl-foot { margin-top: 2rem; padding-bottom: 1.5rem; color: #5f6368; font
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { font-size: 10.5pt; }
-  header.gdl-top, main, footer.gdl-foot { max-width: none; padding: 0; }
+  header.gdl-top, main, footer.gdl-foot, main > * { max-width: none; padding-left: 0; padding-right: 0; }
   section.gdl-summary { background: none; border: 1px solid #8c8c8c; break-inside: avoid; }
   section.gdl-flowchart { break-before: page; }
   .gdl-figure { overflow: visible; border: none; }
@@ -198,12 +201,14 @@ fn footer(out: &mut String, command: &str) {
     out.push_str("</body>\n</html>\n");
 }
 
-fn flowchart(out: &mut String, svg: &str, heading: &str) {
+fn flowchart(out: &mut String, svg: &str, heading: &str, with_path: bool) {
     out.push_str("<section class=\"gdl-flowchart\" id=\"flowchart\" aria-labelledby=\"flowchart-heading\">\n");
     let _ = writeln!(out, "<h2 id=\"flowchart-heading\">{heading}</h2>");
-    out.push_str(
-        "<p>Thick green and ✓: taken for this patient; dashed red and “withheld”: reached but withheld; dotted and ?: could not be decided; thin grey: not taken. [n] are the numbered references below.</p>\n",
-    );
+    out.push_str("<p>");
+    if with_path {
+        out.push_str("Thick green and ✓: taken for this patient; dashed red and “withheld”: reached but withheld; dotted and ?: could not be decided; thin grey: not taken. ");
+    }
+    out.push_str("[n] are the numbered references below.</p>\n");
     out.push_str(
         "<div class=\"gdl-figure\" role=\"img\" aria-label=\"Flowchart of the guideline\">\n",
     );
