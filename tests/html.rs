@@ -15,6 +15,10 @@
 
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 #![allow(
+    clippy::expect_used,
+    reason = "test helpers fail the test on a missing part"
+)]
+#![allow(
     clippy::indexing_slicing,
     reason = "a test may index: a panic is a failed test"
 )]
