@@ -106,9 +106,9 @@ pub fn escape(text: &str) -> String {
 
 const STYLE: &str = r#"<style>
 :root { color-scheme: light; }
-body { font-family: Helvetica, Arial, sans-serif; font-size: 15px; line-height: 1.45; color: #1b1b1b; background: #ffffff; margin: 0; }
-main { padding: 0 1.25rem; }
-header.gdl-top, footer.gdl-foot { max-width: 60rem; margin: 0 auto; padding: 0 1.25rem; }
+*, *::before, *::after { box-sizing: border-box; }
+body { font-family: Helvetica, Arial, sans-serif; font-size: 15px; line-height: 1.45; color: #1b1b1b; background: #ffffff; margin: 0; padding: 0 1.25rem; }
+header.gdl-top, footer.gdl-foot { max-width: 60rem; margin: 0 auto; }
 main > *, section.gdl-flowchart > h2, section.gdl-flowchart > p { max-width: 60rem; margin-left: auto; margin-right: auto; }
 main > section.gdl-flowchart { max-width: none; }
 header.gdl-top { padding-top: 1rem; border-bottom: 2px solid #1b1b1b; }
@@ -148,7 +148,8 @@ footer.gdl-foot { margin-top: 2rem; padding-bottom: 1.5rem; color: #5f6368; font
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { font-size: 10.5pt; }
-  header.gdl-top, main, footer.gdl-foot, main > * { max-width: none; padding-left: 0; padding-right: 0; }
+  body { padding: 0; }
+  header.gdl-top, footer.gdl-foot, main > * { max-width: none; }
   section.gdl-summary { background: none; border: 1px solid #8c8c8c; break-inside: avoid; }
   section.gdl-flowchart { break-before: page; }
   .gdl-figure { overflow: visible; border: none; }
