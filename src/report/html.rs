@@ -134,7 +134,7 @@ section.gdl-summary { background: #f6f8fa; border: 1px solid #d0d7de; border-rad
 section.gdl-summary h2 { border-bottom: none; margin-top: 0.6rem; }
 .gdl-figure { width: fit-content; max-width: 100%; margin: 0 auto; overflow-x: auto; border: 1px solid #d0d7de; }
 .gdl-figure svg { display: block; }
-details { margin: 0.8rem 0; border: 1px solid #d0d7de; border-radius: 6px; padding: 0.3rem 0.8rem; }
+details { margin: 0.8rem auto; border: 1px solid #d0d7de; border-radius: 6px; padding: 0.3rem 0.8rem; }
 details > summary { cursor: pointer; font-weight: bold; font-size: 1.1rem; padding: 0.3rem 0; }
 dl.gdl-item { display: grid; grid-template-columns: max-content 1fr; gap: 0.1rem 0.8rem; margin: 0.2rem 0 0.8rem 1.9rem; }
 dl.gdl-item dt { color: #3a3a3a; }
