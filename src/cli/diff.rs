@@ -2,7 +2,6 @@
 
 use clap::Args;
 
-use super::run::ReportFormat;
 use super::{ColourChoice, DiagnosticFormat, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::diagnostics::render::SourceFile;
 
@@ -19,11 +18,20 @@ pub struct DiffArgs {
     #[arg(long, value_name = "FILE")]
     cases: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    format: DiffFormat,
     /// When to use colour in diagnostics.
     #[arg(long, value_enum, default_value_t = ColourChoice::Auto)]
     color: ColourChoice,
+}
+
+/// Diff formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// For people.
+    Text,
+    /// One JSON document.
+    Json,
 }
 
 /// A version read, parsed and checked, or `None` after printing why not.
@@ -83,14 +91,14 @@ pub fn run(args: &DiffArgs) -> u8 {
         tell!("warning: {warning}");
     }
     let output = match args.format {
-        ReportFormat::Json => match serde_json::to_string_pretty(&diff) {
+        DiffFormat::Json => match serde_json::to_string_pretty(&diff) {
             Ok(json) => json + "\n",
             Err(error) => {
                 tell!("error: cannot write the diff as JSON: {error}");
                 return EXIT_USAGE;
             }
         },
-        ReportFormat::Text => text(&diff, &args.old, &args.new),
+        DiffFormat::Text => text(&diff, &args.old, &args.new),
     };
     let _ = std::io::Write::write_all(&mut std::io::stdout(), output.as_bytes());
     if diff.differs() {

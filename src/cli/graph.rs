@@ -1,6 +1,7 @@
-//! `gdl graph GUIDELINE [--facts FILE] [--format dot|mermaid|svg]`: the
-//! guideline as a flowchart on standard output; with facts, one patient's
-//! path marked. Reading and diagnostics are `gdl run`'s: a guideline with
+//! `gdl graph GUIDELINE [--facts FILE] [--format dot|mermaid|svg|html]`:
+//! the guideline as a flowchart on standard output; with facts, one
+//! patient's path marked. `html` is the SVG in the page shell of `gdl run
+//! --format html`, with the numbered references linked. Reading and diagnostics are `gdl run`'s: a guideline with
 //! errors or a facts file that cannot be read gives the same messages and
 //! exit codes.
 
@@ -37,6 +38,8 @@ pub enum GraphFormat {
     Mermaid,
     /// SVG, laid out by gdl itself (no Graphviz needed).
     Svg,
+    /// The SVG in a self-contained HTML page, with the references linked.
+    Html,
 }
 
 pub fn run(args: &GraphArgs) -> u8 {
@@ -95,6 +98,11 @@ pub fn run(args: &GraphArgs) -> u8 {
         GraphFormat::Dot => graph::dot::write(&drawn),
         GraphFormat::Mermaid => graph::mermaid::write(&drawn),
         GraphFormat::Svg => graph::svg::write(&drawn),
+        GraphFormat::Html => crate::report::html::flowchart_page(
+            &model,
+            drawn.patient.as_deref(),
+            &graph::svg::write(&drawn),
+        ),
     };
     let _ = std::io::Write::write_all(&mut std::io::stdout(), output.as_bytes());
     EXIT_OK

@@ -60,7 +60,7 @@ enum Command {
     Check(check::CheckArgs),
     /// Evaluate a guideline for one patient (JSON) or a cohort (NDJSON).
     #[command(
-        after_help = "Examples:\n  gdl run guidelines/dermatomyositis.gdl --facts guidelines/examples/refractory-muscle.json\n  gdl run guidelines/dermatomyositis.gdl --facts patient.json --format json --explain\n  gdl run guidelines/dermatomyositis.gdl --facts cohort.ndjson > reports.ndjson"
+        after_help = "Examples:\n  gdl run guidelines/dermatomyositis.gdl --facts guidelines/examples/refractory-muscle.json\n  gdl run guidelines/dermatomyositis.gdl --facts patient.json --format json --explain\n  gdl run guidelines/dermatomyositis.gdl --facts patient.json --format html > patient.html\n  gdl run guidelines/dermatomyositis.gdl --facts cohort.ndjson > reports.ndjson"
     )]
     Run(run::RunArgs),
     /// Run clinical case files (`*.cases.json`) and report coverage.
@@ -79,10 +79,10 @@ enum Command {
         after_help = "Examples:\n  gdl diff old/dermatomyositis.gdl guidelines/dermatomyositis.gdl\n  gdl diff --format json base.gdl head.gdl   # for bots\n\nExit codes: 0 no difference, 1 differences, 2 a version cannot be read or checked."
     )]
     Diff(diff::DiffArgs),
-    /// Draw a guideline as a clinical-algorithm flowchart (DOT, Mermaid or
-    /// SVG); with --facts, one patient's path marked.
+    /// Draw a guideline as a clinical-algorithm flowchart (DOT, Mermaid,
+    /// SVG or HTML); with --facts, one patient's path marked.
     #[command(
-        after_help = "Examples:\n  gdl graph guidelines/dermatomyositis.gdl | dot -Tsvg > dm.svg\n  gdl graph --format svg guidelines/dermatomyositis.gdl > dm.svg   # no Graphviz needed\n  gdl graph --format mermaid --facts guidelines/examples/refractory-muscle.json guidelines/dermatomyositis.gdl"
+        after_help = "Examples:\n  gdl graph guidelines/dermatomyositis.gdl | dot -Tsvg > dm.svg\n  gdl graph --format svg guidelines/dermatomyositis.gdl > dm.svg   # no Graphviz needed\n  gdl graph --format html guidelines/dermatomyositis.gdl > dm.html # with the references linked\n  gdl graph --format mermaid --facts guidelines/examples/refractory-muscle.json guidelines/dermatomyositis.gdl"
     )]
     Graph(graph::GraphArgs),
 }

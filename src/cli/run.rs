@@ -29,7 +29,8 @@ pub struct RunArgs {
     /// Read the facts as NDJSON whatever the file name.
     #[arg(long)]
     ndjson: bool,
-    /// Report format (NDJSON input always gives one JSON report per line).
+    /// Report format (NDJSON input always gives one JSON report per line;
+    /// html is for one patient).
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
     /// Show the proof tree of each decision, with source positions.
@@ -51,6 +52,9 @@ pub enum ReportFormat {
     Text,
     /// The versioned JSON shape of docs/report.md.
     Json,
+    /// One self-contained HTML page: summary, flowchart with the patient's
+    /// path, detail and proof trees, references (one patient only).
+    Html,
 }
 
 impl RunArgs {
@@ -64,6 +68,14 @@ impl RunArgs {
 }
 
 pub fn run(args: &RunArgs) -> u8 {
+    let facts = args.facts();
+    let ndjson = args.ndjson || facts.ends_with(".ndjson") || facts.ends_with(".jsonl");
+    if ndjson && args.format == ReportFormat::Html {
+        tell!(
+            "error: --format html is for one patient, and `{facts}` is a cohort (NDJSON); give one patient's facts (a JSON object), or use --format json for a cohort"
+        );
+        return EXIT_USAGE;
+    }
     let bytes = match super::read_or_report(&args.guideline, args.color) {
         Some(bytes) => bytes,
         None => return EXIT_USAGE,
@@ -84,8 +96,6 @@ pub fn run(args: &RunArgs) -> u8 {
         return EXIT_FINDINGS;
     };
     let program = Program::new(&model);
-    let facts = args.facts();
-    let ndjson = args.ndjson || facts.ends_with(".ndjson") || facts.ends_with(".jsonl");
     if ndjson {
         return batch(&program, args);
     }
@@ -110,7 +120,7 @@ pub fn run(args: &RunArgs) -> u8 {
     };
     let evaluation = evaluate(&program, &patient);
     let mut report = report::build(&program, &patient, &evaluation);
-    if args.format == ReportFormat::Text {
+    if args.format != ReportFormat::Json {
         report::deciding(&mut report, &program, &patient);
     }
     let explanations = args
@@ -140,9 +150,35 @@ pub fn run(args: &RunArgs) -> u8 {
             }
             None => report::json::to_string_pretty(&report) + "\n",
         },
+        ReportFormat::Html => html(&program, &patient, &evaluation, &report, &source, args),
     };
     let _ = std::io::Write::write_all(&mut std::io::stdout(), output.as_bytes());
     EXIT_OK
+}
+
+/// The HTML page of one patient: the report, its proof trees (always: they
+/// are folded away on the page), and the flowchart with the patient's path.
+fn html(
+    program: &Program<'_>,
+    patient: &crate::eval::Patient,
+    evaluation: &crate::eval::Evaluation,
+    report: &report::Report<'_>,
+    source: &SourceFile,
+    args: &RunArgs,
+) -> String {
+    let explanations = report::explain::build(program, patient, evaluation, source);
+    let path = crate::graph::PatientPath {
+        patient,
+        evaluation,
+    };
+    let svg = crate::graph::svg::write(&crate::graph::build(program.model, Some(&path)));
+    report::html::render(&report::html::Page {
+        report,
+        model: program.model,
+        explanations: &explanations,
+        file: &args.guideline,
+        flowchart: Some(&svg),
+    })
 }
 
 /// Lines per chunk: a worker reads a chunk, evaluates it, and writes its

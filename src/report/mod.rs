@@ -1,11 +1,13 @@
 //! Reports: an [`Evaluation`] turned into names, values, reasons and
-//! citations, in one [`Report`] shape that both renderers use: text for
-//! people ([`text`]) and versioned JSON for programs ([`json`],
-//! `docs/report.md`). A report borrows its strings from the model, the
-//! patient and the evaluation: building one copies no text.
+//! citations, in one [`Report`] shape that the renderers use: text for
+//! people ([`text`]), a self-contained page for one patient ([`html`]) and
+//! versioned JSON for programs ([`json`], `docs/report.md`). A report
+//! borrows its strings from the model, the patient and the evaluation:
+//! building one copies no text.
 
 pub mod answers;
 pub mod explain;
+pub mod html;
 pub mod json;
 pub mod summary;
 pub mod text;
