@@ -172,12 +172,14 @@ fn html(
         evaluation,
     };
     let svg = crate::graph::svg::write(&crate::graph::build(program.model, Some(&path)));
+    let summary = report::summary::build(report, program, patient);
     report::html::render(&report::html::Page {
         report,
         model: program.model,
         explanations: &explanations,
         file: &args.guideline,
         flowchart: Some(&svg),
+        summary: &summary,
     })
 }
 

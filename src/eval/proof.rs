@@ -121,16 +121,14 @@ pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> V
                     _ => children.extend(parts.iter().map(|&c| (c, expanded))),
                 }
             }
-            Some(Node::Implies(left, right)) => {
-                match (value, run.node(*left), run.node(*right)) {
-                    (Tri::True, Tri::False, _) => children.push((*left, expanded)),
-                    (Tri::True, _, Tri::True) => children.push((*right, expanded)),
-                    _ => {
-                        children.push((*left, expanded));
-                        children.push((*right, expanded));
-                    }
+            Some(Node::Implies(left, right)) => match (value, run.node(*left), run.node(*right)) {
+                (Tri::True, Tri::False, _) => children.push((*left, expanded)),
+                (Tri::True, _, Tri::True) => children.push((*right, expanded)),
+                _ => {
+                    children.push((*left, expanded));
+                    children.push((*right, expanded));
                 }
-            }
+            },
             Some(Node::Compare { fact, .. }) => {
                 let fact = FactId(*fact);
                 if program

@@ -16,16 +16,15 @@
 //! every mark (✓ ✗ ? !) is a character with words beside it, never a colour
 //! alone.
 //!
-//! The summary block is built from the [`Report`] by one small function
-//! per block ([`summary_give`], [`summary_not_give`], [`summary_find_out`],
-//! [`summary_clinician`]), so that it can be switched to a summary type
-//! without touching the rest of the page.
+//! The summary block lays out the [`Summary`] the text report shows first
+//! (`report::summary`): one summary, two renderings.
 
 use std::fmt::Write as _;
 
 use super::explain::Explanation;
-use super::{BranchItem, Facts, RecommendedItem, Report, RuleInfo};
-use crate::sema::{Model, Reference, ReferenceId, RuleId, SectionId};
+use super::summary::Summary;
+use super::{BranchItem, Facts, Report, RuleInfo};
+use crate::sema::{Model, Reference, ReferenceId};
 
 /// What one patient's page shows.
 pub struct Page<'p, 'a> {
@@ -40,6 +39,8 @@ pub struct Page<'p, 'a> {
     /// The flowchart with the patient's path, as SVG text from
     /// `graph::svg::write` (trusted: it escapes what it writes).
     pub flowchart: Option<&'p str>,
+    /// The summary of the report (`report::summary`), shown first.
+    pub summary: &'p Summary,
 }
 
 /// The page for one patient: header, summary, flowchart, detail, proof
@@ -128,6 +129,7 @@ ul.gdl-list > li { padding: 0.25rem 0 0.25rem 1.9rem; }
 .gdl-why { color: #3a3a3a; }
 ul.gdl-settles { margin: 0.1rem 0 0; padding-left: 1.2rem; color: #3a3a3a; }
 .gdl-caution { display: block; color: #6b4700; }
+.gdl-because { display: block; color: #444; }
 .gdl-cite { white-space: nowrap; }
 a { color: #0b57d0; }
 section.gdl-summary { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 0.2rem 1rem 0.8rem; margin-top: 1rem; }
@@ -222,82 +224,76 @@ fn flowchart(out: &mut String, svg: &str, heading: &str, with_path: bool) {
 // ---------------------------------------------------------------------
 
 fn summary(out: &mut String, page: &Page<'_, '_>) {
-    let report = page.report;
+    let summary = page.summary;
     out.push_str(
         "<section class=\"gdl-summary\" id=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">Summary</h2>\n",
     );
-    if report.nothing_applies {
+    if summary.nothing_applies {
         out.push_str("<p><strong>Nothing applies.</strong> No rule of this guideline applies to this patient, and nothing needs a clinician's decision.</p>\n</section>\n");
         return;
     }
-    summary_give(out, page.model, report);
-    summary_not_give(out, page.model, report);
-    summary_find_out(out, report);
-    summary_clinician(out, report);
+    summary_give(out, page);
+    summary_not_give(out, page);
+    summary_find_out(out, summary);
+    summary_clinician(out, summary);
+    if !summary.goals.is_empty() {
+        out.push_str("<h3>Treatment goals</h3>\n<ul class=\"gdl-list\">\n");
+        for goal in &summary.goals {
+            let _ = writeln!(out, "<li>{}</li>", escape(goal));
+        }
+        out.push_str("</ul>\n");
+    }
     out.push_str("</section>\n");
 }
 
-/// "What to give", grouped by the top-level section of the rule that
-/// recommends it. Reads [`Report::recommended`].
-pub fn summary_give(out: &mut String, model: &Model, report: &Report<'_>) {
+/// "What to give", by top-level section ([`Summary::give`]).
+fn summary_give(out: &mut String, page: &Page<'_, '_>) {
+    let summary = page.summary;
     out.push_str("<h3>What to give</h3>\n");
-    if report.recommended.is_empty() {
+    if summary.give.is_empty() {
         out.push_str("<p>Nothing is recommended for this patient.</p>\n");
         return;
     }
-    let groups: Vec<&[RecommendedItem<'_>]> = recommendation_groups(&report.recommended).collect();
-    for section in sections_in_order(
-        model,
-        groups.iter().filter_map(|g| g.first()).map(|i| i.rule.id),
-    ) {
-        let _ = writeln!(out, "<h4>{}</h4>", escape(&section_title(model, section)));
+    for block in &summary.give {
+        let section = block.section.as_deref().unwrap_or("Rules outside sections");
+        let _ = writeln!(out, "<h4>{}</h4>", escape(section));
         out.push_str("<ul class=\"gdl-list\">\n");
-        for group in &groups {
-            let Some(first) = group.first() else {
-                continue;
-            };
-            if top_section(model, first.rule.id) != section {
-                continue;
-            }
+        for decision in &block.decisions {
             out.push_str("<li class=\"gdl-yes\"><span class=\"gdl-mark\">✓</span> ");
-            if first.any_of.is_some() {
+            let options: Vec<String> = decision.options.iter().map(|o| escape(o)).collect();
+            if decision.any_of {
                 out.push_str("<strong>Any one of</strong>: ");
-                let options: Vec<String> = group
-                    .iter()
-                    .map(|item| action(item.action, item.label))
-                    .collect();
                 out.push_str(&options.join("; "));
             } else {
-                out.push_str(&action(first.action, first.label));
+                let _ = write!(out, "<strong>{}</strong>", options.join(", "));
             }
-            let grade = grade(&first.rule, true);
-            if !grade.is_empty() {
-                let _ = write!(out, " <span class=\"gdl-why\">({grade})</span>");
+            if let Some(grade) = &decision.grade {
+                let _ = write!(out, " <span class=\"gdl-why\">({})</span>", escape(grade));
             }
-            cite(out, model, &first.citations);
-            for item in group.iter() {
-                for caution in &item.cautions {
-                    let status = if caution.status == "applies" {
-                        "Caution"
-                    } else {
-                        "Caution, may apply"
-                    };
-                    let on = if first.any_of.is_some() {
-                        format!(" on {}", escape(item.label.unwrap_or(item.action)))
-                    } else {
-                        String::new()
-                    };
-                    let _ = write!(
-                        out,
-                        "<span class=\"gdl-caution\">⚠ {status}{on}: {}",
-                        escape(caution.because.unwrap_or("use with care"))
-                    );
-                    if !caution.needs.is_empty() {
-                        let _ = write!(out, " (find out: {})", names(&caution.needs));
-                    }
-                    cite(out, model, &caution.citations);
-                    out.push_str("</span>");
-                }
+            cite_notes(out, page, &decision.notes);
+            if !decision.because.is_empty() {
+                let _ = write!(
+                    out,
+                    "<span class=\"gdl-because\">because: {}</span>",
+                    escape(&decision.because.join("; "))
+                );
+            }
+            for caution in &decision.cautions {
+                let _ = write!(
+                    out,
+                    "<span class=\"gdl-caution\">⚠ Caution: {}",
+                    escape(&caution.text)
+                );
+                cite_notes(out, page, &caution.notes);
+                out.push_str("</span>");
+            }
+            if !decision.next.is_empty() {
+                let next: Vec<String> = decision.next.iter().map(|n| escape(n)).collect();
+                let _ = write!(
+                    out,
+                    "<span class=\"gdl-because\">next if not possible: {}</span>",
+                    next.join(", then ")
+                );
             }
             out.push_str("</li>\n");
         }
@@ -305,193 +301,89 @@ pub fn summary_give(out: &mut String, model: &Model, report: &Report<'_>) {
     }
 }
 
-/// "What not to give, and why": each withheld or avoided action once, ✗
-/// when settled, ? when it may be. Reads [`Report::withheld`] and
-/// [`Report::avoid`].
-pub fn summary_not_give(out: &mut String, model: &Model, report: &Report<'_>) {
-    if report.withheld.is_empty() && report.avoid.is_empty() {
+/// "What not to give, and why": each action once ([`Summary::do_not_give`]),
+/// ✗ when settled, ? when it only may be withheld.
+fn summary_not_give(out: &mut String, page: &Page<'_, '_>) {
+    let summary = page.summary;
+    if summary.do_not_give.is_empty() {
         return;
     }
     out.push_str("<h3>What not to give, and why</h3>\n<ul class=\"gdl-list\">\n");
-    for item in &report.withheld {
-        let settled = !item.reason.starts_with("may-");
-        let (class, mark) = if settled {
-            ("gdl-no", "✗")
+    for item in &summary.do_not_give {
+        let settled = item.reasons.iter().any(|r| !r.starts_with("may "));
+        let (class, mark, prefix) = if settled {
+            ("gdl-no", "✗", "")
         } else {
-            ("gdl-maybe", "?")
+            ("gdl-maybe", "?", "Not yet settled: ")
         };
+        let reasons: Vec<String> = item.reasons.iter().map(|r| escape(r)).collect();
         let _ = write!(
             out,
-            "<li class=\"{class}\"><span class=\"gdl-mark\">{mark}</span> {}{}: <span class=\"gdl-why\">{}</span>",
-            if settled { "" } else { "Not yet settled: " },
-            action(item.action, item.label),
-            escape(&item.reason.replace('-', " "))
+            "<li class=\"{class}\"><span class=\"gdl-mark\">{mark}</span> {prefix}<strong>{}</strong>: <span class=\"gdl-why\">{}</span>",
+            escape(&item.action),
+            reasons.join("; ")
         );
-        let because: Vec<String> = item.because.iter().map(|b| escape(b)).collect();
-        if !because.is_empty() {
-            let _ = write!(out, " — {}", because.join("; "));
-        }
-        if !item.needs.is_empty() {
-            let _ = write!(out, " (find out: {})", names(&item.needs));
-        }
-        cite(out, model, &item.citations);
-        out.push_str("</li>\n");
-    }
-    for item in &report.avoid {
-        if report
-            .withheld
-            .iter()
-            .any(|w| w.action_id == item.action_id)
-        {
-            continue;
-        }
-        let _ = write!(
-            out,
-            "<li class=\"gdl-no\"><span class=\"gdl-mark\">✗</span> {}: <span class=\"gdl-why\">{}</span>",
-            action(item.action, item.label),
-            escape(item.rule.title.unwrap_or(item.rule.name))
-        );
-        let grade = grade(&item.rule, false);
-        if !grade.is_empty() {
-            let _ = write!(out, " <span class=\"gdl-why\">({grade})</span>");
-        }
-        cite(out, model, &item.citations);
+        cite_notes(out, page, &item.notes);
         out.push_str("</li>\n");
     }
     out.push_str("</ul>\n");
 }
 
-/// "What to find out": every fact a decision waits for, once, with the
-/// decisions it settles. Reads the `needs` of [`Report::escalations`],
-/// [`Report::withheld`] and the cautions of [`Report::recommended`].
-pub fn summary_find_out<'a>(out: &mut String, report: &Report<'a>) {
-    // (fact, what it settles), in first-seen order.
-    let mut wanted: Vec<(&str, Vec<String>)> = Vec::new();
-    let mut note = |facts: &Facts<'a>, what: String| {
-        for name in facts.names() {
-            match wanted.iter_mut().find(|(fact, _)| *fact == name) {
-                Some((_, settles)) => {
-                    if !settles.contains(&what) {
-                        settles.push(what.clone());
-                    }
-                }
-                None => wanted.push((name, vec![what.clone()])),
-            }
-        }
-    };
-    for item in &report.escalations {
-        let what = match &item.rule {
-            Some(rule) if item.kind == "unknown-condition" => {
-                format!("whether {} applies", rule_words(rule))
-            }
-            Some(rule) => format!("the decision of {}", rule_words(rule)),
-            None => "a clinician's decision".to_owned(),
-        };
-        note(&item.needs, what);
-    }
-    for item in &report.withheld {
-        note(
-            &item.needs,
-            format!(
-                "whether {} can be given",
-                escape(item.label.unwrap_or(item.action))
-            ),
-        );
-    }
-    for item in &report.recommended {
-        for caution in &item.cautions {
-            note(
-                &caution.needs,
-                format!("a caution on {}", escape(item.label.unwrap_or(item.action))),
-            );
-        }
-    }
-    if wanted.is_empty() {
+/// "What to find out": every fact a decision waits for, once, with what it
+/// decides ([`Summary::find_out`]).
+fn summary_find_out(out: &mut String, summary: &Summary) {
+    if summary.find_out.is_empty() {
         return;
     }
     out.push_str("<h3>What to find out</h3>\n<ul class=\"gdl-list\">\n");
-    for (fact, settles) in wanted {
+    for question in &summary.find_out {
         let _ = write!(
             out,
-            "<li class=\"gdl-maybe\"><span class=\"gdl-mark\">?</span> Find out <strong>{}</strong>; it settles:\n<ul class=\"gdl-settles\">",
-            escape(fact)
+            "<li class=\"gdl-maybe\"><span class=\"gdl-mark\">?</span> Find out <strong>{}</strong> <code>{}</code>; it decides:\n<ul class=\"gdl-settles\">",
+            escape(&question.fact),
+            escape(&question.name)
         );
-        for what in settles {
-            let _ = write!(out, "<li>{what}</li>");
+        for what in question.decides.iter().chain(&question.answers) {
+            let _ = write!(out, "<li>{}</li>", escape(what));
         }
         out.push_str("</ul></li>\n");
     }
     out.push_str("</ul>\n");
 }
 
-/// "For a clinician to decide": escalations that are not just a missing
-/// fact (no alternative left, exclusive actions, implausible facts).
-/// Reads [`Report::escalations`].
-pub fn summary_clinician(out: &mut String, report: &Report<'_>) {
-    let decide: Vec<_> = report
-        .escalations
-        .iter()
-        .filter(|e| e.kind != "unknown-condition")
-        .collect();
-    if decide.is_empty() {
+/// "For a clinician to decide": escalations that are not a missing fact,
+/// by kind ([`Summary::escalations`]).
+fn summary_clinician(out: &mut String, summary: &Summary) {
+    if summary.escalations.is_empty() {
         return;
     }
     out.push_str("<h3>For a clinician to decide</h3>\n<ul class=\"gdl-list\">\n");
-    for item in decide {
+    for referral in &summary.escalations {
         let _ = writeln!(
             out,
-            "<li class=\"gdl-ask\"><span class=\"gdl-mark\">!</span> {}</li>",
-            escape(&item.reason.to_string())
+            "<li class=\"gdl-ask\"><span class=\"gdl-mark\">!</span> <strong>{}</strong>: {}</li>",
+            escape(referral.kind),
+            escape(&referral.text)
         );
     }
     out.push_str("</ul>\n");
 }
 
-/// The recommendations as the decisions a clinician makes: the options of
-/// one equal choice together, everything else alone.
-fn recommendation_groups<'r, 'a>(
-    items: &'r [RecommendedItem<'a>],
-) -> impl Iterator<Item = &'r [RecommendedItem<'a>]> {
-    items.chunk_by(|first, next| {
-        first.any_of.is_some()
-            && next.any_of.is_some()
-            && first.rule.id == next.rule.id
-            && first.choice == next.choice
-    })
-}
-
-/// The top-level section a rule is in; `None` outside every section.
-fn top_section(model: &Model, rule: RuleId) -> Option<SectionId> {
-    let mut section = model.rules.get(rule)?.section?;
-    // A bounded climb: sections nest less deeply than there are sections.
-    for _ in 0..model.sections.len() {
-        match model.sections.get(section).and_then(|s| s.parent) {
-            Some(parent) => section = parent,
-            None => break,
-        }
-    }
-    Some(section)
-}
-
-/// The top-level sections of `rules`, each once, in model order (rules
-/// outside every section first).
-fn sections_in_order(model: &Model, rules: impl Iterator<Item = RuleId>) -> Vec<Option<SectionId>> {
-    let mut found: Vec<Option<SectionId>> = Vec::new();
-    for rule in rules {
-        let section = top_section(model, rule);
-        if !found.contains(&section) {
-            found.push(section);
-        }
-    }
-    found.sort_by_key(|s| s.map(|s| s.index() + 1).unwrap_or(0));
-    found
-}
-
-fn section_title(model: &Model, section: Option<SectionId>) -> String {
-    match section.and_then(|s| model.sections.get(s)) {
-        Some(s) => s.title.clone().unwrap_or_else(|| s.name.clone()),
-        None => "General".to_owned(),
-    }
+/// Links for the summary's footnote numbers, numbered as the page's
+/// references are (by their place in the guideline, as on the flowchart).
+fn cite_notes(out: &mut String, page: &Page<'_, '_>, notes: &[usize]) {
+    let ids: Vec<ReferenceId> = notes
+        .iter()
+        .filter_map(|n| page.summary.references.get(n.checked_sub(1)?))
+        .filter_map(|footnote| {
+            page.model
+                .references
+                .iter_enumerated()
+                .find(|(_, r)| r.key == footnote.key)
+                .map(|(id, _)| id)
+        })
+        .collect();
+    cite(out, page.model, &ids);
 }
 
 /// An action's label in bold with its machine name, escaped.
