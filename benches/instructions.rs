@@ -5,8 +5,10 @@
 //!
 //! `cargo bench --bench instructions --no-run`, then
 //! `valgrind --tool=callgrind --toggle-collect='instructions::run_*' target/release/deps/instructions-… PROGRAM COHORT`
-//! with PROGRAM `kleene` (no exact decisions over unknown facts), `exact`
-//! (as `gdl run` has it) or `native` (the hand-written baseline of
+//! with PROGRAM `kleene` (no exact decisions over unknown facts), `recycle`
+//! (Kleene, each evaluation handed back to its buffers as `gdl run` does),
+//! `exact` (as `gdl run` has it), `native-reuse` (the AF baseline writing
+//! into one reused output) or `native` (the hand-written baseline of
 //! `benches/native`), and COHORT `standard` (the `evaluate` benchmark's:
 //! half complete, the rest missing 5–35%), `complete` or `unknown30` (30%
 //! of facts unknown) of `guidelines/dermatomyositis.gdl`, or `small` (the
@@ -47,6 +49,32 @@ fn run_interpreter(program: &Program<'_>, patients: &[Patient]) -> usize {
     for patient in patients {
         let evaluation = evaluate_in(program, black_box(patient), &mut scratch);
         escalations += evaluation.escalations.len();
+    }
+    escalations
+}
+
+/// [`run_interpreter`], each evaluation handed back to the scratch buffers
+/// as `gdl run` does (the `interpreter-recycle` benchmark).
+#[inline(never)]
+fn run_interpreter_recycling(program: &Program<'_>, patients: &[Patient]) -> usize {
+    let mut scratch = Scratch::default();
+    let mut escalations = 0;
+    for patient in patients {
+        let evaluation = evaluate_in(program, black_box(patient), &mut scratch);
+        escalations += evaluation.escalations.len();
+        scratch.recycle(evaluation);
+    }
+    escalations
+}
+
+/// [`run_native_af`], one output reused (the `native-reuse` benchmark).
+#[inline(never)]
+fn run_native_af_reusing(cohort: &[af::Facts]) -> usize {
+    let mut escalations = 0;
+    let mut out = af::Decisions::default();
+    for facts in cohort {
+        af::evaluate_into(black_box(facts), &mut out);
+        escalations += out.escalations.len();
     }
     escalations
 }
@@ -128,6 +156,11 @@ fn main() {
     let escalations = if which == "native" && cohort == "small" {
         let facts: Vec<small::Facts> = patients.iter().map(small::Facts::from_patient).collect();
         run_native_small(&facts)
+    } else if which == "native-reuse" && cohort == "af" {
+        let facts: Vec<af::Facts> = patients.iter().map(af::Facts::from_patient).collect();
+        run_native_af_reusing(&facts)
+    } else if which == "recycle" {
+        run_interpreter_recycling(&program, &patients)
     } else if which == "native" && cohort == "af" {
         let facts: Vec<af::Facts> = patients.iter().map(af::Facts::from_patient).collect();
         run_native_af(&facts)
