@@ -43,23 +43,9 @@ pub enum GraphFormat {
 }
 
 pub fn run(args: &GraphArgs) -> u8 {
-    let Some(bytes) = super::read_or_report(&args.guideline, args.color) else {
-        return EXIT_USAGE;
-    };
-    let (text, compiled) = crate::compile_bytes(&bytes);
-    let source = SourceFile::new(args.guideline.clone(), text);
-    let Some(model) = compiled.model else {
-        super::print_diagnostics(
-            &compiled.diagnostics,
-            &source,
-            DiagnosticFormat::Human,
-            args.color,
-        );
-        tell!(
-            "error: the guideline has errors; run `gdl check {}`",
-            args.guideline
-        );
-        return EXIT_FINDINGS;
+    let (_, model) = match super::compiled_guideline(&args.guideline, args.color) {
+        Ok(compiled) => compiled,
+        Err(code) => return code,
     };
     let program = Program::new(&model);
     let patient = match &args.facts {

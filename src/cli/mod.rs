@@ -173,6 +173,32 @@ pub(crate) fn read_or_report(path: &str, colour: ColourChoice) -> Option<Vec<u8>
     }
 }
 
+/// Reads and compiles the guideline `path` for a command that evaluates
+/// it (`run`, `graph`): its source and model, or, when it cannot be read
+/// or has errors, the exit code, with the diagnostics printed and a hint
+/// to run `gdl check`.
+pub(crate) fn compiled_guideline(
+    path: &str,
+    colour: ColourChoice,
+) -> Result<(SourceFile, crate::sema::Model), u8> {
+    let bytes = read_or_report(path, colour).ok_or(EXIT_USAGE)?;
+    let (text, compiled) = crate::compile_bytes(&bytes);
+    let source = SourceFile::new(path, text);
+    match compiled.model {
+        Some(model) => Ok((source, model)),
+        None => {
+            print_diagnostics(
+                &compiled.diagnostics,
+                &source,
+                DiagnosticFormat::Human,
+                colour,
+            );
+            tell!("error: the guideline has errors; run `gdl check {path}`");
+            Err(EXIT_FINDINGS)
+        }
+    }
+}
+
 /// Prints diagnostics for one file to stderr in the chosen format.
 pub(crate) fn print_diagnostics(
     diagnostics: &[Diagnostic],

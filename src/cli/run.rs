@@ -76,24 +76,9 @@ pub fn run(args: &RunArgs) -> u8 {
         );
         return EXIT_USAGE;
     }
-    let bytes = match super::read_or_report(&args.guideline, args.color) {
-        Some(bytes) => bytes,
-        None => return EXIT_USAGE,
-    };
-    let (text, compiled) = crate::compile_bytes(&bytes);
-    let source = SourceFile::new(args.guideline.clone(), text);
-    let Some(model) = compiled.model else {
-        super::print_diagnostics(
-            &compiled.diagnostics,
-            &source,
-            DiagnosticFormat::Human,
-            args.color,
-        );
-        tell!(
-            "error: the guideline has errors; run `gdl check {}`",
-            args.guideline
-        );
-        return EXIT_FINDINGS;
+    let (source, model) = match super::compiled_guideline(&args.guideline, args.color) {
+        Ok(compiled) => compiled,
+        Err(code) => return code,
     };
     let program = Program::new(&model);
     if ndjson {
