@@ -47,17 +47,24 @@ pub struct DecisionItem<'a> {
     pub offered: bool,
 }
 
-impl std::fmt::Display for DecisionItem<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let words = match self.decision {
+impl DecisionItem<'_> {
+    /// The decision in words: `recommend`, `offer`, `withhold`, `cannot
+    /// decide`, `no alternative left`, …
+    pub fn verb(&self) -> &'static str {
+        match self.decision {
             "recommend" if self.offered => "offer",
             "cannot-decide" => "cannot decide",
             "no-alternative" => "no alternative left",
             "exclusive-conflict" => "exclusive actions recommended together",
             "nothing-applies" => "nothing applies",
             other => other,
-        };
-        f.write_str(words)?;
+        }
+    }
+}
+
+impl std::fmt::Display for DecisionItem<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.verb())?;
         if let Some(action) = self.action {
             write!(f, " {action}")?;
         }

@@ -604,13 +604,10 @@ fn answer_line(model: &Model, branch: &super::BranchItem<'_>) -> String {
                         a.label.clone().unwrap_or(a.name.clone())
                     })
             });
-            let verb = match decision.decision {
-                "recommend" if decision.offered => "offer",
+            // The summary's words: give, and do not give, for a clinician.
+            let verb = match decision.verb() {
                 "recommend" => "give",
                 "withhold" => "do not give",
-                "avoid" => "avoid",
-                "cannot-decide" => "cannot decide",
-                "no-alternative" => "no option left",
                 other => other,
             };
             match action {
