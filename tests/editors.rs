@@ -7,6 +7,7 @@
 #![allow(
     clippy::panic,
     clippy::expect_used,
+    clippy::indexing_slicing,
     reason = "test helpers fail the test by panicking"
 )]
 
