@@ -138,10 +138,16 @@ impl Client {
 
     /// The next diagnostics published for `uri` at `version`.
     fn published(&mut self, uri: &str, version: i64) -> Vec<Value> {
+        self.published_as(uri, json!(version))
+    }
+
+    /// The next diagnostics published for `uri` with `version` (`null`
+    /// for a case file).
+    fn published_as(&mut self, uri: &str, version: Value) -> Vec<Value> {
         let matches = |m: &Value| {
             m["method"] == "textDocument/publishDiagnostics"
                 && m["params"]["uri"] == uri
-                && m["params"]["version"] == json!(version)
+                && m["params"]["version"] == version
         };
         if let Some(at) = self.backlog.iter().position(matches) {
             let message = self.backlog.remove(at);
@@ -360,6 +366,40 @@ fn diagnostics_follow_edits_front_end_first_then_logic() {
     let witness = actions[0]["command"]["arguments"][0].as_str().unwrap_or("");
     let facts: Value = serde_json::from_str(witness).expect("the witness is JSON");
     assert_eq!(facts["myositis"], json!(true), "{witness}");
+    client.shutdown();
+}
+
+#[test]
+fn case_files_are_checked_again_when_their_guideline_changes() {
+    let mut client = Client::start();
+    let mut text = dm_text();
+    let uri = client.open(DM, &text);
+    // An open case file (not on disk) that names an action the guideline
+    // does not declare.
+    let cases_uri = file_uri(&client.root.join("guidelines/scratch.cases.json"));
+    let cases = r#"{"guideline": "dermatomyositis.gdl", "cases": [{"name": "one", "facts": {}, "expect": {"recommended": ["plasma_exchange"]}}]}"#;
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": cases_uri, "languageId": "json", "version": 1, "text": cases}}),
+    );
+    let diagnostics = client.published_as(&cases_uri, Value::Null);
+    let codes: Vec<&Value> = diagnostics.iter().map(|d| &d["code"]).collect();
+    assert_eq!(codes, [&json!("E0702")], "{diagnostics:?}");
+    // The guideline declares it now: the case file is checked again.
+    client.replace(
+        &uri,
+        2,
+        &mut text,
+        "action cyclophosphamide",
+        "action plasma_exchange
+action cyclophosphamide",
+    );
+    let guideline = client.published(&uri, 2);
+    assert_eq!(guideline.len(), 1, "W0207: the new action is unused");
+    assert_eq!(
+        client.published_as(&cases_uri, Value::Null),
+        Vec::<Value>::new()
+    );
     client.shutdown();
 }
 

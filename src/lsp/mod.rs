@@ -240,7 +240,7 @@ impl Server {
                     parse::<lsp_types::DidOpenTextDocumentParams>(notification.params)
                 {
                     let item = params.text_document;
-                    self.open(item.uri, item.version, item.text);
+                    self.open(item.uri, &item.language_id, item.version, item.text);
                 }
             }
             DidChangeTextDocument::METHOD => {
@@ -264,23 +264,26 @@ impl Server {
         Vec::new()
     }
 
-    fn open(&mut self, uri: Uri, version: i32, text: String) {
-        match uri::to_path(&uri).filter(|p| is_case_file(p)) {
-            Some(path) => {
-                let file = CaseFile {
-                    uri,
-                    text,
-                    open: true,
-                };
-                self.workspace.case_files.insert(path.clone(), file);
-                self.cases_pending.insert(path);
-            }
-            None => {
-                let key = uri.as_str().to_owned();
-                let document = Document::new(uri, version, text);
-                self.workspace.documents.insert(key.clone(), document);
-                self.front_pending.insert(key);
-            }
+    /// Starts following an opened file: a guideline (language `gdl`, or
+    /// a `.gdl` file), or a case file; any other file is not this server's.
+    fn open(&mut self, uri: Uri, language: &str, version: i32, text: String) {
+        let path = uri::to_path(&uri);
+        if let Some(path) = path.clone().filter(|p| is_case_file(p)) {
+            let file = CaseFile {
+                uri,
+                text,
+                open: true,
+            };
+            self.workspace.case_files.insert(path.clone(), file);
+            self.cases_pending.insert(path);
+            return;
+        }
+        let is_gdl = path.is_some_and(|p| p.extension().is_some_and(|e| e == "gdl"));
+        if language == "gdl" || is_gdl {
+            let key = uri.as_str().to_owned();
+            let document = Document::new(uri, version, text);
+            self.workspace.documents.insert(key.clone(), document);
+            self.front_pending.insert(key);
         }
     }
 
