@@ -366,6 +366,37 @@ fn diagnostics_follow_edits_front_end_first_then_logic() {
     let witness = actions[0]["command"]["arguments"][0].as_str().unwrap_or("");
     let facts: Value = serde_json::from_str(witness).expect("the witness is JSON");
     assert_eq!(facts["myositis"], json!(true), "{witness}");
+
+    // A rule without evidence: "Add `cite KEY`", the most cited first.
+    client.replace(
+        &uri,
+        7,
+        &mut text,
+        "  then avoid ivig\n  cite GuidelineText\n",
+        "  then avoid ivig\n",
+    );
+    let diagnostics = client.final_diagnostics(&uri, 7, &text);
+    assert_eq!(diagnostics[0]["code"], "E0305", "{diagnostics:?}");
+    let range = diagnostics[0]["range"].clone();
+    let mut actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": range, "context": {"diagnostics": []}}),
+    );
+    for action in actions.as_array_mut().into_iter().flatten() {
+        action.as_object_mut().map(|a| a.remove("diagnostics"));
+    }
+    snapshot("missing_cite_code_actions", &actions);
+    // The first one's edit gives a rule that cites, and checks clean.
+    let edit = &actions[0]["edit"]["changes"][&uri][0];
+    let line = edit["range"]["start"]["line"].as_u64().expect("line") as usize;
+    let at: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    text.insert_str(at, edit["newText"].as_str().expect("text"));
+    let codes: Vec<&str> = gdl::check(&text)
+        .diagnostics
+        .iter()
+        .map(|d| d.code.id())
+        .collect();
+    assert_eq!(codes, ["W0403"], "{}", &text[at - 80..at + 40]);
     client.shutdown();
 }
 

@@ -1,11 +1,14 @@
 //! Code actions: a quick fix for every diagnostic whose help proposes one
 //! concrete edit (`Diagnostic::fix`: a did-you-mean, a missing unit, a
-//! missing `cite`), and for each logic finding with a witness patient,
-//! "Copy witness as facts JSON" (a command the client runs: the patient
-//! goes to the clipboard, ready for `gdl run --facts`).
+//! space), "Add `cite KEY`" for a rule or a contraindication without
+//! evidence (E0305, whose help names no key: the references the guideline
+//! cites most are offered), and for each logic finding with a witness
+//! patient, "Copy witness as facts JSON" (a command the client runs: the
+//! patient goes to the clipboard, ready for `gdl run --facts`).
 //!
 //! Invariant: a fix's edit is the diagnostic's own, which `tests/fixes.rs`
-//! checks removes the diagnostic; nothing is invented here.
+//! checks removes the diagnostic; the only edit made here is a `cite` of a
+//! declared reference, at the end of the rule or clause that lacks one.
 
 use std::collections::HashMap;
 
@@ -16,7 +19,16 @@ use lsp_types::{
 
 use super::COPY_WITNESS;
 use super::convert;
+use super::document::Document;
+use super::hover::all_rules;
+use super::symbols::{Kind, Role};
 use super::workspace::Workspace;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::Span;
+use crate::syntax::ast::Item;
+
+/// How many references "Add `cite`" offers.
+const CITE_CHOICES: usize = 3;
 
 /// The actions for the diagnostics in a range.
 pub fn code_actions(
@@ -64,6 +76,21 @@ pub fn code_actions(
                 ..CodeAction::default()
             }));
         }
+        if diagnostic.code == Code::MissingCitation {
+            for (title, edit) in add_cite(document, diagnostic) {
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title,
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![converted.clone()]),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(HashMap::from([(document.uri.clone(), vec![edit])])),
+                        document_changes: None,
+                        change_annotations: None,
+                    }),
+                    ..CodeAction::default()
+                }));
+            }
+        }
         let witness = witnesses
             .iter()
             .find(|w| w.code == diagnostic.code && w.span == diagnostic.primary_span());
@@ -88,4 +115,72 @@ pub fn code_actions(
 /// edge counts: the cursor just after a name).
 fn overlaps(a: Range, b: Range) -> bool {
     a.start <= b.end && b.start <= a.end
+}
+
+/// "Add `cite KEY`" edits for an E0305, one per reference offered: the
+/// references the file cites most, most cited first.
+fn add_cite(document: &Document, diagnostic: &Diagnostic) -> Vec<(String, TextEdit)> {
+    let Some(front) = document.front_if_ready() else {
+        return Vec::new();
+    };
+    let Some(tree) = &front.tree else {
+        return Vec::new();
+    };
+    let span = diagnostic.primary_span();
+    let text = &document.text;
+    // Where `cite` goes: before a rule's closing brace (on its own line
+    // when the brace is), or after a contraindication clause.
+    let insertion = if let Some(rule) = all_rules(tree).into_iter().find(|r| r.name.span == span) {
+        let brace = rule.span.end as usize - 1;
+        if text.get(brace..=brace) != Some("}") {
+            return Vec::new();
+        }
+        let line_start = text
+            .get(..brace)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |at| at + 1);
+        let indent = text.get(line_start..brace).unwrap_or("");
+        if indent.trim().is_empty() {
+            (line_start, format!("{indent}  cite "), "\n")
+        } else {
+            (brace, " cite ".to_owned(), " ")
+        }
+    } else {
+        let clause = tree.items.iter().find_map(|item| match item {
+            Item::Action(action) => action.clauses.iter().find(|c| c.condition.span == span),
+            _ => None,
+        });
+        let Some(clause) = clause else {
+            return Vec::new();
+        };
+        (clause.span.end as usize, " cite ".to_owned(), "")
+    };
+    let (at, before, after) = insertion;
+    let mut counts: Vec<(usize, &str)> = Vec::new();
+    for key in front.symbols.names_of(Kind::Reference) {
+        let target = front
+            .symbols
+            .declarations()
+            .find(|o| o.target.kind == Kind::Reference && o.target.name == key)
+            .map(|o| o.target.clone());
+        let cited = target.map_or(0, |t| {
+            front
+                .symbols
+                .uses(&t)
+                .filter(|o| o.role == Role::Cite)
+                .count()
+        });
+        counts.push((cited, key));
+    }
+    // Most cited first; ties in declaration order (the sort is stable).
+    counts.sort_by_key(|(cited, _)| std::cmp::Reverse(*cited));
+    counts
+        .into_iter()
+        .take(CITE_CHOICES)
+        .map(|(_, key)| {
+            let range = document.lines.range(text, Span::new(at, at));
+            let edit = TextEdit::new(range, format!("{before}{key}{after}"));
+            (format!("Add `cite {key}`"), edit)
+        })
+        .collect()
 }

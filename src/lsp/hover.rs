@@ -275,6 +275,15 @@ fn push_uses(text: &mut String, symbols: &Symbols, target: &Target) {
         names.dedup();
         names
     };
+    let actions_with = |role: Role| -> Vec<&str> {
+        let mut names: Vec<&str> = uses
+            .iter()
+            .filter(|o| o.role == role)
+            .filter_map(|o| o.action.as_deref())
+            .collect();
+        names.dedup();
+        names
+    };
     let mut definitions: Vec<&str> = uses
         .iter()
         .filter_map(|o| o.definition.as_deref())
@@ -283,9 +292,17 @@ fn push_uses(text: &mut String, symbols: &Symbols, target: &Target) {
     let lines = [
         ("Read by rules", rules_with(Role::Read)),
         ("Read by definitions", definitions),
+        (
+            "Read by the contraindications and cautions of",
+            actions_with(Role::Read),
+        ),
         ("Recommended by rules", rules_with(Role::Recommend)),
         ("Avoided by rules", rules_with(Role::Avoid)),
         ("Cited by rules", rules_with(Role::Cite)),
+        (
+            "Cited by the contraindications and cautions of",
+            actions_with(Role::Cite),
+        ),
     ];
     for (heading, names) in lines {
         if !names.is_empty() {

@@ -130,6 +130,9 @@ pub struct Occurrence {
     pub rule: Option<String>,
     /// The definition it is written in, if any.
     pub definition: Option<String>,
+    /// The action whose contraindication or caution it is written in, if
+    /// any.
+    pub action: Option<String>,
 }
 
 /// Every occurrence of a name in one file.
@@ -152,6 +155,7 @@ impl Symbols {
             symbols: &mut symbols,
             rule: None,
             definition: None,
+            action: None,
         };
         for item in &file.items {
             walker.item(item);
@@ -245,6 +249,7 @@ struct Walker<'s> {
     symbols: &'s mut Symbols,
     rule: Option<String>,
     definition: Option<String>,
+    action: Option<String>,
 }
 
 impl Walker<'_> {
@@ -255,6 +260,7 @@ impl Walker<'_> {
             role,
             rule: self.rule.clone(),
             definition: self.definition.clone(),
+            action: self.action.clone(),
         });
     }
 
@@ -332,6 +338,7 @@ impl Walker<'_> {
             }
             Item::Action(action) => {
                 self.ident(Kind::Action, &action.name, Role::Declaration);
+                self.action = Some(action.name.node.clone());
                 for clause in &action.clauses {
                     // Both kinds of clause read their condition alike.
                     let (ClauseKind::Contraindication | ClauseKind::Caution) = clause.kind;
@@ -340,6 +347,7 @@ impl Walker<'_> {
                         self.ident(Kind::Reference, key, Role::Cite);
                     }
                 }
+                self.action = None;
             }
             Item::Rule(rule) => self.rule(rule),
             Item::Section(section) => self.section(section),
