@@ -722,21 +722,35 @@ proptest! {
                 }),
             );
             // Requests on the edited text must not crash the server either.
-            client.call("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": from}));
-            client.call("textDocument/completion", json!({"textDocument": {"uri": uri}, "position": to}));
+            let document = json!({"textDocument": {"uri": uri}});
+            let at = json!({"textDocument": {"uri": uri}, "position": from});
+            for method in ["textDocument/hover", "textDocument/completion", "textDocument/definition", "textDocument/prepareRename"] {
+                client.call(method, at.clone());
+            }
+            for method in ["textDocument/documentSymbol", "textDocument/semanticTokens/full"] {
+                client.call(method, document.clone());
+            }
+            client.call(
+                "textDocument/formatting",
+                json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+            );
+            client.call(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": uri}, "range": {"start": from, "end": to}, "context": {"diagnostics": []}}),
+            );
         }
         let published = client.final_diagnostics(&uri, version, &text);
         let expected = expected_diagnostics(&text);
         let actual: Vec<(String, Value)> = published
             .iter()
-            .map(|d| (d["code"].as_str().unwrap_or("").to_owned(), d["range"]["start"].clone()))
+            .map(|d| (d["code"].as_str().unwrap_or("").to_owned(), d["range"].clone()))
             .collect();
         prop_assert_eq!(actual, expected);
         client.shutdown();
     }
 }
 
-/// `gdl check --format json`'s codes and start positions for a text,
+/// `gdl check --format json`'s codes and ranges for a text,
 /// from the binary on a file in a scratch directory.
 fn expected_diagnostics(text: &str) -> Vec<(String, Value)> {
     let dir = std::env::temp_dir().join(format!("gdl-lsp-fuzz-{}", std::process::id()));
@@ -760,11 +774,12 @@ fn expected_diagnostics(text: &str) -> Vec<(String, Value)> {
                 .iter()
                 .find(|l| l["primary"] == true)
                 .or(labels.first());
-            let start = primary.map_or(0, |l| l["start"].as_u64().unwrap_or(0) as usize);
-            (
-                d["code"].as_str().unwrap_or("").to_owned(),
-                position(text, start.min(text.len())),
-            )
+            let offset = |key: &str| {
+                let at = primary.map_or(0, |l| l[key].as_u64().unwrap_or(0) as usize);
+                position(text, at.min(text.len()))
+            };
+            let range = json!({"start": offset("start"), "end": offset("end")});
+            (d["code"].as_str().unwrap_or("").to_owned(), range)
         })
         .collect()
 }

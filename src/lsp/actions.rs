@@ -131,7 +131,7 @@ fn add_cite(document: &Document, diagnostic: &Diagnostic) -> Vec<(String, TextEd
     // Where `cite` goes: before a rule's closing brace (on its own line
     // when the brace is), or after a contraindication clause.
     let insertion = if let Some(rule) = all_rules(tree).into_iter().find(|r| r.name.span == span) {
-        let brace = rule.span.end as usize - 1;
+        let brace = (rule.span.end as usize).saturating_sub(1);
         if text.get(brace..=brace) != Some("}") {
             return Vec::new();
         }

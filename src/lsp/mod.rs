@@ -258,7 +258,14 @@ impl Server {
                     return self.close(params.text_document.uri);
                 }
             }
-            DidChangeWatchedFiles::METHOD => self.workspace.rescan(),
+            DidChangeWatchedFiles::METHOD => {
+                // A guideline or case file changed on disk: the open case
+                // files may depend on it.
+                self.workspace.rescan();
+                let open = self.workspace.case_files.iter().filter(|(_, f)| f.open);
+                let paths: Vec<PathBuf> = open.map(|(path, _)| path.clone()).collect();
+                self.cases_pending.extend(paths);
+            }
             _ => {}
         }
         Vec::new()

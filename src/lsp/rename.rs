@@ -158,7 +158,12 @@ fn json_edits(
         let spans: Vec<Span> = strings
             .iter()
             .filter(|s| s.value == target.name && names(symbols, target, s, depth))
-            .map(|s| Span::new(s.span.start_usize() + 1, s.span.end as usize - 1))
+            .map(|s| {
+                Span::new(
+                    s.span.start_usize() + 1,
+                    (s.span.end as usize).saturating_sub(1),
+                )
+            })
             .collect();
         if spans.is_empty() {
             continue;

@@ -69,16 +69,17 @@ pub fn semantic_tokens(
         if range.start.line != range.end.line || range.end.character <= range.start.character {
             continue;
         }
-        let delta_line = range.start.line - line;
+        // Occurrences are sorted by span, so neither delta is negative.
+        let delta_line = range.start.line.saturating_sub(line);
         let delta_start = if delta_line == 0 {
-            range.start.character - start
+            range.start.character.saturating_sub(start)
         } else {
             range.start.character
         };
         data.push(SemanticToken {
             delta_line,
             delta_start,
-            length: range.end.character - range.start.character,
+            length: range.end.character.saturating_sub(range.start.character),
             token_type: type_index(occurrence.target.kind),
             token_modifiers_bitset: u32::from(occurrence.role == Role::Declaration),
         });
