@@ -443,6 +443,11 @@ fn hovers_show_facts_actions_references_and_rules() {
     for (name, needle, into) in [
         ("fact", "and time_on_azathioprine < 6 mo", 6),
         ("action", "action ciclosporin", 8),
+        (
+            "fact read through definitions",
+            "fact skin_unresponsive_to_topicals",
+            6,
+        ),
         ("reference", "cite Quain2006", 6),
         ("rule", "rule muscle_azathioprine_judged_early", 6),
         ("enum value", "anti_MDA5 in antibodies", 2),

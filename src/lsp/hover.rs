@@ -289,8 +289,10 @@ fn push_uses(text: &mut String, symbols: &Symbols, target: &Target) {
         .filter_map(|o| o.definition.as_deref())
         .collect();
     definitions.dedup();
+    let through = rules_through_definitions(symbols, target);
     let lines = [
         ("Read by rules", rules_with(Role::Read)),
+        ("Read through definitions by rules", through),
         ("Read by definitions", definitions),
         (
             "Read by the contraindications and cautions of",
@@ -309,6 +311,45 @@ fn push_uses(text: &mut String, symbols: &Symbols, target: &Target) {
             let _ = write!(text, "\n\n**{heading}:** {}", code_list(&names));
         }
     }
+}
+
+/// The rules that read a target only through definitions (a fact in a
+/// definition that a rule uses, or in one that another definition uses),
+/// in source order.
+fn rules_through_definitions<'s>(symbols: &'s Symbols, target: &Target) -> Vec<&'s str> {
+    let mut reached: Vec<Target> = vec![target.clone()];
+    let mut next = 0;
+    while let Some(current) = reached.get(next).cloned() {
+        next += 1;
+        for occurrence in symbols.uses(&current) {
+            if occurrence.role == Role::Read
+                && let Some(definition) = &occurrence.definition
+            {
+                let via = Target {
+                    kind: Kind::Definition,
+                    name: definition.clone(),
+                    owner: String::new(),
+                };
+                if !reached.contains(&via) {
+                    reached.push(via);
+                }
+            }
+        }
+    }
+    let direct: Vec<&str> = symbols
+        .uses(target)
+        .filter(|o| o.role == Role::Read)
+        .filter_map(|o| o.rule.as_deref())
+        .collect();
+    let mut rules: Vec<&str> = symbols
+        .occurrences
+        .iter()
+        .filter(|o| o.role == Role::Read && reached.get(1..).is_some_and(|r| r.contains(&o.target)))
+        .filter_map(|o| o.rule.as_deref())
+        .filter(|rule| !direct.contains(rule))
+        .collect();
+    rules.dedup();
+    rules
 }
 
 fn push_description(text: &mut String, description: Option<&ast::StrLit>) {
