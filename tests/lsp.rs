@@ -552,6 +552,96 @@ fn rename_reaches_case_files_and_facts_examples_or_is_refused() {
     client.shutdown();
 }
 
+/// Applies one file's edits (LSP ranges) to its text.
+fn apply_edits(text: &str, edits: &[Value]) -> String {
+    let offset = |p: &Value| {
+        let line = p["line"].as_u64().expect("line") as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        let rest = &text[start..];
+        let units = p["character"].as_u64().expect("character") as usize;
+        let mut seen = 0;
+        let within = rest
+            .char_indices()
+            .find(|(_, c)| {
+                let before = seen;
+                seen += c.len_utf16();
+                before >= units
+            })
+            .map_or(rest.len(), |(i, _)| i);
+        start + within
+    };
+    let mut spans: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| {
+            let text = e["newText"].as_str().expect("newText");
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                text,
+            )
+        })
+        .collect();
+    spans.sort();
+    let mut out = text.to_owned();
+    for (start, end, new) in spans.into_iter().rev() {
+        out.replace_range(start..end, new);
+    }
+    out
+}
+
+#[test]
+fn renamed_actions_enum_values_and_rules_keep_every_case_passing() {
+    let mut client = Client::start();
+    let text = dm_text();
+    let uri = client.open(DM, &text);
+    let cases_path = client.root.join("guidelines/dermatomyositis.cases.json");
+    let cases_uri = file_uri(&cases_path);
+    let scratch = std::env::temp_dir().join(format!("gdl-lsp-rename-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("scratch directory");
+    for (needle, into, new_name) in [
+        ("action methotrexate ", 7, "methotrexate_weekly"),
+        (
+            "enum BodySite { trunk, limbs, hands, scalp, face",
+            44,
+            "face_skin",
+        ),
+        (
+            "rule muscle_azathioprine_judged_early",
+            5,
+            "azathioprine_judged_too_early",
+        ),
+    ] {
+        let edit = client.request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": uri}, "position": at(&text, needle, into), "newName": new_name}),
+        );
+        let changes = &edit["changes"];
+        let renamed = apply_edits(&text, changes[&uri].as_array().expect("guideline edits"));
+        let cases = std::fs::read_to_string(&cases_path).expect("the DM cases");
+        let case_edits = changes[&cases_uri].as_array().expect("case file edits");
+        let renamed_cases = apply_edits(&cases, case_edits);
+        std::fs::write(scratch.join("dermatomyositis.gdl"), &renamed).expect("write");
+        let case_file = scratch.join("dermatomyositis.cases.json");
+        std::fs::write(&case_file, &renamed_cases).expect("write");
+        let output = Command::new(env!("CARGO_BIN_EXE_gdl"))
+            .arg("test")
+            .arg(&case_file)
+            .output()
+            .expect("gdl test runs");
+        assert!(
+            output.status.success(),
+            "after renaming to `{new_name}`, gdl test fails:\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        // Every other mention kept its name: one string per edit changed.
+        let changed = cases.matches('"').count() == renamed_cases.matches('"').count()
+            && renamed_cases.matches(&format!("\"{new_name}\"")).count() == case_edits.len();
+        assert!(changed, "{new_name}: {} case-file edits", case_edits.len());
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    client.shutdown();
+}
+
 #[test]
 fn formatting_edits_restore_the_layout() {
     let mut client = Client::start();
