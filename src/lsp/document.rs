@@ -148,38 +148,50 @@ impl Document {
     }
 
     /// `gdl check`'s diagnostics for the text, running the logic analyses
-    /// if need be (only when the front end found no error: without a model
-    /// they are the front end's alone, as in `gdl check`).
+    /// here if need be (see [`LogicJob`] to run them elsewhere).
     pub fn logic(&mut self) -> &Logic {
         if self.logic.is_none() {
-            let front = self.front();
-            let mut diagnostics = front.compiled.diagnostics.clone();
-            let mut witnesses = Vec::new();
-            if let Some(model) = &front.compiled.model {
-                let findings = crate::analysis::reported(model, crate::analysis::findings(model));
-                for finding in &findings {
-                    let diagnostic = finding.to_diagnostic(model);
-                    if let Some(patient) = &finding.witness {
-                        witnesses.push(Witness {
-                            code: diagnostic.code,
-                            span: diagnostic.primary_span(),
-                            facts: crate::facts::write::witness_json(model, patient),
-                        });
-                    }
-                    diagnostics.push(diagnostic);
-                }
-                crate::diagnostics::sort(&mut diagnostics);
-            }
-            self.logic = Some(Logic {
-                diagnostics,
-                witnesses,
-            });
+            let logic = match self.logic_job() {
+                Some(job) => job.run().logic,
+                None => Logic {
+                    diagnostics: self.front().compiled.diagnostics.clone(),
+                    witnesses: Vec::new(),
+                },
+            };
+            self.logic = Some(logic);
         }
-        // Just filled above.
         self.logic.get_or_insert_with(|| Logic {
             diagnostics: Vec::new(),
             witnesses: Vec::new(),
         })
+    }
+
+    /// The logic analyses of the current text, to run on any thread;
+    /// `None` when the front end found an error (then `gdl check` has
+    /// only the front end's diagnostics) or they have run already.
+    pub fn logic_job(&mut self) -> Option<LogicJob> {
+        if self.logic.is_some() {
+            return None;
+        }
+        let version = self.version;
+        let front = self.front();
+        let model = front.compiled.model.clone()?;
+        Some(LogicJob {
+            uri: self.uri.as_str().to_owned(),
+            version,
+            model,
+            front: self.front().compiled.diagnostics.clone(),
+        })
+    }
+
+    /// Keeps the result of a [`LogicJob`]; `false` (and nothing kept) when
+    /// the text changed since the job was made.
+    pub fn finish_logic(&mut self, done: LogicDone) -> bool {
+        if done.version != self.version || self.front.is_none() {
+            return false;
+        }
+        self.logic = Some(done.logic);
+        true
     }
 
     /// The logic view if it is already computed.
@@ -210,4 +222,61 @@ pub fn apply_changes(text: &mut String, changes: Vec<TextDocumentContentChangeEv
         lines = LineIndex::new(text);
     }
     lines
+}
+
+/// The logic analyses of one text, owning what they need: made by
+/// [`Document::logic_job`], run anywhere ([`LogicJob::run`]), given back
+/// to the document with [`Document::finish_logic`].
+#[derive(Debug)]
+pub struct LogicJob {
+    /// The document, by URI.
+    pub uri: String,
+    /// The version of its text.
+    pub version: i32,
+    model: crate::sema::Model,
+    /// The front end's diagnostics of that text.
+    front: Vec<Diagnostic>,
+}
+
+/// What a [`LogicJob`] found.
+#[derive(Debug)]
+pub struct LogicDone {
+    /// The document, by URI.
+    pub uri: String,
+    /// The version of the text analysed.
+    pub version: i32,
+    /// `gdl check`'s diagnostics for it.
+    pub logic: Logic,
+}
+
+impl LogicJob {
+    /// Runs the logic analyses: the front end's diagnostics and every
+    /// finding `gdl check` reports, sorted as it sorts them, with the
+    /// witness of each.
+    pub fn run(self) -> LogicDone {
+        let model = &self.model;
+        let mut diagnostics = self.front;
+        let mut witnesses = Vec::new();
+        let findings = crate::analysis::reported(model, crate::analysis::findings(model));
+        for finding in &findings {
+            let diagnostic = finding.to_diagnostic(model);
+            if let Some(patient) = &finding.witness {
+                witnesses.push(Witness {
+                    code: diagnostic.code,
+                    span: diagnostic.primary_span(),
+                    facts: crate::facts::write::witness_json(model, patient),
+                });
+            }
+            diagnostics.push(diagnostic);
+        }
+        crate::diagnostics::sort(&mut diagnostics);
+        LogicDone {
+            uri: self.uri,
+            version: self.version,
+            logic: Logic {
+                diagnostics,
+                witnesses,
+            },
+        }
+    }
 }

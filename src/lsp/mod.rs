@@ -8,11 +8,12 @@
 //! - every position is in UTF-16 code units ([`position`]);
 //! - diagnostics are published in two steps for each text: the front
 //!   end's (syntax, names, types, units) as soon as the queue of incoming
-//!   messages is empty, then, when the front end found no error, all of
-//!   `gdl check`'s with the logic findings, unless another edit arrived
-//!   meanwhile ([`Server::work`]): an edit is never held up by the logic
-//!   analyses of the text before it, and the last publication for a text
-//!   is `gdl check`'s;
+//!   messages is empty ([`Server::front_work`]), then, when the front end
+//!   found no error, all of `gdl check`'s with the logic findings, computed
+//!   by a [`document::LogicJob`] that the stdio loop runs on a thread of
+//!   its own, so the front end of the next edit is never held up by them;
+//!   a job whose text was edited meanwhile is dropped, and the last
+//!   publication for a text is `gdl check`'s;
 //! - a request about a text that does not parse answers what it can (the
 //!   outline and names of a tree with placeholders, nothing after a syntax
 //!   error), never an error.
@@ -53,7 +54,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use document::Document;
+use document::{Document, LogicDone, LogicJob};
 use workspace::{CaseFile, Workspace, is_case_file};
 
 /// The command a "run cases" lens asks the client to run: `gdl test` on
@@ -167,18 +168,35 @@ impl Server {
 
     /// Whether diagnostics are waiting to be published.
     pub fn has_work(&self) -> bool {
-        !self.front_pending.is_empty()
-            || !self.cases_pending.is_empty()
-            || !self.logic_pending.is_empty()
+        self.has_front_work() || !self.logic_pending.is_empty()
     }
 
-    /// One step of the waiting work, to call when no message is queued:
-    /// the front-end diagnostics of every changed guideline; else the
-    /// diagnostics of the open case files that depend on them; else the
-    /// logic findings of one guideline. Between two steps the loop reads
-    /// what arrived, so an edit made during a step drops the logic run of
-    /// the text it replaces.
+    /// Whether front-end or case-file diagnostics are waiting: the quick
+    /// work, done before any logic analysis starts.
+    pub fn has_front_work(&self) -> bool {
+        !self.front_pending.is_empty() || !self.cases_pending.is_empty()
+    }
+
+    /// One step of the waiting work, all of it here: the quick work
+    /// ([`Server::front_work`]) if any, else the logic analyses of one
+    /// guideline. The stdio loop runs the analyses on a thread of their
+    /// own instead ([`Server::next_logic_job`]); this is for a caller that
+    /// has no other thread, such as the benchmark.
     pub fn work(&mut self) -> Vec<Message> {
+        if self.has_front_work() {
+            return self.front_work();
+        }
+        match self.next_logic_job() {
+            Some(job) => self.finish_logic(job.run()),
+            None => Vec::new(),
+        }
+    }
+
+    /// The quick work: the front-end diagnostics of every changed
+    /// guideline; else the diagnostics of the open case files that depend
+    /// on them. Between two steps the loop reads what arrived, so a burst
+    /// of edits is checked once, on its last text.
+    pub fn front_work(&mut self) -> Vec<Message> {
         let mut out = Vec::new();
         if !self.front_pending.is_empty() {
             for key in std::mem::take(&mut self.front_pending) {
@@ -219,15 +237,38 @@ impl Server {
                     Value::Null,
                 )));
             }
-            return out;
-        }
-        if let Some(key) = self.logic_pending.pop_first()
-            && let Some(document) = self.workspace.documents.get_mut(&key)
-        {
-            let diagnostics = document.logic().diagnostics.clone();
-            out.push(publish(document, &diagnostics));
         }
         out
+    }
+
+    /// The logic analyses of the next guideline whose front end is
+    /// published, to run on any thread; give the result to
+    /// [`Server::finish_logic`].
+    pub fn next_logic_job(&mut self) -> Option<LogicJob> {
+        while let Some(key) = self.logic_pending.pop_first() {
+            if let Some(job) = self
+                .workspace
+                .documents
+                .get_mut(&key)
+                .and_then(Document::logic_job)
+            {
+                return Some(job);
+            }
+        }
+        None
+    }
+
+    /// Publishes what a logic job found, unless its text has been edited
+    /// (or closed) since: then a newer job is on its way.
+    pub fn finish_logic(&mut self, done: LogicDone) -> Vec<Message> {
+        let Some(document) = self.workspace.documents.get_mut(&done.uri) else {
+            return Vec::new();
+        };
+        if !document.finish_logic(done) {
+            return Vec::new();
+        }
+        let diagnostics = document.logic().diagnostics.clone();
+        vec![publish(document, &diagnostics)]
     }
 
     fn notification(&mut self, notification: Notification) -> Vec<Message> {
