@@ -1,10 +1,13 @@
 //! `gdl lsp` latency: a one-character edit of the DM guideline (with one
 //! rule added so that a logic finding, with its witness, is found and
 //! published) until the server has published its diagnostics, logic
-//! findings included. The server is driven as the stdio loop drives it
-//! (`Server::handle` on the change, then `Server::work` until nothing is
-//! left), without the process and the pipe. Prints the median and the
-//! 99th percentile of 300 edits first, then criterion's estimate.
+//! findings included. The server is driven through the library as the
+//! stdio loop drives it (`Server::handle` on the change, then its work
+//! until nothing is left), with the logic analyses run inline
+//! (`Server::work`) where the loop hands them to its worker thread: the
+//! same work, without the process, the pipe and the hand-over. Prints the
+//! median and the 99th percentile of 300 edits first, then criterion's
+//! estimate.
 //!
 //! `cargo bench --bench lsp` (the `bench` profile: the shipped build).
 #![allow(

@@ -16,7 +16,7 @@
 //!   publication for a text is `gdl check`'s;
 //! - a request about a text that does not parse answers what it can (the
 //!   outline and names of a tree with placeholders, nothing after a syntax
-//!   error), never an error.
+//!   error), never an error; only a rename is refused, with its reason.
 //!
 //! One module per feature: [`convert`] (diagnostics), [`hover`],
 //! [`navigate`] (definition, references, symbols), [`format`],
@@ -156,7 +156,9 @@ impl Server {
     }
 
     /// Handles one message from the client; returns what to send back
-    /// now (a request's response; never diagnostics, see [`Server::work`]).
+    /// now: a request's response, or the empty diagnostics of a closed file
+    /// (a text's diagnostics come from [`Server::front_work`] and the logic
+    /// jobs).
     pub fn handle(&mut self, message: Message) -> Vec<Message> {
         match message {
             Message::Request(request) => vec![Message::Response(self.request(request))],
