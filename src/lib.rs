@@ -7,7 +7,7 @@
 //! The modules are layers, each using only those below it, in the order
 //! `docs/architecture.md` gives (never → id_vec → span → units → index_set → diagnostics →
 //! syntax → fmt → sema → eval → facts → analysis → this root → report →
-//! graph → testing → diff → cli); `tests/architecture.rs` checks every import
+//! graph → testing → diff → lsp → cli); `tests/architecture.rs` checks every import
 //! against it.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -23,6 +23,7 @@ pub mod fmt;
 pub mod graph;
 pub mod id_vec;
 mod index_set;
+pub mod lsp;
 mod never;
 pub mod report;
 pub mod sema;
@@ -109,12 +110,21 @@ pub fn compile_bytes(bytes: &[u8]) -> (String, Compiled) {
 /// the front end: the rest of the file is still resolved, so every error is
 /// reported, but such a file never gets a model.
 pub fn compile(text: &str) -> Compiled {
+    compile_with_tree(text).1
+}
+
+/// [`compile`], also returning the tree the front end read (`None` after a
+/// syntax error or a guard; it may hold lowering placeholders when there
+/// are diagnostics), for tools that point into the source: the language
+/// server finds names, declarations and uses in it.
+pub fn compile_with_tree(text: &str) -> (Option<syntax::ast::File>, Compiled) {
     let parsed = syntax::parse_recovering(text);
     let Some(file) = parsed.file else {
-        return Compiled {
+        let compiled = Compiled {
             model: None,
             diagnostics: parsed.diagnostics,
         };
+        return (None, compiled);
     };
     let (model, mut diagnostics) = sema::resolve(&file);
     let model = model.filter(|_| parsed.diagnostics.is_empty());
@@ -122,5 +132,5 @@ pub fn compile(text: &str) -> Compiled {
         diagnostics.extend(parsed.diagnostics);
         diagnostics::sort(&mut diagnostics);
     }
-    Compiled { model, diagnostics }
+    (Some(file), Compiled { model, diagnostics })
 }

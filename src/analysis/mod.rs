@@ -270,14 +270,20 @@ impl Analysis<'_> {
 /// The findings as diagnostics, leaving out those the author accepted
 /// with `expect` on their rule.
 fn to_diagnostics(model: &Model, findings: Vec<Finding>) -> Vec<Diagnostic> {
-    findings
+    reported(model, findings)
         .iter()
-        .filter(|finding| {
-            let rule = finding.rule().and_then(|rule| model.rules.get(rule));
-            !rule.is_some_and(|rule| rule.expects.iter().any(|(code, _)| *code == finding.code()))
-        })
         .map(|finding| finding.to_diagnostic(model))
         .collect()
+}
+
+/// The findings `gdl check` reports: all but those the author accepted
+/// with `expect` on their rule.
+pub fn reported(model: &Model, mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.retain(|finding| {
+        let rule = finding.rule().and_then(|rule| model.rules.get(rule));
+        !rule.is_some_and(|rule| rule.expects.iter().any(|(code, _)| *code == finding.code()))
+    });
+    findings
 }
 
 /// Every rule in a section, nested sections included, in order.

@@ -21,6 +21,7 @@ mod check;
 mod diff;
 mod fmt;
 mod graph;
+mod lsp;
 mod run;
 mod test;
 
@@ -85,6 +86,12 @@ enum Command {
         after_help = "Examples:\n  gdl graph guidelines/dermatomyositis.gdl | dot -Tsvg > dm.svg\n  gdl graph --format svg guidelines/dermatomyositis.gdl > dm.svg   # no Graphviz needed\n  gdl graph --format html guidelines/dermatomyositis.gdl > dm.html # with the references linked\n  gdl graph --format mermaid --facts guidelines/examples/refractory-muscle.json guidelines/dermatomyositis.gdl"
     )]
     Graph(graph::GraphArgs),
+    /// Run the language server (LSP over stdio) for editors: diagnostics as
+    /// you type, hover, go to definition, rename, completion, formatting.
+    #[command(
+        after_help = "Editors start it themselves; see docs/editors.md for VS Code, Neovim and Helix."
+    )]
+    Lsp(lsp::LspArgs),
 }
 
 /// How diagnostics are printed.
@@ -143,6 +150,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
     };
     ExitCode::from(code)
 }

@@ -100,7 +100,18 @@ codes! {
     UnknownCaseName = "E0702", "unknown-case-name", Error, "A case names an action, fact, rule or escalation kind the guideline does not declare.";
 }
 
+/// Where `docs/diagnostics.md` is published; each code's entry is an anchor
+/// in it.
+const DOCS: &str = "https://github.com/gdl-lang/gdl/blob/main/docs/diagnostics.md";
+
 impl Code {
+    /// The address of this code's entry in `docs/diagnostics.md` (its
+    /// heading's anchor, `#e0201-unknown-name`), for SARIF's `helpUri` and
+    /// the language server's `codeDescription`.
+    pub fn docs_url(self) -> String {
+        format!("{DOCS}#{}-{}", self.id().to_lowercase(), self.name())
+    }
+
     /// Looks a code up by its kebab-case name or its id.
     pub fn from_name(text: &str) -> Option<Code> {
         Code::ALL

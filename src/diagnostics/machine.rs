@@ -88,7 +88,7 @@ pub fn sarif(files: &[FileDiagnostics<'_>]) -> String {
                 "name": code.name(),
                 "shortDescription": {"text": code.summary()},
                 "defaultConfiguration": {"level": level(code.default_severity())},
-                "helpUri": format!("https://github.com/gdl-lang/gdl/blob/main/docs/diagnostics.md#{}-{}", code.id().to_lowercase(), code.name()),
+                "helpUri": code.docs_url(),
             })
         })
         .collect();
