@@ -608,6 +608,7 @@ fn answer_line(model: &Model, branch: &super::BranchItem<'_>) -> String {
             let verb = match decision.verb() {
                 "recommend" => "give",
                 "withhold" => "do not give",
+                "no alternative left" => "no option left",
                 other => other,
             };
             match action {
