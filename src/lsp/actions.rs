@@ -40,7 +40,7 @@ pub fn code_actions(
         .get_mut(params.text_document.uri.as_str())?;
     let (diagnostics, witnesses) = match document.logic_if_ready() {
         Some(logic) => (logic.diagnostics.clone(), logic.witnesses.clone()),
-        None => (document.front().compiled.diagnostics.clone(), Vec::new()),
+        None => (document.front().diagnostics.clone(), Vec::new()),
     };
     let document = &*document;
     let wanted = params.range;

@@ -9,11 +9,14 @@
 //! finding). Invariant: both describe `text` as it is now; an edit drops
 //! them.
 
+use std::sync::Arc;
+
 use lsp_types::{TextDocumentContentChangeEvent, Uri};
 
 use super::position::LineIndex;
 use super::symbols::Symbols;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::sema::Model;
 use crate::span::Span;
 use crate::syntax::ast::File;
 
@@ -53,8 +56,11 @@ pub struct Front {
     pub tree: Option<File>,
     /// Every name in the tree.
     pub symbols: Symbols,
-    /// The model (when the front end found no error) and its diagnostics.
-    pub compiled: crate::Compiled,
+    /// The model, when the front end found no error; shared, so a logic
+    /// job on another thread takes it without a copy.
+    pub model: Option<Arc<Model>>,
+    /// The front end's diagnostics, sorted.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// What `gdl check` says about a text.
@@ -122,11 +128,13 @@ impl Document {
     pub fn front(&mut self) -> &Front {
         self.front.get_or_insert_with(|| {
             let (tree, compiled) = crate::compile_with_tree(&self.text);
+            let crate::Compiled { model, diagnostics } = compiled;
             let symbols = tree.as_ref().map(Symbols::new).unwrap_or_default();
             Front {
                 tree,
                 symbols,
-                compiled,
+                model: model.map(Arc::new),
+                diagnostics,
             }
         })
     }
@@ -154,7 +162,7 @@ impl Document {
             let logic = match self.logic_job() {
                 Some(job) => job.run().logic,
                 None => Logic {
-                    diagnostics: self.front().compiled.diagnostics.clone(),
+                    diagnostics: self.front().diagnostics.clone(),
                     witnesses: Vec::new(),
                 },
             };
@@ -175,12 +183,12 @@ impl Document {
         }
         let version = self.version;
         let front = self.front();
-        let model = front.compiled.model.clone()?;
+        let model = front.model.clone()?;
         Some(LogicJob {
             uri: self.uri.as_str().to_owned(),
             version,
             model,
-            front: self.front().compiled.diagnostics.clone(),
+            front: self.front().diagnostics.clone(),
         })
     }
 
@@ -233,7 +241,7 @@ pub struct LogicJob {
     pub uri: String,
     /// The version of its text.
     pub version: i32,
-    model: crate::sema::Model,
+    model: Arc<Model>,
     /// The front end's diagnostics of that text.
     front: Vec<Diagnostic>,
 }

@@ -31,7 +31,7 @@ pub fn hover(workspace: &mut Workspace, params: HoverParams) -> Option<Hover> {
     let tree = front.tree.as_ref()?;
     let mut text = describe(document, tree, &front.symbols, &occurrence.target)?;
     if occurrence.target.kind == Kind::Rule
-        && let Some(model) = &front.compiled.model
+        && let Some(model) = &front.model
         && let Some(path) = uri::to_path(&document.uri)
     {
         let cases = workspace.rule_cases(&path, model);

@@ -20,7 +20,7 @@ pub fn code_lenses(workspace: &mut Workspace, params: CodeLensParams) -> Option<
     workspace.documents.get_mut(key)?.front();
     let document = workspace.documents.get(key)?;
     let front = document.front_if_ready()?;
-    let model = front.compiled.model.as_ref()?;
+    let model = front.model.as_deref()?;
     let tree = front.tree.as_ref()?;
     let path = uri::to_path(&document.uri)?;
     let cases = workspace.rule_cases(&path, model);

@@ -206,8 +206,8 @@ impl Server {
                     continue;
                 };
                 let front = document.front();
-                let diagnostics = front.compiled.diagnostics.clone();
-                if front.compiled.model.is_some() {
+                let diagnostics = front.diagnostics.clone();
+                if front.model.is_some() {
                     self.logic_pending.insert(key.clone());
                 }
                 let document = &*document;

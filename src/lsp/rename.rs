@@ -74,12 +74,7 @@ pub fn rename(
         return Ok(None);
     }
     let symbols = front.symbols.clone();
-    let errors_before = front
-        .compiled
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .count();
+    let errors_before = front.diagnostics.iter().filter(|d| d.is_error()).count();
     let document = &*document;
     let spans: Vec<Span> = symbols.uses(&target).map(|o| o.span).collect();
     let renamed = apply(&document.text, &spans, &new_name);

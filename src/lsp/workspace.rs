@@ -193,7 +193,7 @@ impl Workspace {
     pub fn model_of(&mut self, path: &Path) -> Option<Model> {
         let uri = uri::from_path(path)?;
         if let Some(document) = self.documents.get_mut(uri.as_str()) {
-            return document.front().compiled.model.clone();
+            return document.front().model.as_deref().cloned();
         }
         let bytes = std::fs::read(path).ok()?;
         crate::compile_bytes(&bytes).1.model
