@@ -34,6 +34,7 @@ const DECLARATIONS: &[&str] = &[
     "invariant",
     "exclusive",
     "action",
+    "goal",
     "rule",
     "section",
 ];
@@ -364,7 +365,7 @@ impl Offer<'_> {
                     }
                     items
                 }
-                Some("action") => keywords(ACTION_CLAUSES),
+                Some("action" | "goal") => keywords(ACTION_CLAUSES),
                 Some(_) => Vec::new(),
             };
         }
