@@ -32,16 +32,10 @@
 )]
 
 mod support;
-use support::{gdl, shipped_guideline_for_example};
+use support::{HTML_EXAMPLES as EXAMPLES, gdl, shipped_guideline_for_example};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const EXAMPLES: [&str; 3] = [
-    "guidelines/examples/refractory-muscle.json",
-    "guidelines/examples/af-weight-unknown.json",
-    "guidelines/examples/cap-high-severity-penicillin-allergy-urea-pending.json",
-];
 
 const REGENERATE: &str = "the text Chromium renders for a gdl HTML page (details opened, flowchart hidden). Regenerate: INSTA_UPDATE=always cargo test --test browser (or cargo insta review), then review the diff";
 

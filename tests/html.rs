@@ -24,15 +24,7 @@
 )]
 
 mod support;
-use support::{gdl, shipped_guideline_for_example};
-
-/// The examples of the snapshots and of the browser test: one per shipped
-/// guideline.
-const EXAMPLES: [&str; 3] = [
-    "guidelines/examples/refractory-muscle.json",
-    "guidelines/examples/af-weight-unknown.json",
-    "guidelines/examples/cap-high-severity-penicillin-allergy-urea-pending.json",
-];
+use support::{HTML_EXAMPLES as EXAMPLES, gdl, shipped_guideline_for_example};
 
 const HOSTILE: &str = "tests/html/hostile.gdl";
 const HOSTILE_PATIENT: &str = "tests/html/hostile.json";

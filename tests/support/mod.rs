@@ -114,6 +114,14 @@ pub fn range(rng: &mut Rng) -> String {
     format!("q in {low}{op}{high} mg")
 }
 
+/// One example of each shipped guideline: the HTML pages the snapshot
+/// tests and the browser test render.
+pub const HTML_EXAMPLES: [&str; 3] = [
+    "guidelines/examples/refractory-muscle.json",
+    "guidelines/examples/af-weight-unknown.json",
+    "guidelines/examples/cap-high-severity-penicillin-allergy-urea-pending.json",
+];
+
 /// The shipped guideline (a path from the project root) that an example
 /// of `guidelines/examples/` is written for. An example whose file name
 /// starts with a guideline's name up to its first `-`, then `-`
