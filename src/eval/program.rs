@@ -572,7 +572,6 @@ impl<'m> Program<'m> {
         let mut contraindications =
             builder.compile_clauses(model, |action| &action.contraindications);
         let mut cautions = builder.compile_clauses(model, |action| &action.cautions);
-        builder.own_decision_slots(model, &mut rules, &mut contraindications, &mut cautions);
         let invariants = model
             .invariants
             .iter()
@@ -584,12 +583,27 @@ impl<'m> Program<'m> {
             .map(|(id, fact)| (fact.name.clone(), id))
             .collect();
         let (section_rules, section_ranges) = section_rules(model);
-        let schedule = Schedule::new(
+        let mut schedule = Schedule::new(
             &builder.nodes,
             &builder.children,
             &builder.enum_values,
             &definitions,
         );
+        let wrapped = builder.own_decision_slots(
+            model,
+            &schedule.value_at,
+            &mut rules,
+            &mut contraindications,
+            &mut cautions,
+        );
+        if wrapped {
+            schedule = Schedule::new(
+                &builder.nodes,
+                &builder.children,
+                &builder.enum_values,
+                &definitions,
+            );
+        }
         let rule_values = rules
             .iter()
             .map(|rule| slot_of(&schedule.value_at, rule.root))
@@ -753,18 +767,42 @@ impl Builder {
             .collect()
     }
 
-    /// Gives each decision condition that Kleene logic may not decide
-    /// exactly a [`Node::Decision`] root of its own.
+    /// Gives a [`Node::Decision`] root of its own to each decision
+    /// condition that Kleene logic may not decide exactly and whose value
+    /// another node shares (`value_at`, of the schedule built without
+    /// them): a node of the same shape elsewhere, a definition's root, a
+    /// leaf. Whether any was given (then the schedule is built again).
     fn own_decision_slots(
         &mut self,
         model: &Model,
+        value_at: &IdVec<NodeId, u32>,
         rules: &mut IdVec<RuleId, CompiledCondition>,
         contraindications: &mut IdVec<ActionId, Vec<CompiledCondition>>,
         cautions: &mut IdVec<ActionId, Vec<CompiledCondition>>,
-    ) {
-        let wrap =
+    ) -> bool {
+        // How many nodes hold their value at each slot, and how many of
+        // them are decision roots.
+        let mut holders: HashMap<u32, (u32, u32)> = HashMap::new();
+        for slot in value_at.iter() {
+            holders.entry(*slot).or_default().0 += 1;
+        }
+        let roots = rules
+            .iter()
+            .chain(contraindications.iter().flatten())
+            .chain(cautions.iter().flatten());
+        for compiled in roots {
+            holders.entry(slot_of(value_at, compiled.root)).or_default().1 += 1;
+        }
+        let shared = |root: NodeId| {
+            holders
+                .get(&slot_of(value_at, root))
+                .is_some_and(|(nodes, decisions)| nodes > decisions)
+        };
+        let mut wrapped = false;
+        let mut wrap =
             |builder: &mut Builder, condition: &Condition, compiled: &mut CompiledCondition| {
-                if !super::exact::kleene_is_exact(model, condition) {
+                if shared(compiled.root) && !super::exact::kleene_is_exact(model, condition) {
+                    wrapped = true;
                     let span = builder
                         .spans
                         .get(compiled.root)
@@ -789,6 +827,7 @@ impl Builder {
                 wrap(self, &clause.condition, compiled);
             }
         }
+        wrapped
     }
 
     fn compile(&mut self, condition: &Condition) -> CompiledCondition {
