@@ -791,7 +791,10 @@ impl Builder {
             .chain(contraindications.iter().flatten())
             .chain(cautions.iter().flatten());
         for compiled in roots {
-            holders.entry(slot_of(value_at, compiled.root)).or_default().1 += 1;
+            holders
+                .entry(slot_of(value_at, compiled.root))
+                .or_default()
+                .1 += 1;
         }
         let shared = |root: NodeId| {
             holders
