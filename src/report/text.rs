@@ -121,6 +121,7 @@ pub fn render(report: &Report) -> String {
             answers(&mut out, &item.answers);
         }
     }
+    reference_list(&mut out, report);
     out
 }
 
@@ -254,20 +255,33 @@ pub(crate) fn number(x: f64) -> String {
     }
 }
 
-/// One `evidence:` line per cited reference, from the report's table.
+/// One `evidence:` line naming the cited references by key; their full
+/// citations are listed once, at the end of the report.
 fn citations(out: &mut String, report: &Report, ids: &[ReferenceId], indent: &str) {
-    for id in ids {
-        let Some(citation) = report.reference(*id) else {
-            continue;
-        };
-        let mut line = format!("{indent}evidence: [{}] {}", citation.key, citation.citation);
+    let keys: Vec<String> = ids
+        .iter()
+        .filter_map(|id| report.reference(*id))
+        .map(|citation| format!("[{}]", citation.key))
+        .collect();
+    if !keys.is_empty() {
+        let _ = writeln!(out, "{indent}evidence: {}", keys.join(" "));
+    }
+}
+
+/// Every cited reference once, by key, with its full citation.
+fn reference_list(out: &mut String, report: &Report) {
+    if report.references.is_empty() {
+        return;
+    }
+    out.push_str("\nREFERENCES\n");
+    for citation in &report.references {
+        let _ = write!(out, "  [{}] {}", citation.key, citation.citation);
         if let Some(pmid) = citation.pmid {
-            let _ = write!(line, " PMID {pmid}");
+            let _ = write!(out, " PMID {pmid}");
         }
         if let Some(link) = &citation.link {
-            let _ = write!(line, " <{link}>");
+            let _ = write!(out, " <{link}>");
         }
-        out.push_str(&line);
         out.push('\n');
     }
 }
