@@ -99,6 +99,23 @@ pub fn years_between(from: i64, to: i64) -> i64 {
     months_between(from, to) / 12
 }
 
+/// [`years_between`] (`years`) or [`months_between`] for two instants in
+/// seconds since 1970-01-01, as arithmetic holds dates (whole days in
+/// seconds); `None` when either is not a finite number.
+pub fn whole_between(years: bool, from_seconds: f64, to_seconds: f64) -> Option<i64> {
+    let day = |seconds: f64| {
+        seconds
+            .is_finite()
+            .then(|| (seconds / 86_400.0).floor() as i64)
+    };
+    let (from, to) = (day(from_seconds)?, day(to_seconds)?);
+    Some(if years {
+        years_between(from, to)
+    } else {
+        months_between(from, to)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

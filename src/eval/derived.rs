@@ -75,16 +75,9 @@ fn calculate(model: &Model, expr: &NumExpr, patient: &Patient) -> Option<f64> {
             to,
             factor,
         } => {
-            // Dates are whole days, held in seconds here.
-            let day = |seconds: f64| (seconds / 86_400.0).floor() as i64;
-            let from = day(calculate(model, from, patient)?);
-            let to = day(calculate(model, to, patient)?);
-            let count = if *years {
-                crate::calendar::years_between(from, to)
-            } else {
-                crate::calendar::months_between(from, to)
-            };
-            Some(count as f64 * factor)
+            let from = calculate(model, from, patient)?;
+            let to = calculate(model, to, patient)?;
+            Some(crate::calendar::whole_between(*years, from, to)? as f64 * factor)
         }
         NumKind::If {
             condition,
@@ -203,13 +196,11 @@ impl Program<'_> {
                 if patient.get(input) != Value::Unknown || inputs.iter().any(|(i, _)| *i == input) {
                     continue;
                 }
-                let values = match &model.facts.get(input)?.ty {
-                    Type::Bool => vec![Value::Bool(false), Value::Bool(true)],
-                    Type::Enum(id) => (0..model.enums.get(*id)?.values.len() as u32)
-                        .map(Value::Enum)
-                        .collect(),
-                    _ => return None,
-                };
+                if !model.facts.get(input)?.ty.is_few_valued() {
+                    return None;
+                }
+                // Every value of a bool or enum, whatever conditions read it.
+                let values = super::exact::domain(model, &[], input)?;
                 inputs.push((input, values));
             }
         }

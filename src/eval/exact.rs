@@ -737,7 +737,7 @@ pub fn tested_members(model: &Model, conditions: &[&Condition], fact: FactId) ->
 
 /// One value in each cell of a fact's domain, as far as these conditions
 /// can tell values apart; `None` when there are too many.
-fn domain(model: &Model, conditions: &[&Condition], fact: FactId) -> Option<Vec<Value>> {
+pub(crate) fn domain(model: &Model, conditions: &[&Condition], fact: FactId) -> Option<Vec<Value>> {
     let ty = &model.facts.get(fact)?.ty;
     Some(match ty {
         Type::Bool => vec![Value::Bool(false), Value::Bool(true)],

@@ -23,6 +23,7 @@
 //! Bounded: a value with more than [`BOX_LIMIT`] boxes stays free.
 
 use super::{Encoding, FactVars};
+use crate::eval::exact::cell_of;
 use crate::eval::{Patient, Tri, Value};
 use crate::sema::{Condition, FactId, Model, NumExpr, NumKind, Type};
 use crate::syntax::ast::ArithOp;
@@ -284,22 +285,12 @@ pub(super) fn range(model: &Model, expr: &NumExpr, input: &InputBox) -> Option<I
         } => {
             let from = range(model, from, input)?;
             let to = range(model, to, input)?;
-            let day = |seconds: f64| -> Option<i64> {
-                seconds
-                    .is_finite()
-                    .then(|| (seconds / 86_400.0).floor() as i64)
-            };
-            let count = |from: i64, to: i64| -> f64 {
-                let whole = if *years {
-                    crate::calendar::years_between(from, to)
-                } else {
-                    crate::calendar::months_between(from, to)
-                };
-                whole as f64 * factor
+            let count = |from: f64, to: f64| -> Option<f64> {
+                Some(crate::calendar::whole_between(*years, from, to)? as f64 * factor)
             };
             // Fewer whole years from a later start to an earlier end.
-            let least = count(day(from.high.value)?, day(to.low.value)?);
-            let most = count(day(from.low.value)?, day(to.high.value)?);
+            let least = count(from.high.value, to.low.value)?;
+            let most = count(from.low.value, to.high.value)?;
             Some(Interval {
                 low: End {
                     value: least.min(most),
@@ -330,12 +321,6 @@ fn decided(model: &Model, condition: &Condition, input: &InputBox) -> Tri {
         return Tri::Unknown;
     }
     crate::eval::exact::meaning(model, condition, &|fact| input.patient.get(fact))
-}
-
-/// The cell of `constants` (sorted) that `x` falls in: `2i + 1` for the
-/// constant `i` itself, the even cells for the gaps around them.
-fn cell_of(constants: &[f64], x: f64) -> usize {
-    crate::eval::exact::cell_of(constants, x)
 }
 
 /// The literals "this input is in this part of the box", one per input.
