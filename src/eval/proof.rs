@@ -105,26 +105,18 @@ pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> V
         let mut item_points: Vec<i64> = Vec::new();
         match program.nodes.get(index) {
             Some(Node::Not(inner)) => children.push((*inner, expanded)),
-            // Pruned to what decided it (as `deciding_facts` reads it): a
-            // conjunction that fails shows its first failing part, a
-            // disjunction that holds its first holding part.
+            // Pruned to the part that decided it ([`deciding_part`]).
             Some(node @ (Node::And { start, len } | Node::Or { start, len })) => {
-                let parts = run.children(*start, *len);
-                let settling = if matches!(node, Node::And { .. }) {
-                    Tri::False
-                } else {
-                    Tri::True
-                };
-                let first = parts.iter().find(|&&part| run.node(part) == settling);
-                match first {
-                    Some(&part) if value == settling => children.push((part, expanded)),
-                    _ => children.extend(parts.iter().map(|&c| (c, expanded))),
+                match deciding_part(&run, node, value) {
+                    Some(part) => children.push((part, expanded)),
+                    None => {
+                        children.extend(run.children(*start, *len).iter().map(|&c| (c, expanded)))
+                    }
                 }
             }
-            Some(Node::Implies(left, right)) => match (value, run.node(*left), run.node(*right)) {
-                (Tri::True, Tri::False, _) => children.push((*left, expanded)),
-                (Tri::True, _, Tri::True) => children.push((*right, expanded)),
-                _ => {
+            Some(node @ Node::Implies(left, right)) => match deciding_part(&run, node, value) {
+                Some(part) => children.push((part, expanded)),
+                None => {
                     children.push((*left, expanded));
                     children.push((*right, expanded));
                 }
@@ -183,18 +175,61 @@ pub fn proof_tree(program: &Program<'_>, patient: &Patient, target: Target) -> V
     steps
 }
 
-/// The facts that decided a target's value for this patient: a minimal
-/// sufficient set read off the condition's tree. A conjunction that holds
-/// needs all its parts, one that fails only its first failing part; a
-/// disjunction that holds only its first holding part, one that fails all;
-/// an implication that holds its false premise or its true conclusion.
-/// Where the tree does not show why (a value decided over unknown facts,
-/// a score), every fact under the node counts. Sorted, each once.
-pub fn deciding_facts(program: &Program<'_>, patient: &Patient, target: Target) -> Vec<FactId> {
-    let Some(root) = root(program, target) else {
-        return Vec::new();
-    };
+/// The one part of a connective that decided its value, when one did: a
+/// conjunction that fails, its first failing part; a disjunction that
+/// holds, its first holding part; an implication that holds, its false
+/// premise or else its true conclusion. `None` when every part counts (a
+/// conjunction that holds, a disjunction that fails, an unknown value).
+fn deciding_part(run: &Run<'_, '_>, node: &Node, value: Tri) -> Option<NodeId> {
+    match *node {
+        Node::And { start, len } | Node::Or { start, len } => {
+            let settling = if matches!(node, Node::And { .. }) {
+                Tri::False
+            } else {
+                Tri::True
+            };
+            if value != settling {
+                return None;
+            }
+            run.children(start, len)
+                .iter()
+                .copied()
+                .find(|&part| run.node(part) == settling)
+        }
+        Node::Implies(premise, conclusion) if value == Tri::True => {
+            if run.node(premise) == Tri::False {
+                Some(premise)
+            } else {
+                (run.node(conclusion) == Tri::True).then_some(conclusion)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The facts that decided each target's value for this patient (one run
+/// of the interpreter for all): a minimal sufficient set read off the
+/// condition's tree, keeping at each connective only its
+/// [`deciding_part`] when it has one. Where the tree does not show why (a
+/// value decided over unknown facts, a score), every fact under the node
+/// counts. Each sorted, each fact once.
+pub fn deciding_facts(
+    program: &Program<'_>,
+    patient: &Patient,
+    targets: &[Target],
+) -> Vec<Vec<FactId>> {
     let run = Run::new(program, patient);
+    targets
+        .iter()
+        .map(|target| match root(program, *target) {
+            Some(root) => deciding_under(program, &run, root),
+            None => Vec::new(),
+        })
+        .collect()
+}
+
+/// [`deciding_facts`] for one root.
+fn deciding_under(program: &Program<'_>, run: &Run<'_, '_>, root: NodeId) -> Vec<FactId> {
     let mut facts: Vec<FactId> = Vec::new();
     // (node, whether every fact under it counts)
     let mut stack = vec![(root, false)];
@@ -204,12 +239,6 @@ pub fn deciding_facts(program: &Program<'_>, patient: &Patient, target: Target) 
         let everything = everything || value == Tri::Unknown;
         let Some(node) = program.nodes.get(index) else {
             continue;
-        };
-        let children_valued = |start: u32, len: u32| -> Vec<(NodeId, Tri)> {
-            run.children(start, len)
-                .iter()
-                .map(|&child| (child, run.node(child)))
-                .collect()
         };
         match node {
             Node::Const(_) => {}
@@ -241,24 +270,19 @@ pub fn deciding_facts(program: &Program<'_>, patient: &Patient, target: Target) 
                 stack.extend(items.iter().map(|&item| (item, true)));
             }
             Node::And { start, len } | Node::Or { start, len } => {
-                let parts = children_valued(*start, *len);
-                let is_and = matches!(node, Node::And { .. });
-                // The value one part settles: false for `and`, true for `or`.
-                let settling = if is_and { Tri::False } else { Tri::True };
-                let one = parts.iter().find(|(_, v)| *v == settling);
-                match one {
-                    Some((part, _)) if !everything && value == settling => {
-                        stack.push((*part, false));
-                    }
-                    _ => stack.extend(parts.iter().map(|(part, _)| (*part, everything))),
+                match deciding_part(run, node, value).filter(|_| !everything) {
+                    Some(part) => stack.push((part, false)),
+                    None => stack.extend(
+                        run.children(*start, *len)
+                            .iter()
+                            .map(|&part| (part, everything)),
+                    ),
                 }
             }
             Node::Implies(premise, conclusion) => {
-                let (p, c) = (run.node(*premise), run.node(*conclusion));
-                match (everything, value, p, c) {
-                    (false, Tri::True, Tri::False, _) => stack.push((*premise, false)),
-                    (false, Tri::True, _, Tri::True) => stack.push((*conclusion, false)),
-                    _ => {
+                match deciding_part(run, node, value).filter(|_| !everything) {
+                    Some(part) => stack.push((part, false)),
+                    None => {
                         stack.push((*premise, everything));
                         stack.push((*conclusion, everything));
                     }

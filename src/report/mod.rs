@@ -409,20 +409,24 @@ pub fn build<'a>(
 /// gives as "because". Costs a run of the interpreter per rule, so only the
 /// one-patient text and HTML reports do it.
 pub fn deciding<'a>(report: &mut Report<'a>, program: &'a Program<'_>, patient: &'a Patient) {
-    let facts = |rule: RuleId| Facts {
-        ids: Cow::Owned(crate::eval::proof::deciding_facts(
-            program,
-            patient,
-            crate::eval::proof::Target::Rule(rule),
-        )),
+    use crate::eval::proof::{Target, deciding_facts};
+    let rules = report
+        .recommended
+        .iter()
+        .map(|item| item.rule.id)
+        .chain(report.avoid.iter().map(|item| item.rule.id));
+    let targets: Vec<Target> = rules.map(Target::Rule).collect();
+    let mut found = deciding_facts(program, patient, &targets).into_iter();
+    let mut next = || Facts {
+        ids: Cow::Owned(found.next().unwrap_or_default()),
         model: program.model,
         patient,
     };
     for item in &mut report.recommended {
-        item.deciding = Some(facts(item.rule.id));
+        item.deciding = Some(next());
     }
     for item in &mut report.avoid {
-        item.deciding = Some(facts(item.rule.id));
+        item.deciding = Some(next());
     }
 }
 

@@ -159,7 +159,10 @@ pub fn build(report: &Report<'_>, program: &Program<'_>, patient: &Patient) -> S
         }
         let deciding = match &first.deciding {
             Some(facts) => facts.ids().to_vec(),
-            None => deciding_facts(program, patient, Target::Rule(first.rule.id)),
+            // Not worked out by `report::deciding`: for this rule alone.
+            None => deciding_facts(program, patient, &[Target::Rule(first.rule.id)])
+                .pop()
+                .unwrap_or_default(),
         };
         let mut cautions = Vec::new();
         for item in group {
