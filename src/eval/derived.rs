@@ -145,6 +145,20 @@ impl Program<'_> {
         given
     }
 
+    /// [`Program::given_needs`] on facts as bits (`1 << fact`, a model of
+    /// at most 64 facts), with the patient's `unknown` facts as bits.
+    pub(crate) fn given_bits(&self, needs: u64, unknown: u64) -> u64 {
+        let (derived, inputs) = &self.derived_inputs;
+        let mut traced = needs & derived;
+        let mut given = needs & !derived;
+        while traced != 0 {
+            let fact = traced.trailing_zeros() as usize;
+            given |= inputs.get(fact).copied().unwrap_or(0) & unknown;
+            traced &= traced - 1;
+        }
+        given
+    }
+
     /// A decision `plan` reads a computed fact that is unknown only because
     /// bool or enum facts it is computed from are (a sex, a yes or no): the
     /// decision over each of their values that the invariants allow, the

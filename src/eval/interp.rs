@@ -4,10 +4,12 @@
 //! from the patient's stored words, then truth-table steps in node order),
 //! with no branch on the patient's data per node.
 
-use super::logic::{Tri, compare};
+use super::logic::{Tri, compare, compare_range};
 use super::patient::Kind;
 use super::patient::{Patient, Value};
-use super::program::{ExactRoot, Node, NodeId, Program, SLOT_COUNTS, Schedule, slot_of};
+use super::program::{
+    Cone, ExactRoot, Node, NodeId, Program, SLOT_COUNTS, Schedule, SumStep, slot_of,
+};
 use crate::id_vec::IdVec;
 use crate::index_set::IndexSet;
 use crate::never::OrNever;
@@ -251,6 +253,9 @@ pub(crate) struct Run<'p, 'm> {
     values: Vec<Tri>,
     /// Work list reused by [`Run::needs`].
     stack: std::cell::RefCell<Vec<NodeId>>,
+    /// The patient's unknown facts as bits ([`Patient::unknown_bits`]),
+    /// once a walk for needs has asked.
+    unknown_facts: std::cell::Cell<Option<u64>>,
     /// Whether escalations and withholdings list the facts they need
     /// (not when only the decisions are wanted: [`evaluate_completion`]).
     list_needs: bool,
@@ -295,6 +300,7 @@ impl<'p, 'm> Run<'p, 'm> {
             patient,
             values: buffer,
             stack: std::cell::RefCell::new(stack),
+            unknown_facts: std::cell::Cell::new(None),
             list_needs: true,
             only: None,
         }
@@ -399,7 +405,7 @@ impl<'p, 'm> Run<'p, 'm> {
         patient: &'p Patient,
         base: &Base,
         facts: &[FactId],
-        cone: &[u32],
+        cone: &Cone,
         only: &'p [RuleId],
         scratch: &mut Scratch,
     ) -> Self {
@@ -441,14 +447,36 @@ impl<'p, 'm> Run<'p, 'm> {
                 }
             }
         }
-        for step in cone
+        // The cone's steps and sums in the schedule's order.
+        let mut steps = cone
+            .steps
             .iter()
-            .filter_map(|index| schedule.steps.get(*index as usize))
+            .filter_map(|index| {
+                schedule
+                    .steps
+                    .get(*index as usize)
+                    .map(|step| (*index, step))
+            })
+            .peekable();
+        let values = run.values.as_mut_slice();
+        for sum in cone
+            .sums
+            .iter()
+            .filter_map(|index| schedule.sums.get(*index as usize))
         {
-            let value = step.apply(run.value_at(step.left), run.value_at(step.right));
-            if let Some(slot) = run.values.get_mut(step.target as usize) {
-                *slot = value;
+            while let Some((_, step)) = steps.next_if(|(index, _)| *index < sum.before) {
+                values.write(
+                    step.target,
+                    step.apply(values.read(step.left), values.read(step.right)),
+                );
             }
+            sum_tests(values, sum, schedule);
+        }
+        for (_, step) in steps {
+            values.write(
+                step.target,
+                step.apply(values.read(step.left), values.read(step.right)),
+            );
         }
         // A decision whose plan reads none of the facts is the patient's.
         let holding = run.invariants_holding();
@@ -530,26 +558,47 @@ impl<'p, 'm> Run<'p, 'm> {
         // A decision decided over its unknown facts names, of the unknown
         // facts it reads through unknown parts, the ones that could settle
         // it: in `a and (b or not b)` only `a` does.
-        let needs = self.kleene_needs(root);
-        self.program
-            .given_needs(self.exact_needs(root, needs), self.patient)
-    }
-
-    /// [`Run::needs`] before computed facts are traced to the facts given.
-    fn exact_needs(&self, root: NodeId, needs: Vec<FactId>) -> Vec<FactId> {
-        let slot = slot_of(&self.program.schedule.value_at, root);
-        // A condition that reads each fact once needs every one of them
-        // that is unknown under an unknown part.
-        if let Some(exact) = self.program.exact_roots().iter().find(|r| r.slot == slot)
-            && !exact.plan.read_once
-            && self.value_at(slot) == Tri::Unknown
-        {
-            let settling = exact.plan.settling_facts(self.patient, &needs);
+        let exact = self.exact_plan(root);
+        if exact.is_none() && !self.program.fact_bits.is_empty() {
+            // As bits until listed: traced to the facts given, each once.
+            let found = self.unknown_fact_bits(root);
+            let mut given = self.program.given_bits(found, self.unknown_facts());
+            let mut out = Vec::with_capacity(given.count_ones() as usize);
+            while given != 0 {
+                out.push(FactId(given.trailing_zeros()));
+                given &= given - 1;
+            }
+            return out;
+        }
+        let mut needs = self.kleene_needs(root);
+        if let Some(plan) = exact {
+            let settling = plan.settling_facts(self.patient, &needs);
             if !settling.is_empty() {
-                return settling;
+                needs = settling;
             }
         }
-        needs
+        self.program.given_needs(needs, self.patient)
+    }
+
+    /// The plan that decides an unknown condition over its unknown facts,
+    /// when it reads some fact more than once: a condition that reads each
+    /// fact once needs every one of them that is unknown under an unknown
+    /// part, which is what the walk finds.
+    fn exact_plan(&self, root: NodeId) -> Option<&'p super::exact::Plan> {
+        let slot = slot_of(&self.program.schedule.value_at, root);
+        let exact = self.program.exact_roots().iter().find(|r| r.slot == slot)?;
+        (!exact.plan.read_once && self.value_at(slot) == Tri::Unknown).then_some(&exact.plan)
+    }
+
+    /// The patient's unknown facts as bits ([`Patient::unknown_bits`]),
+    /// worked out the first time they are asked for.
+    fn unknown_facts(&self) -> u64 {
+        if let Some(bits) = self.unknown_facts.get() {
+            return bits;
+        }
+        let bits = self.patient.unknown_bits(&self.program.fact_kinds);
+        self.unknown_facts.set(Some(bits));
+        bits
     }
 
     /// The unknown facts an unknown condition reads through unknown parts.
@@ -557,13 +606,8 @@ impl<'p, 'm> Run<'p, 'm> {
         // Marked in a bitset, then listed: in fact order, each once, in a
         // vector of the right size. Most guidelines have at most 64 facts:
         // then one word holds them.
-        if self.program.model.facts.len() <= 64 {
-            let mut found = 0u64;
-            self.unknown_leaves(root, |leaf| {
-                if let Some(fact) = leaf_fact(leaf) {
-                    found |= 1u64.checked_shl(fact).unwrap_or(0);
-                }
-            });
+        if !self.program.fact_bits.is_empty() {
+            let mut found = self.unknown_fact_bits(root);
             let mut out = Vec::with_capacity(found.count_ones() as usize);
             while found != 0 {
                 out.push(FactId(found.trailing_zeros()));
@@ -580,6 +624,65 @@ impl<'p, 'm> Run<'p, 'm> {
         let mut out = Vec::with_capacity(found.len());
         out.extend(found.iter().map(FactId::from_index));
         out
+    }
+
+    /// [`Run::kleene_needs`] as bits, for a model of at most 64 facts: the
+    /// walk of [`Run::unknown_leaves`], cut short by the facts each node
+    /// reads ([`Program::fact_bits`]). An unknown node reaches, through
+    /// unknown parts, an unknown leaf, which reads an unknown fact: so when
+    /// one unknown fact is all a node reads, it is that one, and a node
+    /// whose unknown facts are all found already adds none.
+    fn unknown_fact_bits(&self, root: NodeId) -> u64 {
+        let unknown = self.unknown_facts();
+        let fact_bits = &self.program.fact_bits;
+        let mut found = 0u64;
+        let mut expanded = IndexSet::new(self.program.definitions.len());
+        let mut stack = self.stack.borrow_mut();
+        stack.clear();
+        stack.push(root);
+        while let Some(index) = stack.pop() {
+            if self.node(index) != Tri::Unknown {
+                continue;
+            }
+            let reached = fact_bits.get(index).copied().unwrap_or(u64::MAX) & unknown;
+            if reached & !found == 0 {
+                continue;
+            }
+            if reached.count_ones() == 1 {
+                found |= reached;
+                continue;
+            }
+            match self.program.nodes.get(index) {
+                Some(Node::Definition(id)) => {
+                    if let Some(definition) = self.program.definitions.get(DefinitionId(*id))
+                        && expanded.insert(*id as usize)
+                    {
+                        stack.push(definition.root);
+                    }
+                }
+                Some(Node::Not(inner) | Node::Decision(inner)) => stack.push(*inner),
+                Some(Node::And { start, len } | Node::Or { start, len }) => {
+                    stack.extend_from_slice(self.children(*start, *len))
+                }
+                Some(Node::Points { test, .. }) => {
+                    stack.extend_from_slice(&self.program.points_test(*test).items)
+                }
+                Some(Node::Implies(left, right)) => {
+                    stack.push(*left);
+                    stack.push(*right);
+                }
+                // A leaf reads one fact, so never gets here.
+                Some(
+                    Node::Fact(_)
+                    | Node::Compare { .. }
+                    | Node::EnumIn { .. }
+                    | Node::SetHas { .. }
+                    | Node::Const(_),
+                )
+                | None => {}
+            }
+        }
+        found
     }
 
     /// The unknown atoms an unknown condition reads through unknown parts:
@@ -729,9 +832,37 @@ fn compute_nodes<S: Slots + ?Sized>(values: &mut S, schedule: &Schedule, patient
         let member = (word < 128) & ((leaf.values >> (word % 128)) & 1 == 1);
         values.write(leaf.node, Tri::select(kind == Kind::Enum, member));
     }
-    for step in &schedule.steps {
+    // The steps in order, each sum of points (with its tests) where its
+    // first test is.
+    let mut done = 0;
+    for sum in &schedule.sums {
+        let until = sum.before as usize;
+        for step in schedule.steps.get(done..until).unwrap_or(&[]) {
+            let value = step.apply(values.read(step.left), values.read(step.right));
+            values.write(step.target, value);
+        }
+        done = done.max(until);
+        sum_tests(values, sum, schedule);
+    }
+    for step in schedule.steps.get(done..).unwrap_or(&[]) {
         let value = step.apply(values.read(step.left), values.read(step.right));
         values.write(step.target, value);
+    }
+}
+
+/// A sum of points from its items' values, the low and the high end
+/// added up item by item with no branch on the values; then its tests.
+#[inline(always)]
+fn sum_tests<S: Slots + ?Sized>(values: &mut S, sum: &SumStep, schedule: &Schedule) {
+    let (mut low, mut high) = (0i64, 0i64);
+    for item in schedule.items_of(sum) {
+        let code = values.read(item.slot) as usize & 3;
+        // Never wraps: each item's points are at most `MAX_POINTS` in size.
+        low = low.wrapping_add(item.low.get(code).copied().unwrap_or(0));
+        high = high.wrapping_add(item.high.get(code).copied().unwrap_or(0));
+    }
+    for test in schedule.tests_of(sum) {
+        values.write(test.target, compare_range(low, high, test.op, test.value));
     }
 }
 
@@ -871,7 +1002,7 @@ pub(crate) fn evaluate_completion(
     patient: &Patient,
     base: &Base,
     facts: &[FactId],
-    cone: &[u32],
+    cone: &Cone,
     only: &[RuleId],
     scratch: &mut Scratch,
 ) -> Evaluation {
@@ -943,7 +1074,7 @@ fn reuse_evaluation(spare: Option<Evaluation>, rules: usize) -> Evaluation {
         }
         None => Evaluation {
             rules: IdVec::filled(RuleStatus::NotApplicable, rules),
-            recommended: Vec::with_capacity(16),
+            recommended: Vec::with_capacity(8),
             // Many patients have none: allocated by the first.
             escalations: Vec::new(),
             ..Evaluation::default()
@@ -1520,6 +1651,66 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The walk for needs cut short by each node's fact bits finds what
+    /// the plain walk over every unknown leaf finds, and traced to the
+    /// facts given as bits the same facts as `given_needs` on the list,
+    /// for every decision condition and definition of each shipped
+    /// guideline (scores, computed values, nested definitions) on random
+    /// patients.
+    #[test]
+    fn needs_cut_short_by_fact_bits_are_the_unknown_leaves_facts() {
+        for path in [
+            "guidelines/dermatomyositis.gdl",
+            "guidelines/af-anticoagulation.gdl",
+            "guidelines/cap-curb65.gdl",
+            "tests/guidelines/demo.gdl",
+        ] {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let model = crate::compile(&text).model.unwrap_or_default();
+            let program = Program::new(&model);
+            assert!(!program.fact_bits.is_empty(), "{path}");
+            let roots: Vec<NodeId> = program
+                .rules
+                .iter()
+                .chain(program.definitions.iter())
+                .chain(program.contraindications.iter().flatten())
+                .chain(program.cautions.iter().flatten())
+                .map(|compiled| compiled.root)
+                .collect();
+            let mut seed = 0x9e37_79b9_7f4a_7c15;
+            let mut unknown_roots = 0;
+            for round in 0..2000 {
+                let mut patient = random_patient(&model, &program, &mut seed);
+                if round % 2 == 0 {
+                    program.derive(&mut patient);
+                }
+                let run = Run::new(&program, &patient);
+                for &root in &roots {
+                    if run.node(root) != Tri::Unknown {
+                        continue;
+                    }
+                    unknown_roots += 1;
+                    let mut walked = 0u64;
+                    run.unknown_leaves(root, |leaf| {
+                        if let Some(fact) = leaf_fact(leaf) {
+                            walked |= 1 << fact;
+                        }
+                    });
+                    assert_eq!(run.unknown_fact_bits(root), walked, "{path}: {patient:?}");
+                    if run.exact_plan(root).is_none() {
+                        let listed = (0..64)
+                            .filter(|fact| walked & (1 << fact) != 0)
+                            .map(FactId)
+                            .collect();
+                        let given = program.given_needs(listed, &patient);
+                        assert_eq!(run.needs(root), given, "{path}: {patient:?}");
+                    }
+                }
+            }
+            assert!(unknown_roots > 1000, "{path}: {unknown_roots}");
         }
     }
 

@@ -40,6 +40,19 @@ pub(crate) enum Kind {
     Set,
 }
 
+impl Kind {
+    /// The kind a known value of a fact of this type is stored as.
+    pub(crate) fn of(ty: &crate::sema::Type) -> Kind {
+        use crate::sema::Type;
+        match ty {
+            Type::Bool => Kind::Bool,
+            Type::Number | Type::Quantity(_) | Type::Date => Kind::Number,
+            Type::Enum(_) => Kind::Enum,
+            Type::Set(_) => Kind::Set,
+        }
+    }
+}
+
 /// A patient: a value for each fact slot of the model, by fact index.
 #[derive(Clone, Default)]
 pub struct Patient {
@@ -212,6 +225,19 @@ impl Patient {
             self.kinds.get(index).copied().unwrap_or(Kind::Unknown),
             self.words.get(index).copied().unwrap_or(0),
         )
+    }
+
+    /// One bit (`1 << fact`) for each of the first 64 facts not stored
+    /// as the kind `kinds` gives for it: those that read as unknown.
+    pub(crate) fn unknown_bits(&self, kinds: &[Kind]) -> u64 {
+        kinds
+            .iter()
+            .take(64)
+            .enumerate()
+            .fold(0, |bits, (fact, expected)| {
+                let kind = self.kinds.get(fact).copied().unwrap_or(Kind::Unknown);
+                bits | (u64::from(kind != *expected) << fact)
+            })
     }
 
     /// A set fact's members 64..128, as stored.

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use super::logic::Tri;
+use super::patient::Kind;
 use crate::id_vec::{IdVec, Placeholder, SliceAt, id_type};
 use crate::never::{OrNever, never};
-use crate::sema::points::Gates;
 use crate::sema::{
     Action, ActionClause, ActionId, CmpOp, Condition, ConditionKind, DefinitionId, FactId, Member,
     Model, RuleId, SectionId, Type,
@@ -53,11 +53,9 @@ pub(crate) enum Node {
         fact: u32,
         bit: u32,
     },
-    /// A points test: its value is its `circuit`'s (`sema::points`); its
-    /// items and their points (`Program::points_tests[test]`) are kept for
-    /// explanations and for the facts an unknown test needs.
+    /// A points test over the items `Program::points_tests[test]`: its
+    /// value is the interval meaning of the test ([`PointsStep`]).
     Points {
-        circuit: NodeId,
         test: u32,
     },
     /// The root of a decision condition (a rule's, a contraindication's or
@@ -69,11 +67,14 @@ pub(crate) enum Node {
     Decision(NodeId),
 }
 
-/// The items of a points test in the program, with their points.
-#[derive(Clone, Debug, Default)]
+/// A points test in the program: its items with their points, and the
+/// comparison of their sum.
+#[derive(Clone, Debug)]
 pub(crate) struct PointsItems {
     pub(crate) items: Vec<NodeId>,
     pub(crate) points: Vec<i64>,
+    pub(crate) op: CmpOp,
+    pub(crate) value: i64,
 }
 
 /// A compiled condition together with the facts it reads (transitively,
@@ -97,6 +98,8 @@ impl Placeholder for PointsItems {
     const PLACEHOLDER: &'static Self = &PointsItems {
         items: Vec::new(),
         points: Vec::new(),
+        op: CmpOp::Ge,
+        value: 0,
     };
 }
 
@@ -142,6 +145,17 @@ pub struct Program<'m> {
     section_ranges: Vec<(u32, u32)>,
     /// The order the interpreter computes nodes in.
     pub(crate) schedule: Schedule,
+    /// By node, the facts it reads (directly, through definitions, through
+    /// a points test's items), one bit each (`1 << fact`); empty when the
+    /// model has more than 64 facts. An unknown node's unknown facts are
+    /// found by a walk these bits cut short ([`fact_bits`]).
+    pub(crate) fact_bits: IdVec<NodeId, u64>,
+    /// For a model of at most 64 facts, its computed facts as bits, and by
+    /// fact the facts it is computed from, as bits.
+    pub(crate) derived_inputs: (u64, Vec<u64>),
+    /// By fact, the kind of word a known value of it is stored as: a fact
+    /// whose word is of another kind reads as unknown.
+    pub(crate) fact_kinds: Vec<super::patient::Kind>,
     /// Where the value of each rule's condition is (its root, through the
     /// schedule's `value_at`), by rule index.
     pub(crate) rule_values: IdVec<RuleId, u32>,
@@ -219,6 +233,57 @@ pub(crate) struct Schedule {
     pub(crate) enum_leaves: Vec<EnumLeaf>,
     pub(crate) wide_enum_leaves: Vec<NodeId>,
     pub(crate) steps: Vec<Step>,
+    /// The sums of points tests' items, in node order, each computed
+    /// before the step it gives, with every test of the same items.
+    pub(crate) sums: Vec<SumStep>,
+    /// The items of `sums`, each sum's together.
+    pub(crate) sum_items: Vec<SumItem>,
+    /// The tests of `sums`, each sum's together.
+    pub(crate) sum_tests: Vec<SumTest>,
+}
+
+/// The interval of a sum of points (`sum_items[items]`), and the tests
+/// that compare it (`sum_tests[tests]`), computed before `steps[before]`:
+/// once its items have their values, as a sum, where a circuit of `and`
+/// and `or` steps would take items × bound steps for each test.
+#[derive(Clone, Debug)]
+pub(crate) struct SumStep {
+    pub(crate) items: std::ops::Range<u32>,
+    pub(crate) tests: std::ops::Range<u32>,
+    pub(crate) before: u32,
+}
+
+/// `sum op value` into `target` (`logic::compare_range`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SumTest {
+    pub(crate) target: u32,
+    pub(crate) op: CmpOp,
+    pub(crate) value: i64,
+}
+
+/// An item of a [`SumStep`]: where its value is, and what it adds to
+/// the low and the high end of the sum for each value (by `Tri as usize`;
+/// the fourth is never read): a true item its points, an unknown one its
+/// points at one end only, a false one nothing.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SumItem {
+    pub(crate) slot: u32,
+    pub(crate) low: [i64; 4],
+    pub(crate) high: [i64; 4],
+}
+
+impl SumItem {
+    fn new(slot: u32, points: i64) -> SumItem {
+        // The checker allows at most `MAX_POINTS` in all (E0313); held to
+        // that here too, so that no sum of items can overflow.
+        let bound = crate::sema::MAX_POINTS as i64;
+        let points = points.clamp(-bound, bound);
+        SumItem {
+            slot,
+            low: [0, points.min(0), points, 0],
+            high: [0, points.max(0), points, 0],
+        }
+    }
 }
 
 /// `fact op constant` at `node`: a comparison leaf, read from the fact's
@@ -276,6 +341,8 @@ enum Shape {
     /// `and` (true) or `or` (false) of two or more parts, in order.
     AndOr(bool, Vec<u32>),
     Decision(u32),
+    /// Items (where each value is, and its points), operator, bound.
+    Points(Vec<(u32, i64)>, CmpOp, i64),
 }
 
 /// `values[target] = table(values[left], values[right])`: one binary
@@ -285,7 +352,7 @@ enum Shape {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Step {
     /// Result code (`Tri as u32`) for operands `(l, r)` in bits
-    /// `2 * (3 * l + r)`.
+    /// `8 * l + 2 * r` (two shifts and an `or` find them).
     pub(crate) table: u32,
     pub(crate) target: u32,
     pub(crate) left: u32,
@@ -299,7 +366,7 @@ impl Step {
         let mut table = 0;
         for l in Step::TRI {
             for r in Step::TRI {
-                table |= (op(l, r) as u32) << (2 * (3 * l as u32 + r as u32));
+                table |= (op(l, r) as u32) << ((l as u32) << 3 | (r as u32) << 1);
             }
         }
         Step {
@@ -313,16 +380,61 @@ impl Step {
     /// The result for operand values `left` and `right`.
     #[inline]
     pub(crate) fn apply(&self, left: Tri, right: Tri) -> Tri {
-        Tri::from_code((self.table >> (2 * (3 * left as u32 + right as u32))) as u8)
+        Tri::from_code((self.table >> ((left as u32) << 3 | (right as u32) << 1)) as u8)
     }
 }
 
+/// The steps and sums of the schedule (by index, each in order) whose
+/// value can change when some facts change ([`Program::cone`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Cone {
+    pub(crate) steps: Vec<u32>,
+    pub(crate) sums: Vec<u32>,
+}
+
+/// A step or a sum of the schedule, with its index.
+#[derive(Clone, Copy)]
+pub(crate) enum Work<'s> {
+    Step(u32, &'s Step),
+    Sum(u32, &'s SumStep),
+}
+
 impl Schedule {
+    /// Calls `visit` on every step and sum in the order they are computed
+    /// in (`compute_nodes` has this loop written out, for speed).
+    pub(crate) fn in_order<'s>(&'s self, mut visit: impl FnMut(Work<'s>)) {
+        let mut steps = self.steps.iter().enumerate().peekable();
+        for (index, sum) in self.sums.iter().enumerate() {
+            while let Some((at, step)) = steps.next_if(|(at, _)| *at < sum.before as usize) {
+                visit(Work::Step(at as u32, step));
+            }
+            visit(Work::Sum(index as u32, sum));
+        }
+        for (at, step) in steps {
+            visit(Work::Step(at as u32, step));
+        }
+    }
+
+    /// The items of a sum.
+    #[inline]
+    pub(crate) fn items_of(&self, sum: &SumStep) -> &[SumItem] {
+        let range = sum.items.start as usize..sum.items.end as usize;
+        self.sum_items.get(range).unwrap_or(&[])
+    }
+
+    /// The tests of a sum.
+    #[inline]
+    pub(crate) fn tests_of(&self, sum: &SumStep) -> &[SumTest] {
+        let range = sum.tests.start as usize..sum.tests.end as usize;
+        self.sum_tests.get(range).unwrap_or(&[])
+    }
+
     fn new(
         nodes: &IdVec<NodeId, Node>,
         children: &[NodeId],
         enum_values: &[u32],
         definitions: &IdVec<DefinitionId, CompiledCondition>,
+        points_tests: &[PointsItems],
     ) -> Schedule {
         let mut schedule = Schedule {
             initial: vec![Tri::Unknown; slot_count(nodes.len())],
@@ -333,6 +445,11 @@ impl Schedule {
         // later one has the same value, so it is sent there and takes no
         // work. Authors repeat tests of a fact, and even whole conditions.
         let mut first: HashMap<Shape, u32> = HashMap::new();
+        // Each sum of points (its items, and where it is computed), with
+        // its tests, by its first test: laid out flat after.
+        let mut sums: HashMap<Vec<(u32, i64)>, usize> = HashMap::new();
+        type Sum = ((Vec<(u32, i64)>, u32), Vec<SumTest>);
+        let mut built: Vec<Sum> = Vec::new();
         for (id, node) in nodes.iter_enumerated() {
             let (index, node_index) = (id.index(), id.0);
             // Children and definitions come first: already resolved.
@@ -358,6 +475,14 @@ impl Schedule {
                 Node::Not(inner) => Some(Shape::Not(at(inner))),
                 Node::Implies(left, right) => Some(Shape::Implies(at(left), at(right))),
                 Node::Decision(inner) => Some(Shape::Decision(at(inner))),
+                Node::Points { test } => points_tests.get(test as usize).map(|test| {
+                    let items = test.items.iter().map(|&item| at(item));
+                    Shape::Points(
+                        items.zip(test.points.iter().copied()).collect(),
+                        test.op,
+                        test.value,
+                    )
+                }),
                 Node::And { start, len } | Node::Or { start, len } if len > 1 => {
                     let is_and = matches!(node, Node::And { .. });
                     Some(Shape::AndOr(
@@ -410,7 +535,37 @@ impl Schedule {
                         schedule.value_at.set(id, at(definition.root));
                     }
                 }
-                Node::Points { circuit, .. } => schedule.value_at.set(id, at(circuit)),
+                Node::Points { test } => {
+                    let Some(test) = points_tests.get(test as usize) else {
+                        continue;
+                    };
+                    let items: Vec<(u32, i64)> = test
+                        .items
+                        .iter()
+                        .map(|&item| at(item))
+                        .zip(test.points.iter().copied())
+                        .collect();
+                    let comparison = SumTest {
+                        target: node_index,
+                        op: test.op,
+                        value: test.value,
+                    };
+                    let before = schedule.steps.len() as u32;
+                    match sums.entry(items) {
+                        // The same items summed again (another test of one
+                        // score): computed once, with the first test.
+                        Entry::Occupied(known) => {
+                            if let Some((_, tests)) = built.get_mut(*known.get()) {
+                                tests.push(comparison);
+                            }
+                        }
+                        Entry::Vacant(new) => {
+                            let items = new.key().clone();
+                            new.insert(built.len());
+                            built.push(((items, before), vec![comparison]));
+                        }
+                    }
+                }
                 Node::Not(inner) => {
                     let inner = at(inner);
                     let step = Step::new(node_index, inner, inner, |l, _| l.negate());
@@ -444,8 +599,100 @@ impl Schedule {
                 }
             }
         }
+        for ((items, before), tests) in built {
+            let items_start = schedule.sum_items.len() as u32;
+            let tests_start = schedule.sum_tests.len() as u32;
+            schedule.sum_items.extend(
+                items
+                    .into_iter()
+                    .map(|(slot, points)| SumItem::new(slot, points)),
+            );
+            schedule.sum_tests.extend(tests);
+            schedule.sums.push(SumStep {
+                items: items_start..schedule.sum_items.len() as u32,
+                tests: tests_start..schedule.sum_tests.len() as u32,
+                before,
+            });
+        }
         schedule
     }
+}
+
+/// [`Program::fact_bits`]: one pass in node order, as a node's parts,
+/// the definitions it uses and a points test's items all come before it.
+fn fact_bits(
+    model: &Model,
+    builder: &Builder,
+    definitions: &IdVec<DefinitionId, CompiledCondition>,
+) -> IdVec<NodeId, u64> {
+    if model.facts.len() > 64 {
+        return IdVec::new();
+    }
+    let mut bits: IdVec<NodeId, u64> = IdVec::new();
+    for node in builder.nodes.iter() {
+        // A part not yet computed (never: parts come first) counts as
+        // reading every fact, which only makes the walk look further.
+        let of =
+            |bits: &IdVec<NodeId, u64>, node: NodeId| bits.get(node).copied().unwrap_or(u64::MAX);
+        let parts = |start: u32, len: u32| {
+            builder
+                .children
+                .get(start as usize..(start + len) as usize)
+                .unwrap_or(&[])
+        };
+        let read = match *node {
+            Node::Const(_) => 0,
+            Node::Fact(fact)
+            | Node::Compare { fact, .. }
+            | Node::EnumIn { fact, .. }
+            | Node::SetHas { fact, .. } => 1u64.checked_shl(fact).unwrap_or(u64::MAX),
+            Node::Definition(id) => definitions
+                .get(DefinitionId(id))
+                .map_or(u64::MAX, |definition| of(&bits, definition.root)),
+            Node::Not(inner) | Node::Decision(inner) => of(&bits, inner),
+            Node::Implies(left, right) => of(&bits, left) | of(&bits, right),
+            Node::And { start, len } | Node::Or { start, len } => parts(start, len)
+                .iter()
+                .fold(0, |read, &part| read | of(&bits, part)),
+            Node::Points { test, .. } => {
+                builder
+                    .points_tests
+                    .get(test as usize)
+                    .map_or(u64::MAX, |test| {
+                        test.items
+                            .iter()
+                            .fold(0, |read, &item| read | of(&bits, item))
+                    })
+            }
+        };
+        bits.push(read);
+    }
+    bits
+}
+
+/// [`Program::derived_inputs`] (none when the model has more than 64
+/// facts).
+fn derived_inputs(model: &Model) -> (u64, Vec<u64>) {
+    if model.facts.len() > 64 {
+        return (0, Vec::new());
+    }
+    let bit = |fact: FactId| 1u64.checked_shl(fact.0).unwrap_or(0);
+    let mut derived = 0;
+    let inputs = model
+        .facts
+        .iter_enumerated()
+        .map(|(id, fact)| match &fact.derived {
+            Some(computed) => {
+                derived |= bit(id);
+                computed
+                    .inputs
+                    .iter()
+                    .fold(0, |bits, &input| bits | bit(input))
+            }
+            None => 0,
+        })
+        .collect();
+    (derived, inputs)
 }
 
 /// Enum values as bits, when every one is below 128.
@@ -588,6 +835,7 @@ impl<'m> Program<'m> {
             &builder.children,
             &builder.enum_values,
             &definitions,
+            &builder.points_tests,
         );
         let wrapped = builder.own_decision_slots(
             model,
@@ -602,6 +850,7 @@ impl<'m> Program<'m> {
                 &builder.children,
                 &builder.enum_values,
                 &definitions,
+                &builder.points_tests,
             );
         }
         let rule_values = rules
@@ -611,6 +860,9 @@ impl<'m> Program<'m> {
         let exact = exact_roots(model, &schedule, &rules, &contraindications, &cautions);
         Program {
             exact,
+            fact_bits: fact_bits(model, &builder, &definitions),
+            fact_kinds: model.facts.iter().map(|fact| Kind::of(&fact.ty)).collect(),
+            derived_inputs: derived_inputs(model),
             answer_cache: super::answers::AnswerCache::default(),
             rule_values,
             first_match_sections: outermost_first_match_sections(model),
@@ -645,28 +897,30 @@ impl<'m> Program<'m> {
         self
     }
 
-    /// The steps of the schedule (by index, in order) whose value can
-    /// change when the values of `facts` change: those reading, directly
-    /// or through other steps, a leaf of one of them, and every step of a
-    /// connective any of whose steps does (an `and` of n parts is n - 1
-    /// steps into one node, computed from the first).
-    pub(crate) fn cone(&self, facts: &[FactId]) -> Vec<u32> {
+    /// The steps and sums of the schedule (by index, in order) whose value
+    /// can change when the values of `facts` change: those reading,
+    /// directly or through other steps, a leaf of one of them, and every
+    /// step of a connective any of whose steps does (an `and` of n parts is
+    /// n - 1 steps into one node, computed from the first).
+    pub(crate) fn cone(&self, facts: &[FactId]) -> Cone {
         let schedule = &self.schedule;
         let mut affected = vec![false; self.nodes.len()];
-        let mut mark = |node: u32| {
+        let mark = |affected: &mut Vec<bool>, node: u32| {
             if let Some(flag) = affected.get_mut(node as usize) {
                 *flag = true;
             }
         };
+        let is =
+            |affected: &[bool], node: u32| affected.get(node as usize).copied().unwrap_or(false);
         let given = |fact: u32| facts.contains(&FactId(fact));
         for &(node, fact) in &schedule.bool_leaves {
             if given(fact) {
-                mark(node);
+                mark(&mut affected, node);
             }
         }
         for &(node, fact, _) in &schedule.set_leaves {
             if given(fact) {
-                mark(node);
+                mark(&mut affected, node);
             }
         }
         for &node in &schedule.other_leaves {
@@ -674,26 +928,45 @@ impl<'m> Program<'m> {
                 self.nodes.get(node)
                 && given(*fact)
             {
-                mark(node.0);
+                mark(&mut affected, node.0);
             }
         }
-        let is =
-            |affected: &[bool], node: u32| affected.get(node as usize).copied().unwrap_or(false);
-        for step in &schedule.steps {
-            if (is(&affected, step.left) || is(&affected, step.right))
-                && let Some(flag) = affected.get_mut(step.target as usize)
-            {
-                *flag = true;
+        schedule.in_order(|work| match work {
+            Work::Step(_, step) => {
+                if is(&affected, step.left) || is(&affected, step.right) {
+                    mark(&mut affected, step.target);
+                }
             }
-        }
-        (0..schedule.steps.len() as u32)
-            .filter(|index| {
-                schedule
-                    .steps
-                    .get(*index as usize)
-                    .is_some_and(|step| is(&affected, step.target))
-            })
-            .collect()
+            Work::Sum(_, sum) => {
+                if schedule
+                    .items_of(sum)
+                    .iter()
+                    .any(|item| is(&affected, item.slot))
+                {
+                    for test in schedule.tests_of(sum) {
+                        mark(&mut affected, test.target);
+                    }
+                }
+            }
+        });
+        let mut cone = Cone::default();
+        schedule.in_order(|work| match work {
+            Work::Step(index, step) => {
+                if is(&affected, step.target) {
+                    cone.steps.push(index);
+                }
+            }
+            Work::Sum(index, sum) => {
+                if schedule
+                    .tests_of(sum)
+                    .iter()
+                    .any(|test| is(&affected, test.target))
+                {
+                    cone.sums.push(index);
+                }
+            }
+        });
+        cone
     }
 
     /// The decision conditions decided exactly when Kleene logic leaves
@@ -907,65 +1180,20 @@ impl Builder {
                     .iter()
                     .map(|item| self.node(&item.condition, facts))
                     .collect();
-                let mut gates = ProgramGates {
-                    builder: self,
-                    span: condition.span,
-                };
-                let circuit = test.build(&mut gates, &items);
                 let points = test.items.iter().map(|item| item.points).collect();
-                self.points_tests.push(PointsItems { items, points });
+                self.points_tests.push(PointsItems {
+                    items,
+                    points,
+                    op: test.op,
+                    value: test.value,
+                });
                 Node::Points {
-                    circuit,
                     test: (self.points_tests.len() - 1) as u32,
                 }
             }
         };
         self.spans.push(condition.span);
         self.nodes.push(node)
-    }
-}
-
-/// The gates of a points test's circuit, as nodes of the program, each
-/// with the test's span.
-struct ProgramGates<'b> {
-    builder: &'b mut Builder,
-    span: Span,
-}
-
-impl ProgramGates<'_> {
-    fn push(&mut self, node: Node) -> NodeId {
-        self.builder.spans.push(self.span);
-        self.builder.nodes.push(node)
-    }
-
-    fn pair(&mut self, left: NodeId, right: NodeId, and: bool) -> NodeId {
-        let start = self.builder.children.len() as u32;
-        self.builder.children.extend_from_slice(&[left, right]);
-        self.push(if and {
-            Node::And { start, len: 2 }
-        } else {
-            Node::Or { start, len: 2 }
-        })
-    }
-}
-
-impl Gates for ProgramGates<'_> {
-    type Signal = NodeId;
-
-    fn constant(&mut self, value: bool) -> NodeId {
-        self.push(Node::Const(Tri::from_bool(value)))
-    }
-
-    fn not(&mut self, signal: NodeId) -> NodeId {
-        self.push(Node::Not(signal))
-    }
-
-    fn and(&mut self, left: NodeId, right: NodeId) -> NodeId {
-        self.pair(left, right, true)
-    }
-
-    fn or(&mut self, left: NodeId, right: NodeId) -> NodeId {
-        self.pair(left, right, false)
     }
 }
 
