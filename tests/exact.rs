@@ -84,7 +84,11 @@ fn an_escalation_names_only_the_facts_that_could_settle_it() {
     let [escalation] = evaluation.escalations.as_slice() else {
         panic!("{evaluation:?}")
     };
-    assert_eq!(escalation.needs, [gdl::sema::FactId(0)], "{evaluation:?}");
+    assert_eq!(
+        escalation.needs[..],
+        [gdl::sema::FactId(0)],
+        "{evaluation:?}"
+    );
     let model = gdl::compile(text).model.unwrap_or_default();
     let kleene = Program::new(&model).kleene_only();
     let patient = Reader::new(&kleene)

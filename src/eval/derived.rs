@@ -13,6 +13,7 @@
 //! decided over their values ([`Program::decide_through_inputs`]).
 
 use super::exact::Plan;
+use super::interp::Needs;
 use super::logic::Tri;
 use super::patient::{Patient, Value};
 use super::program::Program;
@@ -119,7 +120,7 @@ impl Program<'_> {
     /// The facts to ask for, given `needs`: a computed fact is asked for
     /// through the unknown facts it is computed from (a clinician gives a
     /// weight, not a creatinine clearance).
-    pub(crate) fn given_needs(&self, needs: Vec<FactId>, patient: &Patient) -> Vec<FactId> {
+    pub(crate) fn given_needs(&self, needs: Needs, patient: &Patient) -> Needs {
         let facts = &self.model.facts;
         if !needs
             .iter()
@@ -127,7 +128,7 @@ impl Program<'_> {
         {
             return needs;
         }
-        let mut given: Vec<FactId> = Vec::with_capacity(needs.len());
+        let mut given = Needs::with_capacity(needs.len());
         for fact in needs {
             match facts.get(fact).and_then(|f| f.derived.as_ref()) {
                 Some(derived) => given.extend(

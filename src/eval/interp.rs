@@ -14,6 +14,7 @@ use crate::id_vec::IdVec;
 use crate::index_set::IndexSet;
 use crate::never::OrNever;
 use crate::sema::{ActionId, Choice, DefinitionId, FactId, Member, Outcome, RuleId, SectionId};
+use smallvec::SmallVec;
 
 /// What happened to a rule for this patient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +44,12 @@ impl RuleStatus {
     }
 }
 
+/// Facts that would settle a decision, in fact order, each once. Most
+/// decisions wait on one to four: held in place, as a cohort run makes
+/// many of these per patient and a heap allocation each would cost more
+/// than the rest of the work on them.
+pub type Needs = SmallVec<[FactId; 4]>;
+
 /// Why an action was not given.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Withholding {
@@ -53,7 +60,7 @@ pub enum Withholding {
         /// Clause indices.
         clauses: Vec<usize>,
         /// Unknown facts they read.
-        needs: Vec<FactId>,
+        needs: Needs,
     },
     /// Rules with `then avoid` that apply to this patient.
     Avoided(Vec<RuleId>),
@@ -62,7 +69,7 @@ pub enum Withholding {
         /// The rules.
         rules: Vec<RuleId>,
         /// Unknown facts they read.
-        needs: Vec<FactId>,
+        needs: Needs,
     },
 }
 
@@ -85,7 +92,7 @@ pub struct CautionNote {
     /// True, or unknown.
     pub value: Tri,
     /// Unknown facts when `value` is unknown.
-    pub needs: Vec<FactId>,
+    pub needs: Needs,
 }
 
 /// An action to give.
@@ -107,8 +114,8 @@ pub struct Recommendation {
     /// clause, all carried by its first offered option (the others carry
     /// none), so each is reported once.
     pub skipped: Vec<Withheld>,
-    /// Cautions that apply.
-    pub cautions: Vec<CautionNote>,
+    /// Cautions that apply: most actions have one at most, held in place.
+    pub cautions: SmallVec<[CautionNote; 1]>,
 }
 
 /// An action a rule says to avoid for this patient.
@@ -160,7 +167,7 @@ pub struct Escalation {
     /// Why.
     pub cause: EscalationCause,
     /// Facts that would settle it (empty when no fact is missing).
-    pub needs: Vec<FactId>,
+    pub needs: Needs,
 }
 
 /// The outcome of evaluating a guideline for one patient.
@@ -551,9 +558,9 @@ impl<'p, 'm> Run<'p, 'm> {
     /// reached from its root through unknown nodes only. Parts whose value
     /// is already known cannot change the result, so their facts are not
     /// asked for; once every fact listed is known, the condition is known.
-    fn needs(&self, root: NodeId) -> Vec<FactId> {
+    fn needs(&self, root: NodeId) -> Needs {
         if !self.list_needs {
-            return Vec::new();
+            return Needs::new();
         }
         // A decision decided over its unknown facts names, of the unknown
         // facts it reads through unknown parts, the ones that could settle
@@ -562,19 +569,13 @@ impl<'p, 'm> Run<'p, 'm> {
         if exact.is_none() && !self.program.fact_bits.is_empty() {
             // As bits until listed: traced to the facts given, each once.
             let found = self.unknown_fact_bits(root);
-            let mut given = self.program.given_bits(found, self.unknown_facts());
-            let mut out = Vec::with_capacity(given.count_ones() as usize);
-            while given != 0 {
-                out.push(FactId(given.trailing_zeros()));
-                given &= given - 1;
-            }
-            return out;
+            return facts_of_bits(self.program.given_bits(found, self.unknown_facts()));
         }
         let mut needs = self.kleene_needs(root);
         if let Some(plan) = exact {
             let settling = plan.settling_facts(self.patient, &needs);
             if !settling.is_empty() {
-                needs = settling;
+                needs = Needs::from_vec(settling);
             }
         }
         self.program.given_needs(needs, self.patient)
@@ -602,18 +603,12 @@ impl<'p, 'm> Run<'p, 'm> {
     }
 
     /// The unknown facts an unknown condition reads through unknown parts.
-    fn kleene_needs(&self, root: NodeId) -> Vec<FactId> {
+    fn kleene_needs(&self, root: NodeId) -> Needs {
         // Marked in a bitset, then listed: in fact order, each once, in a
         // vector of the right size. Most guidelines have at most 64 facts:
         // then one word holds them.
         if !self.program.fact_bits.is_empty() {
-            let mut found = self.unknown_fact_bits(root);
-            let mut out = Vec::with_capacity(found.count_ones() as usize);
-            while found != 0 {
-                out.push(FactId(found.trailing_zeros()));
-                found &= found - 1;
-            }
-            return out;
+            return facts_of_bits(self.unknown_fact_bits(root));
         }
         let mut found = IndexSet::new(self.program.model.facts.len());
         self.unknown_leaves(root, |leaf| {
@@ -621,9 +616,7 @@ impl<'p, 'm> Run<'p, 'm> {
                 found.insert(fact as usize);
             }
         });
-        let mut out = Vec::with_capacity(found.len());
-        out.extend(found.iter().map(FactId::from_index));
-        out
+        found.iter().map(FactId::from_index).collect()
     }
 
     /// [`Run::kleene_needs`] as bits, for a model of at most 64 facts: the
@@ -866,6 +859,16 @@ fn sum_tests<S: Slots + ?Sized>(values: &mut S, sum: &SumStep, schedule: &Schedu
     }
 }
 
+/// The facts whose bits (`1 << fact`) are set, in fact order.
+fn facts_of_bits(mut bits: u64) -> Needs {
+    let mut facts = Needs::with_capacity(bits.count_ones() as usize);
+    while bits != 0 {
+        facts.push(FactId(bits.trailing_zeros()));
+        bits &= bits - 1;
+    }
+    facts
+}
+
 /// The fact a leaf reads.
 fn leaf_fact(leaf: &Node) -> Option<u32> {
     match leaf {
@@ -1091,7 +1094,7 @@ fn escalate_implausible_facts(run: &Run<'_, '_>, evaluation: &mut Evaluation) ->
         if run.node(invariant.root) == Tri::False {
             evaluation.escalations.push(Escalation {
                 cause: EscalationCause::ImplausibleFacts { invariant: index },
-                needs: Vec::new(),
+                needs: Needs::new(),
             });
         }
     }
@@ -1117,15 +1120,14 @@ fn rule_statuses(
     }
     stopped.clear();
     stopped.resize(program.model.rules.len(), None);
-    for &section in &program.first_match_sections {
-        let members = &program.model.sections.at(section).members;
-        if members
-            .iter()
-            .all(|member| matches!(member, Member::Rule(_)))
-        {
-            walk_rules(section, members, rules, stopped);
-        } else {
-            walk(run, members, Some(section), rules, stopped);
+    let sections = program.first_match_sections.iter();
+    for (&section, rules_only) in sections.zip(&program.first_match_rules) {
+        match rules_only {
+            Some(members) => walk_rules(section, members, rules, stopped),
+            None => {
+                let members = &program.model.sections.at(section).members;
+                walk(run, members, Some(section), rules, stopped);
+            }
         }
     }
 }
@@ -1136,15 +1138,12 @@ fn rule_statuses(
 #[inline]
 fn walk_rules(
     section: SectionId,
-    members: &[Member],
+    members: &[RuleId],
     status: &mut IdVec<RuleId, RuleStatus>,
     stopped: &mut IdVec<RuleId, Option<SectionId>>,
 ) {
     let mut blocked = None;
-    for member in members {
-        let Member::Rule(rule) = *member else {
-            continue;
-        };
+    for &rule in members {
         match (blocked, *status.at(rule)) {
             (Some(value), _) => status.set(rule, value),
             (None, RuleStatus::Fired) => blocked = Some(RuleStatus::Shadowed),
@@ -1243,7 +1242,7 @@ fn recommend_fired(
                 choice: 0,
                 withheld: Vec::new(),
             },
-            needs: Vec::new(),
+            needs: Needs::new(),
         });
     }
 }
@@ -1274,7 +1273,7 @@ fn recommend_choice(
         choice: choice_index,
         offered: false,
         skipped: Vec::new(),
-        cautions: Vec::new(),
+        cautions: SmallVec::new(),
     });
     let mut given = false;
     for (position, &action) in choice.actions.iter().enumerate() {
@@ -1301,7 +1300,7 @@ fn recommend_choice(
                 }
             }
             None => {
-                let mut cautions = Vec::new();
+                let mut cautions = SmallVec::new();
                 add_cautions(run, action, &mut cautions);
                 evaluation.recommended.push(Recommendation {
                     action,
@@ -1320,13 +1319,13 @@ fn recommend_choice(
             .pop()
             .map(|r| r.skipped)
             .unwrap_or_default();
-        let mut needs: Vec<FactId> = withheld
+        let mut needs: Needs = withheld
             .iter()
             .flat_map(|w| match &w.why {
                 Withholding::Unsettled { needs, .. } | Withholding::MaybeAvoided { needs, .. } => {
                     needs.clone()
                 }
-                _ => Vec::new(),
+                _ => Needs::new(),
             })
             .collect();
         needs.sort_unstable();
@@ -1417,7 +1416,7 @@ fn withholding(run: &Run<'_, '_>, action: ActionId, avoids: &Avoids) -> Option<W
     }
     let mut holds = Vec::new();
     let mut unsettled = Vec::new();
-    let mut needs = Vec::new();
+    let mut needs = Needs::new();
     for (index, clause) in clauses.iter().enumerate() {
         match run.node(clause.root) {
             Tri::True => holds.push(index),
@@ -1448,7 +1447,7 @@ fn withholding(run: &Run<'_, '_>, action: ActionId, avoids: &Avoids) -> Option<W
         Vec::new()
     };
     if !maybe.is_empty() {
-        let mut needs: Vec<FactId> = maybe
+        let mut needs: Needs = maybe
             .iter()
             .flat_map(|rule| run.needs(run.program.rules.at(*rule).root))
             .collect();
@@ -1462,14 +1461,14 @@ fn withholding(run: &Run<'_, '_>, action: ActionId, avoids: &Avoids) -> Option<W
     None
 }
 
-fn add_cautions(run: &Run<'_, '_>, action: ActionId, notes: &mut Vec<CautionNote>) {
+fn add_cautions(run: &Run<'_, '_>, action: ActionId, notes: &mut SmallVec<[CautionNote; 1]>) {
     for (clause, compiled) in run.program.cautions.at(action).iter().enumerate() {
         let value = run.node(compiled.root);
         if value != Tri::False {
             let needs = if value == Tri::Unknown {
                 run.needs(compiled.root)
             } else {
-                Vec::new()
+                Needs::new()
             };
             notes.push(CautionNote {
                 clause,
@@ -1538,7 +1537,7 @@ fn exclusive_conflicts(program: &Program<'_>, evaluation: &mut Evaluation) {
                     group,
                     actions: involved,
                 },
-                needs: Vec::new(),
+                needs: Needs::new(),
             });
         }
     }

@@ -15,8 +15,8 @@ pub mod proof;
 
 pub use decision::WithheldBecause;
 pub use interp::{
-    Avoidance, CautionNote, Escalation, EscalationCause, Evaluation, Recommendation, RuleStatus,
-    Scratch, Withheld, Withholding, evaluate, evaluate_in,
+    Avoidance, CautionNote, Escalation, EscalationCause, Evaluation, Needs, Recommendation,
+    RuleStatus, Scratch, Withheld, Withholding, evaluate, evaluate_in,
 };
 pub use logic::Tri;
 pub use patient::{Patient, Value};

@@ -162,6 +162,10 @@ pub struct Program<'m> {
     /// First-match sections not nested in another first-match section, in
     /// order.
     pub(crate) first_match_sections: Vec<SectionId>,
+    /// By first-match section of `first_match_sections`, its rules in
+    /// order when it holds rules only (the common shape, walked without
+    /// looking at members); `None` when it nests sections.
+    pub(crate) first_match_rules: Vec<Option<Vec<RuleId>>>,
     /// Decision conditions decided exactly when Kleene logic leaves them
     /// unknown (`exact`), each by where its value is.
     pub(crate) exact: Vec<ExactRoot>,
@@ -796,6 +800,23 @@ fn outermost_first_match_sections(model: &Model) -> Vec<SectionId> {
     first_match_sections
 }
 
+/// [`Program::first_match_rules`].
+fn first_match_rules(model: &Model, sections: &[SectionId]) -> Vec<Option<Vec<RuleId>>> {
+    sections
+        .iter()
+        .map(|&section| {
+            let members = &model.sections.at(section).members;
+            members
+                .iter()
+                .map(|member| match member {
+                    Member::Rule(rule) => Some(*rule),
+                    Member::Section(_) => None,
+                })
+                .collect()
+        })
+        .collect()
+}
+
 impl<'m> Program<'m> {
     /// Compiles a model. Never fails: the model is already checked.
     pub fn new(model: &'m Model) -> Program<'m> {
@@ -858,6 +879,7 @@ impl<'m> Program<'m> {
             .map(|rule| slot_of(&schedule.value_at, rule.root))
             .collect();
         let exact = exact_roots(model, &schedule, &rules, &contraindications, &cautions);
+        let first_match_sections = outermost_first_match_sections(model);
         Program {
             exact,
             fact_bits: fact_bits(model, &builder, &definitions),
@@ -865,7 +887,8 @@ impl<'m> Program<'m> {
             derived_inputs: derived_inputs(model),
             answer_cache: super::answers::AnswerCache::default(),
             rule_values,
-            first_match_sections: outermost_first_match_sections(model),
+            first_match_rules: first_match_rules(model, &first_match_sections),
+            first_match_sections,
             model,
             schedule,
             nodes: builder.nodes,
