@@ -477,7 +477,7 @@ impl<'p, 'm> Run<'p, 'm> {
                     step.apply(values.read(step.left), values.read(step.right)),
                 );
             }
-            sum_tests(values, sum, schedule);
+            sum_tests(values, sum);
         }
         for (_, step) in steps {
             values.write(
@@ -835,7 +835,7 @@ fn compute_nodes<S: Slots + ?Sized>(values: &mut S, schedule: &Schedule, patient
             values.write(step.target, value);
         }
         done = done.max(until);
-        sum_tests(values, sum, schedule);
+        sum_tests(values, sum);
     }
     for step in schedule.steps.get(done..).unwrap_or(&[]) {
         let value = step.apply(values.read(step.left), values.read(step.right));
@@ -846,15 +846,15 @@ fn compute_nodes<S: Slots + ?Sized>(values: &mut S, schedule: &Schedule, patient
 /// A sum of points from its items' values, the low and the high end
 /// added up item by item with no branch on the values; then its tests.
 #[inline(always)]
-fn sum_tests<S: Slots + ?Sized>(values: &mut S, sum: &SumStep, schedule: &Schedule) {
+fn sum_tests<S: Slots + ?Sized>(values: &mut S, sum: &SumStep) {
     let (mut low, mut high) = (0i64, 0i64);
-    for item in schedule.items_of(sum) {
+    for item in &sum.items {
         let code = values.read(item.slot) as usize & 3;
         // Never wraps: each item's points are at most `MAX_POINTS` in size.
         low = low.wrapping_add(item.low.get(code).copied().unwrap_or(0));
         high = high.wrapping_add(item.high.get(code).copied().unwrap_or(0));
     }
-    for test in schedule.tests_of(sum) {
+    for test in &sum.tests {
         values.write(test.target, compare_range(low, high, test.op, test.value));
     }
 }

@@ -240,20 +240,16 @@ pub(crate) struct Schedule {
     /// The sums of points tests' items, in node order, each computed
     /// before the step it gives, with every test of the same items.
     pub(crate) sums: Vec<SumStep>,
-    /// The items of `sums`, each sum's together.
-    pub(crate) sum_items: Vec<SumItem>,
-    /// The tests of `sums`, each sum's together.
-    pub(crate) sum_tests: Vec<SumTest>,
 }
 
-/// The interval of a sum of points (`sum_items[items]`), and the tests
-/// that compare it (`sum_tests[tests]`), computed before `steps[before]`:
-/// once its items have their values, as a sum, where a circuit of `and`
-/// and `or` steps would take items × bound steps for each test.
+/// The interval of a sum of points over its `items`, and the `tests` that
+/// compare it, computed before `steps[before]`: once its items have their
+/// values, as a sum, where a circuit of `and` and `or` steps would take
+/// items × bound steps for each test.
 #[derive(Clone, Debug)]
 pub(crate) struct SumStep {
-    pub(crate) items: std::ops::Range<u32>,
-    pub(crate) tests: std::ops::Range<u32>,
+    pub(crate) items: Vec<SumItem>,
+    pub(crate) tests: Vec<SumTest>,
     pub(crate) before: u32,
 }
 
@@ -417,20 +413,6 @@ impl Schedule {
         for (at, step) in steps {
             visit(Work::Step(at as u32, step));
         }
-    }
-
-    /// The items of a sum.
-    #[inline]
-    pub(crate) fn items_of(&self, sum: &SumStep) -> &[SumItem] {
-        let range = sum.items.start as usize..sum.items.end as usize;
-        self.sum_items.get(range).unwrap_or(&[])
-    }
-
-    /// The tests of a sum.
-    #[inline]
-    pub(crate) fn tests_of(&self, sum: &SumStep) -> &[SumTest] {
-        let range = sum.tests.start as usize..sum.tests.end as usize;
-        self.sum_tests.get(range).unwrap_or(&[])
     }
 
     fn new(
@@ -604,17 +586,12 @@ impl Schedule {
             }
         }
         for ((items, before), tests) in built {
-            let items_start = schedule.sum_items.len() as u32;
-            let tests_start = schedule.sum_tests.len() as u32;
-            schedule.sum_items.extend(
-                items
-                    .into_iter()
-                    .map(|(slot, points)| SumItem::new(slot, points)),
-            );
-            schedule.sum_tests.extend(tests);
             schedule.sums.push(SumStep {
-                items: items_start..schedule.sum_items.len() as u32,
-                tests: tests_start..schedule.sum_tests.len() as u32,
+                items: items
+                    .into_iter()
+                    .map(|(slot, points)| SumItem::new(slot, points))
+                    .collect(),
+                tests,
                 before,
             });
         }
@@ -961,12 +938,8 @@ impl<'m> Program<'m> {
                 }
             }
             Work::Sum(_, sum) => {
-                if schedule
-                    .items_of(sum)
-                    .iter()
-                    .any(|item| is(&affected, item.slot))
-                {
-                    for test in schedule.tests_of(sum) {
+                if sum.items.iter().any(|item| is(&affected, item.slot)) {
+                    for test in &sum.tests {
                         mark(&mut affected, test.target);
                     }
                 }
@@ -980,11 +953,7 @@ impl<'m> Program<'m> {
                 }
             }
             Work::Sum(index, sum) => {
-                if schedule
-                    .tests_of(sum)
-                    .iter()
-                    .any(|test| is(&affected, test.target))
-                {
+                if sum.tests.iter().any(|test| is(&affected, test.target)) {
                     cone.sums.push(index);
                 }
             }
