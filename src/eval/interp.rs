@@ -629,52 +629,14 @@ impl<'p, 'm> Run<'p, 'm> {
         let unknown = self.unknown_facts();
         let fact_bits = &self.program.fact_bits;
         let mut found = 0u64;
-        let mut expanded = IndexSet::new(self.program.definitions.len());
-        let mut stack = self.stack.borrow_mut();
-        stack.clear();
-        stack.push(root);
-        while let Some(index) = stack.pop() {
-            if self.node(index) != Tri::Unknown {
-                continue;
-            }
+        self.unknown_walk(root, |index, _| {
             let reached = fact_bits.get(index).copied().unwrap_or(u64::MAX) & unknown;
-            if reached & !found == 0 {
-                continue;
-            }
             if reached.count_ones() == 1 {
                 found |= reached;
-                continue;
             }
-            match self.program.nodes.get(index) {
-                Some(Node::Definition(id)) => {
-                    if let Some(definition) = self.program.definitions.get(DefinitionId(*id))
-                        && expanded.insert(*id as usize)
-                    {
-                        stack.push(definition.root);
-                    }
-                }
-                Some(Node::Not(inner) | Node::Decision(inner)) => stack.push(*inner),
-                Some(Node::And { start, len } | Node::Or { start, len }) => {
-                    stack.extend_from_slice(self.children(*start, *len))
-                }
-                Some(Node::Points { test, .. }) => {
-                    stack.extend_from_slice(&self.program.points_test(*test).items)
-                }
-                Some(Node::Implies(left, right)) => {
-                    stack.push(*left);
-                    stack.push(*right);
-                }
-                // A leaf reads one fact, so never gets here.
-                Some(
-                    Node::Fact(_)
-                    | Node::Compare { .. }
-                    | Node::EnumIn { .. }
-                    | Node::SetHas { .. }
-                    | Node::Const(_),
-                )
-                | None => {}
-            }
-        }
+            // A leaf reads one fact, so always stops here.
+            reached & !found != 0
+        });
         found
     }
 
@@ -698,6 +660,18 @@ impl<'p, 'm> Run<'p, 'm> {
     /// unknown nodes only: parts whose value is known cannot change the
     /// result.
     fn unknown_leaves(&self, root: NodeId, mut visit: impl FnMut(&Node)) {
+        self.unknown_walk(root, |_, node| {
+            if leaf_fact(node).is_some() {
+                visit(node);
+            }
+            true
+        });
+    }
+
+    /// Walks from `root` through unknown nodes only, each definition once;
+    /// `enter` sees each node reached and says whether to go on into its
+    /// parts.
+    fn unknown_walk(&self, root: NodeId, mut enter: impl FnMut(NodeId, &Node) -> bool) {
         // Each definition once: one used twice at every level of a chain
         // would otherwise be walked an exponential number of times.
         let mut expanded = IndexSet::new(self.program.definitions.len());
@@ -711,11 +685,10 @@ impl<'p, 'm> Run<'p, 'm> {
             let Some(node) = self.program.nodes.get(index) else {
                 continue;
             };
+            if !enter(index, node) {
+                continue;
+            }
             match node {
-                Node::Fact(_)
-                | Node::Compare { .. }
-                | Node::EnumIn { .. }
-                | Node::SetHas { .. } => visit(node),
                 Node::Definition(id) => {
                     if let Some(definition) = self.program.definitions.get(DefinitionId(*id))
                         && expanded.insert(*id as usize)
@@ -727,16 +700,19 @@ impl<'p, 'm> Run<'p, 'm> {
                 Node::And { start, len } | Node::Or { start, len } => {
                     stack.extend_from_slice(self.children(*start, *len))
                 }
-                // Through its items, not its circuit's gates: an unknown
-                // item can move the sum, whichever gate reads it.
-                Node::Points { test, .. } => {
+                // Through its items: an unknown item can move the sum.
+                Node::Points { test } => {
                     stack.extend_from_slice(&self.program.points_test(*test).items)
                 }
                 Node::Implies(left, right) => {
                     stack.push(*left);
                     stack.push(*right);
                 }
-                Node::Const(_) => {}
+                Node::Fact(_)
+                | Node::Compare { .. }
+                | Node::EnumIn { .. }
+                | Node::SetHas { .. }
+                | Node::Const(_) => {}
             }
         }
     }

@@ -54,7 +54,7 @@ pub(crate) enum Node {
         bit: u32,
     },
     /// A points test over the items `Program::points_tests[test]`: its
-    /// value is the interval meaning of the test ([`PointsStep`]).
+    /// value is the interval meaning of the test ([`SumStep`]).
     Points {
         test: u32,
     },
@@ -155,7 +155,7 @@ pub struct Program<'m> {
     pub(crate) derived_inputs: (u64, Vec<u64>),
     /// By fact, the kind of word a known value of it is stored as: a fact
     /// whose word is of another kind reads as unknown.
-    pub(crate) fact_kinds: Vec<super::patient::Kind>,
+    pub(crate) fact_kinds: Vec<Kind>,
     /// Where the value of each rule's condition is (its root, through the
     /// schedule's `value_at`), by rule index.
     pub(crate) rule_values: IdVec<RuleId, u32>,
@@ -220,7 +220,9 @@ impl DecisionCondition {
 ///    word; `other_leaves` lists the comparisons and enum tests by node,
 ///    for a completion's run, which reads only some of them;
 /// 3. then every connective as [`Step`]s in node order, so children come
-///    before parents and definitions before their uses.
+///    before parents and definitions before their uses, with each sum of
+///    a score's points ([`SumStep`]) and its tests before the first step
+///    that reads one of them.
 ///
 /// A definition use, an `and`/`or` of one part, or a node of the same shape
 /// as an earlier one (the same test of the same fact, the same connective
@@ -431,11 +433,9 @@ impl Schedule {
         // later one has the same value, so it is sent there and takes no
         // work. Authors repeat tests of a fact, and even whole conditions.
         let mut first: HashMap<Shape, u32> = HashMap::new();
-        // Each sum of points (its items, and where it is computed), with
-        // its tests, by its first test: laid out flat after.
+        // Where in `schedule.sums` the sum of each list of items (where
+        // each value is, and its points) is.
         let mut sums: HashMap<Vec<(u32, i64)>, usize> = HashMap::new();
-        type Sum = ((Vec<(u32, i64)>, u32), Vec<SumTest>);
-        let mut built: Vec<Sum> = Vec::new();
         for (id, node) in nodes.iter_enumerated() {
             let (index, node_index) = (id.index(), id.0);
             // Children and definitions come first: already resolved.
@@ -536,19 +536,23 @@ impl Schedule {
                         op: test.op,
                         value: test.value,
                     };
-                    let before = schedule.steps.len() as u32;
                     match sums.entry(items) {
                         // The same items summed again (another test of one
                         // score): computed once, with the first test.
                         Entry::Occupied(known) => {
-                            if let Some((_, tests)) = built.get_mut(*known.get()) {
-                                tests.push(comparison);
+                            if let Some(sum) = schedule.sums.get_mut(*known.get()) {
+                                sum.tests.push(comparison);
                             }
                         }
                         Entry::Vacant(new) => {
-                            let items = new.key().clone();
-                            new.insert(built.len());
-                            built.push(((items, before), vec![comparison]));
+                            let items = new.key().iter();
+                            let items = items.map(|&(slot, points)| SumItem::new(slot, points));
+                            schedule.sums.push(SumStep {
+                                items: items.collect(),
+                                tests: vec![comparison],
+                                before: schedule.steps.len() as u32,
+                            });
+                            new.insert(schedule.sums.len() - 1);
                         }
                     }
                 }
@@ -584,16 +588,6 @@ impl Schedule {
                     }
                 }
             }
-        }
-        for ((items, before), tests) in built {
-            schedule.sums.push(SumStep {
-                items: items
-                    .into_iter()
-                    .map(|(slot, points)| SumItem::new(slot, points))
-                    .collect(),
-                tests,
-                before,
-            });
         }
         schedule
     }

@@ -1,8 +1,10 @@
 //! What a points test means as a circuit: `score >= k` (or a count) over
 //! its items' truth values, built from `and`, `or` and `not` gates by
-//! whatever stage needs it — the interpreter's flat program, the SAT
-//! encoding, its three-valued (dual-rail) form — through one [`Gates`]
-//! trait, so the three cannot disagree.
+//! whatever stage needs it — the checker's SAT encoding and its
+//! three-valued (dual-rail) form — through one [`Gates`] trait, so the two
+//! cannot disagree. The interpreter and the exact decisions add up the
+//! interval of the sum instead (`eval::logic::points`, tested against this
+//! circuit read with Kleene's tables).
 //!
 //! A score with negative points is first made non-negative: `-p if c`
 //! adds `-p` always and `p` when `c` fails, so the sum is a constant plus
