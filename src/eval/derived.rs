@@ -149,12 +149,12 @@ impl Program<'_> {
     /// [`Program::given_needs`] on facts as bits (`1 << fact`, a model of
     /// at most 64 facts), with the patient's `unknown` facts as bits.
     pub(crate) fn given_bits(&self, needs: u64, unknown: u64) -> u64 {
-        let (derived, inputs) = &self.derived_inputs;
-        let mut traced = needs & derived;
-        let mut given = needs & !derived;
+        let derived = &self.derived_bits;
+        let mut traced = needs & derived.computed;
+        let mut given = needs & !derived.computed;
         while traced != 0 {
             let fact = traced.trailing_zeros() as usize;
-            given |= inputs.get(fact).copied().unwrap_or(0) & unknown;
+            given |= derived.inputs.get(fact).copied().unwrap_or(0) & unknown;
             traced &= traced - 1;
         }
         given

@@ -150,9 +150,9 @@ pub struct Program<'m> {
     /// model has more than 64 facts. An unknown node's unknown facts are
     /// found by a walk these bits cut short ([`fact_bits`]).
     pub(crate) fact_bits: IdVec<NodeId, u64>,
-    /// For a model of at most 64 facts, its computed facts as bits, and by
-    /// fact the facts it is computed from, as bits.
-    pub(crate) derived_inputs: (u64, Vec<u64>),
+    /// For a model of at most 64 facts, its computed facts and what each
+    /// is computed from, as bits.
+    pub(crate) derived_bits: DerivedBits,
     /// By fact, the kind of word a known value of it is stored as: a fact
     /// whose word is of another kind reads as unknown.
     pub(crate) fact_kinds: Vec<Kind>,
@@ -645,29 +645,40 @@ fn fact_bits(
     bits
 }
 
-/// [`Program::derived_inputs`] (none when the model has more than 64
-/// facts).
-fn derived_inputs(model: &Model) -> (u64, Vec<u64>) {
-    if model.facts.len() > 64 {
-        return (0, Vec::new());
+/// The computed facts of a model of at most 64 facts, as bits (`1 << fact`).
+#[derive(Debug, Default)]
+pub(crate) struct DerivedBits {
+    /// The computed facts.
+    pub(crate) computed: u64,
+    /// By fact, the facts given in the facts file it is computed from (none
+    /// for a fact given itself).
+    pub(crate) inputs: Vec<u64>,
+}
+
+impl DerivedBits {
+    /// None when the model has more than 64 facts.
+    fn of(model: &Model) -> DerivedBits {
+        if model.facts.len() > 64 {
+            return DerivedBits::default();
+        }
+        let bit = |fact: FactId| 1u64.checked_shl(fact.0).unwrap_or(0);
+        let mut computed = 0;
+        let inputs = model
+            .facts
+            .iter_enumerated()
+            .map(|(id, fact)| match &fact.derived {
+                Some(derived) => {
+                    computed |= bit(id);
+                    derived
+                        .inputs
+                        .iter()
+                        .fold(0, |bits, &input| bits | bit(input))
+                }
+                None => 0,
+            })
+            .collect();
+        DerivedBits { computed, inputs }
     }
-    let bit = |fact: FactId| 1u64.checked_shl(fact.0).unwrap_or(0);
-    let mut derived = 0;
-    let inputs = model
-        .facts
-        .iter_enumerated()
-        .map(|(id, fact)| match &fact.derived {
-            Some(computed) => {
-                derived |= bit(id);
-                computed
-                    .inputs
-                    .iter()
-                    .fold(0, |bits, &input| bits | bit(input))
-            }
-            None => 0,
-        })
-        .collect();
-    (derived, inputs)
 }
 
 /// Enum values as bits, when every one is below 128.
@@ -855,7 +866,7 @@ impl<'m> Program<'m> {
             exact,
             fact_bits: fact_bits(model, &builder, &definitions),
             fact_kinds: model.facts.iter().map(|fact| Kind::of(&fact.ty)).collect(),
-            derived_inputs: derived_inputs(model),
+            derived_bits: DerivedBits::of(model),
             answer_cache: super::answers::AnswerCache::default(),
             rule_values,
             first_match_rules: first_match_rules(model, &first_match_sections),
