@@ -85,12 +85,7 @@ fn calculate(model: &Model, expr: &NumExpr, patient: &Patient) -> Option<f64> {
             then,
             otherwise,
         } => {
-            let decided = if super::exact::within_node_limit(model, condition) {
-                super::exact::meaning(model, condition, &|fact| patient.get(fact))
-            } else {
-                Tri::Unknown
-            };
-            match decided {
+            match super::exact::bounded_meaning(model, condition, &|fact| patient.get(fact)) {
                 Tri::True => calculate(model, then, patient),
                 Tri::False => calculate(model, otherwise, patient),
                 // Either branch may apply: known only when both agree.

@@ -959,6 +959,21 @@ pub(crate) fn within_node_limit(model: &Model, condition: &Condition) -> bool {
     walk_expanded(model, condition, &mut |_| {})
 }
 
+/// [`meaning`] for a condition within [`NODE_LIMIT`], unknown for a
+/// larger one: how a computed fact's conditional reads its condition, in
+/// the interpreter (a patient) and in the checker (a box of patients).
+pub(crate) fn bounded_meaning(
+    model: &Model,
+    condition: &Condition,
+    value_of: &dyn Fn(FactId) -> Value,
+) -> Tri {
+    if within_node_limit(model, condition) {
+        meaning(model, condition, value_of)
+    } else {
+        Tri::Unknown
+    }
+}
+
 /// Kleene meaning of a condition with fact values from `value_of`, read
 /// straight off the tree: the oracle the compiled steps ([`run_ops`]) and
 /// the interpreter's schedule are tested against, and how a computed

@@ -25,7 +25,7 @@
 use super::{Encoding, FactVars};
 use crate::eval::exact::cell_of;
 use crate::eval::{Patient, Tri, Value};
-use crate::sema::{Condition, FactId, Model, NumExpr, NumKind, Type};
+use crate::sema::{FactId, Model, NumExpr, NumKind, Type};
 use crate::syntax::ast::ArithOp;
 use batsat::Lit;
 
@@ -306,21 +306,19 @@ pub(super) fn range(model: &Model, expr: &NumExpr, input: &InputBox) -> Option<I
             condition,
             then,
             otherwise,
-        } => match decided(model, condition, input) {
-            Tri::True => range(model, then, input),
-            Tri::False => range(model, otherwise, input),
-            Tri::Unknown => Some(range(model, then, input)?.hull(range(model, otherwise, input)?)),
-        },
+        } => {
+            // Known when the box's bool and enum facts, and its numbers on
+            // a point, decide the condition.
+            let value_of = |fact| input.patient.get(fact);
+            match crate::eval::exact::bounded_meaning(model, condition, &value_of) {
+                Tri::True => range(model, then, input),
+                Tri::False => range(model, otherwise, input),
+                Tri::Unknown => {
+                    Some(range(model, then, input)?.hull(range(model, otherwise, input)?))
+                }
+            }
+        }
     }
-}
-
-/// A conditional's condition over a box: known when its bool and enum
-/// facts and its numbers on a point decide it.
-fn decided(model: &Model, condition: &Condition, input: &InputBox) -> Tri {
-    if !crate::eval::exact::within_node_limit(model, condition) {
-        return Tri::Unknown;
-    }
-    crate::eval::exact::meaning(model, condition, &|fact| input.patient.get(fact))
 }
 
 /// The literals "this input is in this part of the box", one per input.
