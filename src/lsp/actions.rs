@@ -63,32 +63,14 @@ pub fn code_actions(
                 Some(help) => format!("Fix: {help}"),
                 None => format!("Fix {}", diagnostic.code.id()),
             };
-            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                title,
-                kind: Some(CodeActionKind::QUICKFIX),
-                diagnostics: Some(vec![converted.clone()]),
-                edit: Some(WorkspaceEdit {
-                    changes: Some(HashMap::from([(document.uri.clone(), vec![edit])])),
-                    document_changes: None,
-                    change_annotations: None,
-                }),
-                is_preferred: Some(true),
-                ..CodeAction::default()
-            }));
+            let mut action = quick_fix(document, &converted, title, edit);
+            action.is_preferred = Some(true);
+            actions.push(CodeActionOrCommand::CodeAction(action));
         }
         if diagnostic.code == Code::MissingCitation {
             for (title, edit) in add_cite(document, diagnostic) {
-                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                    title,
-                    kind: Some(CodeActionKind::QUICKFIX),
-                    diagnostics: Some(vec![converted.clone()]),
-                    edit: Some(WorkspaceEdit {
-                        changes: Some(HashMap::from([(document.uri.clone(), vec![edit])])),
-                        document_changes: None,
-                        change_annotations: None,
-                    }),
-                    ..CodeAction::default()
-                }));
+                let action = quick_fix(document, &converted, title, edit);
+                actions.push(CodeActionOrCommand::CodeAction(action));
             }
         }
         let witness = witnesses
@@ -109,6 +91,26 @@ pub fn code_actions(
         }
     }
     Some(actions)
+}
+
+/// A quick fix for `diagnostic` that makes one edit in the document.
+fn quick_fix(
+    document: &Document,
+    diagnostic: &lsp_types::Diagnostic,
+    title: String,
+    edit: TextEdit,
+) -> CodeAction {
+    CodeAction {
+        title,
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic.clone()]),
+        edit: Some(WorkspaceEdit {
+            changes: Some(HashMap::from([(document.uri.clone(), vec![edit])])),
+            document_changes: None,
+            change_annotations: None,
+        }),
+        ..CodeAction::default()
+    }
 }
 
 /// Whether two ranges share a position (an empty range at a diagnostic's
