@@ -32,7 +32,7 @@
 )]
 
 mod support;
-use support::{HTML_EXAMPLES as EXAMPLES, gdl, shipped_guideline_for_example};
+use support::{HTML_EXAMPLES as EXAMPLES, gdl_succeeding, shipped_guideline_for_example};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -265,18 +265,6 @@ fn snapshot(name: &str, seen: &Seen) {
     });
 }
 
-fn stdout(args: &[&str]) -> String {
-    let output = gdl(args, None);
-    assert_eq!(
-        output.code,
-        Some(0),
-        "gdl {}: {}",
-        args.join(" "),
-        output.stderr
-    );
-    output.stdout
-}
-
 #[test]
 fn the_pages_render_cleanly_in_chromium() {
     // Fail early, with the message, when a tool is missing.
@@ -290,30 +278,32 @@ fn the_pages_render_cleanly_in_chromium() {
                 .and_then(|s| s.to_str())
                 .unwrap_or("example")
                 .to_owned();
-            let html = stdout(&["run", "--format", "html", &guideline, example]);
+            let html = gdl_succeeding(&["run", "--format", "html", &guideline, example]).stdout;
             (name, guideline, html)
         })
         .collect();
     pages.push((
         "graph-af".to_owned(),
         "guidelines/af-anticoagulation.gdl".to_owned(),
-        stdout(&[
+        gdl_succeeding(&[
             "graph",
             "--format",
             "html",
             "guidelines/af-anticoagulation.gdl",
-        ]),
+        ])
+        .stdout,
     ));
     pages.push((
         "hostile".to_owned(),
         "tests/html/hostile.gdl".to_owned(),
-        stdout(&[
+        gdl_succeeding(&[
             "run",
             "--format",
             "html",
             "tests/html/hostile.gdl",
             "tests/html/hostile.json",
-        ]),
+        ])
+        .stdout,
     ));
     // Two browsers at a time: the pages are independent.
     let seen: Vec<Seen> = std::thread::scope(|scope| {

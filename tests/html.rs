@@ -24,7 +24,7 @@
 )]
 
 mod support;
-use support::{HTML_EXAMPLES as EXAMPLES, gdl, shipped_guideline_for_example};
+use support::{HTML_EXAMPLES as EXAMPLES, gdl, gdl_succeeding, shipped_guideline_for_example};
 
 const HOSTILE: &str = "tests/html/hostile.gdl";
 const HOSTILE_PATIENT: &str = "tests/html/hostile.json";
@@ -33,14 +33,7 @@ const REGENERATE: &str = "gdl run --format html, the inline SVG cut out. Regener
 
 /// `gdl ARGS`'s standard output; it must succeed quietly.
 fn run(args: &[&str]) -> String {
-    let output = gdl(args, None);
-    assert_eq!(
-        output.code,
-        Some(0),
-        "gdl {}: {}",
-        args.join(" "),
-        output.stderr
-    );
+    let output = gdl_succeeding(args);
     assert!(output.stderr.is_empty(), "{}", output.stderr);
     output.stdout
 }

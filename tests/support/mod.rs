@@ -48,6 +48,20 @@ pub fn gdl(args: &[&str], stdin: Option<&str>) -> Output {
     }
 }
 
+/// `gdl ARGS`, which must exit 0 (its standard error in the message if
+/// not); for the pages and pictures the HTML and browser tests read.
+pub fn gdl_succeeding(args: &[&str]) -> Output {
+    let output = gdl(args, None);
+    assert_eq!(
+        output.code,
+        Some(0),
+        "gdl {}: {}",
+        args.join(" "),
+        output.stderr
+    );
+    output
+}
+
 /// The model of the complete guideline in the ```` ```gdl expect=NAME ````
 /// block of a file of the documentation (`doc`, from the project root).
 pub fn docs_example_model(doc: &str, name: &str) -> gdl::sema::Model {
