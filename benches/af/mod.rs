@@ -31,7 +31,9 @@
     reason = "hand-written baseline over fixed indices: a panic is a failed run"
 )]
 
-use gdl::eval::{EscalationCause, Evaluation, Patient, RuleStatus, Tri, Value, Withholding};
+use super::common::decisions::statuses;
+pub use super::common::decisions::{K, Status, Why};
+use gdl::eval::{EscalationCause, Evaluation, Patient, Tri, Value, Withholding};
 use gdl::sema::FactId;
 
 /// The guideline's path, from the crate root.
@@ -373,35 +375,6 @@ impl Facts {
 // Output
 // ---------------------------------------------------------------------------
 
-/// What happened to a rule (as `gdl::eval::RuleStatus`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Fired,
-    NotApplicable,
-    Undecided,
-    Shadowed,
-    NotReached,
-}
-
-/// Why an alternative was withheld (as `gdl::eval::Withholding`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Why {
-    Contraindicated,
-    Avoided,
-    Unsettled,
-    MaybeAvoided,
-}
-
-/// Three-valued truth, ordered False < Unknown < True (Kleene: `and` is
-/// min, `or` is max).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum K {
-    F = 0,
-    U = 1,
-    T = 2,
-}
-
 /// A recommendation: rule, `then` clause, action, whether it is an option
 /// of an equal choice, and its cautions by clause: `F` does not apply, `U`
 /// may apply (with the unknown facts that would settle it, by fact bit),
@@ -502,16 +475,7 @@ impl Decisions {
         let mask = |facts: &[FactId]| facts.iter().fold(0u32, |m, f| m | 1 << f.0);
         let bits = |list: &[usize]| list.iter().fold(0u32, |m, i| m | 1 << i);
         let rule_bits = |list: &[gdl::sema::RuleId]| list.iter().fold(0u32, |m, r| m | 1 << r.0);
-        let mut rules = [Status::NotApplicable; RULES];
-        for (slot, status) in rules.iter_mut().zip(&evaluation.rules) {
-            *slot = match status {
-                RuleStatus::Fired => Status::Fired,
-                RuleStatus::NotApplicable => Status::NotApplicable,
-                RuleStatus::Undecided => Status::Undecided,
-                RuleStatus::Shadowed => Status::Shadowed,
-                RuleStatus::NotReached => Status::NotReached,
-            };
-        }
+        let rules = statuses::<RULES>(evaluation);
         let held = |rule: u32, choice: usize, w: &gdl::eval::Withheld| {
             let (why, which, needs) = match &w.why {
                 Withholding::Contraindicated(clauses) => (Why::Contraindicated, bits(clauses), 0),

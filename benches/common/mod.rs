@@ -16,6 +16,8 @@
 )]
 #![allow(dead_code, reason = "each bench uses part of this module")]
 
+pub mod decisions;
+
 /// A small deterministic generator (xorshift64*).
 pub struct Rng(u64);
 

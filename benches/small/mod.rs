@@ -25,7 +25,9 @@
     reason = "hand-written baseline over fixed indices: a panic is a failed run"
 )]
 
-use gdl::eval::{EscalationCause, Evaluation, Patient, RuleStatus, Tri, Value, Withholding};
+use super::common::decisions::statuses;
+pub use super::common::decisions::{K, Status, Why};
+use gdl::eval::{EscalationCause, Evaluation, Patient, Tri, Value, Withholding};
 use gdl::sema::FactId;
 
 /// The rule set's path, from the crate root.
@@ -338,37 +340,6 @@ impl Facts {
 // Output
 // ---------------------------------------------------------------------------
 
-/// What happened to a rule (as `gdl::eval::RuleStatus`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Fired,
-    NotApplicable,
-    Undecided,
-    Shadowed,
-    NotReached,
-}
-
-/// Why an alternative was withheld (as `gdl::eval::Withholding`). Every
-/// action here has at most one contraindication clause and is avoided by at
-/// most one rule, so the kind says which clause or rule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Why {
-    Contraindicated,
-    Avoided,
-    Unsettled,
-    MaybeAvoided,
-}
-
-/// Three-valued truth, ordered False < Unknown < True (Kleene: `and` is
-/// min, `or` is max).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum K {
-    F = 0,
-    U = 1,
-    T = 2,
-}
-
 /// A recommendation: rule, `then` clause, action, and its caution (every
 /// action here has at most one): `F` none, `U` may apply, `T` applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -381,7 +352,9 @@ pub struct Rec {
     pub caution_needs: u32,
 }
 
-/// A withheld alternative, in the order the choices were resolved.
+/// A withheld alternative, in the order the choices were resolved. Every
+/// action here has at most one contraindication clause and is avoided by at
+/// most one rule, so `why` says which clause or rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Held {
     pub rule: u8,
@@ -443,16 +416,7 @@ impl Decisions {
     /// which is the order [`evaluate`] produces them in.
     pub fn from_evaluation(evaluation: &Evaluation) -> Decisions {
         let mask = |facts: &[FactId]| facts.iter().fold(0u32, |m, f| m | 1 << f.0);
-        let mut rules = [Status::NotApplicable; RULES];
-        for (slot, status) in rules.iter_mut().zip(&evaluation.rules) {
-            *slot = match status {
-                RuleStatus::Fired => Status::Fired,
-                RuleStatus::NotApplicable => Status::NotApplicable,
-                RuleStatus::Undecided => Status::Undecided,
-                RuleStatus::Shadowed => Status::Shadowed,
-                RuleStatus::NotReached => Status::NotReached,
-            };
-        }
+        let rules = statuses::<RULES>(evaluation);
         let held = |rule: u32, choice: usize, w: &gdl::eval::Withheld| {
             let (why, needs) = match &w.why {
                 Withholding::Contraindicated(_) => (Why::Contraindicated, 0),
