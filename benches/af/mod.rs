@@ -31,6 +31,7 @@
     reason = "hand-written baseline over fixed indices: a panic is a failed run"
 )]
 
+use super::common::chance;
 use super::common::decisions::statuses;
 pub use super::common::decisions::{K, Status, Why};
 use gdl::eval::{EscalationCause, Evaluation, Patient, Tri, Value, Withholding};
@@ -193,8 +194,6 @@ pub fn cohort(n: usize, seed: u64) -> Vec<String> {
 }
 
 fn patient(r: &mut super::common::Rng, id: usize) -> String {
-    use std::fmt::Write;
-    let chance = |r: &mut super::common::Rng, per_mille: u64| r.below(1000) < per_mille;
     let age = match r.below(20) {
         0..=3 => 25 + r.below(40),
         4..=10 => 65 + r.below(15),
@@ -281,18 +280,9 @@ fn patient(r: &mut super::common::Rng, id: usize) -> String {
             }
         }
     }
-    let mut line = format!("{{\"@id\": \"af{id}\"");
-    for (index, (name, text)) in facts.iter().enumerate() {
-        if missing.contains(&index) {
-            if r.below(4) == 0 {
-                let _ = write!(line, ", \"{name}\": null");
-            }
-            continue;
-        }
-        let _ = write!(line, ", \"{name}\": {text}");
-    }
-    line.push('}');
-    line
+    super::common::facts_line(&format!("af{id}"), &facts, r, |_, index| {
+        missing.contains(&index)
+    })
 }
 
 // ---------------------------------------------------------------------------

@@ -172,8 +172,33 @@ pub fn decision_table(rules: usize, complete: bool) -> String {
 // ---------------------------------------------------------------------------
 
 /// Probability `per_mille / 1000`.
-fn chance(rng: &mut Rng, per_mille: u64) -> bool {
+pub fn chance(rng: &mut Rng, per_mille: u64) -> bool {
     rng.below(1000) < per_mille
+}
+
+/// One patient as a line of JSON facts (the NDJSON shape `gdl run` reads):
+/// `"@id"` then each fact in order, but those `missing` says to leave out
+/// (asked with the fact's place in `facts`), one time in four written as
+/// `null` instead.
+pub fn facts_line(
+    id: &str,
+    facts: &[(&str, String)],
+    rng: &mut Rng,
+    mut missing: impl FnMut(&mut Rng, usize) -> bool,
+) -> String {
+    use std::fmt::Write;
+    let mut line = format!("{{\"@id\": \"{id}\"");
+    for (index, (name, text)) in facts.iter().enumerate() {
+        if missing(rng, index) {
+            if rng.below(4) == 0 {
+                let _ = write!(line, ", \"{name}\": null");
+            }
+            continue;
+        }
+        let _ = write!(line, ", \"{name}\": {text}");
+    }
+    line.push('}');
+    line
 }
 
 /// One synthetic patient for `guidelines/dermatomyositis.gdl`, as one line
@@ -216,7 +241,6 @@ fn patient_missing(
     implausible_per_mille: u64,
     missing_per_mille: Option<u64>,
 ) -> String {
-    use std::fmt::Write;
     const SITES: [&str; 7] = [
         "trunk", "limbs", "hands", "scalp", "face", "eyelids", "neck",
     ];
@@ -393,18 +417,7 @@ fn patient_missing(
         _ => 350,
     };
     let missing = missing_per_mille.unwrap_or(by_patient);
-    let mut line = format!("{{\"@id\": \"p{id}\"");
-    for (name, text) in &facts {
-        if chance(r, missing) {
-            if r.below(4) == 0 {
-                let _ = write!(line, ", \"{name}\": null");
-            }
-            continue;
-        }
-        let _ = write!(line, ", \"{name}\": {text}");
-    }
-    line.push('}');
-    line
+    facts_line(&format!("p{id}"), &facts, r, |r, _| chance(r, missing))
 }
 
 /// `n` synthetic dermatomyositis patients, one JSON object per line (see

@@ -25,6 +25,7 @@
     reason = "hand-written baseline over fixed indices: a panic is a failed run"
 )]
 
+use super::common::chance;
 use super::common::decisions::statuses;
 pub use super::common::decisions::{K, Status, Why};
 use gdl::eval::{EscalationCause, Evaluation, Patient, Tri, Value, Withholding};
@@ -170,7 +171,6 @@ pub fn cohort(n: usize, seed: u64) -> Vec<String> {
 }
 
 fn patient(r: &mut super::common::Rng, id: usize) -> String {
-    use std::fmt::Write;
     const HBA1C: [f64; 12] = [
         38.0, 45.0, 47.9, 48.0, 52.0, 57.9, 58.0, 64.0, 75.0, 90.0, 108.0, 120.0,
     ];
@@ -191,7 +191,6 @@ fn patient(r: &mut super::common::Rng, id: usize) -> String {
         ("age", quantity(pick(&AGE), "a")),
         ("systolic_bp", quantity(pick(&SYSTOLIC), "mmHg")),
     ];
-    let chance = |r: &mut super::common::Rng, per_mille: u64| r.below(1000) < per_mille;
     let frailty = FRAILTY_NAMES[r.below(4) as usize];
     facts.push(("frailty", format!("\"{frailty}\"")));
     let comorbidities: Vec<&str> = COMORBIDITY_NAMES
@@ -244,18 +243,7 @@ fn patient(r: &mut super::common::Rng, id: usize) -> String {
         4 => 150,
         _ => 350,
     };
-    let mut line = format!("{{\"@id\": \"t{id}\"");
-    for (name, text) in &facts {
-        if chance(r, missing) {
-            if r.below(4) == 0 {
-                let _ = write!(line, ", \"{name}\": null");
-            }
-            continue;
-        }
-        let _ = write!(line, ", \"{name}\": {text}");
-    }
-    line.push('}');
-    line
+    super::common::facts_line(&format!("t{id}"), &facts, r, |r, _| chance(r, missing))
 }
 
 // ---------------------------------------------------------------------------
