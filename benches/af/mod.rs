@@ -33,7 +33,7 @@
 
 use super::common::chance;
 use super::common::decisions::statuses;
-pub use super::common::decisions::{K, Status, Why};
+pub use super::common::decisions::{K, Status, Truth, Why};
 use gdl::eval::{EscalationCause, Evaluation, Patient, Tri, Value, Withholding};
 use gdl::sema::FactId;
 
@@ -562,73 +562,6 @@ impl Decisions {
 // ---------------------------------------------------------------------------
 // Evaluation
 // ---------------------------------------------------------------------------
-
-/// A three-valued value and, when it is unknown, the unknown facts it was
-/// read through (bits over fact indices): what a report asks for. Parts
-/// whose value is known cannot change an unknown result, so they add none.
-#[derive(Clone, Copy, Debug)]
-pub struct Truth {
-    value: K,
-    needs: u32,
-}
-
-impl Truth {
-    const TRUE: Truth = Truth {
-        value: K::T,
-        needs: 0,
-    };
-
-    #[inline(always)]
-    fn known(b: bool) -> Truth {
-        Truth {
-            value: if b { K::T } else { K::F },
-            needs: 0,
-        }
-    }
-
-    /// A test of a value; unknown, needing `needs`, when the value is.
-    #[inline(always)]
-    fn test<T>(value: Option<T>, needs: u32, test: impl Fn(T) -> bool) -> Truth {
-        match value {
-            Some(v) => Truth::known(test(v)),
-            None => Truth { value: K::U, needs },
-        }
-    }
-
-    /// The needs of `self` if it is unknown.
-    #[inline(always)]
-    fn open(self) -> u32 {
-        if self.value == K::U { self.needs } else { 0 }
-    }
-
-    #[inline(always)]
-    fn and(self, other: Truth) -> Truth {
-        Truth {
-            value: self.value.min(other.value),
-            needs: self.open() | other.open(),
-        }
-    }
-
-    #[inline(always)]
-    fn or(self, other: Truth) -> Truth {
-        Truth {
-            value: self.value.max(other.value),
-            needs: self.open() | other.open(),
-        }
-    }
-
-    #[inline(always)]
-    fn not(self) -> Truth {
-        Truth {
-            value: match self.value {
-                K::F => K::T,
-                K::U => K::U,
-                K::T => K::F,
-            },
-            needs: self.needs,
-        }
-    }
-}
 
 /// A score (or a count) under unknowns: the interval of sums its items
 /// allow, and the unknown facts of its unknown items.

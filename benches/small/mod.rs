@@ -27,7 +27,7 @@
 
 use super::common::chance;
 use super::common::decisions::statuses;
-pub use super::common::decisions::{K, Status, Why};
+pub use super::common::decisions::{K, Status, Truth, Why};
 use gdl::eval::{EscalationCause, Evaluation, Patient, Tri, Value, Withholding};
 use gdl::sema::FactId;
 
@@ -487,75 +487,6 @@ impl Decisions {
 // Evaluation
 // ---------------------------------------------------------------------------
 
-/// A three-valued value and, when it is unknown, the unknown facts it was
-/// read through (bits over fact indices): what a report asks for. Parts
-/// whose value is known cannot change an unknown result, so they add none.
-#[derive(Clone, Copy, Debug)]
-pub struct Truth {
-    value: K,
-    needs: u32,
-}
-
-impl Truth {
-    const TRUE: Truth = Truth {
-        value: K::T,
-        needs: 0,
-    };
-
-    #[inline(always)]
-    fn known(b: bool) -> Truth {
-        Truth {
-            value: if b { K::T } else { K::F },
-            needs: 0,
-        }
-    }
-
-    #[inline(always)]
-    fn unknown(fact: u32) -> Truth {
-        Truth {
-            value: K::U,
-            needs: 1 << fact,
-        }
-    }
-
-    /// A test of a fact's value; unknown when the fact is.
-    #[inline(always)]
-    fn test<T>(value: Option<T>, fact: u32, test: impl Fn(T) -> bool) -> Truth {
-        match value {
-            Some(v) => Truth::known(test(v)),
-            None => Truth::unknown(fact),
-        }
-    }
-
-    /// The needs of `self` if it is unknown.
-    #[inline(always)]
-    fn open(self) -> u32 {
-        if self.value == K::U { self.needs } else { 0 }
-    }
-
-    #[inline(always)]
-    fn and(self, other: Truth) -> Truth {
-        Truth {
-            value: self.value.min(other.value),
-            needs: self.open() | other.open(),
-        }
-    }
-
-    #[inline(always)]
-    fn or(self, other: Truth) -> Truth {
-        Truth {
-            value: self.value.max(other.value),
-            needs: self.open() | other.open(),
-        }
-    }
-
-    /// The facts to ask for: none unless the value is unknown.
-    #[inline(always)]
-    fn asks(self) -> u32 {
-        self.open()
-    }
-}
-
 /// What withholds one action for this patient, worked out once.
 #[derive(Clone, Copy, Default)]
 struct Withholds {
@@ -607,7 +538,7 @@ fn resolve(
                     choice: 0,
                     action,
                     caution: caution.value,
-                    caution_needs: caution.asks(),
+                    caution_needs: caution.open(),
                 });
                 return;
             }
@@ -662,18 +593,21 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
     out.avoided.clear();
     out.escalations.clear();
 
-    let flag = |b: Option<bool>, fact: u32| Truth::test(b, fact, |b| b);
-    let hba1c_at_least = |t: f64| Truth::test(p.hba1c, f::HBA1C, |x| x >= t);
-    let egfr_below = |t: f64| Truth::test(p.egfr, f::EGFR, |x| x < t);
-    let comorbid = |bits: u8| Truth::test(p.comorbidities, f::COMORBIDITIES, |s| s & bits != 0);
-    let frailty_in = |values: &[u8]| Truth::test(p.frailty, f::FRAILTY, |e| values.contains(&e));
+    let flag = |b: Option<bool>, fact: u32| Truth::test(b, 1 << fact, |b| b);
+    let hba1c_at_least = |t: f64| Truth::test(p.hba1c, 1 << f::HBA1C, |x| x >= t);
+    let egfr_below = |t: f64| Truth::test(p.egfr, 1 << f::EGFR, |x| x < t);
+    let comorbid =
+        |bits: u8| Truth::test(p.comorbidities, 1 << f::COMORBIDITIES, |s| s & bits != 0);
+    let frailty_in =
+        |values: &[u8]| Truth::test(p.frailty, 1 << f::FRAILTY, |e| values.contains(&e));
     let ketosis = flag(p.ketosis, f::KETOSIS);
     let pancreatitis = flag(p.pancreatitis_history, f::PANCREATITIS_HISTORY);
-    let old = Truth::test(p.age, f::AGE, |x| x >= 75.0);
+    let old = Truth::test(p.age, 1 << f::AGE, |x| x >= 75.0);
     let frail = frailty_in(&[MODERATE, SEVERE]);
     let ckd = comorbid(CKD);
     let hba1c_48 = hba1c_at_least(48.0);
-    let not_tolerated = |a: u8| Truth::test(p.not_tolerated, f::NOT_TOLERATED, |s| s & 1 << a != 0);
+    let not_tolerated =
+        |a: u8| Truth::test(p.not_tolerated, 1 << f::NOT_TOLERATED, |s| s & 1 << a != 0);
 
     // Rule conditions, by rule.
     let c: [Truth; RULES] = [
@@ -685,20 +619,20 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
             ))),
         Truth::TRUE,
         old.or(frail),
-        Truth::test(p.systolic_bp, f::SYSTOLIC_BP, |x| x >= 140.0).or(Truth::test(
+        Truth::test(p.systolic_bp, 1 << f::SYSTOLIC_BP, |x| x >= 140.0).or(Truth::test(
             p.systolic_bp,
-            f::SYSTOLIC_BP,
+            1 << f::SYSTOLIC_BP,
             |x| x >= 130.0,
         )
         .and(ckd)),
         flag(p.foot_ulcer, f::FOOT_ULCER),
         flag(p.pregnant, f::PREGNANT),
         hba1c_48.and(comorbid(HEART_FAILURE).or(ckd).or(egfr_below(60.0))),
-        hba1c_48.and(comorbid(ASCVD).or(Truth::test(p.bmi, f::BMI, |x| x >= 35.0))),
-        hba1c_at_least(58.0).and(Truth::test(p.current, f::CURRENT, |s| {
+        hba1c_48.and(comorbid(ASCVD).or(Truth::test(p.bmi, 1 << f::BMI, |x| x >= 35.0))),
+        hba1c_at_least(58.0).and(Truth::test(p.current, 1 << f::CURRENT, |s| {
             s & 1 << action::METFORMIN != 0
         })),
-        hba1c_48.and(Truth::test(p.frailty, f::FRAILTY, |e| e != SEVERE)),
+        hba1c_48.and(Truth::test(p.frailty, 1 << f::FRAILTY, |e| e != SEVERE)),
         not_tolerated(action::METFORMIN),
         flag(p.hypoglycaemia_unawareness, f::HYPOGLYCAEMIA_UNAWARENESS)
             .or(not_tolerated(action::SULFONYLUREA)),
@@ -747,7 +681,7 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
             w.avoided = true;
             out.avoided.push((action, rule));
         } else if undecided >> rule & 1 != 0 {
-            w.maybe_avoided = Some(c[rule as usize].asks());
+            w.maybe_avoided = Some(c[rule as usize].open());
         }
     }
     let contraindications = [
@@ -772,7 +706,7 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
         let w = &mut withholds[action as usize];
         match clause.value {
             K::T => w.contraindicated = true,
-            K::U => w.unsettled = Some(clause.asks()),
+            K::U => w.unsettled = Some(clause.open()),
             K::F => {}
         }
     }
@@ -803,7 +737,7 @@ pub fn evaluate_into(p: &Facts, out: &mut Decisions) {
                     rule: rule as u8,
                     stops: stops >> rule & 1 != 0,
                 },
-                needs: c[rule].asks(),
+                needs: c[rule].open(),
             });
         }
     }
